@@ -1,0 +1,111 @@
+// Reads the session cookie from a Cookie header (failing closed on duplicates and look-alikes) and writes Set-Cookie values.
+import { serialize } from 'cookie'
+import { configError } from '../errors.ts'
+
+/** Cookie attributes. `HttpOnly` is always set and cannot be turned off. */
+export interface CookieOptions {
+  /** @default '__Host-hp' when `secure`, else 'hp' */
+  name?: string
+  /** Send only over HTTPS. Turn off only for local development over plain HTTP. @default true */
+  secure?: boolean
+  /** @default 'lax' */
+  sameSite?: 'lax' | 'strict' | 'none'
+  /** Omit to keep the cookie host-only (required for `__Host-` names). */
+  domain?: string
+  /** @default '/' */
+  path?: string
+  /** CHIPS partitioned cookie (requires `secure`). @default false */
+  partitioned?: boolean
+}
+
+export interface ResolvedCookieOptions {
+  readonly name: string
+  readonly secure: boolean
+  readonly sameSite: 'lax' | 'strict' | 'none'
+  readonly domain: string | undefined
+  readonly path: string
+  readonly partitioned: boolean
+}
+
+/** Browsers drop cookies whose name plus value exceed this many bytes. */
+export const MAX_COOKIE_BYTES = 4096
+const NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** Validates cookie options, enforcing the `__Host-`/`__Secure-` rules. Throws CONFIG_INVALID. */
+export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCookieOptions {
+  const secure = options.secure ?? true
+  const name = options.name ?? (secure ? '__Host-hp' : 'hp')
+  const path = options.path ?? '/'
+  const sameSite = options.sameSite ?? 'lax'
+  if (!NAME_PATTERN.test(name)) configError(`cookie.name "${name}" is not a valid cookie name (use letters, digits, - and _)`)
+  if (!['lax', 'strict', 'none'].includes(sameSite)) configError(`cookie.sameSite must be 'lax', 'strict' or 'none'`)
+  if (!path.startsWith('/')) configError(`cookie.path must start with "/"`)
+  const lower = name.toLowerCase()
+  if (lower.startsWith('__host-') && (!secure || path !== '/' || options.domain !== undefined)) {
+    configError(`cookie "${name}" uses the __Host- prefix, which needs secure: true, path: '/' and no domain; set cookie.name to 'hp' for plain-HTTP development`)
+  }
+  if (lower.startsWith('__secure-') && !secure) configError(`cookie "${name}" uses the __Secure- prefix, which needs secure: true`)
+  if (sameSite === 'none' && !secure) configError(`cookie.sameSite 'none' needs secure: true`)
+  if (options.partitioned && !secure) configError(`cookie.partitioned needs secure: true`)
+  return { name, secure, sameSite, domain: options.domain, path, partitioned: options.partitioned ?? false }
+}
+
+/** What the Cookie header held under our name. */
+export type CookieLookup =
+  | { readonly value: string; readonly problem?: undefined }
+  | { readonly value?: undefined; readonly problem?: 'duplicate' | 'lookalike' }
+
+const ABSENT: CookieLookup = {}
+
+/**
+ * Finds our cookie in a Cookie header. Two cookies with our exact name, or any cookie whose name
+ * only looks like ours (other case, Unicode spaces, zero-width characters), make the lookup fail closed.
+ */
+export function readCookie(header: string | null | undefined, name: string): CookieLookup {
+  if (!header) return ABSENT
+  const core = looseName(name.replace(/^__(host|secure)-/i, ''))
+  const loose = looseName(name)
+  const maxLookalike = name.length * 4 + 8
+  let value: string | undefined
+  let problem: 'duplicate' | 'lookalike' | undefined
+  let start = 0
+  while (start < header.length) {
+    let end = header.indexOf(';', start)
+    if (end === -1) end = header.length
+    const eq = header.indexOf('=', start)
+    if (eq !== -1 && eq < end) {
+      const rawName = header.slice(start, eq).replace(/^[ \t]+|[ \t]+$/g, '')
+      if (rawName === name) {
+        if (value !== undefined) problem = 'duplicate'
+        value = header.slice(eq + 1, end).replace(/^[ \t]+|[ \t]+$/g, '')
+      } else if (rawName.length >= core.length && rawName.length <= maxLookalike && looseName(rawName) === loose) {
+        problem = 'lookalike'
+      }
+    }
+    start = end + 1
+  }
+  if (problem) return { problem }
+  return value === undefined ? ABSENT : { value }
+}
+
+function looseName(name: string): string {
+  return name.normalize('NFKC').replace(/[\s\u200b-\u200f\u2060\ufeff\p{Cc}]/gu, '').toLowerCase()
+}
+
+/** A Set-Cookie value carrying the session; `maxAgeSeconds` makes it persistent. */
+export function sessionCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
+  return serialize(options.name, value, {
+    httpOnly: true,
+    secure: options.secure,
+    sameSite: options.sameSite,
+    path: options.path,
+    ...(options.domain !== undefined && { domain: options.domain }),
+    ...(options.partitioned && { partitioned: true }),
+    ...(maxAgeSeconds !== undefined && { maxAge: Math.max(0, Math.floor(maxAgeSeconds)) }),
+  })
+}
+
+/** A Set-Cookie value that removes the session cookie (`Max-Age=0`). */
+export function clearedCookie(options: ResolvedCookieOptions): string {
+  return sessionCookie(options, '', 0)
+}

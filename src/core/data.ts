@@ -1,0 +1,52 @@
+// Checks session data against the schema, the size limit and JSON rules, and diffs it for patches.
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import { HallpassError } from '../errors.ts'
+import type { SessionData } from '../stores/types.ts'
+import { isPlainObject } from './json.ts'
+
+/** Runs the Standard Schema (if any) and returns its output, or undefined when the data fails it. */
+export async function validateData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: unknown): Promise<D | { issues: readonly StandardSchemaV1.Issue[] }> {
+  if (!schema) return data as D
+  let result = schema['~standard'].validate(data)
+  if (result instanceof Promise) result = await result
+  if (result.issues) return { issues: result.issues }
+  return isPlainObject(result.value) ? result.value : { issues: [{ message: 'schema output is not an object' }] }
+}
+
+/** Validates data about to be written: schema, JSON-serializability and `maxDataBytes`. Throws typed errors. */
+export async function checkWritableData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: SessionData, maxBytes: number): Promise<void> {
+  const checked = await validateData(schema, data)
+  if ('issues' in checked && Array.isArray(checked.issues)) {
+    const summary = checked.issues.slice(0, 3).map((issue) => `${formatPath(issue.path)}${issue.message}`).join('; ')
+    throw new HallpassError('SESSION_DATA_INVALID', `session data does not match the schema: ${summary}`)
+  }
+  let json: string
+  try {
+    json = JSON.stringify(data)
+  } catch (cause) {
+    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable (no BigInt or cycles)', { cause })
+  }
+  const bytes = Buffer.byteLength(json)
+  if (bytes > maxBytes) throw new HallpassError('SESSION_TOO_LARGE', `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`)
+}
+
+function formatPath(path: StandardSchemaV1.Issue['path']): string {
+  if (!path?.length) return ''
+  return `${path.map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.')}: `
+}
+
+/** Keys whose JSON differs between `before` and `after`, and keys removed. */
+export function diffData(before: SessionData, after: SessionData): { set: SessionData; unset: string[] } {
+  const set: SessionData = {}
+  const unset: string[] = []
+  for (const [key, value] of Object.entries(after)) {
+    if (JSON.stringify(value) !== JSON.stringify(before[key])) set[key] = value
+  }
+  for (const key of Object.keys(before)) if (!(key in after)) unset.push(key)
+  return { set, unset }
+}
+
+/** A deep copy through JSON, which is what every store keeps. */
+export function cloneData<D>(data: D): D {
+  return JSON.parse(JSON.stringify(data)) as D
+}

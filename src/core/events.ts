@@ -1,0 +1,49 @@
+// Typed audit events emitted through `onEvent`; they carry public session ids, never tokens.
+
+/** Why a presented cookie did not yield a session. */
+export type RejectReason =
+  | 'malformed'
+  | 'unknown_key'
+  | 'bad_mac'
+  | 'duplicate_cookie'
+  | 'lookalike_cookie'
+  | 'not_found'
+  | 'invalid_data'
+
+interface Base {
+  /** Epoch ms, from the manager's clock. */
+  readonly at: number
+}
+
+/** Every event hallpass emits. Switch on `type`. */
+export type SessionEvent =
+  | (Base & { readonly type: 'session.created'; readonly id: string; readonly userId: string | null })
+  | (Base & { readonly type: 'session.regenerated'; readonly id: string; readonly previousId: string; readonly userId: string | null; readonly reason: 'login' | 'regenerate' })
+  | (Base & { readonly type: 'session.destroyed'; readonly id: string; readonly userId: string | null; readonly reason: 'destroy' | 'logout' })
+  | (Base & { readonly type: 'session.expired'; readonly id: string; readonly userId: string | null; readonly reason: 'idle' | 'absolute' })
+  | (Base & { readonly type: 'session.revoked'; readonly id: string; readonly userId: string; readonly reason: 'revoke' | 'evicted' })
+  | (Base & { readonly type: 'session.rejected'; readonly reason: RejectReason; readonly id?: string; readonly ip?: string })
+  | (Base & { readonly type: 'login'; readonly id: string; readonly userId: string; readonly ip?: string })
+  | (Base & { readonly type: 'logout'; readonly id: string; readonly userId: string | null; readonly ip?: string })
+
+/** Distributes `Omit<E, 'at'>` over the union so each member keeps its own fields. */
+export type EventInput<E = SessionEvent> = E extends unknown ? Omit<E, 'at'> : never
+
+export type EventListener = (event: SessionEvent) => void
+
+/** Emits events to the listener; a throwing listener never breaks a request. */
+export class EventSink {
+  constructor(
+    private readonly listener: EventListener | undefined,
+    private readonly clock: () => number,
+  ) {}
+
+  emit(event: EventInput): void {
+    if (!this.listener) return
+    try {
+      this.listener({ ...event, at: this.clock() } as SessionEvent)
+    } catch {
+      // A failing audit sink must not turn a good request into an error.
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// What the manager shares with each request's Session handle.
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { TokenCodec } from '../crypto/token.ts'
+import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
+import type { ResolvedCookieOptions } from './cookies.ts'
+import type { EventSink } from './events.ts'
+
+/** @internal */
+export interface Internals<D extends SessionData> {
+  readonly store: Store
+  readonly codec: TokenCodec
+  readonly events: EventSink
+  readonly schema: StandardSchemaV1<unknown, D> | undefined
+  readonly cookie: ResolvedCookieOptions
+  readonly clock: () => number
+  readonly absoluteTimeout: number
+  readonly rememberMeTimeout: number
+  readonly maxSessionsPerUser: number | undefined
+  readonly maxDataBytes: number
+  /** Idle limit in ms for a normal or a remember-me session. */
+  idleFor(persistent: boolean): number
+  /** Milliseconds the store should keep the record: min(idle remaining, absolute remaining), at least 1. */
+  ttlFor(record: SessionRecord, now: number): number
+  /** Awaits a store call, turning any non-hallpass failure into STORE_UNAVAILABLE (fail closed). */
+  storeCall<T>(call: Promise<T>): Promise<T>
+}

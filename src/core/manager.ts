@@ -1,0 +1,198 @@
+// The session manager: verifies cookies, loads records, enforces timeouts, and lists or revokes a user's sessions.
+import { HallpassError } from '../errors.ts'
+import { TokenCodec } from '../crypto/token.ts'
+import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
+import { readCookie, type ResolvedCookieOptions } from './cookies.ts'
+import { validateData } from './data.ts'
+import { describeDevice } from './device.ts'
+import { EventSink, type RejectReason } from './events.ts'
+import type { Internals } from './internals.ts'
+import { isPlainObject } from './json.ts'
+import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
+import { Session, type ClientInfo } from './session.ts'
+
+/** What `load()` needs from the request. */
+export interface LoadInput extends ClientInfo {
+  /** The raw `Cookie` request header. */
+  readonly cookie?: string | null | undefined
+}
+
+/** One entry of `listSessions()`: what a "your devices" page shows. */
+export interface SessionInfo {
+  readonly id: string
+  readonly userId: string
+  readonly createdAt: number
+  readonly lastSeenAt: number
+  readonly expiresAt: number
+  readonly idleExpiresAt: number
+  readonly persistent: boolean
+  readonly ip: string | null
+  readonly userAgent: string | null
+  /** A short label such as "Firefox on Linux". */
+  readonly device: string
+}
+
+/**
+ * Creates the session manager. Bad configuration throws `HallpassError` with code `CONFIG_INVALID`.
+ *
+ * @example
+ * ```ts
+ * import { createSessions } from 'hallpass'
+ * const sessions = createSessions({ secret: process.env.SESSION_SECRET!, idleTimeout: '30m', absoluteTimeout: '24h' })
+ * ```
+ */
+export function createSessions<D extends SessionData = SessionData>(options: SessionsOptions<D>): Sessions<D> {
+  return new Sessions(resolveOptions(options))
+}
+
+/** The manager returned by `createSessions`. Framework adapters wrap it; you can also call it directly. */
+export class Sessions<D extends SessionData = SessionData> {
+  private readonly ctx: Internals<D>
+  private readonly config: ResolvedOptions<D>
+
+  /** @internal Use `createSessions()`. */
+  constructor(config: ResolvedOptions<D>) {
+    this.config = config
+    const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout : config.idleTimeout())
+    this.ctx = {
+      store: config.store,
+      codec: new TokenCodec(config.keys),
+      events: new EventSink(config.onEvent, config.clock),
+      schema: config.schema,
+      cookie: config.cookie,
+      clock: config.clock,
+      absoluteTimeout: config.absoluteTimeout,
+      rememberMeTimeout: config.rememberMeTimeout,
+      maxSessionsPerUser: config.maxSessionsPerUser,
+      maxDataBytes: config.maxDataBytes,
+      idleFor,
+      ttlFor: (record, now) => Math.max(1, Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
+      storeCall: guardStore,
+    }
+  }
+
+  /** The store behind this manager. */
+  get store(): Store {
+    return this.config.store
+  }
+  /** The resolved cookie attributes (name, secure...). */
+  get cookie(): ResolvedCookieOptions {
+    return this.config.cookie
+  }
+  /** The key ring, shared with features such as CSRF tokens and sealing. @internal */
+  get keys(): ResolvedOptions<D>['keys'] {
+    return this.config.keys
+  }
+  /** The clock in use. */
+  get clock(): () => number {
+    return this.config.clock
+  }
+
+  /**
+   * Loads the request's session. Any cookie that fails verification gives an anonymous session:
+   * no error, and no store lookup for a forged value. Throws only STORE_UNAVAILABLE.
+   */
+  async load(input: LoadInput = {}): Promise<Session<D>> {
+    const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
+    const lookup = readCookie(input.cookie, this.config.cookie.name)
+    if (lookup.problem) return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
+    if (lookup.value === undefined) return this.anonymous(client, false)
+    const verified = this.ctx.codec.verify(lookup.value)
+    if ('rejected' in verified) return this.anonymous(client, true, verified.rejected)
+    const record = await guardStore(this.config.store.get(verified.id))
+    if (!record) return this.anonymous(client, true, 'not_found', verified.id)
+    const data = isWellFormed(record) ? await validateData(this.config.schema, record.data) : undefined
+    if (data === undefined || 'issues' in data) {
+      await this.discard(record.id)
+      return this.anonymous(client, true, 'invalid_data', record.id)
+    }
+    const now = this.config.clock()
+    const expiry = this.expiryOf(record, now)
+    if (expiry) {
+      await this.discard(record.id)
+      this.ctx.events.emit({ type: 'session.expired', id: record.id, userId: record.userId, reason: expiry })
+      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true })
+    }
+    const touchDue = now - record.lastSeenAt >= this.config.touchInterval
+    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false })
+  }
+
+  /** The user's live sessions, most recently active first. */
+  async listSessions(userId: string): Promise<SessionInfo[]> {
+    const now = this.config.clock()
+    const records = await guardStore(this.config.store.listByUser(userId))
+    return records
+      .filter((record) => record.userId === userId && !this.expiryOf(record, now))
+      .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
+      .map((record) => ({
+        id: record.id,
+        userId,
+        createdAt: record.createdAt,
+        lastSeenAt: record.lastSeenAt,
+        expiresAt: record.expiresAt,
+        idleExpiresAt: Math.min(record.lastSeenAt + this.ctx.idleFor(record.persistent), record.expiresAt),
+        persistent: record.persistent,
+        ip: record.ip ?? null,
+        userAgent: record.userAgent ?? null,
+        device: describeDevice(record.userAgent),
+      }))
+  }
+
+  /** Revokes one of the user's sessions by public id. False when the id is unknown or another user's. */
+  async revokeSession(userId: string, id: string): Promise<boolean> {
+    if (typeof id !== 'string' || id.length > 64) return false
+    return (await this.revoke(userId, { ids: [id] })) === 1
+  }
+
+  /** Revokes all of the user's sessions ("log out everywhere"), optionally keeping one; returns how many. */
+  async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
+    return this.revoke(userId, options.except ? { except: options.except } : {})
+  }
+
+  private async revoke(userId: string, options: { ids?: string[]; except?: string }): Promise<number> {
+    const ids = await guardStore(this.config.store.revoke(userId, options))
+    for (const id of ids) this.ctx.events.emit({ type: 'session.revoked', id, userId, reason: 'revoke' })
+    return ids.length
+  }
+
+  private anonymous(client: ClientInfo, clearCookie: boolean, reason?: RejectReason, id?: string): Session<D> {
+    if (reason) this.ctx.events.emit({ type: 'session.rejected', reason, ...(id !== undefined && { id }), ...(client.ip !== undefined && { ip: client.ip }) })
+    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie })
+  }
+
+  private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {
+    if (now >= record.expiresAt) return 'absolute'
+    if (now >= record.lastSeenAt + this.ctx.idleFor(record.persistent)) return 'idle'
+    return undefined
+  }
+
+  /** Deletes a dead record; a failure here must not turn a logged-out request into an error. */
+  private async discard(id: string): Promise<void> {
+    try {
+      await this.config.store.destroy(id)
+    } catch {
+      // The record is refused either way; the store's TTL removes it later.
+    }
+  }
+}
+
+/** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */
+async function guardStore<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call
+  } catch (cause) {
+    if (cause instanceof HallpassError) throw cause
+    throw new HallpassError('STORE_UNAVAILABLE', 'the session store is unavailable', { cause })
+  }
+}
+
+function isWellFormed(record: SessionRecord): boolean {
+  return (
+    isPlainObject(record.data) &&
+    Number.isFinite(record.createdAt) &&
+    Number.isFinite(record.lastSeenAt) &&
+    Number.isFinite(record.expiresAt) &&
+    Number.isInteger(record.version) &&
+    (record.userId === null || typeof record.userId === 'string')
+  )
+}

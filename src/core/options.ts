@@ -1,0 +1,114 @@
+// Validates createSessions options once, at startup, into a resolved config with millisecond durations.
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import { configError } from '../errors.ts'
+import { KeyRing, type SecretOption } from '../crypto/keyring.ts'
+import { memoryStore } from '../stores/memory.ts'
+import type { SessionData, Store } from '../stores/types.ts'
+import { resolveCookieOptions, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
+import { parseDuration, type Duration } from './duration.ts'
+import type { EventListener } from './events.ts'
+
+/** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
+export interface SessionsOptions<D extends SessionData = SessionData> {
+  /** At least 32 random characters, or `{ 2: newer, 1: older }` to rotate keys without logging anyone out. */
+  secret: SecretOption
+  /** Where sessions live. @default memoryStore() */
+  store?: Store
+  /** Any Standard Schema (zod, valibot, arktype): checked on every load and every write; types the data. */
+  schema?: StandardSchemaV1<unknown, D>
+  /** Inactivity limit; a function is read on every request, so an admin setting applies at once. @default '30m' */
+  idleTimeout?: Duration | (() => Duration)
+  /** Hard limit from creation, whatever the activity. @default '24h' */
+  absoluteTimeout?: Duration
+  /** Absolute limit for remember-me sessions (persistent cookie). @default '30d' */
+  rememberMeTimeout?: Duration
+  /** Inactivity limit for remember-me sessions. @default the rememberMeTimeout */
+  rememberMeIdleTimeout?: Duration
+  /** Sliding expiry writes to the store at most once per interval. @default '60s' */
+  touchInterval?: Duration
+  /** On login over this many sessions, the user's sessions closest to expiry are evicted. @default unlimited */
+  maxSessionsPerUser?: number
+  /** Largest serialized session data, in bytes. @default 16384 */
+  maxDataBytes?: number
+  /** Cookie attributes. @default { name: '__Host-hp', secure: true, sameSite: 'lax', path: '/' } */
+  cookie?: CookieOptions
+  /** Clock in epoch ms; inject one in tests. @default Date.now */
+  clock?: () => number
+  /** Receives audit events. Exceptions it throws are swallowed. */
+  onEvent?: EventListener
+}
+
+export interface ResolvedOptions<D extends SessionData> {
+  readonly keys: KeyRing
+  readonly store: Store
+  readonly schema: StandardSchemaV1<unknown, D> | undefined
+  readonly idleTimeout: () => number
+  readonly absoluteTimeout: number
+  readonly rememberMeTimeout: number
+  readonly rememberMeIdleTimeout: number
+  readonly touchInterval: number
+  readonly maxSessionsPerUser: number | undefined
+  readonly maxDataBytes: number
+  readonly cookie: ResolvedCookieOptions
+  readonly clock: () => number
+  readonly onEvent: EventListener | undefined
+}
+
+const KNOWN_OPTIONS = new Set([
+  'secret', 'store', 'schema', 'idleTimeout', 'absoluteTimeout', 'rememberMeTimeout', 'rememberMeIdleTimeout',
+  'touchInterval', 'maxSessionsPerUser', 'maxDataBytes', 'cookie', 'clock', 'onEvent',
+])
+
+function duration(name: string, value: unknown, fallback: Duration): number {
+  const ms = parseDuration(value ?? fallback)
+  if (ms === undefined) configError(`${name} must be a positive number of seconds or a string like '30m', '24h' or '7d' (got ${JSON.stringify(value)})`)
+  return ms
+}
+
+function positiveInteger(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (!Number.isInteger(value) || (value as number) < 1) configError(`${name} must be a positive integer (got ${JSON.stringify(value)})`)
+  return value as number
+}
+
+/** Checks every option and fills defaults. Throws HallpassError CONFIG_INVALID with a fix-it message. */
+export function resolveOptions<D extends SessionData>(options: SessionsOptions<D>): ResolvedOptions<D> {
+  if (typeof options !== 'object' || options === null) configError('createSessions needs an options object with at least { secret }')
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) configError(`unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
+  }
+  const clock = options.clock ?? Date.now
+  if (typeof clock !== 'function') configError('clock must be a function returning epoch milliseconds')
+  const absoluteTimeout = duration('absoluteTimeout', options.absoluteTimeout, '24h')
+  const rememberMeTimeout = duration('rememberMeTimeout', options.rememberMeTimeout, '30d')
+  const rememberMeIdleTimeout = duration('rememberMeIdleTimeout', options.rememberMeIdleTimeout, rememberMeTimeout / 1000)
+  const touchInterval = duration('touchInterval', options.touchInterval, '60s')
+  const idle = options.idleTimeout
+  const staticIdle = typeof idle === 'function' ? undefined : duration('idleTimeout', idle, '30m')
+  if (staticIdle !== undefined && staticIdle > absoluteTimeout) configError(`idleTimeout (${staticIdle / 1000}s) is longer than absoluteTimeout (${absoluteTimeout / 1000}s); shorten it or raise absoluteTimeout`)
+  if (staticIdle !== undefined && touchInterval >= staticIdle) configError(`touchInterval (${touchInterval / 1000}s) must be shorter than idleTimeout (${staticIdle / 1000}s)`)
+  if (rememberMeIdleTimeout > rememberMeTimeout) configError('rememberMeIdleTimeout must not exceed rememberMeTimeout')
+  if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
+    configError('schema must be a Standard Schema (for example a zod, valibot or arktype schema)')
+  }
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') configError('onEvent must be a function')
+  const store = options.store ?? memoryStore({ clock })
+  if (typeof store.get !== 'function' || typeof store.create !== 'function' || typeof store.patch !== 'function') {
+    configError('store must implement the Store contract (get, create, patch, destroy, listByUser, revoke)')
+  }
+  return {
+    keys: new KeyRing(options.secret),
+    store,
+    schema: options.schema,
+    idleTimeout: typeof idle === 'function' ? () => duration('idleTimeout()', idle(), '30m') : () => staticIdle as number,
+    absoluteTimeout,
+    rememberMeTimeout,
+    rememberMeIdleTimeout,
+    touchInterval,
+    maxSessionsPerUser: positiveInteger('maxSessionsPerUser', options.maxSessionsPerUser),
+    maxDataBytes: positiveInteger('maxDataBytes', options.maxDataBytes) ?? 16_384,
+    cookie: resolveCookieOptions(options.cookie),
+    clock,
+    onEvent: options.onEvent,
+  }
+}

@@ -1,0 +1,352 @@
+// The per-request session handle: reads, tracked writes, login/logout/regenerate, and commit.
+import { HallpassError } from '../errors.ts'
+import type { SessionData, SessionRecord } from '../stores/types.ts'
+import { clearedCookie, sessionCookie } from './cookies.ts'
+import { checkWritableData, cloneData, diffData } from './data.ts'
+import { isForbiddenKey } from './json.ts'
+import type { Internals } from './internals.ts'
+
+/** Options for `session.login()`. */
+export interface LoginOptions {
+  /** Persistent cookie and the longer `rememberMeTimeout`. @default false */
+  rememberMe?: boolean
+  /** Roles kept server-side in the session record. */
+  roles?: readonly string[]
+  /** Permissions kept server-side in the session record. */
+  permissions?: readonly string[]
+}
+
+/** What `commit()` produced: the `Set-Cookie` values to send (possibly none). */
+export interface CommitResult {
+  readonly cookies: string[]
+}
+
+/** Client facts recorded with a session (device list). */
+export interface ClientInfo {
+  readonly ip?: string | undefined
+  readonly userAgent?: string | undefined
+}
+
+const MAX_UPDATE_ATTEMPTS = 100
+const MAX_USER_ID_LENGTH = 256
+const MAX_PRIVILEGES = 256
+
+/**
+ * One request's view of its session. Data is a plain object; this handle is separate from it.
+ * Writes through `set`/`delete` are persisted by `commit()` (adapters call it for you).
+ */
+export class Session<D extends SessionData = SessionData> {
+  private record: SessionRecord | null
+  private working: Partial<D>
+  private readonly changed = new Set<string>()
+  private readonly removed = new Set<string>()
+  private touchDue: boolean
+  private issuedCookie: string | undefined
+  private clearCookie: boolean
+  private readonly loadedWithRecord: boolean
+
+  /** @internal Created by `sessions.load()`. */
+  constructor(
+    private readonly ctx: Internals<D>,
+    record: SessionRecord | null,
+    data: Partial<D>,
+    private readonly client: ClientInfo,
+    flags: { touchDue: boolean; clearCookie: boolean },
+  ) {
+    this.record = record
+    this.working = data
+    this.loadedWithRecord = record !== null
+    this.touchDue = flags.touchDue
+    this.clearCookie = flags.clearCookie
+  }
+
+  /** Public id (a hash of the token, never the token), or null before the session is stored. */
+  get id(): string | null {
+    return this.record?.id ?? null
+  }
+  /** True when the request arrived without a live session. */
+  get isNew(): boolean {
+    return !this.loadedWithRecord
+  }
+  get userId(): string | null {
+    return this.record?.userId ?? null
+  }
+  get isAuthenticated(): boolean {
+    return this.userId !== null
+  }
+  /** The data, including this request's changes. Treat it as read-only: write with `set` or `update`. */
+  get data(): Readonly<Partial<D>> {
+    return this.working
+  }
+  get roles(): readonly string[] {
+    return this.record?.roles ?? []
+  }
+  get permissions(): readonly string[] {
+    return this.record?.permissions ?? []
+  }
+  get persistent(): boolean {
+    return this.record?.persistent ?? false
+  }
+  get createdAt(): number | null {
+    return this.record?.createdAt ?? null
+  }
+  get lastSeenAt(): number | null {
+    return this.record ? (this.touchDue ? this.ctx.clock() : this.record.lastSeenAt) : null
+  }
+  /** Absolute expiry (epoch ms). */
+  get expiresAt(): number | null {
+    return this.record?.expiresAt ?? null
+  }
+  /** When the session ends if idle from now on (epoch ms). */
+  get idleExpiresAt(): number | null {
+    const seen = this.lastSeenAt
+    return this.record && seen !== null ? Math.min(seen + this.ctx.idleFor(this.record.persistent), this.record.expiresAt) : null
+  }
+
+  get<K extends keyof D & string>(key: K): D[K] | undefined {
+    return this.working[key]
+  }
+
+  /** Sets one key; only changed keys are written at commit, so concurrent requests never clobber each other. */
+  set<K extends keyof D & string>(key: K, value: D[K]): void {
+    if (isForbiddenKey(key)) throw new HallpassError('INVALID_ARGUMENT', `"${key}" cannot be used as a session key`)
+    if (value === undefined) return this.delete(key)
+    if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
+      throw new HallpassError('SESSION_DATA_INVALID', `session value for "${key}" must be JSON-serializable`)
+    }
+    this.working[key] = value
+    this.changed.add(key)
+    this.removed.delete(key)
+  }
+
+  delete(key: keyof D & string): void {
+    if (!(key in this.working)) return
+    delete this.working[key]
+    this.changed.delete(key)
+    this.removed.add(key)
+  }
+
+  /**
+   * Atomic read-modify-write against the store (compare-and-swap with retry): `fn` sees the latest
+   * stored data plus this request's changes, and may mutate its draft or return new data.
+   */
+  async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const current = this.record
+      if (!current) {
+        const draft = cloneData(this.working)
+        this.replaceWorking(this.working, fn(draft) ?? draft)
+        return this.working
+      }
+      const fresh = await this.ctx.storeCall(this.ctx.store.get(current.id))
+      if (!fresh) {
+        this.forget()
+        throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
+      }
+      const base = fresh.data as Partial<D>
+      const draft = cloneData({ ...base, ...this.pendingView() }) as Partial<D>
+      const next = fn(draft) ?? draft
+      await checkWritableData(this.ctx.schema, next, this.ctx.maxDataBytes)
+      const now = this.ctx.clock()
+      const diff = diffData(base, next)
+      const result = await this.ctx.storeCall(
+        this.ctx.store.patch(current.id, { ...diff, ...this.touchFields(current, now), expectVersion: fresh.version }),
+      )
+      if (result === 'ok') {
+        this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: this.touchDue ? now : fresh.lastSeenAt }
+        this.working = cloneData(next)
+        this.changed.clear()
+        this.removed.clear()
+        this.touchDue = false
+        return this.working
+      }
+      if (result === 'missing') {
+        this.forget()
+        throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)))
+    }
+    throw new HallpassError('SESSION_CONFLICT', `update() lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`)
+  }
+
+  /**
+   * Signs the user in: issues a new id (the old record is deleted, so a planted id is useless),
+   * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
+   */
+  async login(userId: string, options: LoginOptions = {}): Promise<void> {
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
+      throw new HallpassError('INVALID_ARGUMENT', `login() needs a userId string of 1 to ${MAX_USER_ID_LENGTH} characters`)
+    }
+    const now = this.ctx.clock()
+    const persistent = options.rememberMe === true
+    const keepData = this.record === null || this.record.userId === null || this.record.userId === userId
+    await this.rotate(
+      {
+        userId,
+        data: keepData ? this.working : {},
+        createdAt: now,
+        expiresAt: now + (persistent ? this.ctx.rememberMeTimeout : this.ctx.absoluteTimeout),
+        persistent,
+        ...privileges('roles', options.roles),
+        ...privileges('permissions', options.permissions),
+      },
+      'login',
+    )
+    this.ctx.events.emit({ type: 'login', id: this.id as string, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+  }
+
+  /** Issues a new id for the same session (same user, data and deadlines) and deletes the old record. */
+  async regenerate(): Promise<void> {
+    const current = this.record
+    if (!current) return
+    const { id: _id, data: _data, version: _version, lastSeenAt: _seen, ...kept } = current
+    await this.rotate({ ...kept, data: this.working }, 'regenerate')
+  }
+
+  /** Deletes the session from the store now and clears the cookie at commit. */
+  async destroy(): Promise<void> {
+    await this.end('destroy')
+  }
+
+  /** Ends the session everywhere it counts: store record deleted, cookie cleared, `logout` event emitted. */
+  async logout(): Promise<void> {
+    const { id, userId } = this
+    await this.end('logout')
+    if (id !== null) this.ctx.events.emit({ type: 'logout', id, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+  }
+
+  /**
+   * Persists what this request changed (only those keys), touches the session when the touch
+   * interval has passed, and returns the `Set-Cookie` values. Safe to call more than once.
+   */
+  async commit(): Promise<CommitResult> {
+    const cookies: string[] = []
+    const now = this.ctx.clock()
+    if (this.record === null) {
+      if (this.changed.size > 0) await this.createAnonymous(now)
+    } else if (this.changed.size > 0 || this.removed.size > 0 || this.touchDue) {
+      await this.persistChanges(this.record, now)
+    }
+    if (this.issuedCookie !== undefined && this.record) {
+      const maxAge = this.record.persistent ? (this.record.expiresAt - now) / 1000 : undefined
+      cookies.push(sessionCookie(this.ctx.cookie, this.issuedCookie, maxAge))
+    } else if (this.clearCookie) {
+      cookies.push(clearedCookie(this.ctx.cookie))
+    }
+    this.issuedCookie = undefined
+    this.clearCookie = false
+    return { cookies }
+  }
+
+  private async persistChanges(record: SessionRecord, now: number): Promise<void> {
+    const set: SessionData = {}
+    for (const key of this.changed) set[key] = this.working[key]
+    if (this.changed.size > 0) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
+    const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { set, unset: [...this.removed], ...this.touchFields(record, now) }))
+    if (result === 'missing') {
+      this.forget() // revoked or destroyed mid-request: never resurrect, just clear the cookie
+      return
+    }
+    this.record = { ...record, version: record.version + 1, lastSeenAt: this.touchDue ? now : record.lastSeenAt }
+    this.changed.clear()
+    this.removed.clear()
+    this.touchDue = false
+  }
+
+  private async createAnonymous(now: number): Promise<void> {
+    await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
+    const issued = this.ctx.codec.issue(null)
+    const record = this.newRecord(issued.id, { userId: null, data: this.working, createdAt: now, expiresAt: now + this.ctx.absoluteTimeout, persistent: false }, now)
+    await this.ctx.storeCall(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
+    this.adopt(record, issued.cookieValue)
+    this.ctx.events.emit({ type: 'session.created', id: record.id, userId: null })
+  }
+
+  private async rotate(fields: RecordFields, reason: 'login' | 'regenerate'): Promise<void> {
+    await checkWritableData(this.ctx.schema, fields.data, this.ctx.maxDataBytes)
+    const now = this.ctx.clock()
+    const previous = this.record
+    const issued = this.ctx.codec.issue(fields.userId)
+    const record = this.newRecord(issued.id, fields, now)
+    const { evicted } = await this.ctx.storeCall(
+      this.ctx.store.create(record, {
+        ttl: this.ctx.ttlFor(record, now),
+        ...(previous && { replaces: previous.id }),
+        ...(this.ctx.maxSessionsPerUser !== undefined && { maxPerUser: this.ctx.maxSessionsPerUser }),
+      }),
+    )
+    this.adopt(record, issued.cookieValue)
+    for (const id of evicted) this.ctx.events.emit({ type: 'session.revoked', id, userId: fields.userId as string, reason: 'evicted' })
+    if (previous) this.ctx.events.emit({ type: 'session.regenerated', id: record.id, previousId: previous.id, userId: record.userId, reason })
+    else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
+  }
+
+  private async end(reason: 'destroy' | 'logout'): Promise<void> {
+    const current = this.record
+    if (current) {
+      await this.ctx.storeCall(this.ctx.store.destroy(current.id))
+      this.ctx.events.emit({ type: 'session.destroyed', id: current.id, userId: current.userId, reason })
+    }
+    this.forget()
+  }
+
+  /** Drops all local state; the cookie is cleared at commit. A later `set` starts a fresh anonymous session. */
+  private forget(): void {
+    this.clearCookie = this.clearCookie || this.loadedWithRecord || this.issuedCookie !== undefined
+    this.record = null
+    this.working = {}
+    this.changed.clear()
+    this.removed.clear()
+    this.issuedCookie = undefined
+    this.touchDue = false
+  }
+
+  private adopt(record: SessionRecord, cookieValue: string): void {
+    this.record = record
+    this.working = cloneData(record.data) as Partial<D>
+    this.issuedCookie = cookieValue
+    this.changed.clear()
+    this.removed.clear()
+    this.touchDue = false
+  }
+
+  private newRecord(id: string, fields: RecordFields, now: number): SessionRecord {
+    return {
+      ...fields,
+      id,
+      data: cloneData(fields.data),
+      lastSeenAt: now,
+      version: 1,
+      ...(this.client.ip !== undefined && { ip: this.client.ip }),
+      ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, 512) }),
+    }
+  }
+
+  private touchFields(record: SessionRecord, now: number): { lastSeenAt?: number; ttl: number } {
+    const lastSeenAt = this.touchDue ? now : record.lastSeenAt
+    return { ...(this.touchDue && { lastSeenAt }), ttl: this.ctx.ttlFor({ ...record, lastSeenAt }, now) }
+  }
+
+  /** This request's unsaved changes, as an overlay for `update()`. */
+  private pendingView(): Partial<D> {
+    const view: Partial<D> = {}
+    for (const key of this.changed) view[key as keyof D] = this.working[key]
+    return view
+  }
+
+  private replaceWorking(base: Partial<D>, next: Partial<D>): void {
+    const diff = diffData(base, next)
+    for (const key of diff.unset) this.delete(key as keyof D & string)
+    for (const [key, value] of Object.entries(diff.set)) this.set(key as keyof D & string, value as D[keyof D & string])
+  }
+}
+
+type RecordFields = Omit<SessionRecord, 'id' | 'version' | 'lastSeenAt' | 'ip' | 'userAgent'>
+
+function privileges(kind: 'roles' | 'permissions', values: readonly string[] | undefined): Partial<Record<typeof kind, string[]>> {
+  if (values === undefined) return {}
+  if (!Array.isArray(values) || values.length > MAX_PRIVILEGES || values.some((v) => typeof v !== 'string' || v.length === 0 || v.length > 128)) {
+    throw new HallpassError('INVALID_ARGUMENT', `login() ${kind} must be at most ${MAX_PRIVILEGES} non-empty strings of up to 128 characters`)
+  }
+  return { [kind]: [...new Set(values)] }
+}

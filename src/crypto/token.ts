@@ -1,0 +1,67 @@
+// Session tokens: 256 random bits in a MAC'd cookie value; the store only sees a hash of the token.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { KeyRing, PurposeKeys } from './keyring.ts'
+
+/** Characters of the routing tag that groups a user's sessions (one Redis Cluster hash slot). */
+export const TAG_LENGTH = 4
+const TOKEN_BYTES = 32
+const TOKEN_LENGTH = 43 // base64url of 32 bytes
+const ID_HASH_LENGTH = 22 // 128 bits of SHA-256(token)
+const MAC_LENGTH = 43
+const COOKIE_PATTERN = /^([1-9]\d{0,5})\.([A-Za-z0-9_-]{47})\.([A-Za-z0-9_-]{43})$/
+
+/** A freshly issued token: the cookie value (secret) and the public id (store key). */
+export interface IssuedToken {
+  readonly cookieValue: string
+  readonly id: string
+}
+
+/** Why a cookie value was refused. */
+export type TokenRejection = 'malformed' | 'unknown_key' | 'bad_mac'
+
+/** Routing tag for a user's sessions: 4 characters of SHA-256 over the user id. */
+export function userTag(userId: string): string {
+  return createHash('sha256').update(`hallpass:user:${userId}`).digest('base64url').slice(0, TAG_LENGTH)
+}
+
+/** Public session id: routing tag plus 128 bits of SHA-256(token). Safe to show, log and store. */
+function idFor(tag: string, token: string): string {
+  return tag + createHash('sha256').update(token).digest('base64url').slice(0, ID_HASH_LENGTH)
+}
+
+function mac(key: Buffer, body: string): string {
+  return createHmac('sha256', key).update(body).digest('base64url')
+}
+
+/** Issues and verifies session cookie values with the key ring's 'cookie' keys. */
+export class TokenCodec {
+  private readonly keys: PurposeKeys
+
+  constructor(ring: KeyRing) {
+    this.keys = ring.keys('cookie')
+  }
+
+  /** A new token for `userId` (or an anonymous one with a random tag). */
+  issue(userId: string | null): IssuedToken {
+    const random = randomBytes(TOKEN_BYTES + 3).toString('base64url')
+    const tag = userId === null ? random.slice(TOKEN_LENGTH, TOKEN_LENGTH + TAG_LENGTH) : userTag(userId)
+    const token = random.slice(0, TOKEN_LENGTH)
+    const body = tag + token
+    const kid = this.keys.currentId
+    const key = this.keys.byId.get(kid) as Buffer
+    return { cookieValue: `${kid}.${body}.${mac(key, body)}`, id: idFor(tag, token) }
+  }
+
+  /** The public id for a cookie value, or why it was refused. Never throws. Constant-time MAC check. */
+  verify(cookieValue: string): { id: string } | { rejected: TokenRejection } {
+    const match = cookieValue.length <= 128 ? COOKIE_PATTERN.exec(cookieValue) : null
+    if (!match) return { rejected: 'malformed' }
+    const [, kid, body, given] = match as unknown as [string, string, string, string]
+    const key = this.keys.byId.get(kid)
+    if (!key) return { rejected: 'unknown_key' }
+    const expected = Buffer.from(mac(key, body))
+    const actual = Buffer.from(given)
+    if (actual.length !== MAC_LENGTH || !timingSafeEqual(expected, actual)) return { rejected: 'bad_mac' }
+    return { id: idFor(body.slice(0, TAG_LENGTH), body.slice(TAG_LENGTH)) }
+  }
+}

@@ -1,0 +1,42 @@
+// The one error class hallpass throws, with stable machine-readable codes.
+
+/** Stable error codes. Branch on these, never on message text. */
+export type HallpassErrorCode =
+  | 'CONFIG_INVALID'
+  | 'STORE_UNAVAILABLE'
+  | 'SESSION_DATA_INVALID'
+  | 'SESSION_TOO_LARGE'
+  | 'SESSION_CONFLICT'
+  | 'SESSION_GONE'
+  | 'INVALID_ARGUMENT'
+  | 'CSRF_REJECTED'
+  | 'LOGIN_THROTTLED'
+
+/**
+ * Every error hallpass raises on purpose.
+ *
+ * @example
+ * ```ts
+ * import { HallpassError } from 'hallpass'
+ * if (err instanceof HallpassError && err.code === 'STORE_UNAVAILABLE') return new Response(null, { status: 503 })
+ * ```
+ */
+export class HallpassError extends Error {
+  override readonly name = 'HallpassError'
+  readonly code: HallpassErrorCode
+
+  constructor(code: HallpassErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** True when `err` is a HallpassError, optionally with the given code. */
+export function isHallpassError(err: unknown, code?: HallpassErrorCode): err is HallpassError {
+  return err instanceof HallpassError && (code === undefined || err.code === code)
+}
+
+/** Throws CONFIG_INVALID with a message that says how to fix the option. */
+export function configError(message: string): never {
+  throw new HallpassError('CONFIG_INVALID', `hallpass: ${message}`)
+}

@@ -1,0 +1,181 @@
+// Bounded in-process store: TTL expiry swept incrementally, a per-user index, and unref'd timers.
+import { configError } from '../errors.ts'
+import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from './types.ts'
+
+export interface MemoryStoreOptions {
+  /** Most sessions kept; beyond it the least recently written session is evicted. @default 100_000 */
+  maxSessions?: number
+  /** Milliseconds between incremental sweeps of expired entries. @default 10_000 */
+  sweepInterval?: number
+  /** Entries examined per sweep step. @default 500 */
+  sweepBatch?: number
+  /** Clock in epoch ms (inject one in tests). @default Date.now */
+  clock?: () => number
+}
+
+interface Entry {
+  record: Omit<SessionRecord, 'data'>
+  /** Data kept serialized so callers can never share or mutate stored objects. */
+  json: string
+  dropAt: number
+}
+
+/**
+ * The default store: fast, bounded, single-process. Use SQLite or Redis when sessions must survive
+ * a restart or be shared between processes.
+ *
+ * @example
+ * ```ts
+ * import { memoryStore } from 'hallpass/stores/memory'
+ * const sessions = createSessions({ secret, store: memoryStore({ maxSessions: 50_000 }) })
+ * ```
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonly size: number } {
+  return new MemoryStore(options)
+}
+
+class MemoryStore implements Store {
+  readonly kind = 'memory'
+  private readonly entries = new Map<string, Entry>()
+  private readonly byUser = new Map<string, Set<string>>()
+  private readonly maxSessions: number
+  private readonly sweepBatch: number
+  private readonly clock: () => number
+  private cursor: Iterator<[string, Entry]> | undefined
+  private readonly timer: ReturnType<typeof setInterval>
+
+  constructor(options: MemoryStoreOptions) {
+    this.maxSessions = options.maxSessions ?? 100_000
+    this.sweepBatch = options.sweepBatch ?? 500
+    this.clock = options.clock ?? Date.now
+    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) configError('memoryStore maxSessions must be a positive integer')
+    this.timer = setInterval(() => this.sweep(), options.sweepInterval ?? 10_000)
+    this.timer.unref()
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  async get(id: string): Promise<SessionRecord | null> {
+    const entry = this.live(id)
+    return entry ? { ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> } : null
+  }
+
+  async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
+    if (options.replaces !== undefined) this.remove(options.replaces)
+    const { data, ...meta } = record
+    this.remove(record.id)
+    while (this.entries.size >= this.maxSessions) this.evictOne()
+    this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
+    if (record.userId === null) return { evicted: [] }
+    let ids = this.byUser.get(record.userId)
+    if (!ids) this.byUser.set(record.userId, (ids = new Set()))
+    ids.add(record.id)
+    return { evicted: this.enforceCap(record.userId, options.maxPerUser) }
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
+    const entry = this.live(id)
+    if (!entry) return 'missing'
+    if (patch.expectVersion !== undefined && entry.record.version !== patch.expectVersion) return 'conflict'
+    if (Object.keys(patch.set).length > 0 || patch.unset.length > 0) {
+      const data = JSON.parse(entry.json) as Record<string, unknown>
+      for (const key of patch.unset) delete data[key]
+      Object.assign(data, patch.set)
+      entry.json = JSON.stringify(data)
+    }
+    entry.record = { ...entry.record, version: entry.record.version + 1, ...(patch.lastSeenAt !== undefined && { lastSeenAt: patch.lastSeenAt }) }
+    entry.dropAt = this.clock() + patch.ttl
+    this.entries.delete(id) // re-insert: Map order doubles as least-recently-written order
+    this.entries.set(id, entry)
+    return 'ok'
+  }
+
+  async destroy(id: string): Promise<boolean> {
+    return this.remove(id)
+  }
+
+  async listByUser(userId: string): Promise<SessionRecord[]> {
+    const records: SessionRecord[] = []
+    for (const id of this.byUser.get(userId) ?? []) {
+      const record = await this.get(id)
+      if (record) records.push(record)
+    }
+    return records
+  }
+
+  async revoke(userId: string, options: RevokeOptions = {}): Promise<string[]> {
+    const owned = this.byUser.get(userId)
+    if (!owned) return []
+    const candidates = options.ids ?? [...owned]
+    const revoked: string[] = []
+    for (const id of candidates) {
+      if (id === options.except || !owned.has(id)) continue
+      if (this.remove(id)) revoked.push(id)
+    }
+    return revoked
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer)
+  }
+
+  /** The entry if present and not past its TTL; expired entries are removed on sight. */
+  private live(id: string): Entry | undefined {
+    const entry = this.entries.get(id)
+    if (entry && entry.dropAt <= this.clock()) {
+      this.remove(id)
+      return undefined
+    }
+    return entry
+  }
+
+  private remove(id: string): boolean {
+    const entry = this.entries.get(id)
+    if (!entry) return false
+    this.entries.delete(id)
+    const userId = entry.record.userId
+    if (userId !== null) {
+      const ids = this.byUser.get(userId)
+      ids?.delete(id)
+      if (ids?.size === 0) this.byUser.delete(userId)
+    }
+    return entry.dropAt > this.clock()
+  }
+
+  /** Evicts the user's sessions closest to expiry until at most `max` remain. */
+  private enforceCap(userId: string, max: number | undefined): string[] {
+    const ids = this.byUser.get(userId)
+    if (max === undefined || !ids || ids.size <= max) return []
+    const byExpiry = [...ids].map((id) => this.entries.get(id) as Entry).sort((a, b) => a.dropAt - b.dropAt || a.record.createdAt - b.record.createdAt)
+    return byExpiry.slice(0, ids.size - max).map((entry) => (this.remove(entry.record.id), entry.record.id))
+  }
+
+  /** Makes room: an expired entry if the next few hold one, else the least recently written. */
+  private evictOne(): void {
+    if (this.sweep(32) > 0) return
+    const oldest = this.entries.keys().next()
+    if (!oldest.done) this.remove(oldest.value)
+  }
+
+  /** Examines up to `batch` entries from where the last sweep stopped; returns how many it removed. */
+  private sweep(batch = this.sweepBatch): number {
+    const now = this.clock()
+    let removed = 0
+    for (let i = 0; i < batch; i++) {
+      this.cursor ??= this.entries.entries()
+      const next = this.cursor.next()
+      if (next.done) {
+        this.cursor = undefined
+        break
+      }
+      const [id, entry] = next.value
+      if (entry.dropAt <= now) {
+        this.remove(id)
+        removed++
+      }
+    }
+    return removed
+  }
+}

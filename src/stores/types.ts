@@ -1,0 +1,82 @@
+// The Store contract every session backend implements (memory, SQLite, Redis, or your own).
+
+/** Session data: a plain object of JSON values. */
+export type SessionData = Record<string, unknown>
+
+/** One session as the store keeps it. It never holds the token, only the public id (a hash of it). */
+export interface SessionRecord {
+  /** Public id: routing tag + hash of the token. Safe to list and log. */
+  readonly id: string
+  readonly userId: string | null
+  readonly data: SessionData
+  /** Epoch ms. */
+  readonly createdAt: number
+  /** Epoch ms of the last touch (sliding idle timeout). */
+  readonly lastSeenAt: number
+  /** Epoch ms of the absolute expiry. */
+  readonly expiresAt: number
+  /** Remember-me: the cookie outlives the browser session. */
+  readonly persistent: boolean
+  /** Bumped on every change, for compare-and-swap. */
+  readonly version: number
+  readonly roles?: readonly string[]
+  readonly permissions?: readonly string[]
+  readonly ip?: string
+  readonly userAgent?: string
+}
+
+/** A change to one session: only the keys this request touched. */
+export interface SessionPatch {
+  /** Keys to set, with their new JSON values. */
+  readonly set: SessionData
+  /** Keys to remove. */
+  readonly unset: readonly string[]
+  /** New last-seen time (a touch). */
+  readonly lastSeenAt?: number
+  /** Milliseconds until the store may drop the record: min(idle, absolute) remaining. */
+  readonly ttl: number
+  /** Apply only if the record's version still equals this (compare-and-swap). */
+  readonly expectVersion?: number
+}
+
+/** Outcome of a patch. `missing` means the session is gone and was NOT recreated. */
+export type PatchResult = 'ok' | 'missing' | 'conflict'
+
+export interface CreateOptions {
+  /** Milliseconds until the store may drop the record. */
+  readonly ttl: number
+  /** Id of a session this one replaces (login, regenerate): deleted in the same step where the store can. */
+  readonly replaces?: string
+  /** Cap on the user's sessions: over it, the ones closest to expiry are evicted. */
+  readonly maxPerUser?: number
+}
+
+export interface RevokeOptions {
+  /** Only these ids (each must belong to the user). Omit for all of the user's sessions. */
+  readonly ids?: readonly string[]
+  /** Keep this id. */
+  readonly except?: string
+}
+
+/**
+ * The async contract behind `createSessions`. Every store must pass `testStore` from `hallpass/testing`.
+ * Connectivity problems must surface as `HallpassError` with code `STORE_UNAVAILABLE`.
+ */
+export interface Store {
+  /** Short name for health checks and logs, e.g. 'memory', 'redis', 'sqlite'. */
+  readonly kind: string
+  /** The record, or null when unknown or expired. One round trip. */
+  get(id: string): Promise<SessionRecord | null>
+  /** Writes a new record (indexing it under its user) and returns ids evicted by `maxPerUser`. */
+  create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }>
+  /** Applies changed keys only; never recreates a missing record. Bumps `version`. */
+  patch(id: string, patch: SessionPatch): Promise<PatchResult>
+  /** Deletes one record and its index entry. True when it existed. */
+  destroy(id: string): Promise<boolean>
+  /** The user's live sessions. */
+  listByUser(userId: string): Promise<SessionRecord[]>
+  /** Deletes the user's sessions (all, or the given ids that belong to them) and returns the ids deleted. */
+  revoke(userId: string, options?: RevokeOptions): Promise<string[]>
+  /** Releases timers or connections the store owns. */
+  close?(): Promise<void>
+}
