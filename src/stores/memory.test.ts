@@ -1,0 +1,51 @@
+// Memory store: the shared contract on an injected clock, plus its bound and incremental sweep.
+import { describe, expect, it } from 'vitest'
+import { testRecord, testStore } from '../testing/index.ts'
+import { memoryStore } from './memory.ts'
+
+testStore('memory', () => {
+  let now = Date.now()
+  const store = memoryStore({ clock: () => now })
+  return { store, advance: (ms) => void (now += ms), cleanup: () => store.close() }
+})
+
+describe('memoryStore', () => {
+  it('is bounded: the least recently written session goes first', async () => {
+    const store = memoryStore({ maxSessions: 3 })
+    const records = [1, 2, 3, 4].map(() => testRecord())
+    for (const record of records.slice(0, 3)) await store.create(record, { ttl: 60_000 })
+    await store.patch(records[0]!.id, { set: { hot: true }, unset: [], ttl: 60_000 })
+    await store.create(records[3]!, { ttl: 60_000 })
+    expect(store.size).toBe(3)
+    expect(await store.get(records[1]!.id)).toBeNull()
+    expect(await store.get(records[0]!.id)).not.toBeNull()
+    await store.close()
+  })
+
+  it('sweeps expired entries in the background without a full scan per request', async () => {
+    let now = 0
+    const store = memoryStore({ clock: () => now, sweepInterval: 5, sweepBatch: 10 })
+    for (let i = 0; i < 50; i++) await store.create(testRecord(), { ttl: 1_000 })
+    now = 2_000
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(store.size).toBe(0)
+    await store.close()
+  })
+
+  it('prefers evicting an expired entry over a live one when full', async () => {
+    let now = 0
+    const store = memoryStore({ clock: () => now, maxSessions: 2 })
+    const expired = testRecord()
+    const live = testRecord()
+    await store.create(expired, { ttl: 10 })
+    await store.create(live, { ttl: 10_000 })
+    now = 100
+    await store.create(testRecord(), { ttl: 10_000 })
+    expect(await store.get(live.id)).not.toBeNull()
+    await store.close()
+  })
+
+  it('refuses a nonsensical bound at construction', () => {
+    expect(() => memoryStore({ maxSessions: 0 })).toThrow(/maxSessions/)
+  })
+})

@@ -1,0 +1,242 @@
+// `testStore(factory)`: the shared contract suite every Store must pass (run it inside vitest).
+import { describe, expect, it } from 'vitest'
+import type { SessionRecord, Store } from '../stores/types.ts'
+
+/** What a test store factory returns. */
+export interface StoreUnderTest {
+  readonly store: Store
+  /** Moves the store's clock forward; omit to let TTL tests wait in real time (they use short TTLs). */
+  readonly advance?: (ms: number) => void | Promise<void>
+  /** Called after each test. */
+  readonly cleanup?: () => void | Promise<void>
+}
+
+let counter = 0
+/** A unique, well-formed session id for tests (26 characters like real ids). */
+export function testId(tag = 'test'): string {
+  counter += 1
+  return `${tag.slice(0, 4).padEnd(4, 'x')}${String(counter).padStart(8, '0')}${Math.random().toString(36).slice(2, 16).padEnd(14, '0')}`
+}
+
+/** A well-formed record for tests. */
+export function testRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now()
+  return {
+    id: testId(),
+    userId: null,
+    data: {},
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: now + 3_600_000,
+    persistent: false,
+    version: 1,
+    ...overrides,
+  }
+}
+
+const HOUR = 3_600_000
+
+/**
+ * Registers the Store contract tests. Every store, including third-party ones, must pass them.
+ *
+ * @example
+ * ```ts
+ * import { testStore } from 'hallpass/testing'
+ * testStore('my store', async () => ({ store: myStore(), cleanup: () => flush() }))
+ * ```
+ */
+export function testStore(name: string, factory: () => StoreUnderTest | Promise<StoreUnderTest>): void {
+  describe(`Store contract: ${name}`, () => {
+    const run = (title: string, body: (t: StoreUnderTest) => Promise<void>, timeout?: number): void => {
+      it(title, async () => {
+        const t = await factory()
+        try {
+          await body(t)
+        } finally {
+          await t.cleanup?.()
+        }
+      }, timeout)
+    }
+
+    run('returns null for an unknown id', async ({ store }) => {
+      expect(await store.get(testId())).toBeNull()
+    })
+
+    run('round-trips a record with nested data, unicode and metadata', async ({ store }) => {
+      const record = testRecord({
+        userId: 'user-1',
+        data: { cart: [{ sku: 'a', qty: 2 }], name: 'Zoë 🚀', n: 1.5, flag: false, nothing: null },
+        roles: ['admin'],
+        permissions: ['posts:*'],
+        ip: '127.0.0.1',
+        userAgent: 'Mozilla/5.0',
+        persistent: true,
+      })
+      await store.create(record, { ttl: HOUR })
+      expect(await store.get(record.id)).toEqual(record)
+    })
+
+    run('hands out copies: mutating a returned record changes nothing stored', async ({ store }) => {
+      const record = testRecord({ data: { list: [1] } })
+      await store.create(record, { ttl: HOUR })
+      const first = await store.get(record.id)
+      ;(first?.data.list as number[]).push(2)
+      expect((await store.get(record.id))?.data).toEqual({ list: [1] })
+    })
+
+    run('patch sets and unsets only the given keys and bumps the version', async ({ store }) => {
+      const record = testRecord({ data: { a: 1, b: 2, c: 3 } })
+      await store.create(record, { ttl: HOUR })
+      expect(await store.patch(record.id, { set: { a: 10, d: { x: 1 } }, unset: ['b'], ttl: HOUR })).toBe('ok')
+      const after = await store.get(record.id)
+      expect(after?.data).toEqual({ a: 10, c: 3, d: { x: 1 } })
+      expect(after?.version).toBe(2)
+    })
+
+    run('patch with lastSeenAt records the touch', async ({ store }) => {
+      const record = testRecord()
+      await store.create(record, { ttl: HOUR })
+      await store.patch(record.id, { set: {}, unset: [], lastSeenAt: record.lastSeenAt + 5_000, ttl: HOUR })
+      expect((await store.get(record.id))?.lastSeenAt).toBe(record.lastSeenAt + 5_000)
+    })
+
+    run('patch never recreates a missing session', async ({ store }) => {
+      const id = testId()
+      expect(await store.patch(id, { set: { a: 1 }, unset: [], ttl: HOUR })).toBe('missing')
+      expect(await store.get(id)).toBeNull()
+    })
+
+    run('patch with a stale expectVersion is refused and changes nothing', async ({ store }) => {
+      const record = testRecord({ data: { n: 1 } })
+      await store.create(record, { ttl: HOUR })
+      await store.patch(record.id, { set: { n: 2 }, unset: [], ttl: HOUR })
+      expect(await store.patch(record.id, { set: { n: 99 }, unset: [], ttl: HOUR, expectVersion: 1 })).toBe('conflict')
+      expect(await store.patch(record.id, { set: { n: 3 }, unset: [], ttl: HOUR, expectVersion: 2 })).toBe('ok')
+      expect((await store.get(record.id))?.data).toEqual({ n: 3 })
+    })
+
+    run('destroy removes the record and its index entry', async ({ store }) => {
+      const record = testRecord({ userId: 'user-destroy' })
+      await store.create(record, { ttl: HOUR })
+      expect(await store.destroy(record.id)).toBe(true)
+      expect(await store.destroy(record.id)).toBe(false)
+      expect(await store.get(record.id)).toBeNull()
+      expect(await store.listByUser('user-destroy')).toEqual([])
+    })
+
+    run('create with replaces deletes the old record and indexes the new one', async ({ store }) => {
+      const old = testRecord({ data: { cart: 1 } })
+      await store.create(old, { ttl: HOUR })
+      const next = testRecord({ userId: 'user-rotate', data: { cart: 1 } })
+      await store.create(next, { ttl: HOUR, replaces: old.id })
+      expect(await store.get(old.id)).toBeNull()
+      expect((await store.listByUser('user-rotate')).map((r) => r.id)).toEqual([next.id])
+      const again = testRecord({ userId: 'user-rotate' })
+      await store.create(again, { ttl: HOUR, replaces: next.id })
+      expect((await store.listByUser('user-rotate')).map((r) => r.id)).toEqual([again.id])
+    })
+
+    run('listByUser returns only that user’s live sessions', async ({ store }) => {
+      const a1 = testRecord({ userId: 'user-a' })
+      const a2 = testRecord({ userId: 'user-a' })
+      const b1 = testRecord({ userId: 'user-b' })
+      const anon = testRecord()
+      for (const record of [a1, a2, b1, anon]) await store.create(record, { ttl: HOUR })
+      expect((await store.listByUser('user-a')).map((r) => r.id).sort()).toEqual([a1.id, a2.id].sort())
+      expect((await store.listByUser('user-b')).map((r) => r.id)).toEqual([b1.id])
+      expect(await store.listByUser('user-nobody')).toEqual([])
+    })
+
+    run('revoke by id only touches sessions the user owns', async ({ store }) => {
+      const mine = testRecord({ userId: 'owner' })
+      const theirs = testRecord({ userId: 'other' })
+      await store.create(mine, { ttl: HOUR })
+      await store.create(theirs, { ttl: HOUR })
+      expect(await store.revoke('owner', { ids: [theirs.id] })).toEqual([])
+      expect(await store.get(theirs.id)).not.toBeNull()
+      expect(await store.revoke('owner', { ids: [mine.id] })).toEqual([mine.id])
+      expect(await store.get(mine.id)).toBeNull()
+    })
+
+    run('revoke all, keeping one', async ({ store }) => {
+      const records = [1, 2, 3].map(() => testRecord({ userId: 'everywhere' }))
+      for (const record of records) await store.create(record, { ttl: HOUR })
+      const [keep, ...rest] = records as [SessionRecord, ...SessionRecord[]]
+      expect((await store.revoke('everywhere', { except: keep.id })).sort()).toEqual(rest.map((r) => r.id).sort())
+      expect((await store.listByUser('everywhere')).map((r) => r.id)).toEqual([keep.id])
+      expect(await store.revoke('everywhere')).toEqual([keep.id])
+      expect(await store.get(keep.id)).toBeNull()
+    })
+
+    run('maxPerUser evicts the sessions closest to expiry', async ({ store }) => {
+      const first = testRecord({ userId: 'capped' })
+      const second = testRecord({ userId: 'capped' })
+      const third = testRecord({ userId: 'capped' })
+      await store.create(first, { ttl: HOUR, maxPerUser: 2 })
+      await store.create(second, { ttl: 2 * HOUR, maxPerUser: 2 })
+      const { evicted } = await store.create(third, { ttl: 3 * HOUR, maxPerUser: 2 })
+      expect(evicted).toEqual([first.id])
+      expect(await store.get(first.id)).toBeNull()
+      expect((await store.listByUser('capped')).map((r) => r.id).sort()).toEqual([second.id, third.id].sort())
+    })
+
+    run('records disappear after their TTL, and a patch extends it', async ({ store, advance }) => {
+      const ttl = advance ? HOUR : 300
+      const wait = async (ms: number): Promise<void> => {
+        if (advance) await advance(ms)
+        else await new Promise((resolve) => setTimeout(resolve, ms))
+      }
+      const short = testRecord({ userId: 'ttl-user' })
+      const kept = testRecord()
+      await store.create(short, { ttl })
+      await store.create(kept, { ttl })
+      await wait(ttl * 0.6)
+      expect(await store.patch(kept.id, { set: {}, unset: [], ttl, lastSeenAt: Date.now() })).toBe('ok')
+      await wait(ttl * 0.6)
+      expect(await store.get(short.id)).toBeNull()
+      expect(await store.patch(short.id, { set: { a: 1 }, unset: [], ttl })).toBe('missing')
+      expect(await store.get(kept.id)).not.toBeNull()
+      expect(await store.listByUser('ttl-user')).toEqual([])
+    })
+
+    run('1,000 concurrent patches of different keys lose nothing', async ({ store }) => {
+      const record = testRecord()
+      await store.create(record, { ttl: HOUR })
+      const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => store.patch(record.id, { set: { [`k${i}`]: i }, unset: [], ttl: HOUR })))
+      expect(results.every((r) => r === 'ok')).toBe(true)
+      const after = await store.get(record.id)
+      expect(Object.keys(after?.data ?? {})).toHaveLength(1000)
+      expect(after?.data.k999).toBe(999)
+      expect(after?.version).toBe(1001)
+    }, 60_000)
+
+    run('100 concurrent compare-and-swap increments end at exactly 100', async ({ store }) => {
+      const record = testRecord({ data: { n: 0 } })
+      await store.create(record, { ttl: HOUR })
+      const increment = async (): Promise<void> => {
+        for (;;) {
+          const current = await store.get(record.id)
+          if (!current) throw new Error('record vanished')
+          const result = await store.patch(record.id, { set: { n: (current.data.n as number) + 1 }, unset: [], ttl: HOUR, expectVersion: current.version })
+          if (result === 'ok') return
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 3))
+        }
+      }
+      await Promise.all(Array.from({ length: 100 }, increment))
+      expect((await store.get(record.id))?.data.n).toBe(100)
+    }, 60_000)
+
+    run('a patch racing a destroy or a revoke never resurrects the session', async ({ store }) => {
+      for (let round = 0; round < 20; round++) {
+        const record = testRecord({ userId: 'racer' })
+        await store.create(record, { ttl: HOUR })
+        const kill = round % 2 === 0 ? store.destroy(record.id) : store.revoke('racer')
+        await Promise.all([kill, ...Array.from({ length: 5 }, (_, i) => store.patch(record.id, { set: { [`k${i}`]: i }, unset: [], ttl: HOUR }))])
+        expect(await store.get(record.id)).toBeNull()
+        expect(await store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR })).toBe('missing')
+        expect(await store.get(record.id)).toBeNull()
+      }
+      expect(await store.listByUser('racer')).toEqual([])
+    })
+  })
+}
