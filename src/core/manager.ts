@@ -100,6 +100,7 @@ export class Sessions<D extends SessionData = SessionData> {
     const verified = this.ctx.codec.verify(lookup.value)
     if ('rejected' in verified) return this.anonymous(client, true, verified.rejected)
     const record = await guardStore(this.config.store.get(verified.id))
+    if (record === 'corrupt') return this.anonymous(client, true, 'invalid_data', verified.id)
     if (!record) return this.anonymous(client, true, 'not_found', verified.id)
     const data = isWellFormed(record) ? await validateData(this.config.schema, record.data) : undefined
     if (data === undefined || 'issues' in data) {

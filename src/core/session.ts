@@ -139,7 +139,7 @@ export class Session<D extends SessionData = SessionData> {
         return this.working
       }
       const fresh = await this.ctx.storeCall(this.ctx.store.get(current.id))
-      if (!fresh) {
+      if (!fresh || fresh === 'corrupt') {
         this.forget()
         throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
       }

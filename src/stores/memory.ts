@@ -30,7 +30,7 @@ interface Entry {
  * const sessions = createSessions({ secret, store: memoryStore({ maxSessions: 50_000 }) })
  * ```
  */
-export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonly size: number } {
+export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonly size: number; close(): Promise<void> } {
   return new MemoryStore(options)
 }
 
@@ -99,8 +99,8 @@ class MemoryStore implements Store {
   async listByUser(userId: string): Promise<SessionRecord[]> {
     const records: SessionRecord[] = []
     for (const id of this.byUser.get(userId) ?? []) {
-      const record = await this.get(id)
-      if (record) records.push(record)
+      const entry = this.live(id)
+      if (entry) records.push({ ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> })
     }
     return records
   }

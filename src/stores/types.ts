@@ -65,15 +65,18 @@ export interface RevokeOptions {
 export interface Store {
   /** Short name for health checks and logs, e.g. 'memory', 'redis', 'sqlite'. */
   readonly kind: string
-  /** The record, or null when unknown or expired. One round trip. */
-  get(id: string): Promise<SessionRecord | null>
+  /**
+   * The record, or null when unknown or expired. One round trip. A record the store cannot decode
+   * (bad JSON, wrong types, `__proto__` keys) is deleted by the store and reported as `'corrupt'`.
+   */
+  get(id: string): Promise<SessionRecord | null | 'corrupt'>
   /** Writes a new record (indexing it under its user) and returns ids evicted by `maxPerUser`. */
   create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }>
   /** Applies changed keys only; never recreates a missing record. Bumps `version`. */
   patch(id: string, patch: SessionPatch): Promise<PatchResult>
   /** Deletes one record and its index entry. True when it existed. */
   destroy(id: string): Promise<boolean>
-  /** The user's live sessions. */
+  /** The user's live sessions (undecodable ones are skipped). */
   listByUser(userId: string): Promise<SessionRecord[]>
   /** Deletes the user's sessions (all, or the given ids that belong to them) and returns the ids deleted. */
   revoke(userId: string, options?: RevokeOptions): Promise<string[]>

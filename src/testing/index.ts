@@ -36,6 +36,13 @@ export function testRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
 
 const HOUR = 3_600_000
 
+/** `store.get`, failing the test on a 'corrupt' answer (the suite only writes good records). */
+async function read(store: Store, id: string): Promise<SessionRecord | null> {
+  const record = await store.get(id)
+  if (record === 'corrupt') throw new Error(`store reported a record it wrote itself as corrupt: ${id}`)
+  return record
+}
+
 /**
  * Registers the Store contract tests. Every store, including third-party ones, must pass them.
  *
@@ -59,7 +66,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
     }
 
     run('returns null for an unknown id', async ({ store }) => {
-      expect(await store.get(testId())).toBeNull()
+      expect(await read(store, testId())).toBeNull()
     })
 
     run('round-trips a record with nested data, unicode and metadata', async ({ store }) => {
@@ -73,22 +80,22 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
         persistent: true,
       })
       await store.create(record, { ttl: HOUR })
-      expect(await store.get(record.id)).toEqual(record)
+      expect(await read(store, record.id)).toEqual(record)
     })
 
     run('hands out copies: mutating a returned record changes nothing stored', async ({ store }) => {
       const record = testRecord({ data: { list: [1] } })
       await store.create(record, { ttl: HOUR })
-      const first = await store.get(record.id)
-      ;(first?.data.list as number[]).push(2)
-      expect((await store.get(record.id))?.data).toEqual({ list: [1] })
+      const first = (await read(store, record.id)) as SessionRecord
+      ;(first.data.list as number[]).push(2)
+      expect(await read(store, record.id)).toMatchObject({ data: { list: [1] } })
     })
 
     run('patch sets and unsets only the given keys and bumps the version', async ({ store }) => {
       const record = testRecord({ data: { a: 1, b: 2, c: 3 } })
       await store.create(record, { ttl: HOUR })
       expect(await store.patch(record.id, { set: { a: 10, d: { x: 1 } }, unset: ['b'], ttl: HOUR })).toBe('ok')
-      const after = await store.get(record.id)
+      const after = await read(store, record.id)
       expect(after?.data).toEqual({ a: 10, c: 3, d: { x: 1 } })
       expect(after?.version).toBe(2)
     })
@@ -97,13 +104,13 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       const record = testRecord()
       await store.create(record, { ttl: HOUR })
       await store.patch(record.id, { set: {}, unset: [], lastSeenAt: record.lastSeenAt + 5_000, ttl: HOUR })
-      expect((await store.get(record.id))?.lastSeenAt).toBe(record.lastSeenAt + 5_000)
+      expect((await read(store, record.id))?.lastSeenAt).toBe(record.lastSeenAt + 5_000)
     })
 
     run('patch never recreates a missing session', async ({ store }) => {
       const id = testId()
       expect(await store.patch(id, { set: { a: 1 }, unset: [], ttl: HOUR })).toBe('missing')
-      expect(await store.get(id)).toBeNull()
+      expect(await read(store, id)).toBeNull()
     })
 
     run('patch with a stale expectVersion is refused and changes nothing', async ({ store }) => {
@@ -112,7 +119,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       await store.patch(record.id, { set: { n: 2 }, unset: [], ttl: HOUR })
       expect(await store.patch(record.id, { set: { n: 99 }, unset: [], ttl: HOUR, expectVersion: 1 })).toBe('conflict')
       expect(await store.patch(record.id, { set: { n: 3 }, unset: [], ttl: HOUR, expectVersion: 2 })).toBe('ok')
-      expect((await store.get(record.id))?.data).toEqual({ n: 3 })
+      expect((await read(store, record.id))?.data).toEqual({ n: 3 })
     })
 
     run('destroy removes the record and its index entry', async ({ store }) => {
@@ -120,7 +127,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       await store.create(record, { ttl: HOUR })
       expect(await store.destroy(record.id)).toBe(true)
       expect(await store.destroy(record.id)).toBe(false)
-      expect(await store.get(record.id)).toBeNull()
+      expect(await read(store, record.id)).toBeNull()
       expect(await store.listByUser('user-destroy')).toEqual([])
     })
 
@@ -129,7 +136,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       await store.create(old, { ttl: HOUR })
       const next = testRecord({ userId: 'user-rotate', data: { cart: 1 } })
       await store.create(next, { ttl: HOUR, replaces: old.id })
-      expect(await store.get(old.id)).toBeNull()
+      expect(await read(store, old.id)).toBeNull()
       expect((await store.listByUser('user-rotate')).map((r) => r.id)).toEqual([next.id])
       const again = testRecord({ userId: 'user-rotate' })
       await store.create(again, { ttl: HOUR, replaces: next.id })
@@ -153,9 +160,9 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       await store.create(mine, { ttl: HOUR })
       await store.create(theirs, { ttl: HOUR })
       expect(await store.revoke('owner', { ids: [theirs.id] })).toEqual([])
-      expect(await store.get(theirs.id)).not.toBeNull()
+      expect(await read(store, theirs.id)).not.toBeNull()
       expect(await store.revoke('owner', { ids: [mine.id] })).toEqual([mine.id])
-      expect(await store.get(mine.id)).toBeNull()
+      expect(await read(store, mine.id)).toBeNull()
     })
 
     run('revoke all, keeping one', async ({ store }) => {
@@ -165,7 +172,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect((await store.revoke('everywhere', { except: keep.id })).sort()).toEqual(rest.map((r) => r.id).sort())
       expect((await store.listByUser('everywhere')).map((r) => r.id)).toEqual([keep.id])
       expect(await store.revoke('everywhere')).toEqual([keep.id])
-      expect(await store.get(keep.id)).toBeNull()
+      expect(await read(store, keep.id)).toBeNull()
     })
 
     run('maxPerUser evicts the sessions closest to expiry', async ({ store }) => {
@@ -176,7 +183,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       await store.create(second, { ttl: 2 * HOUR, maxPerUser: 2 })
       const { evicted } = await store.create(third, { ttl: 3 * HOUR, maxPerUser: 2 })
       expect(evicted).toEqual([first.id])
-      expect(await store.get(first.id)).toBeNull()
+      expect(await read(store, first.id)).toBeNull()
       expect((await store.listByUser('capped')).map((r) => r.id).sort()).toEqual([second.id, third.id].sort())
     })
 
@@ -193,9 +200,9 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       await wait(ttl * 0.6)
       expect(await store.patch(kept.id, { set: {}, unset: [], ttl, lastSeenAt: Date.now() })).toBe('ok')
       await wait(ttl * 0.6)
-      expect(await store.get(short.id)).toBeNull()
+      expect(await read(store, short.id)).toBeNull()
       expect(await store.patch(short.id, { set: { a: 1 }, unset: [], ttl })).toBe('missing')
-      expect(await store.get(kept.id)).not.toBeNull()
+      expect(await read(store, kept.id)).not.toBeNull()
       expect(await store.listByUser('ttl-user')).toEqual([])
     })
 
@@ -204,7 +211,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       await store.create(record, { ttl: HOUR })
       const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => store.patch(record.id, { set: { [`k${i}`]: i }, unset: [], ttl: HOUR })))
       expect(results.every((r) => r === 'ok')).toBe(true)
-      const after = await store.get(record.id)
+      const after = await read(store, record.id)
       expect(Object.keys(after?.data ?? {})).toHaveLength(1000)
       expect(after?.data.k999).toBe(999)
       expect(after?.version).toBe(1001)
@@ -215,7 +222,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       await store.create(record, { ttl: HOUR })
       const increment = async (): Promise<void> => {
         for (;;) {
-          const current = await store.get(record.id)
+          const current = await read(store, record.id)
           if (!current) throw new Error('record vanished')
           const result = await store.patch(record.id, { set: { n: (current.data.n as number) + 1 }, unset: [], ttl: HOUR, expectVersion: current.version })
           if (result === 'ok') return
@@ -223,7 +230,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
         }
       }
       await Promise.all(Array.from({ length: 100 }, increment))
-      expect((await store.get(record.id))?.data.n).toBe(100)
+      expect((await read(store, record.id))?.data.n).toBe(100)
     }, 60_000)
 
     run('a patch racing a destroy or a revoke never resurrects the session', async ({ store }) => {
@@ -232,9 +239,9 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
         await store.create(record, { ttl: HOUR })
         const kill = round % 2 === 0 ? store.destroy(record.id) : store.revoke('racer')
         await Promise.all([kill, ...Array.from({ length: 5 }, (_, i) => store.patch(record.id, { set: { [`k${i}`]: i }, unset: [], ttl: HOUR }))])
-        expect(await store.get(record.id)).toBeNull()
+        expect(await read(store, record.id)).toBeNull()
         expect(await store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR })).toBe('missing')
-        expect(await store.get(record.id)).toBeNull()
+        expect(await read(store, record.id)).toBeNull()
       }
       expect(await store.listByUser('racer')).toEqual([])
     })
