@@ -1,0 +1,44 @@
+// Micro-benchmark of the manager on the memory store: read-only load+commit and a write commit, in ops/s.
+import { createSessions } from 'hallpass'
+import { memoryStore } from 'hallpass/stores/memory'
+
+const secret = 'bench-secret-0123456789-abcdefghijklmnop'
+const sessions = createSessions({ secret, store: memoryStore(), cookie: { secure: false } })
+
+async function signIn(): Promise<string> {
+  const session = await sessions.load()
+  await session.login('user-1')
+  session.set('counter', 0)
+  const [cookie] = (await session.commit()).cookies
+  return (cookie as string).split(';')[0] as string
+}
+
+async function measure(name: string, seconds: number, op: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < 5_000; i++) await op() // warm-up
+  let ops = 0
+  const start = process.hrtime.bigint()
+  const end = start + BigInt(seconds * 1e9)
+  while (process.hrtime.bigint() < end) {
+    for (let i = 0; i < 1_000; i++) await op()
+    ops += 1_000
+  }
+  const rate = ops / (Number(process.hrtime.bigint() - start) / 1e9)
+  console.log(`${name.padEnd(34)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} ops/s  ${(1e6 / rate).toFixed(2)} µs/op`)
+  return rate
+}
+
+const seconds = Number(process.argv[2] ?? 3)
+const cookie = await signIn()
+await measure('read: load + commit (no change)', seconds, async () => {
+  const session = await sessions.load({ cookie })
+  if (session.userId === null) throw new Error('lost the session')
+  await session.commit()
+})
+await measure('write: load + set + commit', seconds, async () => {
+  const session = await sessions.load({ cookie })
+  session.set('counter', (session.get('counter') as number) + 1)
+  await session.commit()
+})
+await measure('anonymous: load + commit (no cookie)', seconds, async () => {
+  await (await sessions.load()).commit()
+})
