@@ -1,0 +1,126 @@
+// Turns SessionRecords into SQLite rows and back, refusing any row that does not decode to a well-formed record.
+import { HallpassError } from '../../errors.ts'
+import { isForbiddenKey, isPlainObject, parseJsonSafe } from '../../core/json.ts'
+import type { SessionData, SessionRecord } from '../types.ts'
+
+/** A row as SQLite hands it back: nothing about its types is trusted. */
+export interface Row {
+  readonly id: unknown
+  readonly user_id: unknown
+  readonly data: unknown
+  readonly created_at: unknown
+  readonly last_seen_at: unknown
+  readonly expires_at: unknown
+  readonly persistent: unknown
+  readonly version: unknown
+  readonly roles: unknown
+  readonly permissions: unknown
+  readonly ip: unknown
+  readonly user_agent: unknown
+  readonly drop_at: unknown
+}
+
+/** The values bound by the insert statement, in column order. */
+export type RowValues = [
+  id: string,
+  userId: string | null,
+  data: string,
+  createdAt: number,
+  lastSeenAt: number,
+  expiresAt: number,
+  persistent: 0 | 1,
+  version: number,
+  roles: string | null,
+  permissions: string | null,
+  ip: string | null,
+  userAgent: string | null,
+  dropAt: number,
+]
+
+/** Serializes session data to JSON text; throws SESSION_DATA_INVALID on forbidden keys or values JSON cannot hold. */
+export function encodeJson(value: unknown): string {
+  let poisoned = false
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value, (key, v: unknown) => {
+      if (isForbiddenKey(key)) poisoned = true
+      return v
+    }) as string | undefined
+  } catch (cause) {
+    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable', { cause })
+  }
+  if (poisoned || text === undefined) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON without __proto__, constructor or prototype keys')
+  return text
+}
+
+/** The insert values for a record that the store may drop at `dropAt` (epoch ms). */
+export function encodeRecord(record: SessionRecord, dropAt: number): RowValues {
+  return [
+    record.id,
+    record.userId,
+    encodeJson(record.data),
+    record.createdAt,
+    record.lastSeenAt,
+    record.expiresAt,
+    record.persistent ? 1 : 0,
+    record.version,
+    record.roles === undefined ? null : encodeJson(record.roles),
+    record.permissions === undefined ? null : encodeJson(record.permissions),
+    record.ip ?? null,
+    record.userAgent ?? null,
+    dropAt,
+  ]
+}
+
+/** Parses stored data text into a fresh plain object, or undefined when it is not one. */
+export function decodeData(text: unknown): SessionData | undefined {
+  const data = typeof text === 'string' ? parseJsonSafe(text) : undefined
+  return isPlainObject(data) ? data : undefined
+}
+
+/** The record a row holds, or undefined when any column has the wrong type or undecodable JSON. */
+export function decodeRow(row: Row): SessionRecord | undefined {
+  const { id, user_id: userId, created_at: createdAt, last_seen_at: lastSeenAt, expires_at: expiresAt, version } = row
+  if (typeof id !== 'string' || (userId !== null && typeof userId !== 'string')) return undefined
+  if (!isTime(createdAt) || !isTime(lastSeenAt) || !isTime(expiresAt) || !isTime(row.drop_at)) return undefined
+  if (!Number.isSafeInteger(version) || (row.persistent !== 0 && row.persistent !== 1)) return undefined
+  if (!isOptionalString(row.ip) || !isOptionalString(row.user_agent)) return undefined
+  const data = decodeData(row.data)
+  const roles = decodeList(row.roles)
+  const permissions = decodeList(row.permissions)
+  if (data === undefined || roles === false || permissions === false) return undefined
+  return {
+    id,
+    userId,
+    data,
+    createdAt,
+    lastSeenAt,
+    expiresAt,
+    persistent: row.persistent === 1,
+    version: version as number,
+    ...(roles !== null && { roles }),
+    ...(permissions !== null && { permissions }),
+    ...(typeof row.ip === 'string' && { ip: row.ip }),
+    ...(typeof row.user_agent === 'string' && { userAgent: row.user_agent }),
+  }
+}
+
+/** True when a stored drop time says the row is past its TTL (a non-number is left to the decoder). */
+export function isExpired(dropAt: unknown, now: number): boolean {
+  return typeof dropAt === 'number' && dropAt <= now
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value)
+}
+
+function isOptionalString(value: unknown): boolean {
+  return value === null || typeof value === 'string'
+}
+
+/** A JSON array of strings, null when the column is empty, false when it holds anything else. */
+function decodeList(value: unknown): string[] | null | false {
+  if (value === null) return null
+  const list = typeof value === 'string' ? parseJsonSafe(value) : undefined
+  return Array.isArray(list) && list.every((item) => typeof item === 'string') ? (list as string[]) : false
+}

@@ -1,0 +1,80 @@
+// The SQLite store's table, indexes and prepared statements, created once per store.
+import type BetterSqlite3 from 'better-sqlite3'
+import { configError } from '../../errors.ts'
+import type { Row, RowValues } from './codec.ts'
+
+type Database = BetterSqlite3.Database
+type Statement<P extends unknown[], R = unknown> = BetterSqlite3.Statement<P, R>
+
+const COLUMNS = [
+  'id', 'user_id', 'data', 'created_at', 'last_seen_at', 'expires_at', 'persistent', 'version',
+  'roles', 'permissions', 'ip', 'user_agent', 'drop_at',
+] as const
+
+/** Every statement the store runs, prepared once. */
+export interface Statements {
+  readonly select: Statement<[id: string], Row>
+  readonly insert: Statement<RowValues>
+  readonly update: Statement<[data: string, version: number, lastSeenAt: number, dropAt: number, id: string]>
+  readonly remove: Statement<[id: string], { drop_at: unknown }>
+  readonly listByUser: Statement<[userId: string, now: number], Row>
+  readonly othersByExpiry: Statement<[userId: string, now: number, keep: string], { id: string }>
+  readonly revokeOne: Statement<[id: string, userId: string], { drop_at: unknown }>
+  readonly revokeAll: Statement<[userId: string, except: string | null], { id: unknown; drop_at: unknown }>
+  readonly purge: Statement<[now: number]>
+}
+
+/** Plain identifiers only: the name is spliced into SQL, so nothing that needs escaping is accepted. */
+export function checkTableName(table: unknown): string {
+  if (typeof table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table) || /^sqlite_/i.test(table)) {
+    configError(`sqliteStore table must be a plain SQL identifier (letters, digits, _; not starting with sqlite_), got ${JSON.stringify(table)}`)
+  }
+  return table
+}
+
+/**
+ * Creates the table and its indexes if missing and prepares the statements. Not STRICT on purpose: the
+ * store validates every row it reads, so a row edited by hand is reported as corrupt rather than trusted.
+ */
+export function prepareSchema(db: Database, table: string): Statements {
+  const t = `"${table}"`
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${t} (
+      id TEXT PRIMARY KEY NOT NULL,
+      user_id TEXT,
+      data TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      last_seen_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      persistent INTEGER NOT NULL,
+      version INTEGER NOT NULL,
+      roles TEXT,
+      permissions TEXT,
+      ip TEXT,
+      user_agent TEXT,
+      drop_at INTEGER NOT NULL
+    )
+  `)
+  const present = new Set((db.pragma(`table_info(${t})`) as { name: string }[]).map((column) => column.name))
+  const missing = COLUMNS.filter((column) => !present.has(column))
+  if (missing.length > 0) configError(`table ${t} exists but is not a hallpass sessions table (missing ${missing.join(', ')}); choose another table name`)
+  // The per-user index serves listByUser, revoke and the per-user cap; the other serves the purge.
+  db.exec(`
+    CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id, drop_at);
+    CREATE INDEX IF NOT EXISTS "${table}_drop_idx" ON ${t} (drop_at);
+  `)
+
+  const cols = COLUMNS.join(', ')
+  const prepare = <P extends unknown[], R = unknown>(sql: string): Statement<P, R> => db.prepare<P, R>(sql).safeIntegers(false)
+  return {
+    select: prepare(`SELECT ${cols} FROM ${t} WHERE id = ?`),
+    insert: prepare(`INSERT OR REPLACE INTO ${t} (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`),
+    update: prepare(`UPDATE ${t} SET data = ?, version = ?, last_seen_at = ?, drop_at = ? WHERE id = ?`),
+    remove: prepare(`DELETE FROM ${t} WHERE id = ? RETURNING drop_at`),
+    listByUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND drop_at > ? ORDER BY created_at, id`),
+    othersByExpiry: prepare(`SELECT id FROM ${t} WHERE user_id = ? AND drop_at > ? AND id <> ? ORDER BY drop_at, created_at`),
+    revokeOne: prepare(`DELETE FROM ${t} WHERE id = ? AND user_id = ? RETURNING drop_at`),
+    revokeAll: prepare(`DELETE FROM ${t} WHERE user_id = ? AND id IS NOT ? RETURNING id, drop_at`),
+    purge: prepare(`DELETE FROM ${t} WHERE drop_at <= ?`),
+  }
+}

@@ -1,0 +1,175 @@
+// The SQLite Store: synchronous better-sqlite3 calls behind the async contract, each write one transaction.
+import type BetterSqlite3 from 'better-sqlite3'
+import { HallpassError } from '../../errors.ts'
+import { isForbiddenKey } from '../../core/json.ts'
+import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from '../types.ts'
+import { decodeRow, encodeJson, encodeRecord, isExpired } from './codec.ts'
+import type { Statements } from './schema.ts'
+
+type Database = BetterSqlite3.Database
+
+/** @internal Built by `sqliteStore()`. */
+export class SqliteSessionStore implements Store {
+  readonly kind = 'sqlite'
+  private readonly timer: ReturnType<typeof setInterval> | undefined
+  private readonly createTx: BetterSqlite3.Transaction<(record: SessionRecord, options: CreateOptions) => { evicted: string[] }>
+  private readonly patchTx: BetterSqlite3.Transaction<(id: string, patch: SessionPatch) => PatchResult>
+  private readonly revokeTx: BetterSqlite3.Transaction<(userId: string, options: RevokeOptions) => string[]>
+
+  constructor(
+    /** The connection in use (yours, or the one the store opened). */
+    readonly database: Database,
+    private readonly sql: Statements,
+    private readonly clock: () => number,
+    private readonly ownsDatabase: boolean,
+    purgeInterval: number,
+  ) {
+    this.createTx = database.transaction((record, options) => this.createNow(record, options))
+    this.patchTx = database.transaction((id, patch) => this.patchNow(id, patch))
+    this.revokeTx = database.transaction((userId, options) => this.revokeNow(userId, options))
+    if (purgeInterval > 0) {
+      this.timer = setInterval(() => {
+        try {
+          this.purgeNow()
+        } catch {
+          // Busy or closed: the next tick tries again, and reads never return expired rows anyway.
+        }
+      }, purgeInterval)
+      this.timer.unref()
+    }
+  }
+
+  async get(id: string): Promise<SessionRecord | null | 'corrupt'> {
+    if (typeof id !== 'string') return null
+    return guard(() => {
+      const row = this.sql.select.get(id)
+      if (!row || isExpired(row.drop_at, this.clock())) return null
+      const record = decodeRow(row)
+      if (record) return record
+      this.sql.remove.run(id)
+      return 'corrupt'
+    })
+  }
+
+  async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
+    checkTtl(options.ttl)
+    return guard(() => this.createTx.immediate(record, options))
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
+    if (typeof id !== 'string') return 'missing'
+    checkTtl(patch.ttl)
+    return guard(() => this.patchTx.immediate(id, patch))
+  }
+
+  async destroy(id: string): Promise<boolean> {
+    if (typeof id !== 'string') return false
+    return guard(() => {
+      const row = this.sql.remove.get(id)
+      return row !== undefined && !isExpired(row.drop_at, this.clock())
+    })
+  }
+
+  async listByUser(userId: string): Promise<SessionRecord[]> {
+    if (typeof userId !== 'string') return []
+    return guard(() => {
+      const records: SessionRecord[] = []
+      for (const row of this.sql.listByUser.all(userId, this.clock())) {
+        const record = decodeRow(row)
+        if (record) records.push(record)
+        else if (typeof row.id === 'string') this.sql.remove.run(row.id)
+      }
+      return records
+    })
+  }
+
+  async revoke(userId: string, options: RevokeOptions = {}): Promise<string[]> {
+    if (typeof userId !== 'string') return []
+    return guard(() => this.revokeTx.immediate(userId, options))
+  }
+
+  /** Deletes every expired row now and returns how many (the timer does this every `purgeInterval`). */
+  async purge(): Promise<number> {
+    return guard(() => this.purgeNow())
+  }
+
+  /** Stops the purge timer, and closes the database if the store opened it (never one you passed in). */
+  async close(): Promise<void> {
+    clearInterval(this.timer)
+    if (this.ownsDatabase && this.database.open) this.database.close()
+  }
+
+  private purgeNow(): number {
+    return this.sql.purge.run(this.clock()).changes
+  }
+
+  /** Inside a transaction: drop `replaces`, write the record, then enforce the user's cap on the others. */
+  private createNow(record: SessionRecord, options: CreateOptions): { evicted: string[] } {
+    const now = this.clock()
+    if (options.replaces !== undefined && options.replaces !== record.id) this.sql.remove.run(options.replaces)
+    this.sql.insert.run(...encodeRecord(record, now + options.ttl))
+    if (record.userId === null || options.maxPerUser === undefined) return { evicted: [] }
+    // The session being created is never its own victim: the user just signed in with it.
+    const others = this.sql.othersByExpiry.all(record.userId, now, record.id)
+    const excess = others.length + 1 - options.maxPerUser
+    const evicted = excess > 0 ? others.slice(0, excess).map((row) => row.id) : []
+    for (const id of evicted) this.sql.remove.run(id)
+    return { evicted }
+  }
+
+  /** Inside a transaction: read, check the version, merge only the changed keys, bump the version. */
+  private patchNow(id: string, patch: SessionPatch): PatchResult {
+    const row = this.sql.select.get(id)
+    if (!row) return 'missing'
+    const now = this.clock()
+    const record = isExpired(row.drop_at, now) ? undefined : decodeRow(row)
+    if (!record) {
+      this.sql.remove.run(id) // expired or undecodable: gone, and never recreated
+      return 'missing'
+    }
+    if (patch.expectVersion !== undefined && record.version !== patch.expectVersion) return 'conflict'
+    const setKeys = Object.keys(patch.set)
+    let json = row.data as string
+    if (setKeys.length > 0 || patch.unset.length > 0) {
+      const data = record.data
+      for (const key of patch.unset) delete data[key]
+      for (const key of setKeys) {
+        if (isForbiddenKey(key)) throw new HallpassError('SESSION_DATA_INVALID', `"${key}" cannot be used as a session key`)
+        data[key] = patch.set[key]
+      }
+      json = encodeJson(data)
+    }
+    this.sql.update.run(json, record.version + 1, patch.lastSeenAt ?? record.lastSeenAt, now + patch.ttl, id)
+    return 'ok'
+  }
+
+  /** Inside a transaction: delete the user's sessions (only ids they own) and return the live ones deleted. */
+  private revokeNow(userId: string, options: RevokeOptions): string[] {
+    const now = this.clock()
+    if (options.ids === undefined) {
+      const rows = this.sql.revokeAll.all(userId, options.except ?? null)
+      return rows.filter((row) => !isExpired(row.drop_at, now)).map((row) => String(row.id))
+    }
+    const revoked: string[] = []
+    for (const id of new Set(options.ids)) {
+      if (typeof id !== 'string' || id === options.except) continue
+      const row = this.sql.revokeOne.get(id, userId)
+      if (row && !isExpired(row.drop_at, now)) revoked.push(id)
+    }
+    return revoked
+  }
+}
+
+/** Runs a database call; anything SQLite throws (busy, I/O, closed connection) becomes STORE_UNAVAILABLE. */
+function guard<T>(call: () => T): T {
+  try {
+    return call()
+  } catch (cause) {
+    if (cause instanceof HallpassError) throw cause
+    throw new HallpassError('STORE_UNAVAILABLE', 'the SQLite session store is unavailable', { cause })
+  }
+}
+
+function checkTtl(ttl: unknown): void {
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) throw new HallpassError('INVALID_ARGUMENT', 'ttl must be a finite number of milliseconds')
+}
