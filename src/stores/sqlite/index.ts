@@ -69,7 +69,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = owned ? openFile(options.database as string) : adopt(options.database)
   try {
     useWal(db, owned)
-    return new SqliteSessionStore(db, prepareSchema(db, table), clock, owned, purgeInterval) as SqliteStore
+    return new SqliteSessionStore(db, prepareSchema(db, table), clock, owned, purgeInterval)
   } catch (cause) {
     if (owned) db.close()
     if (cause instanceof HallpassError) throw cause
