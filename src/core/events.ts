@@ -23,8 +23,21 @@ export type SessionEvent =
   | (Base & { readonly type: 'session.expired'; readonly id: string; readonly userId: string | null; readonly reason: 'idle' | 'absolute' })
   | (Base & { readonly type: 'session.revoked'; readonly id: string; readonly userId: string; readonly reason: 'revoke' | 'evicted' })
   | (Base & { readonly type: 'session.rejected'; readonly reason: RejectReason; readonly id?: string; readonly ip?: string })
-  | (Base & { readonly type: 'login'; readonly id: string; readonly userId: string; readonly ip?: string })
+  | (Base & { readonly type: 'login.succeeded'; readonly id: string; readonly userId: string; readonly ip?: string })
+  | (Base & { readonly type: 'login.failed'; readonly accountHash: string; readonly ip?: string })
+  | (Base & { readonly type: 'login.locked'; readonly accountHash: string; readonly ip?: string; readonly scope: 'account' | 'ip' | 'unavailable'; readonly retryAfter: number })
   | (Base & { readonly type: 'logout'; readonly id: string; readonly userId: string | null; readonly ip?: string })
+  | (Base & { readonly type: 'csrf.rejected'; readonly reason: CsrfRejectReason; readonly method: string; readonly path: string; readonly id?: string; readonly ip?: string })
+
+/** Why a state-changing request failed the CSRF check. */
+export type CsrfRejectReason =
+  | 'cross_site'
+  | 'same_site'
+  | 'fetch_site_unknown'
+  | 'origin_null'
+  | 'origin_mismatch'
+  | 'token_missing'
+  | 'token_invalid'
 
 /** Distributes `Omit<E, 'at'>` over the union so each member keeps its own fields. */
 export type EventInput<E = SessionEvent> = E extends unknown ? Omit<E, 'at'> : never

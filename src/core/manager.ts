@@ -5,7 +5,7 @@ import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { readCookie, type ResolvedCookieOptions } from './cookies.ts'
 import { validateData } from './data.ts'
 import { describeDevice } from './device.ts'
-import { EventSink, type RejectReason } from './events.ts'
+import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
 import { isPlainObject } from './json.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
@@ -86,6 +86,11 @@ export class Sessions<D extends SessionData = SessionData> {
   /** The clock in use. */
   get clock(): () => number {
     return this.config.clock
+  }
+
+  /** Sends an event to `onEvent` (used by CSRF, throttling and your own audit points). Never throws. */
+  emit(event: EventInput): void {
+    this.ctx.events.emit(event)
   }
 
   /**

@@ -192,7 +192,7 @@ export class Session<D extends SessionData = SessionData> {
       },
       'login',
     )
-    this.ctx.events.emit({ type: 'login', id: this.id as string, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+    this.ctx.events.emit({ type: 'login.succeeded', id: this.id as string, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
   }
 
   /** Issues a new id for the same session (same user, data and deadlines) and deletes the old record. */

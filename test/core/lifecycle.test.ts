@@ -30,7 +30,7 @@ describe('login', () => {
     expect(next.userId).toBe('alice')
     expect(next.roles).toEqual(['user'])
     expect(next.get('cart')).toEqual(['book'])
-    expect(events.map((e) => e.type)).toEqual(['session.created', 'session.regenerated', 'login', 'session.rejected'])
+    expect(events.map((e) => e.type)).toEqual(['session.created', 'session.regenerated', 'login.succeeded', 'session.rejected'])
   })
 
   it('logging in as another user does not inherit the previous user’s data', async () => {

@@ -1,0 +1,169 @@
+// hallpass/csrf: Fetch Metadata, exact Origin checks and masked synchronizer tokens, for every state-changing request.
+import { configError } from '../errors.ts'
+import { readCookie, sessionCookie, type ResolvedCookieOptions } from '../core/cookies.ts'
+import type { CsrfRejectReason } from '../core/events.ts'
+import type { Sessions } from '../core/manager.ts'
+import type { Session } from '../core/session.ts'
+import type { SessionData } from '../stores/types.ts'
+import { decide, type PolicyConfig } from './policy.ts'
+import { CsrfTokens } from './tokens.ts'
+
+export type { CsrfRejectReason }
+
+/** CSRF options. Every adapter turns the check on by default. */
+export interface CsrfOptions {
+  /** Exact origins allowed to send state-changing requests, e.g. `['https://app.example.com']`. @default the request's own origin */
+  origins?: readonly string[]
+  /** Accept `Sec-Fetch-Site: same-site` (sibling subdomains). @default false */
+  allowSameSite?: boolean
+  /** Require a valid token on every state-changing request, even when Fetch Metadata or Origin passed. @default false */
+  requireToken?: boolean
+  /** Exact paths that skip the check (webhooks). `/hook/` does not exempt `/hook` or `/hook/x`. @default [] */
+  exempt?: readonly string[]
+  /** Name of the signed pre-session cookie that anonymous tokens are bound to. @default '__Host-hp-csrf' when secure, else 'hp-csrf' */
+  cookieName?: string
+}
+
+/** The request facts the check needs; adapters fill them in. */
+export interface CsrfRequest {
+  readonly method: string
+  /** Raw path without the query string. */
+  readonly path: string
+  /** This server's origin as the request addressed it. */
+  readonly selfOrigin: string
+  readonly header: (name: string) => string | null | undefined
+  readonly ip?: string | undefined
+}
+
+export type CsrfVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: CsrfRejectReason }
+
+/** Body and status of a CSRF rejection; no details that would help an attacker. */
+export const CSRF_REJECTION = {
+  status: 403,
+  body: JSON.stringify({ error: { code: 'CSRF_REJECTED', message: 'This request failed the cross-site request forgery check.' } }),
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+} as const
+
+const OK: CsrfVerdict = { ok: true }
+
+/**
+ * Creates the CSRF protector for a session manager.
+ *
+ * @example
+ * ```ts
+ * import { createCsrf } from 'hallpass/csrf'
+ * const csrf = createCsrf(sessions, { origins: ['https://app.example.com'], exempt: ['/webhooks/stripe'] })
+ * ```
+ */
+export function createCsrf(sessions: Sessions<SessionData>, options: CsrfOptions = {}): Csrf {
+  return new Csrf(sessions, options)
+}
+
+export class Csrf {
+  private readonly tokens: CsrfTokens
+  private readonly policy: PolicyConfig
+  private readonly cookie: ResolvedCookieOptions
+
+  constructor(private readonly sessions: Sessions<SessionData>, options: CsrfOptions) {
+    this.tokens = new CsrfTokens(sessions.keys)
+    this.policy = {
+      origins: new Set((options.origins ?? []).map(checkOrigin)),
+      allowSameSite: options.allowSameSite ?? false,
+      requireToken: options.requireToken ?? false,
+      exempt: new Set(options.exempt ?? []),
+    }
+    for (const path of this.policy.exempt) if (!path.startsWith('/')) configError(`csrf exempt path "${path}" must start with "/"`)
+    const name = options.cookieName ?? (sessions.cookie.secure ? '__Host-hp-csrf' : 'hp-csrf')
+    if (name === sessions.cookie.name) configError('csrf cookieName must differ from the session cookie name')
+    this.cookie = { ...sessions.cookie, name }
+  }
+
+  /** Per-request state: issue tokens, check the request, and collect the cookie to set. */
+  forRequest(request: CsrfRequest): CsrfRequestGuard {
+    return new CsrfRequestGuard(this.tokens, this.policy, this.cookie, this.sessions, request)
+  }
+}
+
+/** One request's CSRF state. */
+export class CsrfRequestGuard {
+  private issued: string | undefined
+  private nonce: string | undefined | null = null
+
+  constructor(
+    private readonly tokens: CsrfTokens,
+    private readonly policy: PolicyConfig,
+    private readonly cookie: ResolvedCookieOptions,
+    private readonly sessions: Sessions<SessionData>,
+    private readonly request: CsrfRequest,
+  ) {}
+
+  /** A masked token for forms and `x-csrf-token` headers; rotates whenever the session id does (login). */
+  token(session: Session<SessionData>): string {
+    if (session.isAuthenticated && session.id) return this.tokens.mask(`s:${session.id}`)
+    let nonce = this.requestNonce()
+    if (nonce === undefined) {
+      const issued = this.tokens.issueNonce()
+      this.nonce = nonce = issued.nonce
+      this.issued = issued.cookieValue
+    }
+    return this.tokens.mask(`p:${nonce}`)
+  }
+
+  /**
+   * Checks a state-changing request. The token is read from the `x-csrf-token` header or, through
+   * `formToken`, from a `_csrf` form field; never from the query string.
+   */
+  async check(session: Session<SessionData>, formToken?: () => Promise<string | undefined> | string | undefined): Promise<CsrfVerdict> {
+    const verdict = decide(
+      { method: this.request.method.toUpperCase(), path: this.request.path, selfOrigin: this.request.selfOrigin, secFetchSite: this.request.header('sec-fetch-site'), origin: this.request.header('origin') },
+      this.policy,
+    )
+    if (verdict.kind === 'pass') return OK
+    if (verdict.kind === 'reject') return this.reject(verdict.reason, session)
+    const token = this.request.header('x-csrf-token') ?? (await formToken?.())
+    if (!token) return this.reject('token_missing', session)
+    const binding = session.isAuthenticated && session.id ? `s:${session.id}` : this.bindingForAnonymous()
+    return binding !== undefined && this.tokens.verify(token, binding) ? OK : this.reject('token_invalid', session)
+  }
+
+  /** Set-Cookie values to add to the response (a new pre-session cookie, if one was issued). */
+  cookies(): string[] {
+    return this.issued === undefined ? [] : [sessionCookie(this.cookie, this.issued)]
+  }
+
+  private bindingForAnonymous(): string | undefined {
+    const nonce = this.requestNonce()
+    return nonce === undefined ? undefined : `p:${nonce}`
+  }
+
+  private requestNonce(): string | undefined {
+    if (this.nonce === null) {
+      const found = readCookie(this.request.header('cookie'), this.cookie.name)
+      this.nonce = this.tokens.readNonce(found.value)
+    }
+    return this.nonce
+  }
+
+  private reject(reason: CsrfRejectReason, session: Session<SessionData>): CsrfVerdict {
+    this.sessions.emit({
+      type: 'csrf.rejected',
+      reason,
+      method: this.request.method,
+      path: this.request.path.slice(0, 200),
+      ...(session.id !== null && { id: session.id }),
+      ...(this.request.ip !== undefined && { ip: this.request.ip }),
+    })
+    return { ok: false, reason }
+  }
+}
+
+function checkOrigin(origin: string): string {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(origin)
+  } catch {
+    parsed = undefined
+  }
+  if (!parsed || parsed.origin !== origin) configError(`csrf origin "${origin}" must be a bare origin such as https://app.example.com (scheme, host and port only)`)
+  return origin
+}
