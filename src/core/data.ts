@@ -2,7 +2,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
-import { isPlainObject } from './json.ts'
+import { isForbiddenKey, isPlainObject } from './json.ts'
 
 /** Runs the Standard Schema (if any) and returns its output, or undefined when the data fails it. */
 export async function validateData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: unknown): Promise<D | { issues: readonly StandardSchemaV1.Issue[] }> {
@@ -21,11 +21,16 @@ export async function checkWritableData<D extends SessionData>(schema: StandardS
     throw new HallpassError('SESSION_DATA_INVALID', `session data does not match the schema: ${summary}`)
   }
   let json: string
+  let forbidden: string | undefined
   try {
-    json = JSON.stringify(data)
+    json = JSON.stringify(data, (key, value: unknown) => {
+      if (isForbiddenKey(key)) forbidden = key
+      return value
+    })
   } catch (cause) {
     throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable (no BigInt or cycles)', { cause })
   }
+  if (forbidden !== undefined) throw new HallpassError('SESSION_DATA_INVALID', `session data must not contain a "${forbidden}" key at any depth`)
   const bytes = Buffer.byteLength(json)
   if (bytes > maxBytes) throw new HallpassError('SESSION_TOO_LARGE', `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`)
 }

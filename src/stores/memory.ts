@@ -72,7 +72,7 @@ class MemoryStore implements Store {
     let ids = this.byUser.get(record.userId)
     if (!ids) this.byUser.set(record.userId, (ids = new Set()))
     ids.add(record.id)
-    return { evicted: this.enforceCap(record.userId, options.maxPerUser) }
+    return { evicted: this.enforceCap(record.userId, record.id, options.maxPerUser) }
   }
 
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
@@ -144,12 +144,13 @@ class MemoryStore implements Store {
     return entry.dropAt > this.clock()
   }
 
-  /** Evicts the user's sessions closest to expiry until at most `max` remain. */
-  private enforceCap(userId: string, max: number | undefined): string[] {
+  /** Evicts the user's other sessions closest to expiry until at most `max` remain; never `keep`. */
+  private enforceCap(userId: string, keep: string, max: number | undefined): string[] {
     const ids = this.byUser.get(userId)
     if (max === undefined || !ids || ids.size <= max) return []
-    const byExpiry = [...ids].map((id) => this.entries.get(id) as Entry).sort((a, b) => a.dropAt - b.dropAt || a.record.createdAt - b.record.createdAt)
-    return byExpiry.slice(0, ids.size - max).map((entry) => (this.remove(entry.record.id), entry.record.id))
+    const others = [...ids].filter((id) => id !== keep).map((id) => this.entries.get(id) as Entry)
+    others.sort((a, b) => a.dropAt - b.dropAt || a.record.createdAt - b.record.createdAt)
+    return others.slice(0, ids.size - max).map((entry) => (this.remove(entry.record.id), entry.record.id))
   }
 
   /** Makes room: an expired entry if the next few hold one, else the least recently written. */

@@ -47,7 +47,7 @@ export interface CreateOptions {
   readonly ttl: number
   /** Id of a session this one replaces (login, regenerate): deleted in the same step where the store can. */
   readonly replaces?: string
-  /** Cap on the user's sessions: over it, the ones closest to expiry are evicted. */
+  /** Cap on the user's sessions: over it, the user's other sessions closest to expiry are evicted (never the new one). */
   readonly maxPerUser?: number
 }
 
@@ -72,9 +72,9 @@ export interface Store {
   get(id: string): Promise<SessionRecord | null | 'corrupt'>
   /** Writes a new record (indexing it under its user) and returns ids evicted by `maxPerUser`. */
   create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }>
-  /** Applies changed keys only; never recreates a missing record. Bumps `version`. */
+  /** Applies changed keys only; never recreates a missing (or undecodable) record, returning 'missing'. Bumps `version`. */
   patch(id: string, patch: SessionPatch): Promise<PatchResult>
-  /** Deletes one record and its index entry. True when it existed. */
+  /** Deletes one record and its index entry. True when it existed and had not expired. */
   destroy(id: string): Promise<boolean>
   /** The user's live sessions (undecodable ones are skipped). */
   listByUser(userId: string): Promise<SessionRecord[]>

@@ -187,6 +187,17 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect((await store.listByUser('capped')).map((r) => r.id).sort()).toEqual([second.id, third.id].sort())
     })
 
+    run('maxPerUser never evicts the session being created, even when it expires soonest', async ({ store }) => {
+      const long1 = testRecord({ userId: 'capped-short', persistent: true })
+      const long2 = testRecord({ userId: 'capped-short', persistent: true })
+      await store.create(long1, { ttl: 30 * 24 * HOUR, maxPerUser: 2 })
+      await store.create(long2, { ttl: 31 * 24 * HOUR, maxPerUser: 2 })
+      const short = testRecord({ userId: 'capped-short' })
+      const { evicted } = await store.create(short, { ttl: HOUR, maxPerUser: 2 })
+      expect(evicted).toEqual([long1.id])
+      expect(await read(store, short.id)).not.toBeNull()
+    })
+
     run('records disappear after their TTL, and a patch extends it', async ({ store, advance }) => {
       const ttl = advance ? HOUR : 300
       const wait = async (ms: number): Promise<void> => {

@@ -209,3 +209,16 @@ describe('data rules', () => {
     expect(list[0]?.createdAt).toBe(list[1]!.createdAt + MINUTE)
   })
 })
+
+describe('hostile data', () => {
+  it('refuses forbidden keys at any depth, from set and from update', async () => {
+    const { sessions } = testSessions()
+    const session = await sessions.load()
+    await session.login('alice')
+    session.set('profile', JSON.parse('{"nested":{"__proto__":{"admin":true}}}'))
+    await expect(session.commit()).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+    session.delete('profile')
+    await expect(session.update(() => JSON.parse('{"constructor":{"prototype":{}}}'))).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+    expect(({} as Record<string, unknown>).admin).toBeUndefined()
+  })
+})
