@@ -9,6 +9,7 @@ export type HallpassErrorCode =
   | 'SESSION_CONFLICT'
   | 'SESSION_GONE'
   | 'INVALID_ARGUMENT'
+  | 'NOT_SUPPORTED'
   | 'CSRF_REJECTED'
   | 'LOGIN_THROTTLED'
 

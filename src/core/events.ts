@@ -5,6 +5,8 @@ export type RejectReason =
   | 'malformed'
   | 'unknown_key'
   | 'bad_mac'
+  | 'bad_seal'
+  | 'revoked'
   | 'duplicate_cookie'
   | 'lookalike_cookie'
   | 'not_found'

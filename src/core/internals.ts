@@ -1,6 +1,8 @@
 // What the manager shares with each request's Session handle.
 import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { Sealer } from '../crypto/seal.ts'
 import type { TokenCodec } from '../crypto/token.ts'
+import type { CookieCache } from './cookie-cache.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import type { ResolvedCookieOptions } from './cookies.ts'
 import type { EventSink } from './events.ts'
@@ -9,6 +11,10 @@ import type { EventSink } from './events.ts'
 export interface Internals<D extends SessionData> {
   readonly store: Store
   readonly codec: TokenCodec
+  /** Sealed-cookie mode: the record travels in the cookie. */
+  readonly sealer: Sealer | undefined
+  /** Cookie cache for store-backed sessions. */
+  readonly cache: CookieCache | undefined
   readonly events: EventSink
   readonly schema: StandardSchemaV1<unknown, D> | undefined
   readonly cookie: ResolvedCookieOptions

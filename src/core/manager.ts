@@ -8,6 +8,8 @@ import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
 import { isPlainObject } from './json.ts'
+import { decodeRecord } from './record-codec.ts'
+import { revocationId } from './sealed.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import { Session, type ClientInfo } from './session.ts'
 
@@ -57,6 +59,8 @@ export class Sessions<D extends SessionData = SessionData> {
     this.ctx = {
       store: config.store,
       codec: new TokenCodec(config.keys),
+      sealer: config.sealed?.sealer,
+      cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
       schema: config.schema,
       cookie: config.cookie,
@@ -102,11 +106,31 @@ export class Sessions<D extends SessionData = SessionData> {
     const lookup = readCookie(input.cookie, this.config.cookie.name)
     if (lookup.problem) return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
     if (lookup.value === undefined) return this.anonymous(client, false)
+    if (this.config.sealed) return this.loadSealed(lookup.value, client)
     const verified = this.ctx.codec.verify(lookup.value)
     if ('rejected' in verified) return this.anonymous(client, true, verified.rejected)
-    const record = await guardStore(this.config.store.get(verified.id))
+    const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
+    const record = cached ?? (await guardStore(this.config.store.get(verified.id)))
     if (record === 'corrupt') return this.anonymous(client, true, 'invalid_data', verified.id)
     if (!record) return this.anonymous(client, true, 'not_found', verified.id)
+    return this.accept(record, client, cached === undefined)
+  }
+
+  private async loadSealed(cookieValue: string, client: ClientInfo): Promise<Session<D>> {
+    const { sealer, revocation } = this.config.sealed as NonNullable<ResolvedOptions<D>['sealed']>
+    const text = sealer.open(cookieValue)
+    const record = text === undefined ? undefined : decodeRecord(text)
+    if (!record) return this.anonymous(client, true, 'bad_seal')
+    if (record.userId !== null && revocation) {
+      const marker = await guardStore(revocation.get(revocationId(record.userId)))
+      const revokedAt = marker && marker !== 'corrupt' ? marker.data.revokedAt : undefined
+      if (typeof revokedAt === 'number' && (record.issuedAt ?? record.createdAt) < revokedAt) return this.anonymous(client, true, 'revoked', record.id)
+    }
+    return this.accept(record, client, false)
+  }
+
+  /** Shared tail of every load: shape and schema checks, then the server-side idle and absolute limits. */
+  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean): Promise<Session<D>> {
     const data = isWellFormed(record) ? await validateData(this.config.schema, record.data) : undefined
     if (data === undefined || 'issues' in data) {
       await this.discard(record.id)
@@ -117,14 +141,15 @@ export class Sessions<D extends SessionData = SessionData> {
     if (expiry) {
       await this.discard(record.id)
       this.ctx.events.emit({ type: 'session.expired', id: record.id, userId: record.userId, reason: expiry })
-      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true })
+      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false })
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
-    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false })
+    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore })
   }
 
   /** The user's live sessions, most recently active first. */
   async listSessions(userId: string): Promise<SessionInfo[]> {
+    if (this.config.sealed) notSupported('listSessions')
     const now = this.config.clock()
     const records = await guardStore(this.config.store.listByUser(userId))
     return records
@@ -146,24 +171,44 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /** Revokes one of the user's sessions by public id. False when the id is unknown or another user's. */
   async revokeSession(userId: string, id: string): Promise<boolean> {
+    if (this.config.sealed) notSupported('revokeSession (one sealed session by id)')
     if (typeof id !== 'string' || id.length > 64) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
   }
 
   /** Revokes all of the user's sessions ("log out everywhere"), optionally keeping one; returns how many. */
   async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
+    if (this.config.sealed) return this.revokeSealed(userId, options.except)
     return this.revoke(userId, options.except ? { except: options.except } : {})
   }
 
   private async revoke(userId: string, options: { ids?: string[]; except?: string }): Promise<number> {
     const ids = await guardStore(this.config.store.revoke(userId, options))
-    for (const id of ids) this.ctx.events.emit({ type: 'session.revoked', id, userId, reason: 'revoke' })
+    const now = this.config.clock()
+    for (const id of ids) {
+      this.config.cache?.end(id, now)
+      this.ctx.events.emit({ type: 'session.revoked', id, userId, reason: 'revoke' })
+    }
     return ids.length
+  }
+
+  /** Sealed mode: records "revoked before now" for the user; every older sealed cookie is refused. Returns 0 (nothing is counted). */
+  private async revokeSealed(userId: string, except: string | null | undefined): Promise<number> {
+    const revocation = this.config.sealed?.revocation
+    if (!revocation) notSupported('revokeUserSessions without sealedCookies({ revocation })')
+    if (except) notSupported('revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,')
+    const now = this.config.clock()
+    const id = revocationId(userId)
+    const ttl = Math.max(this.config.absoluteTimeout, this.config.rememberMeTimeout)
+    const marker = { id, userId: null, data: { revokedAt: now }, createdAt: now, lastSeenAt: now, expiresAt: now + ttl, persistent: false, version: 1 }
+    await guardStore(revocation.create(marker, { ttl, replaces: id }))
+    this.ctx.events.emit({ type: 'session.revoked', id: '*', userId, reason: 'revoke' })
+    return 0
   }
 
   private anonymous(client: ClientInfo, clearCookie: boolean, reason?: RejectReason, id?: string): Session<D> {
     if (reason) this.ctx.events.emit({ type: 'session.rejected', reason, ...(id !== undefined && { id }), ...(client.ip !== undefined && { ip: client.ip }) })
-    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie })
+    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie, fromStore: false })
   }
 
   private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {
@@ -180,6 +225,10 @@ export class Sessions<D extends SessionData = SessionData> {
       // The record is refused either way; the store's TTL removes it later.
     }
   }
+}
+
+function notSupported(what: string): never {
+  throw new HallpassError('NOT_SUPPORTED', `${what} is not available with sealed cookies`)
 }
 
 /** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */

@@ -7,13 +7,21 @@ import type { SessionData, Store } from '../stores/types.ts'
 import { resolveCookieOptions, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
 import { parseDuration, type Duration } from './duration.ts'
 import type { EventListener } from './events.ts'
+import { Sealer } from '../crypto/seal.ts'
+import { CookieCache } from './cookie-cache.ts'
+import { isSealedCookies, SEALED_STORE, type SealedCookies } from './sealed.ts'
 
 /** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
 export interface SessionsOptions<D extends SessionData = SessionData> {
   /** At least 32 random characters, or `{ 2: newer, 1: older }` to rotate keys without logging anyone out. */
   secret: SecretOption
-  /** Where sessions live. @default memoryStore() */
-  store?: Store
+  /** Where sessions live: a Store, or `sealedCookies()` to keep them in the cookie. @default memoryStore() */
+  store?: Store | SealedCookies
+  /**
+   * Cookie cache for store-backed sessions: a sealed snapshot in a second cookie lets reads skip the
+   * store for `ttl`. A revoke on another instance can take up to `ttl` to be seen. @default off; `true` means { ttl: '30s' }
+   */
+  cookieCache?: boolean | { ttl?: Duration }
   /** Any Standard Schema (zod, valibot, arktype): checked on every load and every write; types the data. */
   schema?: StandardSchemaV1<unknown, D>
   /** Inactivity limit; a function is read on every request, so an admin setting applies at once. @default '30m' */
@@ -41,6 +49,9 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
 export interface ResolvedOptions<D extends SessionData> {
   readonly keys: KeyRing
   readonly store: Store
+  /** Set in sealed-cookie mode. */
+  readonly sealed: { readonly sealer: Sealer; readonly revocation: Store | undefined } | undefined
+  readonly cache: CookieCache | undefined
   readonly schema: StandardSchemaV1<unknown, D> | undefined
   readonly idleTimeout: () => number
   readonly absoluteTimeout: number
@@ -56,7 +67,7 @@ export interface ResolvedOptions<D extends SessionData> {
 
 const KNOWN_OPTIONS = new Set([
   'secret', 'store', 'schema', 'idleTimeout', 'absoluteTimeout', 'rememberMeTimeout', 'rememberMeIdleTimeout',
-  'touchInterval', 'maxSessionsPerUser', 'maxDataBytes', 'cookie', 'clock', 'onEvent',
+  'touchInterval', 'maxSessionsPerUser', 'maxDataBytes', 'cookie', 'clock', 'onEvent', 'cookieCache',
 ])
 
 function duration(name: string, value: unknown, fallback: Duration): number {
@@ -92,13 +103,26 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     configError('schema must be a Standard Schema (for example a zod, valibot or arktype schema)')
   }
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') configError('onEvent must be a function')
-  const store = options.store ?? memoryStore({ clock })
-  if (typeof store.get !== 'function' || typeof store.create !== 'function' || typeof store.patch !== 'function') {
-    configError('store must implement the Store contract (get, create, patch, destroy, listByUser, revoke)')
+  const keys = new KeyRing(options.secret)
+  const cookie = resolveCookieOptions(options.cookie)
+  const sealed = isSealedCookies(options.store) ? { sealer: new Sealer(keys, 'session'), revocation: options.store.revocation } : undefined
+  const store = sealed ? SEALED_STORE : ((options.store as Store | undefined) ?? memoryStore({ clock }))
+  for (const candidate of [store, sealed?.revocation]) {
+    if (candidate !== undefined && (typeof candidate.get !== 'function' || typeof candidate.create !== 'function' || typeof candidate.patch !== 'function')) {
+      configError('store must implement the Store contract (get, create, patch, destroy, listByUser, revoke) or be sealedCookies()')
+    }
+  }
+  let cache: CookieCache | undefined
+  if (options.cookieCache) {
+    if (sealed) configError('cookieCache is for store-backed sessions; sealed cookies already need no store read')
+    const ttl = duration('cookieCache.ttl', options.cookieCache === true ? undefined : options.cookieCache.ttl, '30s')
+    cache = new CookieCache(new Sealer(keys, 'cache'), ttl, { ...cookie, name: `${cookie.name}-c` })
   }
   return {
-    keys: new KeyRing(options.secret),
+    keys,
     store,
+    sealed,
+    cache,
     schema: options.schema,
     idleTimeout: typeof idle === 'function' ? () => duration('idleTimeout()', idle(), '30m') : () => staticIdle as number,
     absoluteTimeout,
@@ -107,7 +131,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     touchInterval,
     maxSessionsPerUser: positiveInteger('maxSessionsPerUser', options.maxSessionsPerUser),
     maxDataBytes: positiveInteger('maxDataBytes', options.maxDataBytes) ?? 16_384,
-    cookie: resolveCookieOptions(options.cookie),
+    cookie,
     clock,
     onEvent: options.onEvent,
   }

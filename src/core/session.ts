@@ -1,10 +1,11 @@
 // The per-request session handle: reads, tracked writes, login/logout/regenerate, and commit.
 import { HallpassError } from '../errors.ts'
 import type { SessionData, SessionRecord } from '../stores/types.ts'
-import { clearedCookie, sessionCookie } from './cookies.ts'
+import { clearedCookie, MAX_COOKIE_BYTES, sessionCookie } from './cookies.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { isForbiddenKey } from './json.ts'
 import type { Internals } from './internals.ts'
+import { encodeRecord } from './record-codec.ts'
 
 /** Options for `session.login()`. */
 export interface LoginOptions {
@@ -43,6 +44,10 @@ export class Session<D extends SessionData = SessionData> {
   private touchDue: boolean
   private issuedCookie: string | undefined
   private clearCookie: boolean
+  /** Something was written (or a new id issued): the sealed cookie or the cache snapshot must be re-sent. */
+  private wrote = false
+  /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
+  private cacheStale: boolean
   private readonly loadedWithRecord: boolean
 
   /** @internal Created by `sessions.load()`. */
@@ -51,13 +56,14 @@ export class Session<D extends SessionData = SessionData> {
     record: SessionRecord | null,
     data: Partial<D>,
     private readonly client: ClientInfo,
-    flags: { touchDue: boolean; clearCookie: boolean },
+    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean },
   ) {
     this.record = record
     this.working = data
     this.loadedWithRecord = record !== null
     this.touchDue = flags.touchDue
     this.clearCookie = flags.clearCookie
+    this.cacheStale = flags.fromStore && ctx.cache !== undefined
   }
 
   /** Public id (a hash of the token, never the token), or null before the session is stored. */
@@ -114,7 +120,14 @@ export class Session<D extends SessionData = SessionData> {
     if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
       throw new HallpassError('SESSION_DATA_INVALID', `session value for "${key}" must be JSON-serializable`)
     }
+    const had = key in this.working
+    const previous = this.working[key]
     this.working[key] = value
+    if (this.ctx.sealer && !this.fitsInCookie()) {
+      if (had) this.working[key] = previous
+      else delete this.working[key]
+      throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
+    }
     this.changed.add(key)
     this.removed.delete(key)
   }
@@ -133,7 +146,7 @@ export class Session<D extends SessionData = SessionData> {
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const current = this.record
-      if (!current) {
+      if (!current || this.ctx.sealer) {
         const draft = cloneData(this.working)
         this.replaceWorking(this.working, fn(draft) ?? draft)
         return this.working
@@ -227,14 +240,26 @@ export class Session<D extends SessionData = SessionData> {
     } else if (this.changed.size > 0 || this.removed.size > 0 || this.touchDue) {
       await this.persistChanges(this.record, now)
     }
-    if (this.issuedCookie !== undefined && this.record) {
-      const maxAge = this.record.persistent ? (this.record.expiresAt - now) / 1000 : undefined
-      cookies.push(sessionCookie(this.ctx.cookie, this.issuedCookie, maxAge))
+    const record = this.record
+    if (record) {
+      const snapshot: SessionRecord = { ...record, data: this.working }
+      const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
+      if (this.ctx.sealer && this.wrote) {
+        if (!this.fitsInCookie()) throw new HallpassError('SESSION_TOO_LARGE', `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`)
+        cookies.push(sessionCookie(this.ctx.cookie, this.ctx.sealer.seal(encodeRecord(snapshot)), maxAge))
+      } else if (this.issuedCookie !== undefined) {
+        cookies.push(sessionCookie(this.ctx.cookie, this.issuedCookie, maxAge))
+      }
+      const cache = this.ctx.cache && (this.wrote || this.cacheStale) ? this.ctx.cache.write(snapshot, now) : undefined
+      if (cache) cookies.push(cache)
     } else if (this.clearCookie) {
       cookies.push(clearedCookie(this.ctx.cookie))
+      if (this.ctx.cache) cookies.push(this.ctx.cache.clear())
     }
     this.issuedCookie = undefined
     this.clearCookie = false
+    this.wrote = false
+    this.cacheStale = false
     return { cookies }
   }
 
@@ -251,6 +276,7 @@ export class Session<D extends SessionData = SessionData> {
     this.changed.clear()
     this.removed.clear()
     this.touchDue = false
+    this.wrote = true
   }
 
   private async createAnonymous(now: number): Promise<void> {
@@ -276,6 +302,7 @@ export class Session<D extends SessionData = SessionData> {
       }),
     )
     this.adopt(record, issued.cookieValue)
+    if (previous) this.ctx.cache?.end(previous.id, now)
     for (const id of evicted) this.ctx.events.emit({ type: 'session.revoked', id, userId: fields.userId as string, reason: 'evicted' })
     if (previous) this.ctx.events.emit({ type: 'session.regenerated', id: record.id, previousId: previous.id, userId: record.userId, reason })
     else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
@@ -285,6 +312,7 @@ export class Session<D extends SessionData = SessionData> {
     const current = this.record
     if (current) {
       await this.ctx.storeCall(this.ctx.store.destroy(current.id))
+      this.ctx.cache?.end(current.id, this.ctx.clock())
       this.ctx.events.emit({ type: 'session.destroyed', id: current.id, userId: current.userId, reason })
     }
     this.forget()
@@ -308,6 +336,7 @@ export class Session<D extends SessionData = SessionData> {
     this.changed.clear()
     this.removed.clear()
     this.touchDue = false
+    this.wrote = true
   }
 
   private newRecord(id: string, fields: RecordFields, now: number): SessionRecord {
@@ -317,6 +346,7 @@ export class Session<D extends SessionData = SessionData> {
       data: cloneData(fields.data),
       lastSeenAt: now,
       version: 1,
+      ...(this.ctx.sealer && { issuedAt: now }),
       ...(this.client.ip !== undefined && { ip: this.client.ip }),
       ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, 512) }),
     }
@@ -325,6 +355,14 @@ export class Session<D extends SessionData = SessionData> {
   private touchFields(record: SessionRecord, now: number): { lastSeenAt?: number; ttl: number } {
     const lastSeenAt = this.touchDue ? now : record.lastSeenAt
     return { ...(this.touchDue && { lastSeenAt }), ttl: this.ctx.ttlFor({ ...record, lastSeenAt }, now) }
+  }
+
+  /** Sealed mode: would the cookie, with the current data, stay within the browser's limit? */
+  private fitsInCookie(): boolean {
+    const sealer = this.ctx.sealer as NonNullable<Internals<D>['sealer']>
+    const probe: SessionRecord = this.record ?? { id: 'x'.repeat(26), userId: null, data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, persistent: false, version: 1, issuedAt: 0 }
+    const bytes = Buffer.byteLength(encodeRecord({ ...probe, data: this.working }))
+    return this.ctx.cookie.name.length + 1 + sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
   }
 
   /** This request's unsaved changes, as an overlay for `update()`. */

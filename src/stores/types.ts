@@ -21,6 +21,8 @@ export interface SessionRecord {
   readonly version: number
   readonly roles?: readonly string[]
   readonly permissions?: readonly string[]
+  /** Epoch ms when this id was issued; set in sealed-cookie mode only (revocation by time). Stores need not keep it. */
+  readonly issuedAt?: number
   readonly ip?: string
   readonly userAgent?: string
 }

@@ -1,0 +1,54 @@
+// AES-256-GCM sealing with HKDF-derived numbered keys: the newest seals, every listed key opens. Never throws on hostile input.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import type { KeyRing, PurposeKeys } from './keyring.ts'
+
+const IV_BYTES = 12
+const TAG_BYTES = 16
+const SEAL_PATTERN = /^([1-9]\d{0,5})\.([A-Za-z0-9_-]+)$/
+/** Longest value `open` will even look at; anything longer is refused before any work. */
+export const MAX_SEALED_LENGTH = 4096
+
+/** Seals and opens strings for one purpose ('session', 'cache'...), bound to that purpose. */
+export class Sealer {
+  private readonly keys: PurposeKeys
+  private readonly aad: Buffer
+
+  constructor(ring: KeyRing, purpose: string) {
+    this.keys = ring.keys(`seal:${purpose}`)
+    this.aad = Buffer.from(`hallpass:seal:${purpose}:v1`)
+  }
+
+  /** `<kid>.<base64url(iv | ciphertext | tag)>` */
+  seal(plaintext: string): string {
+    const kid = this.keys.currentId
+    const iv = randomBytes(IV_BYTES)
+    const cipher = createCipheriv('aes-256-gcm', this.keys.byId.get(kid) as Buffer, iv)
+    cipher.setAAD(this.aad)
+    const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()])
+    return `${kid}.${body.toString('base64url')}`
+  }
+
+  /** The plaintext, or undefined for anything truncated, padded, re-keyed, tampered with or too long. */
+  open(sealed: string): string | undefined {
+    if (sealed.length > MAX_SEALED_LENGTH) return undefined
+    const match = SEAL_PATTERN.exec(sealed)
+    if (!match) return undefined
+    const key = this.keys.byId.get(match[1] as string)
+    if (!key) return undefined
+    const body = Buffer.from(match[2] as string, 'base64url')
+    if (body.length < IV_BYTES + TAG_BYTES || body.toString('base64url') !== match[2]) return undefined
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES })
+      decipher.setAAD(this.aad)
+      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES))
+      return Buffer.concat([decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)), decipher.final()]).toString('utf8')
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Length of the sealed form of a plaintext of `bytes` UTF-8 bytes. */
+  sealedLength(bytes: number): number {
+    return this.keys.currentId.length + 1 + Math.ceil(((IV_BYTES + bytes + TAG_BYTES) * 4) / 3)
+  }
+}
