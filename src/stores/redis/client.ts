@@ -1,0 +1,141 @@
+// One calling convention over node-redis (client, cluster) and ioredis (Redis, Cluster): timeouts, EVALSHA, errors.
+import { configError, HallpassError } from '../../errors.ts'
+import type { Script } from './scripts.ts'
+
+/** The parts of a node-redis v5 client (`createClient()`) this store uses. */
+export interface NodeRedisClientLike {
+  sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown>
+  readonly isOpen: boolean
+  readonly isReady: boolean
+}
+
+/** The parts of a node-redis v5 cluster (`createCluster()`) this store uses. */
+export interface NodeRedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: { timeout?: number }): Promise<unknown>
+  readonly masters: readonly unknown[]
+}
+
+/** The parts of an ioredis `Redis` or `Cluster` this store uses. */
+export interface IoRedisLike {
+  call(command: string, args: string[]): Promise<unknown>
+  readonly status: string
+  readonly isCluster: boolean
+}
+
+/** A node-redis v5 client or cluster, or an ioredis `Redis` or `Cluster`. The kind is detected at runtime. */
+export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisLike
+
+interface Emitter {
+  on(event: 'error', listener: (err: unknown) => void): unknown
+  off?(event: 'error', listener: (err: unknown) => void): unknown
+  removeListener?(event: 'error', listener: (err: unknown) => void): unknown
+}
+
+/** ioredis states in which a command would only wait in the offline queue (and might run long after we gave up). */
+const IOREDIS_DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting'])
+
+/** Redis error codes that mean "not a store outage" are handled by callers; everything else is STORE_UNAVAILABLE. */
+export function errorCode(err: unknown): string {
+  const message = err instanceof Error ? err.message : ''
+  return /^[A-Z]+(?= |$)/.exec(message)?.[0] ?? ''
+}
+
+function unavailable(reason: string, cause?: unknown): HallpassError {
+  return new HallpassError('STORE_UNAVAILABLE', `the Redis session store is unavailable: ${reason}`, cause === undefined ? {} : { cause })
+}
+
+/** `err` as STORE_UNAVAILABLE (HallpassErrors pass through unchanged). */
+export function unavailableFrom(err: unknown, reason: string): HallpassError {
+  return err instanceof HallpassError ? err : unavailable(reason, err)
+}
+
+/** Sends commands to whichever client was given, each bounded by `timeout` milliseconds. */
+export class RedisDriver {
+  /** 'node-redis' or 'ioredis'. */
+  readonly library: 'node-redis' | 'ioredis'
+  /** True for node-redis `createCluster` and ioredis `Cluster`: scripts must stay within one hash slot. */
+  readonly cluster: boolean
+  private readonly send: (key: string, args: string[]) => Promise<unknown>
+  private readonly down: () => boolean
+  private readonly onError = (): void => {
+    // Reported to the caller as STORE_UNAVAILABLE on the next command; listening keeps the process alive.
+  }
+
+  constructor(
+    private readonly client: RedisClientLike,
+    private readonly timeout: number,
+  ) {
+    const c = client as unknown as Record<string, unknown>
+    if (typeof c !== 'object' || c === null) configError('redisStore needs { client }: a connected node-redis or ioredis client or cluster')
+    if (typeof c.call === 'function' && typeof c.status === 'string') {
+      const io = client as IoRedisLike
+      this.library = 'ioredis'
+      this.cluster = io.isCluster === true
+      this.send = (_key, [command, ...args]) => io.call(command as string, args)
+      this.down = () => IOREDIS_DOWN.has(io.status)
+    } else if (typeof c.sendCommand === 'function' && 'masters' in c) {
+      const cluster = client as NodeRedisClusterLike
+      this.library = 'node-redis'
+      this.cluster = true
+      // isReadonly=false: reads go to the master too, so a revoked session is never read back from a lagging replica.
+      this.send = (key, args) => cluster.sendCommand(key, false, args, { timeout })
+      this.down = () => false
+    } else if (typeof c.sendCommand === 'function' && 'isReady' in c) {
+      const single = client as NodeRedisClientLike
+      this.library = 'node-redis'
+      this.cluster = false
+      this.send = (_key, args) => single.sendCommand(args, { timeout })
+      this.down = () => single.isOpen && !single.isReady
+    } else {
+      configError('redisStore client must be a node-redis v5 client or cluster (createClient/createCluster) or an ioredis Redis or Cluster')
+    }
+    const emitter = client as unknown as Partial<Emitter>
+    if (typeof emitter.on === 'function') emitter.on.call(client, 'error', this.onError)
+  }
+
+  /** Sends one command routed by `key`, rejecting with STORE_UNAVAILABLE on any failure or after the timeout. */
+  async command(key: string, args: string[]): Promise<unknown> {
+    try {
+      return await this.raw(key, args)
+    } catch (err) {
+      throw unavailableFrom(err, `${args[0]} failed`)
+    }
+  }
+
+  /** Runs a script with EVALSHA, loading it with EVAL when this node has not seen it (NOSCRIPT). */
+  async script(script: Script, keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args]
+    const key = keys[0] as string
+    try {
+      return await this.raw(key, ['EVALSHA', script.sha, ...tail])
+    } catch (err) {
+      if (err instanceof HallpassError) throw err
+      if (errorCode(err) !== 'NOSCRIPT') throw unavailable(`script ${script.name} failed`, err)
+    }
+    return this.command(key, ['EVAL', script.source, ...tail])
+  }
+
+  /** Like `command`, but leaves Redis error replies (such as WRONGTYPE) to the caller. */
+  async raw(key: string, args: string[]): Promise<unknown> {
+    if (this.down()) throw unavailable('not connected (the client is reconnecting)')
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const sent = this.send(key, args)
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable(`no reply within ${this.timeout} ms`)), this.timeout)
+      timer.unref?.()
+    })
+    try {
+      return await Promise.race([sent, expired])
+    } finally {
+      clearTimeout(timer)
+      sent.catch(() => undefined) // a reply that arrives after the timeout is dropped, not an unhandled rejection
+    }
+  }
+
+  /** Stops listening for the client's errors; the client itself stays open (the app owns it). */
+  release(): void {
+    const emitter = this.client as unknown as Partial<Emitter>
+    const off = emitter.off ?? emitter.removeListener
+    off?.call(this.client, 'error', this.onError)
+  }
+}

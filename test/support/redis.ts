@@ -1,0 +1,197 @@
+// Test harness: starts real redis-server processes (standalone and a 3-master Cluster) on free loopback ports.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createConnection, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A redis-server this test file owns. */
+export interface RedisServer {
+  readonly port: number
+  readonly url: string
+  /** SIGKILL, like a crash: no shutdown, connections drop. */
+  kill(): Promise<void>
+  /** Starts the server again on the same port (empty: nothing is persisted). */
+  restart(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** A 3-master Redis Cluster this test file owns. */
+export interface RedisCluster {
+  readonly ports: readonly number[]
+  readonly rootNodes: ReadonlyArray<{ host: string; port: number }>
+  stop(): Promise<void>
+}
+
+const HOST = '127.0.0.1'
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
+
+/** Fails loudly (never skips) when the Redis binaries are missing: CI must install them. */
+export function requireRedisBinaries(): void {
+  for (const binary of ['redis-server', 'redis-cli']) {
+    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' })
+    if (probe.error || probe.status !== 0) {
+      throw new Error(`${binary} is not installed or not on PATH. The Redis store tests need a real Redis 7: install it (Debian: apt-get install redis-server redis-tools) and run the tests again.`)
+    }
+  }
+}
+
+/** A port that is free now, and (for Cluster) whose bus port +10000 is free too. */
+async function freePort(withBus = false): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer()
+      server.once('error', reject)
+      server.listen(0, HOST, () => {
+        const address = server.address()
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+      })
+    })
+    if (!withBus) return port
+    if (port < 55_000 && (await portIsFree(port + 10_000))) return port
+  }
+  throw new Error('could not find a free loopback port for redis-server')
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, HOST, () => server.close(() => resolve(true)))
+  })
+}
+
+/** Resolves once the port answers PING with PONG, or rejects after `timeoutMs`. */
+async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: HOST, port })
+      const done = (value: boolean): void => {
+        socket.destroy()
+        resolve(value)
+      }
+      socket.once('error', () => done(false))
+      socket.setTimeout(500, () => done(false))
+      socket.once('connect', () => socket.write('PING\r\n'))
+      socket.once('data', (chunk) => done(chunk.toString().startsWith('+PONG')))
+    })
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
+}
+
+function cli(args: string[]): string {
+  const result = spawnSync('redis-cli', ['-h', HOST, ...args], { encoding: 'utf8', timeout: 30_000 })
+  if (result.status !== 0) throw new Error(`redis-cli ${args.join(' ')} failed: ${result.stderr || result.stdout}`)
+  return result.stdout
+}
+
+/** Spawns one redis-server and waits until it answers; the caller owns the process. */
+async function spawnServer(port: number, dir: string, extra: string[]): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no', ...extra]
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited early (code ${code})`))))
+  exited.catch(() => undefined)
+  await Promise.race([waitForPing(port, 10_000), exited])
+  return child
+}
+
+async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill(signal)
+  })
+}
+
+/** Starts a standalone redis-server (no persistence, temp dir) on a free loopback port. */
+export async function startRedis(): Promise<RedisServer> {
+  requireRedisBinaries()
+  const dir = mkdtempSync(join(tmpdir(), 'hallpass-redis-'))
+  let child: ChildProcess | undefined
+  let port = 0
+  for (let attempt = 0; ; attempt++) {
+    port = await freePort()
+    try {
+      child = await spawnServer(port, dir, [])
+      break
+    } catch (err) {
+      if (attempt >= 4) throw err // the port was taken between probing and binding; try another
+    }
+  }
+  return {
+    port,
+    url: `redis://${HOST}:${port}`,
+    kill: () => stopProcess(child, 'SIGKILL'),
+    restart: async () => {
+      await stopProcess(child, 'SIGKILL')
+      child = await spawnServer(port, dir, [])
+    },
+    stop: async () => {
+      await stopProcess(child, 'SIGTERM')
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Starts 3 cluster-enabled servers, joins them with `redis-cli --cluster create`, waits for cluster_state:ok. */
+export async function startCluster(): Promise<RedisCluster> {
+  requireRedisBinaries()
+  const dir = mkdtempSync(join(tmpdir(), 'hallpass-cluster-'))
+  const children: ChildProcess[] = []
+  const ports: number[] = []
+  try {
+    for (let i = 0; i < 3; i++) {
+      for (let attempt = 0; ; attempt++) {
+        const port = await freePort(true)
+        const nodeDir = join(dir, String(port))
+        rmSync(nodeDir, { recursive: true, force: true })
+        mkdirSync(nodeDir, { recursive: true })
+        try {
+          children.push(await spawnServer(port, nodeDir, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']))
+          ports.push(port)
+          break
+        } catch (err) {
+          if (attempt >= 4) throw err
+        }
+      }
+    }
+    cli(['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
+    const deadline = Date.now() + 30_000
+    while (!ports.every((p) => cli(['-p', String(p), 'cluster', 'info']).includes('cluster_state:ok'))) {
+      if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok within 30 s')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  } catch (err) {
+    await Promise.all(children.map((c) => stopProcess(c, 'SIGKILL')))
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  return {
+    ports,
+    rootNodes: ports.map((port) => ({ host: HOST, port })),
+    stop: async () => {
+      await Promise.all(children.map((c) => stopProcess(c, 'SIGTERM')))
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Runs redis-cli against one port and returns its output (for writing raw data in tests). */
+export function redisCli(port: number, ...args: string[]): string {
+  return cli(['-p', String(port), ...args])
+}
+
+/** A prefix unique to this process and call, so tests sharing a server never see each other's keys. */
+let prefixes = 0
+export function uniquePrefix(label = 't'): string {
+  prefixes += 1
+  return `${label}${process.pid.toString(36)}${prefixes.toString(36)}:`
+}
