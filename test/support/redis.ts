@@ -4,6 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Cluster, Redis } from 'ioredis'
+import { createClient, createCluster } from 'redis'
+import type { RedisClientLike } from '../../src/stores/redis/index.ts'
 
 /** A redis-server this test file owns. */
 export interface RedisServer {
@@ -13,6 +16,10 @@ export interface RedisServer {
   kill(): Promise<void>
   /** Starts the server again on the same port (empty: nothing is persisted). */
   restart(): Promise<void>
+  /** SIGSTOP: the server stops answering but keeps its connections, like a hung host. */
+  pause(): void
+  /** SIGCONT after `pause`. */
+  resume(): void
   stop(): Promise<void>
 }
 
@@ -134,7 +141,10 @@ export async function startRedis(): Promise<RedisServer> {
       await stopProcess(child, 'SIGKILL')
       child = await spawnServer(port, dir, [])
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     stop: async () => {
+      child?.kill('SIGCONT')
       await stopProcess(child, 'SIGTERM')
       rmSync(dir, { recursive: true, force: true })
     },
@@ -194,4 +204,45 @@ let prefixes = 0
 export function uniquePrefix(label = 't'): string {
   prefixes += 1
   return `${label}${process.pid.toString(36)}${prefixes.toString(36)}:`
+}
+
+/** The four client set-ups the Redis store supports, connected to servers this test file owns. */
+export interface RedisClients {
+  readonly server: RedisServer
+  readonly cluster: RedisCluster
+  readonly clients: Readonly<Record<ClientKind, RedisClientLike>>
+  stop(): Promise<void>
+}
+
+export type ClientKind = 'node-redis standalone' | 'ioredis standalone' | 'node-redis cluster' | 'ioredis Cluster'
+export const CLIENT_KINDS: readonly ClientKind[] = ['node-redis standalone', 'ioredis standalone', 'node-redis cluster', 'ioredis Cluster']
+
+/** Resolves when an ioredis client or Cluster is ready, rejects on its first error. */
+export async function ioredisReady(client: Redis | Cluster): Promise<void> {
+  if (client.status === 'ready') return
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', resolve)
+    client.once('error', reject)
+  })
+}
+
+/** Starts a standalone server and a Cluster and connects node-redis and ioredis to each. */
+export async function startClients(): Promise<RedisClients> {
+  const [server, cluster] = await Promise.all([startRedis(), startCluster()])
+  const nodeRedis = createClient({ url: server.url })
+  nodeRedis.on('error', () => undefined)
+  const nodeCluster = createCluster({ rootNodes: cluster.rootNodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })) })
+  nodeCluster.on('error', () => undefined)
+  const ioredis = new Redis(server.port, HOST)
+  const ioCluster = new Cluster([...cluster.rootNodes])
+  await Promise.all([nodeRedis.connect(), nodeCluster.connect(), ioredisReady(ioredis), ioredisReady(ioCluster)])
+  return {
+    server,
+    cluster,
+    clients: { 'node-redis standalone': nodeRedis, 'ioredis standalone': ioredis, 'node-redis cluster': nodeCluster, 'ioredis Cluster': ioCluster },
+    stop: async () => {
+      await Promise.allSettled([nodeRedis.close(), nodeCluster.close(), ioredis.quit(), ioCluster.quit()])
+      await Promise.allSettled([server.stop(), cluster.stop()])
+    },
+  }
 }

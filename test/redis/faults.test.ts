@@ -1,0 +1,110 @@
+// Outages on a real redis-server: killed, restarted on the same port, and hung (SIGSTOP). Fails closed, recovers alone.
+import { Redis } from 'ioredis'
+import { createClient } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Sessions } from '../../src/index.ts'
+import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
+import { ioredisReady, startRedis, uniquePrefix, type RedisServer } from '../support/redis.ts'
+import { cookiePair, testSessions } from '../support/sessions.ts'
+
+let server: RedisServer
+const clients: Array<{ name: string; client: RedisClientLike; close: () => Promise<unknown> }> = []
+
+beforeAll(async () => {
+  server = await startRedis()
+  const nodeRedis = createClient({ url: server.url })
+  nodeRedis.on('error', () => undefined)
+  await nodeRedis.connect()
+  const ioredis = new Redis(server.port, '127.0.0.1')
+  ioredis.on('error', () => undefined)
+  await ioredisReady(ioredis)
+  clients.push({ name: 'node-redis', client: nodeRedis, close: () => nodeRedis.close() }, { name: 'ioredis', client: ioredis, close: async () => ioredis.disconnect() })
+})
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()))
+  await server?.stop()
+})
+
+/** Settles `work` and reports how long it took and how it ended. */
+async function timed(work: () => Promise<unknown>): Promise<{ ms: number; code: string }> {
+  const started = Date.now()
+  try {
+    await work()
+    return { ms: Date.now() - started, code: 'ok' }
+  } catch (err) {
+    return { ms: Date.now() - started, code: (err as { code?: string }).code ?? String(err) }
+  }
+}
+
+async function login(sessions: Sessions, userId: string): Promise<string> {
+  const session = await sessions.load()
+  await session.login(userId)
+  session.set('counter', 1)
+  return cookiePair((await session.commit()).cookies[0])
+}
+
+/** Retries a request until it succeeds (the client reconnects on its own); fails after `limitMs`. */
+async function recovered(sessions: Sessions, limitMs: number): Promise<number> {
+  const started = Date.now()
+  for (;;) {
+    const attempt = await timed(() => login(sessions, 'after-restart'))
+    if (attempt.code === 'ok') return Date.now() - started
+    expect(attempt.code).toBe('STORE_UNAVAILABLE')
+    if (Date.now() - started > limitMs) throw new Error(`store did not recover within ${limitMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+describe('redisStore under faults', () => {
+  it('a killed server gives STORE_UNAVAILABLE within 2 s (no hang, no crash); after a restart the same store works again', async () => {
+    const setups = clients.map(({ name, client }) => ({ name, ...testSessions({ store: redisStore({ client, prefix: uniquePrefix() }) }) }))
+    const cookies = await Promise.all(setups.map(({ sessions }) => login(sessions, 'victim')))
+    // Requests in flight while the server dies, and requests made while it is down.
+    const inFlight = setups.flatMap(({ sessions }, i) => Array.from({ length: 20 }, () => timed(() => sessions.load({ cookie: cookies[i] }))))
+    await server.kill()
+    const during = await Promise.all(inFlight)
+    const down = await Promise.all(setups.flatMap(({ sessions }, i) => [timed(() => sessions.load({ cookie: cookies[i] })), timed(() => login(sessions, 'nobody'))]))
+    for (const result of [...during, ...down]) {
+      expect(['ok', 'STORE_UNAVAILABLE']).toContain(result.code)
+      expect(result.ms).toBeLessThan(2000)
+    }
+    expect(down.every((r) => r.code === 'STORE_UNAVAILABLE')).toBe(true)
+
+    await server.restart()
+    for (const { name, sessions } of setups) {
+      const ms = await recovered(sessions, 10_000)
+      expect(ms, name).toBeLessThan(10_000)
+      const cookie = await login(sessions, 'back')
+      const session = await sessions.load({ cookie })
+      expect(session.userId).toBe('back')
+      expect(session.get('counter')).toBe(1)
+      expect((await sessions.listSessions('back')).map((s) => s.id)).toEqual([session.id])
+    }
+  }, 30_000)
+
+  it('a hung server (SIGSTOP) gives STORE_UNAVAILABLE after commandTimeout, and a timed-out commit is all or nothing', async () => {
+    for (const { name, client } of clients) {
+      const { sessions } = testSessions({ store: redisStore({ client, prefix: uniquePrefix() }) })
+      const cookie = await login(sessions, 'hung')
+      const session = await sessions.load({ cookie })
+      session.set('a', 1)
+      session.set('b', 2)
+      server.pause()
+      try {
+        const [load, commit] = await Promise.all([timed(() => sessions.load({ cookie })), timed(() => session.commit())])
+        for (const result of [load, commit]) {
+          expect(result.code, name).toBe('STORE_UNAVAILABLE')
+          expect(result.ms, name).toBeGreaterThanOrEqual(900)
+          expect(result.ms, name).toBeLessThan(2000)
+        }
+      } finally {
+        server.resume()
+      }
+      await recovered(sessions, 10_000)
+      const after = await sessions.load({ cookie })
+      expect(after.userId).toBe('hung')
+      expect(after.get('a') === undefined, name).toBe(after.get('b') === undefined)
+    }
+  }, 30_000)
+})
