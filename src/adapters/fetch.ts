@@ -1,32 +1,95 @@
 // Adapter for any fetch runtime (Request -> Response): load, run the handler, commit, copy cookies onto the response.
+import { runWithSession } from '../context/index.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
+import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { clientIp, isStoreDown, sessionHeaders, STORE_DOWN, type AdapterOptions } from './shared.ts'
+import { closeSession, decide, DENIED, isStoreDown, openSession, STORE_DOWN, type AdapterOptions, type SessionHeaders } from './shared.ts'
 
 export interface FetchAdapterOptions extends AdapterOptions {
-  /** The socket address of the client, if your runtime exposes it (e.g. Deno's `info.remoteAddr`). */
+  /** The socket address of the client, if your runtime exposes it (e.g. Deno's `info.remoteAddr`). @default none */
   getIp?: (request: Request) => string | undefined
 }
 
-/** Loads the session for a fetch `Request`. Throws only STORE_UNAVAILABLE. */
-export function loadSession<D extends SessionData>(sessions: Sessions<D>, request: Request, options: FetchAdapterOptions = {}): Promise<Session<D>> {
-  const ip = clientIp(options.getIp?.(request), request.headers.get('x-forwarded-for'), options.trustProxy ?? false)
-  return sessions.load({ cookie: request.headers.get('cookie'), ip, userAgent: request.headers.get('user-agent') ?? undefined })
-}
+/** A `withSession` handler. */
+export type FetchHandler<D extends SessionData = SessionData> = (request: Request, session: Session<D>) => Response | Promise<Response>
 
-/** Commits the session and returns the response with its Set-Cookie and Cache-Control headers. */
-export async function applySession(session: Session<SessionData>, response: Response): Promise<Response> {
-  const { cookies, noStore } = sessionHeaders(session, (await session.commit()).cookies)
-  if (cookies.length === 0 && !noStore) return response
-  const headers = new Headers(response.headers)
-  for (const cookie of cookies) headers.append('set-cookie', cookie)
-  if (noStore) headers.set('cache-control', 'no-store')
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+/**
+ * Loads the session for a fetch `Request`. Throws only STORE_UNAVAILABLE.
+ *
+ * @example
+ * ```ts
+ * import { loadSession, applySession } from 'hallpass/fetch'
+ * const session = await loadSession(sessions, request)
+ * return applySession(session, Response.json({ user: session.userId }))
+ * ```
+ */
+export function loadSession<D extends SessionData>(sessions: Sessions<D>, request: Request, options: FetchAdapterOptions = {}): Promise<Session<D>> {
+  const headers = request.headers
+  return openSession(
+    sessions,
+    { cookie: headers.get('cookie'), socketIp: options.getIp?.(request), forwardedFor: headers.get('x-forwarded-for'), userAgent: headers.get('user-agent') },
+    options,
+  )
 }
 
 /**
- * Wraps a fetch handler with a session. A store outage becomes a 503 with no internals.
+ * Commits the session and returns the response with its Set-Cookie and Cache-Control headers.
+ *
+ * @example
+ * ```ts
+ * import { applySession } from 'hallpass/fetch'
+ * return applySession(session, new Response('ok'))
+ * ```
+ */
+export async function applySession(session: Session<SessionData>, response: Response): Promise<Response> {
+  return withSessionHeaders(response, await closeSession(session))
+}
+
+/**
+ * Adds a commit's headers to a response, in place when its headers are mutable and on a copy when
+ * not (a `fetch()` result). Set-Cookie is appended; `no-store` wins over the app's Cache-Control.
+ *
+ * @example
+ * ```ts
+ * import { withSessionHeaders } from 'hallpass/fetch'
+ * return withSessionHeaders(response, { cookies, noStore: true })
+ * ```
+ */
+export function withSessionHeaders(response: Response, headers: SessionHeaders): Response {
+  if (headers.cookies.length === 0 && !headers.noStore) return response
+  try {
+    addHeaders(response.headers, headers)
+    return response
+  } catch {
+    const copy = new Response(response.body, response)
+    addHeaders(copy.headers, headers)
+    return copy
+  }
+}
+
+function addHeaders(target: Headers, headers: SessionHeaders): void {
+  for (const cookie of headers.cookies) target.append('set-cookie', cookie)
+  if (headers.noStore) target.set('cache-control', 'no-store')
+}
+
+/**
+ * The 503 for a store outage, with no internals.
+ *
+ * @example
+ * ```ts
+ * import { storeDownResponse } from 'hallpass/fetch'
+ * if (isHallpassError(err, 'STORE_UNAVAILABLE')) return storeDownResponse()
+ * ```
+ */
+export function storeDownResponse(): Response {
+  return new Response(STORE_DOWN.body, { status: STORE_DOWN.status, headers: STORE_DOWN.headers })
+}
+
+/**
+ * Wraps a fetch handler with a session and commits it before the response is returned. A store
+ * outage becomes a 503 with no internals; other errors propagate to your runtime.
+ * `getSession()` from `hallpass/context` works inside the handler.
  *
  * @example
  * ```ts
@@ -36,16 +99,37 @@ export async function applySession(session: Session<SessionData>, response: Resp
  */
 export function withSession<D extends SessionData>(
   sessions: Sessions<D>,
-  handler: (request: Request, session: Session<D>) => Response | Promise<Response>,
+  handler: FetchHandler<D>,
   options: FetchAdapterOptions = {},
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     try {
       const session = await loadSession(sessions, request, options)
-      return await applySession(session as Session<SessionData>, await handler(request, session))
+      const response = await runWithSession(session, () => handler(request, session))
+      return await applySession(session as Session<SessionData>, response)
     } catch (err) {
-      if (isStoreDown(err)) return new Response(STORE_DOWN.body, { status: STORE_DOWN.status, headers: STORE_DOWN.headers })
+      if (isStoreDown(err)) return storeDownResponse()
       throw err
     }
   }
+}
+
+/**
+ * Wraps a `withSession` handler with a guard from `hallpass/guards`: a JSON 401 when anonymous,
+ * 403 when privileges fall short. It guards the handler itself, so no path spelling reaches it unguarded.
+ *
+ * @example
+ * ```ts
+ * import { guard } from 'hallpass/fetch'
+ * import { requireRole } from 'hallpass/guards'
+ * const admin = guard(requireRole('admin'), async () => new Response('admin'))
+ * ```
+ */
+export function guard<D extends SessionData>(check: Guard, handler: FetchHandler<D>): FetchHandler<D> {
+  return async (request, session) =>
+    decide(check, session, (outcome) => {
+      if (outcome === 'allow') return handler(request, session)
+      const denied = DENIED[outcome]
+      return Response.json(denied.body, { status: denied.status })
+    })
 }

@@ -1,34 +1,100 @@
 // Adapter for node:http: load from IncomingMessage, commit and set headers on ServerResponse before the body is written.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { runWithSession } from '../context/index.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
+import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { clientIp, isStoreDown, sessionHeaders, STORE_DOWN, type AdapterOptions } from './shared.ts'
+import { closeSession, decide, DENIED, isStoreDown, openSession, STORE_DOWN, type AdapterOptions, type SessionHeaders } from './shared.ts'
 
 /** What a `withSession` handler returns; hallpass writes it after committing the session. */
 export interface NodeReply {
+  /** @default 200 */
   status?: number
   headers?: Record<string, string | readonly string[]>
   body?: string | Uint8Array
 }
 
-/** Loads the session for a node:http request. Throws only STORE_UNAVAILABLE. */
-export function loadSession<D extends SessionData>(sessions: Sessions<D>, req: IncomingMessage, options: AdapterOptions = {}): Promise<Session<D>> {
-  const forwarded = req.headers['x-forwarded-for']
-  const ip = clientIp(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, options.trustProxy ?? false)
-  return sessions.load({ cookie: req.headers.cookie, ip, userAgent: req.headers['user-agent'] })
+/** A `withSession` handler. */
+export type NodeHandler<D extends SessionData = SessionData> = (req: IncomingMessage, session: Session<D>) => NodeReply | Promise<NodeReply>
+
+/** Options for `withSession`. */
+export interface NodeAdapterOptions extends AdapterOptions {
+  /** Called with an error the handler threw (the client gets a bare 500). @default console.error */
+  onError?: (err: unknown, req: IncomingMessage) => void
 }
 
-/** Commits the session and sets Set-Cookie (and Cache-Control) on `res`. Call it before writing the body. */
+const INTERNAL_ERROR = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' } })
+
+/**
+ * Loads the session for a node:http request (also Express's `req` and Fastify's `request.raw`). Throws only STORE_UNAVAILABLE.
+ *
+ * @example
+ * ```ts
+ * import { loadSession, commitSession } from 'hallpass/node'
+ * const session = await loadSession(sessions, req)
+ * ```
+ */
+export function loadSession<D extends SessionData>(sessions: Sessions<D>, req: IncomingMessage, options: AdapterOptions = {}): Promise<Session<D>> {
+  const forwarded = req.headers['x-forwarded-for']
+  return openSession(
+    sessions,
+    { cookie: req.headers.cookie, socketIp: req.socket.remoteAddress, forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded, userAgent: req.headers['user-agent'] },
+    options,
+  )
+}
+
+/**
+ * Adds a commit's headers to `res`: Set-Cookie is appended to any the app set, and `no-store` wins over the app's Cache-Control.
+ *
+ * @example
+ * ```ts
+ * import { setSessionHeaders } from 'hallpass/node'
+ * setSessionHeaders(res, { cookies: ['hp=...'], noStore: true })
+ * ```
+ */
+export function setSessionHeaders(res: ServerResponse, headers: SessionHeaders): void {
+  if (headers.cookies.length > 0) res.appendHeader('set-cookie', [...headers.cookies])
+  if (headers.noStore) res.setHeader('cache-control', 'no-store')
+}
+
+/**
+ * Commits the session and sets Set-Cookie (and Cache-Control) on `res`. Call it after your own headers, before the body.
+ *
+ * @example
+ * ```ts
+ * import { commitSession } from 'hallpass/node'
+ * await commitSession(session, res)
+ * res.end('ok')
+ * ```
+ */
 export async function commitSession(session: Session<SessionData>, res: ServerResponse): Promise<void> {
-  const { cookies, noStore } = sessionHeaders(session, (await session.commit()).cookies)
-  if (cookies.length > 0) res.appendHeader('set-cookie', [...cookies])
-  if (noStore) res.setHeader('cache-control', 'no-store')
+  setSessionHeaders(res, await closeSession(session))
+}
+
+/**
+ * Replaces whatever `res` holds with the 503 for a store outage (no internals). Does nothing once headers are sent.
+ *
+ * @example
+ * ```ts
+ * import { sendStoreDown } from 'hallpass/node'
+ * if (isHallpassError(err, 'STORE_UNAVAILABLE')) return sendStoreDown(res)
+ * ```
+ */
+export function sendStoreDown(res: ServerResponse): void {
+  sendJson(res, STORE_DOWN.status, STORE_DOWN.body, STORE_DOWN.headers)
+}
+
+function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' }): void {
+  if (res.headersSent) return void res.destroy()
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  res.writeHead(status, headers).end(body)
 }
 
 /**
  * A node:http request listener that gives the handler a session and writes its reply after commit,
- * so the next request always sees this one's changes. A store outage becomes a 503.
+ * so the next request always sees this one's changes. A store outage becomes a 503; any other
+ * error a bare 500, reported to `onError`. `getSession()` from `hallpass/context` works inside.
  *
  * @example
  * ```ts
@@ -38,20 +104,41 @@ export async function commitSession(session: Session<SessionData>, res: ServerRe
  */
 export function withSession<D extends SessionData>(
   sessions: Sessions<D>,
-  handler: (req: IncomingMessage, session: Session<D>) => NodeReply | Promise<NodeReply>,
-  options: AdapterOptions = {},
+  handler: NodeHandler<D>,
+  options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     try {
       const session = await loadSession(sessions, req, options)
-      const reply = await handler(req, session)
-      await commitSession(session as Session<SessionData>, res)
+      const reply = await runWithSession(session, () => handler(req, session))
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value as string | string[])
+      await commitSession(session as Session<SessionData>, res)
       res.statusCode = reply.status ?? 200
       res.end(reply.body)
     } catch (err) {
-      if (!isStoreDown(err) || res.headersSent) throw err
-      res.writeHead(STORE_DOWN.status, STORE_DOWN.headers).end(STORE_DOWN.body)
+      if (isStoreDown(err)) return sendStoreDown(res)
+      ;(options.onError ?? console.error)(err, req)
+      sendJson(res, 500, INTERNAL_ERROR)
     }
   }
+}
+
+/**
+ * Wraps a `withSession` handler with a guard from `hallpass/guards`: 401 when anonymous, 403 when
+ * privileges fall short. It guards the handler itself, so no path spelling reaches it unguarded.
+ *
+ * @example
+ * ```ts
+ * import { guard, withSession } from 'hallpass/node'
+ * import { requireRole } from 'hallpass/guards'
+ * const admin = guard(requireRole('admin'), async () => ({ body: 'admin' }))
+ * ```
+ */
+export function guard<D extends SessionData>(check: Guard, handler: NodeHandler<D>): NodeHandler<D> {
+  return async (req, session) =>
+    decide(check, session, (outcome) => {
+      if (outcome === 'allow') return handler(req, session)
+      const denied = DENIED[outcome]
+      return { status: denied.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(denied.body) }
+    })
 }

@@ -1,7 +1,15 @@
-// What every framework adapter shares: the 503 for store outages and the response headers a session needs.
-import { isHallpassError } from '../errors.ts'
+// What every adapter shares: loading from request facts, the headers a commit yields, the 503 for store outages, guard replies.
+import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
+import { configError, isHallpassError } from '../errors.ts'
+import type { Guard, GuardOutcome } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
+
+/** Options every adapter accepts. */
+export interface AdapterOptions {
+  /** Trust `X-Forwarded-For` for the client IP (only behind a proxy you control). @default false */
+  trustProxy?: boolean
+}
 
 /** JSON body and status for a request that failed because the store is down. Carries no internals. */
 export const STORE_DOWN = {
@@ -10,13 +18,45 @@ export const STORE_DOWN = {
   headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' },
 } as const
 
+/** The JSON replies for a guard that said no: 401 for anonymous requests, 403 for missing privileges. */
+export const DENIED = {
+  unauthenticated: { status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'Sign in to continue.' } } },
+  forbidden: { status: 403, body: { error: { code: 'FORBIDDEN', message: 'You do not have access to this resource.' } } },
+} as const
+
 /** True when the error should become a 503 rather than propagate. */
 export function isStoreDown(err: unknown): boolean {
   return isHallpassError(err, 'STORE_UNAVAILABLE')
 }
 
+/** What an adapter reads from the request, whatever its framework. */
+export interface RequestFacts {
+  readonly cookie: string | null | undefined
+  readonly socketIp: string | undefined
+  readonly forwardedFor: string | null | undefined
+  readonly userAgent: string | null | undefined
+}
+
+/** Loads the session for the request. Throws only STORE_UNAVAILABLE. */
+export function openSession<D extends SessionData>(sessions: Sessions<D>, facts: RequestFacts, options: AdapterOptions): Promise<Session<D>> {
+  const ip = clientIp(facts.socketIp, facts.forwardedFor, options.trustProxy ?? false)
+  return sessions.load({ cookie: facts.cookie, ip, userAgent: facts.userAgent ?? undefined })
+}
+
+/** The headers a committed session adds: its Set-Cookie values, and whether `Cache-Control: no-store` applies. */
+export interface SessionHeaders {
+  readonly cookies: readonly string[]
+  readonly noStore: boolean
+}
+
+/** Commits the session: no-store when a cookie is set or the user is signed in. */
+export async function closeSession(session: Session<SessionData>): Promise<SessionHeaders> {
+  const { cookies } = await session.commit()
+  return sessionHeaders(session, cookies)
+}
+
 /** Headers to add after commit: the Set-Cookie values, and `Cache-Control: no-store` when a cookie is set or the user is signed in. */
-export function sessionHeaders(session: Session<SessionData>, cookies: readonly string[]): { cookies: readonly string[]; noStore: boolean } {
+export function sessionHeaders(session: Session<SessionData>, cookies: readonly string[]): SessionHeaders {
   return { cookies, noStore: cookies.length > 0 || session.isAuthenticated }
 }
 
@@ -30,8 +70,26 @@ export function clientIp(socketAddress: string | undefined, forwardedFor: string
   return socketAddress
 }
 
-/** Options every adapter accepts. */
-export interface AdapterOptions {
-  /** Trust `X-Forwarded-For` for the client IP (only behind a proxy you control). @default false */
-  trustProxy?: boolean
+const storeFailures = new WeakSet<Session<any>>()
+
+/** Records that this request hit a store outage: its reply becomes a 503 and nothing is committed. */
+export function markStoreDown(session: Session<any> | undefined): void {
+  if (session) storeFailures.add(session)
+}
+
+/** True when `markStoreDown` was called for this session. */
+export function sawStoreDown(session: Session<any>): boolean {
+  return storeFailures.has(session)
+}
+
+/** The session an adapter attached, or a CONFIG_INVALID error naming the missing middleware. */
+export function attached<S>(session: S | null | undefined, where: string): S {
+  if (session === null || session === undefined) configError(`guard() found no session: install session() from ${where} before your routes`)
+  return session
+}
+
+/** Runs a guard and hands its outcome to `then`, synchronously when the guard is synchronous. */
+export function decide<T>(check: Guard, session: Session<any>, then: (outcome: GuardOutcome) => T): T | Promise<T> {
+  const outcome = check(session)
+  return outcome instanceof Promise ? outcome.then(then) : then(outcome)
 }

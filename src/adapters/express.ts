@@ -1,0 +1,115 @@
+// Adapter for Express 5: req.session, commit before the response leaves, guards as route middleware, store outages as 503.
+import type { ErrorRequestHandler, RequestHandler } from 'express'
+import { runWithSession } from '../context/index.ts'
+import type { Sessions } from '../core/manager.ts'
+import type { Session } from '../core/session.ts'
+import type { Guard } from '../guards/access.ts'
+import type { SessionData } from '../stores/types.ts'
+import { holdResponse } from './hold.ts'
+import { loadSession, sendStoreDown } from './node.ts'
+import { attached, closeSession, decide, DENIED, isStoreDown, markStoreDown, sawStoreDown, type AdapterOptions } from './shared.ts'
+
+/**
+ * Register your manager here to type `req.session` with your schema's data.
+ *
+ * @example
+ * ```ts
+ * declare module 'hallpass/express' {
+ *   interface Register { sessions: typeof sessions }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface Register {}
+
+/** The data type of the registered manager, or plain `SessionData` when none is registered. */
+export type RegisteredData = Register extends { sessions: Sessions<infer D> } ? D : SessionData
+
+/** What hallpass adds to Express's `Request`. */
+export interface SessionRequest {
+  /** This request's session (set by `session()`). */
+  session: Session<RegisteredData>
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // Added through `extends`, so a program that also loads @types/express-session still compiles.
+    interface Request extends SessionRequest {}
+  }
+}
+
+/** Options for `session()`. */
+export interface ExpressSessionOptions extends AdapterOptions {}
+
+/**
+ * Express middleware that loads the session into `req.session` and commits it before the first
+ * byte of the response leaves: the response's first `writeHead`/`write`/`end` is held until the
+ * commit has finished (see docs/adapters.md). A store outage while loading or committing becomes a
+ * JSON 503. `getSession()` from `hallpass/context` works in every later handler.
+ *
+ * @example
+ * ```ts
+ * import { session, sessionErrors } from 'hallpass/express'
+ * app.use(session(sessions))
+ * app.get('/me', (req, res) => res.json({ user: req.session.userId }))
+ * app.use(sessionErrors())
+ * ```
+ */
+export function session<D extends SessionData>(sessions: Sessions<D>, options: ExpressSessionOptions = {}): RequestHandler {
+  return (req, res, next) => {
+    loadSession(sessions, req, options).then(
+      (loaded) => {
+        const current = loaded as unknown as Session<SessionData>
+        req.session = loaded as unknown as Session<RegisteredData>
+        holdResponse(res, {
+          commit: async () => (sawStoreDown(current) ? undefined : closeSession(current)),
+          failed: (err) => (isStoreDown(err) ? sendStoreDown(res) : next(err)),
+        })
+        runWithSession(current, next)
+      },
+      (err: unknown) => (isStoreDown(err) ? sendStoreDown(res) : next(err)),
+    )
+  }
+}
+
+/**
+ * Express error middleware, installed after your routes: a `STORE_UNAVAILABLE` thrown by a handler
+ * (from `login()`, `update()`...) becomes the JSON 503, with nothing committed; other errors go on
+ * to your own error handlers.
+ *
+ * @example
+ * ```ts
+ * import { sessionErrors } from 'hallpass/express'
+ * app.use(sessionErrors())
+ * ```
+ */
+export function sessionErrors(): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (!isStoreDown(err)) return next(err)
+    markStoreDown(req.session as Session<SessionData> | undefined)
+    sendStoreDown(res)
+  }
+}
+
+/**
+ * Route middleware from a guard of `hallpass/guards`: a JSON 401 when anonymous, 403 when privileges
+ * fall short. Attach it to the route (not to a path prefix), so no spelling of the path skips it.
+ *
+ * @example
+ * ```ts
+ * import { guard } from 'hallpass/express'
+ * import { requireRole } from 'hallpass/guards'
+ * app.get('/admin', guard(requireRole('admin')), (req, res) => res.send('admin'))
+ * ```
+ */
+export function guard(check: Guard): RequestHandler {
+  return (req, res, next) => {
+    const verdict = decide(check, attached(req.session, 'hallpass/express'), (outcome) => {
+      if (outcome === 'allow') return next()
+      const denied = DENIED[outcome]
+      res.status(denied.status).json(denied.body)
+    })
+    if (verdict instanceof Promise) verdict.catch(next)
+  }
+}

@@ -1,0 +1,135 @@
+// Adapter for Fastify 5: a plugin giving a typed request.session, commit in onSend, guards as route hooks, outages as 503.
+import type {
+  ContextConfigDefault, FastifyBaseLogger, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifySchema,
+  FastifyTypeProvider, FastifyTypeProviderDefault, RawRequestDefaultExpression, RawServerBase, RawServerDefault, RouteGenericInterface,
+} from 'fastify'
+import type { FastifyRequestType, ResolveFastifyRequestType } from 'fastify/types/type-provider.js'
+import { runWithSession } from '../context/index.ts'
+import type { Sessions } from '../core/manager.ts'
+import type { Session } from '../core/session.ts'
+import type { Guard } from '../guards/access.ts'
+import type { SessionData } from '../stores/types.ts'
+import { loadSession } from './node.ts'
+import { attached, closeSession, DENIED, isStoreDown, markStoreDown, sawStoreDown, STORE_DOWN, type AdapterOptions } from './shared.ts'
+
+/**
+ * Register your manager here to type `request.session` with your schema's data.
+ *
+ * @example
+ * ```ts
+ * declare module 'hallpass/fastify' {
+ *   interface Register { sessions: typeof sessions }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface Register {}
+
+/** The data type of the registered manager, or plain `SessionData` when none is registered. */
+export type RegisteredData = Register extends { sessions: Sessions<infer D> } ? D : SessionData
+
+/** What hallpass adds to Fastify's request. */
+export interface SessionRequest {
+  /** This request's session (set by the `session()` plugin). */
+  session: Session<RegisteredData>
+}
+
+declare module 'fastify' {
+  // Added through `extends`, so a program that also loads @fastify/session still compiles.
+  interface FastifyRequest<
+    RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+    RawServer extends RawServerBase = RawServerDefault,
+    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    SchemaCompiler extends FastifySchema = FastifySchema,
+    TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+    ContextConfig = ContextConfigDefault,
+    Logger extends FastifyBaseLogger = FastifyBaseLogger,
+    RequestType extends FastifyRequestType = ResolveFastifyRequestType<TypeProvider, SchemaCompiler, RouteGeneric>,
+  > extends SessionRequest {}
+}
+
+/** Options for the `session()` plugin. */
+export interface FastifySessionOptions extends AdapterOptions {}
+
+/**
+ * A Fastify plugin (applied to the whole app) that loads the session into `request.session` in
+ * `onRequest` and commits it in `onSend`, before the reply is written. A store outage while
+ * loading, in a handler or at commit becomes a JSON 503. `getSession()` from `hallpass/context`
+ * works in hooks and handlers.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import { session } from 'hallpass/fastify'
+ * const app = Fastify()
+ * await app.register(session(sessions))
+ * app.get('/me', async (request) => ({ user: request.session.userId }))
+ * ```
+ */
+export function session<D extends SessionData>(sessions: Sessions<D>, options: FastifySessionOptions = {}): FastifyPluginCallback {
+  const committed = new WeakSet<FastifyRequest>()
+  const plugin: FastifyPluginCallback = (fastify, _options, done) => {
+    fastify.decorateRequest('session', null as unknown as Session<RegisteredData>)
+    fastify.addHook('onRequest', (request, reply, next) => {
+      loadSession(sessions, request.raw, options).then(
+        (loaded) => {
+          request.session = loaded as unknown as Session<RegisteredData>
+          runWithSession(loaded, next)
+        },
+        (err: unknown) => (isStoreDown(err) ? void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body) : next(err as Error)),
+      )
+    })
+    // Body parsing runs outside the request's async context; enter it again for the handler.
+    fastify.addHook('preHandler', (request, _reply, next) => (request.session ? runWithSession(request.session, next) : next()))
+    fastify.addHook('onError', async (request, _reply, error) => {
+      if (isStoreDown(error)) markStoreDown(request.session as Session<SessionData> | null ?? undefined)
+    })
+    fastify.addHook('onSend', async (request, reply, payload) => {
+      const current = request.session as Session<SessionData> | null
+      if (!current || committed.has(request)) return payload
+      committed.add(request)
+      if (sawStoreDown(current)) return storeDown(reply, payload)
+      try {
+        const headers = await closeSession(current)
+        if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
+        if (headers.noStore) reply.header('cache-control', 'no-store')
+        return payload
+      } catch (err) {
+        if (isStoreDown(err)) return storeDown(reply, payload)
+        throw err
+      }
+    })
+    done()
+  }
+  Object.assign(plugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'hallpass' })
+  return plugin
+}
+
+/** Replaces the reply with the 503: the app's headers and payload are dropped. */
+function storeDown(reply: FastifyReply, payload: unknown): string {
+  const stream = payload as { destroy?: () => void } | null
+  if (typeof stream?.destroy === 'function') stream.destroy()
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
+  reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers)
+  return STORE_DOWN.body
+}
+
+/**
+ * A route hook from a guard of `hallpass/guards`: a JSON 401 when anonymous, 403 when privileges
+ * fall short. Put it in the route's `onRequest` (or `preHandler`), so no spelling of the path skips it.
+ *
+ * @example
+ * ```ts
+ * import { guard } from 'hallpass/fastify'
+ * import { requireRole } from 'hallpass/guards'
+ * app.get('/admin', { onRequest: guard(requireRole('admin')) }, async () => 'admin')
+ * ```
+ */
+export function guard(check: Guard): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  return async (request, reply) => {
+    const outcome = await check(attached(request.session, 'hallpass/fastify'))
+    if (outcome === 'allow') return undefined
+    const denied = DENIED[outcome]
+    return reply.code(denied.status).send(denied.body)
+  }
+}

@@ -1,0 +1,97 @@
+// Adapter for Hono 4: c.get('session') typed through Variables, commit after next(), guards as route middleware.
+import type { Context, MiddlewareHandler } from 'hono'
+import { runWithSession } from '../context/index.ts'
+import type { Sessions } from '../core/manager.ts'
+import type { Session } from '../core/session.ts'
+import type { Guard } from '../guards/access.ts'
+import type { SessionData } from '../stores/types.ts'
+import { loadSession, storeDownResponse, withSessionHeaders } from './fetch.ts'
+import { attached, closeSession, decide, DENIED, isStoreDown, type AdapterOptions, type SessionHeaders } from './shared.ts'
+
+/**
+ * The Hono environment `session()` provides: `c.get('session')` is a `Session<D>`.
+ *
+ * @example
+ * ```ts
+ * import type { SessionEnv } from 'hallpass/hono'
+ * const app = new Hono<SessionEnv<Data>>()
+ * ```
+ */
+export type SessionEnv<D extends SessionData = SessionData> = { Variables: { session: Session<D> } }
+
+/** Options for `session()`. */
+export interface HonoSessionOptions extends AdapterOptions {
+  /** The client's socket address. @default `c.env.incoming.socket.remoteAddress` when served by @hono/node-server */
+  getIp?: (c: Context) => string | undefined
+}
+
+/**
+ * Hono middleware that loads the session into `c.get('session')`, runs the rest of the chain and
+ * commits before the response is returned, adding Set-Cookie and `Cache-Control: no-store`.
+ * A store outage (while loading, in a handler, or at commit) becomes a JSON 503.
+ * `getSession()` from `hallpass/context` works in every later handler.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { session } from 'hallpass/hono'
+ * const app = new Hono().use(session(sessions))
+ * app.get('/me', (c) => c.json({ user: c.get('session').userId }))
+ * ```
+ */
+export function session<D extends SessionData>(sessions: Sessions<D>, options: HonoSessionOptions = {}): MiddlewareHandler<SessionEnv<D>> {
+  const getIp = options.getIp ?? nodeServerIp
+  return async (c, next) => {
+    let current: Session<D>
+    try {
+      current = await loadSession(sessions, c.req.raw, { ...options, getIp: () => getIp(c) })
+    } catch (err) {
+      if (isStoreDown(err)) return storeDownResponse()
+      throw err
+    }
+    c.set('session', current)
+    await runWithSession(current, next)
+    if (isStoreDown(c.error)) return replace(c, storeDownResponse())
+    let headers: SessionHeaders
+    try {
+      headers = await closeSession(current as Session<SessionData>)
+    } catch (err) {
+      if (isStoreDown(err)) return replace(c, storeDownResponse())
+      throw err
+    }
+    const response = withSessionHeaders(c.res, headers)
+    if (response !== c.res) replace(c, response)
+  }
+}
+
+/** Swaps the response without Hono merging the old one's headers into it. */
+function replace(c: Context, response: Response): void {
+  c.res = undefined
+  c.res = response
+}
+
+function nodeServerIp(c: Context): string | undefined {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)?.incoming
+  const address = incoming?.socket?.remoteAddress
+  return typeof address === 'string' ? address : undefined
+}
+
+/**
+ * Route middleware from a guard of `hallpass/guards`: a JSON 401 when anonymous, 403 when privileges
+ * fall short. Attach it to the route, so no spelling of the path skips it.
+ *
+ * @example
+ * ```ts
+ * import { guard } from 'hallpass/hono'
+ * import { requireRole } from 'hallpass/guards'
+ * app.get('/admin', guard(requireRole('admin')), (c) => c.text('admin'))
+ * ```
+ */
+export function guard(check: Guard): MiddlewareHandler {
+  return async (c, next) =>
+    decide(check, attached(c.get('session') as Session | undefined, 'hallpass/hono'), async (outcome) => {
+      if (outcome === 'allow') return next()
+      const denied = DENIED[outcome]
+      return c.json(denied.body, denied.status)
+    })
+}

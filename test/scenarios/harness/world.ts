@@ -1,0 +1,103 @@
+// What every scenario app shares: a manager on an injected clock, a store that can go down, a user store, and one route table.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { getSession } from '../../../src/context/index.ts'
+import type { Session } from '../../../src/core/session.ts'
+import { createAccess, requirePermission, requireRole, type Guard, type Privileges } from '../../../src/guards/index.ts'
+import { memoryStore } from '../../../src/stores/memory.ts'
+import type { Store } from '../../../src/stores/types.ts'
+import { testClock } from '../../support/clock.ts'
+import { testSessions } from '../../support/sessions.ts'
+
+export const IDLE_MS = 30 * 60_000
+export const ABSOLUTE_MS = 4 * 3_600_000
+
+/** A store that fails every call, the way a network client does, while `down` is true, and can be made slow to write. */
+export function outageStore(inner: Store): Store & { down: boolean; writeDelayMs: number } {
+  const wrapped = { kind: inner.kind, down: false, writeDelayMs: 0 } as Store & { down: boolean; writeDelayMs: number }
+  for (const method of ['get', 'create', 'patch', 'destroy', 'listByUser', 'revoke'] as const) {
+    ;(wrapped as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      if (wrapped.down) throw new Error('connect ECONNREFUSED 10.1.2.3:6379 (secret-internal-host)')
+      if (wrapped.writeDelayMs > 0 && (method === 'create' || method === 'patch')) await sleep(wrapped.writeDelayMs)
+      return (inner[method] as (...a: unknown[]) => Promise<unknown>).apply(inner, args)
+    }
+  }
+  return wrapped
+}
+
+/** One scenario's server-side world. */
+export function createWorld() {
+  const clock = testClock()
+  const store = outageStore(memoryStore({ clock }))
+  const { sessions, events } = testSessions({ clock, store, idleTimeout: IDLE_MS / 1000, absoluteTimeout: ABSOLUTE_MS / 1000 })
+  const users = new Map<string, Privileges>()
+  const live = createAccess({ load: (userId) => users.get(userId) ?? null })
+  return { clock, store, sessions, events, users, routes: routes(live.requireRole('admin')) }
+}
+export type World = ReturnType<typeof createWorld>
+
+/** What a route's neutral body gets from the app, whatever the framework. */
+export interface RouteInput {
+  readonly session: Session
+  readonly query: URLSearchParams
+  readonly body: unknown
+}
+export interface RouteReply {
+  readonly status?: number
+  readonly json: unknown
+}
+export interface Route {
+  readonly method: 'GET' | 'POST'
+  readonly path: string
+  readonly guard?: Guard
+  run(input: RouteInput): RouteReply | Promise<RouteReply>
+}
+
+const list = (value: string | null): string[] => (value ? value.split(',') : [])
+const view = (session: Session) => ({ userId: session.userId, isNew: session.isNew, id: session.id, data: session.data, roles: session.roles })
+
+function routes(liveAdmin: Guard): Route[] {
+  return [
+    { method: 'GET', path: '/whoami', run: ({ session }) => ({ json: view(session) }) },
+    {
+      method: 'POST',
+      path: '/login',
+      async run({ session, query }) {
+        await session.login(query.get('user') ?? 'alice', { roles: list(query.get('roles')), permissions: list(query.get('permissions')) })
+        return { json: view(session) }
+      },
+    },
+    { method: 'POST', path: '/logout', run: async ({ session }) => (await session.logout(), { json: view(session) }) },
+    {
+      method: 'POST',
+      path: '/set',
+      run: ({ session, query }) => (session.set(query.get('key') ?? 'k', query.get('value') ?? ''), { json: view(session) }),
+    },
+    {
+      method: 'POST',
+      path: '/incr',
+      async run({ session, query }) {
+        const key = query.get('key') ?? 'n'
+        const data = await session.update((draft) => void (draft[key] = Number(draft[key] ?? 0) + 1))
+        return { json: data }
+      },
+    },
+    { method: 'GET', path: '/admin', guard: requireRole('admin'), run: () => ({ json: { secret: 'admin-secret' } }) },
+    { method: 'GET', path: '/reports', guard: requirePermission('reports:read'), run: () => ({ json: { secret: 'reports-secret' } }) },
+    { method: 'GET', path: '/live-admin', guard: liveAdmin, run: () => ({ json: { secret: 'live-admin-secret' } }) },
+    { method: 'GET', path: '/context', run: ({ session }) => fromContext(session) },
+    { method: 'POST', path: '/context', run: ({ session, body }) => fromContext(session, body) },
+  ]
+}
+
+/** Reads the session through hallpass/context after an async hop, as deep application code would. */
+async function fromContext(session: Session, body?: unknown): Promise<RouteReply> {
+  await sleep(1)
+  const found = getSession()
+  return { json: { same: found === session, userId: found.userId, body: body ?? null } }
+}
+
+/** The route for a method and an exact path (HEAD is served by GET), as a strict router would pick it. */
+export function findRoute(all: readonly Route[], method: string, path: string): Route | undefined {
+  const wanted = method === 'HEAD' ? 'GET' : method
+  return all.find((route) => route.method === wanted && route.path === path)
+}
