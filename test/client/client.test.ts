@@ -1,7 +1,7 @@
 // hallpass/client in real Chromium: status transitions, focus/visibility refresh, cross-tab logout, and no token access.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  bundleClient, CSRF_HEADER, launchBrowser, login, openPage, startServer, trapCounts, USER, waitForStatus,
+  bundleClient, CSRF_HEADER, closePages, launchBrowser, login, openPage, startServer, trapCounts, USER, waitForStatus,
   type TestBrowser, type TestPage, type TestServer,
 } from './harness.ts'
 
@@ -27,11 +27,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   // Every page of every test: no script read a cookie or touched web storage.
-  for (const p of opened.splice(0)) {
-    expect(await trapCounts(p.page)).toEqual({ cookieReads: 0, storageCalls: 0 })
-    await p.page.close()
-  }
-  await browser.context.clearCookies()
+  for (const counts of await closePages(browser, opened)) expect(counts).toEqual({ cookieReads: 0, storageCalls: 0 })
 })
 
 afterAll(async () => {
@@ -48,11 +44,10 @@ describe('hallpass/client in Chromium', () => {
 
     await login(a.page)
     const epoch = await open()
+    await waitForStatus(epoch.page, 'authenticated')
     const iso = await open({ status: '/api/session?format=iso' })
-    for (const p of [epoch, iso]) {
-      await waitForStatus(p.page, 'authenticated')
-      expect(await statuses(p)).toEqual(['loading', 'authenticated'])
-    }
+    await waitForStatus(iso.page, 'authenticated')
+    for (const p of [epoch, iso]) expect(await statuses(p)).toEqual(['loading', 'authenticated'])
     const [fromEpoch, fromIso] = [await snapshotOf(epoch), await snapshotOf(iso)]
     expect(fromEpoch.user).toEqual(USER)
     expect(fromIso.session).toEqual(fromEpoch.session)

@@ -1,6 +1,6 @@
 // hallpass/client's idle-expiry warning in Chromium, against a server whose clock runs five minutes ahead of the browser's.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { bundleClient, launchBrowser, login, openPage, startServer, trapCounts, waitForStatus, type TestBrowser, type TestPage, type TestServer } from './harness.ts'
+import { bundleClient, closePages, launchBrowser, login, openPage, startServer, waitForStatus, type TestBrowser, type TestPage, type TestServer } from './harness.ts'
 
 const SKEW_MS = 5 * 60_000 // deadlines come in server time: without correcting for this, nothing would fire for minutes
 const IDLE_SECONDS = 3
@@ -31,11 +31,8 @@ beforeAll(async () => {
 })
 
 afterEach(async () => {
-  for (const p of opened.splice(0)) {
-    expect(await trapCounts(p.page)).toEqual({ cookieReads: 0, storageCalls: 0 })
-    await p.page.close()
-  }
-  await browser.context.clearCookies()
+  // Every page of every test: no script read a cookie or touched web storage.
+  for (const counts of await closePages(browser, opened)) expect(counts).toEqual({ cookieReads: 0, storageCalls: 0 })
 })
 
 afterAll(async () => {

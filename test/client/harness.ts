@@ -190,3 +190,14 @@ export async function login(page: Page): Promise<void> {
 export function trapCounts(page: Page): Promise<{ cookieReads: number; storageCalls: number }> {
   return page.evaluate(() => ({ ...window.__traps }))
 }
+
+/** Closes the pages and clears the cookies (so a failure cannot leak into the next test); returns each page's trap counts. */
+export async function closePages(browser: TestBrowser, pages: TestPage[]): Promise<Array<{ cookieReads: number; storageCalls: number }>> {
+  const counts = []
+  for (const p of pages.splice(0)) {
+    counts.push(await trapCounts(p.page).catch(() => ({ cookieReads: -1, storageCalls: -1 })))
+    await p.page.close()
+  }
+  await browser.context.clearCookies()
+  return counts
+}
