@@ -1,0 +1,67 @@
+// Starts each scenario server in its own child process (fork with IPC) and stops it cleanly.
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { ScenarioId } from '../scenarios/index.ts'
+
+const SERVER = fileURLToPath(new URL('../scenarios/server.ts', import.meta.url))
+const TSX = import.meta.resolve('tsx')
+
+/** A scenario server running in a child process. */
+export interface Child {
+  readonly id: ScenarioId
+  readonly port: number
+  readonly url: string
+  /** Everything the child wrote to stderr (errors a handler logged). */
+  readonly stderr: () => string
+  /** Asks the child to close its server and exit, then waits; kills it after `graceMs`. */
+  stop(graceMs?: number): Promise<void>
+}
+
+export interface SpawnOptions {
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=...']. */
+  readonly nodeFlags?: readonly string[]
+  readonly timeoutMs?: number
+}
+
+/** Forks `bench/scenarios/server.ts <id> <redisUrl>` and resolves once it reports its port. */
+export function spawnScenario(id: ScenarioId, redisUrl: string, options: SpawnOptions = {}): Promise<Child> {
+  const child = fork(SERVER, [id, redisUrl], {
+    execArgv: ['--conditions=development', '--import', TSX, ...(options.nodeFlags ?? [])],
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  })
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+    if (stderr.length > 100_000) stderr = stderr.slice(-50_000)
+  })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${id}: server did not start within ${options.timeoutMs ?? 60_000} ms`)), options.timeoutMs ?? 60_000)
+    function fail(err: Error): void {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+      reject(new Error(`${err.message}\n${stderr}`))
+    }
+    child.once('exit', (code, signal) => fail(new Error(`${id}: server exited before reporting its port (code ${code}, signal ${signal})`)))
+    child.once('message', (message) => {
+      const port = (message as { port?: unknown }).port
+      if (typeof port !== 'number') return fail(new Error(`${id}: unexpected message ${JSON.stringify(message)}`))
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      resolve({ id, port, url: `http://127.0.0.1:${port}`, stderr: () => stderr, stop: (graceMs) => stopChild(child, graceMs ?? 10_000) })
+    })
+  })
+}
+
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    if (child.connected) child.send('stop')
+    else child.kill('SIGTERM')
+  })
+}

@@ -1,0 +1,155 @@
+// The bench's own redis-server (free loopback port, no persistence) and what is read from it: INFO deltas and MONITOR counts.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createConnection, createServer, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createClient } from 'redis'
+
+const HOST = '127.0.0.1'
+
+export interface BenchRedis {
+  readonly port: number
+  readonly url: string
+  readonly admin: ReturnType<typeof createClient>
+  stop(): Promise<void>
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+async function waitForPing(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`)
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: HOST, port })
+      const done = (value: boolean): void => {
+        socket.destroy()
+        resolve(value)
+      }
+      socket.once('error', () => done(false))
+      socket.once('connect', () => socket.write('PING\r\n'))
+      socket.once('data', (chunk) => done(chunk.toString().startsWith('+PONG')))
+    })
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within 10 s`)
+}
+
+/** Starts `redis-server --save '' --appendonly no` on a free loopback port, with an admin client for INFO. */
+export async function startRedis(): Promise<BenchRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'hallpass-bench-redis-'))
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort()
+    const child = spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve)
+      child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed? Debian: apt-get install redis-server): ${err.message}`)))
+    })
+    try {
+      await spawned
+      await waitForPing(port, child)
+    } catch (err) {
+      child.kill('SIGKILL')
+      if (attempt >= 3 || (err as Error).message.startsWith('cannot start')) throw err
+      continue
+    }
+    const url = `redis://${HOST}:${port}`
+    const admin = createClient({ url })
+    admin.on('error', () => undefined)
+    await admin.connect()
+    return {
+      port,
+      url,
+      admin,
+      stop: async () => {
+        await admin.close().catch(() => undefined)
+        await new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve()
+          child.once('exit', () => resolve())
+          child.kill('SIGTERM')
+        })
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  }
+}
+
+/** `calls` per command from `INFO commandstats` (commands run inside scripts are counted too). */
+export async function commandStats(redis: BenchRedis): Promise<Map<string, number>> {
+  const text = await redis.admin.info('commandstats')
+  const stats = new Map<string, number>()
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) stats.set(match[1] as string, Number(match[2]))
+  return stats
+}
+
+/** Calls per command between two snapshots, without the bench's own INFO calls. */
+export function commandDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const delta = new Map<string, number>()
+  for (const [name, calls] of after) {
+    const diff = calls - (before.get(name) ?? 0)
+    if (diff > 0 && name !== 'info') delta.set(name, diff)
+  }
+  return delta
+}
+
+/** `used_memory` from `INFO memory`, in bytes. */
+export async function usedMemory(redis: BenchRedis): Promise<number> {
+  const text = await redis.admin.info('memory')
+  const match = /^used_memory:(\d+)/m.exec(text)
+  if (!match) throw new Error('INFO memory has no used_memory')
+  return Number(match[1])
+}
+
+/** Round trips seen by MONITOR, split into commands sent by clients and commands run inside scripts (`[0 lua]`). */
+export interface MonitorCount {
+  client: Map<string, number>
+  script: Map<string, number>
+}
+
+/** Opens a MONITOR connection; `take()` returns and resets what was seen since the last take. */
+export async function monitor(redis: BenchRedis): Promise<{ take(): Promise<MonitorCount>; close(): void }> {
+  const socket: Socket = createConnection({ host: HOST, port: redis.port })
+  let buffer = ''
+  let count: MonitorCount = { client: new Map(), script: new Map() }
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject)
+    socket.once('connect', () => socket.write('MONITOR\r\n'))
+    socket.once('data', (chunk) => {
+      if (!chunk.toString().startsWith('+OK')) reject(new Error(`MONITOR refused: ${chunk.toString()}`))
+      else resolve()
+    })
+  })
+  socket.on('data', (chunk) => {
+    buffer += chunk.toString()
+    let newline: number
+    while ((newline = buffer.indexOf('\r\n')) !== -1) {
+      const line = buffer.slice(0, newline)
+      buffer = buffer.slice(newline + 2)
+      const match = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line)
+      if (!match) continue
+      const bucket = match[1] === 'lua' ? count.script : count.client
+      const name = (match[2] as string).toLowerCase()
+      bucket.set(name, (bucket.get(name) ?? 0) + 1)
+    }
+  })
+  return {
+    take: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100)) // let the last lines arrive
+      const seen = count
+      count = { client: new Map(), script: new Map() }
+      return seen
+    },
+    close: () => socket.destroy(),
+  }
+}

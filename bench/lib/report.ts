@@ -1,0 +1,134 @@
+// Turns the collected runs into markdown: the main table (medians, ratios), Redis command detail, and every target met or missed.
+import {
+  ENDPOINTS, HALLPASS_REDIS, MAX_BYTES_PER_SESSION, MAX_COMMANDS_PER_REQUEST, RATIO_TARGETS, SCENARIOS, SHORT_NAMES,
+  type Endpoint, type ScenarioId,
+} from '../scenarios/index.ts'
+import type { MonitorCount } from './redis.ts'
+import type { WrkResult } from './wrk.ts'
+
+/** Everything measured for one scenario. */
+export interface Results {
+  readonly id: ScenarioId
+  readonly runs: Record<Endpoint, WrkResult[]>
+  /** commandstats deltas summed over the measured wrk runs, and the requests they served. */
+  readonly commands: Record<Endpoint, { calls: Map<string, number>; requests: number }>
+  /** MONITOR over sequential requests: client round trips vs commands inside scripts. */
+  roundTrips?: Record<Endpoint, MonitorCount & { requests: number }>
+  bytesPerSession?: number
+  keysPerSession?: number
+  cookieBytes?: number
+}
+
+export function emptyResults(id: ScenarioId): Results {
+  return { id, runs: { read: [], write: [] }, commands: { read: { calls: new Map(), requests: 0 }, write: { calls: new Map(), requests: 0 } } }
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+export function medianRps(results: Results | undefined, endpoint: Endpoint): number {
+  return median(results?.runs[endpoint].map((r) => r.rps) ?? [])
+}
+
+const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0)
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–')
+const fixed = (n: number | undefined, digits = 2): string => (n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : '–')
+
+/** Commands per request from commandstats (including those run inside scripts). */
+export function commandsPerRequest(results: Results, endpoint: Endpoint): number | undefined {
+  const { calls, requests } = results.commands[endpoint]
+  return requests > 0 && calls.size > 0 ? sum(calls) / requests : undefined
+}
+
+/** Round trips per request from MONITOR (commands a client sent; script internals excluded). */
+export function roundTripsPerRequest(results: Results, endpoint: Endpoint): number | undefined {
+  const seen = results.roundTrips?.[endpoint]
+  return seen && seen.requests > 0 ? sum(seen.client) / seen.requests : undefined
+}
+
+function ratioCell(all: Map<ScenarioId, Results>, id: ScenarioId, baselines: readonly ScenarioId[], endpoint: Endpoint): string {
+  const own = medianRps(all.get(id), endpoint)
+  return baselines.map((b) => fixed(own / medianRps(all.get(b), endpoint))).join(' / ') || '–'
+}
+
+/** The main markdown table: one row per scenario. */
+export function mainTable(all: Map<ScenarioId, Results>): string {
+  const lines = [
+    '| scenario | read req/s | read p99 ms | write req/s | write p99 ms | ratio vs | read × | write × | Redis RT read/write | Redis cmds read/write | B/session | cookie B |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const s of SCENARIOS) {
+    const r = all.get(s.id)
+    if (!r) continue
+    const p99 = (e: Endpoint): string => fixed(median(r.runs[e].map((x) => x.p99)))
+    const rt = s.redis ? `${fixed(roundTripsPerRequest(r, 'read'))} / ${fixed(roundTripsPerRequest(r, 'write'))}` : '–'
+    const cmds = s.redis ? `${fixed(commandsPerRequest(r, 'read'))} / ${fixed(commandsPerRequest(r, 'write'))}` : '–'
+    lines.push(
+      `| ${s.label} | ${int(medianRps(r, 'read'))} | ${p99('read')} | ${int(medianRps(r, 'write'))} | ${p99('write')} | ${s.baselines.map((b) => SHORT_NAMES[b]).join(' / ') || '–'} | ${ratioCell(all, s.id, s.baselines, 'read')} | ${ratioCell(all, s.id, s.baselines, 'write')} | ${rt} | ${cmds} | ${r.bytesPerSession !== undefined ? int(r.bytesPerSession) : '–'} | ${r.cookieBytes ?? '–'} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function breakdown(calls: Map<string, number>, requests: number): string {
+  if (requests === 0 || calls.size === 0) return '–'
+  return [...calls].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${(n / requests).toFixed(2)}`).join(', ')
+}
+
+/** Per-command detail for Redis scenarios: commandstats under load, and MONITOR's split of client vs in-script commands. */
+export function commandTable(all: Map<ScenarioId, Results>): string {
+  const lines = ['| scenario | endpoint | commandstats per request (under load) | sent by the client (MONITOR) | run inside scripts (MONITOR) |', '|---|---|---|---|---|']
+  for (const s of SCENARIOS) {
+    const r = all.get(s.id)
+    if (!r || !s.redis) continue
+    for (const e of ENDPOINTS) {
+      const m = r.roundTrips?.[e]
+      lines.push(`| ${SHORT_NAMES[s.id]} | ${e} | ${breakdown(r.commands[e].calls, r.commands[e].requests)} | ${m ? breakdown(m.client, m.requests) : '–'} | ${m ? breakdown(m.script, m.requests) : '–'} |`)
+    }
+  }
+  return lines.join('\n')
+}
+
+export interface TargetOutcome {
+  readonly text: string
+  readonly measured: string
+  readonly met: boolean
+}
+
+/** Every target of issues 7 and 8, checked against this run. */
+export function targets(all: Map<ScenarioId, Results>): TargetOutcome[] {
+  const out: TargetOutcome[] = []
+  for (const t of RATIO_TARGETS) {
+    const ratio = medianRps(all.get(t.scenario), t.endpoint) / medianRps(all.get(t.baseline), t.endpoint)
+    if (!Number.isFinite(ratio)) continue
+    out.push({ text: `${SHORT_NAMES[t.scenario]} ${t.endpoint} ≥ ${t.min}× ${SHORT_NAMES[t.baseline]} (${t.source})`, measured: `${ratio.toFixed(2)}×`, met: ratio >= t.min })
+  }
+  for (const id of HALLPASS_REDIS) {
+    const r = all.get(id)
+    if (!r) continue
+    for (const e of ENDPOINTS) {
+      const rt = roundTripsPerRequest(r, e)
+      if (rt !== undefined) out.push({ text: `${SHORT_NAMES[id]} ${e}: ≤ ${MAX_COMMANDS_PER_REQUEST} Redis command (round trip) per request (#7)`, measured: rt.toFixed(2), met: rt <= MAX_COMMANDS_PER_REQUEST + 0.005 })
+    }
+    if (r.bytesPerSession !== undefined) out.push({ text: `${SHORT_NAMES[id]}: ≤ ${MAX_BYTES_PER_SESSION} B per session in Redis (#7)`, measured: `${Math.round(r.bytesPerSession)} B`, met: r.bytesPerSession <= MAX_BYTES_PER_SESSION })
+  }
+  return out
+}
+
+export function targetTable(outcomes: readonly TargetOutcome[]): string {
+  return ['| target | measured | |', '|---|---:|---|', ...outcomes.map((o) => `| ${o.text} | ${o.measured} | ${o.met ? 'met' : '**missed**'} |`)].join('\n')
+}
+
+/** Every run of every scenario, in the order they ran: shows the spread behind each median. */
+export function spreadTable(all: Map<ScenarioId, Results>): string {
+  const lines = ['| scenario | read req/s per repetition | write req/s per repetition |', '|---|---|---|']
+  for (const s of SCENARIOS) {
+    const r = all.get(s.id)
+    if (r) lines.push(`| ${SHORT_NAMES[s.id]} | ${r.runs.read.map((x) => int(x.rps)).join(', ')} | ${r.runs.write.map((x) => int(x.rps)).join(', ')} |`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,179 @@
+// hallpass against express-session, @fastify/session and iron-session: wrk load on each scenario server, interleaved, medians (issue 7).
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { ENDPOINTS, SCENARIOS, isScenarioId, type Endpoint, type Scenario, type ScenarioId } from './scenarios/index.ts'
+import { spawnScenario, type Child } from './lib/children.ts'
+import { checkRead, checkWrite, login, loginMany, sequential } from './lib/client.ts'
+import { machine } from './lib/machine.ts'
+import { profileScenario } from './lib/profile.ts'
+import { commandDelta, commandStats, monitor, startRedis, usedMemory, type BenchRedis } from './lib/redis.ts'
+import { commandTable, emptyResults, mainTable, spreadTable, targets, targetTable, type Results } from './lib/report.ts'
+import { CONNECTIONS, problems, runWrk, THREADS } from './lib/wrk.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    'first-warmup': { type: 'string' },
+    sessions: { type: 'string' },
+    only: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+})
+const smoke = args.smoke ?? false
+const num = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : Number(value))
+const config = {
+  reps: num(args.reps, smoke ? 1 : 3),
+  seconds: num(args.duration, smoke ? 1 : 5),
+  warmup: num(args.warmup, smoke ? 0 : 1),
+  firstWarmup: num(args['first-warmup'], smoke ? 0 : 3),
+  sessions: num(args.sessions, smoke ? 200 : 10_000),
+  countRequests: smoke ? 5 : 50,
+}
+const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean) ?? []
+for (const id of only) if (!isScenarioId(id)) throw new Error(`--only: unknown scenario "${id}"; known: ${SCENARIOS.map((s) => s.id).join(', ')}`)
+const selected = only.length > 0 ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS
+const USER = 'user-1'
+const log = (line: string): void => void process.stderr.write(`${line}\n`)
+const failures: string[] = []
+
+async function measure(redis: BenchRedis, s: Scenario, child: Child, e: Endpoint, results: Results, warmup: number): Promise<void> {
+  // A fresh session for every run: its cookie is valid, and no touch interval (60 s) elapses during the run.
+  const session = await login(child.url, USER)
+  if (!s.id.endsWith('bare')) results.cookieBytes ??= session.bytes
+  await checkRead(child.url, session.cookie, s.id.endsWith('bare') ? undefined : USER)
+  if (e === 'write') await checkWrite(child.url, session.cookie)
+  const run = { url: `${child.url}/${e}`, method: e === 'read' ? 'GET' : 'POST', cookie: session.cookie } as const
+  if (warmup > 0) {
+    const warm = await runWrk({ ...run, seconds: warmup })
+    for (const p of problems(warm)) failures.push(`${s.id} ${e} warm-up: ${p}`)
+  }
+  const before = s.redis ? await commandStats(redis) : undefined
+  const result = await runWrk({ ...run, seconds: config.seconds })
+  if (before) {
+    await new Promise((resolve) => setTimeout(resolve, 50)) // requests still in flight when wrk stopped
+    const delta = commandDelta(before, await commandStats(redis))
+    const into = results.commands[e]
+    for (const [name, n] of delta) into.calls.set(name, (into.calls.get(name) ?? 0) + n)
+    into.requests += result.requests
+  }
+  results.runs[e].push(result)
+  const found = problems(result)
+  for (const p of found) failures.push(`${s.id} ${e}: ${p}${child.stderr() ? `\n${child.stderr().slice(-2000)}` : ''}`)
+  log(`  ${s.id.padEnd(22)} ${e.padEnd(5)} ${Math.round(result.rps).toLocaleString('en-US').padStart(8)} req/s  p99 ${result.p99.toFixed(2)} ms${found.length ? `  FAILED: ${found.join(', ')}` : ''}`)
+}
+
+/** MONITOR over a few sequential requests: which commands a client sends, and which run inside scripts. */
+async function countRoundTrips(redis: BenchRedis, s: Scenario, child: Child, results: Results): Promise<void> {
+  const session = await login(child.url, USER)
+  await checkRead(child.url, session.cookie, USER)
+  const watch = await monitor(redis)
+  try {
+    await watch.take()
+    const seen = {} as NonNullable<Results['roundTrips']>
+    for (const e of ENDPOINTS) {
+      await sequential(child.url, session.cookie, e, config.countRequests)
+      seen[e] = { ...(await watch.take()), requests: config.countRequests }
+    }
+    results.roundTrips = seen
+  } finally {
+    watch.close()
+  }
+}
+
+/** used_memory and key count before and after logging in `count` distinct users, on an otherwise empty Redis. */
+async function measureBytes(redis: BenchRedis, child: Child, results: Results): Promise<void> {
+  await redis.admin.flushAll()
+  const memoryBefore = await usedMemory(redis)
+  const keysBefore = await redis.admin.dbSize()
+  await loginMany(child.url, config.sessions)
+  results.bytesPerSession = ((await usedMemory(redis)) - memoryBefore) / config.sessions
+  results.keysPerSession = ((await redis.admin.dbSize()) - keysBefore) / config.sessions
+  await redis.admin.flushAll()
+}
+
+async function main(): Promise<number> {
+  const started = Date.now()
+  const redis = await startRedis()
+  const children = new Map<ScenarioId, Child>()
+  try {
+    if (args.profile) {
+      for (const s of selected) console.log(await profileScenario(s.id, redis.url, config.seconds, ENDPOINTS))
+      return 0
+    }
+    log(`redis-server on ${redis.url}; starting ${selected.length} scenario servers`)
+    const spawned = await Promise.all(selected.map((s) => spawnScenario(s.id, s.redis ? redis.url : '')))
+    for (const child of spawned) children.set(child.id, child)
+    const all = new Map<ScenarioId, Results>(selected.map((s) => [s.id, emptyResults(s.id)]))
+    for (let rep = 0; rep < config.reps; rep++) {
+      log(`repetition ${rep + 1} of ${config.reps}`)
+      // Round-robin: every scenario once per repetition, each repetition starting one scenario later.
+      const order = selected.map((_, i) => selected[(i + rep) % selected.length] as Scenario)
+      for (const s of order) {
+        for (const e of rep % 2 ? [...ENDPOINTS].reverse() : ENDPOINTS) {
+          try {
+            await measure(redis, s, children.get(s.id) as Child, e, all.get(s.id) as Results, rep === 0 ? config.firstWarmup : config.warmup)
+          } catch (err) {
+            failures.push(`${s.id} ${e}: ${(err as Error).message}`)
+            log(`  ${s.id} ${e}: FAILED ${(err as Error).message}`)
+          }
+        }
+      }
+    }
+    log('counting Redis round trips (MONITOR) and bytes per session')
+    for (const s of selected.filter((x) => x.redis)) {
+      const child = children.get(s.id) as Child
+      const results = all.get(s.id) as Results
+      try {
+        await countRoundTrips(redis, s, child, results)
+        if (s.sessionsInRedis) await measureBytes(redis, child, results)
+      } catch (err) {
+        failures.push(`${s.id} commands/memory: ${(err as Error).message}`)
+      }
+    }
+    const outcomes = targets(all)
+    const minutes = ((Date.now() - started) / 60_000).toFixed(1)
+    console.log(
+      [
+        `## Run of ${new Date().toISOString().slice(0, 10)}${smoke ? ' (smoke: not a measurement)' : ''}`,
+        '',
+        `Machine: ${machine()}.`,
+        `Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (${minutes} min). wrk ${THREADS} threads, ${CONNECTIONS} connections, ${config.seconds} s per run after a warm-up (${config.firstWarmup} s the first time, then ${config.warmup} s), ${config.reps} interleaved repetitions, medians.`,
+        '',
+        mainTable(all),
+        '',
+        'Ratios are of median req/s from this run. RT: Redis round trips (commands a client sent, counted with MONITOR); cmds: every command Redis executed per request, including those inside scripts (INFO commandstats deltas under load).',
+        `B/session: INFO used_memory growth over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}. Cookie B: name=value bytes of the cookies a login sets.`,
+        '',
+        '### Targets',
+        '',
+        targetTable(outcomes),
+        '',
+        '### Redis commands per request',
+        '',
+        commandTable(all),
+        '',
+        '### Every repetition (req/s)',
+        '',
+        spreadTable(all),
+      ].join('\n'),
+    )
+    if (args.json) writeFileSync(args.json, JSON.stringify([...all.values()], (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2))
+    if (failures.length > 0) {
+      log(`\n${failures.length} failure(s):\n${failures.join('\n')}`)
+      return 1
+    }
+    return 0
+  } finally {
+    await Promise.all([...children.values()].map((c) => c.stop()))
+    await redis.stop()
+  }
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  log(`bench failed: ${(err as Error).stack ?? String(err)}`)
+  return 1
+})

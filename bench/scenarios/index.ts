@@ -1,0 +1,75 @@
+// The scenario table of issue 7 (plus sealed mode from issue 8): ids, labels, baselines and targets. No server code here.
+
+export type ScenarioId =
+  | 'node-bare' | 'node-raw-redis' | 'hallpass-node-redis' | 'hallpass-node-memory' | 'iron-session' | 'hallpass-sealed'
+  | 'express-bare' | 'express-session' | 'hallpass-express'
+  | 'fastify-bare' | 'fastify-session' | 'hallpass-fastify'
+
+export interface Scenario {
+  readonly id: ScenarioId
+  readonly label: string
+  /** Needs the bench's redis-server (its commands are counted). */
+  readonly redis: boolean
+  /** Keeps one record per session in Redis (bytes per session are measured). */
+  readonly sessionsInRedis: boolean
+  /** Ratios in the main table are against these, in order. */
+  readonly baselines: readonly ScenarioId[]
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { id: 'node-bare', label: 'node:http bare', redis: false, sessionsInRedis: false, baselines: [] },
+  { id: 'node-raw-redis', label: 'node:http + one raw Redis GET (the limit)', redis: true, sessionsInRedis: false, baselines: ['node-bare'] },
+  { id: 'hallpass-node-redis', label: 'node:http + hallpass/node, Redis', redis: true, sessionsInRedis: true, baselines: ['node-raw-redis'] },
+  { id: 'hallpass-node-memory', label: 'node:http + hallpass/node, memory store', redis: false, sessionsInRedis: false, baselines: ['node-bare'] },
+  { id: 'iron-session', label: 'node:http + iron-session', redis: false, sessionsInRedis: false, baselines: ['node-bare'] },
+  { id: 'hallpass-sealed', label: 'node:http + hallpass sealed', redis: false, sessionsInRedis: false, baselines: ['iron-session', 'node-bare'] },
+  { id: 'express-bare', label: 'express bare', redis: false, sessionsInRedis: false, baselines: [] },
+  { id: 'express-session', label: 'express + express-session + connect-redis', redis: true, sessionsInRedis: true, baselines: ['express-bare'] },
+  { id: 'hallpass-express', label: 'express + hallpass/express, Redis', redis: true, sessionsInRedis: true, baselines: ['express-session', 'express-bare'] },
+  { id: 'fastify-bare', label: 'fastify bare', redis: false, sessionsInRedis: false, baselines: [] },
+  { id: 'fastify-session', label: 'fastify + @fastify/session + connect-redis', redis: true, sessionsInRedis: true, baselines: ['fastify-bare'] },
+  { id: 'hallpass-fastify', label: 'fastify + hallpass/fastify, Redis', redis: true, sessionsInRedis: true, baselines: ['fastify-session', 'fastify-bare'] },
+]
+
+export const SHORT_NAMES: Record<ScenarioId, string> = {
+  'node-bare': 'node bare', 'node-raw-redis': 'raw GET', 'hallpass-node-redis': 'hallpass/node', 'hallpass-node-memory': 'hallpass memory',
+  'iron-session': 'iron-session', 'hallpass-sealed': 'sealed', 'express-bare': 'express bare', 'express-session': 'express-session',
+  'hallpass-express': 'hallpass/express', 'fastify-bare': 'fastify bare', 'fastify-session': '@fastify/session', 'hallpass-fastify': 'hallpass/fastify',
+}
+
+export type Endpoint = 'read' | 'write'
+export const ENDPOINTS: readonly Endpoint[] = ['read', 'write']
+
+/** A throughput target: `scenario` on `endpoint` at least `min` times `baseline`, from the same run. */
+export interface RatioTarget {
+  readonly scenario: ScenarioId
+  readonly baseline: ScenarioId
+  readonly endpoint: Endpoint
+  readonly min: number
+  readonly source: string
+}
+
+export const RATIO_TARGETS: readonly RatioTarget[] = [
+  { scenario: 'hallpass-express', baseline: 'express-session', endpoint: 'read', min: 1.8, source: '#7' },
+  { scenario: 'hallpass-express', baseline: 'express-session', endpoint: 'write', min: 1.8, source: '#7' },
+  { scenario: 'hallpass-fastify', baseline: 'fastify-session', endpoint: 'read', min: 1.6, source: '#7' },
+  { scenario: 'hallpass-fastify', baseline: 'fastify-session', endpoint: 'write', min: 1.8, source: '#7' },
+  { scenario: 'hallpass-node-redis', baseline: 'node-raw-redis', endpoint: 'read', min: 0.85, source: '#7' },
+  { scenario: 'hallpass-sealed', baseline: 'iron-session', endpoint: 'read', min: 5, source: '#7, #8' },
+  { scenario: 'hallpass-sealed', baseline: 'node-bare', endpoint: 'read', min: 0.8, source: '#8' },
+]
+
+/** hallpass scenarios on Redis: the "1 command per request" and "200 B per session" targets apply to them. */
+export const HALLPASS_REDIS: readonly ScenarioId[] = ['hallpass-node-redis', 'hallpass-express', 'hallpass-fastify']
+export const MAX_COMMANDS_PER_REQUEST = 1
+export const MAX_BYTES_PER_SESSION = 200
+
+export function scenario(id: ScenarioId): Scenario {
+  const found = SCENARIOS.find((s) => s.id === id)
+  if (!found) throw new Error(`unknown scenario ${id}`)
+  return found
+}
+
+export function isScenarioId(value: string): value is ScenarioId {
+  return SCENARIOS.some((s) => s.id === value)
+}
