@@ -1,0 +1,90 @@
+// createApp(deps): the whole reference app as a Hono app (headers, body limit, sessions with CSRF, user loader, routes, errors).
+import { Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { isHallpassError } from 'hallpass'
+import { session } from 'hallpass/hono'
+import { securityHeaders } from './headers.ts'
+import { ApiError, errorResponse, type AppDeps, type AppEnv } from './http.ts'
+import { accountRoutes } from './routes/account.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { authRoutes } from './routes/auth.ts'
+import { formRoutes } from './routes/forms.ts'
+import { notFoundPage, pageRoutes } from './routes/pages.ts'
+
+/** Largest request body accepted, in bytes. */
+export const MAX_BODY_BYTES = 16 * 1024
+/** A well-formed session id that no session has: reading it is the health check's store round trip. */
+const PROBE_ID = 'A'.repeat(26)
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.use('*', securityHeaders({ production: deps.config.production }))
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorResponse(c, 413, 'PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`) }))
+
+  // No session for these: they must answer even when the store is down, and never set a cookie.
+  app.get('/healthz', async (c) => {
+    try {
+      await deps.store.get(PROBE_ID)
+      return c.json({ ok: true, store: deps.storeKind })
+    } catch {
+      return c.json({ ok: false, store: deps.storeKind, error: { code: 'STORE_UNAVAILABLE', message: 'The session store is not answering.' } }, 503)
+    }
+  })
+  app.get('/assets/app.js', (c) => c.body(deps.assets.script, 200, { 'content-type': 'text/javascript; charset=utf-8' }))
+  app.get('/assets/app.css', (c) => c.body(deps.assets.css, 200, { 'content-type': 'text/css; charset=utf-8' }))
+
+  // Sessions, and CSRF on every POST/PUT/PATCH/DELETE (Fetch Metadata, exact Origin, or the masked token).
+  const sessionOptions = { trustProxy: deps.config.trustProxy, csrf: { origins: [deps.config.appOrigin] } }
+  app.use('*', session(deps.sessions, sessionOptions))
+  app.use('*', loadUser(deps))
+
+  app.route('/', authRoutes(deps))
+  app.route('/', accountRoutes(deps))
+  app.route('/', adminRoutes(deps))
+  app.route('/', pageRoutes(deps))
+  app.route('/', formRoutes(deps))
+
+  app.notFound((c) => (isApi(c.req.path) ? errorResponse(c, 404, 'NOT_FOUND', 'There is no such endpoint.') : c.html(notFoundPage(c), 404)))
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err.status, err.code, err.message, err.headers)
+    if (isHallpassError(err, 'STORE_UNAVAILABLE')) {
+      return errorResponse(c, 503, 'STORE_UNAVAILABLE', 'Sessions are temporarily unavailable. Try again shortly.', { 'retry-after': '1' })
+    }
+    if (isHallpassError(err, 'SESSION_GONE')) return errorResponse(c, 409, 'SESSION_GONE', 'Your session ended while this request ran. Sign in again.')
+    if (err instanceof HTTPException && err.status < 500) return errorResponse(c, err.status, 'BAD_REQUEST', 'The request could not be processed.')
+    console.error(`Unhandled error on ${c.req.method} ${c.req.path}:`, err)
+    return errorResponse(c, 500, 'INTERNAL_ERROR', 'Something went wrong on our side.')
+  })
+  return app
+}
+
+function isApi(path: string): boolean {
+  return path.startsWith('/api/') || path === '/api'
+}
+
+/**
+ * Loads the signed-in user from the database on every request, so a rename or a role change shows at once.
+ * When the role in the database differs from the one in the session record, the session is re-issued
+ * (new id, old record deleted) with the current role: a change of privilege never keeps a session id.
+ * A session whose user no longer exists is ended.
+ */
+function loadUser(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const current = c.get('session')
+    c.set('user', undefined)
+    if (current.userId !== null) {
+      const user = deps.users.find(current.userId)
+      if (!user) {
+        await current.logout()
+      } else {
+        if (current.roles.length !== 1 || current.roles[0] !== user.role) {
+          await current.login(user.id, { rememberMe: current.persistent, roles: [user.role] })
+        }
+        c.set('user', user)
+      }
+    }
+    await next()
+  }
+}

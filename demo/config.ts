@@ -1,0 +1,176 @@
+// Reads the demo's configuration from the environment into a validated object; bad values throw one clear ConfigError.
+import { randomBytes } from 'node:crypto'
+import type { SecretOption } from 'hallpass'
+
+/** A configuration mistake. The server prints the message as one line and exits with code 1. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+export interface RedisNode {
+  readonly host: string
+  readonly port: number
+}
+
+export interface AppConfig {
+  readonly production: boolean
+  readonly port: number
+  readonly host: string
+  /** The origin browsers use to reach the app; the only origin CSRF accepts. */
+  readonly appOrigin: string
+  readonly secret: SecretOption
+  /** True when no SESSION_SECRET was set and a random one was generated (development only). */
+  readonly secretGenerated: boolean
+  readonly redisUrl: string | undefined
+  readonly redisClusterNodes: readonly RedisNode[] | undefined
+  readonly databasePath: string
+  /** Seconds. The admin setting, once saved, replaces `idleTimeout` for standard sessions. */
+  readonly idleTimeout: number
+  readonly absoluteTimeout: number
+  readonly rememberTimeout: number
+  readonly touchInterval: number
+  readonly maxSessionsPerUser: number
+  readonly loginMaxFailures: number
+  readonly loginIpMaxFailures: number
+  /** Failures before exponential delays start (1 s, 2 s, 4 s...); at or above loginMaxFailures there are none. */
+  readonly loginBackoffAfter: number
+  readonly lockoutSeconds: number
+  /** Window in which failures are counted, per account and per IP. */
+  readonly loginWindowSeconds: number
+  readonly trustProxy: boolean
+  readonly adminPassword: string
+  readonly userPassword: string
+  /** Where audit events go as JSON lines: a file path, `-` for stdout, or undefined for nowhere. */
+  readonly auditLog: string | undefined
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const MIN_SECRET = 32
+
+/** Builds the configuration from `env` (usually `process.env`). Throws ConfigError on the first bad value. */
+export function loadConfig(env: Env): AppConfig {
+  const production = env.NODE_ENV === 'production'
+  const port = integer(env, 'PORT', 3000, 0, 65_535)
+  const host = text(env, 'HOST', '127.0.0.1')
+  const appOrigin = origin(env.APP_ORIGIN?.trim() || `http://localhost:${port}`)
+  const { secret, generated } = secrets(env, production)
+  const redisUrl = optional(env, 'REDIS_URL')
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) fail(`REDIS_URL must start with redis:// or rediss:// (got ${JSON.stringify(redisUrl)})`)
+  const redisClusterNodes = clusterNodes(optional(env, 'REDIS_CLUSTER_NODES'))
+  if (redisUrl !== undefined && redisClusterNodes !== undefined) fail('set either REDIS_URL or REDIS_CLUSTER_NODES, not both')
+
+  const idleTimeout = integer(env, 'SESSION_IDLE_TIMEOUT', 1800, 1, 31_536_000)
+  const absoluteTimeout = integer(env, 'SESSION_ABSOLUTE_TIMEOUT', 86_400, 1, 31_536_000)
+  const rememberTimeout = integer(env, 'SESSION_REMEMBER_TIMEOUT', 2_592_000, 1, 34_560_000)
+  const touchInterval = integer(env, 'SESSION_TOUCH_INTERVAL', 60, 1, 86_400)
+  if (idleTimeout > absoluteTimeout) fail(`SESSION_IDLE_TIMEOUT (${idleTimeout}) must not exceed SESSION_ABSOLUTE_TIMEOUT (${absoluteTimeout})`)
+  if (touchInterval >= idleTimeout) fail(`SESSION_TOUCH_INTERVAL (${touchInterval}) must be shorter than SESSION_IDLE_TIMEOUT (${idleTimeout})`)
+  if (touchInterval >= 300) fail(`SESSION_TOUCH_INTERVAL (${touchInterval}) must be shorter than 300 seconds, the shortest idle timeout an admin can set`)
+
+  const loginMaxFailures = integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000)
+  return {
+    production,
+    port,
+    host,
+    appOrigin,
+    secret,
+    secretGenerated: generated,
+    redisUrl,
+    redisClusterNodes,
+    databasePath: text(env, 'DATABASE_PATH', './data/hallpass-demo.db'),
+    idleTimeout,
+    absoluteTimeout,
+    rememberTimeout,
+    touchInterval,
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 10, 1, 1000),
+    loginMaxFailures,
+    loginIpMaxFailures: integer(env, 'LOGIN_IP_MAX_FAILURES', 50, 1, 100_000),
+    loginBackoffAfter: integer(env, 'LOGIN_BACKOFF_AFTER', 3, 1, 1000),
+    lockoutSeconds: integer(env, 'LOCKOUT_SECONDS', 900, 1, 86_400),
+    loginWindowSeconds: 900,
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    adminPassword: password(env, 'DEMO_ADMIN_PASSWORD', 'admin-password-123'),
+    userPassword: password(env, 'DEMO_USER_PASSWORD', 'user-password-123'),
+    auditLog: optional(env, 'AUDIT_LOG'),
+  }
+}
+
+function fail(message: string): never {
+  throw new ConfigError(message)
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return optional(env, name) ?? fallback
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`)
+  return Number(raw)
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name)?.toLowerCase()
+  if (raw === undefined) return fallback
+  if (['1', 'true', 'yes'].includes(raw)) return true
+  if (['0', 'false', 'no'].includes(raw)) return false
+  fail(`${name} must be true or false (got ${JSON.stringify(raw)})`)
+}
+
+function password(env: Env, name: string, fallback: string): string {
+  const value = env[name] ?? fallback
+  if (value.length < 12 || value.length > 128) fail(`${name} must be 12 to 128 characters long`)
+  return value
+}
+
+function origin(value: string): string {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(value)
+  } catch {
+    parsed = undefined
+  }
+  if (!parsed || parsed.origin !== value || !/^https?:$/.test(parsed.protocol)) {
+    fail(`APP_ORIGIN must be a bare origin such as https://app.example.com, with no path or trailing slash (got ${JSON.stringify(value)})`)
+  }
+  return value
+}
+
+/**
+ * SESSION_SECRET signs; SESSION_SECRET_PREVIOUS lists older secrets, newest first, that still verify.
+ * They become numbered keys (oldest 1), so appending an old secret at the end never renumbers the others.
+ */
+function secrets(env: Env, production: boolean): { secret: SecretOption; generated: boolean } {
+  const current = env.SESSION_SECRET
+  if (current === undefined || current === '') {
+    if (production) fail(`SESSION_SECRET is required when NODE_ENV=production (at least ${MIN_SECRET} random characters; try: openssl rand -base64 32)`)
+    return { secret: randomBytes(32).toString('base64url'), generated: true }
+  }
+  const previous = (env.SESSION_SECRET_PREVIOUS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+  for (const [name, value] of [['SESSION_SECRET', current], ...previous.map((p, i) => [`SESSION_SECRET_PREVIOUS[${i}]`, p])] as const) {
+    if (value.length < MIN_SECRET) fail(`${name} must be at least ${MIN_SECRET} characters (got ${value.length}; try: openssl rand -base64 32)`)
+  }
+  if (previous.length === 0) return { secret: current, generated: false }
+  const numbered: Record<number, string> = { [previous.length + 1]: current }
+  previous.forEach((value, i) => {
+    numbered[previous.length - i] = value
+  })
+  return { secret: numbered, generated: false }
+}
+
+function clusterNodes(raw: string | undefined): RedisNode[] | undefined {
+  if (raw === undefined) return undefined
+  return raw.split(',').map((entry) => {
+    const match = /^\s*([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry)
+    const port = Number(match?.[2])
+    if (!match || port < 1 || port > 65_535) fail(`REDIS_CLUSTER_NODES must be comma-separated host:port pairs (got ${JSON.stringify(entry.trim())})`)
+    return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port }
+  })
+}
