@@ -4,7 +4,7 @@ import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Sessions } from '../../src/index.ts'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
-import { ioredisReady, startRedis, uniquePrefix, type RedisServer } from '../support/redis.ts'
+import { ioredisReady, redisCli, startRedis, uniquePrefix, type RedisServer } from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 let server: RedisServer
@@ -84,27 +84,53 @@ describe('redisStore under faults', () => {
   }, 30_000)
 
   it('a hung server (SIGSTOP) gives STORE_UNAVAILABLE after commandTimeout, and a timed-out commit is all or nothing', async () => {
-    for (const { name, client } of clients) {
-      const { sessions } = testSessions({ store: redisStore({ client, prefix: uniquePrefix() }) })
-      const cookie = await login(sessions, 'hung')
-      const session = await sessions.load({ cookie })
-      session.set('a', 1)
-      session.set('b', 2)
-      server.pause()
-      try {
-        const [load, commit] = await Promise.all([timed(() => sessions.load({ cookie })), timed(() => session.commit())])
-        for (const result of [load, commit]) {
-          expect(result.code, name).toBe('STORE_UNAVAILABLE')
-          expect(result.ms, name).toBeGreaterThanOrEqual(900)
-          expect(result.ms, name).toBeLessThan(2000)
+    const setups = await Promise.all(
+      clients.map(async ({ name, client }) => {
+        const { sessions } = testSessions({ store: redisStore({ client, prefix: uniquePrefix() }) })
+        const cookie = await login(sessions, 'hung')
+        const session = await sessions.load({ cookie })
+        session.set('a', 1)
+        session.set('b', 2)
+        return { name, sessions, cookie, session }
+      }),
+    )
+    server.pause()
+    try {
+      const results = await Promise.all(setups.map(({ sessions, cookie, session }) => Promise.all([timed(() => sessions.load({ cookie })), timed(() => session.commit())])))
+      results.forEach((pair, i) => {
+        for (const result of pair) {
+          expect(result.code, setups[i]?.name).toBe('STORE_UNAVAILABLE')
+          expect(result.ms, setups[i]?.name).toBeGreaterThanOrEqual(900)
+          expect(result.ms, setups[i]?.name).toBeLessThan(2000)
         }
-      } finally {
-        server.resume()
-      }
+      })
+    } finally {
+      server.resume()
+    }
+    for (const { name, sessions, cookie } of setups) {
       await recovered(sessions, 10_000)
       const after = await sessions.load({ cookie })
       expect(after.userId).toBe('hung')
       expect(after.get('a') === undefined, name).toBe(after.get('b') === undefined)
     }
   }, 30_000)
+
+  it('reloads its scripts after SCRIPT FLUSH (EVALSHA gets NOSCRIPT, EVAL runs once, then EVALSHA again)', async () => {
+    for (const { name, client } of clients) {
+      const { sessions } = testSessions({ store: redisStore({ client, prefix: uniquePrefix() }) })
+      const cookie = await login(sessions, 'flushed')
+      redisCli(server.port, 'SCRIPT', 'FLUSH')
+      redisCli(server.port, 'CONFIG', 'RESETSTAT')
+      for (let i = 0; i < 3; i++) {
+        const session = await sessions.load({ cookie })
+        session.set('n', i)
+        await session.commit()
+      }
+      const stats = redisCli(server.port, 'INFO', 'commandstats')
+      const calls = (command: string): number => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
+      const failed = Number(/cmdstat_evalsha:calls=\d+,[^\n]*failed_calls=(\d+)/.exec(stats)?.[1] ?? 0)
+      expect({ evalsha: calls('evalsha'), failedEvalsha: failed, eval: calls('eval') }, name).toEqual({ evalsha: 3, failedEvalsha: 1, eval: 1 })
+      expect((await sessions.load({ cookie })).get('n')).toBe(2)
+    }
+  })
 })

@@ -33,7 +33,8 @@ describe.each(CLIENT_KINDS)('manager on redisStore (%s)', (kind) => {
   const setup = (options: Parameters<typeof testSessions>[0] = {}): { sessions: Sessions; store: Store; events: ReturnType<typeof testSessions>['events']; prefix: string } => {
     if (!redis) throw new Error('Redis servers were not started')
     const prefix = uniquePrefix()
-    const store = redisStore({ client: redis.clients[kind], prefix })
+    // A generous timeout: these tests saturate a small CI machine on purpose; outages are tested in faults.test.ts.
+    const store = redisStore({ client: redis.clients[kind], prefix, commandTimeout: 15_000 })
     const { sessions, events } = testSessions({ store, ...options })
     return { sessions, store, events, prefix }
   }

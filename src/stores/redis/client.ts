@@ -31,6 +31,31 @@ interface Emitter {
   removeListener?(event: 'error', listener: (err: unknown) => void): unknown
 }
 
+/** One 'error' listener per client, shared by every store on it (reference counted). */
+const listeners = new WeakMap<object, { count: number; listener: () => void }>()
+
+/** Listens for the client's 'error' events: they surface as STORE_UNAVAILABLE, and an unheard one would crash node-redis users. */
+function listen(client: object): void {
+  const entry = listeners.get(client)
+  if (entry) {
+    entry.count += 1
+    return
+  }
+  const emitter = client as Partial<Emitter>
+  if (typeof emitter.on !== 'function') return
+  const listener = (): void => undefined
+  emitter.on.call(client, 'error', listener)
+  listeners.set(client, { count: 1, listener })
+}
+
+function unlisten(client: object): void {
+  const entry = listeners.get(client)
+  if (!entry || --entry.count > 0) return
+  listeners.delete(client)
+  const emitter = client as Partial<Emitter>
+  ;(emitter.off ?? emitter.removeListener)?.call(client, 'error', entry.listener)
+}
+
 /** ioredis states in which a command would only wait in the offline queue (and might run long after we gave up). */
 const IOREDIS_DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting'])
 
@@ -57,9 +82,7 @@ export class RedisDriver {
   readonly cluster: boolean
   private readonly send: (key: string, args: string[]) => Promise<unknown>
   private readonly down: () => boolean
-  private readonly onError = (): void => {
-    // Reported to the caller as STORE_UNAVAILABLE on the next command; listening keeps the process alive.
-  }
+  private released = false
 
   constructor(
     private readonly client: RedisClientLike,
@@ -89,8 +112,7 @@ export class RedisDriver {
     } else {
       configError('redisStore client must be a node-redis v5 client or cluster (createClient/createCluster) or an ioredis Redis or Cluster')
     }
-    const emitter = client as unknown as Partial<Emitter>
-    if (typeof emitter.on === 'function') emitter.on.call(client, 'error', this.onError)
+    listen(client)
   }
 
   /** Sends one command routed by `key`, rejecting with STORE_UNAVAILABLE on any failure or after the timeout. */
@@ -132,10 +154,10 @@ export class RedisDriver {
     }
   }
 
-  /** Stops listening for the client's errors; the client itself stays open (the app owns it). */
+  /** Stops listening for the client's errors once no store uses it; the client itself stays open (the app owns it). */
   release(): void {
-    const emitter = this.client as unknown as Partial<Emitter>
-    const off = emitter.off ?? emitter.removeListener
-    off?.call(this.client, 'error', this.onError)
+    if (this.released) return
+    this.released = true
+    unlisten(this.client)
   }
 }

@@ -8,8 +8,16 @@ import { SCRIPTS } from './scripts.ts'
 
 const PATCH_RESULTS: Record<number, PatchResult> = { 0: 'missing', 1: 'ok', 2: 'conflict' }
 
+/** A TTL in whole milliseconds (at least 1), checked here so a script never fails between two writes. */
 function ms(value: number): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new HallpassError('INVALID_ARGUMENT', 'redisStore: ttl must be a finite number of milliseconds')
   return String(Math.max(1, Math.ceil(value)))
+}
+
+function integer(value: number | undefined, what: string): string {
+  if (value === undefined) return ''
+  if (!Number.isSafeInteger(value)) throw new HallpassError('INVALID_ARGUMENT', `redisStore: ${what} must be an integer`)
+  return String(value)
 }
 
 function strings(value: unknown): string[] {
@@ -67,7 +75,7 @@ export class RedisStore implements Store {
     const ttl = ms(options.ttl)
     // The index must outlive its sessions: at least the longest TTL a patch may give, up to the absolute expiry.
     const indexTtl = ms(Math.max(options.ttl, record.expiresAt - record.lastSeenAt))
-    const max = options.maxPerUser === undefined ? '' : String(options.maxPerUser)
+    const max = integer(options.maxPerUser, 'maxPerUser')
     const keys = [this.keys.session(record.id)]
     if (indexHere) keys.push(this.keys.index(userId as string))
     if (oldHere) keys.push(this.keys.session(old))
@@ -81,7 +89,15 @@ export class RedisStore implements Store {
     for (const id of strings(reply[1])) await this.run('revokeOne', [this.keys.session(id)], [userId as string])
     if (detached) await this.unindexElsewhere(detached, old as string)
     // Cluster, login from a session in another slot (an anonymous one): delete it once the new one exists.
-    if (old !== undefined && !oldHere) await this.destroy(old)
+    // If that fails, take the new session back too, so no session nobody holds a cookie for is left indexed.
+    if (old !== undefined && !oldHere) {
+      try {
+        await this.destroy(old)
+      } catch (err) {
+        await this.destroy(record.id).catch(() => undefined)
+        throw err
+      }
+    }
     return { evicted: strings(reply[0]) }
   }
 
@@ -94,7 +110,7 @@ export class RedisStore implements Store {
     }
     const unset = patch.unset.map(dataField)
     for (const [key, value] of Object.entries(patch.set)) if (dataValue(value) === undefined) unset.push(dataField(key))
-    const args = [ms(patch.ttl), patch.expectVersion === undefined ? '' : String(patch.expectVersion), patch.lastSeenAt === undefined ? '' : String(patch.lastSeenAt), String(set.length / 2), ...set, ...unset]
+    const args = [ms(patch.ttl), integer(patch.expectVersion, 'expectVersion'), integer(patch.lastSeenAt, 'lastSeenAt'), String(set.length / 2), ...set, ...unset]
     const result = await this.run('patch', [this.keys.session(id)], args)
     return PATCH_RESULTS[Number(result)] ?? 'missing'
   }
