@@ -42,6 +42,9 @@ declare global {
 /** Options for `session()`. */
 export interface ExpressSessionOptions extends AdapterOptions {}
 
+/** The request as hallpass sees it, whatever other packages declare `req.session` to be. */
+const carrier = (req: unknown): { session?: Session<SessionData> | undefined } => req as { session?: Session<SessionData> }
+
 /**
  * Express middleware that loads the session into `req.session` and commits it before the first
  * byte of the response leaves: the response's first `writeHead`/`write`/`end` is held until the
@@ -61,7 +64,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
     loadSession(sessions, req, options).then(
       (loaded) => {
         const current = loaded as unknown as Session<SessionData>
-        req.session = loaded as unknown as Session<RegisteredData>
+        carrier(req).session = current
         holdResponse(res, {
           commit: async () => (sawStoreDown(current) ? undefined : closeSession(current)),
           failed: (err) => (isStoreDown(err) ? sendStoreDown(res) : next(err)),
@@ -87,7 +90,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
 export function sessionErrors(): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (!isStoreDown(err)) return next(err)
-    markStoreDown(req.session as Session<SessionData> | undefined)
+    markStoreDown(carrier(req).session)
     sendStoreDown(res)
   }
 }
@@ -105,7 +108,7 @@ export function sessionErrors(): ErrorRequestHandler {
  */
 export function guard(check: Guard): RequestHandler {
   return (req, res, next) => {
-    const verdict = decide(check, attached(req.session, 'hallpass/express'), (outcome) => {
+    const verdict = decide(check, attached(carrier(req).session, 'hallpass/express'), (outcome) => {
       if (outcome === 'allow') return next()
       const denied = DENIED[outcome]
       res.status(denied.status).json(denied.body)

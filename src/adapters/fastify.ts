@@ -51,6 +51,9 @@ declare module 'fastify' {
 /** Options for the `session()` plugin. */
 export interface FastifySessionOptions extends AdapterOptions {}
 
+/** The request as hallpass sees it, whatever other plugins declare `request.session` to be. */
+const carrier = (request: FastifyRequest): { session: Session<SessionData> | null } => request as unknown as { session: Session<SessionData> | null }
+
 /**
  * A Fastify plugin (applied to the whole app) that loads the session into `request.session` in
  * `onRequest` and commits it in `onSend`, before the reply is written. A store outage while
@@ -69,23 +72,26 @@ export interface FastifySessionOptions extends AdapterOptions {}
 export function session<D extends SessionData>(sessions: Sessions<D>, options: FastifySessionOptions = {}): FastifyPluginCallback {
   const committed = new WeakSet<FastifyRequest>()
   const plugin: FastifyPluginCallback = (fastify, _options, done) => {
-    fastify.decorateRequest('session', null as unknown as Session<RegisteredData>)
+    fastify.decorateRequest('session', null as never)
     fastify.addHook('onRequest', (request, reply, next) => {
       loadSession(sessions, request.raw, options).then(
         (loaded) => {
-          request.session = loaded as unknown as Session<RegisteredData>
+          carrier(request).session = loaded as unknown as Session<SessionData>
           runWithSession(loaded, next)
         },
         (err: unknown) => (isStoreDown(err) ? void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body) : next(err as Error)),
       )
     })
     // Body parsing runs outside the request's async context; enter it again for the handler.
-    fastify.addHook('preHandler', (request, _reply, next) => (request.session ? runWithSession(request.session, next) : next()))
+    fastify.addHook('preHandler', (request, _reply, next) => {
+      const current = carrier(request).session
+      return current ? runWithSession(current, next) : next()
+    })
     fastify.addHook('onError', async (request, _reply, error) => {
-      if (isStoreDown(error)) markStoreDown(request.session as Session<SessionData> | null ?? undefined)
+      if (isStoreDown(error)) markStoreDown(carrier(request).session ?? undefined)
     })
     fastify.addHook('onSend', async (request, reply, payload) => {
-      const current = request.session as Session<SessionData> | null
+      const current = carrier(request).session
       if (!current || committed.has(request)) return payload
       committed.add(request)
       if (sawStoreDown(current)) return storeDown(reply, payload)
@@ -127,7 +133,7 @@ function storeDown(reply: FastifyReply, payload: unknown): string {
  */
 export function guard(check: Guard): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   return async (request, reply) => {
-    const outcome = await check(attached(request.session, 'hallpass/fastify'))
+    const outcome = await check(attached(carrier(request).session, 'hallpass/fastify'))
     if (outcome === 'allow') return undefined
     const denied = DENIED[outcome]
     return reply.code(denied.status).send(denied.body)

@@ -14,14 +14,14 @@ export interface Reply {
 export class Browser {
   cookie: string | undefined
 
-  constructor(private readonly base: string) {}
+  constructor(readonly base: string) {}
 
   async request(method: string, path: string, init: { body?: unknown; cookie?: string | null } = {}): Promise<Reply> {
     const headers: Record<string, string> = {}
     const cookie = init.cookie === undefined ? this.cookie : (init.cookie ?? undefined)
     if (cookie) headers.cookie = cookie
     if (init.body !== undefined) headers['content-type'] = 'application/json'
-    const response = await fetch(this.base + path, { method, headers, ...(init.body !== undefined && { body: JSON.stringify(init.body) }) })
+    const response = await fetch(this.base + path, { method, headers, redirect: 'manual', ...(init.body !== undefined && { body: JSON.stringify(init.body) }) })
     const text = await response.text()
     const setCookies = response.headers.getSetCookie()
     if (init.cookie === undefined) for (const value of setCookies) this.remember(value)

@@ -11,6 +11,7 @@ import * as fastifyAdapter from '../../../src/adapters/fastify.ts'
 import * as fetchAdapter from '../../../src/adapters/fetch.ts'
 import * as honoAdapter from '../../../src/adapters/hono.ts'
 import * as nodeAdapter from '../../../src/adapters/node.ts'
+import type { Session } from '../../../src/core/session.ts'
 import { findRoute, type World } from './world.ts'
 
 /** A running app: its base URL and how to stop it. */
@@ -21,6 +22,8 @@ export interface Running {
 
 export type AdapterName = 'fetch' | 'node' | 'express' | 'hono' | 'fastify'
 
+// This repo's program also loads @types/express-session and @fastify/session (bench/), whose own
+// `session` declarations win over hallpass's, so the Express and Fastify apps below cast.
 const query = (url: string): URLSearchParams => new URLSearchParams(url.split('?')[1] ?? '')
 const pathOf = (url: string): string => url.split('?')[0] ?? url
 
@@ -73,7 +76,7 @@ function startExpress(world: World): Promise<Running> {
   for (const route of world.routes) {
     const guards: RequestHandler[] = route.guard ? [expressAdapter.guard(route.guard)] : []
     const handler: RequestHandler = async (req, res) => {
-      const out = await route.run({ session: req.session, query: query(req.originalUrl), body: req.body ?? null })
+      const out = await route.run({ session: req.session as unknown as Session, query: query(req.originalUrl), body: req.body ?? null })
       res.status(out.status ?? 200).json(out.json)
     }
     if (route.method === 'GET') app.get(route.path, ...guards, handler)
@@ -106,7 +109,7 @@ async function startFastify(world: World): Promise<Running> {
       url: route.path,
       ...(route.guard && { onRequest: fastifyAdapter.guard(route.guard) }),
       handler: async (request, reply) => {
-        const out = await route.run({ session: request.session, query: query(request.url), body: request.body ?? null })
+        const out = await route.run({ session: request.session as unknown as Session, query: query(request.url), body: request.body ?? null })
         return reply.code(out.status ?? 200).send(out.json)
       },
     })

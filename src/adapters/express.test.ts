@@ -1,0 +1,135 @@
+// Express: every way of sending holds until the commit is done; errors and other res wrappers still work.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { memoryStore } from '../stores/memory.ts'
+import type { Session } from '../core/session.ts'
+import { Browser } from '../../test/scenarios/harness/client.ts'
+import { outageStore } from '../../test/scenarios/harness/world.ts'
+import { testClock } from '../../test/support/clock.ts'
+import { testSessions } from '../../test/support/sessions.ts'
+import { session, sessionErrors } from './express.ts'
+
+const schema = z.object({ n: z.number(), at: z.string(), big: z.string() }).partial()
+const servers: Server[] = []
+afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))
+
+const sessionOf = (req: Request) => req.session as unknown as Session<z.infer<typeof schema>>
+
+async function start(routes: (app: Express) => void, before: RequestHandler[] = []): Promise<Browser> {
+  const store = outageStore(memoryStore({ clock: testClock() }))
+  store.writeDelayMs = 25
+  const { sessions } = testSessions({ store, schema })
+  const app = express()
+  for (const middleware of before) app.use(middleware)
+  app.use(session(sessions))
+  app.get('/read', (req, res) => res.json(sessionOf(req).data))
+  routes(app)
+  app.use(sessionErrors())
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => res.status(500).json({ caught: err.code ?? 'unknown' })
+  app.use(onError)
+  const server = createServer(app)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return new Browser(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+}
+
+const writeThen = (at: string, send: (res: express.Response) => void): RequestHandler => (req, res) => {
+  sessionOf(req).set('at', at)
+  send(res)
+}
+
+describe('hallpass/express holds the response until the commit is done', () => {
+  const senders: Record<string, (res: express.Response) => void> = {
+    json: (res) => res.json({ ok: true }),
+    send: (res) => res.send('ok'),
+    sendStatus: (res) => res.sendStatus(201),
+    redirect: (res) => res.redirect('/read'),
+    end: (res) => res.end('ok'),
+    writeHead: (res) => res.writeHead(200, { 'Set-Cookie': 'app=1', 'Cache-Control': 'public, max-age=60' }).end('ok'),
+    writeHeadArray: (res) => res.writeHead(200, 'Fine', ['Set-Cookie', 'app=1', 'Content-Type', 'text/plain']).end('ok'),
+    flushHeaders: (res) => (res.flushHeaders(), res.end('ok')),
+    stream: (res) => {
+      res.write('a')
+      setTimeout(() => (res.write('b'), res.end('c')), 5)
+    },
+  }
+
+  for (const [name, send] of Object.entries(senders)) {
+    it(`${name}: the next request sees the write, and the cookie rides along`, async () => {
+      const browser = await start((app) => app.post('/write', writeThen(name, send)))
+      const reply = await browser.post('/write')
+      expect(reply.status).toBeLessThan(400)
+      expect(reply.setCookies.some((c) => c.startsWith('hp='))).toBe(true)
+      expect(reply.headers.get('cache-control')).toBe('no-store')
+      if (name.startsWith('writeHead')) expect(reply.setCookies).toContain('app=1')
+      if (name === 'stream') expect(reply.text).toBe('abc')
+      expect((await browser.get('/read')).json.at).toBe(name)
+    })
+  }
+
+  it('streams a large piped body intact (backpressure while held)', async () => {
+    const chunk = 'x'.repeat(16 * 1024)
+    const browser = await start((app) =>
+      app.post('/big', (req, res) => {
+        sessionOf(req).set('at', 'big')
+        Readable.from(Array.from({ length: 64 }, () => chunk)).pipe(res)
+      }),
+    )
+    const reply = await browser.post('/big')
+    expect(reply.text.length).toBe(64 * chunk.length)
+    expect((await browser.get('/read')).json.at).toBe('big')
+  })
+
+  it('reads headersSent as true while the response is held', async () => {
+    let seen: boolean | undefined
+    const browser = await start((app) => app.get('/held', (req, res) => (res.end('x'), (seen = res.headersSent))))
+    await browser.get('/held')
+    expect(seen).toBe(true)
+  })
+
+  it('commits the session behind an error response too', async () => {
+    const browser = await start((app) =>
+      app.post('/boom', (req) => {
+        sessionOf(req).set('at', 'boom')
+        throw new Error('handler failed')
+      }),
+    )
+    const reply = await browser.post('/boom')
+    expect(reply.json).toEqual({ caught: 'unknown' })
+    expect((await browser.get('/read')).json.at).toBe('boom')
+  })
+
+  it('hands a commit that fails validation to the error handlers, dropping the held response', async () => {
+    const browser = await start((app) =>
+      app.post('/invalid', (req, res) => {
+        ;(sessionOf(req) as unknown as Session).set('n', 'not a number')
+        res.json({ secret: 'should never be sent' })
+      }),
+    )
+    const reply = await browser.post('/invalid')
+    expect(reply.status).toBe(500)
+    expect(reply.json).toEqual({ caught: 'SESSION_DATA_INVALID' })
+  })
+
+  it('works under and over other middleware that wraps res.write and res.end', async () => {
+    const shout: RequestHandler = (_req, res, next) => {
+      const { write, end } = res
+      res.write = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
+        return (write as (...a: unknown[]) => boolean).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
+      } as typeof res.write
+      res.end = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
+        return (end as (...a: unknown[]) => typeof res).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
+      } as typeof res.end
+      next()
+    }
+    for (const browser of [await start((app) => app.post('/w', writeThen('under', (res) => res.end('quiet'))), [shout]), await start((app) => app.post('/w', shout, writeThen('over', (res) => res.end('quiet'))))]) {
+      const reply = await browser.post('/w')
+      expect(reply.text).toBe('QUIET')
+      expect(['under', 'over']).toContain((await browser.get('/read')).json.at)
+    }
+  })
+})
