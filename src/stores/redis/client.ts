@@ -59,7 +59,7 @@ function unlisten(client: object): void {
 /** ioredis states in which a command would only wait in the offline queue (and might run long after we gave up). */
 const IOREDIS_DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting'])
 
-/** Redis error codes that mean "not a store outage" are handled by callers; everything else is STORE_UNAVAILABLE. */
+/** The code of a Redis error reply (its first word: NOSCRIPT, WRONGTYPE...), or the empty string. */
 export function errorCode(err: unknown): string {
   const message = err instanceof Error ? err.message : ''
   return /^[A-Z]+(?= |$)/.exec(message)?.[0] ?? ''
