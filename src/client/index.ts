@@ -35,14 +35,14 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
   let generation = 0 // bumped by anything that makes answers already in flight stale (logout, another tab's logout)
   let inflight: { generation: number; promise: Promise<SessionSnapshot<U>> } | undefined
   let offset = 0 // server clock minus browser clock, in ms
-  let endedId: string | undefined // the last session known to be over: stale news of it from other tabs is ignored
+  let ended: { id: string; until: number } | undefined // the last session seen to end: older news of it from other tabs is ignored
   let disposed = false
 
   const timer = createExpiryTimer(
     config.expiringSeconds * 1000,
     (secondsLeft) => guard(() => options.onExpiring?.(secondsLeft)),
     () => {
-      if (snapshot.session) end()
+      if (snapshot.session) end(snapshot.session.idleExpiresAt) // only inferred: news of a later deadline still counts
     },
   )
   const channel = openTabChannel<U>(config.channelName, onTabMessage)
@@ -71,15 +71,15 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
   }
 
   /** The session is over (logout, expiry, another tab): anonymous now, without asking the server. */
-  function end(): void {
-    if (snapshot.session) endedId = snapshot.session.id
+  function end(until = Number.POSITIVE_INFINITY): void {
+    if (snapshot.session) ended = { id: snapshot.session.id, until }
     if (snapshot.status !== 'anonymous') setSnapshot(make('anonymous', null, null))
   }
 
   function apply(result: StatusResult<U>): void {
     const before = snapshot
     if (!result.authenticated) {
-      if (before.session) endedId = before.session.id
+      if (before.session) ended = { id: before.session.id, until: Number.POSITIVE_INFINITY }
       setSnapshot(make('anonymous', null, null))
       if (before.session) channel.post({ type: 'ended' }) // the session is gone: tell tabs that still show it
       return
@@ -98,7 +98,7 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
       return
     }
     const current = snapshot.session
-    if (message.session.id === endedId) return // late news of a session this tab already saw end
+    if (ended && message.session.id === ended.id && message.session.idleExpiresAt <= ended.until) return // late news of a session seen to end
     if (current && current.id === message.session.id && message.session.idleExpiresAt < current.idleExpiresAt) return
     const next = make('authenticated', message.user, message.session)
     if (snapshot.status !== 'authenticated' || next.user !== snapshot.user || next.session !== snapshot.session) setSnapshot(next)
@@ -116,10 +116,11 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
         headers: { accept: 'application/json' },
         signal: controller.signal,
       })
+      const receivedAt = Date.now() // the Date header was stamped before this
       if (response.status !== 401 && !response.ok) throw new Error(`hallpass/client: the status endpoint answered ${response.status}`)
       const result = response.status === 401 ? ({ authenticated: false } as const) : parseStatus<U>(await response.json())
       if (startedAt !== generation || disposed) return snapshot
-      offset = serverOffset(response.headers.get('date'), sentAt, Date.now())
+      offset = serverOffset(response.headers.get('date'), sentAt, receivedAt)
       apply(result)
     } catch {
       if (startedAt !== generation || disposed) return snapshot
