@@ -1,4 +1,5 @@
 // The shared Store contract on real Redis: node-redis and ioredis, standalone and a 3-master Cluster.
+import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisDriver } from '../../src/stores/redis/client.ts'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
@@ -6,12 +7,19 @@ import { testStore } from '../../src/testing/index.ts'
 import { CLIENT_KINDS, startClients, uniquePrefix, type RedisClients } from '../support/redis.ts'
 
 let redis: RedisClients | undefined
+/** node-redis speaking RESP3, where HGETALL answers a map instead of a flat list. */
+let resp3: { client: RedisClientLike; close: () => Promise<void> } | undefined
 
 beforeAll(async () => {
   redis = await startClients()
+  const client = createClient({ url: redis.server.url, RESP: 3 })
+  client.on('error', () => undefined)
+  await client.connect()
+  resp3 = { client, close: () => client.close() }
 })
 
 afterAll(async () => {
+  await resp3?.close()
   await redis?.stop()
 })
 
@@ -26,6 +34,12 @@ for (const kind of CLIENT_KINDS) {
     return { store, cleanup: () => store.close() }
   })
 }
+
+testStore('node-redis standalone, RESP3', () => {
+  if (!resp3) throw new Error('RESP3 client was not started')
+  const store = redisStore({ client: resp3.client, prefix: uniquePrefix() })
+  return { store, cleanup: () => store.close() }
+})
 
 describe('redisStore construction', () => {
   it('recognises each client kind and whether it is a cluster', () => {

@@ -83,7 +83,7 @@ describe.each(CLIENT_KINDS)('manager on redisStore (%s)', (kind) => {
     expect((await sessions.load({ cookie: anonymous })).isAuthenticated).toBe(false)
     const id = after.id as string
     expect(id.slice(0, 4)).toBe(userTag('alice'))
-    if (redis && kind.includes('luster')) {
+    if (redis && kind.toLowerCase().includes('cluster')) {
       const port = redis.cluster.ports[0] as number
       const slot = (key: string): string => redisCli(port, 'cluster', 'keyslot', key).trim()
       expect(slot(`${prefix}{${id.slice(0, 4)}}${id.slice(4)}`)).toBe(slot(`${prefix}{${userTag('alice')}}u:alice`))
