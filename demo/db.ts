@@ -73,6 +73,7 @@ export class Users {
   private readonly changeRole
   private readonly changePassword
   private readonly adminCount
+  private readonly insert
 
   constructor(private readonly db: Database.Database) {
     const columns = 'id, email, name, role, password_hash AS passwordHash'
@@ -83,6 +84,17 @@ export class Users {
     this.changeRole = db.prepare<[string, number, string]>('UPDATE users SET role = ?, updated_at = ? WHERE id = ?')
     this.changePassword = db.prepare<[string, number, string]>('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?')
     this.adminCount = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin'")
+    this.insert = db.prepare<[string, string, string, string, string, number, number]>(
+      'INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
+  }
+
+  /** Adds a user (the demo has no sign-up page; tests and scripts use this). */
+  create(user: SeedUser): User {
+    const id = randomUUID()
+    const now = Date.now()
+    this.insert.run(id, user.email, user.name, user.role, user.passwordHash, now, now)
+    return this.find(id) as User
   }
 
   find(id: string): User | undefined {

@@ -1,6 +1,6 @@
 // Builds the app's dependencies from a config: database and seed users, session store, sessions, throttle, guards, assets.
 import { createWriteStream } from 'node:fs'
-import { createSessions, isHallpassError, type EventListener } from 'hallpass'
+import { createSessions, isHallpassError, type EventListener, type Store } from 'hallpass'
 import { jsonLinesSink } from 'hallpass/audit'
 import { createAccess } from 'hallpass/guards'
 import { createLoginThrottle } from 'hallpass/throttle'
@@ -25,6 +25,10 @@ export interface RuntimeOptions {
   readonly onEvent?: EventListener
   /** Key prefix of the login throttle in Redis. @default 'hp:throttle' */
   readonly throttlePrefix?: string
+  /** The sessions' clock (tests move it to expire sessions). @default Date.now */
+  readonly clock?: () => number
+  /** Wraps the session store (tests use it to simulate an outage). */
+  readonly wrapStore?: (store: Store) => Store
 }
 
 /** Everything createApp needs. Configuration mistakes (a bad secret, an unreachable Redis) throw ConfigError. */
@@ -44,11 +48,12 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
     const settings = new Settings(db)
     const choice = await openStore(config, db)
     closers.push(() => choice.close())
+    const store = options.wrapStore ? options.wrapStore(choice.store) : choice.store
 
     const listeners = [auditSink(config.auditLog, closers), options.onEvent].filter((l): l is EventListener => l !== undefined)
     const sessions = createSessions({
       secret: config.secret,
-      store: choice.store,
+      store,
       // Read on every request: the admin's setting applies at once, to every standard session.
       idleTimeout: () => {
         const minutes = settings.idleTimeoutMinutes()
@@ -59,6 +64,7 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
       touchInterval: config.touchInterval,
       maxSessionsPerUser: config.maxSessionsPerUser,
       cookie: { secure: config.production },
+      ...(options.clock !== undefined && { clock: options.clock }),
       ...(listeners.length > 0 && { onEvent: (event) => listeners.forEach((l) => l(event)) }),
     })
     const throttle = createLoginThrottle(sessions, {
@@ -79,7 +85,7 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
       },
     })
     const assets = await buildAssets()
-    const deps: AppDeps = { config, sessions, store: choice.store, storeKind: choice.kind, users, settings, passwords, throttle, access, assets }
+    const deps: AppDeps = { config, sessions, store, storeKind: choice.kind, users, settings, passwords, throttle, access, assets }
     return { deps, seeded, close }
   } catch (err) {
     await close()

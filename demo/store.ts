@@ -48,7 +48,11 @@ export async function openStore(config: Pick<AppConfig, 'redisUrl' | 'redisClust
   try {
     await client.connect()
   } catch (err) {
-    await Promise.resolve(client.destroy()).catch(() => undefined)
+    try {
+      client.destroy()
+    } catch {
+      // already closed by the failed connect
+    }
     throw new ConfigError(`cannot reach Redis at ${where}: ${err instanceof Error ? err.message || err.name : String(err)}`)
   }
   connected = true
