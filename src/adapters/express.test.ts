@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -52,6 +53,7 @@ describe('hallpass/express holds the response until the commit is done', () => {
     writeHead: (res) => res.writeHead(200, { 'Set-Cookie': 'app=1', 'Cache-Control': 'public, max-age=60' }).end('ok'),
     writeHeadArray: (res) => res.writeHead(200, 'Fine', ['Set-Cookie', 'app=1', 'Content-Type', 'text/plain']).end('ok'),
     flushHeaders: (res) => (res.flushHeaders(), res.end('ok')),
+    sendFile: (res) => res.sendFile(fileURLToPath(import.meta.url)),
     stream: (res) => {
       res.write('a')
       setTimeout(() => (res.write('b'), res.end('c')), 5)
@@ -67,6 +69,7 @@ describe('hallpass/express holds the response until the commit is done', () => {
       expect(reply.headers.get('cache-control')).toBe('no-store')
       if (name.startsWith('writeHead')) expect(reply.setCookies).toContain('app=1')
       if (name === 'stream') expect(reply.text).toBe('abc')
+      if (name === 'sendFile') expect(reply.text).toContain('hallpass/express holds the response')
       expect((await browser.get('/read')).json.at).toBe(name)
     })
   }

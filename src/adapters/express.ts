@@ -19,7 +19,6 @@ import { attached, closeSession, decide, DENIED, isStoreDown, markStoreDown, saw
  * }
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface Register {}
 
 /** The data type of the registered manager, or plain `SessionData` when none is registered. */
@@ -32,7 +31,6 @@ export interface SessionRequest {
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     // Added through `extends`, so a program that also loads @types/express-session still compiles.
     interface Request extends SessionRequest {}

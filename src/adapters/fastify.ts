@@ -22,7 +22,6 @@ import { attached, closeSession, DENIED, isStoreDown, markStoreDown, sawStoreDow
  * }
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface Register {}
 
 /** The data type of the registered manager, or plain `SessionData` when none is registered. */

@@ -32,6 +32,13 @@ describeMatrix('session lifecycle', (s) => {
     expect(read.headers.get('cache-control')).toBe('no-store')
   })
 
+  it('commits behind a 404 too: a signed-in user gets no-store', async () => {
+    await s.browser.post('/login?user=alice')
+    const missing = await s.browser.get('/no-such-page')
+    expect(missing.status).toBe(404)
+    expect(missing.headers.get('cache-control')).toBe('no-store')
+  })
+
   it('shows each write to the very next request, even when the store is slow (read-your-writes)', async () => {
     await s.browser.post('/login?user=alice')
     s.world.store.writeDelayMs = 20
