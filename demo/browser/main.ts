@@ -78,9 +78,10 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form[data-logout]
 
 /** Rewrites UTC times rendered by the server into the browser's local time. */
 function showLocalTimes(): void {
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  const long = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  const short = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })
   for (const el of document.querySelectorAll<HTMLTimeElement>('time[data-local]')) {
     const date = new Date(el.dateTime)
-    if (!Number.isNaN(date.getTime())) el.textContent = format.format(date)
+    if (!Number.isNaN(date.getTime())) el.textContent = (el.dataset['local'] === 'short' ? short : long).format(date)
   }
 }

@@ -40,28 +40,26 @@ export function adminPage(page: AdminPage): Html {
   return layout(
     { title: 'Admin', page: 'admin', csrf: page.csrf, user: page.user, notice: page.notice, error: page.error },
     html`<h1>Admin</h1>
-<div class="grid">
-  <section class="card">
-    <h2>Session policy</h2>
-    <form method="post" action="/admin/settings" class="stack">
-      ${csrfField(page.csrf)}
-      <label>Idle timeout (minutes)
-        <input type="number" name="idleTimeoutMinutes" min="5" max="1440" step="1" required value="${page.idleMinutes}">
-      </label>
-      <p class="hint">5 to 1440 minutes. A session unused for this long ends. The change applies to every standard session from its next request on; remember-me sessions are not affected.</p>
-      <button type="submit" class="button primary">Save</button>
-    </form>
-  </section>
-  <section class="card wide">
-    <h2>Users</h2>
-    <div class="table-wrap">
-    <table class="list">
-      <thead><tr><th>User</th><th>Role</th><th class="num">Sessions</th><th></th></tr></thead>
-      <tbody>${page.users.map((u) => userRow(u, page))}</tbody>
-    </table>
-    </div>
-    <p class="hint">A role change applies on that user's next request, which also gets a new session id.</p>
-  </section>
-</div>`,
+<section class="card">
+  <h2>Session policy</h2>
+  <form method="post" action="/admin/settings" class="row">
+    ${csrfField(page.csrf)}
+    <label for="idle-timeout">Idle timeout</label>
+    <input id="idle-timeout" type="number" name="idleTimeoutMinutes" min="5" max="1440" step="1" required value="${page.idleMinutes}" class="short">
+    <span>minutes</span>
+    <button type="submit" class="button primary">Save</button>
+  </form>
+  <p class="hint spaced">5 to 1440 minutes. A session unused for this long ends. A change applies to every standard session from its next request on; remember-me sessions are not affected.</p>
+</section>
+<section class="card">
+  <h2>Users</h2>
+  <div class="table-wrap">
+  <table class="list">
+    <thead><tr><th>User</th><th>Role</th><th class="num">Sessions</th><th></th></tr></thead>
+    <tbody>${page.users.map((u) => userRow(u, page))}</tbody>
+  </table>
+  </div>
+  <p class="hint spaced">A role change applies on that user's next request, which also gets a new session id.</p>
+</section>`,
   )
 }

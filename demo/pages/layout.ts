@@ -71,6 +71,7 @@ export function layout(shell: PageShell, content: Html): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="${shell.csrf}">
 <title>${shell.title} · hallpass demo</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/app.js" defer></script>
 </head>
@@ -113,9 +114,9 @@ export function messagePage(shell: Omit<PageShell, 'page'>, heading: string, tex
 }
 
 /** Epoch ms as a readable UTC time, for pages rendered without JavaScript (the script shows local times). */
-export function when(ms: number | string | null | undefined): Html {
+export function when(ms: number | string | null | undefined, style: 'long' | 'short' = 'long'): Html {
   if (ms === null || ms === undefined) return html`—`
   const date = new Date(ms)
-  const text = date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
-  return html`<time datetime="${date.toISOString()}" data-local>${text}</time>`
+  const text = date.toISOString().replace('T', ' ').slice(style === 'long' ? 0 : 5, 16) + ' UTC'
+  return html`<time datetime="${date.toISOString()}" data-local="${style}">${text}</time>`
 }

@@ -15,11 +15,10 @@ export interface SessionsPage {
 function row(device: Device, csrf: string): Html {
   return html`<tr data-session-id="${device.id}">
   <td><strong>${device.device}</strong>${device.current && html` <span class="tag ok">This device</span>`}${device.persistent && html` <span class="tag">Remembered</span>`}
-    <div class="hint ua" title="${device.userAgent ?? ''}">${device.userAgent ?? 'No user agent'}</div></td>
-  <td>${device.ip ?? '—'}</td>
-  <td>${when(device.createdAt)}</td>
-  <td>${when(device.lastSeenAt)}</td>
-  <td>${when(device.expiresAt)}</td>
+    <div class="hint ua" title="${device.userAgent ?? ''}">${device.ip ?? 'unknown IP'} · ${device.userAgent ?? 'no user agent'}</div></td>
+  <td class="when">${when(device.createdAt, 'short')}</td>
+  <td class="when">${when(device.lastSeenAt, 'short')}</td>
+  <td class="when">${when(device.expiresAt, 'short')}</td>
   <td class="actions">
     <form method="post" action="/sessions/${device.id}/revoke">
       ${csrfField(csrf)}
@@ -38,7 +37,7 @@ export function sessionsPage(page: SessionsPage): Html {
   <p>These browsers are signed in to your account. Revoke any you do not recognise: it is signed out on its next request.</p>
   <div class="table-wrap">
   <table class="list">
-    <thead><tr><th>Device</th><th>IP address</th><th>Signed in</th><th>Last active</th><th>Expires</th><th></th></tr></thead>
+    <thead><tr><th>Device</th><th>Signed in</th><th>Last active</th><th>Expires</th><th></th></tr></thead>
     <tbody>${page.devices.map((d) => row(d, page.csrf))}</tbody>
   </table>
   </div>
