@@ -8,6 +8,8 @@ const TOKEN_BYTES = 32
 const TOKEN_LENGTH = 43 // base64url of 32 bytes
 const ID_HASH_LENGTH = 22 // 128 bits of SHA-256(token)
 const MAC_LENGTH = 43
+/** The shape of a public session id (routing tag + hash), for validating ids that come from requests. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{26}$/
 const COOKIE_PATTERN = /^([1-9]\d{0,5})\.([A-Za-z0-9_-]{47})\.([A-Za-z0-9_-]{43})$/
 
 /** A freshly issued token: the cookie value (secret) and the public id (store key). */

@@ -35,7 +35,7 @@ export interface SessionPatch {
   readonly unset: readonly string[]
   /** New last-seen time (a touch). */
   readonly lastSeenAt?: number
-  /** Milliseconds until the store may drop the record: min(idle, absolute) remaining. */
+  /** Milliseconds until the store may drop the record: min(idle, absolute) remaining; never past the absolute expiry. */
   readonly ttl: number
   /** Apply only if the record's version still equals this (compare-and-swap). */
   readonly expectVersion?: number

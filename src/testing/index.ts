@@ -1,5 +1,6 @@
 // `testStore(factory)`: the shared contract suite every Store must pass (run it inside vitest).
 import { describe, expect, it } from 'vitest'
+import { userTag } from '../crypto/token.ts'
 import type { SessionRecord, Store } from '../stores/types.ts'
 
 /** What a test store factory returns. */
@@ -15,14 +16,14 @@ let counter = 0
 /** A unique, well-formed session id for tests (26 characters like real ids). */
 export function testId(tag = 'test'): string {
   counter += 1
-  return `${tag.slice(0, 4).padEnd(4, 'x')}${String(counter).padStart(8, '0')}${Math.random().toString(36).slice(2, 16).padEnd(14, '0')}`
+  return `${tag.slice(0, 4).padEnd(4, 'x')}${String(counter).padStart(8, '0')}${Math.random().toString(36).slice(2, 16).padEnd(14, '0')}`.replace(/[^A-Za-z0-9_-]/g, 'x')
 }
 
-/** A well-formed record for tests. */
+/** A well-formed record for tests; a signed-in record's id carries its user's routing tag, as real ids do. */
 export function testRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
   const now = Date.now()
   return {
-    id: testId(),
+    id: testId(overrides.userId ? userTag(overrides.userId) : 'test'),
     userId: null,
     data: {},
     createdAt: now,
