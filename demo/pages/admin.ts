@@ -30,7 +30,7 @@ function userRow(target: AdminUser, page: AdminPage): Html {
   <td class="actions">
     <form method="post" action="/admin/users/${target.id}/revoke-sessions">
       ${csrfField(page.csrf)}
-      <button type="submit" class="button small danger" ${target.sessionCount === 0 ? 'disabled' : ''}>${self ? 'Revoke my other sessions' : 'Revoke sessions'}</button>
+      <button type="submit" class="button small danger" ${target.sessionCount <= (self ? 1 : 0) ? 'disabled' : ''}>${self ? 'Revoke my other sessions' : 'Revoke sessions'}</button>
     </form>
   </td>
 </tr>`
