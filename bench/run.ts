@@ -6,8 +6,8 @@ import { spawnScenario, type Child } from './lib/children.ts'
 import { checkRead, checkWrite, login, loginMany, sequential } from './lib/client.ts'
 import { machine } from './lib/machine.ts'
 import { profileScenario } from './lib/profile.ts'
-import { commandDelta, commandStats, monitor, startRedis, usedMemory, type BenchRedis } from './lib/redis.ts'
-import { commandTable, emptyResults, mainTable, spreadTable, targets, targetTable, type Results } from './lib/report.ts'
+import { commandDelta, commandStats, memoryByType, monitor, startRedis, usedMemory, type BenchRedis } from './lib/redis.ts'
+import { commandTable, emptyResults, mainTable, memoryTable, spreadTable, targets, targetTable, type Results } from './lib/report.ts'
 import { CONNECTIONS, problems, runWrk, THREADS } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({
@@ -40,7 +40,8 @@ const USER = 'user-1'
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 const failures: string[] = []
 
-async function measure(redis: BenchRedis, s: Scenario, child: Child, e: Endpoint, results: Results, warmup: number): Promise<void> {
+/** One wrk run of one endpoint (after a warm-up); with `alone`, Redis commands are counted from INFO commandstats around it. */
+async function measure(redis: BenchRedis, s: Scenario, child: Child, e: Endpoint, results: Results, warmup: number, alone: boolean): Promise<void> {
   // A fresh session for every run: its cookie is valid, and no touch interval (60 s) elapses during the run.
   const session = await login(child.url, USER)
   if (!s.id.endsWith('bare')) results.cookieBytes ??= session.bytes
@@ -51,7 +52,7 @@ async function measure(redis: BenchRedis, s: Scenario, child: Child, e: Endpoint
     const warm = await runWrk({ ...run, seconds: warmup })
     for (const p of problems(warm)) failures.push(`${s.id} ${e} warm-up: ${p}`)
   }
-  const before = s.redis ? await commandStats(redis) : undefined
+  const before = s.redis && alone ? await commandStats(redis) : undefined
   const result = await runWrk({ ...run, seconds: config.seconds })
   if (before) {
     await new Promise((resolve) => setTimeout(resolve, 50)) // requests still in flight when wrk stopped
@@ -75,8 +76,12 @@ async function countRoundTrips(redis: BenchRedis, s: Scenario, child: Child, res
     await watch.take()
     const seen = {} as NonNullable<Results['roundTrips']>
     for (const e of ENDPOINTS) {
+      const before = await commandStats(redis)
       await sequential(child.url, session.cookie, e, config.countRequests)
       seen[e] = { ...(await watch.take()), requests: config.countRequests }
+      // Smoke mode runs read and write together, so its commandstats come from these sequential requests instead.
+      if (results.commands[e].requests === 0) results.commands[e] = { calls: commandDelta(before, await commandStats(redis)), requests: config.countRequests }
+      for (const m of [seen[e].client, seen[e].script]) m.delete('info')
     }
     results.roundTrips = seen
   } finally {
@@ -92,6 +97,7 @@ async function measureBytes(redis: BenchRedis, child: Child, results: Results): 
   await loginMany(child.url, config.sessions)
   results.bytesPerSession = ((await usedMemory(redis)) - memoryBefore) / config.sessions
   results.keysPerSession = ((await redis.admin.dbSize()) - keysBefore) / config.sessions
+  results.keyTypes = await memoryByType(redis)
   await redis.admin.flushAll()
 }
 
@@ -105,22 +111,28 @@ async function main(): Promise<number> {
       return 0
     }
     log(`redis-server on ${redis.url}; starting ${selected.length} scenario servers`)
-    const spawned = await Promise.all(selected.map((s) => spawnScenario(s.id, s.redis ? redis.url : '')))
+    // The first server fills the transpile cache (bench/lib/ts-loader.mjs) for every module; the rest start in parallel from it.
+    const [first, ...rest] = selected as [Scenario, ...Scenario[]]
+    const spawned = [await spawnScenario(first.id, first.redis ? redis.url : '', { preload: true }), ...(await Promise.all(rest.map((s) => spawnScenario(s.id, s.redis ? redis.url : ''))))]
     for (const child of spawned) children.set(child.id, child)
+    log(`servers ready after ${((Date.now() - started) / 1000).toFixed(1)} s`)
     const all = new Map<ScenarioId, Results>(selected.map((s) => [s.id, emptyResults(s.id)]))
     for (let rep = 0; rep < config.reps; rep++) {
       log(`repetition ${rep + 1} of ${config.reps}`)
       // Round-robin: every scenario once per repetition, each repetition starting one scenario later.
       const order = selected.map((_, i) => selected[(i + rep) % selected.length] as Scenario)
       for (const s of order) {
-        for (const e of rep % 2 ? [...ENDPOINTS].reverse() : ENDPOINTS) {
+        const run = async (e: Endpoint): Promise<void> => {
           try {
-            await measure(redis, s, children.get(s.id) as Child, e, all.get(s.id) as Results, rep === 0 ? config.firstWarmup : config.warmup)
+            await measure(redis, s, children.get(s.id) as Child, e, all.get(s.id) as Results, rep === 0 ? config.firstWarmup : config.warmup, !smoke)
           } catch (err) {
             failures.push(`${s.id} ${e}: ${(err as Error).message}`)
             log(`  ${s.id} ${e}: FAILED ${(err as Error).message}`)
           }
         }
+        // Smoke mode loads /read and /write at once (it checks that everything answers 2xx, it measures nothing).
+        if (smoke) await Promise.all(ENDPOINTS.map(run))
+        else for (const e of rep % 2 ? [...ENDPOINTS].reverse() : ENDPOINTS) await run(e)
       }
     }
     log('counting Redis round trips (MONITOR) and bytes per session')
@@ -145,7 +157,7 @@ async function main(): Promise<number> {
         '',
         mainTable(all),
         '',
-        'Ratios are of median req/s from this run. RT: Redis round trips (commands a client sent, counted with MONITOR); cmds: every command Redis executed per request, including those inside scripts (INFO commandstats deltas under load).',
+        'Ratios are of median req/s from this run. RT: Redis round trips (commands a client sent, counted with MONITOR over sequential requests); cmds: every command Redis executed per request, including those inside scripts (INFO commandstats deltas over the measured wrk runs; in smoke mode over the sequential requests).',
         `B/session: INFO used_memory growth over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}. Cookie B: name=value bytes of the cookies a login sets.`,
         '',
         '### Targets',
@@ -155,6 +167,10 @@ async function main(): Promise<number> {
         '### Redis commands per request',
         '',
         commandTable(all),
+        '',
+        '### Redis memory per session',
+        '',
+        memoryTable(all),
         '',
         '### Every repetition (req/s)',
         '',

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { ScenarioId } from '../scenarios/index.ts'
 
 const SERVER = fileURLToPath(new URL('../scenarios/server.ts', import.meta.url))
-const TSX = import.meta.resolve('tsx')
+const LOADER = fileURLToPath(new URL('./ts-loader.mjs', import.meta.url))
 
 /** A scenario server running in a child process. */
 export interface Child {
@@ -21,14 +21,16 @@ export interface SpawnOptions {
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=...']. */
   readonly nodeFlags?: readonly string[]
   readonly timeoutMs?: number
+  /** Load every scenario module (fills the transpile cache for the servers started after this one). */
+  readonly preload?: boolean
 }
 
 /** Forks `bench/scenarios/server.ts <id> <redisUrl>` and resolves once it reports its port. */
 export function spawnScenario(id: ScenarioId, redisUrl: string, options: SpawnOptions = {}): Promise<Child> {
   const child = fork(SERVER, [id, redisUrl], {
-    execArgv: ['--conditions=development', '--import', TSX, ...(options.nodeFlags ?? [])],
+    execArgv: ['--conditions=development', '--import', LOADER, ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', HALLPASS_BENCH_PRELOAD: options.preload ? '1' : '0' },
   })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {

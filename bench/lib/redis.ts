@@ -111,6 +111,28 @@ export async function usedMemory(redis: BenchRedis): Promise<number> {
   return Number(match[1])
 }
 
+/** Average `MEMORY USAGE` (bytes, exact: SAMPLES 0) per key type, over up to `sample` keys found by SCAN. */
+export async function memoryByType(redis: BenchRedis, sample = 200): Promise<Map<string, { keys: number; bytes: number }>> {
+  const byType = new Map<string, { keys: number; bytes: number }>()
+  let cursor = '0'
+  let seen = 0
+  do {
+    const reply = (await redis.admin.sendCommand(['SCAN', cursor, 'COUNT', '100'])) as [string, string[]]
+    cursor = reply[0]
+    for (const key of reply[1]) {
+      if (seen++ >= sample) break
+      const type = String(await redis.admin.sendCommand(['TYPE', key]))
+      const bytes = Number(await redis.admin.sendCommand(['MEMORY', 'USAGE', key, 'SAMPLES', '0']))
+      const entry = byType.get(type) ?? { keys: 0, bytes: 0 }
+      entry.keys += 1
+      entry.bytes += bytes
+      byType.set(type, entry)
+    }
+  } while (cursor !== '0' && seen < sample)
+  for (const entry of byType.values()) entry.bytes /= entry.keys
+  return byType
+}
+
 /** Round trips seen by MONITOR, split into commands sent by clients and commands run inside scripts (`[0 lua]`). */
 export interface MonitorCount {
   client: Map<string, number>

@@ -16,6 +16,8 @@ export interface Results {
   roundTrips?: Record<Endpoint, MonitorCount & { requests: number }>
   bytesPerSession?: number
   keysPerSession?: number
+  /** MEMORY USAGE per key type (average bytes) over a sample of the keys the logins created. */
+  keyTypes?: Map<string, { keys: number; bytes: number }>
   cookieBytes?: number
 }
 
@@ -89,6 +91,18 @@ export function commandTable(all: Map<ScenarioId, Results>): string {
       const m = r.roundTrips?.[e]
       lines.push(`| ${SHORT_NAMES[s.id]} | ${e} | ${breakdown(r.commands[e].calls, r.commands[e].requests)} | ${m ? breakdown(m.client, m.requests) : '–'} | ${m ? breakdown(m.script, m.requests) : '–'} |`)
     }
+  }
+  return lines.join('\n')
+}
+
+/** Bytes per session, keys per session, and what one key of each type costs. */
+export function memoryTable(all: Map<ScenarioId, Results>): string {
+  const lines = ['| scenario | B/session (used_memory) | keys/session | MEMORY USAGE per key (sampled) |', '|---|---:|---:|---|']
+  for (const s of SCENARIOS) {
+    const r = all.get(s.id)
+    if (!r || r.bytesPerSession === undefined) continue
+    const types = [...(r.keyTypes ?? new Map<string, { keys: number; bytes: number }>())].map(([type, v]) => `${type} ${Math.round(v.bytes)} B`).join(', ')
+    lines.push(`| ${SHORT_NAMES[s.id]} | ${int(r.bytesPerSession)} | ${fixed(r.keysPerSession)} | ${types || '–'} |`)
   }
   return lines.join('\n')
 }

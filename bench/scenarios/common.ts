@@ -8,6 +8,12 @@ export const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 /** What /login sets in the bare scenarios, so their requests carry a Cookie header too (the server ignores it). */
 export const BARE_COOKIE = 'bare=1; Path=/; HttpOnly'
 
+/**
+ * Adapter options for every hallpass scenario: the CSRF check (on by default in hallpass adapters) is turned off
+ * because none of the peers checks CSRF, so every scenario does the same work. See docs/performance.md.
+ */
+export const NO_CSRF = { csrf: false } as const
+
 /** A running scenario server: the port it listens on and how to stop it (and close its Redis client). */
 export interface ScenarioServer {
   readonly port: number

@@ -6,7 +6,7 @@ import expressSession from 'express-session'
 import { createSessions, type Session } from 'hallpass'
 import { session as hallpassSession } from 'hallpass/express'
 import { redisStore } from 'hallpass/stores/redis'
-import { BARE_COOKIE, closeServer, connectRedis, listen, SECRET, userFrom, type ScenarioServer } from './common.ts'
+import { BARE_COOKIE, NO_CSRF, closeServer, connectRedis, listen, SECRET, userFrom, type ScenarioServer } from './common.ts'
 
 async function start(app: Express, close: () => Promise<void> = async () => undefined): Promise<ScenarioServer> {
   const server = createServer(app)
@@ -77,7 +77,7 @@ export async function hallpassExpressRedis(redisUrl: string): Promise<ScenarioSe
   const client = await connectRedis(redisUrl)
   const sessions = createSessions({ secret: SECRET, cookie: { secure: false }, store: redisStore({ client }) })
   const app = express()
-  app.use(hallpassSession(sessions))
+  app.use(hallpassSession(sessions, NO_CSRF))
   const handle = (req: express.Request): Session => req.session as unknown as Session
   app.post('/login', async (req, res) => {
     const session = handle(req)

@@ -6,7 +6,7 @@ import { withSession, type NodeReply } from 'hallpass/node'
 import { sealedCookies, type SealedCookies } from 'hallpass/sealed'
 import { redisStore } from 'hallpass/stores/redis'
 import { getIronSession } from 'iron-session'
-import { BARE_COOKIE, closeServer, connectRedis, listen, pathOf, SECRET, userFrom, type ScenarioFactory } from './common.ts'
+import { BARE_COOKIE, NO_CSRF, closeServer, connectRedis, listen, pathOf, SECRET, userFrom, type ScenarioFactory } from './common.ts'
 
 function send(res: ServerResponse, status: number, body: string): void {
   res.statusCode = status
@@ -87,7 +87,7 @@ async function hallpassRoute(req: IncomingMessage, session: Session): Promise<No
 async function hallpassServer(store: Store | SealedCookies | undefined, close: () => Promise<void> = async () => undefined) {
   // cookie.secure: false because the bench speaks plain HTTP (the cookie is then named `hp`, not `__Host-hp`); every other option is the default.
   const sessions = createSessions({ secret: SECRET, cookie: { secure: false }, ...(store !== undefined && { store }) })
-  const server = createServer(withSession(sessions, hallpassRoute))
+  const server = createServer(withSession(sessions, hallpassRoute, NO_CSRF))
   return {
     port: await listen(server),
     close: async () => {

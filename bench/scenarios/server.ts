@@ -1,33 +1,37 @@
 // Child-process entry: starts one scenario's server, reports its port over IPC, and exits cleanly on 'stop' (so --cpu-prof is written).
 import type { ScenarioFactory } from './common.ts'
-import { bareExpress, expressSessionRedis, hallpassExpressRedis } from './express.ts'
-import { bareFastify, fastifySessionRedis, hallpassFastifyRedis } from './fastify.ts'
 import type { ScenarioId } from './index.ts'
-import { bareNode, hallpassNodeMemory, hallpassNodeRedis, hallpassSealed, ironSession, rawRedis } from './node.ts'
 
-const FACTORIES: Record<ScenarioId, ScenarioFactory> = {
-  'node-bare': bareNode,
-  'node-raw-redis': rawRedis,
-  'hallpass-node-redis': hallpassNodeRedis,
-  'hallpass-node-memory': hallpassNodeMemory,
-  'iron-session': ironSession,
-  'hallpass-sealed': hallpassSealed,
-  'express-bare': bareExpress,
-  'express-session': expressSessionRedis,
-  'hallpass-express': hallpassExpressRedis,
-  'fastify-bare': bareFastify,
-  'fastify-session': fastifySessionRedis,
-  'hallpass-fastify': hallpassFastifyRedis,
+// Each server loads only its own framework's module, so no scenario carries another's code in its heap.
+const node = (): Promise<typeof import('./node.ts')> => import('./node.ts')
+const express = (): Promise<typeof import('./express.ts')> => import('./express.ts')
+const fastify = (): Promise<typeof import('./fastify.ts')> => import('./fastify.ts')
+
+const FACTORIES: Record<ScenarioId, () => Promise<ScenarioFactory>> = {
+  'node-bare': async () => (await node()).bareNode,
+  'node-raw-redis': async () => (await node()).rawRedis,
+  'hallpass-node-redis': async () => (await node()).hallpassNodeRedis,
+  'hallpass-node-memory': async () => (await node()).hallpassNodeMemory,
+  'iron-session': async () => (await node()).ironSession,
+  'hallpass-sealed': async () => (await node()).hallpassSealed,
+  'express-bare': async () => (await express()).bareExpress,
+  'express-session': async () => (await express()).expressSessionRedis,
+  'hallpass-express': async () => (await express()).hallpassExpressRedis,
+  'fastify-bare': async () => (await fastify()).bareFastify,
+  'fastify-session': async () => (await fastify()).fastifySessionRedis,
+  'hallpass-fastify': async () => (await fastify()).hallpassFastifyRedis,
 }
 
 const [id, redisUrl = ''] = process.argv.slice(2)
-const factory = FACTORIES[id as ScenarioId]
-if (!factory || typeof process.send !== 'function') {
+const load = FACTORIES[id as ScenarioId]
+if (!load || typeof process.send !== 'function') {
   console.error(`usage: fork bench/scenarios/server.ts <scenario id> <redis url> (from bench/run.ts); got ${id}`)
   process.exit(2)
 }
+// The first server of a run loads every module once, to fill the transpile cache for the others.
+if (process.env.HALLPASS_BENCH_PRELOAD === '1') await Promise.all([node(), express(), fastify()])
 
-const server = await factory(redisUrl)
+const server = await (await load())(redisUrl)
 let stopping = false
 async function stop(): Promise<void> {
   if (stopping) return
