@@ -6,8 +6,9 @@ import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { holdResponse } from './hold.ts'
-import { loadSession, sendStoreDown } from './node.ts'
-import { attached, closeSession, decide, DENIED, isStoreDown, markStoreDown, sawStoreDown, type AdapterOptions } from './shared.ts'
+import { csrfToken } from '../csrf/index.ts'
+import { loadSession, requestFacts, sendCsrfRejected, sendStoreDown } from './node.ts'
+import { attached, closeSession, csrfFor, decide, DENIED, formField, isStoreDown, markStoreDown, passesCsrf, sawStoreDown, type AdapterOptions } from './shared.ts'
 
 /**
  * Register your manager here to type `req.session` with your schema's data.
@@ -28,6 +29,8 @@ export type RegisteredData = Register extends { sessions: Sessions<infer D> } ? 
 export interface SessionRequest {
   /** This request's session (set by `session()`). */
   session: Session<RegisteredData>
+  /** The masked CSRF token for forms (`_csrf`) and `x-csrf-token` headers. */
+  csrfToken: () => string
 }
 
 declare global {
@@ -41,10 +44,13 @@ declare global {
 export interface ExpressSessionOptions extends AdapterOptions {}
 
 /** The request as hallpass sees it, whatever other packages declare `req.session` to be. */
-const carrier = (req: unknown): { session?: Session<SessionData> | undefined } => req as { session?: Session<SessionData> }
+const carrier = (req: unknown): { session?: Session<SessionData> | undefined; csrfToken?: () => string; body?: unknown } =>
+  req as { session?: Session<SessionData>; csrfToken?: () => string; body?: unknown }
 
 /**
- * Express middleware that loads the session into `req.session` and commits it before the first
+ * Express middleware that loads the session into `req.session`, checks CSRF for every method but
+ * GET, HEAD and OPTIONS (token from `x-csrf-token`, or `_csrf` when a body parser ran first;
+ * `req.csrfToken()` gives it), and commits it before the first
  * byte of the response leaves: the response's first `writeHead`/`write`/`end` is held until the
  * commit has finished (see docs/adapters.md). A store outage while loading or committing becomes a
  * JSON 503. `getSession()` from `hallpass/context` works in every later handler.
@@ -58,11 +64,18 @@ const carrier = (req: unknown): { session?: Session<SessionData> | undefined } =
  * ```
  */
 export function session<D extends SessionData>(sessions: Sessions<D>, options: ExpressSessionOptions = {}): RequestHandler {
+  const csrf = csrfFor(sessions, options)
   return (req, res, next) => {
-    loadSession(sessions, req, options).then(
+    const checked = async (): Promise<Session<D> | undefined> => {
+      const loaded = await loadSession(sessions, req, options)
+      return (await passesCsrf(csrf, loaded, requestFacts(req), options, () => formField(carrier(req).body))) ? loaded : undefined
+    }
+    checked().then(
       (loaded) => {
+        if (!loaded) return sendCsrfRejected(res)
         const current = loaded as unknown as Session<SessionData>
         carrier(req).session = current
+        carrier(req).csrfToken = () => csrfToken(current)
         holdResponse(res, {
           commit: async () => (sawStoreDown(current) ? undefined : closeSession(current)),
           failed: (err) => (isStoreDown(err) ? sendStoreDown(res) : next(err)),

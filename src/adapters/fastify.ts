@@ -9,8 +9,9 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { loadSession } from './node.ts'
-import { attached, closeSession, DENIED, isStoreDown, markStoreDown, sawStoreDown, STORE_DOWN, type AdapterOptions } from './shared.ts'
+import { csrfToken } from '../csrf/index.ts'
+import { loadSession, requestFacts } from './node.ts'
+import { attached, closeSession, CSRF_REJECTION, csrfFor, DENIED, formField, isStoreDown, markStoreDown, passesCsrf, sawStoreDown, STORE_DOWN, type AdapterOptions } from './shared.ts'
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -31,6 +32,8 @@ export type RegisteredData = Register extends { sessions: Sessions<infer D> } ? 
 export interface SessionRequest {
   /** This request's session (set by the `session()` plugin). */
   session: Session<RegisteredData>
+  /** The masked CSRF token for forms (`_csrf`) and `x-csrf-token` headers. */
+  csrfToken: () => string
 }
 
 declare module 'fastify' {
@@ -51,11 +54,13 @@ declare module 'fastify' {
 export interface FastifySessionOptions extends AdapterOptions {}
 
 /** The request as hallpass sees it, whatever other plugins declare `request.session` to be. */
-const carrier = (request: FastifyRequest): { session: Session<SessionData> | null } => request as unknown as { session: Session<SessionData> | null }
+const carrier = (request: FastifyRequest): { session: Session<SessionData> | null; csrfToken: (() => string) | null } =>
+  request as unknown as { session: Session<SessionData> | null; csrfToken: (() => string) | null }
 
 /**
  * A Fastify plugin (applied to the whole app) that loads the session into `request.session` in
- * `onRequest` and commits it in `onSend`, before the reply is written. A store outage while
+ * `onRequest`, checks CSRF in `preHandler` for every method but GET, HEAD and OPTIONS
+ * (`request.csrfToken()` gives the token), and commits it in `onSend`, before the reply is written. A store outage while
  * loading, in a handler or at commit becomes a JSON 503. `getSession()` from `hallpass/context`
  * works in hooks and handlers.
  *
@@ -70,21 +75,30 @@ const carrier = (request: FastifyRequest): { session: Session<SessionData> | nul
  */
 export function session<D extends SessionData>(sessions: Sessions<D>, options: FastifySessionOptions = {}): FastifyPluginCallback {
   const committed = new WeakSet<FastifyRequest>()
+  const csrf = csrfFor(sessions, options)
   const plugin: FastifyPluginCallback = (fastify, _options, done) => {
     fastify.decorateRequest('session', null as never)
+    fastify.decorateRequest('csrfToken', null as never)
     fastify.addHook('onRequest', (request, reply, next) => {
       loadSession(sessions, request.raw, options).then(
         (loaded) => {
-          carrier(request).session = loaded as unknown as Session<SessionData>
+          const current = loaded as unknown as Session<SessionData>
+          carrier(request).session = current
+          carrier(request).csrfToken = () => csrfToken(current)
           runWithSession(loaded, next)
         },
         (err: unknown) => (isStoreDown(err) ? void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body) : next(err as Error)),
       )
     })
-    // Body parsing runs outside the request's async context; enter it again for the handler.
-    fastify.addHook('preHandler', (request, _reply, next) => {
+    // CSRF runs after body parsing (so a `_csrf` form field can be read); body parsing also runs
+    // outside the request's async context, so enter it again for the handler.
+    fastify.addHook('preHandler', (request, reply, next) => {
       const current = carrier(request).session
-      return current ? runWithSession(current, next) : next()
+      if (!current) return next()
+      passesCsrf(csrf, current, requestFacts(request.raw), options, () => formField(request.body)).then(
+        (ok) => (ok ? runWithSession(current, next) : void reply.code(CSRF_REJECTION.status).headers(CSRF_REJECTION.headers).send(CSRF_REJECTION.body)),
+        (err: unknown) => next(err as Error),
+      )
     })
     fastify.addHook('onError', async (request, _reply, error) => {
       if (isStoreDown(error)) markStoreDown(carrier(request).session ?? undefined)

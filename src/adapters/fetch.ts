@@ -4,7 +4,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { closeSession, decide, DENIED, isStoreDown, openSession, STORE_DOWN, type AdapterOptions, type SessionHeaders } from './shared.ts'
+import { closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, isStoreDown, openSession, passesCsrf, STORE_DOWN, type AdapterOptions, type CsrfFacts, type SessionHeaders } from './shared.ts'
 
 export interface FetchAdapterOptions extends AdapterOptions {
   /** The socket address of the client, if your runtime exposes it (e.g. Deno's `info.remoteAddr`). @default none */
@@ -86,10 +86,42 @@ export function storeDownResponse(): Response {
   return new Response(STORE_DOWN.body, { status: STORE_DOWN.status, headers: STORE_DOWN.headers })
 }
 
+/** What the CSRF check needs from a fetch `Request`. */
+export function requestFacts(request: Request, socketIp: string | undefined): CsrfFacts {
+  const url = new URL(request.url)
+  return { method: request.method, path: url.pathname, encrypted: url.protocol === 'https:', host: request.headers.get('host') ?? url.host, header: (name) => request.headers.get(name), socketIp }
+}
+
+/** `_csrf` from a form body, read from a clone so the handler can still read the body. */
+export async function formTokenOf(request: Request): Promise<string | undefined> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return undefined
+  try {
+    const value = (await request.clone().formData()).get('_csrf')
+    return typeof value === 'string' ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
- * Wraps a fetch handler with a session and commits it before the response is returned. A store
- * outage becomes a 503 with no internals; other errors propagate to your runtime.
- * `getSession()` from `hallpass/context` works inside the handler.
+ * The 403 for a request that failed the CSRF check (`CSRF_REJECTED`).
+ *
+ * @example
+ * ```ts
+ * import { csrfRejectedResponse } from 'hallpass/fetch'
+ * return csrfRejectedResponse()
+ * ```
+ */
+export function csrfRejectedResponse(): Response {
+  return new Response(CSRF_REJECTION.body, { status: CSRF_REJECTION.status, headers: CSRF_REJECTION.headers })
+}
+
+/**
+ * Wraps a fetch handler with a session and commits it before the response is returned. CSRF is
+ * checked first for every method but GET, HEAD and OPTIONS (`csrfToken(session)` from
+ * `hallpass/csrf` gives the token for forms). A store outage becomes a 503 with no internals; other
+ * errors propagate to your runtime. `getSession()` from `hallpass/context` works inside the handler.
  *
  * @example
  * ```ts
@@ -102,9 +134,11 @@ export function withSession<D extends SessionData>(
   handler: FetchHandler<D>,
   options: FetchAdapterOptions = {},
 ): (request: Request) => Promise<Response> {
+  const csrf = csrfFor(sessions, options)
   return async (request) => {
     try {
       const session = await loadSession(sessions, request, options)
+      if (!(await passesCsrf(csrf, session, requestFacts(request, options.getIp?.(request)), options, () => formTokenOf(request)))) return csrfRejectedResponse()
       const response = await runWithSession(session, () => handler(request, session))
       return await applySession(session as Session<SessionData>, response)
     } catch (err) {

@@ -5,8 +5,9 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { loadSession, storeDownResponse, withSessionHeaders } from './fetch.ts'
-import { attached, closeSession, decide, DENIED, isStoreDown, type AdapterOptions, type SessionHeaders } from './shared.ts'
+import { csrfToken } from '../csrf/index.ts'
+import { csrfRejectedResponse, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch.ts'
+import { attached, closeSession, csrfFor, decide, DENIED, formField, isStoreDown, passesCsrf, type AdapterOptions, type SessionHeaders } from './shared.ts'
 
 /**
  * The Hono environment `session()` provides: `c.get('session')` is a `Session<D>`.
@@ -17,7 +18,7 @@ import { attached, closeSession, decide, DENIED, isStoreDown, type AdapterOption
  * const app = new Hono<SessionEnv<Data>>()
  * ```
  */
-export type SessionEnv<D extends SessionData = SessionData> = { Variables: { session: Session<D> } }
+export type SessionEnv<D extends SessionData = SessionData> = { Variables: { session: Session<D>; csrfToken: () => string } }
 
 /** Options for `session()`. */
 export interface HonoSessionOptions extends AdapterOptions {
@@ -41,15 +42,18 @@ export interface HonoSessionOptions extends AdapterOptions {
  */
 export function session<D extends SessionData>(sessions: Sessions<D>, options: HonoSessionOptions = {}): MiddlewareHandler<SessionEnv<D>> {
   const getIp = options.getIp ?? nodeServerIp
+  const csrf = csrfFor(sessions, options)
   return async (c, next) => {
     let current: Session<D>
     try {
       current = await loadSession(sessions, c.req.raw, { ...options, getIp: () => getIp(c) })
+      if (!(await passesCsrf(csrf, current, requestFacts(c.req.raw, getIp(c)), options, () => formBodyToken(c)))) return csrfRejectedResponse()
     } catch (err) {
       if (isStoreDown(err)) return storeDownResponse()
       throw err
     }
     c.set('session', current)
+    c.set('csrfToken', () => csrfToken(current))
     await runWithSession(current, next)
     if (isStoreDown(c.error)) return replace(c, storeDownResponse())
     let headers: SessionHeaders
@@ -68,6 +72,16 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: H
 function replace(c: Context, response: Response): void {
   c.res = undefined
   c.res = response
+}
+
+/** `_csrf` from a form body; Hono caches the parsed body, so handlers can parse it again. */
+async function formBodyToken(c: Context): Promise<string | undefined> {
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')) return undefined
+  try {
+    return formField(await c.req.parseBody())
+  } catch {
+    return undefined
+  }
 }
 
 function nodeServerIp(c: Context): string | undefined {

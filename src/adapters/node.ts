@@ -5,7 +5,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { closeSession, decide, DENIED, isStoreDown, openSession, STORE_DOWN, type AdapterOptions, type SessionHeaders } from './shared.ts'
+import { closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, isStoreDown, openSession, passesCsrf, rawPath, STORE_DOWN, type AdapterOptions, type CsrfFacts, type SessionHeaders } from './shared.ts'
 
 /** What a `withSession` handler returns; hallpass writes it after committing the session. */
 export interface NodeReply {
@@ -72,6 +72,34 @@ export async function commitSession(session: Session<SessionData>, res: ServerRe
   setSessionHeaders(res, await closeSession(session))
 }
 
+/** What the CSRF check needs from a node request (also Express's `req` and Fastify's `request.raw`). */
+export function requestFacts(req: IncomingMessage): CsrfFacts {
+  return {
+    method: req.method ?? 'GET',
+    path: rawPath(req.url),
+    encrypted: (req.socket as { encrypted?: boolean }).encrypted === true,
+    host: req.headers.host,
+    header: (name) => {
+      const value = req.headers[name]
+      return Array.isArray(value) ? value.join(', ') : value
+    },
+    socketIp: req.socket.remoteAddress,
+  }
+}
+
+/**
+ * Replaces whatever `res` holds with the 403 for a request that failed the CSRF check.
+ *
+ * @example
+ * ```ts
+ * import { sendCsrfRejected } from 'hallpass/node'
+ * return sendCsrfRejected(res)
+ * ```
+ */
+export function sendCsrfRejected(res: ServerResponse): void {
+  sendJson(res, CSRF_REJECTION.status, CSRF_REJECTION.body, CSRF_REJECTION.headers)
+}
+
 /**
  * Replaces whatever `res` holds with the 503 for a store outage (no internals). Does nothing once headers are sent.
  *
@@ -93,7 +121,9 @@ function sendJson(res: ServerResponse, status: number, body: string, headers: Re
 
 /**
  * A node:http request listener that gives the handler a session and writes its reply after commit,
- * so the next request always sees this one's changes. A store outage becomes a 503; any other
+ * so the next request always sees this one's changes. CSRF is checked first for every method but
+ * GET, HEAD and OPTIONS; the body is left for the handler, so send the token in the `x-csrf-token`
+ * header (`csrfToken(session)` from `hallpass/csrf`). A store outage becomes a 503; any other
  * error a bare 500, reported to `onError`. `getSession()` from `hallpass/context` works inside.
  *
  * @example
@@ -107,9 +137,11 @@ export function withSession<D extends SessionData>(
   handler: NodeHandler<D>,
   options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const csrf = csrfFor(sessions, options)
   return async (req, res) => {
     try {
       const session = await loadSession(sessions, req, options)
+      if (!(await passesCsrf(csrf, session, requestFacts(req), options))) return sendCsrfRejected(res)
       const reply = await runWithSession(session, () => handler(req, session))
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value as string | string[])
       await commitSession(session as Session<SessionData>, res)

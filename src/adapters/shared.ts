@@ -4,11 +4,66 @@ import type { Session } from '../core/session.ts'
 import { configError, isHallpassError } from '../errors.ts'
 import type { Guard, GuardOutcome } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
+import { bindCsrf, createCsrf, csrfCookies, type Csrf, type CsrfOptions } from '../csrf/index.ts'
 
 /** Options every adapter accepts. */
 export interface AdapterOptions {
-  /** Trust `X-Forwarded-For` for the client IP (only behind a proxy you control). @default false */
+  /** Trust `X-Forwarded-For` (client IP) and `X-Forwarded-Proto` (own origin) — only behind a proxy you control. @default false */
   trustProxy?: boolean
+  /** CSRF protection for every method but GET, HEAD and OPTIONS (`hallpass/csrf`); `false` turns it off. @default {} (on) */
+  csrf?: CsrfOptions | false
+}
+
+/** The 403 for a request that failed the CSRF check. */
+export { CSRF_REJECTION } from '../csrf/index.ts'
+
+/** What the CSRF check reads from a request. */
+export interface CsrfFacts {
+  readonly method: string
+  /** Raw path, without the query string. */
+  readonly path: string
+  readonly encrypted: boolean
+  readonly host: string | null | undefined
+  readonly header: (name: string) => string | null | undefined
+  readonly socketIp: string | undefined
+}
+
+/** The adapter's CSRF protector, built once (undefined when turned off). */
+export function csrfFor(sessions: Sessions<any>, options: AdapterOptions): Csrf | undefined {
+  return options.csrf === false ? undefined : createCsrf(sessions as Sessions<SessionData>, options.csrf ?? {})
+}
+
+/**
+ * Runs the CSRF check for this request and binds its state to the session (so `csrfToken(session)`
+ * works and a new pre-session cookie is sent at commit). True when the request may proceed.
+ */
+export async function passesCsrf(csrf: Csrf | undefined, session: Session<any>, facts: CsrfFacts, options: AdapterOptions, formToken?: () => Promise<string | undefined> | string | undefined): Promise<boolean> {
+  if (!csrf) return true
+  const trust = options.trustProxy ?? false
+  const proto = trust ? facts.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined
+  const scheme = proto === 'https' || proto === 'http' ? proto : facts.encrypted ? 'https' : 'http'
+  const guard = csrf.forRequest({
+    method: facts.method,
+    path: facts.path,
+    selfOrigin: `${scheme}://${facts.host ?? ''}`,
+    header: facts.header,
+    ip: clientIp(facts.socketIp, facts.header('x-forwarded-for'), trust),
+  })
+  bindCsrf(session, guard)
+  return (await guard.check(session, formToken)).ok
+}
+
+/** The raw path of a request target, without its query string. */
+export function rawPath(target: string | undefined): string {
+  const url = target ?? '/'
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
+}
+
+/** `_csrf` from an already-parsed body object, if there is one. */
+export function formField(body: unknown): string | undefined {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)._csrf : undefined
+  return typeof value === 'string' ? value : undefined
 }
 
 /** JSON body and status for a request that failed because the store is down. Carries no internals. */
@@ -52,7 +107,8 @@ export interface SessionHeaders {
 /** Commits the session: no-store when a cookie is set or the user is signed in. */
 export async function closeSession(session: Session<SessionData>): Promise<SessionHeaders> {
   const { cookies } = await session.commit()
-  return sessionHeaders(session, cookies)
+  const extra = csrfCookies(session)
+  return sessionHeaders(session, extra.length > 0 ? [...cookies, ...extra] : cookies)
 }
 
 /** Headers to add after commit: the Set-Cookie values, and `Cache-Control: no-store` when a cookie is set or the user is signed in. */

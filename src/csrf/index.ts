@@ -157,6 +157,34 @@ export class CsrfRequestGuard {
   }
 }
 
+const bound = new WeakMap<object, CsrfRequestGuard>()
+
+/** @internal Adapters bind the request's CSRF state to its session. */
+export function bindCsrf(session: Session<SessionData>, guard: CsrfRequestGuard): void {
+  bound.set(session, guard)
+}
+
+/**
+ * The masked CSRF token for this request's session, for a hidden `_csrf` field or an
+ * `x-csrf-token` header. Works in every adapter (CSRF is on by default there).
+ *
+ * @example
+ * ```ts
+ * import { csrfToken } from 'hallpass/csrf'
+ * const html = `<input type="hidden" name="_csrf" value="${csrfToken(session)}">`
+ * ```
+ */
+export function csrfToken(session: Session<any>): string {
+  const guard = bound.get(session)
+  if (!guard) configError('csrfToken() found no CSRF state for this session: CSRF is off (csrf: false) or the session was not loaded by a hallpass adapter')
+  return guard.token(session)
+}
+
+/** @internal Set-Cookie values the request's CSRF state needs (a new pre-session cookie). */
+export function csrfCookies(session: Session<any>): string[] {
+  return bound.get(session)?.cookies() ?? []
+}
+
 function checkOrigin(origin: string): string {
   let parsed: URL | undefined
   try {

@@ -16,12 +16,21 @@ export class Browser {
 
   constructor(readonly base: string) {}
 
-  async request(method: string, path: string, init: { body?: unknown; cookie?: string | null } = {}): Promise<Reply> {
-    const headers: Record<string, string> = {}
+  /**
+   * Sends a request as a current browser would from the app's own pages (`Sec-Fetch-Site: same-origin`),
+   * unless `init.headers` says otherwise; a header set to null is left out.
+   */
+  async request(method: string, path: string, init: { body?: unknown; cookie?: string | null; headers?: Record<string, string | null>; rawBody?: string } = {}): Promise<Reply> {
+    const headers: Record<string, string> = { 'sec-fetch-site': 'same-origin' }
     const cookie = init.cookie === undefined ? this.cookie : (init.cookie ?? undefined)
     if (cookie) headers.cookie = cookie
     if (init.body !== undefined) headers['content-type'] = 'application/json'
-    const response = await fetch(this.base + path, { method, headers, redirect: 'manual', ...(init.body !== undefined && { body: JSON.stringify(init.body) }) })
+    for (const [name, value] of Object.entries(init.headers ?? {})) {
+      if (value === null) delete headers[name]
+      else headers[name] = value
+    }
+    const body = init.rawBody ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined)
+    const response = await fetch(this.base + path, { method, headers, redirect: 'manual', ...(body !== undefined && { body }) })
     const text = await response.text()
     const setCookies = response.headers.getSetCookie()
     if (init.cookie === undefined) for (const value of setCookies) this.remember(value)
@@ -37,7 +46,7 @@ export class Browser {
   get(path: string, init?: { cookie?: string | null }): Promise<Reply> {
     return this.request('GET', path, init)
   }
-  post(path: string, init?: { body?: unknown; cookie?: string | null }): Promise<Reply> {
+  post(path: string, init?: { body?: unknown; cookie?: string | null; headers?: Record<string, string | null>; rawBody?: string }): Promise<Reply> {
     return this.request('POST', path, init)
   }
 

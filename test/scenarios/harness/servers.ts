@@ -52,7 +52,7 @@ function startFetch(world: World): Promise<Running> {
       return Response.json(out.json, { status: out.status ?? 200 })
     }
     return (route.guard ? fetchAdapter.guard(route.guard, handler) : handler)(request, session)
-  })
+  }, world.adapterOptions)
   return listen(createAdaptorServer({ fetch: app }) as Server)
 }
 
@@ -65,13 +65,13 @@ function startNode(world: World): Promise<Running> {
       return { status: out.status ?? 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(out.json) }
     }
     return (route.guard ? nodeAdapter.guard(route.guard, handler) : handler)(req, session)
-  })
+  }, world.adapterOptions)
   return listen(createServer(app))
 }
 
 function startExpress(world: World): Promise<Running> {
   const app = express()
-  app.use(expressAdapter.session(world.sessions))
+  app.use(expressAdapter.session(world.sessions, world.adapterOptions))
   app.use(express.json())
   for (const route of world.routes) {
     const guards: RequestHandler[] = route.guard ? [expressAdapter.guard(route.guard)] : []
@@ -87,7 +87,7 @@ function startExpress(world: World): Promise<Running> {
 }
 
 function startHono(world: World): Promise<Running> {
-  const app = new Hono().use(honoAdapter.session(world.sessions))
+  const app = new Hono().use(honoAdapter.session(world.sessions, world.adapterOptions))
   for (const route of world.routes) {
     const handler = async (c: Context<honoAdapter.SessionEnv>) => {
       const body = route.method === 'POST' ? await c.req.json().catch(() => null) : null
@@ -102,7 +102,7 @@ function startHono(world: World): Promise<Running> {
 
 async function startFastify(world: World): Promise<Running> {
   const app = Fastify()
-  await app.register(fastifyAdapter.session(world.sessions))
+  await app.register(fastifyAdapter.session(world.sessions, world.adapterOptions))
   for (const route of world.routes) {
     app.route({
       method: route.method,

@@ -1,6 +1,7 @@
 // What every scenario app shares: a manager on an injected clock, a store that can go down, a user store, and one route table.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { getSession } from '../../../src/context/index.ts'
+import { csrfToken } from '../../../src/csrf/index.ts'
 import type { Session } from '../../../src/core/session.ts'
 import { createAccess, requirePermission, requireRole, type Guard, type Privileges } from '../../../src/guards/index.ts'
 import { memoryStore } from '../../../src/stores/memory.ts'
@@ -31,7 +32,9 @@ export function createWorld() {
   const { sessions, events } = testSessions({ clock, store, idleTimeout: IDLE_MS / 1000, absoluteTimeout: ABSOLUTE_MS / 1000 })
   const users = new Map<string, Privileges>()
   const live = createAccess({ load: (userId) => users.get(userId) ?? null })
-  return { clock, store, sessions, events, users, routes: routes(live.requireRole('admin')) }
+  // CSRF is on by default in every adapter; the scenarios add one exact exemption to attack.
+  const adapterOptions = { csrf: { exempt: ['/webhook/'] } }
+  return { clock, store, sessions, events, users, adapterOptions, routes: routes(live.requireRole('admin')) }
 }
 export type World = ReturnType<typeof createWorld>
 
@@ -85,6 +88,8 @@ function routes(liveAdmin: Guard): Route[] {
     { method: 'GET', path: '/reports', guard: requirePermission('reports:read'), run: () => ({ json: { secret: 'reports-secret' } }) },
     { method: 'GET', path: '/live-admin', guard: liveAdmin, run: () => ({ json: { secret: 'live-admin-secret' } }) },
     { method: 'GET', path: '/context', run: ({ session }) => fromContext(session) },
+    { method: 'GET', path: '/csrf-token', run: ({ session }) => ({ json: { token: csrfToken(session) } }) },
+    { method: 'POST', path: '/webhook/', run: ({ session }) => ({ json: view(session) }) },
     { method: 'POST', path: '/context', run: ({ session, body }) => fromContext(session, body) },
   ]
 }
