@@ -3,6 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { Sealer } from '../crypto/seal.ts'
 import type { TokenCodec } from '../crypto/token.ts'
 import type { CookieCache } from './cookie-cache.ts'
+import type { SealedRevocation } from './sealed-revocation.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import type { ResolvedCookieOptions } from './cookies.ts'
 import type { EventSink } from './events.ts'
@@ -13,6 +14,8 @@ export interface Internals<D extends SessionData> {
   readonly codec: TokenCodec
   /** Sealed-cookie mode: the record travels in the cookie. */
   readonly sealer: Sealer | undefined
+  /** Sealed mode with a revocation store: logout marks the id as ended. */
+  readonly revocation: SealedRevocation | undefined
   /** Cookie cache for store-backed sessions. */
   readonly cache: CookieCache | undefined
   readonly events: EventSink

@@ -9,7 +9,6 @@ import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
 import { isPlainObject } from './json.ts'
 import { decodeRecord } from './record-codec.ts'
-import { revocationId } from './sealed.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import { Session, type ClientInfo } from './session.ts'
 
@@ -60,6 +59,7 @@ export class Sessions<D extends SessionData = SessionData> {
       store: config.store,
       codec: new TokenCodec(config.keys),
       sealer: config.sealed?.sealer,
+      revocation: config.sealed?.revocation,
       cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
       schema: config.schema,
@@ -121,10 +121,8 @@ export class Sessions<D extends SessionData = SessionData> {
     const text = sealer.open(cookieValue)
     const record = text === undefined ? undefined : decodeRecord(text)
     if (!record) return this.anonymous(client, true, 'bad_seal')
-    if (record.userId !== null && revocation) {
-      const marker = await guardStore(revocation.get(revocationId(record.userId)))
-      const revokedAt = marker && marker !== 'corrupt' ? marker.data.revokedAt : undefined
-      if (typeof revokedAt === 'number' && (record.issuedAt ?? record.createdAt) < revokedAt) return this.anonymous(client, true, 'revoked', record.id)
+    if (record.userId !== null && revocation && (await guardStore(revocation.isRevoked(record as SessionRecord & { userId: string })))) {
+      return this.anonymous(client, true, 'revoked', record.id)
     }
     return this.accept(record, client, false)
   }
@@ -197,11 +195,7 @@ export class Sessions<D extends SessionData = SessionData> {
     const revocation = this.config.sealed?.revocation
     if (!revocation) notSupported('revokeUserSessions without sealedCookies({ revocation })')
     if (except) notSupported('revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,')
-    const now = this.config.clock()
-    const id = revocationId(userId)
-    const ttl = Math.max(this.config.absoluteTimeout, this.config.rememberMeTimeout)
-    const marker = { id, userId: null, data: { revokedAt: now }, createdAt: now, lastSeenAt: now, expiresAt: now + ttl, persistent: false, version: 1 }
-    await guardStore(revocation.create(marker, { ttl, replaces: id }))
+    await guardStore(revocation.revokeAll(userId))
     this.ctx.events.emit({ type: 'session.revoked', id: '*', userId, reason: 'revoke' })
     return 0
   }

@@ -10,6 +10,7 @@ import type { EventListener } from './events.ts'
 import { Sealer } from '../crypto/seal.ts'
 import { CookieCache } from './cookie-cache.ts'
 import { isSealedCookies, SEALED_STORE, type SealedCookies } from './sealed.ts'
+import { SealedRevocation } from './sealed-revocation.ts'
 
 /** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
 export interface SessionsOptions<D extends SessionData = SessionData> {
@@ -50,7 +51,7 @@ export interface ResolvedOptions<D extends SessionData> {
   readonly keys: KeyRing
   readonly store: Store
   /** Set in sealed-cookie mode. */
-  readonly sealed: { readonly sealer: Sealer; readonly revocation: Store | undefined } | undefined
+  readonly sealed: { readonly sealer: Sealer; readonly revocation: SealedRevocation | undefined } | undefined
   readonly cache: CookieCache | undefined
   readonly schema: StandardSchemaV1<unknown, D> | undefined
   readonly idleTimeout: () => number
@@ -105,13 +106,17 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') configError('onEvent must be a function')
   const keys = new KeyRing(options.secret)
   const cookie = resolveCookieOptions(options.cookie)
-  const sealed = isSealedCookies(options.store) ? { sealer: new Sealer(keys, 'session'), revocation: options.store.revocation } : undefined
-  const store = sealed ? SEALED_STORE : ((options.store as Store | undefined) ?? memoryStore({ clock }))
-  for (const candidate of [store, sealed?.revocation]) {
+  const revocationStore = isSealedCookies(options.store) ? options.store.revocation : undefined
+  const store = isSealedCookies(options.store) ? SEALED_STORE : ((options.store as Store | undefined) ?? memoryStore({ clock }))
+  for (const candidate of [store, revocationStore]) {
     if (candidate !== undefined && (typeof candidate.get !== 'function' || typeof candidate.create !== 'function' || typeof candidate.patch !== 'function')) {
       configError('store must implement the Store contract (get, create, patch, destroy, listByUser, revoke) or be sealedCookies()')
     }
   }
+  const longest = Math.max(absoluteTimeout, rememberMeTimeout)
+  const sealed = isSealedCookies(options.store)
+    ? { sealer: new Sealer(keys, 'session'), revocation: revocationStore && new SealedRevocation(revocationStore, clock, longest) }
+    : undefined
   let cache: CookieCache | undefined
   if (options.cookieCache) {
     if (sealed) configError('cookieCache is for store-backed sessions; sealed cookies already need no store read')

@@ -303,6 +303,7 @@ export class Session<D extends SessionData = SessionData> {
     )
     this.adopt(record, issued.cookieValue)
     if (previous) this.ctx.cache?.end(previous.id, now)
+    if (previous?.userId && this.ctx.revocation) await this.ctx.storeCall(this.ctx.revocation.end(previous.userId, previous.id, previous.expiresAt))
     for (const id of evicted) this.ctx.events.emit({ type: 'session.revoked', id, userId: fields.userId as string, reason: 'evicted' })
     if (previous) this.ctx.events.emit({ type: 'session.regenerated', id: record.id, previousId: previous.id, userId: record.userId, reason })
     else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
@@ -312,6 +313,7 @@ export class Session<D extends SessionData = SessionData> {
     const current = this.record
     if (current) {
       await this.ctx.storeCall(this.ctx.store.destroy(current.id))
+      if (this.ctx.revocation && current.userId !== null) await this.ctx.storeCall(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
       this.ctx.cache?.end(current.id, this.ctx.clock())
       this.ctx.events.emit({ type: 'session.destroyed', id: current.id, userId: current.userId, reason })
     }

@@ -171,3 +171,39 @@ describe('seal parser', () => {
     )
   })
 })
+
+describe('sealed cookies with a revocation store', () => {
+  it('a copied cookie is refused after logout, and other devices stay signed in', async () => {
+    const { sessions } = sealed({ store: sealedCookies({ revocation: memoryStore() }) })
+    const laptop = await signIn(sessions)
+    const phone = await signIn(sessions)
+    const session = await sessions.load({ cookie: laptop })
+    await session.logout()
+    await session.commit()
+    expect((await sessions.load({ cookie: laptop })).isAuthenticated).toBe(false)
+    expect((await sessions.load({ cookie: phone })).userId).toBe('alice')
+  })
+
+  it('the cookie from before a regenerate (role or password change) is refused', async () => {
+    const { sessions } = sealed({ store: sealedCookies({ revocation: memoryStore() }) })
+    const before = await signIn(sessions)
+    const session = await sessions.load({ cookie: before })
+    await session.login('alice', { roles: ['user'] }) // e.g. roles dropped from admin
+    const after = cookiePair((await session.commit()).cookies[0])
+    expect((await sessions.load({ cookie: before })).isAuthenticated).toBe(false)
+    expect((await sessions.load({ cookie: after })).userId).toBe('alice')
+  })
+
+  it('many logouts keep the marker bounded and every logged-out cookie refused', async () => {
+    const revocation = memoryStore()
+    const { sessions } = sealed({ store: sealedCookies({ revocation }) })
+    const cookies: string[] = []
+    for (let i = 0; i < 30; i++) {
+      const cookie = await signIn(sessions)
+      cookies.push(cookie)
+      await (await sessions.load({ cookie })).logout()
+    }
+    for (const cookie of cookies) expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
+    expect(revocation.size).toBe(1)
+  })
+})
