@@ -2,20 +2,14 @@
 import { HallpassError } from '../errors.ts'
 import type { SessionData, SessionRecord } from '../stores/types.ts'
 import { clearedCookie, MAX_COOKIE_BYTES, sessionCookie } from './cookies.ts'
+import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { isForbiddenKey } from './json.ts'
 import type { Internals } from './internals.ts'
 import { encodeRecord } from './record-codec.ts'
+import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
 
-/** Options for `session.login()`. */
-export interface LoginOptions {
-  /** Persistent cookie and the longer `rememberMeTimeout`. @default false */
-  rememberMe?: boolean
-  /** Roles kept server-side in the session record. */
-  roles?: readonly string[]
-  /** Permissions kept server-side in the session record. */
-  permissions?: readonly string[]
-}
+export type { LoginOptions }
 
 /** What `commit()` produced: the `Set-Cookie` values to send (possibly none). */
 export interface CommitResult {
@@ -29,8 +23,6 @@ export interface ClientInfo {
 }
 
 const MAX_UPDATE_ATTEMPTS = 100
-const MAX_USER_ID_LENGTH = 256
-const MAX_PRIVILEGES = 256
 
 /**
  * One request's view of its session. Data is a plain object; this handle is separate from it.
@@ -38,9 +30,7 @@ const MAX_PRIVILEGES = 256
  */
 export class Session<D extends SessionData = SessionData> {
   private record: SessionRecord | null
-  private working: Partial<D>
-  private readonly changed = new Set<string>()
-  private readonly removed = new Set<string>()
+  private readonly tracked: TrackedData<D>
   private touchDue: boolean
   private issuedCookie: string | undefined
   private clearCookie: boolean
@@ -59,11 +49,15 @@ export class Session<D extends SessionData = SessionData> {
     flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean },
   ) {
     this.record = record
-    this.working = data
+    this.tracked = new TrackedData(data)
     this.loadedWithRecord = record !== null
     this.touchDue = flags.touchDue
     this.clearCookie = flags.clearCookie
     this.cacheStale = flags.fromStore && ctx.cache !== undefined
+  }
+
+  private get working(): Partial<D> {
+    return this.tracked.data
   }
 
   /** Public id (a hash of the token, never the token), or null before the session is stored. */
@@ -120,23 +114,14 @@ export class Session<D extends SessionData = SessionData> {
     if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
       throw new HallpassError('SESSION_DATA_INVALID', `session value for "${key}" must be JSON-serializable`)
     }
-    const had = key in this.working
-    const previous = this.working[key]
-    this.working[key] = value
-    if (this.ctx.sealer && !this.fitsInCookie()) {
-      if (had) this.working[key] = previous
-      else delete this.working[key]
+    if (this.ctx.sealer && !this.fitsInCookie({ ...this.working, [key]: value })) {
       throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
     }
-    this.changed.add(key)
-    this.removed.delete(key)
+    this.tracked.set(key, value)
   }
 
   delete(key: keyof D & string): void {
-    if (!(key in this.working)) return
-    delete this.working[key]
-    this.changed.delete(key)
-    this.removed.add(key)
+    this.tracked.delete(key)
   }
 
   /**
@@ -148,7 +133,7 @@ export class Session<D extends SessionData = SessionData> {
       const current = this.record
       if (!current || this.ctx.sealer) {
         const draft = cloneData(this.working)
-        this.replaceWorking(this.working, fn(draft) ?? draft)
+        this.replaceWorking(fn(draft) ?? draft)
         return this.working
       }
       const fresh = await this.ctx.storeCall(this.ctx.store.get(current.id))
@@ -157,7 +142,7 @@ export class Session<D extends SessionData = SessionData> {
         throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
       }
       const base = fresh.data as Partial<D>
-      const draft = cloneData({ ...base, ...this.pendingView() }) as Partial<D>
+      const draft = cloneData({ ...base, ...this.tracked.pending() }) as Partial<D>
       const next = fn(draft) ?? draft
       await checkWritableData(this.ctx.schema, next, this.ctx.maxDataBytes)
       const now = this.ctx.clock()
@@ -167,9 +152,7 @@ export class Session<D extends SessionData = SessionData> {
       )
       if (result === 'ok') {
         this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: this.touchDue ? now : fresh.lastSeenAt }
-        this.working = cloneData(next)
-        this.changed.clear()
-        this.removed.clear()
+        this.tracked.reset(next)
         this.touchDue = false
         return this.working
       }
@@ -187,9 +170,7 @@ export class Session<D extends SessionData = SessionData> {
    * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
    */
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-      throw new HallpassError('INVALID_ARGUMENT', `login() needs a userId string of 1 to ${MAX_USER_ID_LENGTH} characters`)
-    }
+    checkUserId(userId)
     const now = this.ctx.clock()
     const persistent = options.rememberMe === true
     const keepData = this.record === null || this.record.userId === null || this.record.userId === userId
@@ -200,8 +181,7 @@ export class Session<D extends SessionData = SessionData> {
         createdAt: now,
         expiresAt: now + (persistent ? this.ctx.rememberMeTimeout : this.ctx.absoluteTimeout),
         persistent,
-        ...privileges('roles', options.roles),
-        ...privileges('permissions', options.permissions),
+        ...privilegesOf(options),
       },
       'login',
     )
@@ -236,8 +216,8 @@ export class Session<D extends SessionData = SessionData> {
     const cookies: string[] = []
     const now = this.ctx.clock()
     if (this.record === null) {
-      if (this.changed.size > 0) await this.createAnonymous(now)
-    } else if (this.changed.size > 0 || this.removed.size > 0 || this.touchDue) {
+      if (this.tracked.hasSets) await this.createAnonymous(now)
+    } else if (this.tracked.dirty || this.touchDue) {
       await this.persistChanges(this.record, now)
     }
     const record = this.record
@@ -264,17 +244,14 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {
-    const set: SessionData = {}
-    for (const key of this.changed) set[key] = this.working[key]
-    if (this.changed.size > 0) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
-    const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { set, unset: [...this.removed], ...this.touchFields(record, now) }))
+    if (this.tracked.hasSets) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
+    const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
     if (result === 'missing') {
       this.forget() // revoked or destroyed mid-request: never resurrect, just clear the cookie
       return
     }
     this.record = { ...record, version: record.version + 1, lastSeenAt: this.touchDue ? now : record.lastSeenAt }
-    this.changed.clear()
-    this.removed.clear()
+    this.tracked.reset()
     this.touchDue = false
     this.wrote = true
   }
@@ -324,19 +301,15 @@ export class Session<D extends SessionData = SessionData> {
   private forget(): void {
     this.clearCookie = this.clearCookie || this.loadedWithRecord || this.issuedCookie !== undefined
     this.record = null
-    this.working = {}
-    this.changed.clear()
-    this.removed.clear()
+    this.tracked.reset({})
     this.issuedCookie = undefined
     this.touchDue = false
   }
 
   private adopt(record: SessionRecord, cookieValue: string): void {
     this.record = record
-    this.working = cloneData(record.data) as Partial<D>
+    this.tracked.reset(record.data as Partial<D>)
     this.issuedCookie = cookieValue
-    this.changed.clear()
-    this.removed.clear()
     this.touchDue = false
     this.wrote = true
   }
@@ -359,34 +332,20 @@ export class Session<D extends SessionData = SessionData> {
     return { ...(this.touchDue && { lastSeenAt }), ttl: this.ctx.ttlFor({ ...record, lastSeenAt }, now) }
   }
 
-  /** Sealed mode: would the cookie, with the current data, stay within the browser's limit? */
-  private fitsInCookie(): boolean {
+  /** Sealed mode: would the cookie, holding `data`, stay within the browser's limit? */
+  private fitsInCookie(data: Partial<D> = this.working): boolean {
     const sealer = this.ctx.sealer as NonNullable<Internals<D>['sealer']>
     const probe: SessionRecord = this.record ?? { id: 'x'.repeat(26), userId: null, data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, persistent: false, version: 1, issuedAt: 0 }
-    const bytes = Buffer.byteLength(encodeRecord({ ...probe, data: this.working }))
+    const bytes = Buffer.byteLength(encodeRecord({ ...probe, data }))
     return this.ctx.cookie.name.length + 1 + sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
   }
 
-  /** This request's unsaved changes, as an overlay for `update()`. */
-  private pendingView(): Partial<D> {
-    const view: Partial<D> = {}
-    for (const key of this.changed) view[key as keyof D] = this.working[key]
-    return view
-  }
-
-  private replaceWorking(base: Partial<D>, next: Partial<D>): void {
-    const diff = diffData(base, next)
+  /** Makes the data equal to `next` through `set`/`delete`, so every key is checked and tracked. */
+  private replaceWorking(next: Partial<D>): void {
+    const diff = diffData(this.working, next)
     for (const key of diff.unset) this.delete(key as keyof D & string)
     for (const [key, value] of Object.entries(diff.set)) this.set(key as keyof D & string, value as D[keyof D & string])
   }
 }
 
 type RecordFields = Omit<SessionRecord, 'id' | 'version' | 'lastSeenAt' | 'ip' | 'userAgent'>
-
-function privileges(kind: 'roles' | 'permissions', values: readonly string[] | undefined): Partial<Record<typeof kind, string[]>> {
-  if (values === undefined) return {}
-  if (!Array.isArray(values) || values.length > MAX_PRIVILEGES || values.some((v) => typeof v !== 'string' || v.length === 0 || v.length > 128)) {
-    throw new HallpassError('INVALID_ARGUMENT', `login() ${kind} must be at most ${MAX_PRIVILEGES} non-empty strings of up to 128 characters`)
-  }
-  return { [kind]: [...new Set(values)] }
-}

@@ -1,0 +1,53 @@
+// The request's working copy of session data and which keys it set or removed since the last write.
+import type { SessionData } from '../stores/types.ts'
+import { cloneData } from './data.ts'
+
+/** Working data plus the keys changed since it was last persisted. */
+export class TrackedData<D extends SessionData> {
+  private readonly changed = new Set<string>()
+  private readonly removed = new Set<string>()
+
+  constructor(public data: Partial<D>) {}
+
+  /** True when a key was set or removed since the last `reset`. */
+  get dirty(): boolean {
+    return this.changed.size > 0 || this.removed.size > 0
+  }
+
+  /** True when a key was set (not only removed). */
+  get hasSets(): boolean {
+    return this.changed.size > 0
+  }
+
+  set(key: string, value: unknown): void {
+    ;(this.data as Record<string, unknown>)[key] = value
+    this.changed.add(key)
+    this.removed.delete(key)
+  }
+
+  delete(key: string): void {
+    if (!(key in this.data)) return
+    delete (this.data as Record<string, unknown>)[key]
+    this.changed.delete(key)
+    this.removed.add(key)
+  }
+
+  /** The patch for a store: changed keys with their values, and removed keys. */
+  patch(): { set: SessionData; unset: string[] } {
+    const set: SessionData = {}
+    for (const key of this.changed) set[key] = (this.data as SessionData)[key]
+    return { set, unset: [...this.removed] }
+  }
+
+  /** Only the keys set since the last write, as an overlay for `update()`. */
+  pending(): Partial<D> {
+    return this.patch().set as Partial<D>
+  }
+
+  /** Starts over from persisted data: nothing is pending. */
+  reset(data: Partial<D> = this.data): void {
+    this.data = data === this.data ? data : cloneData(data)
+    this.changed.clear()
+    this.removed.clear()
+  }
+}
