@@ -69,9 +69,14 @@ export function pageRoutes(deps: AppDeps): Hono<AppEnv> {
 }
 
 export function forbiddenPage(c: AppContext): ReturnType<typeof messagePage> {
-  return messagePage({ title: 'Not allowed', csrf: c.get('csrfToken')(), user: c.get('user') }, 'Admins only', 'Your account does not have access to this page.')
+  return messagePage({ title: 'Not allowed', csrf: signedInToken(c), user: c.get('user') }, 'Admins only', 'Your account does not have access to this page.')
 }
 
 export function notFoundPage(c: AppContext): ReturnType<typeof messagePage> {
-  return messagePage({ title: 'Not found', csrf: c.get('csrfToken')(), user: c.get('user') }, 'Page not found', 'There is nothing at this address.')
+  return messagePage({ title: 'Not found', csrf: signedInToken(c), user: c.get('user') }, 'Page not found', 'There is nothing at this address.')
+}
+
+/** The token for the logout form of a signed-in user; none (and so no pre-session cookie) for anonymous visitors. */
+function signedInToken(c: AppContext): string {
+  return c.get('user') ? c.get('csrfToken')() : ''
 }

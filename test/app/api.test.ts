@@ -191,7 +191,7 @@ describeOnStores('auth API', { env: ENV }, (run) => {
       expect(csp).toContain("object-src 'none'")
       expect(csp).toContain("base-uri 'none'")
       expect(res.headers.get('x-content-type-options')).toBe('nosniff')
-      expect(res.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(res.headers.get('referrer-policy')).toBe('same-origin')
       expect(res.headers.get('strict-transport-security')).toBeNull() // development: plain HTTP
       if (path === '/api/nope') {
         expect(res.status).toBe(404)

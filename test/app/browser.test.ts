@@ -48,6 +48,7 @@ describe('the reference app in Chromium', () => {
 
   async function newContext(options: { userAgent?: string } = {}): Promise<BrowserContext> {
     const context = await browser.newContext({ viewport: { width: 1120, height: 760 }, baseURL: app.origin, ...options })
+    context.setDefaultTimeout(8000) // fail with playwright's message, well before the test's own timeout
     contexts.push(context)
     return context
   }

@@ -117,12 +117,14 @@ export class Agent {
 
   async csrf(): Promise<string> {
     const res = await this.send('GET', '/api/csrf')
+    if (res.status !== 200) throw new Error(`GET /api/csrf answered ${res.status}`)
     this.token = ((await res.json()) as { csrfToken: string }).csrfToken
     return this.token
   }
 
   async send(method: string, path: string, sent: Sent = {}): Promise<Response> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, 'x-forwarded-for': this.ip, ...sent.headers }
+    if ((sent.csrf ?? method !== 'GET') && headers['x-csrf-token'] === undefined) headers['x-csrf-token'] = this.token ?? (await this.csrf())
     const jar = this.cookieHeader()
     if (jar) headers['cookie'] = jar
     let body: string | undefined = sent.body
@@ -134,7 +136,6 @@ export class Agent {
       body = new URLSearchParams(sent.form).toString()
       headers['content-type'] ??= 'application/x-www-form-urlencoded'
     }
-    if ((sent.csrf ?? method !== 'GET') && headers['x-csrf-token'] === undefined) headers['x-csrf-token'] = this.token ?? (await this.csrf())
     const res = await fetch(`${this.app.base}${path}`, { method, headers, body: body ?? null, redirect: 'manual' })
     this.absorb(res)
     return res
