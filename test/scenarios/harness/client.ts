@@ -10,11 +10,16 @@ export interface Reply {
   readonly json: any
 }
 
-/** Keeps the session cookie like a browser does: replaced by Set-Cookie, dropped by Max-Age=0. */
+/** Keeps cookies like a browser does: each replaced by its Set-Cookie, dropped by Max-Age=0. */
 export class Browser {
-  cookie: string | undefined
+  private readonly jar = new Map<string, string>()
 
   constructor(readonly base: string) {}
+
+  /** The Cookie header this browser sends (undefined when it holds none). */
+  get cookie(): string | undefined {
+    return this.jar.size === 0 ? undefined : [...this.jar.values()].join('; ')
+  }
 
   /**
    * Sends a request as a current browser would from the app's own pages (`Sec-Fetch-Site: same-origin`),
@@ -52,7 +57,9 @@ export class Browser {
 
   private remember(setCookie: string): void {
     const pair = setCookie.split(';')[0] ?? ''
-    this.cookie = /max-age=0/i.test(setCookie) || pair.endsWith('=') ? undefined : pair
+    const name = pair.slice(0, pair.indexOf('='))
+    if (/max-age=0/i.test(setCookie) || pair.endsWith('=')) this.jar.delete(name)
+    else this.jar.set(name, pair)
   }
 }
 

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe } from 'vitest'
 import { Browser } from './client.ts'
 import { SERVERS, type AdapterName, type Running } from './servers.ts'
-import { createWorld, type World } from './world.ts'
+import { createWorld, type Mode, type World } from './world.ts'
 
 /** What each scenario gets: the server-side world, the running app and a fresh browser. */
 export interface Scenario {
@@ -14,13 +14,13 @@ export interface Scenario {
   newBrowser(): Browser
 }
 
-/** Declares `suite` once per adapter; `scenario` is filled before each test. */
-export function describeMatrix(title: string, suite: (scenario: Scenario) => void): void {
+/** Declares `suite` once per adapter (in the given session mode); `scenario` is filled before each test. */
+export function describeMatrix(title: string, suite: (scenario: Scenario) => void, mode: Mode = 'store'): void {
   for (const adapter of Object.keys(SERVERS) as AdapterName[]) {
-    describe(`${title} [${adapter}]`, () => {
+    describe(`${title} [${adapter}${mode === 'store' ? '' : `, ${mode}`}]`, () => {
       const scenario = { adapter } as Scenario
       beforeEach(async () => {
-        scenario.world = createWorld()
+        scenario.world = createWorld(mode)
         scenario.app = await SERVERS[adapter](scenario.world)
         scenario.browser = new Browser(scenario.app.url)
         scenario.newBrowser = () => new Browser(scenario.app.url)

@@ -4,6 +4,7 @@ import { getSession } from '../../../src/context/index.ts'
 import { csrfToken } from '../../../src/csrf/index.ts'
 import type { Session } from '../../../src/core/session.ts'
 import { createAccess, requirePermission, requireRole, type Guard, type Privileges } from '../../../src/guards/index.ts'
+import { sealedCookies } from '../../../src/sealed/index.ts'
 import { memoryStore } from '../../../src/stores/memory.ts'
 import type { Store } from '../../../src/stores/types.ts'
 import { testClock } from '../../support/clock.ts'
@@ -25,16 +26,20 @@ export function outageStore(inner: Store): Store & { down: boolean; writeDelayMs
   return wrapped
 }
 
+/** How sessions are kept: in the store, in the store behind the cookie cache, or sealed in the cookie (with a revocation store). */
+export type Mode = 'store' | 'cache' | 'sealed'
+
 /** One scenario's server-side world. */
-export function createWorld() {
+export function createWorld(mode: Mode = 'store') {
   const clock = testClock()
   const store = outageStore(memoryStore({ clock }))
-  const { sessions, events } = testSessions({ clock, store, idleTimeout: IDLE_MS / 1000, absoluteTimeout: ABSOLUTE_MS / 1000 })
+  const backing = mode === 'sealed' ? { store: sealedCookies({ revocation: store }) } : { store, ...(mode === 'cache' && { cookieCache: { ttl: '30s' as const } }) }
+  const { sessions, events } = testSessions({ clock, ...backing, idleTimeout: IDLE_MS / 1000, absoluteTimeout: ABSOLUTE_MS / 1000 })
   const users = new Map<string, Privileges>()
   const live = createAccess({ load: (userId) => users.get(userId) ?? null })
   // CSRF is on by default in every adapter; the scenarios add one exact exemption to attack.
   const adapterOptions = { csrf: { exempt: ['/webhook/'] } }
-  return { clock, store, sessions, events, users, adapterOptions, routes: routes(live.requireRole('admin')) }
+  return { mode, clock, store, sessions, events, users, adapterOptions, routes: routes(live.requireRole('admin')) }
 }
 export type World = ReturnType<typeof createWorld>
 
