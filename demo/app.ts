@@ -35,8 +35,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/assets/app.css', (c) => c.body(deps.assets.css, 200, { 'content-type': 'text/css; charset=utf-8' }))
 
   // Sessions, and CSRF on every POST/PUT/PATCH/DELETE (Fetch Metadata, exact Origin, or the masked token).
-  const sessionOptions = { trustProxy: deps.config.trustProxy, csrf: { origins: [deps.config.appOrigin] } }
-  app.use('*', session(deps.sessions, sessionOptions))
+  app.use('*', session(deps.sessions, { trustProxy: deps.config.trustProxy, csrf: { origins: [deps.config.appOrigin] } }))
   app.use('*', loadUser(deps))
 
   app.route('/', authRoutes(deps))

@@ -102,8 +102,13 @@ describe('the reference app in Chromium', () => {
     await second.goto('/sessions')
     await live(first)
     await second.waitForLoadState('networkidle')
+    let checks = 0
+    second.on('request', (request) => {
+      if (request.url().endsWith('/api/auth/session')) checks += 1
+    })
     await Promise.all([first.waitForURL(/\/login\?notice=signed-out$/), first.click('button:has-text("Log out")')])
-    await second.waitForURL(/\/login/, { timeout: 5000 })
+    await second.waitForURL(/\/login\?notice=session-ended/, { timeout: 5000, waitUntil: 'commit' })
+    expect(checks).toBe(0) // told by the other tab, not by asking the server
     expect(await sessionCookie(context)).toBeUndefined()
   })
 
@@ -178,5 +183,24 @@ describe('the reference app in Chromium', () => {
     expect(logout.status()).toBe(403)
     await page.goto(`${app.origin}/`)
     expect(await page.textContent('h1')).toBe('Hello, Uma User') // still signed in
+  })
+
+  it('warns before the idle timeout, then goes to the sign-in page when it passes', async () => {
+    const short = await startApp({ env: { SESSION_IDLE_TIMEOUT: '4', SESSION_TOUCH_INTERVAL: '1' } })
+    try {
+      const context = await browser.newContext({ baseURL: short.origin })
+      contexts.push(context)
+      const page = await context.newPage()
+      await page.goto('/login')
+      await page.fill('input[name="email"]', USER.email)
+      await page.fill('input[name="password"]', USER.password)
+      await Promise.all([page.waitForURL(`${short.origin}/`), page.click('button:has-text("Sign in")')])
+      await page.waitForSelector('#expiry-banner:not([hidden])', { timeout: 4000 })
+      expect(await page.textContent('[data-live="expiry-message"]')).toMatch(/signed out in \d+ seconds/)
+      await page.waitForURL(/\/login\?notice=session-ended/, { timeout: 8000 })
+      expect(await page.textContent('.flash')).toContain('Your session ended')
+    } finally {
+      await short.close()
+    }
   })
 })
