@@ -14,8 +14,6 @@ import { notFoundPage, pageRoutes } from './routes/pages.ts'
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 16 * 1024
-/** A well-formed session id that no session has: reading it is the health check's store round trip. */
-const PROBE_ID = 'A'.repeat(26)
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -25,7 +23,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // No session for these: they must answer even when the store is down, and never set a cookie.
   app.get('/healthz', async (c) => {
     try {
-      await deps.store.get(PROBE_ID)
+      await deps.sessions.ping()
       return c.json({ ok: true, store: deps.storeKind })
     } catch {
       return c.json({ ok: false, store: deps.storeKind, error: { code: 'STORE_UNAVAILABLE', message: 'The session store is not answering.' } }, 503)

@@ -82,13 +82,9 @@ export async function readForm(c: Context): Promise<Record<string, string>> {
   return form
 }
 
-/** The client IP, by the same rule as the session adapter: the socket, or with TRUST_PROXY the last X-Forwarded-For hop. */
-export function clientIp(c: AppContext, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const last = c.req.header('x-forwarded-for')?.split(',').pop()?.trim()
-    if (last && last.length <= 64) return last
-  }
-  return c.env?.incoming?.socket?.remoteAddress
+/** The client IP as the session adapter recorded it (the socket, or with TRUST_PROXY the last X-Forwarded-For hop). */
+export function clientIp(c: AppContext): string | undefined {
+  return c.get('session').ip
 }
 
 /** The signed-in user (set by the loader), or a 401 ApiError. */

@@ -23,7 +23,7 @@ export const CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 export function authRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  const ipOf = (c: Parameters<typeof clientIp>[0]) => clientIp(c, deps.config.trustProxy)
+  const ipOf = clientIp
 
   app.get('/api/csrf', (c) => c.json({ csrfToken: c.get('csrfToken')() }))
 

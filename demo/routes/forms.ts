@@ -15,7 +15,7 @@ const see = (c: AppContext, path: string, message?: { notice: NoticeKey } | { er
 
 export function formRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  const ipOf = (c: AppContext) => clientIp(c, deps.config.trustProxy)
+  const ipOf = clientIp
 
   app.post('/login', async (c) => {
     const form = await readForm(c)

@@ -54,7 +54,7 @@ export class Sessions<D extends SessionData = SessionData> {
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
     this.config = config
-    const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout : config.idleTimeout())
+    const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout() : config.idleTimeout())
     this.ctx = {
       store: config.store,
       codec: new TokenCodec(config.keys),
@@ -90,6 +90,16 @@ export class Sessions<D extends SessionData = SessionData> {
   /** The clock in use. */
   get clock(): () => number {
     return this.config.clock
+  }
+
+  /**
+   * Checks that the store answers (for `/healthz`): resolves, or rejects with STORE_UNAVAILABLE.
+   * In sealed mode it checks the revocation store, if there is one.
+   */
+  async ping(): Promise<void> {
+    const store = this.config.sealed ? this.config.sealed.revocation?.store : this.config.store
+    if (!store) return
+    await guardStore<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
   }
 
   /** Sends an event to `onEvent` (used by CSRF, throttling and your own audit points). Never throws. */

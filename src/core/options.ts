@@ -31,8 +31,8 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   absoluteTimeout?: Duration
   /** Absolute limit for remember-me sessions (persistent cookie). @default '30d' */
   rememberMeTimeout?: Duration
-  /** Inactivity limit for remember-me sessions. @default the rememberMeTimeout */
-  rememberMeIdleTimeout?: Duration
+  /** Inactivity limit for remember-me sessions; may be a function, like `idleTimeout`. @default the rememberMeTimeout */
+  rememberMeIdleTimeout?: Duration | (() => Duration)
   /** Sliding expiry writes to the store at most once per interval. @default '60s' */
   touchInterval?: Duration
   /** On login over this many sessions, the user's sessions closest to expiry are evicted. @default unlimited */
@@ -57,7 +57,7 @@ export interface ResolvedOptions<D extends SessionData> {
   readonly idleTimeout: () => number
   readonly absoluteTimeout: number
   readonly rememberMeTimeout: number
-  readonly rememberMeIdleTimeout: number
+  readonly rememberMeIdleTimeout: () => number
   readonly touchInterval: number
   readonly maxSessionsPerUser: number | undefined
   readonly maxDataBytes: number
@@ -93,13 +93,14 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   if (typeof clock !== 'function') configError('clock must be a function returning epoch milliseconds')
   const absoluteTimeout = duration('absoluteTimeout', options.absoluteTimeout, '24h')
   const rememberMeTimeout = duration('rememberMeTimeout', options.rememberMeTimeout, '30d')
-  const rememberMeIdleTimeout = duration('rememberMeIdleTimeout', options.rememberMeIdleTimeout, rememberMeTimeout / 1000)
+  const rememberIdle = options.rememberMeIdleTimeout
+  const staticRememberIdle = typeof rememberIdle === 'function' ? undefined : duration('rememberMeIdleTimeout', rememberIdle, rememberMeTimeout / 1000)
   const touchInterval = duration('touchInterval', options.touchInterval, '60s')
   const idle = options.idleTimeout
   const staticIdle = typeof idle === 'function' ? undefined : duration('idleTimeout', idle, '30m')
   if (staticIdle !== undefined && staticIdle > absoluteTimeout) configError(`idleTimeout (${staticIdle / 1000}s) is longer than absoluteTimeout (${absoluteTimeout / 1000}s); shorten it or raise absoluteTimeout`)
   if (staticIdle !== undefined && touchInterval >= staticIdle) configError(`touchInterval (${touchInterval / 1000}s) must be shorter than idleTimeout (${staticIdle / 1000}s)`)
-  if (rememberMeIdleTimeout > rememberMeTimeout) configError('rememberMeIdleTimeout must not exceed rememberMeTimeout')
+  if (staticRememberIdle !== undefined && staticRememberIdle > rememberMeTimeout) configError('rememberMeIdleTimeout must not exceed rememberMeTimeout')
   if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
     configError('schema must be a Standard Schema (for example a zod, valibot or arktype schema)')
   }
@@ -130,9 +131,10 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     cache,
     schema: options.schema,
     idleTimeout: typeof idle === 'function' ? () => duration('idleTimeout()', idle(), '30m') : () => staticIdle as number,
+    rememberMeIdleTimeout:
+      typeof rememberIdle === 'function' ? () => duration('rememberMeIdleTimeout()', rememberIdle(), '30d') : () => staticRememberIdle as number,
     absoluteTimeout,
     rememberMeTimeout,
-    rememberMeIdleTimeout,
     touchInterval,
     maxSessionsPerUser: positiveInteger('maxSessionsPerUser', options.maxSessionsPerUser),
     maxDataBytes: positiveInteger('maxDataBytes', options.maxDataBytes) ?? 16_384,

@@ -12,7 +12,8 @@ type Ended = Record<string, number>
 /** Reads and writes the per-user revocation marker. Store errors propagate (the manager turns them into STORE_UNAVAILABLE). */
 export class SealedRevocation {
   constructor(
-    private readonly store: Store,
+    /** The store holding the markers. */
+    readonly store: Store,
     private readonly clock: () => number,
     /** How long a marker must outlive its newest entry: the longest a sealed session can live. */
     private readonly ttl: number,

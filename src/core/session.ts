@@ -71,6 +71,10 @@ export class Session<D extends SessionData = SessionData> {
   get userId(): string | null {
     return this.record?.userId ?? null
   }
+  /** The client address recorded for this request (the adapter applies its `trustProxy` rule). */
+  get ip(): string | undefined {
+    return this.client.ip
+  }
   get isAuthenticated(): boolean {
     return this.userId !== null
   }
@@ -188,12 +192,15 @@ export class Session<D extends SessionData = SessionData> {
     this.ctx.events.emit({ type: 'login.succeeded', id: this.id as string, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
   }
 
-  /** Issues a new id for the same session (same user, data and deadlines) and deletes the old record. */
-  async regenerate(): Promise<void> {
+  /**
+   * Issues a new id for the same session (same user, data and deadlines) and deletes the old record.
+   * Pass `roles`/`permissions` to change privileges in the same step (a role change must rotate the id).
+   */
+  async regenerate(privileges: Pick<LoginOptions, 'roles' | 'permissions'> = {}): Promise<void> {
     const current = this.record
     if (!current) return
     const { id: _id, data: _data, version: _version, lastSeenAt: _seen, ...kept } = current
-    await this.rotate({ ...kept, data: this.working }, 'regenerate')
+    await this.rotate({ ...kept, ...privilegesOf(privileges), data: this.working }, 'regenerate')
   }
 
   /** Deletes the session from the store now and clears the cookie at commit. */

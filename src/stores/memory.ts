@@ -117,6 +117,8 @@ class MemoryStore implements Store {
     return revoked
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     clearInterval(this.timer)
   }

@@ -82,6 +82,8 @@ export interface Store {
   listByUser(userId: string): Promise<SessionRecord[]>
   /** Deletes the user's sessions (all, or the given ids that belong to them) and returns the ids deleted. */
   revoke(userId: string, options?: RevokeOptions): Promise<string[]>
+  /** Resolves when the store answers (for health checks); rejects with STORE_UNAVAILABLE when it does not. */
+  ping?(): Promise<void>
   /** Releases timers or connections the store owns. */
   close?(): Promise<void>
 }

@@ -58,3 +58,31 @@ describe('revocation', () => {
     expect(events.filter((e) => e.type === 'session.revoked' && e.reason === 'evicted')).toHaveLength(1)
   })
 })
+
+describe('privilege changes', () => {
+  it('regenerate({ roles }) rotates the id, changes the roles and keeps the deadlines', async () => {
+    const { sessions, clock } = testSessions()
+    const [cookie] = await devices(sessions, 'alice', 1)
+    clock.advance(60_000)
+    const session = await sessions.load({ cookie })
+    const deadline = session.expiresAt
+    await session.regenerate({ roles: ['admin'] })
+    const [fresh] = (await session.commit()).cookies
+    expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
+    const after = await sessions.load({ cookie: cookiePair(fresh) })
+    expect(after.roles).toEqual(['admin'])
+    expect(after.expiresAt).toBe(deadline)
+  })
+
+  it('a function rememberMeIdleTimeout applies to remember-me sessions on their next request', async () => {
+    let days = 7
+    const { sessions, clock } = testSessions({ rememberMeIdleTimeout: () => days * 86_400 })
+    const session = await sessions.load()
+    await session.login('alice', { rememberMe: true })
+    const cookie = cookiePair((await session.commit()).cookies[0])
+    clock.advance(2 * 86_400_000)
+    expect((await sessions.load({ cookie })).userId).toBe('alice')
+    days = 1
+    expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
+  })
+})

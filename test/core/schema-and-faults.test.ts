@@ -74,3 +74,15 @@ describe('store outages', () => {
     expect(JSON.stringify(events)).not.toContain(token.slice(4))
   })
 })
+
+describe('ping', () => {
+  it('resolves while the store answers and fails closed while it does not', async () => {
+    const { store, setDown } = countingStore(memoryStore())
+    const { sessions } = testSessions({ store })
+    await expect(sessions.ping()).resolves.toBeUndefined()
+    setDown(true)
+    await expect(sessions.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    setDown(false)
+    await expect(sessions.ping()).resolves.toBeUndefined()
+  })
+})

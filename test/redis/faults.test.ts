@@ -70,11 +70,13 @@ describe('redisStore under faults', () => {
       expect(result.ms).toBeLessThan(2000)
     }
     expect(down.every((r) => r.code === 'STORE_UNAVAILABLE')).toBe(true)
+    for (const { sessions } of setups) await expect(sessions.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
 
     await server.restart()
     for (const { name, sessions } of setups) {
       const ms = await recovered(sessions, 10_000)
       expect(ms, name).toBeLessThan(10_000)
+      await expect(sessions.ping()).resolves.toBeUndefined()
       const cookie = await login(sessions, 'back')
       const session = await sessions.load({ cookie })
       expect(session.userId).toBe('back')

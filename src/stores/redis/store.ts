@@ -48,6 +48,11 @@ export class RedisStore implements Store {
     return this.driver.script(SCRIPTS[script], keys, [this.keys.prefix, this.strict, ...args])
   }
 
+  /** One PING; STORE_UNAVAILABLE when Redis does not answer within the command timeout. */
+  async ping(): Promise<void> {
+    await this.driver.command(this.keys.prefix, ['PING'])
+  }
+
   async get(id: string): Promise<SessionRecord | null | 'corrupt'> {
     if (!isValidId(id)) return null
     const key = this.keys.session(id)

@@ -39,6 +39,11 @@ export class SqliteSessionStore implements Store {
     }
   }
 
+  /** One indexed read; STORE_UNAVAILABLE when the database cannot answer. */
+  async ping(): Promise<void> {
+    guard(() => this.sql.select.get(''))
+  }
+
   async get(id: string): Promise<SessionRecord | null | 'corrupt'> {
     if (typeof id !== 'string') return null
     return guard(() => {
