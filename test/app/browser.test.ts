@@ -1,5 +1,7 @@
 // The reference app in a real browser (Debian's Chromium through playwright-core): login, cookies, tabs, devices, admin, CSRF.
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -9,7 +11,8 @@ import { startApp, type AppUnderTest } from './harness.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+// Screenshots go to docs/screenshots/ only when asked (UPDATE_SCREENSHOTS=1), so a test run never dirties the tree.
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : `${mkdtempSync(join(tmpdir(), 'hallpass-shots-'))}/`
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' }
 const USER = { email: 'user@example.com', password: 'user-password-123' }
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1'
