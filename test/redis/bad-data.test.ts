@@ -1,30 +1,20 @@
 // Data the store did not write (edited with redis-cli): no session, key deleted, an invalid_data event, prototypes untouched.
-import { Redis } from 'ioredis'
-import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
-import { ioredisReady, redisCli, startRedis, uniquePrefix, type RedisServer } from '../support/redis.ts'
+import { redisCli, startStandaloneClients, uniquePrefix, type RedisServer, type StandaloneClients } from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
+let redis: StandaloneClients
 let server: RedisServer
 const clients: Record<string, RedisClientLike> = {}
-const closers: Array<() => Promise<unknown>> = []
 
 beforeAll(async () => {
-  server = await startRedis()
-  const nodeRedis = createClient({ url: server.url })
-  nodeRedis.on('error', () => undefined)
-  await nodeRedis.connect()
-  const ioredis = new Redis(server.port, '127.0.0.1')
-  await ioredisReady(ioredis)
-  Object.assign(clients, { 'node-redis': nodeRedis, ioredis })
-  closers.push(() => nodeRedis.close(), () => ioredis.quit())
+  redis = await startStandaloneClients()
+  server = redis.server
+  Object.assign(clients, { 'node-redis': redis.nodeRedis, ioredis: redis.ioredis })
 })
 
-afterAll(async () => {
-  await Promise.allSettled(closers.map((close) => close()))
-  await server?.stop()
-})
+afterAll(async () => redis?.stop())
 
 /** Each entry damages a stored session with raw redis-cli arguments (KEY is the session's key). */
 const DAMAGE: Record<string, string[][]> = {

@@ -1,30 +1,21 @@
 // Outages on a real redis-server: killed, restarted on the same port, and hung (SIGSTOP). Fails closed, recovers alone.
-import { Redis } from 'ioredis'
-import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Sessions } from '../../src/index.ts'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
-import { ioredisReady, redisCli, startRedis, uniquePrefix, type RedisServer } from '../support/redis.ts'
+import { redisCli, startStandaloneClients, uniquePrefix, type RedisServer, type StandaloneClients } from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
+let redis: StandaloneClients
 let server: RedisServer
-const clients: Array<{ name: string; client: RedisClientLike; close: () => Promise<unknown> }> = []
+const clients: Array<{ name: string; client: RedisClientLike }> = []
 
 beforeAll(async () => {
-  server = await startRedis()
-  const nodeRedis = createClient({ url: server.url })
-  nodeRedis.on('error', () => undefined)
-  await nodeRedis.connect()
-  const ioredis = new Redis(server.port, '127.0.0.1')
-  ioredis.on('error', () => undefined)
-  await ioredisReady(ioredis)
-  clients.push({ name: 'node-redis', client: nodeRedis, close: () => nodeRedis.close() }, { name: 'ioredis', client: ioredis, close: async () => ioredis.disconnect() })
+  redis = await startStandaloneClients()
+  server = redis.server
+  clients.push({ name: 'node-redis', client: redis.nodeRedis }, { name: 'ioredis', client: redis.ioredis })
 })
 
-afterAll(async () => {
-  await Promise.allSettled(clients.map((c) => c.close()))
-  await server?.stop()
-})
+afterAll(async () => redis?.stop())
 
 /** Settles `work` and reports how long it took and how it ended. */
 async function timed(work: () => Promise<unknown>): Promise<{ ms: number; code: string }> {

@@ -1,25 +1,20 @@
 // The documented key layout on a real redis-server: key names, hash fields, index scores and TTLs, pruning.
-import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { userTag } from '../../src/crypto/token.ts'
 import { redisStore } from '../../src/stores/redis/index.ts'
 import { testRecord } from '../../src/testing/index.ts'
-import { redisCli, startRedis, type RedisServer } from '../support/redis.ts'
+import { redisCli, startStandaloneClients, type RedisServer, type StandaloneClients } from '../support/redis.ts'
 
+let redis: StandaloneClients
 let server: RedisServer
-let client: ReturnType<typeof createClient>
+let client: StandaloneClients['nodeRedis']
 
 beforeAll(async () => {
-  server = await startRedis()
-  client = createClient({ url: server.url })
-  client.on('error', () => undefined)
-  await client.connect()
+  redis = await startStandaloneClients()
+  ;({ server, nodeRedis: client } = redis)
 })
 
-afterAll(async () => {
-  await client?.close()
-  await server?.stop()
-})
+afterAll(async () => redis?.stop())
 
 const HOUR = 3_600_000
 const cli = (...args: string[]): string => redisCli(server.port, ...args).trim()

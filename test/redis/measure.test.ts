@@ -1,31 +1,26 @@
 // Measured cost on a real redis-server: commands per read and write request (INFO commandstats) and bytes per session (INFO memory).
-import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Sessions } from '../../src/index.ts'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
-import { redisCli, startRedis, uniquePrefix, type RedisServer } from '../support/redis.ts'
+import { redisCli, startStandaloneClients, uniquePrefix, type RedisServer, type StandaloneClients } from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 const REQUESTS = 200
 const SESSIONS = 10_000
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
 
+let redis: StandaloneClients
 let server: RedisServer
-let client: ReturnType<typeof createClient>
+let client: StandaloneClients['nodeRedis']
 /** Commands the app's client sent (round trips), counted on the client side. */
 let sent = 0
 
 beforeAll(async () => {
-  server = await startRedis()
-  client = createClient({ url: server.url })
-  client.on('error', () => undefined)
-  await client.connect()
+  redis = await startStandaloneClients()
+  ;({ server, nodeRedis: client } = redis)
 })
 
-afterAll(async () => {
-  await client?.close()
-  await server?.stop()
-})
+afterAll(async () => redis?.stop())
 
 /** The same client, counting every command it sends. */
 function counted(): RedisClientLike {

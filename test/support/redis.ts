@@ -246,3 +246,31 @@ export async function startClients(): Promise<RedisClients> {
     },
   }
 }
+
+/** One standalone server, with a node-redis and an ioredis client connected to it (errors are left to the tests). */
+export interface StandaloneClients {
+  readonly server: RedisServer
+  readonly nodeRedis: ReturnType<typeof createClient>
+  readonly ioredis: Redis
+  /** Closes both clients, then stops the server. */
+  stop(): Promise<void>
+}
+
+/** Starts a standalone server and connects node-redis and ioredis to it. */
+export async function startStandaloneClients(): Promise<StandaloneClients> {
+  const server = await startRedis()
+  const nodeRedis = createClient({ url: server.url })
+  nodeRedis.on('error', () => undefined)
+  const ioredis = new Redis(server.port, HOST)
+  ioredis.on('error', () => undefined)
+  await Promise.all([nodeRedis.connect(), ioredisReady(ioredis)])
+  return {
+    server,
+    nodeRedis,
+    ioredis,
+    stop: async () => {
+      await Promise.allSettled([nodeRedis.close(), Promise.resolve(ioredis.disconnect())])
+      await server.stop()
+    },
+  }
+}
