@@ -53,7 +53,9 @@ async function measure(redis: BenchRedis, s: Scenario, child: Child, e: Endpoint
     for (const p of problems(warm)) failures.push(`${s.id} ${e} warm-up: ${p}`)
   }
   const before = s.redis && alone ? await commandStats(redis) : undefined
+  const cpuBefore = await child.cpu()
   const result = await runWrk({ ...run, seconds: config.seconds })
+  if (result.requests > 0) results.cpu[e].push(((await child.cpu()) - cpuBefore) / result.requests)
   if (before) {
     await new Promise((resolve) => setTimeout(resolve, 50)) // requests still in flight when wrk stopped
     const delta = commandDelta(before, await commandStats(redis))
@@ -157,7 +159,7 @@ async function main(): Promise<number> {
         '',
         mainTable(all),
         '',
-        'Ratios are of median req/s from this run. RT: Redis round trips (commands a client sent, counted with MONITOR over sequential requests); cmds: every command Redis executed per request, including those inside scripts (INFO commandstats deltas over the measured wrk runs; in smoke mode over the sequential requests).',
+        'Ratios are of median req/s from this run. Server CPU: user + system time of the scenario server process per request, median over repetitions (less sensitive than req/s to other load on a shared machine). RT: Redis round trips (commands a client sent, counted with MONITOR over sequential requests); cmds: every command Redis executed per request, including those inside scripts (INFO commandstats deltas over the measured wrk runs; in smoke mode over the sequential requests).',
         `B/session: INFO used_memory growth over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}. Cookie B: name=value bytes of the cookies a login sets.`,
         '',
         '### Targets',

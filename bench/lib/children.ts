@@ -13,6 +13,8 @@ export interface Child {
   readonly url: string
   /** Everything the child wrote to stderr (errors a handler logged). */
   readonly stderr: () => string
+  /** CPU time (user + system, µs) the server process has used so far. */
+  cpu(): Promise<number>
   /** Asks the child to close its server and exit, then waits; kills it after `graceMs`. */
   stop(graceMs?: number): Promise<void>
 }
@@ -50,8 +52,22 @@ export function spawnScenario(id: ScenarioId, redisUrl: string, options: SpawnOp
       if (typeof port !== 'number') return fail(new Error(`${id}: unexpected message ${JSON.stringify(message)}`))
       clearTimeout(timer)
       child.removeAllListeners('exit')
-      resolve({ id, port, url: `http://127.0.0.1:${port}`, stderr: () => stderr, stop: (graceMs) => stopChild(child, graceMs ?? 10_000) })
+      resolve({ id, port, url: `http://127.0.0.1:${port}`, stderr: () => stderr, cpu: () => cpuOf(child), stop: (graceMs) => stopChild(child, graceMs ?? 10_000) })
     })
+  })
+}
+
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: unknown): void => {
+      const cpu = (message as { cpu?: unknown }).cpu
+      if (typeof cpu !== 'number') return
+      child.off('message', onMessage)
+      resolve(cpu)
+    }
+    child.on('message', onMessage)
+    if (!child.connected) return reject(new Error('the server process is gone'))
+    child.send('cpu')
   })
 }
 

@@ -7,9 +7,12 @@ export interface Login {
   readonly bytes: number
 }
 
+/** A current desktop Chrome User-Agent (111 bytes): hallpass keeps the login's User-Agent and IP for its devices list. */
+export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+
 /** POST /login?user=<user> and collect the cookies it set. */
-export async function login(base: string, user: string): Promise<Login> {
-  const res = await fetch(`${base}/login?user=${encodeURIComponent(user)}`, { method: 'POST' })
+export async function login(base: string, user: string, headers: Record<string, string> = {}): Promise<Login> {
+  const res = await fetch(`${base}/login?user=${encodeURIComponent(user)}`, { method: 'POST', headers })
   await res.arrayBuffer()
   if (res.status !== 200) throw new Error(`POST /login answered ${res.status}`)
   const pairs = res.headers.getSetCookie().map((line) => line.split(';')[0]?.trim() ?? '').filter((pair) => pair.length > 0)
@@ -40,13 +43,13 @@ export async function sequential(base: string, cookie: string, endpoint: 'read' 
   }
 }
 
-/** Logs in `count` distinct users (user-b0 ... user-b<count-1>), `concurrency` at a time. */
+/** Logs in `count` distinct users (user-b0 ... user-b<count-1>) with a browser's User-Agent, `concurrency` at a time. */
 export async function loginMany(base: string, count: number, concurrency = 16): Promise<void> {
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < count) {
       const i = next++
-      await login(base, `user-b${i}`)
+      await login(base, `user-b${i}`, { 'user-agent': BROWSER_UA })
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))

@@ -10,6 +10,8 @@ import type { WrkResult } from './wrk.ts'
 export interface Results {
   readonly id: ScenarioId
   readonly runs: Record<Endpoint, WrkResult[]>
+  /** Server CPU time per request (µs, user + system) of each measured run. */
+  readonly cpu: Record<Endpoint, number[]>
   /** commandstats deltas summed over the measured wrk runs, and the requests they served. */
   readonly commands: Record<Endpoint, { calls: Map<string, number>; requests: number }>
   /** MONITOR over sequential requests: client round trips vs commands inside scripts. */
@@ -22,7 +24,7 @@ export interface Results {
 }
 
 export function emptyResults(id: ScenarioId): Results {
-  return { id, runs: { read: [], write: [] }, commands: { read: { calls: new Map(), requests: 0 }, write: { calls: new Map(), requests: 0 } } }
+  return { id, runs: { read: [], write: [] }, cpu: { read: [], write: [] }, commands: { read: { calls: new Map(), requests: 0 }, write: { calls: new Map(), requests: 0 } } }
 }
 
 export function median(values: readonly number[]): number {
@@ -60,8 +62,8 @@ function ratioCell(all: Map<ScenarioId, Results>, id: ScenarioId, baselines: rea
 /** The main markdown table: one row per scenario. */
 export function mainTable(all: Map<ScenarioId, Results>): string {
   const lines = [
-    '| scenario | read req/s | read p99 ms | write req/s | write p99 ms | ratio vs | read × | write × | Redis RT read/write | Redis cmds read/write | B/session | cookie B |',
-    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| scenario | read req/s | read p99 ms | write req/s | write p99 ms | ratio vs | read × | write × | server CPU µs/req read/write | Redis RT read/write | Redis cmds read/write | B/session | cookie B |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const s of SCENARIOS) {
     const r = all.get(s.id)
@@ -70,7 +72,7 @@ export function mainTable(all: Map<ScenarioId, Results>): string {
     const rt = s.redis ? `${fixed(roundTripsPerRequest(r, 'read'))} / ${fixed(roundTripsPerRequest(r, 'write'))}` : '–'
     const cmds = s.redis ? `${fixed(commandsPerRequest(r, 'read'))} / ${fixed(commandsPerRequest(r, 'write'))}` : '–'
     lines.push(
-      `| ${s.label} | ${int(medianRps(r, 'read'))} | ${p99('read')} | ${int(medianRps(r, 'write'))} | ${p99('write')} | ${s.baselines.map((b) => SHORT_NAMES[b]).join(' / ') || '–'} | ${ratioCell(all, s.id, s.baselines, 'read')} | ${ratioCell(all, s.id, s.baselines, 'write')} | ${rt} | ${cmds} | ${r.bytesPerSession !== undefined ? int(r.bytesPerSession) : '–'} | ${r.cookieBytes ?? '–'} |`,
+      `| ${s.label} | ${int(medianRps(r, 'read'))} | ${p99('read')} | ${int(medianRps(r, 'write'))} | ${p99('write')} | ${s.baselines.map((b) => SHORT_NAMES[b]).join(' / ') || '–'} | ${ratioCell(all, s.id, s.baselines, 'read')} | ${ratioCell(all, s.id, s.baselines, 'write')} | ${int(median(r.cpu.read))} / ${int(median(r.cpu.write))} | ${rt} | ${cmds} | ${r.bytesPerSession !== undefined ? int(r.bytesPerSession) : '–'} | ${r.cookieBytes ?? '–'} |`,
     )
   }
   return lines.join('\n')
