@@ -47,7 +47,8 @@ async function measure(redis: BenchRedis, s: Scenario, child: Child, e: Endpoint
   if (!s.id.endsWith('bare')) results.cookieBytes ??= session.bytes
   await checkRead(child.url, session.cookie, s.id.endsWith('bare') ? undefined : USER)
   if (e === 'write') await checkWrite(child.url, session.cookie)
-  const run = { url: `${child.url}/${e}`, method: e === 'read' ? 'GET' : 'POST', cookie: session.cookie } as const
+  // Smoke mode shares the machine with the rest of `npm test`: it checks answers, so it waits up to 30 s for each.
+  const run = { url: `${child.url}/${e}`, method: e === 'read' ? 'GET' : 'POST', cookie: session.cookie, timeout: smoke ? 30 : 2 } as const
   if (warmup > 0) {
     const warm = await runWrk({ ...run, seconds: warmup })
     for (const p of problems(warm)) failures.push(`${s.id} ${e} warm-up: ${p}`)

@@ -22,6 +22,8 @@ export interface WrkRun {
   readonly method: 'GET' | 'POST'
   readonly cookie: string
   readonly seconds: number
+  /** wrk's per-request timeout in seconds (a slower answer counts as a timeout error). @default 2 */
+  readonly timeout?: number
 }
 
 let scriptDir: string | undefined
@@ -67,7 +69,7 @@ export function parseWrk(text: string): WrkResult {
 export function runWrk(run: WrkRun): Promise<WrkResult> {
   const args = [
     '-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${run.seconds}s`, '--latency',
-    '-H', `Cookie: ${run.cookie}`, '-s', methodScript(run.method), run.url,
+    '--timeout', `${run.timeout ?? 2}s`, '-H', `Cookie: ${run.cookie}`, '-s', methodScript(run.method), run.url,
   ]
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
