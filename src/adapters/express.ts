@@ -1,6 +1,6 @@
 // Adapter for Express 5: req.session, commit before the response leaves, guards as route middleware, store outages as 503.
 import type { ErrorRequestHandler, RequestHandler } from 'express'
-import { runWithSession } from '../context/index.ts'
+import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'

@@ -1,5 +1,5 @@
 // Adapter for any fetch runtime (Request -> Response): load, run the handler, commit, copy cookies onto the response.
-import { runWithSession } from '../context/index.ts'
+import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'

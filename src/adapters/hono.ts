@@ -1,6 +1,6 @@
 // Adapter for Hono 4: c.get('session') typed through Variables, commit after next(), guards as route middleware.
 import type { Context, MiddlewareHandler } from 'hono'
-import { runWithSession } from '../context/index.ts'
+import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'

@@ -1,6 +1,6 @@
 // Adapter for node:http: load from IncomingMessage, commit and set headers on ServerResponse before the body is written.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { runWithSession } from '../context/index.ts'
+import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'

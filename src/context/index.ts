@@ -1,14 +1,15 @@
 // hallpass/context: the current request's session from anywhere in its async call chain (AsyncLocalStorage).
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
+import { currentSession, enableContext, runWithSession as enter } from './storage.ts'
 
-const storage = new AsyncLocalStorage<Session<any>>()
+// Importing this module is what turns the per-request scope on in every adapter.
+enableContext()
 
 /**
  * The session of the request being handled. Every hallpass adapter (fetch, node, express, hono,
- * fastify) sets it. Outside a request it throws `HallpassError` with code `CONFIG_INVALID`.
+ * fastify) sets it once the app has imported `hallpass/context` (the import turns the scope on). Outside a request it throws `HallpassError` with code `CONFIG_INVALID`.
  * The type parameter is not checked at run time: pass the data type of the manager you installed.
  *
  * @example
@@ -18,7 +19,7 @@ const storage = new AsyncLocalStorage<Session<any>>()
  * ```
  */
 export function getSession<D extends SessionData = SessionData>(): Session<D> {
-  const session = storage.getStore()
+  const session = currentSession()
   if (session === undefined) {
     throw new HallpassError(
       'CONFIG_INVALID',
@@ -38,7 +39,7 @@ export function getSession<D extends SessionData = SessionData>(): Session<D> {
  * ```
  */
 export function findSession<D extends SessionData = SessionData>(): Session<D> | undefined {
-  return storage.getStore() as Session<D> | undefined
+  return currentSession() as Session<D> | undefined
 }
 
 /**
@@ -51,5 +52,5 @@ export function findSession<D extends SessionData = SessionData>(): Session<D> |
  * ```
  */
 export function runWithSession<T>(session: Session<any>, fn: () => T): T {
-  return storage.run(session, fn)
+  return enter(session, fn)
 }

@@ -92,8 +92,23 @@ function looseName(name: string): string {
   return name.normalize('NFKC').replace(/[\s\u200b-\u200f\u2060\ufeff\p{Cc}]/gu, '').toLowerCase()
 }
 
-/** A Set-Cookie value carrying the session; `maxAgeSeconds` makes it persistent. */
+const suffixes = new WeakMap<ResolvedCookieOptions, string>()
+
+/**
+ * A Set-Cookie value carrying the session; `maxAgeSeconds` makes it persistent. The attributes of a
+ * browser-session cookie are serialized once per options object (values are ours: base64url and dots).
+ */
 export function sessionCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
+  if (maxAgeSeconds !== undefined) return serializeCookie(options, value, maxAgeSeconds)
+  let suffix = suffixes.get(options)
+  if (suffix === undefined) {
+    suffix = serializeCookie(options, '').slice(options.name.length + 1)
+    suffixes.set(options, suffix)
+  }
+  return `${options.name}=${value}${suffix}`
+}
+
+function serializeCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
   return serialize(options.name, value, {
     httpOnly: true,
     secure: options.secure,

@@ -7,8 +7,18 @@ export function isForbiddenKey(key: string): boolean {
   return FORBIDDEN_KEYS.has(key)
 }
 
+/** Text that can spell a forbidden key: the names themselves, or any \u escape. */
+const MAY_HOLD_FORBIDDEN = /__proto__|constructor|prototype|\\u/
+
 /** Parses JSON, returning undefined on syntax errors or any forbidden key at any depth. */
 export function parseJsonSafe(text: string): unknown {
+  if (!MAY_HOLD_FORBIDDEN.test(text)) {
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      return undefined
+    }
+  }
   let poisoned = false
   let value: unknown
   try {

@@ -124,3 +124,15 @@ describe('cookie header parsing', () => {
     expect(events.filter((e) => e.type === 'session.rejected').map((e) => 'reason' in e && e.reason)).toEqual(['duplicate_cookie', 'lookalike_cookie'])
   })
 })
+
+describe('stored JSON', () => {
+  it('refuses forbidden keys however they are spelled, and parses plain records on the fast path', async () => {
+    const { parseJsonSafe } = await import('../../src/core/json.ts')
+    expect(parseJsonSafe('{"a":{"b":[1,"x"]}}')).toEqual({ a: { b: [1, 'x'] } })
+    for (const text of ['{"__proto__":{"x":1}}', '{"a":{"\\u005f_proto__":{}}}', '{"constructor":{"prototype":{}}}', '{"a":[{"prototype":1}]}', '{"a":', '']) {
+      expect(parseJsonSafe(text)).toBeUndefined()
+    }
+    expect(parseJsonSafe('{"note":"caf\\u00e9"}')).toEqual({ note: 'café' })
+    expect(({} as Record<string, unknown>).x).toBeUndefined()
+  })
+})

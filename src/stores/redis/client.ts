@@ -101,13 +101,14 @@ export class RedisDriver {
       this.library = 'node-redis'
       this.cluster = true
       // isReadonly=false: reads go to the master too, so a revoked session is never read back from a lagging replica.
-      this.send = (key, args) => cluster.sendCommand(key, false, args, { timeout })
+      // No per-command `timeout` option: `raw()` already races one timer, and node-redis would add an AbortSignal per command.
+      this.send = (key, args) => cluster.sendCommand(key, false, args)
       this.down = () => false
     } else if (typeof c.sendCommand === 'function' && 'isReady' in c) {
       const single = client as NodeRedisClientLike
       this.library = 'node-redis'
       this.cluster = false
-      this.send = (_key, args) => single.sendCommand(args, { timeout })
+      this.send = (_key, args) => single.sendCommand(args)
       this.down = () => single.isOpen && !single.isReady
     } else {
       configError('redisStore client must be a node-redis v5 client or cluster (createClient/createCluster) or an ioredis Redis or Cluster')
