@@ -1,10 +1,7 @@
 // The bench's own redis-server (free loopback port, no persistence) and what is read from it: INFO deltas and MONITOR counts.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { createConnection, type Socket } from 'node:net'
 import { createClient } from 'redis'
+import { startRedis as startRedisServer } from '../../test/support/redis.ts'
 
 const HOST = '127.0.0.1'
 
@@ -15,73 +12,20 @@ export interface BenchRedis {
   stop(): Promise<void>
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
-async function waitForPing(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`)
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: HOST, port })
-      const done = (value: boolean): void => {
-        socket.destroy()
-        resolve(value)
-      }
-      socket.once('error', () => done(false))
-      socket.once('connect', () => socket.write('PING\r\n'))
-      socket.once('data', (chunk) => done(chunk.toString().startsWith('+PONG')))
-    })
-    if (ok) return
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`redis-server on port ${port} did not answer PING within 10 s`)
-}
-
-/** Starts `redis-server --save '' --appendonly no` on a free loopback port, with an admin client for INFO. */
+/** Starts `redis-server --save '' --appendonly no` on a free loopback port (the test harness's), with an admin client for INFO. */
 export async function startRedis(): Promise<BenchRedis> {
-  const dir = mkdtempSync(join(tmpdir(), 'hallpass-bench-redis-'))
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort()
-    const child = spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
-    const spawned = new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve)
-      child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed? Debian: apt-get install redis-server): ${err.message}`)))
-    })
-    try {
-      await spawned
-      await waitForPing(port, child)
-    } catch (err) {
-      child.kill('SIGKILL')
-      if (attempt >= 3 || (err as Error).message.startsWith('cannot start')) throw err
-      continue
-    }
-    const url = `redis://${HOST}:${port}`
-    const admin = createClient({ url })
-    admin.on('error', () => undefined)
-    await admin.connect()
-    return {
-      port,
-      url,
-      admin,
-      stop: async () => {
-        await admin.close().catch(() => undefined)
-        await new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve()
-          child.once('exit', () => resolve())
-          child.kill('SIGTERM')
-        })
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
+  const server = await startRedisServer()
+  const admin = createClient({ url: server.url })
+  admin.on('error', () => undefined)
+  await admin.connect()
+  return {
+    port: server.port,
+    url: server.url,
+    admin,
+    stop: async () => {
+      await admin.close().catch(() => undefined)
+      await server.stop()
+    },
   }
 }
 
