@@ -87,9 +87,9 @@ export function storeDownResponse(): Response {
 }
 
 /** What the CSRF check needs from a fetch `Request`. */
-export function requestFacts(request: Request, socketIp: string | undefined): CsrfFacts {
+export function requestFacts(request: Request): CsrfFacts {
   const url = new URL(request.url)
-  return { method: request.method, path: url.pathname, encrypted: url.protocol === 'https:', host: request.headers.get('host') ?? url.host, header: (name) => request.headers.get(name), socketIp }
+  return { method: request.method, path: url.pathname, encrypted: url.protocol === 'https:', host: request.headers.get('host') ?? url.host, header: (name) => request.headers.get(name) }
 }
 
 /** `_csrf` from a form body, read from a clone so the handler can still read the body. */
@@ -138,7 +138,7 @@ export function withSession<D extends SessionData>(
   return async (request) => {
     try {
       const session = await loadSession(sessions, request, options)
-      if (!(await passesCsrf(csrf, session, requestFacts(request, options.getIp?.(request)), options, () => formTokenOf(request)))) return csrfRejectedResponse()
+      if (!(await passesCsrf(csrf, session, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
       const response = await runWithSession(session, () => handler(request, session))
       return await applySession(session as Session<SessionData>, response)
     } catch (err) {

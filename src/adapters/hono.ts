@@ -47,7 +47,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: H
     let current: Session<D>
     try {
       current = await loadSession(sessions, c.req.raw, { ...options, getIp: () => getIp(c) })
-      if (!(await passesCsrf(csrf, current, requestFacts(c.req.raw, getIp(c)), options, () => formBodyToken(c)))) return csrfRejectedResponse()
+      if (!(await passesCsrf(csrf, current, requestFacts(c.req.raw), options, () => formBodyToken(c)))) return csrfRejectedResponse()
     } catch (err) {
       if (isStoreDown(err)) return storeDownResponse()
       throw err

@@ -83,7 +83,6 @@ export function requestFacts(req: IncomingMessage): CsrfFacts {
       const value = req.headers[name]
       return Array.isArray(value) ? value.join(', ') : value
     },
-    socketIp: req.socket.remoteAddress,
   }
 }
 

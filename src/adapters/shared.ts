@@ -25,7 +25,6 @@ export interface CsrfFacts {
   readonly encrypted: boolean
   readonly host: string | null | undefined
   readonly header: (name: string) => string | null | undefined
-  readonly socketIp: string | undefined
 }
 
 /** The adapter's CSRF protector, built once (undefined when turned off). */
@@ -47,7 +46,7 @@ export async function passesCsrf(csrf: Csrf | undefined, session: Session<any>, 
     path: facts.path,
     selfOrigin: `${scheme}://${facts.host ?? ''}`,
     header: facts.header,
-    ip: clientIp(facts.socketIp, facts.header('x-forwarded-for'), trust),
+    ip: session.ip, // already resolved by the adapter's trustProxy rule when the session was loaded
   })
   bindCsrf(session, guard)
   return (await guard.check(session, formToken)).ok
