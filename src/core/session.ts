@@ -1,12 +1,12 @@
 // The per-request session handle: reads, tracked writes, login/logout/regenerate, and commit.
 import { HallpassError } from '../errors.ts'
 import type { SessionData, SessionRecord } from '../stores/types.ts'
-import { clearedCookie, MAX_COOKIE_BYTES, sessionCookie } from './cookies.ts'
+import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { isForbiddenKey } from './json.ts'
 import type { Internals } from './internals.ts'
-import { encodeRecord } from './record-codec.ts'
+import { fitsSealed, responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
 
 export type { LoginOptions }
@@ -118,7 +118,7 @@ export class Session<D extends SessionData = SessionData> {
     if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
       throw new HallpassError('SESSION_DATA_INVALID', `session value for "${key}" must be JSON-serializable`)
     }
-    if (this.ctx.sealer && !this.fitsInCookie({ ...this.working, [key]: value })) {
+    if (this.ctx.sealer && !fitsSealed(this.ctx.sealer, this.ctx.cookie.name, this.record, { ...this.working, [key]: value })) {
       throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
     }
     this.tracked.set(key, value)
@@ -220,29 +220,14 @@ export class Session<D extends SessionData = SessionData> {
    * interval has passed, and returns the `Set-Cookie` values. Safe to call more than once.
    */
   async commit(): Promise<CommitResult> {
-    const cookies: string[] = []
     const now = this.ctx.clock()
     if (this.record === null) {
       if (this.tracked.hasSets) await this.createAnonymous(now)
     } else if (this.tracked.dirty || this.touchDue) {
       await this.persistChanges(this.record, now)
     }
-    const record = this.record
-    if (record) {
-      const snapshot: SessionRecord = { ...record, data: this.working }
-      const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
-      if (this.ctx.sealer && this.wrote) {
-        if (!this.fitsInCookie()) throw new HallpassError('SESSION_TOO_LARGE', `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`)
-        cookies.push(sessionCookie(this.ctx.cookie, this.ctx.sealer.seal(encodeRecord(snapshot)), maxAge))
-      } else if (this.issuedCookie !== undefined) {
-        cookies.push(sessionCookie(this.ctx.cookie, this.issuedCookie, maxAge))
-      }
-      const cache = this.ctx.cache && (this.wrote || this.cacheStale) ? this.ctx.cache.write(snapshot, now) : undefined
-      if (cache) cookies.push(cache)
-    } else if (this.clearCookie) {
-      cookies.push(clearedCookie(this.ctx.cookie))
-      if (this.ctx.cache) cookies.push(this.ctx.cache.clear())
-    }
+    const state = { record: this.record, data: this.working, wrote: this.wrote, issuedCookie: this.issuedCookie, cacheStale: this.cacheStale, clearCookie: this.clearCookie }
+    const cookies = responseCookies(this.ctx, state, now)
     this.issuedCookie = undefined
     this.clearCookie = false
     this.wrote = false
@@ -337,14 +322,6 @@ export class Session<D extends SessionData = SessionData> {
   private touchFields(record: SessionRecord, now: number): { lastSeenAt?: number; ttl: number } {
     const lastSeenAt = this.touchDue ? now : record.lastSeenAt
     return { ...(this.touchDue && { lastSeenAt }), ttl: this.ctx.ttlFor({ ...record, lastSeenAt }, now) }
-  }
-
-  /** Sealed mode: would the cookie, holding `data`, stay within the browser's limit? */
-  private fitsInCookie(data: Partial<D> = this.working): boolean {
-    const sealer = this.ctx.sealer as NonNullable<Internals<D>['sealer']>
-    const probe: SessionRecord = this.record ?? { id: 'x'.repeat(26), userId: null, data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, persistent: false, version: 1, issuedAt: 0 }
-    const bytes = Buffer.byteLength(encodeRecord({ ...probe, data }))
-    return this.ctx.cookie.name.length + 1 + sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
   }
 
   /** Makes the data equal to `next` through `set`/`delete`, so every key is checked and tracked. */
