@@ -1,0 +1,69 @@
+// `hallpass sessions list|revoke|purge`: operate on a SQLite or Redis session store from the shell.
+import { existsSync } from 'node:fs'
+import type { SessionRecord, Store } from '../stores/types.ts'
+
+/** Where the sessions live, from `--sqlite PATH` or `--redis URL` (plus `--prefix`). */
+export interface StoreFlags {
+  readonly sqlite?: string | undefined
+  readonly redis?: string | undefined
+  readonly prefix?: string | undefined
+}
+
+/** An open store and how to release it. */
+export interface OpenedStore {
+  readonly store: Store & { purge?: () => Promise<number> }
+  close(): Promise<void>
+}
+
+/** Opens the store the flags name; the drivers are loaded only when asked for (they are optional peers). */
+export async function openStore(flags: StoreFlags): Promise<OpenedStore> {
+  if (flags.sqlite !== undefined && flags.redis === undefined) {
+    if (!existsSync(flags.sqlite)) throw new UsageError(`no SQLite database at ${flags.sqlite}`)
+    const { sqliteStore } = await import('../stores/sqlite.ts')
+    const store = sqliteStore({ database: flags.sqlite, purgeInterval: 0 })
+    return { store, close: () => store.close() }
+  }
+  if (flags.redis !== undefined && flags.sqlite === undefined) {
+    const { createClient } = await import('redis')
+    const { redisStore } = await import('../stores/redis/index.ts')
+    const client = createClient({ url: flags.redis, socket: { connectTimeout: 3000, reconnectStrategy: false } })
+    client.on('error', () => undefined)
+    await client.connect()
+    const store = redisStore({ client, ...(flags.prefix !== undefined && { prefix: flags.prefix }) })
+    return { store, close: async () => (await store.close(), await client.close()) }
+  }
+  throw new UsageError('name the store with exactly one of --sqlite PATH or --redis URL')
+}
+
+/** A mistake in how the command was called (exit code 2). */
+export class UsageError extends Error {}
+
+/** One line per session: id, created, last seen, expiry, persistent flag, ip and user agent. */
+export function formatSessions(records: readonly SessionRecord[]): string[] {
+  if (records.length === 0) return ['no sessions']
+  const iso = (ms: number): string => new Date(ms).toISOString()
+  return [...records]
+    .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
+    .map((r) => [r.id, `created ${iso(r.createdAt)}`, `seen ${iso(r.lastSeenAt)}`, `expires ${iso(r.expiresAt)}`, r.persistent ? 'remembered' : 'browser', r.ip ?? '-', r.userAgent ?? '-'].join('  '))
+}
+
+/** Runs `sessions <action> ...` against an opened store and returns the lines to print. */
+export async function sessionsCommand(action: string | undefined, args: readonly string[], store: OpenedStore['store']): Promise<string[]> {
+  if (action === 'list') {
+    const [userId] = args
+    if (!userId) throw new UsageError('sessions list needs a user id')
+    return formatSessions(await store.listByUser(userId))
+  }
+  if (action === 'revoke') {
+    const [userId, id] = args
+    if (!userId) throw new UsageError('sessions revoke needs a user id (and optionally one session id)')
+    const revoked = await store.revoke(userId, id === undefined ? {} : { ids: [id] })
+    return [`revoked ${revoked.length} session${revoked.length === 1 ? '' : 's'}`]
+  }
+  if (action === 'purge') {
+    if (!store.purge) return ['nothing to purge: this store expires sessions by itself (Redis TTLs)']
+    const removed = await store.purge()
+    return [`purged ${removed} expired session${removed === 1 ? '' : 's'}`]
+  }
+  throw new UsageError(`unknown sessions action "${action ?? ''}": use list, revoke or purge`)
+}
