@@ -20,7 +20,9 @@ async function capture(argv: string[]) {
 
 /** Signs `userId` in `count` times on `store`, as three devices would. */
 async function signIn(store: Store, userId: string, count: number): Promise<string[]> {
-  const sessions = createSessions({ secret: TEST_SECRET, store, cookie: { secure: false } })
+  let now = Date.now()
+  const clock = (): number => (now += 1_000) // each device signs in a second after the last
+  const sessions = createSessions({ secret: TEST_SECRET, store, cookie: { secure: false }, clock })
   const ids: string[] = []
   for (let i = 0; i < count; i++) {
     const session = await sessions.load({ ip: '203.0.113.7', userAgent: `device-${i}` })
