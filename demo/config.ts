@@ -1,6 +1,7 @@
 // Reads the demo's configuration from the environment into a validated object; bad values throw one clear ConfigError.
 import { randomBytes } from 'node:crypto'
 import type { SecretOption } from 'hallpass'
+import { isBareOrigin } from 'hallpass/csrf'
 
 /** A configuration mistake. The server prints the message as one line and exits with code 1. */
 export class ConfigError extends Error {
@@ -131,13 +132,7 @@ function password(env: Env, name: string, fallback: string): string {
 }
 
 function origin(value: string): string {
-  let parsed: URL | undefined
-  try {
-    parsed = new URL(value)
-  } catch {
-    parsed = undefined
-  }
-  if (!parsed || parsed.origin !== value || !/^https?:$/.test(parsed.protocol)) {
+  if (!isBareOrigin(value) || !/^https?:/.test(value)) {
     fail(`APP_ORIGIN must be a bare origin such as https://app.example.com, with no path or trailing slash (got ${JSON.stringify(value)})`)
   }
   return value

@@ -185,13 +185,25 @@ export function csrfCookies(session: Session<any>): string[] {
   return bound.get(session)?.cookies() ?? []
 }
 
-function checkOrigin(origin: string): string {
-  let parsed: URL | undefined
+/**
+ * True when `value` is exactly an origin as browsers send it (scheme, host, port; no path, no
+ * trailing slash), so it can be compared with the `Origin` header byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { isBareOrigin } from 'hallpass/csrf'
+ * isBareOrigin('https://app.example.com') // true; 'https://app.example.com/' is false
+ * ```
+ */
+export function isBareOrigin(value: string): boolean {
   try {
-    parsed = new URL(origin)
+    return new URL(value).origin === value
   } catch {
-    parsed = undefined
+    return false
   }
-  if (!parsed || parsed.origin !== origin) configError(`csrf origin "${origin}" must be a bare origin such as https://app.example.com (scheme, host and port only)`)
+}
+
+function checkOrigin(origin: string): string {
+  if (!isBareOrigin(origin)) configError(`csrf origin "${origin}" must be a bare origin such as https://app.example.com (scheme, host and port only)`)
   return origin
 }

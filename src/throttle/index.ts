@@ -73,7 +73,8 @@ export class LoginThrottle {
     this.backoffAfter = count('backoffAfter', options.backoffAfter, 3)
     this.lockoutSeconds = seconds('lockout', options.lockout, '15m')
     this.timeoutMs = seconds('timeout', options.timeout, '1s') * 1000
-    this.hashKey = sessions.keys.keys('throttle').byId.get(sessions.keys.keys('throttle').currentId) as Buffer
+    const keys = sessions.keys.keys('throttle')
+    this.hashKey = keys.byId.get(keys.currentId) as Buffer
     this.limiters = createLimiters({
       redis: options.redis,
       prefix: options.prefix ?? 'hp:throttle',

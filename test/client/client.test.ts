@@ -1,39 +1,12 @@
 // hallpass/client in real Chromium: status transitions, focus/visibility refresh, cross-tab logout, and no token access.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  bundleClient, CSRF_HEADER, closePages, launchBrowser, login, openPage, startServer, trapCounts, USER, waitForStatus,
-  type TestBrowser, type TestPage, type TestServer,
-} from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { CSRF_HEADER, login, trapCounts, useChromiumSuite, USER, waitForStatus, type TestPage } from './harness.ts'
 
-let script: string
-let server: TestServer
-let browser: TestBrowser
-const opened: TestPage[] = []
-
-async function open(query: Record<string, string> = {}, before?: string): Promise<TestPage> {
-  const page = await openPage(browser, server.origin, query, before)
-  opened.push(page)
-  return page
-}
+const suite = useChromiumSuite()
+const open = suite.open
 
 const statuses = (p: TestPage) => p.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))
 const snapshotOf = (p: TestPage) => p.page.evaluate(() => window.hp!.client.getSnapshot())
-
-beforeAll(async () => {
-  script = await bundleClient()
-  server = await startServer(script)
-  browser = await launchBrowser()
-})
-
-afterEach(async () => {
-  // Every page of every test: no script read a cookie or touched web storage.
-  for (const counts of await closePages(browser, opened)) expect(counts).toEqual({ cookieReads: 0, storageCalls: 0 })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
 
 describe('hallpass/client in Chromium', () => {
   it('goes loading -> anonymous, and loading -> authenticated after login, from epoch or ISO timestamps', async () => {
@@ -147,7 +120,7 @@ describe('hallpass/client in Chromium', () => {
     await waitForStatus(b.page, 'authenticated')
     const bRequests = b.statusRequests()
 
-    expect(await server.sessions.revokeUserSessions(USER.id)).toBeGreaterThanOrEqual(1) // e.g. "log out everywhere" from another device
+    expect(await suite.server.sessions.revokeUserSessions(USER.id)).toBeGreaterThanOrEqual(1) // e.g. "log out everywhere" from another device
     expect((await a.page.evaluate(() => window.hp!.client.refresh())).status).toBe('anonymous')
     await waitForStatus(b.page, 'anonymous', 1_000)
 
@@ -174,12 +147,12 @@ describe('hallpass/client in Chromium', () => {
     await login(a.page)
     await a.page.evaluate(() => window.hp!.client.refresh())
     await waitForStatus(a.page, 'authenticated')
-    const cookies = await browser.context.cookies(server.origin)
+    const cookies = await suite.browser.context.cookies(suite.server.origin)
     expect(cookies).toEqual([expect.objectContaining({ name: 'hp', httpOnly: true, sameSite: 'Lax' })])
     expect(await a.page.evaluate(() => window.__rawCookie())).not.toContain('hp=')
     expect(await trapCounts(a.page)).toEqual({ cookieReads: 0, storageCalls: 0 })
     // And the shipped code has no way to: none of these APIs appear in the bundle.
-    expect(script).not.toMatch(/document\.cookie|cookieStore|localStorage|sessionStorage|indexedDB/)
-    expect(script).toContain('BroadcastChannel')
+    expect(suite.script).not.toMatch(/document\.cookie|cookieStore|localStorage|sessionStorage|indexedDB/)
+    expect(suite.script).toContain('BroadcastChannel')
   })
 })

@@ -1,18 +1,11 @@
 // hallpass/client's idle-expiry warning in Chromium, against a server whose clock runs five minutes ahead of the browser's.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { bundleClient, closePages, launchBrowser, login, openPage, startServer, waitForStatus, type TestBrowser, type TestPage, type TestServer } from './harness.ts'
+import { describe, expect, it } from 'vitest'
+import { login, useChromiumSuite, waitForStatus, type TestPage } from './harness.ts'
 
 const SKEW_MS = 5 * 60_000 // deadlines come in server time: without correcting for this, nothing would fire for minutes
 const IDLE_SECONDS = 3
-let server: TestServer
-let browser: TestBrowser
-const opened: TestPage[] = []
-
-async function open(query: Record<string, string>): Promise<TestPage> {
-  const page = await openPage(browser, server.origin, query)
-  opened.push(page)
-  return page
-}
+const suite = useChromiumSuite({ skewMs: SKEW_MS }, (server) => void (server.idleSeconds = IDLE_SECONDS))
+const open = suite.open
 
 /** Signs in and has the client learn it. */
 async function signIn(p: TestPage): Promise<void> {
@@ -23,22 +16,6 @@ async function signIn(p: TestPage): Promise<void> {
 }
 
 const expiring = (p: TestPage) => p.page.evaluate(() => window.hp!.log.expiring)
-
-beforeAll(async () => {
-  server = await startServer(await bundleClient(), { skewMs: SKEW_MS })
-  server.idleSeconds = IDLE_SECONDS
-  browser = await launchBrowser()
-})
-
-afterEach(async () => {
-  // Every page of every test: no script read a cookie or touched web storage.
-  for (const counts of await closePages(browser, opened)) expect(counts).toEqual({ cookieReads: 0, storageCalls: 0 })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
 
 describe('hallpass/client onExpiring', () => {
   it('warns N seconds before the idle deadline, reschedules on refresh, and ends the session client-side', async () => {
@@ -73,7 +50,7 @@ describe('hallpass/client onExpiring', () => {
     expect(again!.secondsLeft).toBe(2)
     expect(again!.at).toBeGreaterThanOrEqual(second - 2_050)
 
-    // The session ends in the client after the new deadline, never before, and without polling the server.
+    // The session ends in the client after the new deadline, never before, and without polling the suite.server.
     await waitForStatus(a.page, 'anonymous', 5_000)
     const endedAt = await a.page.evaluate(() => window.hp!.log.snapshots.at(-1)!.checkedAt!)
     expect(endedAt).toBeGreaterThanOrEqual(second)

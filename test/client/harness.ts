@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
 import { createSessions, type Sessions } from '../../src/index.ts'
 import { withSession, type NodeReply } from '../../src/adapters/node.ts'
 
@@ -200,4 +201,40 @@ export async function closePages(browser: TestBrowser, pages: TestPage[]): Promi
   }
   await browser.context.clearCookies()
   return counts
+}
+
+/** One test file's Chromium suite: bundle, server and browser before all, trap checks after each test, cleanup after all. */
+export interface ChromiumSuite {
+  readonly script: string
+  readonly server: TestServer
+  readonly browser: TestBrowser
+  /** Opens a page on the test server; its cookie and storage traps are checked after the test. */
+  open(query?: Record<string, string>, before?: string): Promise<TestPage>
+}
+
+/** Registers the suite's hooks; `setup` adjusts the server before the browser starts. */
+export function useChromiumSuite(serverOptions: { skewMs?: number } = {}, setup?: (server: TestServer) => void): ChromiumSuite {
+  const opened: TestPage[] = []
+  const suite = {
+    open: async (query: Record<string, string> = {}, before?: string) => {
+      const page = await openPage(suite.browser, suite.server.origin, query, before)
+      opened.push(page)
+      return page
+    },
+  } as ChromiumSuite & { script: string; server: TestServer; browser: TestBrowser }
+  beforeAll(async () => {
+    suite.script = await bundleClient()
+    suite.server = await startServer(suite.script, serverOptions)
+    setup?.(suite.server)
+    suite.browser = await launchBrowser()
+  })
+  afterEach(async () => {
+    // Every page of every test: no script read a cookie or touched web storage.
+    for (const counts of await closePages(suite.browser, opened)) expect(counts).toEqual({ cookieReads: 0, storageCalls: 0 })
+  })
+  afterAll(async () => {
+    await suite.browser?.close()
+    await suite.server?.close()
+  })
+  return suite
 }
