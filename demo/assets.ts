@@ -18,7 +18,7 @@ export async function buildAssets(): Promise<Assets> {
       format: 'iife',
       platform: 'browser',
       target: 'chrome110',
-      conditions: ['development'], // hallpass/client from the sources of this checkout
+      conditions: ['hallpass-source'], // hallpass/client from the sources of this checkout
       minify: true,
       legalComments: 'none',
       logLevel: 'silent',

@@ -86,7 +86,7 @@ async function freePort(): Promise<number> {
 function runServer(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now()
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', 'demo/server.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=hallpass-source', 'demo/server.ts'], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

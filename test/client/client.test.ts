@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest'
 import { CSRF_HEADER, login, trapCounts, useChromiumSuite, USER, waitForStatus, type TestPage } from './harness.ts'
 
-const suite = useChromiumSuite()
+// No touches during a test: a touch moves the idle deadline, and another tab's newer deadline is a real
+// change of snapshot (tested on its own below), so with the harness's 1 s default the exact sequences here
+// would depend on how fast the machine is.
+const suite = useChromiumSuite({ touchInterval: '1h' })
 const open = suite.open
 
 const statuses = (p: TestPage) => p.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))

@@ -62,4 +62,23 @@ describe('hallpass/client onExpiring', () => {
     const serverSays = await a.page.evaluate(() => fetch('/api/session').then((r) => r.json()))
     expect(serverSays).toEqual({ authenticated: false })
   })
+
+  it('a touch seen by one tab moves the deadline in every tab, without a request from the others', async () => {
+    const a = await open()
+    const b = await open()
+    await waitForStatus(b.page, 'anonymous')
+    await signIn(a)
+    await waitForStatus(b.page, 'authenticated', 1_000)
+    const idleDeadline = (p: TestPage) => p.page.evaluate(() => window.hp!.client.getSnapshot().session!.idleExpiresAt)
+    const before = await idleDeadline(b)
+    const bRequests = b.statusRequests()
+
+    await a.page.waitForTimeout(1_100) // past the 1 s touch interval: A's next request slides the deadline
+    await a.page.evaluate(() => window.hp!.client.refresh())
+    const after = await idleDeadline(a)
+    expect(after).toBeGreaterThan(before)
+    await b.page.waitForFunction((t) => window.hp!.client.getSnapshot().session!.idleExpiresAt === t, after, { timeout: 1_000 })
+    expect(b.statusRequests()).toBe(bRequests)
+    expect(await b.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))).toEqual(['loading', 'anonymous', 'authenticated', 'authenticated'])
+  })
 })

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
-import { createSessions, type Sessions } from '../../src/index.ts'
+import { createSessions, type Duration, type Sessions } from '../../src/index.ts'
 import { withSession, type NodeReply } from '../../src/adapters/node.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -42,18 +42,24 @@ export interface TestServer {
   close(): Promise<void>
 }
 
+/** Server options: `skewMs` moves its clock; `touchInterval` is how often a request may move the idle deadline (default '1s'). */
+export interface ServerOptions {
+  skewMs?: number
+  touchInterval?: Duration
+}
+
 /**
  * A node:http server on an ephemeral loopback port: the test page, the bundled client, and a status,
  * login and logout API on the real library. `skewMs` moves the server's clock (and its Date header).
  */
-export async function startServer(script: string, options: { skewMs?: number } = {}): Promise<TestServer> {
+export async function startServer(script: string, options: ServerOptions = {}): Promise<TestServer> {
   const clock = (): number => Date.now() + (options.skewMs ?? 0)
   const state = { idleSeconds: 1800 }
   const sessions = createSessions({
     secret: SECRET,
     cookie: { secure: false },
     idleTimeout: () => state.idleSeconds,
-    touchInterval: '1s',
+    touchInterval: options.touchInterval ?? '1s',
     clock,
   })
   const reply = (status: number, body: unknown, headers: Record<string, string> = {}): NodeReply => ({
@@ -213,7 +219,7 @@ export interface ChromiumSuite {
 }
 
 /** Registers the suite's hooks; `setup` adjusts the server before the browser starts. */
-export function useChromiumSuite(serverOptions: { skewMs?: number } = {}, setup?: (server: TestServer) => void): ChromiumSuite {
+export function useChromiumSuite(serverOptions: ServerOptions = {}, setup?: (server: TestServer) => void): ChromiumSuite {
   const opened: TestPage[] = []
   const suite = {
     open: async (query: Record<string, string> = {}, before?: string) => {
