@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { conditions: ['hallpass-source'] },
   ssr: { resolve: { conditions: ['hallpass-source'] } },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

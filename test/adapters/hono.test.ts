@@ -5,9 +5,9 @@ import { createAdaptorServer } from '@hono/node-server'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { Browser } from '../../test/scenarios/harness/client.ts'
-import { testSessions } from '../../test/support/sessions.ts'
-import { session } from './hono.ts'
+import { Browser } from '../scenarios/harness/client.ts'
+import { testSessions } from '../support/sessions.ts'
+import { session } from '../../src/adapters/hono.ts'
 
 const servers: Server[] = []
 afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))

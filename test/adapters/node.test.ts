@@ -2,10 +2,10 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Browser } from '../../test/scenarios/harness/client.ts'
-import { testSessions } from '../../test/support/sessions.ts'
-import { withSessionHeaders } from './fetch.ts'
-import { withSession, type NodeHandler } from './node.ts'
+import { Browser } from '../scenarios/harness/client.ts'
+import { testSessions } from '../support/sessions.ts'
+import { withSessionHeaders } from '../../src/adapters/fetch.ts'
+import { withSession, type NodeHandler } from '../../src/adapters/node.ts'
 
 const servers: Server[] = []
 afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { testRecord } from '../testing/index.ts'
-import { sqliteStore, type SqliteStore } from './sqlite.ts'
-import type { SessionRecord } from './types.ts'
+import { testRecord } from '../../src/testing/index.ts'
+import { sqliteStore, type SqliteStore } from '../../src/stores/sqlite.ts'
+import type { SessionRecord } from '../../src/stores/types.ts'
 
 const HOUR = 3_600_000
 let db: Database.Database

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createSessions, type Sessions } from '../index.ts'
-import { sqliteStore, type SqliteStore } from './sqlite.ts'
+import { createSessions, type Sessions } from '../../src/index.ts'
+import { sqliteStore, type SqliteStore } from '../../src/stores/sqlite.ts'
 
 const SECRET = 'k3y-for-tests-0123456789-abcdefghijklmnop'
 type Counter = { n: number; tags: string[] }

@@ -1,8 +1,8 @@
 // Guards and the privilege loader: outcomes, role grants, caching, fail-closed loader answers, startup errors.
 import { describe, expect, it } from 'vitest'
-import { isHallpassError } from '../errors.ts'
-import { createAccess, requireAuth, requirePermission, requireRole, type Principal } from './access.ts'
-import { hasPermission, hasRole, hasRolePermission } from './checks.ts'
+import { isHallpassError } from '../../src/errors.ts'
+import { createAccess, requireAuth, requirePermission, requireRole, type Principal } from '../../src/guards/access.ts'
+import { hasPermission, hasRole, hasRolePermission } from '../../src/guards/checks.ts'
 
 const anonymous: Principal = { userId: null, roles: [], permissions: [] }
 const editor: Principal = { userId: 'u1', roles: ['editor'], permissions: ['posts:*'] }

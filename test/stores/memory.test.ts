@@ -1,7 +1,7 @@
 // Memory store: the shared contract on an injected clock, plus its bound and incremental sweep.
 import { describe, expect, it } from 'vitest'
-import { testRecord, testStore } from '../testing/index.ts'
-import { memoryStore } from './memory.ts'
+import { testRecord, testStore } from '../../src/testing/index.ts'
+import { memoryStore } from '../../src/stores/memory.ts'
 
 testStore('memory', () => {
   let now = Date.now()

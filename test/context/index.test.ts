@@ -1,8 +1,8 @@
 // getSession() inside and outside a request scope.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
-import { testSessions } from '../../test/support/sessions.ts'
-import { findSession, getSession, runWithSession } from './index.ts'
+import { testSessions } from '../support/sessions.ts'
+import { findSession, getSession, runWithSession } from '../../src/context/index.ts'
 
 describe('hallpass/context', () => {
   it('throws CONFIG_INVALID outside a request, naming the fix', () => {

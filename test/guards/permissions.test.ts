@@ -1,6 +1,6 @@
 // Permission parsing, wildcard matching and the abuse limits.
 import { describe, expect, it } from 'vitest'
-import { isValidRole, parsePermission, PermissionSet, PRIVILEGE_LIMITS } from './permissions.ts'
+import { isValidRole, parsePermission, PermissionSet, PRIVILEGE_LIMITS } from '../../src/guards/permissions.ts'
 
 describe('PermissionSet', () => {
   const grants = new PermissionSet(['posts:*', 'reports:read', '*:comments:moderate', 'users:*:view'])

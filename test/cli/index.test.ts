@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSessions, type Store } from '../index.ts'
-import { redisStore } from '../stores/redis/index.ts'
-import { sqliteStore } from '../stores/sqlite.ts'
-import { startRedis, type RedisServer } from '../../test/support/redis.ts'
-import { TEST_SECRET } from '../../test/support/sessions.ts'
-import { run } from './index.ts'
+import { createSessions, type Store } from '../../src/index.ts'
+import { redisStore } from '../../src/stores/redis/index.ts'
+import { sqliteStore } from '../../src/stores/sqlite.ts'
+import { startRedis, type RedisServer } from '../support/redis.ts'
+import { TEST_SECRET } from '../support/sessions.ts'
+import { run } from '../../src/cli/index.ts'
 
 async function capture(argv: string[]) {
   const out: string[] = []

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { isHallpassError } from '../errors.ts'
-import { testRecord, testStore } from '../testing/index.ts'
-import { sqliteStore } from './sqlite.ts'
+import { isHallpassError } from '../../src/errors.ts'
+import { testRecord, testStore } from '../../src/testing/index.ts'
+import { sqliteStore } from '../../src/stores/sqlite.ts'
 
 const HOUR = 3_600_000
 const dirs: string[] = []
