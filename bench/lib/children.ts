@@ -30,7 +30,7 @@ export interface SpawnOptions {
 /** Forks `bench/scenarios/server.ts <id> <redisUrl>` and resolves once it reports its port. */
 export function spawnScenario(id: ScenarioId, redisUrl: string, options: SpawnOptions = {}): Promise<Child> {
   const child = fork(SERVER, [id, redisUrl], {
-    execArgv: ['--conditions=development', '--import', LOADER, ...(options.nodeFlags ?? [])],
+    execArgv: ['--conditions=hallpass-source', '--import', LOADER, ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production', HALLPASS_BENCH_PRELOAD: options.preload ? '1' : '0' },
   })

@@ -2,7 +2,7 @@
 // Why not tsx: tsx compiles with esbuild's keepNames, which wraps every function created per request in a __name() call
 // (Object.defineProperty): a cost the published build does not have and the peers (plain JavaScript) never pay.
 // Output is cached in the temp dir by content hash, so only the first server of a run loads the TypeScript compiler.
-// Usage: node --conditions=development --import ./bench/lib/ts-loader.mjs file.ts
+// Usage: node --conditions=hallpass-source --import ./bench/lib/ts-loader.mjs file.ts
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { register } from 'node:module'

@@ -18,7 +18,7 @@ export function outageStore(inner: Store): Store & { down: boolean; writeDelayMs
   const wrapped = { kind: inner.kind, down: false, writeDelayMs: 0 } as Store & { down: boolean; writeDelayMs: number }
   for (const method of ['get', 'create', 'patch', 'destroy', 'listByUser', 'revoke'] as const) {
     ;(wrapped as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-      if (wrapped.down) throw new Error('connect ECONNREFUSED 10.1.2.3:6379 (secret-internal-host)')
+      if (wrapped.down) throw new Error('connect ECONNREFUSED 127.0.0.1:6379 (secret-internal-host)')
       if (wrapped.writeDelayMs > 0 && (method === 'create' || method === 'patch')) await sleep(wrapped.writeDelayMs)
       return (inner[method] as (...a: unknown[]) => Promise<unknown>).apply(inner, args)
     }
