@@ -1,4 +1,4 @@
-// The shared Store contract on real Redis: node-redis and ioredis, standalone and a 3-master Cluster.
+// The shared Store contract on real Redis: node-redis 5 and 6 and ioredis, standalone and a 3-master Cluster.
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisDriver } from '../../src/stores/redis/client.ts'
@@ -48,7 +48,26 @@ describe('redisStore construction', () => {
       driver.release()
       return `${driver.library} ${driver.cluster ? 'cluster' : 'standalone'}`
     })
-    expect(detected).toEqual(['node-redis standalone', 'ioredis standalone', 'node-redis cluster', 'ioredis cluster'])
+    expect(detected).toEqual(['node-redis standalone', 'ioredis standalone', 'node-redis cluster', 'ioredis cluster', 'node-redis standalone', 'node-redis cluster'])
+  })
+
+  it('arms no per-command timer in node-redis 6 (its default 5 s timeout would add an AbortSignal per command)', async () => {
+    const original = AbortSignal.timeout
+    let armed = 0
+    AbortSignal.timeout = (ms: number) => {
+      armed += 1
+      return original.call(AbortSignal, ms)
+    }
+    try {
+      const store = redisStore({ client: client('node-redis 6 standalone'), prefix: uniquePrefix() })
+      for (let i = 0; i < 20; i++) expect(await store.get('0000aaaaaaaaaaaaaaaaaaaaaa')).toBeNull()
+      await store.close()
+      const direct = client('node-redis 6 standalone') as unknown as { sendCommand(args: string[]): Promise<unknown> }
+      await direct.sendCommand(['PING']) // the same client without our options does arm one: the check can fail
+    } finally {
+      AbortSignal.timeout = original
+    }
+    expect(armed).toBe(1)
   })
 
   it('refuses other clients and bad options with CONFIG_INVALID', () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Cluster, Redis } from 'ioredis'
 import { createClient, createCluster } from 'redis'
+import { createClient as createClient6, createCluster as createCluster6 } from 'redis6'
 import type { RedisClientLike } from '../../src/stores/redis/index.ts'
 
 /** A redis-server this test file owns. */
@@ -214,8 +215,22 @@ export interface RedisClients {
   stop(): Promise<void>
 }
 
-export type ClientKind = 'node-redis standalone' | 'ioredis standalone' | 'node-redis cluster' | 'ioredis Cluster'
-export const CLIENT_KINDS: readonly ClientKind[] = ['node-redis standalone', 'ioredis standalone', 'node-redis cluster', 'ioredis Cluster']
+export type ClientKind =
+  | 'node-redis standalone'
+  | 'ioredis standalone'
+  | 'node-redis cluster'
+  | 'ioredis Cluster'
+  | 'node-redis 6 standalone'
+  | 'node-redis 6 cluster'
+/** node-redis 5, ioredis, then node-redis 6 (what `npm install redis` gives today). */
+export const CLIENT_KINDS: readonly ClientKind[] = [
+  'node-redis standalone',
+  'ioredis standalone',
+  'node-redis cluster',
+  'ioredis Cluster',
+  'node-redis 6 standalone',
+  'node-redis 6 cluster',
+]
 
 /** Resolves when an ioredis client or Cluster is ready, rejects on its first error. */
 export async function ioredisReady(client: Redis | Cluster): Promise<void> {
@@ -233,15 +248,26 @@ export async function startClients(): Promise<RedisClients> {
   nodeRedis.on('error', () => undefined)
   const nodeCluster = createCluster({ rootNodes: cluster.rootNodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })) })
   nodeCluster.on('error', () => undefined)
+  const nodeRedis6 = createClient6({ url: server.url })
+  nodeRedis6.on('error', () => undefined)
+  const nodeCluster6 = createCluster6({ rootNodes: cluster.rootNodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })) })
+  nodeCluster6.on('error', () => undefined)
   const ioredis = new Redis(server.port, HOST)
   const ioCluster = new Cluster([...cluster.rootNodes])
-  await Promise.all([nodeRedis.connect(), nodeCluster.connect(), ioredisReady(ioredis), ioredisReady(ioCluster)])
+  await Promise.all([nodeRedis.connect(), nodeCluster.connect(), nodeRedis6.connect(), nodeCluster6.connect(), ioredisReady(ioredis), ioredisReady(ioCluster)])
   return {
     server,
     cluster,
-    clients: { 'node-redis standalone': nodeRedis, 'ioredis standalone': ioredis, 'node-redis cluster': nodeCluster, 'ioredis Cluster': ioCluster },
+    clients: {
+      'node-redis standalone': nodeRedis,
+      'ioredis standalone': ioredis,
+      'node-redis cluster': nodeCluster,
+      'ioredis Cluster': ioCluster,
+      'node-redis 6 standalone': nodeRedis6 as unknown as RedisClientLike,
+      'node-redis 6 cluster': nodeCluster6 as unknown as RedisClientLike,
+    },
     stop: async () => {
-      await Promise.allSettled([nodeRedis.close(), nodeCluster.close(), ioredis.quit(), ioCluster.quit()])
+      await Promise.allSettled([nodeRedis.close(), nodeCluster.close(), nodeRedis6.close(), nodeCluster6.close(), ioredis.quit(), ioCluster.quit()])
       await Promise.allSettled([server.stop(), cluster.stop()])
     },
   }

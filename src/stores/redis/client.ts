@@ -2,14 +2,14 @@
 import { configError, HallpassError } from '../../errors.ts'
 import type { Script } from './scripts.ts'
 
-/** The parts of a node-redis v5 client (`createClient()`) this store uses. */
+/** The parts of a node-redis v5 or v6 client (`createClient()`) this store uses. */
 export interface NodeRedisClientLike {
   sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown>
   readonly isOpen: boolean
   readonly isReady: boolean
 }
 
-/** The parts of a node-redis v5 cluster (`createCluster()`) this store uses. */
+/** The parts of a node-redis v5 or v6 cluster (`createCluster()`) this store uses. */
 export interface NodeRedisClusterLike {
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: { timeout?: number }): Promise<unknown>
   readonly masters: readonly unknown[]
@@ -22,7 +22,7 @@ export interface IoRedisLike {
   readonly isCluster: boolean
 }
 
-/** A node-redis v5 client or cluster, or an ioredis `Redis` or `Cluster`. The kind is detected at runtime. */
+/** A node-redis v5/v6 client or cluster, or an ioredis `Redis` or `Cluster`. The kind is detected at runtime. */
 export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisLike
 
 interface Emitter {
@@ -55,6 +55,13 @@ function unlisten(client: object): void {
   const emitter = client as Partial<Emitter>
   ;(emitter.off ?? emitter.removeListener)?.call(client, 'error', entry.listener)
 }
+
+/**
+ * Per-command options for node-redis: no client-side timeout. `raw()` already bounds every command with one
+ * timer of ours; node-redis 6 would otherwise arm an AbortSignal timer per command (its default 5 s
+ * `commandOptions.timeout`), which costs more CPU than the command itself. A falsy timeout arms nothing on 5 or 6.
+ */
+const NO_CLIENT_TIMEOUT = Object.freeze({ timeout: 0 })
 
 /** ioredis states in which a command would only wait in the offline queue (and might run long after we gave up). */
 const IOREDIS_DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting'])
@@ -101,17 +108,16 @@ export class RedisDriver {
       this.library = 'node-redis'
       this.cluster = true
       // isReadonly=false: reads go to the master too, so a revoked session is never read back from a lagging replica.
-      // No per-command `timeout` option: `raw()` already races one timer, and node-redis would add an AbortSignal per command.
-      this.send = (key, args) => cluster.sendCommand(key, false, args)
+      this.send = (key, args) => cluster.sendCommand(key, false, args, NO_CLIENT_TIMEOUT)
       this.down = () => false
     } else if (typeof c.sendCommand === 'function' && 'isReady' in c) {
       const single = client as NodeRedisClientLike
       this.library = 'node-redis'
       this.cluster = false
-      this.send = (_key, args) => single.sendCommand(args)
+      this.send = (_key, args) => single.sendCommand(args, NO_CLIENT_TIMEOUT)
       this.down = () => single.isOpen && !single.isReady
     } else {
-      configError('redisStore client must be a node-redis v5 client or cluster (createClient/createCluster) or an ioredis Redis or Cluster')
+      configError('redisStore client must be a node-redis (v5 or v6) client or cluster (createClient/createCluster) or an ioredis Redis or Cluster')
     }
     listen(client)
   }
