@@ -1,4 +1,5 @@
 // Entry point of the reference app (`npm start`): reads the environment, builds the app, listens, prints the URL and demo accounts.
+import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig, type AppConfig } from './config.ts'
@@ -44,11 +45,17 @@ server.on('error', (err: NodeJS.ErrnoException) => {
   die(`cannot listen on ${config.host}:${config.port}: ${err.message}`)
 })
 
+// One process (npm start runs node directly, no tsx CLI in between): SIGTERM or SIGINT, to this PID or
+// forwarded by npm, stops taking connections, lets requests in flight finish, closes the store, exits 0.
 let stopping = false
 async function stop(): Promise<void> {
   if (stopping) return
   stopping = true
-  server.close()
+  const http = server as Server
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  http.closeIdleConnections() // kept-alive sockets with no request in flight
+  setTimeout(() => http.closeAllConnections(), 5_000).unref() // requests still running after 5 s are cut
+  await closed
   await runtime.close()
   process.exit(0)
 }

@@ -1,44 +1,59 @@
 #!/usr/bin/env node
-// The `hallpass` command: `secret` prints a new random secret; `sessions list|revoke|purge` works on a store.
+// The `hallpass` command: `secret` prints a new random secret; `sessions list|revoke|stats|purge` works on a store.
 import { randomBytes } from 'node:crypto'
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import { isHallpassError } from '../errors.ts'
 import { openStore, sessionsCommand, UsageError, type StoreFlags } from './sessions.ts'
 
-const USAGE = `Usage: hallpass <command>
+const USAGE = `Usage: hallpass <command> [options]
 
 Commands:
   secret [--bytes N]                      print a new random secret (base64url, default 32 bytes = 256 bits)
   sessions list <userId>        STORE     a user's sessions: id, created, last seen, expiry, ip, user agent
   sessions revoke <userId> [id] STORE     revoke one session, or all of the user's sessions
+  sessions stats                STORE     sessions, signed-in users, sessions per user, expiring within the hour
   sessions purge                STORE     delete expired sessions now (SQLite; Redis expires them itself)
-  help                                    show this help
+  help, --help, -h                        show this help
 
-STORE is --sqlite PATH or --redis URL [--prefix hp:]`
+STORE is --sqlite PATH or --redis URL [--prefix hp:]. Options take --name VALUE or --name=VALUE.`
 
 type Out = (line: string) => void
 
-/** Splits `--name value` flags from positional arguments. */
-function parseFlags(argv: readonly string[]): { positional: string[]; flags: Record<string, string> } {
-  const positional: string[] = []
-  const flags: Record<string, string> = {}
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
-    if (!arg.startsWith('--')) positional.push(arg)
-    else if (i + 1 < argv.length) flags[arg.slice(2)] = argv[++i] as string
-    else throw new UsageError(`${arg} needs a value`)
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  bytes: { type: 'string' },
+  sqlite: { type: 'string' },
+  redis: { type: 'string' },
+  prefix: { type: 'string' },
+} as const
+
+/** Which options each command accepts (anything else is a usage error, not silently ignored). */
+const ALLOWED: Record<string, readonly string[]> = { secret: ['bytes'], sessions: ['sqlite', 'redis', 'prefix'], help: [] }
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }
+
+/** node:util parseArgs in strict mode: unknown flags and missing values are usage errors. */
+function parse(argv: readonly string[]): { positionals: string[]; values: Values } {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true })
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '') : String(error))
   }
-  return { positional, flags }
 }
 
-function secret(flags: Record<string, string>, out: Out): number {
-  const bytes = flags.bytes === undefined ? 32 : Number(flags.bytes)
-  if (!Number.isInteger(bytes) || bytes < 32 || bytes > 1024) throw new UsageError('hallpass secret: --bytes must be an integer from 32 to 1024')
+function secret(values: Values, out: Out): number {
+  const bytes = values.bytes === undefined ? 32 : Number(values.bytes)
+  if (!/^\d+$/.test(values.bytes ?? '32') || !Number.isInteger(bytes) || bytes < 32 || bytes > 1024) {
+    throw new UsageError('hallpass secret: --bytes must be an integer from 32 to 1024')
+  }
   out(randomBytes(bytes).toString('base64url'))
   return 0
 }
 
-async function sessions(positional: readonly string[], flags: Record<string, string>, out: Out): Promise<number> {
-  const storeFlags: StoreFlags = { sqlite: flags.sqlite, redis: flags.redis, prefix: flags.prefix }
+async function sessions(positional: readonly string[], values: Values, out: Out): Promise<number> {
+  const storeFlags: StoreFlags = { sqlite: values.sqlite, redis: values.redis, prefix: values.prefix }
   const [action, ...args] = positional
   const opened = await openStore(storeFlags)
   try {
@@ -49,18 +64,25 @@ async function sessions(positional: readonly string[], flags: Record<string, str
   }
 }
 
-/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code: 0 done, 1 failed, 2 usage. */
 export async function run(argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> {
   try {
-    const { positional, flags } = parseFlags(argv)
-    const [command, ...rest] = positional
-    if (command === 'secret') return secret(flags, out)
-    if (command === 'sessions') return await sessions(rest, flags, out)
-    if (command === undefined || command === 'help') {
+    const { positionals, values } = parse(argv)
+    const [command, ...rest] = positionals
+    if (values.help === true || command === 'help') {
       out(USAGE)
-      return command === undefined ? 2 : 0
+      return 0
     }
-    throw new UsageError(`unknown command "${command}"`)
+    if (command === undefined) throw new UsageError('name a command')
+    const allowed = ALLOWED[command]
+    if (!allowed) throw new UsageError(`unknown command "${command}"`)
+    const stray = Object.keys(values).filter((name) => !allowed.includes(name))
+    if (stray.length > 0) throw new UsageError(`${command} does not take ${stray.map((name) => `--${name}`).join(', ')}`)
+    if (command === 'secret') {
+      if (rest.length > 0) throw new UsageError(`secret takes no arguments (got "${rest.join(' ')}")`)
+      return secret(values, out)
+    }
+    return await sessions(rest, values, out)
   } catch (error) {
     if (error instanceof UsageError) {
       err(`hallpass: ${error.message}\n\n${USAGE}`)
@@ -71,6 +93,17 @@ export async function run(argv: readonly string[], out: Out = console.log, err: 
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/hallpass')) {
+/** True when this file is the program node was asked to run (directly, through the npm bin symlink, or from a path with spaces). */
+function isMain(): boolean {
+  const script = process.argv[1]
+  if (!script) return false
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+if (isMain()) {
   run(process.argv.slice(2)).then((code) => (process.exitCode = code))
 }

@@ -1,6 +1,6 @@
-// `hallpass sessions list|revoke|purge`: operate on a SQLite or Redis session store from the shell.
+// `hallpass sessions list|revoke|stats|purge`: operate on a SQLite or Redis session store from the shell.
 import { existsSync } from 'node:fs'
-import type { SessionRecord, Store } from '../stores/types.ts'
+import type { SessionRecord, Store, StoreStats } from '../stores/types.ts'
 
 /** Where the sessions live, from `--sqlite PATH` or `--redis URL` (plus `--prefix`). */
 export interface StoreFlags {
@@ -47,6 +47,21 @@ export function formatSessions(records: readonly SessionRecord[]): string[] {
     .map((r) => [r.id, `created ${iso(r.createdAt)}`, `seen ${iso(r.lastSeenAt)}`, `expires ${iso(r.expiresAt)}`, r.persistent ? 'remembered' : 'browser', r.ip ?? '-', r.userAgent ?? '-'].join('  '))
 }
 
+const HOUR = 3_600_000
+
+/** The `sessions stats` table: one aligned line per figure. */
+export function formatStats(stats: StoreStats): string[] {
+  const signedIn = stats.sessions - stats.anonymous
+  const mean = stats.users === 0 ? '0' : (signedIn / stats.users).toFixed(1).replace(/\.0$/, '')
+  return [
+    `sessions             ${stats.sessions}`,
+    `signed-in users      ${stats.users}`,
+    `sessions per user    ${mean} on average, ${stats.maxPerUser} at most`,
+    `anonymous sessions   ${stats.anonymous}`,
+    `expiring within 1 h  ${stats.expiring}`,
+  ]
+}
+
 /** Runs `sessions <action> ...` against an opened store and returns the lines to print. */
 export async function sessionsCommand(action: string | undefined, args: readonly string[], store: OpenedStore['store']): Promise<string[]> {
   if (action === 'list') {
@@ -60,10 +75,15 @@ export async function sessionsCommand(action: string | undefined, args: readonly
     const revoked = await store.revoke(userId, id === undefined ? {} : { ids: [id] })
     return [`revoked ${revoked.length} session${revoked.length === 1 ? '' : 's'}`]
   }
+  if (action === 'stats') {
+    if (args.length > 0) throw new UsageError(`sessions stats takes no arguments (got "${args.join(' ')}")`)
+    if (!store.stats) return ['this store cannot count its sessions (it has no stats())']
+    return formatStats(await store.stats(HOUR))
+  }
   if (action === 'purge') {
     if (!store.purge) return ['nothing to purge: this store expires sessions by itself (Redis TTLs)']
     const removed = await store.purge()
     return [`purged ${removed} expired session${removed === 1 ? '' : 's'}`]
   }
-  throw new UsageError(`unknown sessions action "${action ?? ''}": use list, revoke or purge`)
+  throw new UsageError(`unknown sessions action "${action ?? ''}": use list, revoke, stats or purge`)
 }

@@ -1,6 +1,7 @@
 // Bounded in-process store: TTL expiry swept incrementally, a per-user index, and unref'd timers.
 import { configError } from '../errors.ts'
-import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from './types.ts'
+import { StatsTally } from './stats.ts'
+import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; beyond it the least recently written session is evicted. @default 100_000 */
@@ -118,6 +119,13 @@ class MemoryStore implements Store {
   }
 
   async ping(): Promise<void> {}
+
+  async stats(withinMs: number): Promise<StoreStats> {
+    const now = this.clock()
+    const tally = new StatsTally(now + withinMs)
+    for (const entry of this.entries.values()) if (entry.dropAt > now) tally.add(entry.record.userId, entry.dropAt)
+    return tally.result()
+  }
 
   async close(): Promise<void> {
     clearInterval(this.timer)

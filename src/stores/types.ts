@@ -1,4 +1,7 @@
 // The Store contract every session backend implements (memory, SQLite, Redis, or your own).
+import type { StoreStats } from './stats.ts'
+
+export type { StoreStats } from './stats.ts'
 
 /** Session data: a plain object of JSON values. */
 export type SessionData = Record<string, unknown>
@@ -86,4 +89,6 @@ export interface Store {
   ping?(): Promise<void>
   /** Releases timers or connections the store owns. */
   close?(): Promise<void>
+  /** Counts of live sessions for `hallpass sessions stats`; `expiring` counts those dropped within `withinMs`. Optional. */
+  stats?(withinMs: number): Promise<StoreStats>
 }

@@ -1,14 +1,16 @@
-// The CLI: usable secrets, and sessions list/revoke/purge against real SQLite and Redis stores.
+// The CLI: strict arguments, usable secrets, and sessions list/revoke/stats/purge against real SQLite and Redis stores.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSessions, type Store } from '../../src/index.ts'
+import { memoryStore } from '../../src/stores/memory.ts'
 import { redisStore } from '../../src/stores/redis/index.ts'
 import { sqliteStore } from '../../src/stores/sqlite.ts'
 import { startRedis, type RedisServer } from '../support/redis.ts'
 import { TEST_SECRET } from '../support/sessions.ts'
+import { testRecord } from '../../src/testing/index.ts'
 import { run } from '../../src/cli/index.ts'
 
 async function capture(argv: string[]) {
@@ -51,6 +53,61 @@ describe('hallpass secret', () => {
   })
 })
 
+describe('hallpass arguments (node:util parseArgs, strict)', () => {
+  it('--help, -h and help print the usage on stdout and exit 0', async () => {
+    for (const argv of [['--help'], ['-h'], ['help'], ['secret', '--help'], ['sessions', 'list', '--help']]) {
+      const result = await capture(argv)
+      expect(result, argv.join(' ')).toMatchObject({ code: 0, err: [] })
+      expect(result.out[0]).toMatch(/^Usage: hallpass <command>/)
+      expect(result.out[0]).toContain('sessions stats')
+    }
+  })
+
+  it('no command at all is a usage error (exit 2)', async () => {
+    expect(await capture([])).toMatchObject({ code: 2, out: [], err: [expect.stringMatching(/name a command[\s\S]*Usage:/)] })
+  })
+
+  it('--bytes=64 and --bytes 64 both work', async () => {
+    for (const argv of [['secret', '--bytes=64'], ['secret', '--bytes', '64']]) {
+      const result = await capture(argv)
+      expect(result.code, argv.join(' ')).toBe(0)
+      expect(Buffer.from(result.out[0]!, 'base64url')).toHaveLength(64)
+    }
+  })
+
+  it('a mistyped flag is an error with exit 2, never silently ignored', async () => {
+    const result = await capture(['secret', '--byts', '64'])
+    expect(result.code).toBe(2)
+    expect(result.out).toEqual([])
+    expect(result.err[0]).toMatch(/^hallpass: Unknown option '--byts'/)
+  })
+
+  it('a flag another command takes, a missing value, stray arguments and a non-number are usage errors', async () => {
+    expect(await capture(['secret', '--sqlite', 'x.db'])).toMatchObject({ code: 2, err: [expect.stringMatching(/secret does not take --sqlite/)] })
+    expect(await capture(['sessions', 'stats', '--bytes', '64', '--sqlite', 'x.db'])).toMatchObject({ code: 2, err: [expect.stringMatching(/sessions does not take --bytes/)] })
+    expect(await capture(['secret', '--bytes'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--bytes <value>' argument missing/)] })
+    expect(await capture(['secret', 'extra'])).toMatchObject({ code: 2, err: [expect.stringMatching(/secret takes no arguments/)] })
+    expect(await capture(['secret', '--bytes=64abc'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--bytes must be an integer/)] })
+    expect(await capture(['secret', '--bytes=0x40'])).toMatchObject({ code: 2 })
+  })
+})
+
+describe('sessions stats', () => {
+  it('counts live sessions, signed-in users, sessions per user and those expiring within the hour (memory store)', async () => {
+    let now = 1_700_000_000_000
+    const store = memoryStore({ clock: () => now })
+    await store.create(testRecord({ userId: 'alice' }), { ttl: 30 * 60_000 })
+    await store.create(testRecord({ userId: 'alice' }), { ttl: 2 * 3_600_000 })
+    await store.create(testRecord({ userId: 'alice' }), { ttl: 2 * 3_600_000 })
+    await store.create(testRecord({ userId: 'bob' }), { ttl: 59 * 60_000 })
+    await store.create(testRecord(), { ttl: 5 * 3_600_000 })
+    await store.create(testRecord({ userId: 'dora' }), { ttl: 1_000 })
+    now += 2_000 // dora's session has expired: it no longer counts
+    expect(await store.stats!(3_600_000)).toEqual({ sessions: 5, users: 2, anonymous: 1, maxPerUser: 3, expiring: 2 })
+    await store.close()
+  })
+})
+
 describe('hallpass sessions on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hallpass-cli-'))
   const file = join(dir, 'sessions.db')
@@ -71,6 +128,26 @@ describe('hallpass sessions on SQLite', () => {
     expect((await capture(['sessions', 'list', 'alice', '--sqlite', file])).out).toEqual(['no sessions'])
     expect((await capture(['sessions', 'purge', '--sqlite', file])).out).toEqual(['purged 0 expired sessions'])
   })
+
+  it('stats: sessions, signed-in users, sessions per user, expiring within the hour', async () => {
+    const store = sqliteStore({ database: file, purgeInterval: 0 })
+    await signIn(store, 'dave', 3)
+    await signIn(store, 'erin', 1)
+    const anonymous = await createSessions({ secret: TEST_SECRET, store, cookie: { secure: false } }).load({})
+    anonymous.set('cart', ['book'])
+    await anonymous.commit()
+    await store.close()
+    const result = await capture(['sessions', 'stats', '--sqlite', file])
+    expect(result.code).toBe(0)
+    // Default idle timeout 30 minutes: every session ends within the hour unless it is used again.
+    expect(result.out).toEqual([
+      'sessions             5',
+      'signed-in users      2',
+      'sessions per user    2 on average, 3 at most',
+      'anonymous sessions   1',
+      'expiring within 1 h  5',
+    ])
+  })
 })
 
 describe('hallpass sessions on Redis', () => {
@@ -87,6 +164,19 @@ describe('hallpass sessions on Redis', () => {
     expect((await capture(['sessions', 'list', 'carol', '--redis', server.url])).out).toEqual(['no sessions'])
     expect((await capture(['sessions', 'revoke', 'carol', '--redis', server.url, '--prefix', 'app:'])).out).toEqual(['revoked 2 sessions'])
     expect((await capture(['sessions', 'purge', '--redis', server.url])).out[0]).toMatch(/expires sessions by itself/)
+  })
+
+  it('stats scans only its prefix and skips the user indexes', async () => {
+    const client = await createClient({ url: server.url }).connect()
+    await signIn(redisStore({ client, prefix: 'st:' }), 'frank', 2)
+    await signIn(redisStore({ client, prefix: 'st:' }), 'gina', 1)
+    await signIn(redisStore({ client, prefix: 'other:' }), 'hank', 4)
+    await client.set('st:unrelated', 'x')
+    await client.close()
+    const result = await capture(['sessions', 'stats', '--redis', server.url, '--prefix', 'st:'])
+    expect(result.code).toBe(0)
+    expect(result.out.slice(0, 3)).toEqual(['sessions             3', 'signed-in users      2', 'sessions per user    1.5 on average, 2 at most'])
+    expect(result.out[4]).toBe('expiring within 1 h  3')
   })
 
   it('an unreachable Redis is one clear error line and exit 1', async () => {

@@ -127,7 +127,7 @@ describe('sqliteStore persistence and sharing', () => {
 describe('sqliteStore purge', () => {
   it('the unref\'d timer deletes expired rows and keeps live ones', async () => {
     let now = 1_000_000
-    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeInterval: 5 })
+    const store = sqliteStore<Database.Database>({ database: ':memory:', clock: () => now, purgeInterval: 5 })
     const count = (): unknown => store.database.prepare('SELECT count(*) FROM hallpass_sessions').pluck().get()
     for (let i = 0; i < 20; i++) await store.create(testRecord(), { ttl: 1_000 })
     const live = testRecord()

@@ -1,10 +1,11 @@
 // The Redis Store: one HGETALL per load, one script per commit, and a per-user index kept in the user's hash slot.
 import { userTag } from '../../crypto/token.ts'
-import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from '../types.ts'
+import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
 import { HallpassError } from '../../errors.ts'
 import { errorCode, unavailableFrom, type RedisDriver } from './client.ts'
 import { dataField, dataValue, decodeRecord, encodeRecord, isValidId, Keys, tagOf } from './codec.ts'
 import { SCRIPTS } from './scripts.ts'
+import { redisStats } from './stats.ts'
 
 const PATCH_RESULTS: Record<number, PatchResult> = { 0: 'missing', 1: 'ok', 2: 'conflict' }
 
@@ -169,6 +170,11 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     this.driver.release()
+  }
+
+  /** Counts of live sessions: SCANs this prefix (standalone Redis only; NOT_SUPPORTED on Cluster). */
+  async stats(withinMs: number): Promise<StoreStats> {
+    return redisStats(this.driver, this.keys.prefix, withinMs)
   }
 
   /** Removes `id` from `userId`'s index when a script could not reach it (Cluster, another slot). */

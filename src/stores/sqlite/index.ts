@@ -7,13 +7,28 @@ import { SqliteSessionStore } from './store.ts'
 
 type Connection = Database.Database
 
-export interface SqliteStoreOptions {
+/**
+ * The parts of a better-sqlite3 `Database` the store relies on. A real `Database` fits it, so these public
+ * types need no `@types/better-sqlite3`; when you pass your own, `store.database` keeps its type.
+ */
+export interface SqliteDatabase {
+  readonly open: boolean
+  readonly readonly: boolean
+  readonly memory: boolean
+  prepare(source: string): unknown
+  exec(source: string): unknown
+  pragma(source: string, options?: { simple?: boolean | undefined }): unknown
+  transaction(fn: (...args: never[]) => unknown): unknown
+  close(): unknown
+}
+
+export interface SqliteStoreOptions<DB extends SqliteDatabase = SqliteDatabase> {
   /**
    * The better-sqlite3 `Database` your app already uses (sessions then live beside your own tables, and
    * the store never closes it), or a filename to open (`':memory:'` for a throwaway database).
    * A file database is switched to WAL mode if it is not in it already.
    */
-  database: Connection | string
+  database: DB | string
   /** Table holding the sessions (a plain identifier; created with its indexes if missing). @default 'hallpass_sessions' */
   table?: string
   /** Milliseconds between deletions of expired rows, on an unref'd timer; 0 turns the timer off. @default 60_000 */
@@ -23,10 +38,10 @@ export interface SqliteStoreOptions {
 }
 
 /** The SQLite store: the `Store` contract plus `purge()` and `close()`. */
-export interface SqliteStore extends Store {
+export interface SqliteStore<DB extends SqliteDatabase = SqliteDatabase> extends Store {
   readonly kind: 'sqlite'
-  /** The connection in use: yours, or the one the store opened. */
-  readonly database: Connection
+  /** The connection in use: yours, or the one the store opened (a better-sqlite3 `Database`). */
+  readonly database: DB
   /** Deletes every expired row now and returns how many. */
   purge(): Promise<number>
   /** Stops the purge timer; closes the database only if the store opened it. */
@@ -52,7 +67,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * const sessions = createSessions({ secret, store: sqliteStore({ database: db }) })
  * ```
  */
-export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
+export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(options: SqliteStoreOptions<DB>): SqliteStore<DB> {
   if (typeof options !== 'object' || options === null) configError('sqliteStore needs an options object with at least { database }')
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) configError(`sqliteStore: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
@@ -69,7 +84,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = owned ? openFile(options.database as string) : adopt(options.database)
   try {
     useWal(db, owned)
-    return new SqliteSessionStore(db, prepareSchema(db, table), clock, owned, purgeInterval)
+    return new SqliteSessionStore(db, prepareSchema(db, table), clock, owned, purgeInterval) as SqliteStore as SqliteStore<DB>
   } catch (cause) {
     if (owned) db.close()
     if (cause instanceof HallpassError) throw cause

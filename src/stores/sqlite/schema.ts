@@ -22,6 +22,8 @@ export interface Statements {
   readonly revokeOne: Statement<[id: string, userId: string], { drop_at: unknown }>
   readonly revokeAll: Statement<[userId: string, except: string | null], { id: unknown; drop_at: unknown }>
   readonly purge: Statement<[now: number]>
+  readonly stats: Statement<[expiringBefore: number, now: number], { sessions: number; users: number; anonymous: number | null; expiring: number | null }>
+  readonly maxPerUser: Statement<[now: number], number | null>
 }
 
 /** Plain identifiers only: the name is spliced into SQL, so nothing that needs escaping is accepted. */
@@ -76,5 +78,7 @@ export function prepareSchema(db: Database, table: string): Statements {
     revokeOne: prepare(`DELETE FROM ${t} WHERE id = ? AND user_id = ? RETURNING drop_at`),
     revokeAll: prepare(`DELETE FROM ${t} WHERE user_id = ? AND id IS NOT ? RETURNING id, drop_at`),
     purge: prepare(`DELETE FROM ${t} WHERE drop_at <= ?`),
+    stats: prepare(`SELECT count(*) AS sessions, count(DISTINCT user_id) AS users, sum(user_id IS NULL) AS anonymous, sum(drop_at <= ?) AS expiring FROM ${t} WHERE drop_at > ?`),
+    maxPerUser: prepare<[number], number | null>(`SELECT max(n) FROM (SELECT count(*) AS n FROM ${t} WHERE user_id IS NOT NULL AND drop_at > ? GROUP BY user_id)`).pluck(),
   }
 }

@@ -2,7 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { HallpassError } from '../../errors.ts'
 import { isForbiddenKey } from '../../core/json.ts'
-import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from '../types.ts'
+import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
 import { decodeRow, encodeJson, encodeRecord, isExpired } from './codec.ts'
 import type { Statements } from './schema.ts'
 
@@ -96,6 +96,15 @@ export class SqliteSessionStore implements Store {
   /** Deletes every expired row now and returns how many (the timer does this every `purgeInterval`). */
   async purge(): Promise<number> {
     return guard(() => this.purgeNow())
+  }
+
+  /** Counts of live sessions, in two indexed queries. */
+  async stats(withinMs: number): Promise<StoreStats> {
+    return guard(() => {
+      const now = this.clock()
+      const row = this.sql.stats.get(now + withinMs, now) as { sessions: number; users: number; anonymous: number | null; expiring: number | null }
+      return { sessions: row.sessions, users: row.users, anonymous: row.anonymous ?? 0, maxPerUser: this.sql.maxPerUser.get(now) ?? 0, expiring: row.expiring ?? 0 }
+    })
   }
 
   /** Stops the purge timer, and closes the database if the store opened it (never one you passed in). */
