@@ -5,6 +5,7 @@ import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { isForbiddenKey } from './json.ts'
+import { assertJsonValue } from './json-value.ts'
 import type { Internals } from './internals.ts'
 import { fitsSealed, responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
@@ -107,17 +108,20 @@ export class Session<D extends SessionData = SessionData> {
     return this.record && seen !== null ? Math.min(seen + this.ctx.idleFor(this.record.persistent), this.record.expiresAt) : null
   }
 
+  /** The value of one of the data's own keys (never an inherited one such as `toString`). */
   get<K extends keyof D & string>(key: K): D[K] | undefined {
-    return this.working[key]
+    return Object.hasOwn(this.working, key) ? this.working[key] : undefined
   }
 
-  /** Sets one key; only changed keys are written at commit, so concurrent requests never clobber each other. */
+  /**
+   * Sets one key; only changed keys are written at commit, so concurrent requests never clobber each other.
+   * @throws SESSION_DATA_INVALID naming the path when the value is not plain JSON (a Date, Map, class
+   * instance, BigInt, NaN...): store dates as epoch ms or ISO strings.
+   */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
     if (isForbiddenKey(key)) throw new HallpassError('INVALID_ARGUMENT', `"${key}" cannot be used as a session key`)
     if (value === undefined) return this.delete(key)
-    if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
-      throw new HallpassError('SESSION_DATA_INVALID', `session value for "${key}" must be JSON-serializable`)
-    }
+    assertJsonValue(value, key)
     if (this.ctx.sealer && !fitsSealed(this.ctx.sealer, this.ctx.cookie.name, this.record, { ...this.working, [key]: value })) {
       throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
     }
