@@ -19,6 +19,7 @@ export async function validateData<D extends SessionData>(schema: StandardSchema
  * JSON round trip (what the next load will see), and `maxDataBytes`. Throws typed errors.
  */
 export async function checkWritableData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: SessionData, maxBytes: number): Promise<void> {
+  if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   for (const key of Object.keys(data)) if (data[key] !== undefined) assertJsonValue(data[key], key) // a top-level undefined is a removal
   const json = JSON.stringify(data)
   const bytes = Buffer.byteLength(json)

@@ -6,6 +6,7 @@ import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { isForbiddenKey } from './json.ts'
 import { assertJsonValue } from './json-value.ts'
+import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
 import type { Internals } from './internals.ts'
 import { fitsSealed, responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
@@ -144,8 +145,8 @@ export class Session<D extends SessionData = SessionData> {
         this.replaceWorking(fn(draft) ?? draft)
         return this.working
       }
-      const fresh = await this.ctx.storeCall(this.ctx.store.get(current.id))
-      if (!fresh || fresh === 'corrupt') {
+      const fresh = await this.freshRecord(current.id)
+      if (!fresh) {
         this.forget()
         throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
       }
@@ -239,6 +240,16 @@ export class Session<D extends SessionData = SessionData> {
     return { cookies }
   }
 
+  /** The stored record now; null when it is gone, or out of bounds (then deleted, with a `session.rejected` event). */
+  private async freshRecord(id: string): Promise<SessionRecord | null> {
+    const fresh = await this.ctx.storeCall(this.ctx.store.get(id))
+    if (fresh === null) return null
+    if (fresh !== 'corrupt' && recordProblem(fresh, this.ctx.maxDataBytes) === undefined) return fresh
+    if (fresh !== 'corrupt') await this.ctx.storeCall(this.ctx.store.destroy(id))
+    this.ctx.events.emit({ type: 'session.rejected', reason: 'invalid_data', id, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+    return null
+  }
+
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {
     if (this.tracked.hasSets) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
@@ -319,7 +330,7 @@ export class Session<D extends SessionData = SessionData> {
       version: 1,
       ...(this.ctx.sealer && { issuedAt: now }),
       ...(this.client.ip !== undefined && { ip: this.client.ip }),
-      ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, 512) }),
+      ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, MAX_USER_AGENT_LENGTH) }),
     }
   }
 
