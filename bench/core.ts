@@ -1,4 +1,4 @@
-// Micro-benchmark of the manager on the memory store: read-only load+commit and a write commit, in ops/s.
+// Micro-benchmark of the manager on the memory store: read-only load+commit, a write commit, and hostile Cookie headers.
 import { createSessions } from 'hallpass'
 import { memoryStore } from 'hallpass/stores/memory'
 
@@ -42,3 +42,17 @@ await measure('write: load + set + commit', seconds, async () => {
 await measure('anonymous: load + commit (no cookie)', seconds, async () => {
   await (await sessions.load()).commit()
 })
+
+// A Cookie header full of ';' (an app that raises Node's header limit, or calls load() itself): linear, not quadratic.
+for (const kib of [16, 64, 256]) {
+  const header = ';'.repeat(kib * 1024)
+  const times: number[] = []
+  for (let i = 0; i < 21; i++) {
+    const start = performance.now()
+    await sessions.load({ cookie: header })
+    times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  const median = times[10] as number
+  console.log(`${`hostile Cookie: ${kib} KiB of ';'`.padEnd(34)} ${median.toFixed(2).padStart(10)} ms/load (median of 21)  ${((median * 1e6) / (kib * 1024)).toFixed(1)} ns/byte`)
+}

@@ -9,9 +9,10 @@ export type SignInResult =
   | { readonly ok: false; readonly reason: 'throttled' | 'unavailable'; readonly retryAfter: number }
 
 /**
- * Throttle check, then the password (a dummy hash when the email is unknown or the account is locked,
- * so all three cost the same), then login with a new session id. Unknown email, wrong password and
- * locked account are one answer: `invalid`. Only a throttled IP, or a throttle store outage, differs.
+ * The password is checked inside the throttle's `attempt`, which counts the guess before it runs, so
+ * parallel requests cannot check more passwords than the lockout allows. A locked account still costs
+ * one (dummy) hash, so unknown email, wrong password and locked account take the same time and get one
+ * answer: `invalid`. Only a throttled IP, or a throttle store outage, differs.
  */
 export async function signIn(
   deps: AppDeps,
@@ -19,20 +20,17 @@ export async function signIn(
   input: { email: string; password: string; rememberMe: boolean },
   ip: string | undefined,
 ): Promise<SignInResult> {
-  const attempt = { account: input.email, ip }
-  const verdict = await deps.throttle.check(attempt)
-  if (!verdict.allowed && verdict.scope !== 'account') {
-    return { ok: false, reason: verdict.scope === 'ip' ? 'throttled' : 'unavailable', retryAfter: verdict.retryAfter }
+  const result = await deps.throttle.attempt({ account: input.email, ip }, async () => {
+    const row = deps.users.findForLogin(input.email)
+    return (await deps.passwords.verify(row?.passwordHash, input.password)) ? row : null
+  })
+  if (!result.ok) {
+    if (result.reason === 'locked') await deps.passwords.verify(undefined, input.password) // same work, same answer
+    if (result.reason === 'invalid' || result.reason === 'locked') return { ok: false, reason: 'invalid' }
+    return { ok: false, reason: result.reason, retryAfter: result.retryAfter }
   }
-  const row = deps.users.findForLogin(input.email)
-  const matches = await deps.passwords.verify(verdict.allowed ? row?.passwordHash : undefined, input.password)
-  if (!verdict.allowed) return { ok: false, reason: 'invalid' } // locked: same work, same answer, not counted again
-  if (!row || !matches) {
-    await deps.throttle.failure(attempt)
-    return { ok: false, reason: 'invalid' }
-  }
+  const row = result.value
   await session.login(row.id, { rememberMe: input.rememberMe, roles: [row.role] })
-  await deps.throttle.success(attempt)
   return { ok: true, user: { id: row.id, email: row.email, name: row.name, role: row.role } }
 }
 
@@ -52,14 +50,11 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
   ip: string | undefined,
 ): Promise<PasswordResult> {
-  const attempt = { account: user.email, ip }
-  const verdict = await deps.throttle.check(attempt)
-  if (!verdict.allowed) return { ok: false, reason: verdict.scope === 'unavailable' ? 'unavailable' : 'throttled', retryAfter: verdict.retryAfter }
-  if (!(await deps.passwords.verify(deps.users.passwordHash(user.id), input.currentPassword))) {
-    await deps.throttle.failure(attempt)
-    return { ok: false, reason: 'wrong' }
+  const result = await deps.throttle.attempt({ account: user.email, ip }, () => deps.passwords.verify(deps.users.passwordHash(user.id), input.currentPassword))
+  if (!result.ok) {
+    if (result.reason === 'invalid') return { ok: false, reason: 'wrong' }
+    return { ok: false, reason: result.reason === 'unavailable' ? 'unavailable' : 'throttled', retryAfter: result.retryAfter }
   }
-  await deps.throttle.success(attempt)
   deps.users.setPasswordHash(user.id, await deps.passwords.hash(input.newPassword))
   await session.regenerate()
   const revoked = await deps.sessions.revokeUserSessions(user.id, { except: session.id })

@@ -26,7 +26,7 @@ export class TrackedData<D extends SessionData> {
   }
 
   delete(key: string): void {
-    if (!(key in this.data)) return
+    if (!Object.hasOwn(this.data, key)) return
     delete (this.data as Record<string, unknown>)[key]
     this.changed.delete(key)
     this.removed.add(key)

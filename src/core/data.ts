@@ -2,7 +2,8 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
-import { isForbiddenKey, isPlainObject } from './json.ts'
+import { isPlainObject } from './json.ts'
+import { assertJsonValue } from './json-value.ts'
 
 /** Runs the Standard Schema (if any) and returns its output, or undefined when the data fails it. */
 export async function validateData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: unknown): Promise<D | { issues: readonly StandardSchemaV1.Issue[] }> {
@@ -13,26 +14,22 @@ export async function validateData<D extends SessionData>(schema: StandardSchema
   return isPlainObject(result.value) ? result.value : { issues: [{ message: 'schema output is not an object' }] }
 }
 
-/** Validates data about to be written: schema, JSON-serializability and `maxDataBytes`. Throws typed errors. */
+/**
+ * Validates data about to be written: plain JSON only (see `jsonProblem`), the schema checked against the
+ * JSON round trip (what the next load will see), and `maxDataBytes`. Throws typed errors.
+ */
 export async function checkWritableData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: SessionData, maxBytes: number): Promise<void> {
-  const checked = await validateData(schema, data)
+  if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
+  for (const key of Object.keys(data)) if (data[key] !== undefined) assertJsonValue(data[key], key) // a top-level undefined is a removal
+  const json = JSON.stringify(data)
+  const bytes = Buffer.byteLength(json)
+  if (bytes > maxBytes) throw new HallpassError('SESSION_TOO_LARGE', `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`)
+  if (!schema) return
+  const checked = await validateData(schema, JSON.parse(json))
   if ('issues' in checked && Array.isArray(checked.issues)) {
     const summary = checked.issues.slice(0, 3).map((issue) => `${formatPath(issue.path)}${issue.message}`).join('; ')
     throw new HallpassError('SESSION_DATA_INVALID', `session data does not match the schema: ${summary}`)
   }
-  let json: string
-  let forbidden: string | undefined
-  try {
-    json = JSON.stringify(data, (key, value: unknown) => {
-      if (isForbiddenKey(key)) forbidden = key
-      return value
-    })
-  } catch (cause) {
-    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable (no BigInt or cycles)', { cause })
-  }
-  if (forbidden !== undefined) throw new HallpassError('SESSION_DATA_INVALID', `session data must not contain a "${forbidden}" key at any depth`)
-  const bytes = Buffer.byteLength(json)
-  if (bytes > maxBytes) throw new HallpassError('SESSION_TOO_LARGE', `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`)
 }
 
 function formatPath(path: StandardSchemaV1.Issue['path']): string {
@@ -45,9 +42,9 @@ export function diffData(before: SessionData, after: SessionData): { set: Sessio
   const set: SessionData = {}
   const unset: string[] = []
   for (const [key, value] of Object.entries(after)) {
-    if (JSON.stringify(value) !== JSON.stringify(before[key])) set[key] = value
+    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(before[key])) set[key] = value
   }
-  for (const key of Object.keys(before)) if (!(key in after)) unset.push(key)
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key) || after[key] === undefined) unset.push(key)
   return { set, unset }
 }
 

@@ -11,9 +11,9 @@ export interface LoginOptions {
   permissions?: readonly string[]
 }
 
-const MAX_USER_ID_LENGTH = 256
-const MAX_PRIVILEGES = 256
-const MAX_PRIVILEGE_LENGTH = 128
+export const MAX_USER_ID_LENGTH = 256
+export const MAX_PRIVILEGES = 256
+export const MAX_PRIVILEGE_LENGTH = 128
 
 /** Throws INVALID_ARGUMENT unless `userId` is a string of 1 to 256 characters. */
 export function checkUserId(userId: unknown): asserts userId is string {

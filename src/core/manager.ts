@@ -7,8 +7,8 @@ import { validateData } from './data.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
-import { isPlainObject } from './json.ts'
 import { decodeRecord } from './record-codec.ts'
+import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import { Session, type ClientInfo } from './session.ts'
 
@@ -139,7 +139,7 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /** Shared tail of every load: shape and schema checks, then the server-side idle and absolute limits. */
   private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean): Promise<Session<D>> {
-    const data = isWellFormed(record) ? await validateData(this.config.schema, record.data) : undefined
+    const data = recordProblem(record, this.config.maxDataBytes) === undefined ? await validateData(this.config.schema, record.data) : undefined
     if (data === undefined || 'issues' in data) {
       await this.discard(record.id)
       return this.anonymous(client, true, 'invalid_data', record.id)
@@ -243,15 +243,4 @@ async function guardStore<T>(call: Promise<T>): Promise<T> {
     if (cause instanceof HallpassError) throw cause
     throw new HallpassError('STORE_UNAVAILABLE', 'the session store is unavailable', { cause })
   }
-}
-
-function isWellFormed(record: SessionRecord): boolean {
-  return (
-    isPlainObject(record.data) &&
-    Number.isFinite(record.createdAt) &&
-    Number.isFinite(record.lastSeenAt) &&
-    Number.isFinite(record.expiresAt) &&
-    Number.isInteger(record.version) &&
-    (record.userId === null || typeof record.userId === 'string')
-  )
 }

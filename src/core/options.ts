@@ -12,6 +12,9 @@ import { CookieCache } from './cookie-cache.ts'
 import { isSealedCookies, SEALED_STORE, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
 
+/** RFC 6265bis: browsers cap a cookie's lifetime at 400 days. */
+const MAX_COOKIE_LIFETIME = 400 * 86_400_000
+
 /** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
 export interface SessionsOptions<D extends SessionData = SessionData> {
   /** At least 32 random characters, or `{ 2: newer, 1: older }` to rotate keys without logging anyone out. */
@@ -29,7 +32,7 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   idleTimeout?: Duration | (() => Duration)
   /** Hard limit from creation, whatever the activity. @default '24h' */
   absoluteTimeout?: Duration
-  /** Absolute limit for remember-me sessions (persistent cookie). @default '30d' */
+  /** Absolute limit for remember-me sessions (persistent cookie); at most 400 days, what browsers keep a cookie. @default '30d' */
   rememberMeTimeout?: Duration
   /** Inactivity limit for remember-me sessions; may be a function, like `idleTimeout`. @default the rememberMeTimeout */
   rememberMeIdleTimeout?: Duration | (() => Duration)
@@ -101,6 +104,9 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   if (staticIdle !== undefined && staticIdle > absoluteTimeout) configError(`idleTimeout (${staticIdle / 1000}s) is longer than absoluteTimeout (${absoluteTimeout / 1000}s); shorten it or raise absoluteTimeout`)
   if (staticIdle !== undefined && touchInterval >= staticIdle) configError(`touchInterval (${touchInterval / 1000}s) must be shorter than idleTimeout (${staticIdle / 1000}s)`)
   if (staticRememberIdle !== undefined && staticRememberIdle > rememberMeTimeout) configError('rememberMeIdleTimeout must not exceed rememberMeTimeout')
+  if (rememberMeTimeout > MAX_COOKIE_LIFETIME) {
+    configError(`rememberMeTimeout (${Math.round(rememberMeTimeout / 86_400_000)} days) is longer than 400 days, the most a browser keeps a cookie (RFC 6265bis caps Max-Age at 400 days), so the cookie would vanish while the session lives on; use at most '400d'`)
+  }
   if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
     configError('schema must be a Standard Schema (for example a zod, valibot or arktype schema)')
   }

@@ -5,6 +5,8 @@ import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { isForbiddenKey } from './json.ts'
+import { assertJsonValue } from './json-value.ts'
+import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
 import type { Internals } from './internals.ts'
 import { fitsSealed, responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
@@ -107,17 +109,20 @@ export class Session<D extends SessionData = SessionData> {
     return this.record && seen !== null ? Math.min(seen + this.ctx.idleFor(this.record.persistent), this.record.expiresAt) : null
   }
 
+  /** The value of one of the data's own keys (never an inherited one such as `toString`). */
   get<K extends keyof D & string>(key: K): D[K] | undefined {
-    return this.working[key]
+    return Object.hasOwn(this.working, key) ? this.working[key] : undefined
   }
 
-  /** Sets one key; only changed keys are written at commit, so concurrent requests never clobber each other. */
+  /**
+   * Sets one key; only changed keys are written at commit, so concurrent requests never clobber each other.
+   * @throws SESSION_DATA_INVALID naming the path when the value is not plain JSON (a Date, Map, class
+   * instance, BigInt, NaN...): store dates as epoch ms or ISO strings.
+   */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
     if (isForbiddenKey(key)) throw new HallpassError('INVALID_ARGUMENT', `"${key}" cannot be used as a session key`)
     if (value === undefined) return this.delete(key)
-    if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
-      throw new HallpassError('SESSION_DATA_INVALID', `session value for "${key}" must be JSON-serializable`)
-    }
+    assertJsonValue(value, key)
     if (this.ctx.sealer && !fitsSealed(this.ctx.sealer, this.ctx.cookie.name, this.record, { ...this.working, [key]: value })) {
       throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
     }
@@ -140,8 +145,8 @@ export class Session<D extends SessionData = SessionData> {
         this.replaceWorking(fn(draft) ?? draft)
         return this.working
       }
-      const fresh = await this.ctx.storeCall(this.ctx.store.get(current.id))
-      if (!fresh || fresh === 'corrupt') {
+      const fresh = await this.freshRecord(current.id)
+      if (!fresh) {
         this.forget()
         throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
       }
@@ -235,6 +240,16 @@ export class Session<D extends SessionData = SessionData> {
     return { cookies }
   }
 
+  /** The stored record now; null when it is gone, or out of bounds (then deleted, with a `session.rejected` event). */
+  private async freshRecord(id: string): Promise<SessionRecord | null> {
+    const fresh = await this.ctx.storeCall(this.ctx.store.get(id))
+    if (fresh === null) return null
+    if (fresh !== 'corrupt' && recordProblem(fresh, this.ctx.maxDataBytes) === undefined) return fresh
+    if (fresh !== 'corrupt') await this.ctx.storeCall(this.ctx.store.destroy(id))
+    this.ctx.events.emit({ type: 'session.rejected', reason: 'invalid_data', id, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+    return null
+  }
+
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {
     if (this.tracked.hasSets) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
@@ -315,7 +330,7 @@ export class Session<D extends SessionData = SessionData> {
       version: 1,
       ...(this.ctx.sealer && { issuedAt: now }),
       ...(this.client.ip !== undefined && { ip: this.client.ip }),
-      ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, 512) }),
+      ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, MAX_USER_AGENT_LENGTH) }),
     }
   }
 

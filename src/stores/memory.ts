@@ -1,5 +1,6 @@
 // Bounded in-process store: TTL expiry swept incrementally, a per-user index, and unref'd timers.
-import { configError } from '../errors.ts'
+import { configError, HallpassError } from '../errors.ts'
+import { isPlainObject } from '../core/json.ts'
 import { StatsTally } from './stats.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
 
@@ -66,6 +67,7 @@ class MemoryStore implements Store {
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     if (options.replaces !== undefined) this.remove(options.replaces)
     const { data, ...meta } = record
+    if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
     this.remove(record.id)
     while (this.entries.size >= this.maxSessions) this.evictOne()
     this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })

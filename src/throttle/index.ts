@@ -1,37 +1,28 @@
-// hallpass/throttle: login throttling per account and per IP, with backoff, lockout and Retry-After; fails closed.
+// hallpass/throttle: login throttling per account and per IP, counted before the password is checked; fails closed.
 import { createHmac } from 'node:crypto'
 import { RateLimiterRes } from 'rate-limiter-flexible'
-import { configError } from '../errors.ts'
-import { parseDuration, type Duration } from '../core/duration.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { SessionData } from '../stores/types.ts'
-import { createLimiters, type LimiterSet, type ThrottleRedisClient } from './limiters.ts'
+import { count, seconds, type ThrottleOptions } from './config.ts'
+import { createLimiters, type LimiterSet } from './limiters.ts'
 
-export interface ThrottleOptions {
-  /** Keep counters in Redis (ioredis or node-redis, standalone or Cluster) instead of memory. @default memory */
-  redis?: ThrottleRedisClient
-  /** Key prefix in Redis. @default 'hp:throttle' */
-  prefix?: string
-  /** Failed logins per account within `accountWindow` before the account locks. @default 5 */
-  maxFailuresPerAccount?: number
-  /** @default '15m' */
-  accountWindow?: Duration
-  /** Failed logins per IP within `ipWindow` before the IP is throttled. @default 50 */
-  maxFailuresPerIp?: number
-  /** @default '15m' */
-  ipWindow?: Duration
-  /** How long a lock lasts. @default '15m' */
-  lockout?: Duration
-  /** Failures before exponential delays (1 s, 2 s, 4 s...) start. @default 3 */
-  backoffAfter?: number
-  /** Longest wait for the counter store before failing closed. @default '1s' */
-  timeout?: Duration
-}
+export type { ThrottleOptions } from './config.ts'
+export type { ThrottleRedisClient } from './limiters.ts'
 
-/** The outcome of `check`/`failure`: allowed, or blocked with the seconds to wait. */
+/** The outcome of `check`: allowed, or blocked with the seconds to wait. */
 export type ThrottleVerdict =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly scope: 'account' | 'ip' | 'unavailable'; readonly retryAfter: number }
+
+/**
+ * The outcome of `attempt`: the value `verify` returned, or why there is none. `invalid` means the
+ * credentials were checked and were wrong; `locked` (the account), `throttled` (the IP) and `unavailable`
+ * (the counter store) mean they were never checked.
+ */
+export type AttemptResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: 'invalid' }
+  | { readonly ok: false; readonly reason: 'locked' | 'throttled' | 'unavailable'; readonly retryAfter: number }
 
 export interface LoginAttempt {
   /** The account identifier as typed (email or username); normalized and hashed before use. */
@@ -40,18 +31,23 @@ export interface LoginAttempt {
 }
 
 const ALLOWED: ThrottleVerdict = { allowed: true }
+const REASON = { account: 'locked', ip: 'throttled', unavailable: 'unavailable' } as const
 
 /**
- * Creates a login throttle. Call `check` before verifying the password, then `failure` or `success`.
+ * Creates a login throttle. `attempt` counts the guess atomically before it runs `verify`, so within a
+ * window at most `maxFailuresPerAccount` wrong guesses are checked per account (and `maxFailuresPerIp`
+ * per IP), however many requests run at once.
  *
+ * @throws CONFIG_INVALID for a non-positive count or a bad duration.
  * @example
  * ```ts
  * import { createLoginThrottle } from 'hallpass/throttle'
  * const throttle = createLoginThrottle(sessions, { redis: client })
- * const verdict = await throttle.check({ account: email, ip })
- * if (!verdict.allowed) return tooManyAttempts(verdict.retryAfter)
- * if (!(await verifyPassword(email, password))) { await throttle.failure({ account: email, ip }); return invalid() }
- * await throttle.success({ account: email, ip })
+ * const result = await throttle.attempt({ account: email, ip }, async () => {
+ *   const user = await users.find(email)
+ *   return user && (await argon2.verify(user.hash, password)) ? user : null
+ * })
+ * if (result.ok) await session.login(result.value.id)
  * ```
  */
 export function createLoginThrottle(sessions: Sessions<SessionData>, options: ThrottleOptions = {}): LoginThrottle {
@@ -90,60 +86,93 @@ export class LoginThrottle {
     return createHmac('sha256', this.hashKey).update(account.trim().normalize('NFKC').toLowerCase()).digest('base64url').slice(0, 22)
   }
 
-  /** Before verifying a password: is this account or IP locked or backing off? Fails closed. */
-  async check(attempt: LoginAttempt): Promise<ThrottleVerdict> {
+  /**
+   * One login attempt: refuses a locked account or IP, takes one attempt from the account's and the IP's
+   * budgets (atomically, in the counter store), and only then runs `verify`. A truthy result is a success:
+   * its attempt is given back. A falsy one is a failure: it stays counted, and backoff or lockout follow.
+   * If `verify` throws, the attempt stays counted and the error propagates. Fails closed.
+   */
+  async attempt<T>(attempt: LoginAttempt, verify: () => T | Promise<T>): Promise<AttemptResult<NonNullable<T>>> {
     const account = this.accountHash(attempt.account)
-    try {
-      const [ipLock, accountLock] = await this.guard(Promise.all([attempt.ip ? this.limiters.locks.get(`i:${attempt.ip}`) : null, this.limiters.locks.get(`a:${account}`)]))
-      const blocked = lockedFor(ipLock) ? { scope: 'ip' as const, res: ipLock } : lockedFor(accountLock) ? { scope: 'account' as const, res: accountLock } : undefined
-      if (!blocked) return ALLOWED
-      return this.blocked(blocked.scope, secondsLeft(blocked.res), account, attempt.ip)
-    } catch {
-      return this.blocked('unavailable', 1, account, attempt.ip)
+    const ip = attempt.ip || undefined
+    const verdict = await this.checkHashed(account, ip)
+    if (!verdict.allowed) return { ok: false, reason: REASON[verdict.scope], retryAfter: verdict.retryAfter }
+    const taken = await this.take(account, ip)
+    if (!taken.allowed) return { ok: false, reason: REASON[taken.scope], retryAfter: taken.retryAfter }
+    const value = await verify()
+    if (value !== null && value !== undefined && value !== false) {
+      await this.giveBack(account, ip).catch(() => undefined)
+      return { ok: true, value: value as NonNullable<T> }
     }
+    this.sessions.emit({ type: 'login.failed', accountHash: account, ...(ip !== undefined && { ip }) })
+    await this.penalize(account, ip, taken.failures).catch(() => undefined)
+    return { ok: false, reason: 'invalid' }
   }
 
-  /** After a failed password: counts it (atomically), applies backoff or lockout, and emits events. */
-  async failure(attempt: LoginAttempt): Promise<ThrottleVerdict> {
-    const account = this.accountHash(attempt.account)
-    this.sessions.emit({ type: 'login.failed', accountHash: account, ...(attempt.ip !== undefined && { ip: attempt.ip }) })
-    try {
-      const [accountCount, ipCount] = await this.guard(
-        Promise.all([this.limiters.accountFailures.penalty(account), attempt.ip ? this.limiters.ipFailures.penalty(attempt.ip) : null]),
-      )
-      if (ipCount && ipCount.consumedPoints > this.maxIp && attempt.ip) {
-        await this.guard(this.limiters.locks.block(`i:${attempt.ip}`, this.lockoutSeconds))
-        return this.blocked('ip', this.lockoutSeconds, account, attempt.ip)
-      }
-      const failures = accountCount.consumedPoints
-      if (failures > this.maxAccount) {
-        await this.guard(this.limiters.locks.block(`a:${account}`, this.lockoutSeconds))
-        return this.blocked('account', this.lockoutSeconds, account, attempt.ip)
-      }
-      if (failures > this.backoffAfter) {
-        const delay = Math.min(2 ** (failures - this.backoffAfter - 1), this.lockoutSeconds)
-        await this.guard(this.limiters.locks.block(`a:${account}`, delay))
-        return { allowed: false, scope: 'account', retryAfter: delay }
-      }
-      return ALLOWED
-    } catch {
-      return this.blocked('unavailable', 1, account, attempt.ip)
-    }
+  /** Is this account or IP locked or backing off right now? Reads only (for showing a page); fails closed. */
+  check(attempt: LoginAttempt): Promise<ThrottleVerdict> {
+    return this.checkHashed(this.accountHash(attempt.account), attempt.ip || undefined)
   }
 
-  /** After a successful login: clears the account's failures and lock (the IP count stays). */
-  async success(attempt: LoginAttempt): Promise<void> {
-    const account = this.accountHash(attempt.account)
-    await this.guard(Promise.all([this.limiters.accountFailures.delete(account), this.limiters.locks.delete(`a:${account}`)])).catch(() => undefined)
+  /** Clears an account's failures and lock (an administrator unlocking it). The IP counts stay. */
+  async reset(account: string): Promise<void> {
+    const hash = this.accountHash(account)
+    await this.guard(Promise.all([this.limiters.accountFailures.delete(hash), this.limiters.locks.delete(`a:${hash}`)]))
   }
 
-  /** Failures counted for an account in the current window. */
+  /** Attempts counted for an account in the current window (refused ones included, successes given back). */
   async failures(account: string): Promise<number> {
     const res = await this.guard(this.limiters.accountFailures.get(this.accountHash(account)))
     return res?.consumedPoints ?? 0
   }
 
-  private blocked(scope: 'account' | 'ip' | 'unavailable', retryAfter: number, accountHash: string, ip: string | undefined): ThrottleVerdict {
+  private async checkHashed(account: string, ip: string | undefined): Promise<ThrottleVerdict> {
+    try {
+      const [ipLock, accountLock] = await this.guard(Promise.all([ip ? this.limiters.locks.get(`i:${ip}`) : null, this.limiters.locks.get(`a:${account}`)]))
+      if (lockedFor(ipLock)) return this.blocked('ip', secondsLeft(ipLock), account, ip)
+      if (lockedFor(accountLock)) return this.blocked('account', secondsLeft(accountLock), account, ip)
+      return ALLOWED
+    } catch {
+      return this.blocked('unavailable', 1, account, ip)
+    }
+  }
+
+  /** Consumes one point from the account and the IP budgets; if either refuses, the other is given back. */
+  private async take(account: string, ip: string | undefined): Promise<ThrottleVerdict & { readonly failures?: number }> {
+    const [byAccount, byIp] = await Promise.allSettled([
+      this.guard(this.limiters.accountFailures.consume(account)),
+      ip ? this.guard(this.limiters.ipFailures.consume(ip)) : Promise.resolve(null),
+    ])
+    if (byAccount.status === 'fulfilled' && byIp.status === 'fulfilled') return { allowed: true, failures: byAccount.value.consumedPoints }
+    const refused = (r: PromiseSettledResult<unknown>): r is PromiseRejectedResult => r.status === 'rejected' && r.reason instanceof RateLimiterRes
+    if ((byAccount.status === 'rejected' && !refused(byAccount)) || (byIp.status === 'rejected' && !refused(byIp))) {
+      return this.blocked('unavailable', 1, account, ip)
+    }
+    // Over budget: the scope that still had room gets its point back (no verification happens).
+    if (byAccount.status === 'fulfilled') await this.guard(this.limiters.accountFailures.reward(account)).catch(() => undefined)
+    if (byIp.status === 'fulfilled' && ip) await this.guard(this.limiters.ipFailures.reward(ip)).catch(() => undefined)
+    if (byIp.status === 'rejected' && ip) {
+      await this.guard(this.limiters.locks.block(`i:${ip}`, this.lockoutSeconds)).catch(() => undefined)
+      return this.blocked('ip', this.lockoutSeconds, account, ip)
+    }
+    return this.blocked('account', secondsLeft((byAccount as PromiseRejectedResult).reason as RateLimiterRes), account, ip)
+  }
+
+  private async giveBack(account: string, ip: string | undefined): Promise<void> {
+    await this.guard(Promise.all([this.limiters.accountFailures.reward(account), ip ? this.limiters.ipFailures.reward(ip) : null]))
+  }
+
+  /** After a wrong guess: the lock when the budget is spent, else a backoff delay once past `backoffAfter`. */
+  private async penalize(account: string, ip: string | undefined, failures = 0): Promise<void> {
+    if (failures >= this.maxAccount) {
+      await this.guard(this.limiters.locks.block(`a:${account}`, this.lockoutSeconds))
+      this.blocked('account', this.lockoutSeconds, account, ip)
+    } else if (failures > this.backoffAfter) {
+      await this.guard(this.limiters.locks.block(`a:${account}`, Math.min(2 ** (failures - this.backoffAfter - 1), this.lockoutSeconds)))
+    }
+  }
+
+  private blocked(scope: 'account' | 'ip' | 'unavailable', retryAfter: number, accountHash: string, ip: string | undefined): ThrottleVerdict & { readonly allowed: false } {
     this.sessions.emit({ type: 'login.locked', accountHash, scope, retryAfter, ...(ip !== undefined && { ip }) })
     return { allowed: false, scope, retryAfter }
   }
@@ -164,16 +193,4 @@ function lockedFor(res: RateLimiterRes | null): res is RateLimiterRes {
 
 function secondsLeft(res: RateLimiterRes): number {
   return res.msBeforeNext < 0 ? 1 : Math.max(1, Math.ceil(res.msBeforeNext / 1000))
-}
-
-function count(name: string, value: number | undefined, fallback: number): number {
-  const n = value ?? fallback
-  if (!Number.isInteger(n) || n < 1) configError(`throttle ${name} must be a positive integer (got ${JSON.stringify(value)})`)
-  return n
-}
-
-function seconds(name: string, value: Duration | undefined, fallback: Duration): number {
-  const ms = parseDuration(value ?? fallback)
-  if (ms === undefined) configError(`throttle ${name} must be a duration like '15m' (got ${JSON.stringify(value)})`)
-  return Math.max(1, Math.ceil(ms / 1000))
 }

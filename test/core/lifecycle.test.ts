@@ -215,9 +215,9 @@ describe('hostile data', () => {
     const { sessions } = testSessions()
     const session = await sessions.load()
     await session.login('alice')
-    session.set('profile', JSON.parse('{"nested":{"__proto__":{"admin":true}}}'))
-    await expect(session.commit()).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
-    session.delete('profile')
+    expect(() => session.set('profile', JSON.parse('{"nested":{"__proto__":{"admin":true}}}'))).toThrow(
+      expect.objectContaining({ code: 'SESSION_DATA_INVALID', message: expect.stringContaining('profile.nested') }),
+    )
     await expect(session.update(() => JSON.parse('{"constructor":{"prototype":{}}}'))).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
     expect(({} as Record<string, unknown>).admin).toBeUndefined()
   })

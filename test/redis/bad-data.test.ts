@@ -26,6 +26,11 @@ const DAMAGE: Record<string, string[][]> = {
   '__proto__ as a data key': [['HSET', 'KEY', '.__proto__', '{"polluted":"yes"}']],
   '__proto__ inside a data value': [['HSET', 'KEY', '.profile', '{"__proto__":{"polluted":"yes"}}']],
   'constructor.prototype deep inside a value': [['HSET', 'KEY', '.x', '{"a":[{"constructor":{"prototype":{"polluted":"yes"}}}]}']],
+  'data nested 10,000 levels deep': [['HSET', 'KEY', '.deep', `${'['.repeat(10_000)}${']'.repeat(10_000)}`]],
+  'data over maxDataBytes': [['HSET', 'KEY', '.big', JSON.stringify('x'.repeat(20_000))]],
+  'a version above 2^53': [['HSET', 'KEY', 'v', '9007199254740993']],
+  'a non-finite number inside a value': [['HSET', 'KEY', '.n', '[1e400]']],
+  'a user agent longer than hallpass keeps': [['HSET', 'KEY', 'a', 'x'.repeat(600)]],
   'a string where the hash should be': [['DEL', 'KEY'], ['SET', 'KEY', '{"userId":"mallory","__proto__":{"polluted":"yes"}}']],
 }
 
@@ -53,6 +58,23 @@ describe.each(['node-redis', 'ioredis'])('bad data in Redis (%s)', (name) => {
     expect(redisCli(server.port, 'EXISTS', key).trim()).toBe('0')
     expect(prototypesClean()).toBe(true)
     expect(await sessions.listSessions('victim')).toEqual([])
+  })
+
+  it('update() on a record damaged after load (10,000 levels deep) throws SESSION_GONE, deletes it and emits session.rejected', async () => {
+    const prefix = uniquePrefix()
+    const { sessions, events } = testSessions({ store: redisStore({ client: clients[name] as RedisClientLike, prefix }) })
+    const first = await sessions.load()
+    await first.login('victim')
+    const cookie = cookiePair((await first.commit()).cookies[0])
+    const id = first.id as string
+    const key = `${prefix}{${id.slice(0, 4)}}${id.slice(4)}`
+    const session = await sessions.load({ cookie })
+    expect(session.userId).toBe('victim')
+    redisCli(server.port, 'HSET', key, '.deep', `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`)
+    await expect(session.update((draft) => ({ ...draft, n: 1 }))).rejects.toMatchObject({ code: 'SESSION_GONE' })
+    expect(events.at(-1)).toMatchObject({ type: 'session.rejected', reason: 'invalid_data', id })
+    expect(redisCli(server.port, 'EXISTS', key).trim()).toBe('0')
+    expect((await session.commit()).cookies.join()).toMatch(/Max-Age=0/)
   })
 
   it('listSessions skips and deletes a damaged session but keeps the good ones', async () => {

@@ -1,0 +1,77 @@
+// Session data rules: only values that survive a JSON round trip unchanged, nested at most MAX_DATA_DEPTH deep.
+import { HallpassError } from '../errors.ts'
+import { isForbiddenKey } from './json.ts'
+
+/** Deepest nesting of objects and arrays inside one data value (the same bound on write and on load). */
+export const MAX_DATA_DEPTH = 64
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/**
+ * Why `value` would not come back unchanged from `JSON.parse(JSON.stringify(value))`, naming the
+ * path (such as `cart.items[2].added`), or undefined when it is plain JSON. Never recurses deeper
+ * than MAX_DATA_DEPTH, so hostile nesting cannot overflow the stack.
+ */
+export function jsonProblem(value: unknown, path: string): string | undefined {
+  return problemAt(value, path, 0, new Set())
+}
+
+/** Throws SESSION_DATA_INVALID naming the path when `value` is not plain JSON (see `jsonProblem`). */
+export function assertJsonValue(value: unknown, path: string): void {
+  const problem = jsonProblem(value, path)
+  if (problem !== undefined) throw new HallpassError('SESSION_DATA_INVALID', `session data must be plain JSON: ${problem}`)
+}
+
+function problemAt(value: unknown, path: string, depth: number, ancestors: Set<object>): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON turns into null; store a finite number`
+    case 'bigint':
+      return `${path} is a BigInt, which JSON cannot hold; store it as a string`
+    case 'undefined':
+      return `${path} is undefined, which JSON drops (or turns into null in an array); remove it or use null`
+    case 'function':
+    case 'symbol':
+      return `${path} is a ${typeof value}, which JSON drops`
+  }
+  if (value === null) return undefined
+  const object = value as object
+  if (depth >= MAX_DATA_DEPTH) return `${path} is nested more than ${MAX_DATA_DEPTH} levels deep`
+  if (ancestors.has(object)) return `${path} refers back to an object that contains it (a cycle)`
+  const kind = shapeOf(object)
+  if (kind !== 'array' && kind !== 'object') return `${path} is ${kind}, which JSON does not keep; ${kind === 'a Date' ? 'store epoch ms (date.getTime()) or an ISO string (date.toISOString())' : 'store a plain object or array'}`
+  if (Object.getOwnPropertySymbols(object).length > 0) return `${path} has symbol keys, which JSON drops`
+  ancestors.add(object)
+  try {
+    if (kind === 'array') {
+      const array = object as unknown[]
+      if (Object.keys(array).length !== array.length) return `${path} is a sparse array or has extra properties, which JSON does not keep`
+      for (let i = 0; i < array.length; i++) {
+        const problem = problemAt(array[i], `${path}[${i}]`, depth + 1, ancestors)
+        if (problem !== undefined) return problem
+      }
+      return undefined
+    }
+    for (const key of Object.keys(object)) {
+      const at = IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
+      if (isForbiddenKey(key)) return `${at}: a "${key}" key is not allowed at any depth`
+      const problem = problemAt((object as Record<string, unknown>)[key], at, depth + 1, ancestors)
+      if (problem !== undefined) return problem
+    }
+    return undefined
+  } finally {
+    ancestors.delete(object)
+  }
+}
+
+/** 'object' for plain objects, 'array' for plain arrays, else a description such as 'a Date' or 'a Map'. */
+function shapeOf(object: object): string {
+  if (Array.isArray(object)) return Object.getPrototypeOf(object) === Array.prototype ? 'array' : 'an array subclass'
+  const proto = Object.getPrototypeOf(object) as object | null
+  if (proto === Object.prototype || proto === null) return 'object'
+  const name = (proto as { constructor?: { name?: unknown } }).constructor?.name
+  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a custom prototype'
+}

@@ -1,0 +1,54 @@
+// The bounds a loaded record must meet: the same ones the write path enforces. A record that breaks one is corrupt.
+import type { SessionRecord } from '../stores/types.ts'
+import { isForbiddenKey, isPlainObject } from './json.ts'
+import { jsonProblem } from './json-value.ts'
+import { MAX_PRIVILEGE_LENGTH, MAX_PRIVILEGES, MAX_USER_ID_LENGTH } from './login-options.ts'
+
+/** Latest time a record may hold (the largest valid Date, epoch ms). */
+const MAX_TIME = 8.64e15
+/** `session.ts` keeps at most this many characters of a User-Agent. */
+export const MAX_USER_AGENT_LENGTH = 512
+const MAX_ID_LENGTH = 64
+
+/**
+ * Why a record read from a store, a sealed cookie or a cache snapshot is not one hallpass could have
+ * written (wrong types, times or version out of range, data that is not plain JSON, nested more than
+ * 64 levels or over `maxDataBytes`), or undefined when it is within bounds. Never throws.
+ */
+export function recordProblem(record: SessionRecord, maxDataBytes: number): string | undefined {
+  const r = record as unknown as Record<string, unknown>
+  if (!isPlainObject(r)) return 'not an object'
+  if (typeof r['id'] !== 'string' || r['id'].length === 0 || r['id'].length > MAX_ID_LENGTH) return 'id'
+  const userId = r['userId']
+  if (userId !== null && (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH)) return 'userId'
+  for (const field of ['createdAt', 'lastSeenAt', 'expiresAt'] as const) if (!isTime(r[field])) return field
+  if (r['issuedAt'] !== undefined && !isTime(r['issuedAt'])) return 'issuedAt'
+  const version = r['version']
+  if (!Number.isSafeInteger(version) || (version as number) < 0 || (version as number) >= Number.MAX_SAFE_INTEGER) return 'version'
+  if (typeof r['persistent'] !== 'boolean') return 'persistent'
+  if (!isPrivilegeList(r['roles'])) return 'roles'
+  if (!isPrivilegeList(r['permissions'])) return 'permissions'
+  if (r['ip'] !== undefined && typeof r['ip'] !== 'string') return 'ip'
+  if (r['userAgent'] !== undefined && (typeof r['userAgent'] !== 'string' || r['userAgent'].length > MAX_USER_AGENT_LENGTH)) return 'userAgent'
+  return dataProblem(r['data'], maxDataBytes)
+}
+
+function dataProblem(data: unknown, maxDataBytes: number): string | undefined {
+  if (!isPlainObject(data)) return 'data'
+  for (const key of Object.keys(data)) {
+    if (isForbiddenKey(key)) return `data.${key}`
+    const problem = jsonProblem(data[key], key)
+    if (problem !== undefined) return `data: ${problem}`
+  }
+  // Plain JSON within the depth bound: stringify cannot throw here.
+  return Buffer.byteLength(JSON.stringify(data)) > maxDataBytes ? 'data over maxDataBytes' : undefined
+}
+
+function isTime(value: unknown): boolean {
+  return typeof value === 'number' && value >= 0 && value <= MAX_TIME
+}
+
+function isPrivilegeList(value: unknown): boolean {
+  if (value === undefined) return true
+  return Array.isArray(value) && value.length <= MAX_PRIVILEGES && value.every((v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_PRIVILEGE_LENGTH)
+}
