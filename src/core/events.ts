@@ -11,6 +11,8 @@ export type RejectReason =
   | 'lookalike_cookie'
   | 'not_found'
   | 'invalid_data'
+  /** The id was rotated (login, regenerate) by another request a moment ago: anonymous, cookie not cleared. */
+  | 'rotated'
 
 interface Base {
   /** Epoch ms, from the manager's clock. */

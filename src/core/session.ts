@@ -1,6 +1,7 @@
 // The per-request session handle: reads, tracked writes, login/logout/regenerate, and commit.
 import { HallpassError } from '../errors.ts'
 import type { SessionData, SessionRecord } from '../stores/types.ts'
+import { isTombstone } from '../stores/tombstone.ts'
 import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
@@ -23,6 +24,11 @@ export interface ClientInfo {
 }
 
 const MAX_UPDATE_ATTEMPTS = 100
+/**
+ * How long a rotated-away id stays a tombstone: a request still in flight with the old cookie is then
+ * anonymous without clearing the browser's new cookie. Longer than any request should take.
+ */
+export const ROTATION_GRACE_MS = 5 * 60_000
 
 /**
  * One request's view of its session. Data is a plain object; this handle is separate from it.
@@ -39,6 +45,8 @@ export class Session<D extends SessionData = SessionData> {
   /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
   private cacheStale: boolean
   private readonly loadedWithRecord: boolean
+  /** The request's id was rotated away by another request: it never clears or replaces the browser's newer cookie. */
+  private rotatedAway: boolean
   /** `commit()` has started: the response's headers are (being) sent, so no mutation can reach the browser any more. */
   private committed = false
 
@@ -48,8 +56,9 @@ export class Session<D extends SessionData = SessionData> {
     record: SessionRecord | null,
     data: Partial<D>,
     private readonly client: ClientInfo,
-    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean },
+    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean },
   ) {
+    this.rotatedAway = flags.rotatedAway ?? false
     this.record = record
     this.tracked = new TrackedData(data)
     this.loadedWithRecord = record !== null
@@ -151,9 +160,9 @@ export class Session<D extends SessionData = SessionData> {
         return this.working
       }
       const fresh = await this.ctx.storeCall(this.ctx.store.get(current.id))
-      if (!fresh || fresh === 'corrupt') {
-        this.forget()
-        throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
+      if (!fresh || fresh === 'corrupt' || isTombstone(fresh)) {
+        this.forget(fresh !== null && fresh !== 'corrupt')
+        throw gone()
       }
       const base = fresh.data as Partial<D>
       const draft = cloneData({ ...base, ...this.tracked.pending() }) as Partial<D>
@@ -171,8 +180,8 @@ export class Session<D extends SessionData = SessionData> {
         return this.working
       }
       if (result === 'missing') {
-        this.forget()
-        throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
+        await this.forgetMissing(current.id)
+        throw gone()
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)))
     }
@@ -238,7 +247,8 @@ export class Session<D extends SessionData = SessionData> {
     this.committed = true
     const now = this.ctx.clock()
     if (this.record === null) {
-      if (this.tracked.hasSets) await this.createAnonymous(now)
+      // A request that raced a rotation drops its writes: a new anonymous cookie would replace the browser's newer one.
+      if (this.tracked.hasSets && !this.rotatedAway) await this.createAnonymous(now)
     } else if (this.tracked.dirty || this.touchDue) {
       await this.persistChanges(this.record, now)
     }
@@ -267,7 +277,7 @@ export class Session<D extends SessionData = SessionData> {
     if (this.tracked.hasSets) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
     if (result === 'missing') {
-      this.forget() // revoked or destroyed mid-request: never resurrect, just clear the cookie
+      await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
     }
     this.record = { ...record, version: record.version + 1, lastSeenAt: this.touchDue ? now : record.lastSeenAt }
@@ -294,7 +304,7 @@ export class Session<D extends SessionData = SessionData> {
     const { evicted } = await this.ctx.storeCall(
       this.ctx.store.create(record, {
         ttl: this.ctx.ttlFor(record, now),
-        ...(previous && { replaces: previous.id }),
+        ...(previous && { replaces: previous.id, ...(!this.ctx.sealer && { tombstone: ROTATION_GRACE_MS }) }),
         ...(this.ctx.maxSessionsPerUser !== undefined && { maxPerUser: this.ctx.maxSessionsPerUser }),
       }),
     )
@@ -317,9 +327,22 @@ export class Session<D extends SessionData = SessionData> {
     this.forget()
   }
 
-  /** Drops all local state; the cookie is cleared at commit. A later `set` starts a fresh anonymous session. */
-  private forget(): void {
-    this.clearCookie = this.clearCookie || this.loadedWithRecord || this.issuedCookie !== undefined
+  /**
+   * A patch found the record missing: if another request rotated it (a tombstone), drop local state without
+   * clearing the cookie (the browser already holds the newer one); else it ended, and the cookie is cleared.
+   */
+  private async forgetMissing(id: string): Promise<void> {
+    const now = await this.ctx.storeCall(this.ctx.store.get(id))
+    this.forget(now !== null && now !== 'corrupt' && isTombstone(now))
+  }
+
+  /**
+   * Drops all local state; the cookie is cleared at commit, unless the id was rotated away by another
+   * request (then nothing is sent, and later writes are dropped). A later `set` otherwise starts a fresh anonymous session.
+   */
+  private forget(rotatedAway = false): void {
+    if (rotatedAway) this.rotatedAway = true
+    else this.clearCookie = this.clearCookie || this.loadedWithRecord || this.issuedCookie !== undefined
     this.record = null
     this.tracked.reset({})
     this.issuedCookie = undefined
@@ -358,6 +381,10 @@ export class Session<D extends SessionData = SessionData> {
     for (const key of diff.unset) this.delete(key as keyof D & string)
     for (const [key, value] of Object.entries(diff.set)) this.set(key as keyof D & string, value as D[keyof D & string])
   }
+}
+
+function gone(): HallpassError {
+  return new HallpassError('SESSION_GONE', 'the session was destroyed, revoked or rotated by another request while this request ran')
 }
 
 type RecordFields = Omit<SessionRecord, 'id' | 'version' | 'lastSeenAt' | 'ip' | 'userAgent'>
