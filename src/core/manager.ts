@@ -8,6 +8,7 @@ import { validateData } from './data.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
+import { KeyedLock } from './keyed-lock.ts'
 import { isPlainObject } from './json.ts'
 import { decodeRecord } from './record-codec.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
@@ -73,6 +74,7 @@ export class Sessions<D extends SessionData = SessionData> {
       idleFor,
       ttlFor: (record, now) => Math.max(1, Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
       storeCall: guardStore,
+      updates: new KeyedLock(),
     }
   }
 

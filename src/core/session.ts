@@ -17,6 +17,16 @@ export interface CommitResult {
   readonly cookies: string[]
 }
 
+/** Options for `commit()`. */
+export interface CommitOptions {
+  /**
+   * `false` after an error: write nothing, and return only the cookies for an id this request already
+   * issued or ended in the store (login, regenerate, logout), so a failed request never signs the user out.
+   * @default true
+   */
+  readonly write?: boolean
+}
+
 /** Client facts recorded with a session (device list). */
 export interface ClientInfo {
   readonly ip?: string | undefined
@@ -148,17 +158,26 @@ export class Session<D extends SessionData = SessionData> {
 
   /**
    * Atomic read-modify-write against the store (compare-and-swap with retry): `fn` sees the latest
-   * stored data plus this request's changes, and may mutate its draft or return new data.
+   * stored data plus this request's changes, and may mutate its draft or return new data. Updates of one
+   * session are serialized inside the process, so only other processes can make a round conflict.
+   * @throws `SESSION_GONE` when the session ended (or was rotated) meanwhile; `SESSION_CONFLICT` after
+   * 100 lost rounds; adapters answer both with a 409.
    */
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     this.assertOpen('update')
+    const current = this.record
+    if (!current || this.ctx.sealer) {
+      const draft = cloneData(this.working)
+      this.replaceWorking(fn(draft) ?? draft)
+      return this.working
+    }
+    // One update per session at a time in this process: no round is lost to a sibling request here.
+    return this.ctx.updates.run(current.id, () => this.updateInStore(current, fn))
+  }
+
+  /** The compare-and-swap loop of `update()`; retries only lose to other processes. */
+  private async updateInStore(current: SessionRecord, fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const current = this.record
-      if (!current || this.ctx.sealer) {
-        const draft = cloneData(this.working)
-        this.replaceWorking(fn(draft) ?? draft)
-        return this.working
-      }
       const fresh = await this.ctx.storeCall(this.ctx.store.get(current.id))
       if (!fresh || fresh === 'corrupt' || isTombstone(fresh)) {
         this.forget(fresh !== null && fresh !== 'corrupt')
@@ -242,10 +261,18 @@ export class Session<D extends SessionData = SessionData> {
    * Persists what this request changed (only those keys), touches the session when the touch
    * interval has passed, and returns the `Set-Cookie` values. Safe to call more than once (later calls
    * send nothing new). From the moment it starts, every mutation throws `SESSION_COMMITTED`.
+   * Adapters call it with `{ write: false }` on an error reply (see `CommitOptions`).
    */
-  async commit(): Promise<CommitResult> {
+  async commit(options: CommitOptions = {}): Promise<CommitResult> {
     this.committed = true
     const now = this.ctx.clock()
+    const write = options.write ?? true
+    if (!write) {
+      // After an error: only the id this request issued or ended, as the store already has it (no write).
+      const issued = this.issuedCookie !== undefined
+      const state = { record: this.record, data: this.record?.data ?? {}, wrote: issued, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie }
+      return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
+    }
     if (this.record === null) {
       // A request that raced a rotation drops its writes: a new anonymous cookie would replace the browser's newer one.
       if (this.tracked.hasSets && !this.rotatedAway) await this.createAnonymous(now)
@@ -253,13 +280,18 @@ export class Session<D extends SessionData = SessionData> {
       await this.persistChanges(this.record, now)
     }
     const state = { record: this.record, data: this.working, wrote: this.wrote, issuedCookie: this.issuedCookie, cacheStale: this.cacheStale, clearCookie: this.clearCookie }
-    const cookies = responseCookies(this.ctx, state, now)
+    return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
+  }
+
+  /** Marks the cookies as handed to the response, so a second commit does not send them again. */
+  private sent(cookies: string[]): string[] {
     this.issuedCookie = undefined
     this.clearCookie = false
     this.wrote = false
     this.cacheStale = false
-    return { cookies }
+    return cookies
   }
+
 
   /**
    * Refuses a mutation once the commit started: its Set-Cookie could no longer reach the browser, so
@@ -319,9 +351,16 @@ export class Session<D extends SessionData = SessionData> {
   private async end(reason: 'destroy' | 'logout'): Promise<void> {
     const current = this.record
     if (current) {
-      await this.ctx.storeCall(this.ctx.store.destroy(current.id))
-      if (this.ctx.revocation && current.userId !== null) await this.ctx.storeCall(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
       this.ctx.cache?.end(current.id, this.ctx.clock())
+      try {
+        await this.ctx.storeCall(this.ctx.store.destroy(current.id))
+        if (this.ctx.revocation && current.userId !== null) await this.ctx.storeCall(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
+      } catch (err) {
+        // The store is down: the record lives until its idle timeout, but this browser's cookie is cleared anyway.
+        this.forget()
+        this.ctx.events.emit({ type: 'session.end_failed', id: current.id, userId: current.userId, reason, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+        throw err
+      }
       this.ctx.events.emit({ type: 'session.destroyed', id: current.id, userId: current.userId, reason })
     }
     this.forget()
