@@ -128,7 +128,7 @@ export class Sessions<D extends SessionData = SessionData> {
     if (!record) return this.anonymous(client, true, 'not_found', verified.id)
     // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
     if (isTombstone(record)) return this.anonymous(client, false, 'rotated', verified.id, true)
-    return this.accept(record, client, cached === undefined)
+    return this.accept(record, client, cached === undefined, verified.resigned)
   }
 
   private async loadSealed(cookieValue: string, client: ClientInfo): Promise<Session<D>> {
@@ -139,11 +139,12 @@ export class Sessions<D extends SessionData = SessionData> {
     if (record.userId !== null && revocation && (await guardStore(revocation.isRevoked(record as SessionRecord & { userId: string })))) {
       return this.anonymous(client, true, 'revoked', record.id)
     }
-    return this.accept(record, client, false)
+    return this.accept(record, client, false, sealer.isStale(cookieValue) ? cookieValue : undefined)
   }
 
   /** Shared tail of every load: shape and schema checks, then the server-side idle and absolute limits. */
-  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean): Promise<Session<D>> {
+  /** `resigned`: the cookie was signed with an older key; the same token under the newest key goes out on the response. */
+  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean, resigned?: string): Promise<Session<D>> {
     const data = isWellFormed(record) ? await validateData(this.config.schema, record.data) : undefined
     if (data === undefined || 'issues' in data) {
       await this.discard(record.id)
@@ -157,7 +158,7 @@ export class Sessions<D extends SessionData = SessionData> {
       return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false })
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
-    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore })
+    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore, ...(resigned !== undefined && { resigned }) })
   }
 
   /** The user's live sessions, most recently active first. */

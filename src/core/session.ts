@@ -66,9 +66,14 @@ export class Session<D extends SessionData = SessionData> {
     record: SessionRecord | null,
     data: Partial<D>,
     private readonly client: ClientInfo,
-    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean },
+    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean; resigned?: string },
   ) {
     this.rotatedAway = flags.rotatedAway ?? false
+    // Signed with an older key: re-send the same token under the newest key (sealed: re-seal), with no store write.
+    if (flags.resigned !== undefined) {
+      if (ctx.sealer) this.wrote = true
+      else this.issuedCookie = flags.resigned
+    }
     this.record = record
     this.tracked = new TrackedData(data)
     this.loadedWithRecord = record !== null
