@@ -35,7 +35,7 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   rememberMeIdleTimeout?: Duration | (() => Duration)
   /** Sliding expiry writes to the store at most once per interval. @default '60s' */
   touchInterval?: Duration
-  /** On login over this many sessions, the user's sessions closest to expiry are evicted. @default unlimited */
+  /** On login over this many sessions, the user's least recently used sessions (last seen, then created) are evicted, never the new one. @default unlimited */
   maxSessionsPerUser?: number
   /** Largest serialized session data, in bytes. @default 16384 */
   maxDataBytes?: number

@@ -151,12 +151,12 @@ class MemoryStore implements Store {
     return entry.dropAt > this.clock()
   }
 
-  /** Evicts the user's other sessions closest to expiry until at most `max` remain; never `keep`. */
+  /** Evicts the user's least recently used other sessions (last seen, then created) until at most `max` remain; never `keep`. */
   private enforceCap(userId: string, keep: string, max: number | undefined): string[] {
     const ids = this.byUser.get(userId)
     if (max === undefined || !ids || ids.size <= max) return []
     const others = [...ids].filter((id) => id !== keep).map((id) => this.entries.get(id) as Entry)
-    others.sort((a, b) => a.dropAt - b.dropAt || a.record.createdAt - b.record.createdAt)
+    others.sort((a, b) => a.record.lastSeenAt - b.record.lastSeenAt || a.record.createdAt - b.record.createdAt)
     return others.slice(0, ids.size - max).map((entry) => (this.remove(entry.record.id), entry.record.id))
   }
 

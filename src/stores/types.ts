@@ -55,7 +55,7 @@ export interface CreateOptions {
    * `hallpass`). `get` returns it; `patch` answers 'missing' for it and never changes it.
    */
   readonly tombstone?: number
-  /** Cap on the user's sessions: over it, the user's other sessions closest to expiry are evicted (never the new one). */
+  /** Cap on the user's sessions: over it, the user's least recently used other sessions (last seen, then created) are evicted, never the new one. */
   readonly maxPerUser?: number
 }
 

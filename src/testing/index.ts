@@ -195,27 +195,30 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect(await read(store, keep.id)).toBeNull()
     })
 
-    run('maxPerUser evicts the sessions closest to expiry', async ({ store }) => {
-      const first = testRecord({ userId: 'capped' })
-      const second = testRecord({ userId: 'capped' })
-      const third = testRecord({ userId: 'capped' })
-      await store.create(first, { ttl: HOUR, maxPerUser: 2 })
-      await store.create(second, { ttl: 2 * HOUR, maxPerUser: 2 })
-      const { evicted } = await store.create(third, { ttl: 3 * HOUR, maxPerUser: 2 })
-      expect(evicted).toEqual([first.id])
-      expect(await read(store, first.id)).toBeNull()
-      expect((await store.listByUser('capped')).map((r) => r.id).sort()).toEqual([second.id, third.id].sort())
+    run('maxPerUser evicts the least recently used sessions (last seen, then created), never the new one', async ({ store }) => {
+      const now = Date.now()
+      // A remember-me session unused for days, one in use a second ago (and closest to expiry), one used an hour ago.
+      const idle = testRecord({ userId: 'capped', persistent: true, createdAt: now - 9 * 24 * HOUR, lastSeenAt: now - 3 * 24 * HOUR, expiresAt: now + 20 * 24 * HOUR })
+      const active = testRecord({ userId: 'capped', createdAt: now - 2 * HOUR, lastSeenAt: now - 1_000 })
+      const hourAgo = testRecord({ userId: 'capped', createdAt: now - 3 * HOUR, lastSeenAt: now - HOUR })
+      await store.create(idle, { ttl: 20 * 24 * HOUR, maxPerUser: 3 })
+      await store.create(active, { ttl: HOUR, maxPerUser: 3 })
+      await store.create(hourAgo, { ttl: 2 * HOUR, maxPerUser: 3 })
+      const fresh = testRecord({ userId: 'capped', createdAt: now, lastSeenAt: now })
+      expect((await store.create(fresh, { ttl: HOUR, maxPerUser: 2 })).evicted.sort()).toEqual([idle.id, hourAgo.id].sort())
+      expect((await store.listByUser('capped')).map((r) => r.id).sort()).toEqual([active.id, fresh.id].sort())
     })
 
-    run('maxPerUser never evicts the session being created, even when it expires soonest', async ({ store }) => {
-      const long1 = testRecord({ userId: 'capped-short', persistent: true })
-      const long2 = testRecord({ userId: 'capped-short', persistent: true })
-      await store.create(long1, { ttl: 30 * 24 * HOUR, maxPerUser: 2 })
-      await store.create(long2, { ttl: 31 * 24 * HOUR, maxPerUser: 2 })
-      const short = testRecord({ userId: 'capped-short' })
-      const { evicted } = await store.create(short, { ttl: HOUR, maxPerUser: 2 })
-      expect(evicted).toEqual([long1.id])
-      expect(await read(store, short.id)).not.toBeNull()
+    run('maxPerUser: a touch (patch lastSeenAt) counts as use, equal last-seen falls back to created, the new session is never evicted', async ({ store }) => {
+      const now = Date.now()
+      const oldest = testRecord({ userId: 'capped-lru', createdAt: now - 5 * HOUR, lastSeenAt: now - 5 * HOUR })
+      const older = testRecord({ userId: 'capped-lru', createdAt: now - 4 * HOUR, lastSeenAt: now - 2 * HOUR })
+      const sameSeen = testRecord({ userId: 'capped-lru', createdAt: now - 3 * HOUR, lastSeenAt: now - 2 * HOUR })
+      for (const record of [oldest, older, sameSeen]) await store.create(record, { ttl: 10 * HOUR })
+      expect(await store.patch(oldest.id, { set: {}, unset: [], lastSeenAt: now - 1_000, ttl: 10 * HOUR })).toBe('ok')
+      const stale = testRecord({ userId: 'capped-lru', createdAt: now - 9 * HOUR, lastSeenAt: now - 9 * HOUR })
+      expect((await store.create(stale, { ttl: 1_000, maxPerUser: 3 })).evicted).toEqual([older.id])
+      expect((await store.listByUser('capped-lru')).map((r) => r.id).sort()).toEqual([oldest.id, sameSeen.id, stale.id].sort())
     })
 
     run('records disappear after their TTL, and a patch extends it', async ({ store, advance }) => {

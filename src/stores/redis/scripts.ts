@@ -105,14 +105,31 @@ if idx then
   prune(idx, now, max ~= nil, tag)
   local over = max and redis.call('ZCARD', idx) - max or 0
   if over > 0 then
+    -- Least recently used first: last seen (c + l), then created (c), then id; never the new session.
+    local others = {}
     for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
-      if over <= 0 then break end
       if m ~= id then
-        redis.call('ZREM', idx, m)
-        if here(m, tag) then redis.call('DEL', keyOf(m)) else table.insert(elsewhere, m) end
-        table.insert(evicted, m)
-        over = over - 1
+        local created, seen = 0, 0
+        if here(m, tag) then
+          local got = redis.pcall('HMGET', keyOf(m), 'c', 'l')
+          if not got.err then
+            created = tonumber(got[1]) or 0
+            seen = created + (tonumber(got[2]) or 0)
+          end
+        end
+        table.insert(others, { m, seen, created })
       end
+    end
+    table.sort(others, function(a, b)
+      if a[2] ~= b[2] then return a[2] < b[2] end
+      if a[3] ~= b[3] then return a[3] < b[3] end
+      return a[1] < b[1]
+    end)
+    for i = 1, math.min(over, #others) do
+      local m = others[i][1]
+      redis.call('ZREM', idx, m)
+      if here(m, tag) then redis.call('DEL', keyOf(m)) else table.insert(elsewhere, m) end
+      table.insert(evicted, m)
     end
   end
   if redis.call('PTTL', idx) < idxTtl then redis.call('PEXPIRE', idx, fmt(idxTtl)) end

@@ -119,7 +119,7 @@ export class SqliteSessionStore implements Store {
     this.sql.insert.run(...encodeRecord(record, now + options.ttl))
     if (record.userId === null || options.maxPerUser === undefined) return { evicted: [] }
     // The session being created is never its own victim: the user just signed in with it.
-    const others = this.sql.othersByExpiry.all(record.userId, now, record.id)
+    const others = this.sql.othersByUse.all(record.userId, now, record.id)
     const excess = others.length + 1 - options.maxPerUser
     const evicted = excess > 0 ? others.slice(0, excess).map((row) => row.id) : []
     for (const id of evicted) this.sql.remove.run(id)
