@@ -10,7 +10,8 @@ import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { csrfToken } from '../csrf/index.ts'
-import { loadSession, requestFacts } from './node.ts'
+import { holdResponse } from './hold.ts'
+import { loadSession, requestFacts, sendErrorReply } from './node.ts'
 import { attached, closeAfterError, closeSession, CSRF_REJECTION, csrfFor, DENIED, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, STORE_DOWN, type AdapterOptions, type ErrorReply } from './shared.ts'
 
 /**
@@ -60,7 +61,8 @@ const carrier = (request: FastifyRequest): { session: Session<SessionData> | nul
 /**
  * A Fastify plugin (applied to the whole app) that loads the session into `request.session` in
  * `onRequest`, checks CSRF in `preHandler` for every method but GET, HEAD and OPTIONS
- * (`request.csrfToken()` gives the token), and commits it in `onSend`, before the reply is written. A store outage while
+ * (`request.csrfToken()` gives the token), and commits it in `onSend`, before the reply is written (after
+ * `reply.hijack()`, when the first byte is written to `reply.raw`). A store outage while
  * loading, in a handler or at commit becomes a JSON 503. `getSession()` from `hallpass/context`
  * works in hooks and handlers.
  *
@@ -85,6 +87,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
           const current = loaded as unknown as Session<SessionData>
           carrier(request).session = current
           carrier(request).csrfToken = () => csrfToken(current)
+          holdWhenHijacked(reply, current, () => committed.add(request))
           runWithSession(loaded, next)
         },
         (err: unknown) => (isStoreDown(err) ? void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body) : next(err as Error)),
@@ -125,6 +128,26 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
   }
   Object.assign(plugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'hallpass' })
   return plugin
+}
+
+/**
+ * `reply.hijack()` skips onSend, so the commit moves onto the raw response: its first writeHead/write/end
+ * is held until the session is committed and its Set-Cookie added (the Express gate, src/adapters/hold.ts).
+ */
+function holdWhenHijacked(reply: FastifyReply, session: Session<SessionData>, claim: () => void): void {
+  const hijack = reply.hijack
+  reply.hijack = function (this: FastifyReply) {
+    claim()
+    holdResponse(reply.raw, {
+      commit: () => closeSession(session),
+      failed: (err) => {
+        const known = errorReply(err)
+        if (!known) return void reply.raw.destroy(err instanceof Error ? err : undefined)
+        void closeAfterError(session, false).then((headers) => sendErrorReply(reply.raw, known, headers.cookies))
+      },
+    })
+    return hijack.call(this)
+  }
 }
 
 /** Replaces the reply with a hallpass error reply (503, 409) and the id cookies: the app's headers and payload are dropped. */
