@@ -14,7 +14,7 @@ import { SealedRevocation } from './sealed-revocation.ts'
 
 /** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
 export interface SessionsOptions<D extends SessionData = SessionData> {
-  /** At least 32 random characters, or `{ 2: newer, 1: older }` to rotate keys without logging anyone out. */
+  /** At least 32 random characters; `[newer, older]` (or `{ 2: newer, 1: older }`) to rotate keys without logging anyone out. */
   secret: SecretOption
   /** Where sessions live: a Store, or `sealedCookies()` to keep them in the cookie. @default memoryStore() */
   store?: Store | SealedCookies
