@@ -140,7 +140,8 @@ function origin(value: string): string {
 
 /**
  * SESSION_SECRET signs; SESSION_SECRET_PREVIOUS lists older secrets, newest first, that still verify.
- * They become numbered keys (oldest 1), so appending an old secret at the end never renumbers the others.
+ * hallpass names each key by a hash of the secret, so the order and the removal of SESSION_SECRET_PREVIOUS
+ * never invalidate cookies signed by a secret that is still listed (docs/architecture.md, key rotation).
  */
 function secrets(env: Env, production: boolean): { secret: SecretOption; generated: boolean } {
   const current = env.SESSION_SECRET
@@ -153,11 +154,7 @@ function secrets(env: Env, production: boolean): { secret: SecretOption; generat
     if (value.length < MIN_SECRET) fail(`${name} must be at least ${MIN_SECRET} characters (got ${value.length}; try: openssl rand -base64 32)`)
   }
   if (previous.length === 0) return { secret: current, generated: false }
-  const numbered: Record<number, string> = { [previous.length + 1]: current }
-  previous.forEach((value, i) => {
-    numbered[previous.length - i] = value
-  })
-  return { secret: numbered, generated: false }
+  return { secret: [current, ...previous], generated: false }
 }
 
 function clusterNodes(raw: string | undefined): RedisNode[] | undefined {

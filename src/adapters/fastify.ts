@@ -10,8 +10,9 @@ import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { csrfToken } from '../csrf/index.ts'
-import { loadSession, requestFacts } from './node.ts'
-import { attached, closeSession, CSRF_REJECTION, csrfFor, DENIED, formField, isStoreDown, markStoreDown, passesCsrf, sawStoreDown, STORE_DOWN, type AdapterOptions } from './shared.ts'
+import { holdResponse } from './hold.ts'
+import { loadSession, requestFacts, sendErrorReply } from './node.ts'
+import { attached, closeAfterError, closeSession, CSRF_REJECTION, csrfFor, DENIED, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, STORE_DOWN, type AdapterOptions, type ErrorReply } from './shared.ts'
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -60,7 +61,8 @@ const carrier = (request: FastifyRequest): { session: Session<SessionData> | nul
 /**
  * A Fastify plugin (applied to the whole app) that loads the session into `request.session` in
  * `onRequest`, checks CSRF in `preHandler` for every method but GET, HEAD and OPTIONS
- * (`request.csrfToken()` gives the token), and commits it in `onSend`, before the reply is written. A store outage while
+ * (`request.csrfToken()` gives the token), and commits it in `onSend`, before the reply is written (after
+ * `reply.hijack()`, when the first byte is written to `reply.raw`). A store outage while
  * loading, in a handler or at commit becomes a JSON 503. `getSession()` from `hallpass/context`
  * works in hooks and handlers.
  *
@@ -85,6 +87,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
           const current = loaded as unknown as Session<SessionData>
           carrier(request).session = current
           carrier(request).csrfToken = () => csrfToken(current)
+          holdWhenHijacked(reply, current, () => committed.add(request))
           runWithSession(loaded, next)
         },
         (err: unknown) => (isStoreDown(err) ? void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body) : next(err as Error)),
@@ -101,20 +104,23 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
       )
     })
     fastify.addHook('onError', async (request, _reply, error) => {
-      if (isStoreDown(error)) markStoreDown(carrier(request).session ?? undefined)
+      const known = errorReply(error)
+      if (known) markFailed(carrier(request).session ?? undefined, known)
     })
     fastify.addHook('onSend', async (request, reply, payload) => {
       const current = carrier(request).session
       if (!current || committed.has(request)) return payload
       committed.add(request)
-      if (sawStoreDown(current)) return storeDown(reply, payload)
+      const failure = failureOf(current)
+      if (failure) return replaceReply(reply, payload, failure, (await closeAfterError(current, false)).cookies)
       try {
         const headers = await closeSession(current)
         if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
         if (headers.noStore) reply.header('cache-control', 'no-store')
         return payload
       } catch (err) {
-        if (isStoreDown(err)) return storeDown(reply, payload)
+        const known = errorReply(err)
+        if (known) return replaceReply(reply, payload, known, (await closeAfterError(current, false)).cookies)
         throw err
       }
     })
@@ -124,13 +130,34 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
   return plugin
 }
 
-/** Replaces the reply with the 503: the app's headers and payload are dropped. */
-function storeDown(reply: FastifyReply, payload: unknown): string {
+/**
+ * `reply.hijack()` skips onSend, so the commit moves onto the raw response: its first writeHead/write/end
+ * is held until the session is committed and its Set-Cookie added (the Express gate, src/adapters/hold.ts).
+ */
+function holdWhenHijacked(reply: FastifyReply, session: Session<SessionData>, claim: () => void): void {
+  const hijack = reply.hijack
+  reply.hijack = function (this: FastifyReply) {
+    claim()
+    holdResponse(reply.raw, {
+      commit: () => closeSession(session),
+      failed: (err) => {
+        const known = errorReply(err)
+        if (!known) return void reply.raw.destroy(err instanceof Error ? err : undefined)
+        void closeAfterError(session, false).then((headers) => sendErrorReply(reply.raw, known, headers.cookies))
+      },
+    })
+    return hijack.call(this)
+  }
+}
+
+/** Replaces the reply with a hallpass error reply (503, 409) and the id cookies: the app's headers and payload are dropped. */
+function replaceReply(reply: FastifyReply, payload: unknown, replacement: ErrorReply, cookies: readonly string[]): string {
   const stream = payload as { destroy?: () => void } | null
   if (typeof stream?.destroy === 'function') stream.destroy()
   for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
-  reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers)
-  return STORE_DOWN.body
+  reply.code(replacement.status).headers(replacement.headers)
+  if (cookies.length > 0) reply.header('set-cookie', [...cookies]).header('cache-control', 'no-store')
+  return replacement.body
 }
 
 /**

@@ -2,11 +2,13 @@
 import { HallpassError } from '../errors.ts'
 import { ID_PATTERN, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
+import { isTombstone } from '../stores/tombstone.ts'
 import { readCookie, type ResolvedCookieOptions } from './cookies.ts'
 import { validateData } from './data.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
+import { KeyedLock } from './keyed-lock.ts'
 import { decodeRecord } from './record-codec.ts'
 import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
@@ -72,6 +74,7 @@ export class Sessions<D extends SessionData = SessionData> {
       idleFor,
       ttlFor: (record, now) => Math.max(1, Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
       storeCall: guardStore,
+      updates: new KeyedLock(),
     }
   }
 
@@ -123,7 +126,9 @@ export class Sessions<D extends SessionData = SessionData> {
     const record = cached ?? (await guardStore(this.config.store.get(verified.id)))
     if (record === 'corrupt') return this.anonymous(client, true, 'invalid_data', verified.id)
     if (!record) return this.anonymous(client, true, 'not_found', verified.id)
-    return this.accept(record, client, cached === undefined)
+    // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
+    if (isTombstone(record)) return this.anonymous(client, false, 'rotated', verified.id, true)
+    return this.accept(record, client, cached === undefined, verified.resigned)
   }
 
   private async loadSealed(cookieValue: string, client: ClientInfo): Promise<Session<D>> {
@@ -134,11 +139,14 @@ export class Sessions<D extends SessionData = SessionData> {
     if (record.userId !== null && revocation && (await guardStore(revocation.isRevoked(record as SessionRecord & { userId: string })))) {
       return this.anonymous(client, true, 'revoked', record.id)
     }
-    return this.accept(record, client, false)
+    return this.accept(record, client, false, sealer.isStale(cookieValue) ? cookieValue : undefined)
   }
 
-  /** Shared tail of every load: shape and schema checks, then the server-side idle and absolute limits. */
-  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean): Promise<Session<D>> {
+  /**
+   * Shared tail of every load: shape and schema checks, then the server-side idle and absolute limits.
+   * `resigned`: the cookie was signed with an older key; the same token under the newest key goes out on the response.
+   */
+  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean, resigned?: string): Promise<Session<D>> {
     const data = recordProblem(record, this.config.maxDataBytes) === undefined ? await validateData(this.config.schema, record.data) : undefined
     if (data === undefined || 'issues' in data) {
       await this.discard(record.id)
@@ -152,7 +160,7 @@ export class Sessions<D extends SessionData = SessionData> {
       return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false })
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
-    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore })
+    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore, ...(resigned !== undefined && { resigned }) })
   }
 
   /** The user's live sessions, most recently active first. */
@@ -210,9 +218,9 @@ export class Sessions<D extends SessionData = SessionData> {
     return 0
   }
 
-  private anonymous(client: ClientInfo, clearCookie: boolean, reason?: RejectReason, id?: string): Session<D> {
+  private anonymous(client: ClientInfo, clearCookie: boolean, reason?: RejectReason, id?: string, rotatedAway = false): Session<D> {
     if (reason) this.ctx.events.emit({ type: 'session.rejected', reason, ...(id !== undefined && { id }), ...(client.ip !== undefined && { ip: client.ip }) })
-    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie, fromStore: false })
+    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie, fromStore: false, rotatedAway })
   }
 
   private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {

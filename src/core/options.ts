@@ -17,7 +17,7 @@ const MAX_COOKIE_LIFETIME = 400 * 86_400_000
 
 /** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
 export interface SessionsOptions<D extends SessionData = SessionData> {
-  /** At least 32 random characters, or `{ 2: newer, 1: older }` to rotate keys without logging anyone out. */
+  /** At least 32 random characters; `[newer, older]` (or `{ 2: newer, 1: older }`) to rotate keys without logging anyone out. */
   secret: SecretOption
   /** Where sessions live: a Store, or `sealedCookies()` to keep them in the cookie. @default memoryStore() */
   store?: Store | SealedCookies
@@ -38,7 +38,7 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   rememberMeIdleTimeout?: Duration | (() => Duration)
   /** Sliding expiry writes to the store at most once per interval. @default '60s' */
   touchInterval?: Duration
-  /** On login over this many sessions, the user's sessions closest to expiry are evicted. @default unlimited */
+  /** On login over this many sessions, the user's least recently used sessions (last seen, then created) are evicted, never the new one. @default unlimited */
   maxSessionsPerUser?: number
   /** Largest serialized session data, in bytes. @default 16384 */
   maxDataBytes?: number

@@ -1,9 +1,13 @@
-// Turns the configured secret (or numbered secrets) into per-purpose keys; the newest key signs.
-import { hkdfSync } from 'node:crypto'
+// Turns the configured secret(s) into per-purpose keys, each named by a hash of itself; the newest key signs.
+import { createHash, hkdfSync } from 'node:crypto'
 import { configError } from '../errors.ts'
 
-/** A secret of at least 32 characters, or numbered secrets for rotation: `{ 2: newer, 1: older }`. */
-export type SecretOption = string | Readonly<Record<number, string>>
+/**
+ * A secret of at least 32 characters; or several for rotation, newest first: `[current, previous]`;
+ * or the numbered form `{ 2: newer, 1: older }` (the highest number signs). A key's id is derived from
+ * the secret itself, so a cookie signed by a secret verifies under any configuration that lists it.
+ */
+export type SecretOption = string | readonly string[] | Readonly<Record<number, string>>
 
 /** Key material for one purpose, by key id. */
 export interface PurposeKeys {
@@ -14,17 +18,19 @@ export interface PurposeKeys {
 }
 
 export const MIN_SECRET_LENGTH = 32
+/** A key id: `k` and 6 base64url characters of SHA-256 over the derived key (36 bits; never a number). */
+export const KEY_ID_PATTERN = /^k[A-Za-z0-9_-]{6}$/
+/** Key ids of the numbered scheme before 0.2 (position-based): such values are checked against every listed key. */
+export const LEGACY_KEY_ID_PATTERN = /^[1-9]\d{0,5}$/
 
-/** All numbered secrets, validated; a plain string is key 1. */
+/** All secrets, validated, newest first. */
 export class KeyRing {
-  private readonly secrets: ReadonlyMap<string, string>
-  private readonly newest: string
+  private readonly secrets: readonly string[]
   private readonly derived = new Map<string, PurposeKeys>()
 
   constructor(secret: unknown) {
-    const entries = normalizeSecrets(secret)
-    this.secrets = new Map(entries)
-    this.newest = entries.reduce((a, b) => (Number(b[0]) > Number(a[0]) ? b : a))[0]
+    this.secrets = normalizeSecrets(secret)
+    this.keys('cookie') // refuses two secrets whose ids collide, at startup
   }
 
   /** Keys derived with HKDF-SHA256 for one purpose ('cookie', 'csrf', 'seal'...), computed once. */
@@ -32,32 +38,56 @@ export class KeyRing {
     let keys = this.derived.get(purpose)
     if (!keys) {
       const byId = new Map<string, Buffer>()
-      for (const [id, secret] of this.secrets) {
-        byId.set(id, Buffer.from(hkdfSync('sha256', secret, 'hallpass', `hallpass:${purpose}:v1`, 32)))
+      for (const secret of this.secrets) {
+        const key = Buffer.from(hkdfSync('sha256', secret, 'hallpass', `hallpass:${purpose}:v1`, 32))
+        const id = keyId(key)
+        const seen = byId.get(id)
+        if (seen && !seen.equals(key)) configError('two of the configured secrets share a key id; replace one of them (npx hallpass secret)')
+        byId.set(id, key)
       }
-      keys = { currentId: this.newest, byId }
+      keys = { currentId: keyId(Buffer.from(hkdfSync('sha256', this.secrets[0] as string, 'hallpass', `hallpass:${purpose}:v1`, 32))), byId }
       this.derived.set(purpose, keys)
     }
     return keys
   }
 }
 
-function normalizeSecrets(secret: unknown): Array<[string, string]> {
+/** The id of a derived key: a short hash of the key itself, so it never depends on the key's position in a list. */
+function keyId(key: Buffer): string {
+  return `k${createHash('sha256').update('hallpass:kid:v1').update(key).digest('base64url').slice(0, 6)}`
+}
+
+/** The keys a value with key id `kid` may have been signed with: the one it names, or every key for a legacy numbered id. */
+export function candidateKeys(keys: PurposeKeys, kid: string): Buffer[] {
+  if (LEGACY_KEY_ID_PATTERN.test(kid)) return [...keys.byId.values()]
+  const key = keys.byId.get(kid)
+  return key ? [key] : []
+}
+
+function normalizeSecrets(secret: unknown): string[] {
   const howTo = 'generate one with `npx hallpass secret` or `openssl rand -base64 32`'
   if (secret === undefined || secret === null || secret === '') {
     configError(`\`secret\` is required: pass a random string of at least ${MIN_SECRET_LENGTH} characters (${howTo})`)
   }
-  const entries: Array<[string, unknown]> =
-    typeof secret === 'string' ? [['1', secret]] : typeof secret === 'object' ? Object.entries(secret) : []
+  let entries: Array<[string, unknown]>
+  if (typeof secret === 'string') entries = [['secret', secret]]
+  else if (Array.isArray(secret)) entries = secret.map((value, i) => [`secret[${i}]`, value])
+  else if (typeof secret === 'object') {
+    entries = Object.entries(secret as object).map(([id, value]) => {
+      if (!/^[1-9]\d{0,5}$/.test(id)) configError(`secret key "${id}" must be a positive integer such as 1 or 2 (the highest signs), or pass a list, newest first`)
+      return [id, value]
+    })
+    entries.sort((a, b) => Number(b[0]) - Number(a[0]))
+    entries = entries.map(([id, value]) => [`secret ${id}`, value])
+  } else entries = []
   if (entries.length === 0) {
-    configError(`\`secret\` must be a string or a map of numbered secrets like { 2: newer, 1: older } (${howTo})`)
+    configError(`\`secret\` must be a string, a list of secrets (newest first) or numbered secrets like { 2: newer, 1: older } (${howTo})`)
   }
-  for (const [id, value] of entries) {
-    if (!/^[1-9]\d{0,5}$/.test(id)) configError(`secret key id "${id}" must be a positive integer such as 1 or 2`)
+  for (const [name, value] of entries) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
-      configError(`secret ${id} must be a string of at least ${MIN_SECRET_LENGTH} characters (${howTo})`)
+      configError(`${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (${howTo})`)
     }
-    if (new Set(value).size < 8) configError(`secret ${id} is too repetitive to be random (${howTo})`)
+    if (new Set(value).size < 8) configError(`${name} is too repetitive to be random (${howTo})`)
   }
-  return entries as Array<[string, string]>
+  return entries.map(([, value]) => value as string)
 }

@@ -1,6 +1,6 @@
 // Session tokens: 256 random bits in a MAC'd cookie value; the store only sees a hash of the token.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import type { KeyRing, PurposeKeys } from './keyring.ts'
+import { candidateKeys, type KeyRing, type PurposeKeys } from './keyring.ts'
 
 /** Characters of the routing tag that groups a user's sessions (one Redis Cluster hash slot). */
 export const TAG_LENGTH = 4
@@ -10,7 +10,7 @@ const ID_HASH_LENGTH = 22 // 128 bits of SHA-256(token)
 const MAC_LENGTH = 43
 /** The shape of a public session id (routing tag + hash), for validating ids that come from requests. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{26}$/
-const COOKIE_PATTERN = /^([1-9]\d{0,5})\.([A-Za-z0-9_-]{47})\.([A-Za-z0-9_-]{43})$/
+const COOKIE_PATTERN = /^(k[A-Za-z0-9_-]{6}|[1-9]\d{0,5})\.([A-Za-z0-9_-]{47})\.([A-Za-z0-9_-]{43})$/
 
 /** A freshly issued token: the cookie value (secret) and the public id (store key). */
 export interface IssuedToken {
@@ -49,21 +49,29 @@ export class TokenCodec {
     const tag = userId === null ? random.slice(TOKEN_LENGTH, TOKEN_LENGTH + TAG_LENGTH) : userTag(userId)
     const token = random.slice(0, TOKEN_LENGTH)
     const body = tag + token
-    const kid = this.keys.currentId
-    const key = this.keys.byId.get(kid) as Buffer
-    return { cookieValue: `${kid}.${body}.${mac(key, body)}`, id: idFor(tag, token) }
+    return { cookieValue: this.sign(body), id: idFor(tag, token) }
   }
 
-  /** The public id for a cookie value, or why it was refused. Never throws. Constant-time MAC check. */
-  verify(cookieValue: string): { id: string } | { rejected: TokenRejection } {
+  private sign(body: string): string {
+    const kid = this.keys.currentId
+    return `${kid}.${body}.${mac(this.keys.byId.get(kid) as Buffer, body)}`
+  }
+
+  /**
+   * The public id for a cookie value, or why it was refused. Never throws. Constant-time MAC check.
+   * `resigned` is the same token signed with the newest key, when an older key signed this one.
+   */
+  verify(cookieValue: string): { id: string; resigned?: string } | { rejected: TokenRejection } {
     const match = cookieValue.length <= 128 ? COOKIE_PATTERN.exec(cookieValue) : null
     if (!match) return { rejected: 'malformed' }
     const [, kid, body, given] = match as unknown as [string, string, string, string]
-    const key = this.keys.byId.get(kid)
-    if (!key) return { rejected: 'unknown_key' }
-    const expected = Buffer.from(mac(key, body))
+    const keys = candidateKeys(this.keys, kid)
+    if (keys.length === 0) return { rejected: 'unknown_key' }
     const actual = Buffer.from(given)
-    if (actual.length !== MAC_LENGTH || !timingSafeEqual(expected, actual)) return { rejected: 'bad_mac' }
-    return { id: idFor(body.slice(0, TAG_LENGTH), body.slice(TAG_LENGTH)) }
+    let ok = false
+    for (const key of keys) ok = (actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac(key, body)), actual)) || ok
+    if (!ok) return { rejected: 'bad_mac' }
+    const id = idFor(body.slice(0, TAG_LENGTH), body.slice(TAG_LENGTH))
+    return kid === this.keys.currentId ? { id } : { id, resigned: this.sign(body) }
   }
 }

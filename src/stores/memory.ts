@@ -3,6 +3,7 @@ import { configError, HallpassError } from '../errors.ts'
 import { isPlainObject } from '../core/json.ts'
 import { StatsTally } from './stats.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
+import { tombstoneFor } from './tombstone.ts'
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; beyond it the least recently written session is evicted. @default 100_000 */
@@ -71,6 +72,10 @@ class MemoryStore implements Store {
     this.remove(record.id)
     while (this.entries.size >= this.maxSessions) this.evictOne()
     this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
+    if (options.replaces !== undefined && options.replaces !== record.id && options.tombstone !== undefined) {
+      const { data: _none, ...stone } = tombstoneFor(options.replaces, record.lastSeenAt, options.tombstone)
+      this.entries.set(options.replaces, { record: stone, json: '{}', dropAt: this.clock() + options.tombstone })
+    }
     if (record.userId === null) return { evicted: [] }
     let ids = this.byUser.get(record.userId)
     if (!ids) this.byUser.set(record.userId, (ids = new Set()))
@@ -80,7 +85,7 @@ class MemoryStore implements Store {
 
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
     const entry = this.live(id)
-    if (!entry) return 'missing'
+    if (!entry || entry.record.version === 0) return 'missing' // gone, or a tombstone
     if (patch.expectVersion !== undefined && entry.record.version !== patch.expectVersion) return 'conflict'
     if (Object.keys(patch.set).length > 0 || patch.unset.length > 0) {
       const data = JSON.parse(entry.json) as Record<string, unknown>
@@ -156,12 +161,12 @@ class MemoryStore implements Store {
     return entry.dropAt > this.clock()
   }
 
-  /** Evicts the user's other sessions closest to expiry until at most `max` remain; never `keep`. */
+  /** Evicts the user's least recently used other sessions (last seen, then created) until at most `max` remain; never `keep`. */
   private enforceCap(userId: string, keep: string, max: number | undefined): string[] {
     const ids = this.byUser.get(userId)
     if (max === undefined || !ids || ids.size <= max) return []
     const others = [...ids].filter((id) => id !== keep).map((id) => this.entries.get(id) as Entry)
-    others.sort((a, b) => a.dropAt - b.dropAt || a.record.createdAt - b.record.createdAt)
+    others.sort((a, b) => a.record.lastSeenAt - b.record.lastSeenAt || a.record.createdAt - b.record.createdAt)
     return others.slice(0, ids.size - max).map((entry) => (this.remove(entry.record.id), entry.record.id))
   }
 

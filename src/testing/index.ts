@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { userTag } from '../crypto/token.ts'
 import type { SessionRecord, Store } from '../stores/types.ts'
+import { tombstoneFor } from '../stores/tombstone.ts'
 
 /** What a test store factory returns. */
 export interface StoreUnderTest {
@@ -144,6 +145,24 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect((await store.listByUser('user-rotate')).map((r) => r.id)).toEqual([again.id])
     })
 
+    run('create with replaces and a tombstone leaves an unindexed tombstone that no patch changes', async ({ store }) => {
+      const old = testRecord({ userId: 'user-stone', data: { secret: 'x' }, roles: ['admin'] })
+      await store.create(old, { ttl: HOUR })
+      const next = testRecord({ userId: 'user-stone', data: { secret: 'x' } })
+      await store.create(next, { ttl: HOUR, replaces: old.id, tombstone: 60_000 })
+      expect(await read(store, old.id)).toEqual(tombstoneFor(old.id, next.lastSeenAt, 60_000))
+      expect(await store.patch(old.id, { set: { late: 1 }, unset: [], ttl: HOUR, lastSeenAt: Date.now() })).toBe('missing')
+      expect(await store.patch(old.id, { set: {}, unset: [], ttl: HOUR, expectVersion: 0 })).toBe('missing')
+      expect(await read(store, old.id)).toEqual(tombstoneFor(old.id, next.lastSeenAt, 60_000))
+      expect((await store.listByUser('user-stone')).map((r) => r.id)).toEqual([next.id])
+      expect(await store.revoke('user-stone')).toEqual([next.id])
+      const anonymous = testRecord()
+      await store.create(anonymous, { ttl: HOUR })
+      const login = testRecord({ userId: 'user-stone' })
+      await store.create(login, { ttl: HOUR, replaces: anonymous.id, tombstone: 60_000 })
+      expect(await read(store, anonymous.id)).toMatchObject({ version: 0, userId: null, data: {} })
+    })
+
     run('listByUser returns only that user’s live sessions', async ({ store }) => {
       const a1 = testRecord({ userId: 'user-a' })
       const a2 = testRecord({ userId: 'user-a' })
@@ -176,27 +195,30 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect(await read(store, keep.id)).toBeNull()
     })
 
-    run('maxPerUser evicts the sessions closest to expiry', async ({ store }) => {
-      const first = testRecord({ userId: 'capped' })
-      const second = testRecord({ userId: 'capped' })
-      const third = testRecord({ userId: 'capped' })
-      await store.create(first, { ttl: HOUR, maxPerUser: 2 })
-      await store.create(second, { ttl: 2 * HOUR, maxPerUser: 2 })
-      const { evicted } = await store.create(third, { ttl: 3 * HOUR, maxPerUser: 2 })
-      expect(evicted).toEqual([first.id])
-      expect(await read(store, first.id)).toBeNull()
-      expect((await store.listByUser('capped')).map((r) => r.id).sort()).toEqual([second.id, third.id].sort())
+    run('maxPerUser evicts the least recently used sessions (last seen, then created), never the new one', async ({ store }) => {
+      const now = Date.now()
+      // A remember-me session unused for days, one in use a second ago (and closest to expiry), one used an hour ago.
+      const idle = testRecord({ userId: 'capped', persistent: true, createdAt: now - 9 * 24 * HOUR, lastSeenAt: now - 3 * 24 * HOUR, expiresAt: now + 20 * 24 * HOUR })
+      const active = testRecord({ userId: 'capped', createdAt: now - 2 * HOUR, lastSeenAt: now - 1_000 })
+      const hourAgo = testRecord({ userId: 'capped', createdAt: now - 3 * HOUR, lastSeenAt: now - HOUR })
+      await store.create(idle, { ttl: 20 * 24 * HOUR, maxPerUser: 3 })
+      await store.create(active, { ttl: HOUR, maxPerUser: 3 })
+      await store.create(hourAgo, { ttl: 2 * HOUR, maxPerUser: 3 })
+      const fresh = testRecord({ userId: 'capped', createdAt: now, lastSeenAt: now })
+      expect((await store.create(fresh, { ttl: HOUR, maxPerUser: 2 })).evicted.sort()).toEqual([idle.id, hourAgo.id].sort())
+      expect((await store.listByUser('capped')).map((r) => r.id).sort()).toEqual([active.id, fresh.id].sort())
     })
 
-    run('maxPerUser never evicts the session being created, even when it expires soonest', async ({ store }) => {
-      const long1 = testRecord({ userId: 'capped-short', persistent: true })
-      const long2 = testRecord({ userId: 'capped-short', persistent: true })
-      await store.create(long1, { ttl: 30 * 24 * HOUR, maxPerUser: 2 })
-      await store.create(long2, { ttl: 31 * 24 * HOUR, maxPerUser: 2 })
-      const short = testRecord({ userId: 'capped-short' })
-      const { evicted } = await store.create(short, { ttl: HOUR, maxPerUser: 2 })
-      expect(evicted).toEqual([long1.id])
-      expect(await read(store, short.id)).not.toBeNull()
+    run('maxPerUser: a touch (patch lastSeenAt) counts as use, equal last-seen falls back to created, the new session is never evicted', async ({ store }) => {
+      const now = Date.now()
+      const oldest = testRecord({ userId: 'capped-lru', createdAt: now - 5 * HOUR, lastSeenAt: now - 5 * HOUR })
+      const older = testRecord({ userId: 'capped-lru', createdAt: now - 4 * HOUR, lastSeenAt: now - 2 * HOUR })
+      const sameSeen = testRecord({ userId: 'capped-lru', createdAt: now - 3 * HOUR, lastSeenAt: now - 2 * HOUR })
+      for (const record of [oldest, older, sameSeen]) await store.create(record, { ttl: 10 * HOUR })
+      expect(await store.patch(oldest.id, { set: {}, unset: [], lastSeenAt: now - 1_000, ttl: 10 * HOUR })).toBe('ok')
+      const stale = testRecord({ userId: 'capped-lru', createdAt: now - 9 * HOUR, lastSeenAt: now - 9 * HOUR })
+      expect((await store.create(stale, { ttl: 1_000, maxPerUser: 3 })).evicted).toEqual([older.id])
+      expect((await store.listByUser('capped-lru')).map((r) => r.id).sort()).toEqual([oldest.id, sameSeen.id, stale.id].sort())
     })
 
     run('records disappear after their TTL, and a patch extends it', async ({ store, advance }) => {

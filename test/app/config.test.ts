@@ -44,11 +44,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: GOOD_SECRET })).toMatchObject({ production: true, secret: GOOD_SECRET, secretGenerated: false })
   })
 
-  it('numbers SESSION_SECRET_PREVIOUS (newest first) so that older keys keep their ids', () => {
+  it('lists SESSION_SECRET then SESSION_SECRET_PREVIOUS (newest first): key ids come from the secrets, not their places', () => {
     const older = 'o'.repeat(16) + '0123456789abcdef'
     const old = 'p'.repeat(16) + '0123456789abcdef'
-    expect(loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: old }).secret).toEqual({ 2: GOOD_SECRET, 1: old })
-    expect(loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: ` ${old} , ${older} ` }).secret).toEqual({ 3: GOOD_SECRET, 2: old, 1: older })
+    expect(loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: old }).secret).toEqual([GOOD_SECRET, old])
+    expect(loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: ` ${old} , ${older} ` }).secret).toEqual([GOOD_SECRET, old, older])
     expect(() => loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: 'too-short' })).toThrow(/SESSION_SECRET_PREVIOUS\[0\]/)
   })
 

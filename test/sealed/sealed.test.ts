@@ -143,7 +143,7 @@ describe('seal parser', () => {
   it.each([
     ['truncated', good.slice(0, -5)],
     ['padded', `${good}AAAA`],
-    ['wrong version', good.replace(/^3\./, '4.')],
+    ['unknown key id', good.replace(/^k[^.]+\./, 'kAAAAAA.')],
     ['no key id', good.slice(2)],
     ['64 KB long', `3.${'A'.repeat(65_536)}`],
     ['empty', ''],

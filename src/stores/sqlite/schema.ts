@@ -18,7 +18,8 @@ export interface Statements {
   readonly update: Statement<[data: string, version: number, lastSeenAt: number, dropAt: number, id: string]>
   readonly remove: Statement<[id: string], { drop_at: unknown }>
   readonly listByUser: Statement<[userId: string, now: number], Row>
-  readonly othersByExpiry: Statement<[userId: string, now: number, keep: string], { id: string }>
+  /** The user's other live sessions, least recently used first (last seen, then created): the per-user cap's victims. */
+  readonly othersByUse: Statement<[userId: string, now: number, keep: string], { id: string }>
   readonly revokeOne: Statement<[id: string, userId: string], { drop_at: unknown }>
   readonly revokeAll: Statement<[userId: string, except: string | null], { id: unknown; drop_at: unknown }>
   readonly purge: Statement<[now: number]>
@@ -74,7 +75,7 @@ export function prepareSchema(db: Database, table: string): Statements {
     update: prepare(`UPDATE ${t} SET data = ?, version = ?, last_seen_at = ?, drop_at = ? WHERE id = ?`),
     remove: prepare(`DELETE FROM ${t} WHERE id = ? RETURNING drop_at`),
     listByUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND drop_at > ? ORDER BY created_at, id`),
-    othersByExpiry: prepare(`SELECT id FROM ${t} WHERE user_id = ? AND drop_at > ? AND id <> ? ORDER BY drop_at, created_at`),
+    othersByUse: prepare(`SELECT id FROM ${t} WHERE user_id = ? AND drop_at > ? AND id <> ? ORDER BY last_seen_at, created_at`),
     revokeOne: prepare(`DELETE FROM ${t} WHERE id = ? AND user_id = ? RETURNING drop_at`),
     revokeAll: prepare(`DELETE FROM ${t} WHERE user_id = ? AND id IS NOT ? RETURNING id, drop_at`),
     purge: prepare(`DELETE FROM ${t} WHERE drop_at <= ?`),
