@@ -1,5 +1,6 @@
 // Bounded in-process store: TTL expiry swept incrementally, a per-user index, and unref'd timers.
 import { configError } from '../errors.ts'
+import { copyDevice } from './device-codec.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from './types.ts'
 
 export interface MemoryStoreOptions {
@@ -64,7 +65,8 @@ class MemoryStore implements Store {
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     if (options.replaces !== undefined) this.remove(options.replaces)
-    const { data, ...meta } = record
+    const { data, device, ...rest } = record
+    const meta = copyDevice(rest, device)
     this.remove(record.id)
     while (this.entries.size >= this.maxSessions) this.evictOne()
     this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
@@ -85,7 +87,9 @@ class MemoryStore implements Store {
       Object.assign(data, patch.set)
       entry.json = JSON.stringify(data)
     }
-    entry.record = { ...entry.record, version: entry.record.version + 1, ...(patch.lastSeenAt !== undefined && { lastSeenAt: patch.lastSeenAt }) }
+    const { device, ...rest } = entry.record
+    const next = { ...rest, version: rest.version + 1, ...(patch.lastSeenAt !== undefined && { lastSeenAt: patch.lastSeenAt }) }
+    entry.record = copyDevice(next, patch.device === undefined ? device : (patch.device ?? undefined))
     entry.dropAt = this.clock() + patch.ttl
     this.entries.delete(id) // re-insert: Map order doubles as least-recently-written order
     this.entries.set(id, entry)

@@ -4,6 +4,7 @@ import { HallpassError } from '../../errors.ts'
 import { isForbiddenKey } from '../../core/json.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from '../types.ts'
 import { decodeRow, encodeJson, encodeRecord, isExpired } from './codec.ts'
+import { encodeDevice } from '../device-codec.ts'
 import type { Statements } from './schema.ts'
 
 type Database = BetterSqlite3.Database
@@ -144,7 +145,8 @@ export class SqliteSessionStore implements Store {
       }
       json = encodeJson(data)
     }
-    this.sql.update.run(json, record.version + 1, patch.lastSeenAt ?? record.lastSeenAt, now + patch.ttl, id)
+    const device = patch.device === undefined ? ((row.device as string | null) ?? null) : patch.device && encodeDevice(patch.device)
+    this.sql.update.run(json, record.version + 1, patch.lastSeenAt ?? record.lastSeenAt, now + patch.ttl, device, id)
     return 'ok'
   }
 
