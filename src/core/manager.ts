@@ -11,6 +11,7 @@ import { isPlainObject } from './json.ts'
 import { decodeRecord } from './record-codec.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import { Session, type ClientInfo } from './session.ts'
+import { DeviceBound } from '../dbsc/device-bound.ts'
 
 /** What `load()` needs from the request. */
 export interface LoadInput extends ClientInfo {
@@ -31,6 +32,8 @@ export interface SessionInfo {
   readonly userAgent: string | null
   /** A short label such as "Firefox on Linux". */
   readonly device: string
+  /** True when the browser registered a device key (DBSC): a copied cookie does not work elsewhere. */
+  readonly deviceBound: boolean
 }
 
 /**
@@ -50,6 +53,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
 export class Sessions<D extends SessionData = SessionData> {
   private readonly ctx: Internals<D>
   private readonly config: ResolvedOptions<D>
+  private readonly dbsc: DeviceBound | undefined
 
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
@@ -73,6 +77,12 @@ export class Sessions<D extends SessionData = SessionData> {
       ttlFor: (record, now) => Math.max(1, Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
       storeCall: guardStore,
     }
+    this.dbsc = config.deviceBound && new DeviceBound(config.deviceBound, this.ctx as unknown as Internals<SessionData>, config.keys)
+  }
+
+  /** The device-bound session (DBSC) server when `deviceBound` is on; adapters call it. @internal */
+  get deviceBound(): DeviceBound | undefined {
+    return this.dbsc
   }
 
   /** The store behind this manager. */
@@ -174,6 +184,7 @@ export class Sessions<D extends SessionData = SessionData> {
         ip: record.ip ?? null,
         userAgent: record.userAgent ?? null,
         device: describeDevice(record.userAgent),
+        deviceBound: record.device !== undefined,
       }))
   }
 
