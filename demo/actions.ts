@@ -78,6 +78,7 @@ export interface Device {
   readonly userAgent: string | null
   readonly device: string
   readonly ip: string | null
+  readonly deviceBound: boolean
 }
 
 export async function listDevices(deps: AppDeps, session: Session, user: User): Promise<Device[]> {
@@ -93,6 +94,7 @@ export async function listDevices(deps: AppDeps, session: Session, user: User): 
     userAgent: s.userAgent,
     device: s.device,
     ip: s.ip,
+    deviceBound: s.deviceBound,
   }))
 }
 

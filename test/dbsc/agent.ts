@@ -93,9 +93,9 @@ export class DbscAgent {
   }
 
   /** An ordinary request from a page, refreshing the bound cookie first when it is missing or expired. */
-  async request(method: string, path: string, headers: Record<string, string> = {}): Promise<AgentReply> {
+  async request(method: string, path: string, headers: Record<string, string> = {}, json?: unknown): Promise<AgentReply> {
     if (this.bound && !this.hasLiveCookie(this.bound.cookieName)) await this.refresh()
-    const reply = await this.send(method, path, { 'sec-fetch-site': 'same-origin', ...headers })
+    const reply = await this.send(method, path, { 'sec-fetch-site': 'same-origin', ...headers }, json)
     const offer = parseOffers(reply.headers.get('secure-session-registration'))[0]
     if (offer) this.lastOffer = offer
     if (offer && this.options.supportsDbsc !== false && !this.bound) await this.register(offer)
@@ -145,9 +145,15 @@ export class DbscAgent {
   }
 
   /** Sends a request with this agent's cookies and keeps the cookies it sets. */
-  async send(method: string, path: string, headers: Record<string, string> = {}): Promise<AgentReply> {
+  async send(method: string, path: string, headers: Record<string, string> = {}, payload?: unknown): Promise<AgentReply> {
     const cookie = this.cookie
-    const response = await fetch(this.base + path, { method, redirect: 'manual', headers: { ...(cookie && { cookie }), ...headers } })
+    const body = payload === undefined ? undefined : JSON.stringify(payload)
+    const response = await fetch(this.base + path, {
+      method,
+      redirect: 'manual',
+      headers: { ...(cookie && { cookie }), ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+      ...(body !== undefined && { body }),
+    })
     const text = await response.text()
     for (const setCookie of response.headers.getSetCookie()) this.remember(setCookie)
     let json: unknown
