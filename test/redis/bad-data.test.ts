@@ -26,6 +26,8 @@ const DAMAGE: Record<string, string[][]> = {
   '__proto__ as a data key': [['HSET', 'KEY', '.__proto__', '{"polluted":"yes"}']],
   '__proto__ inside a data value': [['HSET', 'KEY', '.profile', '{"__proto__":{"polluted":"yes"}}']],
   'constructor.prototype deep inside a value': [['HSET', 'KEY', '.x', '{"a":[{"constructor":{"prototype":{"polluted":"yes"}}}]}']],
+  'a device key holding a private part': [['HSET', 'KEY', 'k', '{"id":"dbsc-binding-0001","alg":"ES256","jwk":{"kty":"EC","d":"x"},"boundAt":1,"usedAt":0}']],
+  'a device key that is not JSON': [['HSET', 'KEY', 'k', '{not json']],
   'a string where the hash should be': [['DEL', 'KEY'], ['SET', 'KEY', '{"userId":"mallory","__proto__":{"polluted":"yes"}}']],
 }
 
