@@ -1,5 +1,5 @@
 // Verifies DBSC proofs (the `dbsc+jwt` in Secure-Session-Response) with jose: registration self-signed by its JWK, refresh by the stored key.
-import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWK } from 'jose'
+import type { JWK } from 'jose'
 import type { DeviceBinding } from '../stores/types.ts'
 import { isPlainObject } from '../core/json.ts'
 import type { DeviceKeyAlgorithm } from './options.ts'
@@ -20,32 +20,41 @@ const PUBLIC_MEMBERS = { ES256: ['kty', 'crv', 'x', 'y'], RS256: ['kty', 'n', 'e
  * JWT is signed by that key.
  */
 export async function verifyRegistration(jwt: string, algorithms: readonly DeviceKeyAlgorithm[]): Promise<ProofResult> {
-  const header = headerOf(jwt)
+  const jose = await loadJose()
+  const header = headerOf(jose, jwt)
   if (!header || !algorithms.includes(header.alg)) return fail('jwt_malformed')
-  const claims = claimsOf(jwt)
+  const claims = claimsOf(jose, jwt)
   const candidate = header.jwk ?? claims?.jwk ?? claims?.key
   const jwk = publicJwk(candidate, header.alg)
   if (!jwk) return fail('key_invalid')
-  return verifyWith(jwt, header.alg, jwk)
+  return verifyWith(jose, jwt, header.alg, jwk)
 }
 
 /** A refresh proof: signed with the algorithm and key stored at registration. */
 export async function verifyRefresh(jwt: string, binding: DeviceBinding): Promise<ProofResult> {
-  const header = headerOf(jwt)
+  const jose = await loadJose()
+  const header = headerOf(jose, jwt)
   if (!header || header.alg !== binding.alg) return fail('jwt_malformed')
-  return verifyWith(jwt, binding.alg, { ...binding.jwk })
+  return verifyWith(jose, jwt, binding.alg, { ...binding.jwk })
 }
 
-async function verifyWith(jwt: string, alg: DeviceKeyAlgorithm, jwk: Record<string, string>): Promise<ProofResult> {
-  let key: Awaited<ReturnType<typeof importJWK>>
+type Jose = typeof import('jose')
+let joseModule: Promise<Jose> | undefined
+/** jose is loaded on the first proof, so apps without `deviceBound` never load it. */
+function loadJose(): Promise<Jose> {
+  return (joseModule ??= import('jose'))
+}
+
+async function verifyWith(jose: Jose, jwt: string, alg: DeviceKeyAlgorithm, jwk: Record<string, string>): Promise<ProofResult> {
+  let key: Awaited<ReturnType<Jose['importJWK']>>
   try {
-    key = await importJWK({ ...jwk, alg } as JWK, alg)
+    key = await jose.importJWK({ ...jwk, alg } as JWK, alg)
   } catch {
     return fail('key_invalid')
   }
   let payload: Uint8Array
   try {
-    payload = (await compactVerify(jwt, key, { algorithms: [alg] })).payload
+    payload = (await jose.compactVerify(jwt, key, { algorithms: [alg] })).payload
   } catch (err) {
     // jose refuses RSA keys under 2048 bits as a key problem, everything else is a bad signature.
     return fail(err instanceof TypeError ? 'key_invalid' : 'bad_signature')
@@ -67,10 +76,10 @@ interface ProofHeader {
   readonly jwk: unknown
 }
 
-function headerOf(jwt: string): ProofHeader | undefined {
+function headerOf(jose: Jose, jwt: string): ProofHeader | undefined {
   if (jwt.length > 8192 || jwt.split('.').length !== 3) return undefined
   try {
-    const header = decodeProtectedHeader(jwt)
+    const header = jose.decodeProtectedHeader(jwt)
     if (header.typ !== 'dbsc+jwt' || (header.alg !== 'ES256' && header.alg !== 'RS256')) return undefined
     return { alg: header.alg, jwk: header.jwk }
   } catch {
@@ -79,9 +88,9 @@ function headerOf(jwt: string): ProofHeader | undefined {
 }
 
 /** Unverified claims, read only to find a key that earlier drafts put in the payload. */
-function claimsOf(jwt: string): Record<string, unknown> | undefined {
+function claimsOf(jose: Jose, jwt: string): Record<string, unknown> | undefined {
   try {
-    return decodeJwt(jwt) as Record<string, unknown>
+    return jose.decodeJwt(jwt) as Record<string, unknown>
   } catch {
     return undefined
   }
