@@ -73,6 +73,7 @@ export interface Device {
   readonly userAgent: string | null
   readonly device: string
   readonly ip: string | null
+  readonly deviceBound: boolean
 }
 
 export async function listDevices(deps: AppDeps, session: Session, user: User): Promise<Device[]> {
@@ -88,6 +89,7 @@ export async function listDevices(deps: AppDeps, session: Session, user: User): 
     userAgent: s.userAgent,
     device: s.device,
     ip: s.ip,
+    deviceBound: s.deviceBound,
   }))
 }
 

@@ -43,6 +43,8 @@ export interface AppConfig {
   readonly userPassword: string
   /** Where audit events go as JSON lines: a file path, `-` for stdout, or undefined for nowhere. */
   readonly auditLog: string | undefined
+  /** Device-bound sessions (DBSC): a browser that supports it binds the session to a key it cannot export. */
+  readonly deviceBound: boolean
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -94,6 +96,7 @@ export function loadConfig(env: Env): AppConfig {
     adminPassword: password(env, 'DEMO_ADMIN_PASSWORD', 'admin-password-123'),
     userPassword: password(env, 'DEMO_USER_PASSWORD', 'user-password-123'),
     auditLog: optional(env, 'AUDIT_LOG'),
+    deviceBound: boolean(env, 'DEVICE_BOUND_SESSIONS', false),
   }
 }
 

@@ -64,6 +64,8 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
       touchInterval: config.touchInterval,
       maxSessionsPerUser: config.maxSessionsPerUser,
       cookie: { secure: config.production },
+      // Off unless DEVICE_BOUND_SESSIONS=true; browsers without DBSC ignore the offer (docs/dbsc.md).
+      ...(config.deviceBound && { deviceBound: { registrationPath: '/dbsc/register', refreshPath: '/dbsc/refresh' } }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(listeners.length > 0 && { onEvent: (event) => listeners.forEach((l) => l(event)) }),
     })

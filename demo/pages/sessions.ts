@@ -14,7 +14,7 @@ export interface SessionsPage {
 
 function row(device: Device, csrf: string): Html {
   return html`<tr data-session-id="${device.id}">
-  <td><strong>${device.device}</strong>${device.current && html` <span class="tag ok">This device</span>`}${device.persistent && html` <span class="tag">Remembered</span>`}
+  <td><strong>${device.device}</strong>${device.current && html` <span class="tag ok">This device</span>`}${device.persistent && html` <span class="tag">Remembered</span>`}${device.deviceBound && html` <span class="tag" title="Bound to a key this browser cannot export (DBSC)">Device-bound</span>`}
     <div class="hint ua" title="${device.userAgent ?? ''}">${device.ip ?? 'unknown IP'} · ${device.userAgent ?? 'no user agent'}</div></td>
   <td class="when">${when(device.createdAt, 'short')}</td>
   <td class="when">${when(device.lastSeenAt, 'short')}</td>

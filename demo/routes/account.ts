@@ -34,6 +34,7 @@ export function accountRoutes(deps: AppDeps): Hono<AppEnv> {
         userAgent: d.userAgent,
         device: d.device,
         ip: d.ip,
+        deviceBound: d.deviceBound,
       })),
     })
   })

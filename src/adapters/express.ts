@@ -7,8 +7,8 @@ import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { holdResponse } from './hold.ts'
 import { csrfToken } from '../csrf/index.ts'
-import { loadSession, requestFacts, sendCsrfRejected, sendErrorReply, sendStoreDown } from './node.ts'
-import { attached, closeAfterError, closeSession, csrfFor, decide, DENIED, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, type AdapterOptions } from './shared.ts'
+import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown } from './node.ts'
+import { attached, closeAfterError, closeSession, csrfFor, decide, DENIED, deviceBoundStep, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, type AdapterOptions, type DbscReply } from './shared.ts'
 
 /**
  * Register your manager here to type `req.session` with your schema's data.
@@ -66,13 +66,17 @@ const carrier = (req: unknown): { session?: Session<SessionData> | undefined; cs
 export function session<D extends SessionData>(sessions: Sessions<D>, options: ExpressSessionOptions = {}): RequestHandler {
   const csrf = csrfFor(sessions, options)
   return (req, res, next) => {
-    const checked = async (): Promise<Session<D> | undefined> => {
+    const checked = async (): Promise<Session<D> | DbscReply | undefined> => {
       const loaded = await loadSession(sessions, req, options)
-      return (await passesCsrf(csrf, loaded, requestFacts(req), options, () => formField(carrier(req).body))) ? loaded : undefined
+      const facts = requestFacts(req)
+      const dbsc = await deviceBoundStep(sessions, loaded, facts, req.headers.cookie)
+      if (dbsc) return dbsc
+      return (await passesCsrf(csrf, loaded, facts, options, () => formField(carrier(req).body))) ? loaded : undefined
     }
     checked().then(
       (loaded) => {
         if (!loaded) return sendCsrfRejected(res)
+        if ('body' in loaded && 'status' in loaded) return sendDbsc(res, loaded)
         const current = loaded as unknown as Session<SessionData>
         carrier(req).session = current
         carrier(req).csrfToken = () => csrfToken(current)

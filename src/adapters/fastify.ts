@@ -12,7 +12,7 @@ import type { SessionData } from '../stores/types.ts'
 import { csrfToken } from '../csrf/index.ts'
 import { holdResponse } from './hold.ts'
 import { loadSession, requestFacts, sendErrorReply } from './node.ts'
-import { attached, closeAfterError, closeSession, CSRF_REJECTION, csrfFor, DENIED, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, STORE_DOWN, type AdapterOptions, type ErrorReply } from './shared.ts'
+import { attached, closeAfterError, closeSession, CSRF_REJECTION, csrfFor, DENIED, deviceBoundStep, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, STORE_DOWN, type AdapterOptions, type ErrorReply } from './shared.ts'
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -82,14 +82,20 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
     fastify.decorateRequest('session', null as never)
     fastify.decorateRequest('csrfToken', null as never)
     fastify.addHook('onRequest', (request, reply, next) => {
-      loadSession(sessions, request.raw, options).then(
-        (loaded) => {
-          const current = loaded as unknown as Session<SessionData>
-          carrier(request).session = current
-          carrier(request).csrfToken = () => csrfToken(current)
-          holdWhenHijacked(reply, current, () => committed.add(request))
-          runWithSession(loaded, next)
-        },
+      const load = async (): Promise<void> => {
+        const loaded = await loadSession(sessions, request.raw, options)
+        const current = loaded as unknown as Session<SessionData>
+        carrier(request).session = current
+        carrier(request).csrfToken = () => csrfToken(current)
+        holdWhenHijacked(reply, current, () => committed.add(request))
+        const dbsc = await deviceBoundStep(sessions, current, requestFacts(request.raw), request.headers.cookie)
+        if (!dbsc) return runWithSession(loaded, next)
+        committed.add(request) // an endpoint's answer or a refusal: nothing of the app ran, nothing to commit
+        if (dbsc.cookies.length > 0) reply.header('set-cookie', [...dbsc.cookies])
+        void reply.code(dbsc.status).headers(dbsc.headers).send(dbsc.body)
+      }
+      load().then(
+        () => undefined,
         (err: unknown) => (isStoreDown(err) ? void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body) : next(err as Error)),
       )
     })
@@ -117,6 +123,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
         const headers = await closeSession(current)
         if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
         if (headers.noStore) reply.header('cache-control', 'no-store')
+        for (const [name, value] of Object.entries(headers.headers ?? {})) reply.header(name, value)
         return payload
       } catch (err) {
         const known = errorReply(err)

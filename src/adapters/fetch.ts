@@ -4,7 +4,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { closeAfterError, closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, errorReply, openSession, passesCsrf, STORE_DOWN, type AdapterOptions, type CsrfFacts, type SessionHeaders } from './shared.ts'
+import { closeAfterError, closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, deviceBoundStep, errorReply, openSession, passesCsrf, STORE_DOWN, type AdapterOptions, type CsrfFacts, type DbscReply, type SessionHeaders } from './shared.ts'
 
 export interface FetchAdapterOptions extends AdapterOptions {
   /** The socket address of the client, if your runtime exposes it (e.g. Deno's `info.remoteAddr`). @default none */
@@ -61,7 +61,7 @@ export async function applySession(session: Session<SessionData>, response: Resp
  * ```
  */
 export function withSessionHeaders(response: Response, headers: SessionHeaders): Response {
-  if (headers.cookies.length === 0 && !headers.noStore) return response
+  if (headers.cookies.length === 0 && !headers.noStore && !headers.headers) return response
   try {
     addHeaders(response.headers, headers)
     return response
@@ -75,6 +75,23 @@ export function withSessionHeaders(response: Response, headers: SessionHeaders):
 function addHeaders(target: Headers, headers: SessionHeaders): void {
   for (const cookie of headers.cookies) target.append('set-cookie', cookie)
   if (headers.noStore) target.set('cache-control', 'no-store')
+  for (const [name, value] of Object.entries(headers.headers ?? {})) target.set(name, value)
+}
+
+/**
+ * The response for a device-bound session (DBSC) reply: an endpoint's answer or a refusal.
+ *
+ * @example
+ * ```ts
+ * import { dbscResponse } from 'hallpass/fetch'
+ * const reply = await sessions.deviceBound?.handle(session, facts)
+ * if (reply) return dbscResponse(reply)
+ * ```
+ */
+export function dbscResponse(reply: DbscReply): Response {
+  const headers = new Headers(reply.headers)
+  for (const cookie of reply.cookies) headers.append('set-cookie', cookie)
+  return new Response(reply.body, { status: reply.status, headers })
 }
 
 /**
@@ -145,8 +162,11 @@ export function withSession<D extends SessionData>(
     let session: Session<D> | undefined
     try {
       session = await loadSession(sessions, request, options)
-      if (!(await passesCsrf(csrf, session, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
       const current = session
+      const facts = requestFacts(request)
+      const dbsc = await deviceBoundStep(sessions, current, facts, request.headers.get('cookie'))
+      if (dbsc) return dbscResponse(dbsc)
+      if (!(await passesCsrf(csrf, current, facts, options, () => formTokenOf(request)))) return csrfRejectedResponse()
       const response = await runWithSession(current, () => handler(request, current))
       return await applySession(session as Session<SessionData>, response)
     } catch (err) {

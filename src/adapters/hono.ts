@@ -6,8 +6,8 @@ import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { csrfToken } from '../csrf/index.ts'
-import { csrfRejectedResponse, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch.ts'
-import { attached, closeAfterError, closeSession, csrfFor, decide, DENIED, errorReply, formField, isStoreDown, passesCsrf, type AdapterOptions, type ErrorReply, type SessionHeaders } from './shared.ts'
+import { csrfRejectedResponse, dbscResponse, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch.ts'
+import { attached, closeAfterError, closeSession, csrfFor, decide, DENIED, deviceBoundStep, errorReply, formField, isStoreDown, passesCsrf, type AdapterOptions, type ErrorReply, type SessionHeaders } from './shared.ts'
 
 /**
  * The Hono environment `session()` provides: `c.get('session')` is a `Session<D>`.
@@ -48,7 +48,10 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: H
     let current: Session<D>
     try {
       current = await loadSession(sessions, c.req.raw, { ...options, getIp: () => getIp(c) })
-      if (!(await passesCsrf(csrf, current, requestFacts(c.req.raw), options, () => formBodyToken(c)))) return csrfRejectedResponse()
+      const facts = requestFacts(c.req.raw)
+      const dbsc = await deviceBoundStep(sessions, current, facts, c.req.header('cookie'))
+      if (dbsc) return dbscResponse(dbsc)
+      if (!(await passesCsrf(csrf, current, facts, options, () => formBodyToken(c)))) return csrfRejectedResponse()
     } catch (err) {
       if (isStoreDown(err)) return storeDownResponse()
       throw err

@@ -5,7 +5,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { closeAfterError, closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, errorReply, openSession, passesCsrf, rawPath, STORE_DOWN, type AdapterOptions, type CsrfFacts, type ErrorReply, type SessionHeaders } from './shared.ts'
+import { closeAfterError, closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, deviceBoundStep, errorReply, openSession, passesCsrf, rawPath, STORE_DOWN, type AdapterOptions, type CsrfFacts, type DbscReply, type ErrorReply, type SessionHeaders } from './shared.ts'
 
 /** What a `withSession` handler returns; hallpass writes it after committing the session. */
 export interface NodeReply {
@@ -56,6 +56,23 @@ export function loadSession<D extends SessionData>(sessions: Sessions<D>, req: I
 export function setSessionHeaders(res: ServerResponse, headers: SessionHeaders): void {
   if (headers.cookies.length > 0) res.appendHeader('set-cookie', [...headers.cookies])
   if (headers.noStore) res.setHeader('cache-control', 'no-store')
+  for (const [name, value] of Object.entries(headers.headers ?? {})) res.setHeader(name, value)
+}
+
+/**
+ * Writes a device-bound session (DBSC) reply: an endpoint's answer or a refusal.
+ *
+ * @example
+ * ```ts
+ * import { sendDbsc } from 'hallpass/node'
+ * if (reply) return sendDbsc(res, reply)
+ * ```
+ */
+export function sendDbsc(res: ServerResponse, reply: DbscReply): void {
+  if (res.headersSent) return void res.destroy()
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  if (reply.cookies.length > 0) res.setHeader('set-cookie', [...reply.cookies])
+  res.writeHead(reply.status, reply.headers).end(reply.body)
 }
 
 /**
@@ -156,8 +173,11 @@ export function withSession<D extends SessionData>(
     let session: Session<D> | undefined
     try {
       session = await loadSession(sessions, req, options)
-      if (!(await passesCsrf(csrf, session, requestFacts(req), options))) return sendCsrfRejected(res)
       const current = session
+      const facts = requestFacts(req)
+      const dbsc = await deviceBoundStep(sessions, current, facts, req.headers.cookie)
+      if (dbsc) return sendDbsc(res, dbsc)
+      if (!(await passesCsrf(csrf, current, facts, options))) return sendCsrfRejected(res)
       const reply = await runWithSession(current, () => handler(req, current))
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value as string | string[])
       await commitSession(session as Session<SessionData>, res)

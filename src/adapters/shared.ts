@@ -5,6 +5,18 @@ import { configError, isHallpassError } from '../errors.ts'
 import type { Guard, GuardOutcome } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { bindCsrf, createCsrf, csrfCookies, type Csrf, type CsrfOptions } from '../csrf/index.ts'
+import { deviceBoundHeaders } from '../dbsc/device-bound.ts'
+import type { DbscReply } from '../dbsc/replies.ts'
+
+export type { DbscReply }
+
+/**
+ * Device-bound sessions (DBSC), when `deviceBound` is on: answers the registration and refresh endpoints
+ * and, with `enforce: 'session'`, refuses a bound session without its bound cookie. Undefined means go on.
+ */
+export function deviceBoundStep(sessions: Sessions<any>, session: Session<any>, facts: CsrfFacts, cookie: string | null | undefined): Promise<DbscReply | undefined> | undefined {
+  return sessions.deviceBound?.handle(session, { method: facts.method, path: facts.path, cookie, header: facts.header })
+}
 
 /** Options every adapter accepts. */
 export interface AdapterOptions {
@@ -148,13 +160,17 @@ export function openSession<D extends SessionData>(sessions: Sessions<D>, facts:
 export interface SessionHeaders {
   readonly cookies: readonly string[]
   readonly noStore: boolean
+  /** Other response headers (the DBSC registration offer). */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /** Commits the session: no-store when a cookie is set or the user is signed in. */
 export async function closeSession(session: Session<SessionData>): Promise<SessionHeaders> {
   const { cookies } = await session.commit()
   const extra = csrfCookies(session)
-  return sessionHeaders(session, extra.length > 0 ? [...cookies, ...extra] : cookies)
+  const result = sessionHeaders(session, extra.length > 0 ? [...cookies, ...extra] : cookies)
+  const headers = deviceBoundHeaders(session)
+  return headers ? { ...result, headers } : result
 }
 
 /** Headers to add after commit: the Set-Cookie values, and `Cache-Control: no-store` when a cookie is set or the user is signed in. */

@@ -34,6 +34,27 @@ export type SessionEvent =
   | (Base & { readonly type: 'login.locked'; readonly accountHash: string; readonly ip?: string; readonly scope: 'account' | 'ip' | 'unavailable'; readonly retryAfter: number })
   | (Base & { readonly type: 'logout'; readonly id: string; readonly userId: string | null; readonly ip?: string })
   | (Base & { readonly type: 'csrf.rejected'; readonly reason: CsrfRejectReason; readonly method: string; readonly path: string; readonly id?: string; readonly ip?: string })
+  | (Base & { readonly type: 'dbsc.registered'; readonly id: string; readonly userId: string; readonly alg: 'ES256' | 'RS256'; readonly ip?: string })
+  | (Base & { readonly type: 'dbsc.refreshed'; readonly id: string; readonly userId: string; readonly ip?: string })
+  | (Base & { readonly type: 'dbsc.rejected'; readonly reason: DeviceBoundRejectReason; readonly path: string; readonly id?: string; readonly userId?: string | null; readonly ip?: string })
+
+/** Why a device-bound session (DBSC) request was refused. */
+export type DeviceBoundRejectReason =
+  | 'no_session'
+  | 'already_bound'
+  | 'not_bound'
+  | 'session_mismatch'
+  | 'proof_missing'
+  | 'jwt_malformed'
+  | 'key_invalid'
+  | 'bad_signature'
+  | 'challenge_missing'
+  | 'challenge_invalid'
+  | 'challenge_expired'
+  | 'challenge_replayed'
+  | 'bound_cookie_missing'
+  | 'bound_cookie_invalid'
+  | 'bound_cookie_expired'
 
 /** Why a state-changing request failed the CSRF check. */
 export type CsrfRejectReason =

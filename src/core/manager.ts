@@ -13,6 +13,7 @@ import { decodeRecord } from './record-codec.ts'
 import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import { Session, type ClientInfo } from './session.ts'
+import { DeviceBound } from '../dbsc/device-bound.ts'
 
 /** What `load()` needs from the request. */
 export interface LoadInput extends ClientInfo {
@@ -33,6 +34,8 @@ export interface SessionInfo {
   readonly userAgent: string | null
   /** A short label such as "Firefox on Linux". */
   readonly device: string
+  /** True when the browser registered a device key (DBSC): a copied cookie does not work elsewhere. */
+  readonly deviceBound: boolean
 }
 
 /**
@@ -52,6 +55,7 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
 export class Sessions<D extends SessionData = SessionData> {
   private readonly ctx: Internals<D>
   private readonly config: ResolvedOptions<D>
+  private readonly dbsc: DeviceBound | undefined
 
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
@@ -76,6 +80,12 @@ export class Sessions<D extends SessionData = SessionData> {
       storeCall: guardStore,
       updates: new KeyedLock(),
     }
+    this.dbsc = config.deviceBound && new DeviceBound(config.deviceBound, this.ctx as unknown as Internals<SessionData>, config.keys)
+  }
+
+  /** The device-bound session (DBSC) server when `deviceBound` is on; adapters call it. @internal */
+  get deviceBound(): DeviceBound | undefined {
+    return this.dbsc
   }
 
   /** The store behind this manager. */
@@ -182,6 +192,7 @@ export class Sessions<D extends SessionData = SessionData> {
         ip: record.ip ?? null,
         userAgent: record.userAgent ?? null,
         device: describeDevice(record.userAgent),
+        deviceBound: record.device !== undefined,
       }))
   }
 

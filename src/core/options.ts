@@ -11,6 +11,7 @@ import { Sealer } from '../crypto/seal.ts'
 import { CookieCache } from './cookie-cache.ts'
 import { isSealedCookies, SEALED_STORE, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
+import { resolveDeviceBound, type DeviceBoundOptions, type ResolvedDeviceBound } from '../dbsc/options.ts'
 
 /** RFC 6265bis: browsers cap a cookie's lifetime at 400 days. */
 const MAX_COOKIE_LIFETIME = 400 * 86_400_000
@@ -48,6 +49,8 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   clock?: () => number
   /** Receives audit events. Exceptions it throws are swallowed. */
   onEvent?: EventListener
+  /** Device-bound sessions (W3C DBSC): a copied session cookie stops working on another device. See docs/dbsc.md. @default off */
+  deviceBound?: boolean | DeviceBoundOptions
 }
 
 export interface ResolvedOptions<D extends SessionData> {
@@ -67,11 +70,12 @@ export interface ResolvedOptions<D extends SessionData> {
   readonly cookie: ResolvedCookieOptions
   readonly clock: () => number
   readonly onEvent: EventListener | undefined
+  readonly deviceBound: ResolvedDeviceBound | undefined
 }
 
 const KNOWN_OPTIONS = new Set([
   'secret', 'store', 'schema', 'idleTimeout', 'absoluteTimeout', 'rememberMeTimeout', 'rememberMeIdleTimeout',
-  'touchInterval', 'maxSessionsPerUser', 'maxDataBytes', 'cookie', 'clock', 'onEvent', 'cookieCache',
+  'touchInterval', 'maxSessionsPerUser', 'maxDataBytes', 'cookie', 'clock', 'onEvent', 'cookieCache', 'deviceBound',
 ])
 
 function duration(name: string, value: unknown, fallback: Duration): number {
@@ -130,7 +134,11 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     const ttl = duration('cookieCache.ttl', options.cookieCache === true ? undefined : options.cookieCache.ttl, '30s')
     cache = new CookieCache(new Sealer(keys, 'cache'), ttl, { ...cookie, name: `${cookie.name}-c` })
   }
+  const deviceBound = resolveDeviceBound(options.deviceBound, cookie)
+  if (deviceBound && sealed) configError('deviceBound needs a store: the device key and its challenges are kept on the server')
+  if (deviceBound && cache) configError('deviceBound cannot be combined with cookieCache: a cached snapshot could miss a key registered since')
   return {
+    deviceBound,
     keys,
     store,
     sealed,

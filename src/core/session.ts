@@ -1,6 +1,6 @@
 // The per-request session handle: reads, tracked writes, login/logout/regenerate, and commit.
 import { HallpassError } from '../errors.ts'
-import type { SessionData, SessionRecord } from '../stores/types.ts'
+import type { DeviceBinding, SessionData, SessionRecord } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
 import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { TrackedData } from './changes.ts'
@@ -115,6 +115,10 @@ export class Session<D extends SessionData = SessionData> {
   }
   get permissions(): readonly string[] {
     return this.record?.permissions ?? []
+  }
+  /** The device binding (DBSC public key) when this session's browser registered one. */
+  get deviceBinding(): DeviceBinding | undefined {
+    return this.record?.device
   }
   get persistent(): boolean {
     return this.record?.persistent ?? false

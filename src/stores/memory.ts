@@ -4,6 +4,7 @@ import { isPlainObject } from '../core/json.ts'
 import { StatsTally } from './stats.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
 import { tombstoneFor } from './tombstone.ts'
+import { copyDevice } from './device-codec.ts'
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; beyond it the least recently written session is evicted. @default 100_000 */
@@ -67,8 +68,9 @@ class MemoryStore implements Store {
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     if (options.replaces !== undefined) this.remove(options.replaces)
-    const { data, ...meta } = record
+    const { data, device, ...rest } = record
     if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
+    const meta = copyDevice(rest, device)
     this.remove(record.id)
     while (this.entries.size >= this.maxSessions) this.evictOne()
     this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
@@ -93,7 +95,9 @@ class MemoryStore implements Store {
       Object.assign(data, patch.set)
       entry.json = JSON.stringify(data)
     }
-    entry.record = { ...entry.record, version: entry.record.version + 1, ...(patch.lastSeenAt !== undefined && { lastSeenAt: patch.lastSeenAt }) }
+    const { device, ...rest } = entry.record
+    const next = { ...rest, version: rest.version + 1, ...(patch.lastSeenAt !== undefined && { lastSeenAt: patch.lastSeenAt }) }
+    entry.record = copyDevice(next, patch.device === undefined ? device : (patch.device ?? undefined))
     entry.dropAt = this.clock() + patch.ttl
     this.entries.delete(id) // re-insert: Map order doubles as least-recently-written order
     this.entries.set(id, entry)

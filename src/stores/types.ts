@@ -28,6 +28,21 @@ export interface SessionRecord {
   readonly issuedAt?: number
   readonly ip?: string
   readonly userAgent?: string
+  /** Device binding (DBSC): the public key this session proved at registration. Kept through regenerate. */
+  readonly device?: DeviceBinding
+}
+
+/** A device-bound session's key (W3C DBSC), set once at registration. Stores persist it as given. */
+export interface DeviceBinding {
+  /** The DBSC session identifier the browser sends back in `Sec-Secure-Session-Id`. */
+  readonly id: string
+  readonly alg: 'ES256' | 'RS256'
+  /** The public key: JWK members only (kty, crv, x, y or n, e). */
+  readonly jwk: Readonly<Record<string, string>>
+  /** Epoch ms of registration. */
+  readonly boundAt: number
+  /** Issue time of the last challenge spent; every challenge issued at or before it is refused (single use). */
+  readonly usedAt: number
 }
 
 /** A change to one session: only the keys this request touched. */
@@ -42,6 +57,8 @@ export interface SessionPatch {
   readonly ttl: number
   /** Apply only if the record's version still equals this (compare-and-swap). */
   readonly expectVersion?: number
+  /** Replace the device binding (DBSC), or remove it with null; omit to keep it. */
+  readonly device?: DeviceBinding | null
 }
 
 /** Outcome of a patch. `missing` means the session is gone and was NOT recreated. */

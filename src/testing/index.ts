@@ -109,6 +109,24 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect((await read(store, record.id))?.lastSeenAt).toBe(record.lastSeenAt + 5_000)
     })
 
+    run('keeps a device binding (DBSC key) through create, patch, replace, removal and listByUser', async ({ store }) => {
+      const device = { id: 'dbsc-binding-0001', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43) }, boundAt: 1, usedAt: 0 } as const
+      const record = testRecord({ userId: 'user-device', device })
+      await store.create(record, { ttl: HOUR })
+      expect(await read(store, record.id)).toEqual(record)
+      expect(await store.patch(record.id, { set: { a: 1 }, unset: [], ttl: HOUR })).toBe('ok')
+      expect((await read(store, record.id))?.device).toEqual(device)
+      const rsa = { ...device, alg: 'RS256', jwk: { kty: 'RSA', n: 'n'.repeat(683), e: 'AQAB' }, usedAt: 7 } as const
+      expect(await store.patch(record.id, { set: {}, unset: [], ttl: HOUR, device: rsa, expectVersion: 2 })).toBe('ok')
+      expect((await read(store, record.id))?.device).toEqual(rsa)
+      expect(await store.patch(record.id, { set: {}, unset: [], ttl: HOUR, device: { ...device, usedAt: 9 } })).toBe('ok')
+      expect((await store.listByUser('user-device'))[0]?.device).toEqual({ ...device, usedAt: 9 })
+      expect(await store.patch(record.id, { set: {}, unset: [], ttl: HOUR, device: null })).toBe('ok')
+      const after = await read(store, record.id)
+      expect(after?.device).toBeUndefined()
+      expect(after?.data).toEqual({ a: 1 })
+    })
+
     run('patch never recreates a missing session', async ({ store }) => {
       const id = testId()
       expect(await store.patch(id, { set: { a: 1 }, unset: [], ttl: HOUR })).toBe('missing')

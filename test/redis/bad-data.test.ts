@@ -31,6 +31,8 @@ const DAMAGE: Record<string, string[][]> = {
   'a version above 2^53': [['HSET', 'KEY', 'v', '9007199254740993']],
   'a non-finite number inside a value': [['HSET', 'KEY', '.n', '[1e400]']],
   'a user agent longer than hallpass keeps': [['HSET', 'KEY', 'a', 'x'.repeat(600)]],
+  'a device key holding a private part': [['HSET', 'KEY', 'k', '{"id":"dbsc-binding-0001","alg":"ES256","jwk":{"kty":"EC","d":"x"},"boundAt":1,"usedAt":0}']],
+  'a device key that is not JSON': [['HSET', 'KEY', 'k', '{not json']],
   'a string where the hash should be': [['DEL', 'KEY'], ['SET', 'KEY', '{"userId":"mallory","__proto__":{"polluted":"yes"}}']],
 }
 

@@ -2,7 +2,8 @@
 import { TAG_LENGTH, userTag } from '../../crypto/token.ts'
 import { isForbiddenKey, isPlainObject, parseJsonSafe } from '../../core/json.ts'
 import { HallpassError } from '../../errors.ts'
-import type { SessionData, SessionRecord } from '../types.ts'
+import { decodeDevice, encodeDevice, MAX_DEVICE_BYTES } from '../device-codec.ts'
+import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
 
 /**
  * Longest field or value Redis keeps in a compact listpack hash (`hash-max-listpack-value`, 64 by default).
@@ -13,9 +14,9 @@ export const CHUNK_BYTES = 64
 
 /** Public ids are a routing tag plus a hash, base64url; anything else never reaches Redis. */
 const ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${TAG_LENGTH + 1},64}$`)
-/** Metadata fields that may be split into chunks: roles, permissions (m), ip, user agent. */
-const CHUNKED = new Set(['r', 'm', 'i', 'a'])
-const CHUNK_FIELD = /^([rmia])([1-9]\d{0,2})$/
+/** Metadata fields that may be split into chunks: roles, permissions (m), ip, user agent, device key (k). */
+const CHUNKED = new Set(['r', 'm', 'i', 'a', 'k'])
+const CHUNK_FIELD = /^([rmiak])([1-9]\d{0,2})$/
 const INTEGER = /^-?\d{1,16}$/
 
 /** True for a string shaped like a public session id. */
@@ -102,6 +103,7 @@ export function encodeRecord(record: SessionRecord): string[] {
   if (record.permissions !== undefined) pushChunked(fields, 'm', JSON.stringify(record.permissions))
   if (record.ip !== undefined) pushChunked(fields, 'i', record.ip)
   if (record.userAgent !== undefined) pushChunked(fields, 'a', record.userAgent)
+  if (record.device !== undefined) pushChunked(fields, 'k', encodeDevice(record.device))
   if (!isPlainObject(record.data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   for (const [key, value] of Object.entries(record.data)) {
     const json = dataValue(value)
@@ -191,6 +193,8 @@ export function decodeRecord(id: string, reply: unknown): SessionRecord | null |
   if ((joined.has('r') && !roles) || (joined.has('m') && !permissions)) return 'corrupt'
   const ip = joined.get('i')
   const userAgent = joined.get('a')
+  const device = joined.has('k') ? decodeDevice(joined.get('k')) : undefined
+  if (joined.has('k') && !device) return 'corrupt'
   return {
     id,
     userId: userId ?? null,
@@ -204,5 +208,19 @@ export function decodeRecord(id: string, reply: unknown): SessionRecord | null |
     ...(permissions && { permissions }),
     ...(ip !== undefined && { ip }),
     ...(userAgent !== undefined && { userAgent }),
+    ...(device && { device }),
   }
+}
+
+/** The hash fields a patch sets and deletes to replace (or, with null, remove) the device binding. */
+export function deviceFields(device: DeviceBinding | null): { set: string[]; unset: string[] } {
+  const set: string[] = []
+  if (device !== null) {
+    const json = encodeDevice(device)
+    if (Buffer.byteLength(json) > MAX_DEVICE_BYTES) throw new HallpassError('INVALID_ARGUMENT', 'the device binding is too large')
+    pushChunked(set, 'k', json)
+  }
+  const unset: string[] = []
+  for (let i = set.length / 2; i < MAX_DEVICE_BYTES / CHUNK_BYTES; i++) unset.push(i === 0 ? 'k' : `k${i}`)
+  return { set, unset }
 }

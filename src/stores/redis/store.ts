@@ -3,7 +3,7 @@ import { userTag } from '../../crypto/token.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
 import { HallpassError } from '../../errors.ts'
 import { errorCode, unavailableFrom, type RedisDriver } from './client.ts'
-import { dataField, dataValue, decodeRecord, encodeRecord, isValidId, Keys, tagOf } from './codec.ts'
+import { dataField, dataValue, decodeRecord, deviceFields, encodeRecord, isValidId, Keys, tagOf } from './codec.ts'
 import { SCRIPTS } from './scripts.ts'
 import { redisStats } from './stats.ts'
 
@@ -117,6 +117,11 @@ export class RedisStore implements Store {
     }
     const unset = patch.unset.map(dataField)
     for (const [key, value] of Object.entries(patch.set)) if (dataValue(value) === undefined) unset.push(dataField(key))
+    if (patch.device !== undefined) {
+      const device = deviceFields(patch.device)
+      set.push(...device.set)
+      unset.push(...device.unset)
+    }
     const args = [ms(patch.ttl), integer(patch.expectVersion, 'expectVersion'), integer(patch.lastSeenAt, 'lastSeenAt'), String(set.length / 2), ...set, ...unset]
     const result = await this.run('patch', [this.keys.session(id)], args)
     return PATCH_RESULTS[Number(result)] ?? 'missing'

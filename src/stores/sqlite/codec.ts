@@ -1,6 +1,7 @@
 // Turns SessionRecords into SQLite rows and back, refusing any row that does not decode to a well-formed record.
 import { HallpassError } from '../../errors.ts'
 import { isForbiddenKey, isPlainObject, parseJsonSafe } from '../../core/json.ts'
+import { decodeDevice, encodeDevice } from '../device-codec.ts'
 import type { SessionData, SessionRecord } from '../types.ts'
 
 /** A row as SQLite hands it back: nothing about its types is trusted. */
@@ -18,6 +19,7 @@ export interface Row {
   readonly ip: unknown
   readonly user_agent: unknown
   readonly drop_at: unknown
+  readonly device: unknown
 }
 
 /** The values bound by the insert statement, in column order. */
@@ -35,6 +37,7 @@ export type RowValues = [
   ip: string | null,
   userAgent: string | null,
   dropAt: number,
+  device: string | null,
 ]
 
 /** Serializes session data to JSON text; throws SESSION_DATA_INVALID on forbidden keys or values JSON cannot hold. */
@@ -69,6 +72,7 @@ export function encodeRecord(record: SessionRecord, dropAt: number): RowValues {
     record.ip ?? null,
     record.userAgent ?? null,
     dropAt,
+    record.device === undefined ? null : encodeDevice(record.device),
   ]
 }
 
@@ -88,7 +92,8 @@ export function decodeRow(row: Row): SessionRecord | undefined {
   const data = decodeData(row.data)
   const roles = decodeList(row.roles)
   const permissions = decodeList(row.permissions)
-  if (data === undefined || roles === false || permissions === false) return undefined
+  const device = row.device === null ? null : decodeDevice(row.device)
+  if (data === undefined || roles === false || permissions === false || device === undefined) return undefined
   return {
     id,
     userId,
@@ -102,6 +107,7 @@ export function decodeRow(row: Row): SessionRecord | undefined {
     ...(permissions !== null && { permissions }),
     ...(typeof row.ip === 'string' && { ip: row.ip }),
     ...(typeof row.user_agent === 'string' && { userAgent: row.user_agent }),
+    ...(device !== null && { device }),
   }
 }
 

@@ -8,14 +8,14 @@ type Statement<P extends unknown[], R = unknown> = BetterSqlite3.Statement<P, R>
 
 const COLUMNS = [
   'id', 'user_id', 'data', 'created_at', 'last_seen_at', 'expires_at', 'persistent', 'version',
-  'roles', 'permissions', 'ip', 'user_agent', 'drop_at',
+  'roles', 'permissions', 'ip', 'user_agent', 'drop_at', 'device',
 ] as const
 
 /** Every statement the store runs, prepared once. */
 export interface Statements {
   readonly select: Statement<[id: string], Row>
   readonly insert: Statement<RowValues>
-  readonly update: Statement<[data: string, version: number, lastSeenAt: number, dropAt: number, id: string]>
+  readonly update: Statement<[data: string, version: number, lastSeenAt: number, dropAt: number, device: string | null, id: string]>
   readonly remove: Statement<[id: string], { drop_at: unknown }>
   readonly listByUser: Statement<[userId: string, now: number], Row>
   /** The user's other live sessions, least recently used first (last seen, then created): the per-user cap's victims. */
@@ -55,10 +55,14 @@ export function prepareSchema(db: Database, table: string): Statements {
       permissions TEXT,
       ip TEXT,
       user_agent TEXT,
-      drop_at INTEGER NOT NULL
+      drop_at INTEGER NOT NULL,
+      device TEXT
     )
   `)
-  const present = new Set((db.pragma(`table_info(${t})`) as { name: string }[]).map((column) => column.name))
+  const columnsOf = (): Set<string> => new Set((db.pragma(`table_info(${t})`) as { name: string }[]).map((column) => column.name))
+  // Tables created before device binding (DBSC) existed gain its column; nothing else is migrated.
+  if (!columnsOf().has('device') && columnsOf().has('drop_at')) db.exec(`ALTER TABLE ${t} ADD COLUMN device TEXT`)
+  const present = columnsOf()
   const missing = COLUMNS.filter((column) => !present.has(column))
   if (missing.length > 0) configError(`table ${t} exists but is not a hallpass sessions table (missing ${missing.join(', ')}); choose another table name`)
   // The per-user index serves listByUser, revoke and the per-user cap; the other serves the purge.
@@ -72,7 +76,7 @@ export function prepareSchema(db: Database, table: string): Statements {
   return {
     select: prepare(`SELECT ${cols} FROM ${t} WHERE id = ?`),
     insert: prepare(`INSERT OR REPLACE INTO ${t} (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`),
-    update: prepare(`UPDATE ${t} SET data = ?, version = ?, last_seen_at = ?, drop_at = ? WHERE id = ?`),
+    update: prepare(`UPDATE ${t} SET data = ?, version = ?, last_seen_at = ?, drop_at = ?, device = ? WHERE id = ?`),
     remove: prepare(`DELETE FROM ${t} WHERE id = ? RETURNING drop_at`),
     listByUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND drop_at > ? ORDER BY created_at, id`),
     othersByUse: prepare(`SELECT id FROM ${t} WHERE user_id = ? AND drop_at > ? AND id <> ? ORDER BY last_seen_at, created_at`),

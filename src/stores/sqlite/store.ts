@@ -5,6 +5,7 @@ import { isForbiddenKey } from '../../core/json.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
 import { tombstoneFor } from '../tombstone.ts'
 import { decodeRow, encodeJson, encodeRecord, isExpired } from './codec.ts'
+import { encodeDevice } from '../device-codec.ts'
 import type { Statements } from './schema.ts'
 
 type Database = BetterSqlite3.Database
@@ -158,7 +159,8 @@ export class SqliteSessionStore implements Store {
       }
       json = encodeJson(data)
     }
-    this.sql.update.run(json, record.version + 1, patch.lastSeenAt ?? record.lastSeenAt, now + patch.ttl, id)
+    const device = patch.device === undefined ? ((row.device as string | null) ?? null) : patch.device && encodeDevice(patch.device)
+    this.sql.update.run(json, record.version + 1, patch.lastSeenAt ?? record.lastSeenAt, now + patch.ttl, device, id)
     return 'ok'
   }
 

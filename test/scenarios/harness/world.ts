@@ -36,14 +36,17 @@ export function outageStore(inner: Store): Store & OutageControls {
   return wrapped
 }
 
-/** How sessions are kept: in the store, in the store behind the cookie cache, or sealed in the cookie (with a revocation store). */
-export type Mode = 'store' | 'cache' | 'sealed'
+/** How sessions are kept: in the store, in the store behind the cookie cache, sealed in the cookie (with a revocation store), or device-bound (DBSC). */
+export type Mode = 'store' | 'cache' | 'sealed' | 'dbsc'
 
 /** One scenario's server-side world. */
 export function createWorld(mode: Mode = 'store') {
   const clock = testClock()
   const store = outageStore(memoryStore({ clock }))
-  const backing = mode === 'sealed' ? { store: sealedCookies({ revocation: store }) } : { store, ...(mode === 'cache' && { cookieCache: { ttl: '30s' as const } }) }
+  const backing =
+    mode === 'sealed'
+      ? { store: sealedCookies({ revocation: store }) }
+      : { store, ...(mode === 'cache' && { cookieCache: { ttl: '30s' as const } }), ...(mode === 'dbsc' && { deviceBound: { boundCookieTtl: '10m' as const } }) }
   const { sessions, events } = testSessions({ clock, ...backing, idleTimeout: IDLE_MS / 1000, absoluteTimeout: ABSOLUTE_MS / 1000 })
   const users = new Map<string, Privileges>()
   const live = createAccess({ load: (userId) => users.get(userId) ?? null })

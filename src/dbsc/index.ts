@@ -1,0 +1,31 @@
+// hallpass/dbsc: device-bound sessions (W3C DBSC): the per-route guard, the reply and option types, and the header names.
+import type { Guard, Principal } from '../guards/access.ts'
+import type { Session } from '../core/session.ts'
+import type { SessionData } from '../stores/types.ts'
+import { passesDeviceCheck } from './device-bound.ts'
+
+export type { DeviceBoundOptions, DeviceKeyAlgorithm } from './options.ts'
+export type { DbscReply } from './replies.ts'
+export type { DbscRequest, BoundState } from './device-bound.ts'
+export type { DeviceBinding } from '../stores/types.ts'
+export type { DeviceBoundRejectReason } from '../core/events.ts'
+export { HEADERS as DBSC_HEADERS } from './headers.ts'
+
+/**
+ * A guard for `deviceBound: { enforce: 'route' }`: 401 when nobody is signed in, or when the session
+ * registered a device key and this request lacks a live bound cookie (a DBSC browser refreshes it and
+ * retries on its own). A session that never registered a key (a browser without DBSC) passes.
+ *
+ * @example
+ * ```ts
+ * import { guard } from 'hallpass/express'
+ * import { requireBoundDevice } from 'hallpass/dbsc'
+ * app.post('/transfer', guard(requireBoundDevice()), transfer)
+ * ```
+ */
+export function requireBoundDevice(): Guard {
+  return (principal: Principal) => {
+    if (principal.userId === null) return 'unauthenticated'
+    return passesDeviceCheck(principal as Session<SessionData>) ? 'allow' : 'unauthenticated'
+  }
+}

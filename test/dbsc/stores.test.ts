@@ -1,0 +1,61 @@
+// DBSC end to end on the persistent stores: the key survives in SQLite (also a table from before the device column) and Redis.
+import Database from 'better-sqlite3'
+import { createClient } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
+import { sqliteStore } from '../../src/stores/sqlite.ts'
+import type { Store } from '../../src/stores/types.ts'
+import { startRedis, uniquePrefix, type RedisServer } from '../support/redis.ts'
+import { proof } from './agent.ts'
+import { reasons, start } from './app.ts'
+
+let redis: { server: RedisServer; client: RedisClientLike; close: () => Promise<void> } | undefined
+beforeAll(async () => {
+  const server = await startRedis()
+  const client = createClient({ url: server.url })
+  client.on('error', () => undefined)
+  await client.connect()
+  redis = { server, client, close: async () => (await client.close(), await server.stop()) }
+})
+afterAll(async () => redis?.close())
+
+/** A SQLite table as hallpass created it before the device column existed, holding one old session. */
+function legacyDatabase(): Database.Database {
+  const db = new Database(':memory:')
+  db.exec(`CREATE TABLE hallpass_sessions (id TEXT PRIMARY KEY NOT NULL, user_id TEXT, data TEXT NOT NULL, created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, persistent INTEGER NOT NULL, version INTEGER NOT NULL,
+    roles TEXT, permissions TEXT, ip TEXT, user_agent TEXT, drop_at INTEGER NOT NULL)`)
+  db.prepare(`INSERT INTO hallpass_sessions VALUES ('oldxold0000000000000000000', 'u', '{"a":1}', 1, 1, 9e15, 0, 1, NULL, NULL, NULL, NULL, 9e15)`).run()
+  return db
+}
+
+const STORES: Record<string, () => Store> = {
+  sqlite: () => sqliteStore({ database: ':memory:' }),
+  'sqlite, table from before the device column': () => sqliteStore({ database: legacyDatabase() }),
+  redis: () => redisStore({ client: (redis as NonNullable<typeof redis>).client, prefix: uniquePrefix('dbsc') }),
+}
+
+for (const [name, makeStore] of Object.entries(STORES)) {
+  describe(`DBSC on ${name}`, () => {
+    it('binds, refreshes, refuses the stolen copy and the replay, and lists the session as device-bound', async () => {
+      const store = makeStore()
+      const t = await start({ store })
+      const device = t.agent()
+      await device.request('POST', '/login')
+      const record = await store.get((await device.request('GET', '/open')).json.id)
+      expect(record !== 'corrupt' && record?.device).toMatchObject({ alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256' } })
+      const stolen = device.cookie as string
+      t.clock.advance(10 * 60_000 + 1)
+      expect((await t.agent().send('GET', '/open', { cookie: stolen })).status).toBe(401)
+      expect((await device.request('GET', '/open')).json.userId).toBe('alice') // refreshed with the key
+      const replay = await device.refreshOnce(device.bound!, { jwt: device.sent.at(-1) as string })
+      expect(replay.json.error.reason).toBe('challenge_replayed')
+      const fresh = await device.refreshOnce(device.bound!, { jwt: await proof(device.key!, { jti: device.bound!.challenge }) })
+      expect(fresh.status).toBe(200)
+      expect((await t.sessions.listSessions('alice'))[0]?.deviceBound).toBe(true)
+      expect(reasons(t.events)).toEqual(['bound_cookie_expired', 'challenge_replayed'])
+      if (name.includes('before')) expect(await store.get('oldxold0000000000000000000')).toMatchObject({ userId: 'u', data: { a: 1 } })
+      await store.close?.()
+    })
+  })
+}
