@@ -20,7 +20,7 @@ export async function openStore(flags: StoreFlags): Promise<OpenedStore> {
   if (flags.sqlite !== undefined && flags.redis === undefined) {
     if (!existsSync(flags.sqlite)) throw new UsageError(`no SQLite database at ${flags.sqlite}`)
     const { sqliteStore } = await import('../stores/sqlite.ts')
-    const store = sqliteStore({ database: flags.sqlite, purgeInterval: 0 })
+    const store = sqliteStore({ database: flags.sqlite, purgeIntervalMs: 0 })
     return { store, close: () => store.close() }
   }
   if (flags.redis !== undefined && flags.sqlite === undefined) {

@@ -1,6 +1,7 @@
 // Bounded in-process store: TTL expiry swept incrementally, a per-user index, and unref'd timers.
 import { configError, HallpassError } from '../errors.ts'
 import { isPlainObject } from '../core/json.ts'
+import { MAX_TIMER_MS, millisecondsOption } from './milliseconds.ts'
 import { StatsTally } from './stats.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
 import { tombstoneFor } from './tombstone.ts'
@@ -10,6 +11,8 @@ export interface MemoryStoreOptions {
   /** Most sessions kept; beyond it the least recently written session is evicted. @default 100_000 */
   maxSessions?: number
   /** Milliseconds between incremental sweeps of expired entries. @default 10_000 */
+  sweepIntervalMs?: number
+  /** @deprecated The older name of `sweepIntervalMs` (also milliseconds). */
   sweepInterval?: number
   /** Entries examined per sweep step. @default 500 */
   sweepBatch?: number
@@ -53,7 +56,8 @@ class MemoryStore implements Store {
     this.sweepBatch = options.sweepBatch ?? 500
     this.clock = options.clock ?? Date.now
     if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) configError('memoryStore maxSessions must be a positive integer')
-    this.timer = setInterval(() => this.sweep(), options.sweepInterval ?? 10_000)
+    const sweepInterval = millisecondsOption('memoryStore', options, 'sweepIntervalMs', 'sweepInterval', 10_000, 1, MAX_TIMER_MS)
+    this.timer = setInterval(() => this.sweep(), sweepInterval)
     this.timer.unref()
   }
 

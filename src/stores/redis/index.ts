@@ -1,5 +1,6 @@
 // hallpass/stores/redis: sessions in Redis or Redis Cluster through node-redis v5 or ioredis, one round trip per request.
 import { configError } from '../../errors.ts'
+import { millisecondsOption } from '../milliseconds.ts'
 import type { Store } from '../types.ts'
 import { RedisDriver, type RedisClientLike } from './client.ts'
 import { RedisStore } from './store.ts'
@@ -17,6 +18,8 @@ export interface RedisStoreOptions {
   /** Prepended to every key. Keep it for hallpass alone: anything under it may be deleted as corrupt. @default 'hp:' */
   prefix?: string
   /** Milliseconds before a command counts as failed (`STORE_UNAVAILABLE`). @default 1000 */
+  commandTimeoutMs?: number
+  /** @deprecated The older name of `commandTimeoutMs` (also milliseconds). */
   commandTimeout?: number
 }
 
@@ -37,13 +40,12 @@ export interface RedisStoreOptions {
 export function redisStore(options: RedisStoreOptions): Store & { close(): Promise<void> } {
   if (typeof options !== 'object' || options === null) configError('redisStore needs an options object: redisStore({ client })')
   for (const key of Object.keys(options)) {
-    if (!['client', 'prefix', 'commandTimeout'].includes(key)) configError(`redisStore: unknown option "${key}"; known options are client, prefix, commandTimeout`)
+    if (!['client', 'prefix', 'commandTimeoutMs', 'commandTimeout'].includes(key)) configError(`redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs`)
   }
   const prefix = options.prefix ?? 'hp:'
   if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 64) {
     configError('redisStore prefix must be a string of at most 64 characters without "{" or "}" (braces would change the Cluster hash slot)')
   }
-  const timeout = options.commandTimeout ?? 1000
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 60_000) configError(`redisStore commandTimeout must be an integer number of milliseconds from 1 to 60000 (got ${JSON.stringify(timeout)})`)
+  const timeout = millisecondsOption('redisStore', options, 'commandTimeoutMs', 'commandTimeout', 1000, 1, 60_000)
   return new RedisStore(new RedisDriver(options.client, timeout), prefix)
 }

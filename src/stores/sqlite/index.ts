@@ -1,6 +1,7 @@
 // `sqliteStore()`: checks options, opens or adopts a better-sqlite3 database, turns on WAL, builds the store.
 import Database from 'better-sqlite3'
 import { configError, HallpassError } from '../../errors.ts'
+import { MAX_TIMER_MS, millisecondsOption } from '../milliseconds.ts'
 import type { Store } from '../types.ts'
 import { checkTableName, prepareSchema } from './schema.ts'
 import { SqliteSessionStore } from './store.ts'
@@ -32,6 +33,8 @@ export interface SqliteStoreOptions<DB extends SqliteDatabase = SqliteDatabase> 
   /** Table holding the sessions (a plain identifier; created with its indexes if missing). @default 'hallpass_sessions' */
   table?: string
   /** Milliseconds between deletions of expired rows, on an unref'd timer; 0 turns the timer off. @default 60_000 */
+  purgeIntervalMs?: number
+  /** @deprecated The older name of `purgeIntervalMs` (also milliseconds). */
   purgeInterval?: number
   /** Clock in epoch ms, used for TTLs (inject one in tests). @default Date.now */
   clock?: () => number
@@ -48,8 +51,7 @@ export interface SqliteStore<DB extends SqliteDatabase = SqliteDatabase> extends
   close(): Promise<void>
 }
 
-const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeInterval', 'clock'])
-const MAX_TIMER_MS = 2 ** 31 - 1
+const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'purgeInterval', 'clock'])
 
 /**
  * An embedded, persistent session store on better-sqlite3: sessions survive restarts, and one file can hold
@@ -73,10 +75,7 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(options:
     if (!KNOWN_OPTIONS.has(key)) configError(`sqliteStore: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
   }
   const table = checkTableName(options.table ?? 'hallpass_sessions')
-  const purgeInterval = options.purgeInterval ?? 60_000
-  if (typeof purgeInterval !== 'number' || !Number.isInteger(purgeInterval) || purgeInterval < 0 || purgeInterval > MAX_TIMER_MS) {
-    configError(`sqliteStore purgeInterval must be a whole number of milliseconds from 0 (off) to ${MAX_TIMER_MS} (got ${JSON.stringify(purgeInterval)})`)
-  }
+  const purgeInterval = millisecondsOption('sqliteStore', options, 'purgeIntervalMs', 'purgeInterval', 60_000, 0, MAX_TIMER_MS)
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function') configError('sqliteStore clock must be a function returning epoch milliseconds')
 
