@@ -50,7 +50,8 @@ export function describeExampleFlow(name: string, start: () => Promise<RunningAp
     }
   }
 
-  describe(`${name} (Chromium)`, () => {
+  // A generous per-test limit: each test drives several pages while other test files may be building apps on the same two cores.
+  describe(`${name} (Chromium)`, { timeout: 120_000 }, () => {
     beforeAll(async () => {
       app = await start()
       browser = await launchChromium()
