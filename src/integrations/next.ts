@@ -5,7 +5,6 @@ import { cache } from 'react'
 import { csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from '../adapters/fetch.ts'
 import { closeSession, csrfFor, decide, DENIED, isStoreDown, openSession, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
 import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
-import { readCookie } from '../core/cookies.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
@@ -68,13 +67,12 @@ export interface NextSessions<D extends SessionData> {
 export function nextSessions<D extends SessionData>(sessions: Sessions<D>, options: NextSessionsOptions = {}): NextSessions<D> {
   enableContext() // getSession() inside sessionAction/withSession finds their session through AsyncLocalStorage
   const csrf = csrfFor(sessions, options)
-  const name = sessions.cookie.name
 
   const loadForRender = cache(async (): Promise<Session<D>> => {
     const [head, jar] = await Promise.all([headers(), cookies()])
     const session = await openSession(
       sessions,
-      { cookie: cookieHeader(head.get('cookie'), jar.get(name)?.value, name), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') },
+      { cookie: head.get('cookie'), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') },
       options,
     )
     // Committed now, so it is read-only from here on; server components cannot set cookies, route handlers and actions can.
@@ -137,17 +135,6 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
       return Response.redirect(target, 307)
     },
   }
-}
-
-/**
- * The Cookie header to load from. After a server action or route handler of this request set our cookie,
- * Next shows the new value in `cookies()` while the raw header still holds the browser's: the new one wins.
- * A header with a duplicate or look-alike cookie stays as it is (it loads as anonymous).
- */
-function cookieHeader(raw: string | null, jarValue: string | undefined, name: string): string | null {
-  const lookup = readCookie(raw, name)
-  if (lookup.problem || jarValue === undefined || jarValue === lookup.value) return raw
-  return jarValue === '' ? null : `${name}=${jarValue}`
 }
 
 /** Writes a commit's cookies through Next's cookie store. Server components cannot write: `quiet` ignores that. */
