@@ -12,7 +12,7 @@ import { createSessions, type Duration, type Sessions } from '../../src/index.ts
 import { withSession, type NodeReply } from '../../src/adapters/node.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ]
