@@ -8,6 +8,7 @@ export type HallpassErrorCode =
   | 'SESSION_TOO_LARGE'
   | 'SESSION_CONFLICT'
   | 'SESSION_GONE'
+  | 'SESSION_COMMITTED'
   | 'INVALID_ARGUMENT'
   | 'NOT_SUPPORTED'
   | 'CSRF_REJECTED'

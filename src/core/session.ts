@@ -39,6 +39,8 @@ export class Session<D extends SessionData = SessionData> {
   /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
   private cacheStale: boolean
   private readonly loadedWithRecord: boolean
+  /** `commit()` has started: the response's headers are (being) sent, so no mutation can reach the browser any more. */
+  private committed = false
 
   /** @internal Created by `sessions.load()`. */
   constructor(
@@ -107,12 +109,18 @@ export class Session<D extends SessionData = SessionData> {
     return this.record && seen !== null ? Math.min(seen + this.ctx.idleFor(this.record.persistent), this.record.expiresAt) : null
   }
 
+  /** True once `commit()` has started (the adapter is sending the response): every mutation then throws `SESSION_COMMITTED`. */
+  get isCommitted(): boolean {
+    return this.committed
+  }
+
   get<K extends keyof D & string>(key: K): D[K] | undefined {
     return this.working[key]
   }
 
   /** Sets one key; only changed keys are written at commit, so concurrent requests never clobber each other. */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
+    this.assertOpen('set')
     if (isForbiddenKey(key)) throw new HallpassError('INVALID_ARGUMENT', `"${key}" cannot be used as a session key`)
     if (value === undefined) return this.delete(key)
     if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
@@ -125,6 +133,7 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   delete(key: keyof D & string): void {
+    this.assertOpen('delete')
     this.tracked.delete(key)
   }
 
@@ -133,6 +142,7 @@ export class Session<D extends SessionData = SessionData> {
    * stored data plus this request's changes, and may mutate its draft or return new data.
    */
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
+    this.assertOpen('update')
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const current = this.record
       if (!current || this.ctx.sealer) {
@@ -174,6 +184,7 @@ export class Session<D extends SessionData = SessionData> {
    * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
    */
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
+    this.assertOpen('login')
     checkUserId(userId)
     const now = this.ctx.clock()
     const persistent = options.rememberMe === true
@@ -197,6 +208,7 @@ export class Session<D extends SessionData = SessionData> {
    * Pass `roles`/`permissions` to change privileges in the same step (a role change must rotate the id).
    */
   async regenerate(privileges: Pick<LoginOptions, 'roles' | 'permissions'> = {}): Promise<void> {
+    this.assertOpen('regenerate')
     const current = this.record
     if (!current) return
     const { id: _id, data: _data, version: _version, lastSeenAt: _seen, ...kept } = current
@@ -205,11 +217,13 @@ export class Session<D extends SessionData = SessionData> {
 
   /** Deletes the session from the store now and clears the cookie at commit. */
   async destroy(): Promise<void> {
+    this.assertOpen('destroy')
     await this.end('destroy')
   }
 
   /** Ends the session everywhere it counts: store record deleted, cookie cleared, `logout` event emitted. */
   async logout(): Promise<void> {
+    this.assertOpen('logout')
     const { id, userId } = this
     await this.end('logout')
     if (id !== null) this.ctx.events.emit({ type: 'logout', id, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
@@ -217,9 +231,11 @@ export class Session<D extends SessionData = SessionData> {
 
   /**
    * Persists what this request changed (only those keys), touches the session when the touch
-   * interval has passed, and returns the `Set-Cookie` values. Safe to call more than once.
+   * interval has passed, and returns the `Set-Cookie` values. Safe to call more than once (later calls
+   * send nothing new). From the moment it starts, every mutation throws `SESSION_COMMITTED`.
    */
   async commit(): Promise<CommitResult> {
+    this.committed = true
     const now = this.ctx.clock()
     if (this.record === null) {
       if (this.tracked.hasSets) await this.createAnonymous(now)
@@ -233,6 +249,18 @@ export class Session<D extends SessionData = SessionData> {
     this.wrote = false
     this.cacheStale = false
     return { cookies }
+  }
+
+  /**
+   * Refuses a mutation once the commit started: its Set-Cookie could no longer reach the browser, so
+   * the change would be lost (or, for an id change, sign the user out). Thrown before the store is touched.
+   */
+  private assertOpen(what: string): void {
+    if (!this.committed) return
+    throw new HallpassError(
+      'SESSION_COMMITTED',
+      `session.${what}() was called after the session was committed (the response had started): the change could not reach the browser. Change the session before the first byte of the response (before res.write(), a stream, or returning the Response).`,
+    )
   }
 
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {

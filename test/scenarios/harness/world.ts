@@ -39,7 +39,8 @@ export function createWorld(mode: Mode = 'store') {
   const live = createAccess({ load: (userId) => users.get(userId) ?? null })
   // CSRF is on by default in every adapter; the scenarios add one exact exemption to attack.
   const adapterOptions = { csrf: { exempt: ['/webhook/'] } }
-  return { mode, clock, store, sessions, events, users, adapterOptions, routes: routes(live.requireRole('admin')) }
+  const hooks: Hooks = { parked: [], gates: new Map() }
+  return { mode, clock, store, sessions, events, users, adapterOptions, hooks, routes: routes(live.requireRole('admin'), hooks) }
 }
 export type World = ReturnType<typeof createWorld>
 
@@ -60,11 +61,61 @@ export interface Route {
   run(input: RouteInput): RouteReply | Promise<RouteReply>
 }
 
+/** What race scenarios reach into: sessions kept past their response, and gates a route waits at until the test opens them. */
+export interface Hooks {
+  /** Sessions handed out by `/park`, still held after their response was sent. */
+  readonly parked: Session[]
+  readonly gates: Map<string, { opened: Promise<void>; open(): void; reached: Promise<void>; reach(): void }>
+}
+
+/** The gate called `name` (created on first use): a route waits at it, the test opens it. */
+export function gate(hooks: Hooks, name: string) {
+  let found = hooks.gates.get(name)
+  if (!found) {
+    let open = (): void => undefined
+    let reach = (): void => undefined
+    const opened = new Promise<void>((resolve) => (open = resolve))
+    const reached = new Promise<void>((resolve) => (reach = resolve))
+    found = { opened, open, reached, reach }
+    hooks.gates.set(name, found)
+  }
+  return found
+}
+
+/** Waits at the gate named in `?gate=`, if any, telling the test it got there. */
+async function pause(hooks: Hooks, query: URLSearchParams): Promise<void> {
+  const name = query.get('gate')
+  if (!name) return
+  const g = gate(hooks, name)
+  g.reach()
+  await g.opened
+}
+
 const list = (value: string | null): string[] => (value ? value.split(',') : [])
 const view = (session: Session) => ({ userId: session.userId, isNew: session.isNew, id: session.id, data: session.data, roles: session.roles })
 
-function routes(liveAdmin: Guard): Route[] {
+function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
   return [
+    { method: 'POST', path: '/park', run: ({ session }) => (hooks.parked.push(session), { json: view(session) }) },
+    {
+      method: 'GET',
+      path: '/slow',
+      async run({ session, query }) {
+        await pause(hooks, query)
+        if (query.get('set')) session.set(query.get('set') as string, 'late')
+        return { json: view(session) }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/rotate',
+      async run({ session, query }) {
+        await rotate(session, query.get('how'))
+        await pause(hooks, query)
+        if (query.get('throw')) throw new Error('the handler failed after the id changed')
+        return { json: view(session) }
+      },
+    },
     { method: 'GET', path: '/whoami', run: ({ session }) => ({ json: view(session) }) },
     {
       method: 'POST',
@@ -85,6 +136,7 @@ function routes(liveAdmin: Guard): Route[] {
       path: '/incr',
       async run({ session, query }) {
         const key = query.get('key') ?? 'n'
+        await pause(hooks, query)
         const data = await session.update((draft) => void (draft[key] = Number(draft[key] ?? 0) + 1))
         return { json: data }
       },
@@ -97,6 +149,13 @@ function routes(liveAdmin: Guard): Route[] {
     { method: 'POST', path: '/webhook/', run: ({ session }) => ({ json: view(session) }) },
     { method: 'POST', path: '/context', run: ({ session, body }) => fromContext(session, body) },
   ]
+}
+
+/** Changes the id (or ends the session) the way the request asks. */
+async function rotate(session: Session, how: string | null): Promise<void> {
+  if (how === 'login') await session.login('alice')
+  else if (how === 'logout') await session.logout()
+  else await session.regenerate()
 }
 
 /** Reads the session through hallpass/context after an async hop, as deep application code would. */
