@@ -2,7 +2,7 @@
 import { building } from '$app/env'
 import { createSessions } from 'hallpass'
 
-export interface Data {
+export type Data = {
   theme: 'light' | 'dark'
 }
 
