@@ -65,6 +65,21 @@ describe('examples/sveltekit in Chromium', { timeout: 60_000 }, () => {
     }
   })
 
+  it('a set() in a promise that load streams after the hook committed fails loudly with SESSION_COMMITTED', async () => {
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      const before = app.output().length
+      await page.goto(app.origin + '/streamed')
+      await page.waitForSelector('#late-error')
+      expect(await page.locator('#late').count()).toBe(0)
+      // SvelteKit logs the error's stack (the HallpassError with code SESSION_COMMITTED), not its code.
+      await expect.poll(() => app.output().slice(before)).toMatch(/HallpassError: session\.set\(\) was called after the session was committed/)
+    } finally {
+      await context.close()
+    }
+  })
+
   it('a form action that logs in and redirect()s keeps the Set-Cookie on the 303', async () => {
     const response = await fetch(app.origin + '/login', {
       method: 'POST',
