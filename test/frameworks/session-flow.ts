@@ -2,7 +2,38 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, type RunningApp } from './harness.ts'
+
+/** The running example and the browser, for a suite's own tests. */
+export interface ExampleEnv {
+  readonly app: RunningApp
+  readonly browser: Browser
+}
+
+/**
+ * One suite per example: `start` builds and starts it once, Chromium is launched once, the shared flows
+ * below run as tests, and `more` adds the framework's own tests.
+ */
+export function exampleSuite(title: string, start: () => Promise<RunningApp>, more: (env: () => ExampleEnv) => void): void {
+  let app: RunningApp | undefined
+  let browser: Browser | undefined
+  const env = (): ExampleEnv => ({ app: app as RunningApp, browser: browser as Browser })
+  beforeAll(async () => {
+    app = await start()
+    browser = await launchChromium()
+  }, 300_000)
+  afterAll(async () => {
+    await browser?.close()
+    await app?.stop()
+  })
+  describe(title, { timeout: 60_000 }, () => {
+    it('sign in with remember-me, reload, the protected page, a role denied, sign out, the old cookie refused', () => signInFlow(env().browser, env().app.origin))
+    it('an admin reaches the page behind the role guard', () => adminFlow(env().browser, env().app.origin))
+    it('the device list revokes another device, which is signed out at once', () => revokeFlow(env().browser, env().app.origin))
+    more(env)
+  })
+}
 
 /** The example accounts (examples/<framework>/src/lib/server/users.ts). */
 export const ADA = { email: 'ada@example.com', password: 'correct horse', name: 'Ada' } // admin

@@ -1,99 +1,83 @@
 // examples/sveltekit built for production (adapter-node), run on Node 24 and driven in Chromium; plus a client bundle that imports hallpass/sveltekit.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { binOf, buildWithNode, exampleDir, failingBuild, freePort, launchChromium, startApp, type RunningApp } from './harness.ts'
-import { adminFlow, BOB, crossSiteFormFlow, revokeFlow, signIn, sessionCookie, signInFlow, statusFor } from './session-flow.ts'
+import { describe, expect, it } from 'vitest'
+import { binOf, buildWithNode, exampleDir, failingBuild, freePort, startApp } from './harness.ts'
+import { BOB, crossSiteFormFlow, exampleSuite, sessionCookie, signIn, statusFor } from './session-flow.ts'
 
 const DIR = exampleDir('sveltekit')
 const VITE = binOf('vite')
 const SECRET = 'sveltekit-example-test-secret-0123456789abcdef'
 
-let app: RunningApp
-let browser: Browser
-
-beforeAll(async () => {
-  // adapter-node takes the public origin from the build (paths.origin), so the port is chosen first.
-  const port = await freePort()
-  await buildWithNode(DIR, [VITE, 'build'], { ORIGIN: `http://127.0.0.1:${port}` })
-  app = await startApp(DIR, ['build'], { port, env: { SESSION_SECRET: SECRET, COOKIE_SECURE: 'false' } })
-  browser = await launchChromium()
-}, 300_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.stop()
-})
-
-describe('examples/sveltekit in Chromium', { timeout: 60_000 }, () => {
-  it('sign in with remember-me, reload, the protected page, a role denied, sign out, the old cookie refused', async () => {
-    await signInFlow(browser, app.origin)
-  })
-
-  it('an admin reaches the page behind the role guard', async () => {
-    await adminFlow(browser, app.origin)
-  })
-
-  it('the device list revokes another device, which is signed out at once', async () => {
-    await revokeFlow(browser, app.origin)
-  })
-
-  it('a cross-site form POST is refused (SvelteKit answers first: its origin check stays on)', async () => {
-    expect(await crossSiteFormFlow(browser, app.origin, '/logout')).toContain('Cross-site POST form submissions are forbidden')
-  })
-
-  it("a cross-site JSON POST, which SvelteKit's origin check lets through, is refused by hallpass's CSRF in the handle hook", async () => {
-    const context = await browser.newContext()
-    try {
-      const page = await context.newPage()
-      await signIn(page, app.origin, BOB)
-      const cookie = `hp=${(await sessionCookie(context, app.origin))?.value}`
-      const forged = await fetch(app.origin + '/api/auth/session', {
-        method: 'POST',
-        headers: { cookie, 'content-type': 'application/json', origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
-        body: '{}',
-      })
-      expect(forged.status).toBe(403)
-      expect(await forged.json()).toMatchObject({ error: { code: 'CSRF_REJECTED' } })
-      // The same request from the app's own page goes through.
-      const own = await page.evaluate(async () => (await fetch('/api/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status)
-      expect(own).toBe(200)
-      expect((await statusFor(app.origin, cookie)).authenticated).toBe(true)
-    } finally {
-      await context.close()
-    }
-  })
-
-  it('a set() in a promise that load streams after the hook committed fails loudly with SESSION_COMMITTED', async () => {
-    const context = await browser.newContext()
-    try {
-      const page = await context.newPage()
-      const before = app.output().length
-      await page.goto(app.origin + '/streamed')
-      await page.waitForSelector('#late-error')
-      expect(await page.locator('#late').count()).toBe(0)
-      // SvelteKit logs the error's stack (the HallpassError with code SESSION_COMMITTED), not its code.
-      await expect.poll(() => app.output().slice(before)).toMatch(/HallpassError: session\.set\(\) was called after the session was committed/)
-    } finally {
-      await context.close()
-    }
-  })
-
-  it('a form action that logs in and redirect()s keeps the Set-Cookie on the 303', async () => {
-    const response = await fetch(app.origin + '/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.origin, 'sec-fetch-site': 'same-origin', accept: 'text/html' },
-      body: new URLSearchParams({ email: BOB.email, password: BOB.password }),
-      redirect: 'manual',
+exampleSuite(
+  'examples/sveltekit in Chromium',
+  async () => {
+    // adapter-node takes the public origin from the build (paths.origin), so the port is chosen first.
+    const port = await freePort()
+    await buildWithNode(DIR, [VITE, 'build'], { ORIGIN: `http://127.0.0.1:${port}` })
+    return startApp(DIR, ['build'], { port, env: { SESSION_SECRET: SECRET, COOKIE_SECURE: 'false' } })
+  },
+  (env) => {
+    it('a cross-site form POST is refused (SvelteKit answers first: its origin check stays on)', async () => {
+      const { app, browser } = env()
+      expect(await crossSiteFormFlow(browser, app.origin, '/logout')).toContain('Cross-site POST form submissions are forbidden')
     })
-    expect(response.status).toBe(303)
-    expect(response.headers.get('location')).toBe('/account')
-    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('hp='))
-    expect(cookie).toMatch(/^hp=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/)
-    expect((await statusFor(app.origin, cookie!.split(';')[0]!)).user?.name).toBe(BOB.name)
-  })
-})
+
+    it("a cross-site JSON POST, which SvelteKit's origin check lets through, is refused by hallpass's CSRF in the handle hook", async () => {
+      const { app, browser } = env()
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        await signIn(page, app.origin, BOB)
+        const cookie = `hp=${(await sessionCookie(context, app.origin))?.value}`
+        const forged = await fetch(app.origin + '/api/auth/session', {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json', origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+          body: '{}',
+        })
+        expect(forged.status).toBe(403)
+        expect(await forged.json()).toMatchObject({ error: { code: 'CSRF_REJECTED' } })
+        // The same request from the app's own page goes through.
+        const own = await page.evaluate(async () => (await fetch('/api/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status)
+        expect(own).toBe(200)
+        expect((await statusFor(app.origin, cookie)).authenticated).toBe(true)
+      } finally {
+        await context.close()
+      }
+    })
+
+    it('a set() in a promise that load streams after the hook committed fails loudly with SESSION_COMMITTED', async () => {
+      const { app, browser } = env()
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        const before = app.output().length
+        await page.goto(app.origin + '/streamed')
+        await page.waitForSelector('#late-error')
+        expect(await page.locator('#late').count()).toBe(0)
+        // SvelteKit logs the error's stack (the HallpassError with code SESSION_COMMITTED), not its code.
+        await expect.poll(() => app.output().slice(before)).toMatch(/HallpassError: session\.set\(\) was called after the session was committed/)
+      } finally {
+        await context.close()
+      }
+    })
+
+    it('a form action that logs in and redirect()s keeps the Set-Cookie on the 303', async () => {
+      const { app, browser } = env()
+      const response = await fetch(app.origin + '/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.origin, 'sec-fetch-site': 'same-origin', accept: 'text/html' },
+        body: new URLSearchParams({ email: BOB.email, password: BOB.password }),
+        redirect: 'manual',
+      })
+      expect(response.status).toBe(303)
+      expect(response.headers.get('location')).toBe('/account')
+      const cookie = response.headers.getSetCookie().find((c) => c.startsWith('hp='))
+      expect(cookie).toMatch(/^hp=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/)
+      expect((await statusFor(app.origin, cookie!.split(';')[0]!)).user?.name).toBe(BOB.name)
+    })
+  },
+)
 
 describe('hallpass/sveltekit in a client bundle', () => {
   it('fails the build with a message that says where to import it', async () => {
