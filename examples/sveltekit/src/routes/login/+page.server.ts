@@ -12,7 +12,7 @@ export const actions = {
     const form = await request.formData()
     const email = String(form.get('email') ?? '')
     const user = verify(email, String(form.get('password') ?? ''))
-    if (!user) return fail(400, { email, error: 'Wrong email or password.' })
+    if (!user) return fail(400, { error: 'Wrong email or password.' })
     await locals.session.login(user.id, { rememberMe: form.get('remember') === 'on', roles: user.roles })
     const next = url.searchParams.get('next')
     redirect(303, next?.startsWith('/') && !next.startsWith('//') ? next : '/account')
