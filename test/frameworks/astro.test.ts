@@ -14,7 +14,7 @@ exampleSuite(
   'examples/astro in Chromium',
   async () => {
     await buildWithNode(DIR, [ASTRO, 'build'], QUIET)
-    return startApp(DIR, ['dist/server/entry.mjs'], { env: { SESSION_SECRET: SECRET, COOKIE_SECURE: 'false' } })
+    return startApp(DIR, ['dist/server/entry.mjs'], { env: { SESSION_SECRET: SECRET, PLAIN_HTTP: '1' } })
   },
   (env) => {
     it("a cross-site form POST is refused by hallpass's CSRF check (Astro's checkOrigin is off in its favour)", async () => {

@@ -15,7 +15,7 @@ exampleSuite(
     // adapter-node takes the public origin from the build (paths.origin), so the port is chosen first.
     const port = await freePort()
     await buildWithNode(DIR, [VITE, 'build'], { ORIGIN: `http://127.0.0.1:${port}` })
-    return startApp(DIR, ['build'], { port, env: { SESSION_SECRET: SECRET, COOKIE_SECURE: 'false' } })
+    return startApp(DIR, ['build'], { port, env: { SESSION_SECRET: SECRET, PLAIN_HTTP: '1' } })
   },
   (env) => {
     it('a cross-site form POST is refused (SvelteKit answers first: its origin check stays on)', async () => {

@@ -12,7 +12,8 @@ if (!secret) throw new Error('Set SESSION_SECRET (generate one with `npx hallpas
 
 export const sessions = createSessions<Data>({
   secret,
-  cookie: { secure: process.env.COOKIE_SECURE !== 'false' },
+  // Served over HTTPS in production; the example's tests run it over plain HTTP on 127.0.0.1.
+  cookie: { secure: process.env.PLAIN_HTTP !== '1' },
   idleTimeout: '30m',
   absoluteTimeout: '12h',
   rememberMeTimeout: '30d',

@@ -3,8 +3,8 @@ import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../stores/types.ts'
-import { csrfRejectedResponse, formTokenOf, storeDownResponse, withSessionHeaders } from './fetch.ts'
-import { closeSession, csrfFor, isStoreDown, openSession, passesCsrf, type AdapterOptions } from './shared.ts'
+import { csrfRejectedResponse, formTokenOf, storeDownResponse, withSessionHeaders } from '../adapters/fetch.ts'
+import { closeSession, csrfFor, isStoreDown, openSession, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
 
 /** Options for `handleSession`. The client address comes from `event.getClientAddress()` (adapter-node's `ADDRESS_HEADER`/`XFF_DEPTH`), the origin from `event.url` (its `ORIGIN`/`PROTOCOL_HEADER`). */
 export type SvelteKitOptions = Omit<AdapterOptions, 'trustProxy'>

@@ -4,8 +4,8 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { applySession, csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse } from './fetch.ts'
-import { attached, csrfFor, DENIED, isStoreDown, passesCsrf, type AdapterOptions } from './shared.ts'
+import { applySession, csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse } from '../adapters/fetch.ts'
+import { attached, csrfFor, DENIED, isStoreDown, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
 
 /** Options for `sessionMiddleware`. */
 export type AstroOptions = AdapterOptions
