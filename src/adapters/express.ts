@@ -7,8 +7,8 @@ import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { holdResponse } from './hold.ts'
 import { csrfToken } from '../csrf/index.ts'
-import { loadSession, requestFacts, sendCsrfRejected, sendStoreDown } from './node.ts'
-import { attached, closeSession, csrfFor, decide, DENIED, formField, isStoreDown, markStoreDown, passesCsrf, sawStoreDown, type AdapterOptions } from './shared.ts'
+import { loadSession, requestFacts, sendCsrfRejected, sendErrorReply, sendStoreDown } from './node.ts'
+import { attached, closeAfterError, closeSession, csrfFor, decide, DENIED, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, type AdapterOptions } from './shared.ts'
 
 /**
  * Register your manager here to type `req.session` with your schema's data.
@@ -77,8 +77,13 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
         carrier(req).session = current
         carrier(req).csrfToken = () => csrfToken(current)
         holdResponse(res, {
-          commit: async () => (sawStoreDown(current) ? undefined : closeSession(current)),
-          failed: (err) => (isStoreDown(err) ? sendStoreDown(res) : next(err)),
+          // After a hallpass error only the cookie of an id already issued or ended goes out (no write).
+          commit: async () => (failureOf(current) ? closeAfterError(current, false) : closeSession(current)),
+          failed: (err) => {
+            const known = errorReply(err)
+            if (!known) return next(err)
+            void closeAfterError(current, false).then((headers) => sendErrorReply(res, known, headers.cookies))
+          },
         })
         runWithSession(current, next)
       },
@@ -89,7 +94,8 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
 
 /**
  * Express error middleware, installed after your routes: a `STORE_UNAVAILABLE` thrown by a handler
- * (from `login()`, `update()`...) becomes the JSON 503, with nothing committed; other errors go on
+ * (from `login()`, `update()`...) becomes the JSON 503, `SESSION_GONE` and `SESSION_CONFLICT` a JSON
+ * 409, with no session write but the cookie of an id the request issued or ended; other errors go on
  * to your own error handlers.
  *
  * @example
@@ -100,9 +106,10 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
  */
 export function sessionErrors(): ErrorRequestHandler {
   return (err, req, res, next) => {
-    if (!isStoreDown(err)) return next(err)
-    markStoreDown(carrier(req).session)
-    sendStoreDown(res)
+    const known = errorReply(err)
+    if (!known) return next(err)
+    markFailed(carrier(req).session, known)
+    sendErrorReply(res, known)
   }
 }
 

@@ -11,7 +11,7 @@ import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { csrfToken } from '../csrf/index.ts'
 import { loadSession, requestFacts } from './node.ts'
-import { attached, closeSession, CSRF_REJECTION, csrfFor, DENIED, formField, isStoreDown, markStoreDown, passesCsrf, sawStoreDown, STORE_DOWN, type AdapterOptions } from './shared.ts'
+import { attached, closeAfterError, closeSession, CSRF_REJECTION, csrfFor, DENIED, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, STORE_DOWN, type AdapterOptions, type ErrorReply } from './shared.ts'
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -101,20 +101,23 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
       )
     })
     fastify.addHook('onError', async (request, _reply, error) => {
-      if (isStoreDown(error)) markStoreDown(carrier(request).session ?? undefined)
+      const known = errorReply(error)
+      if (known) markFailed(carrier(request).session ?? undefined, known)
     })
     fastify.addHook('onSend', async (request, reply, payload) => {
       const current = carrier(request).session
       if (!current || committed.has(request)) return payload
       committed.add(request)
-      if (sawStoreDown(current)) return storeDown(reply, payload)
+      const failure = failureOf(current)
+      if (failure) return replaceReply(reply, payload, failure, (await closeAfterError(current, false)).cookies)
       try {
         const headers = await closeSession(current)
         if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
         if (headers.noStore) reply.header('cache-control', 'no-store')
         return payload
       } catch (err) {
-        if (isStoreDown(err)) return storeDown(reply, payload)
+        const known = errorReply(err)
+        if (known) return replaceReply(reply, payload, known, (await closeAfterError(current, false)).cookies)
         throw err
       }
     })
@@ -124,13 +127,14 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
   return plugin
 }
 
-/** Replaces the reply with the 503: the app's headers and payload are dropped. */
-function storeDown(reply: FastifyReply, payload: unknown): string {
+/** Replaces the reply with a hallpass error reply (503, 409) and the id cookies: the app's headers and payload are dropped. */
+function replaceReply(reply: FastifyReply, payload: unknown, replacement: ErrorReply, cookies: readonly string[]): string {
   const stream = payload as { destroy?: () => void } | null
   if (typeof stream?.destroy === 'function') stream.destroy()
   for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
-  reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers)
-  return STORE_DOWN.body
+  reply.code(replacement.status).headers(replacement.headers)
+  if (cookies.length > 0) reply.header('set-cookie', [...cookies]).header('cache-control', 'no-store')
+  return replacement.body
 }
 
 /**

@@ -4,12 +4,16 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, isStoreDown, openSession, passesCsrf, STORE_DOWN, type AdapterOptions, type CsrfFacts, type SessionHeaders } from './shared.ts'
+import { closeAfterError, closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, errorReply, openSession, passesCsrf, STORE_DOWN, type AdapterOptions, type CsrfFacts, type SessionHeaders } from './shared.ts'
 
 export interface FetchAdapterOptions extends AdapterOptions {
   /** The socket address of the client, if your runtime exposes it (e.g. Deno's `info.remoteAddr`). @default none */
   getIp?: (request: Request) => string | undefined
+  /** Called with an error the handler threw (the client gets a bare JSON 500). @default console.error */
+  onError?: (err: unknown, request: Request) => void
 }
+
+const INTERNAL_ERROR = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' } })
 
 /** A `withSession` handler. */
 export type FetchHandler<D extends SessionData = SessionData> = (request: Request, session: Session<D>) => Response | Promise<Response>
@@ -120,8 +124,10 @@ export function csrfRejectedResponse(): Response {
 /**
  * Wraps a fetch handler with a session and commits it before the response is returned. CSRF is
  * checked first for every method but GET, HEAD and OPTIONS (`csrfToken(session)` from
- * `hallpass/csrf` gives the token for forms). A store outage becomes a 503 with no internals; other
- * errors propagate to your runtime. `getSession()` from `hallpass/context` works inside the handler.
+ * `hallpass/csrf` gives the token for forms). A store outage becomes a 503 with no internals,
+ * `SESSION_GONE` and `SESSION_CONFLICT` a 409; other errors a bare JSON 500, reported to `onError`. Every
+ * error reply still carries the cookie of an id the request issued or ended (login, regenerate, logout).
+ * `getSession()` from `hallpass/context` works inside the handler.
  *
  * @example
  * ```ts
@@ -136,14 +142,18 @@ export function withSession<D extends SessionData>(
 ): (request: Request) => Promise<Response> {
   const csrf = csrfFor(sessions, options)
   return async (request) => {
+    let session: Session<D> | undefined
     try {
-      const session = await loadSession(sessions, request, options)
+      session = await loadSession(sessions, request, options)
       if (!(await passesCsrf(csrf, session, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
-      const response = await runWithSession(session, () => handler(request, session))
+      const current = session
+      const response = await runWithSession(current, () => handler(request, current))
       return await applySession(session as Session<SessionData>, response)
     } catch (err) {
-      if (isStoreDown(err)) return storeDownResponse()
-      throw err
+      const known = errorReply(err)
+      if (!known) (options.onError ?? console.error)(err, request)
+      const reply = known ?? { status: 500, body: INTERNAL_ERROR, headers: { 'content-type': 'application/json; charset=utf-8' } }
+      return withSessionHeaders(new Response(reply.body, { status: reply.status, headers: reply.headers }), await closeAfterError(session, known === undefined))
     }
   }
 }

@@ -7,7 +7,7 @@ import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
 import { csrfToken } from '../csrf/index.ts'
 import { csrfRejectedResponse, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch.ts'
-import { attached, closeSession, csrfFor, decide, DENIED, formField, isStoreDown, passesCsrf, type AdapterOptions, type SessionHeaders } from './shared.ts'
+import { attached, closeAfterError, closeSession, csrfFor, decide, DENIED, errorReply, formField, isStoreDown, passesCsrf, type AdapterOptions, type ErrorReply, type SessionHeaders } from './shared.ts'
 
 /**
  * The Hono environment `session()` provides: `c.get('session')` is a `Session<D>`.
@@ -29,7 +29,8 @@ export interface HonoSessionOptions extends AdapterOptions {
 /**
  * Hono middleware that loads the session into `c.get('session')`, runs the rest of the chain and
  * commits before the response is returned, adding Set-Cookie and `Cache-Control: no-store`.
- * A store outage (while loading, in a handler, or at commit) becomes a JSON 503.
+ * A store outage (while loading, in a handler, or at commit) becomes a JSON 503, `SESSION_GONE` and
+ * `SESSION_CONFLICT` a JSON 409; every error reply carries the cookie of an id the request issued or ended.
  * `getSession()` from `hallpass/context` works in every later handler.
  *
  * @example
@@ -55,17 +56,24 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: H
     c.set('session', current)
     c.set('csrfToken', () => csrfToken(current))
     await runWithSession(current, next)
-    if (isStoreDown(c.error)) return replace(c, storeDownResponse())
+    const failure = errorReply(c.error)
+    if (failure) return replace(c, await errorResponse(failure, current))
     let headers: SessionHeaders
     try {
       headers = await closeSession(current as Session<SessionData>)
     } catch (err) {
-      if (isStoreDown(err)) return replace(c, storeDownResponse())
+      const known = errorReply(err)
+      if (known) return replace(c, await errorResponse(known, current))
       throw err
     }
     const response = withSessionHeaders(c.res, headers)
     if (response !== c.res) replace(c, response)
   }
+}
+
+/** A hallpass error reply (503, 409) carrying the cookie of an id the request issued or ended, and nothing written. */
+async function errorResponse(reply: ErrorReply, session: Session<any>): Promise<Response> {
+  return withSessionHeaders(new Response(reply.body, { status: reply.status, headers: reply.headers }), await closeAfterError(session, false))
 }
 
 /** Swaps the response without Hono merging the old one's headers into it. */

@@ -5,7 +5,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../stores/types.ts'
-import { closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, isStoreDown, openSession, passesCsrf, rawPath, STORE_DOWN, type AdapterOptions, type CsrfFacts, type SessionHeaders } from './shared.ts'
+import { closeAfterError, closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, errorReply, openSession, passesCsrf, rawPath, STORE_DOWN, type AdapterOptions, type CsrfFacts, type ErrorReply, type SessionHeaders } from './shared.ts'
 
 /** What a `withSession` handler returns; hallpass writes it after committing the session. */
 export interface NodeReply {
@@ -112,18 +112,33 @@ export function sendStoreDown(res: ServerResponse): void {
   sendJson(res, STORE_DOWN.status, STORE_DOWN.body, STORE_DOWN.headers)
 }
 
-function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' }): void {
+/**
+ * Replaces whatever `res` holds with a hallpass error reply (503 outage, 409 session gone or contended),
+ * adding the session cookies given. Does nothing but close the connection once headers are sent.
+ *
+ * @example
+ * ```ts
+ * import { sendErrorReply } from 'hallpass/node'
+ * sendErrorReply(res, { status: 409, body: '{}', headers: {} })
+ * ```
+ */
+export function sendErrorReply(res: ServerResponse, reply: ErrorReply, cookies: readonly string[] = []): void {
+  sendJson(res, reply.status, reply.body, reply.headers, cookies)
+}
+
+function sendJson(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8' }, cookies: readonly string[] = []): void {
   if (res.headersSent) return void res.destroy()
   for (const name of res.getHeaderNames()) res.removeHeader(name)
-  res.writeHead(status, headers).end(body)
+  res.writeHead(status, cookies.length > 0 ? { ...headers, 'set-cookie': [...cookies], 'cache-control': 'no-store' } : headers).end(body)
 }
 
 /**
  * A node:http request listener that gives the handler a session and writes its reply after commit,
  * so the next request always sees this one's changes. CSRF is checked first for every method but
  * GET, HEAD and OPTIONS; the body is left for the handler, so send the token in the `x-csrf-token`
- * header (`csrfToken(session)` from `hallpass/csrf`). A store outage becomes a 503; any other
- * error a bare 500, reported to `onError`. `getSession()` from `hallpass/context` works inside.
+ * header (`csrfToken(session)` from `hallpass/csrf`). A store outage becomes a 503, `SESSION_GONE` and
+ * `SESSION_CONFLICT` a 409; any other error a bare 500, reported to `onError`. Every error reply still
+ * carries the cookie of an id the request issued or ended. `getSession()` from `hallpass/context` works inside.
  *
  * @example
  * ```ts
@@ -138,18 +153,23 @@ export function withSession<D extends SessionData>(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const csrf = csrfFor(sessions, options)
   return async (req, res) => {
+    let session: Session<D> | undefined
     try {
-      const session = await loadSession(sessions, req, options)
+      session = await loadSession(sessions, req, options)
       if (!(await passesCsrf(csrf, session, requestFacts(req), options))) return sendCsrfRejected(res)
-      const reply = await runWithSession(session, () => handler(req, session))
+      const current = session
+      const reply = await runWithSession(current, () => handler(req, current))
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value as string | string[])
       await commitSession(session as Session<SessionData>, res)
       res.statusCode = reply.status ?? 200
       res.end(reply.body)
     } catch (err) {
-      if (isStoreDown(err)) return sendStoreDown(res)
-      ;(options.onError ?? console.error)(err, req)
-      sendJson(res, 500, INTERNAL_ERROR)
+      // Even an error reply carries the cookie of an id this request issued or ended (login, regenerate, logout).
+      const known = errorReply(err)
+      if (!known) (options.onError ?? console.error)(err, req)
+      const { cookies } = await closeAfterError(session, known === undefined)
+      if (known) sendErrorReply(res, known, cookies)
+      else sendJson(res, 500, INTERNAL_ERROR, undefined, cookies)
     }
   }
 }

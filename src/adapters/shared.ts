@@ -72,6 +72,53 @@ export const STORE_DOWN = {
   headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' },
 } as const
 
+/** A JSON reply an adapter sends in place of the app's. */
+export interface ErrorReply {
+  readonly status: number
+  readonly body: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
+const JSON_NO_STORE = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const
+
+/**
+ * The documented reply for an error hallpass raises on purpose and the app let through: `STORE_UNAVAILABLE`
+ * 503, `SESSION_GONE` 409 (the session ended or moved while the request ran: sign in or reload),
+ * `SESSION_CONFLICT` 409 with `Retry-After: 1` (update() lost every compare-and-swap round). Undefined for other errors.
+ */
+export function errorReply(err: unknown): ErrorReply | undefined {
+  if (isHallpassError(err, 'STORE_UNAVAILABLE')) return STORE_DOWN
+  if (isHallpassError(err, 'SESSION_GONE')) return conflict('SESSION_GONE', 'Your session ended while this request ran. Sign in again or reload.', {})
+  if (isHallpassError(err, 'SESSION_CONFLICT')) return conflict('SESSION_CONFLICT', 'Too many changes to this session at once. Try again.', { 'retry-after': '1' })
+  return undefined
+}
+
+function conflict(code: string, message: string, extra: Record<string, string>): ErrorReply {
+  return { status: 409, body: JSON.stringify({ error: { code, message } }), headers: { ...JSON_NO_STORE, ...extra } }
+}
+
+/**
+ * The session headers for an error reply. `write: false` (an `errorReply` error): nothing is written, only the
+ * cookie of an id this request issued or ended goes out. Otherwise the changes are committed as usual, falling
+ * back to the id cookies when that fails. Never throws: an error never costs the user a session.
+ */
+export async function closeAfterError(session: Session<any> | undefined, write: boolean): Promise<SessionHeaders> {
+  if (!session) return { cookies: [], noStore: true }
+  if (write) {
+    try {
+      return await closeSession(session)
+    } catch {
+      // fall through to the id cookies only
+    }
+  }
+  try {
+    const { cookies } = await (session as Session<SessionData>).commit({ write: false })
+    return { cookies, noStore: true }
+  } catch {
+    return { cookies: [], noStore: true }
+  }
+}
+
 /** The JSON replies for a guard that said no: 401 for anonymous requests, 403 for missing privileges. */
 export const DENIED = {
   unauthenticated: { status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'Sign in to continue.' } } },
@@ -125,16 +172,16 @@ export function clientIp(socketAddress: string | undefined, forwardedFor: string
   return socketAddress
 }
 
-const storeFailures = new WeakSet<Session<any>>()
+const failures = new WeakMap<Session<any>, ErrorReply>()
 
-/** Records that this request hit a store outage: its reply becomes a 503 and nothing is committed. */
-export function markStoreDown(session: Session<any> | undefined): void {
-  if (session) storeFailures.add(session)
+/** Records that this request failed with an `errorReply` error: its reply is replaced and nothing is written at commit. */
+export function markFailed(session: Session<any> | undefined, reply: ErrorReply): void {
+  if (session) failures.set(session, reply)
 }
 
-/** True when `markStoreDown` was called for this session. */
-export function sawStoreDown(session: Session<any>): boolean {
-  return storeFailures.has(session)
+/** The reply `markFailed` recorded for this session, if any. */
+export function failureOf(session: Session<any>): ErrorReply | undefined {
+  return failures.get(session)
 }
 
 /** The session an adapter attached, or a CONFIG_INVALID error naming the missing middleware. */

@@ -11,6 +11,8 @@ export type RejectReason =
   | 'lookalike_cookie'
   | 'not_found'
   | 'invalid_data'
+  /** The id was rotated (login, regenerate) by another request a moment ago: anonymous, cookie not cleared. */
+  | 'rotated'
 
 interface Base {
   /** Epoch ms, from the manager's clock. */
@@ -22,6 +24,8 @@ export type SessionEvent =
   | (Base & { readonly type: 'session.created'; readonly id: string; readonly userId: string | null })
   | (Base & { readonly type: 'session.regenerated'; readonly id: string; readonly previousId: string; readonly userId: string | null; readonly reason: 'login' | 'regenerate' })
   | (Base & { readonly type: 'session.destroyed'; readonly id: string; readonly userId: string | null; readonly reason: 'destroy' | 'logout' })
+  /** logout()/destroy() could not reach the store: the cookie is cleared, the record lives until its idle timeout. */
+  | (Base & { readonly type: 'session.end_failed'; readonly id: string; readonly userId: string | null; readonly reason: 'destroy' | 'logout'; readonly ip?: string })
   | (Base & { readonly type: 'session.expired'; readonly id: string; readonly userId: string | null; readonly reason: 'idle' | 'absolute' })
   | (Base & { readonly type: 'session.revoked'; readonly id: string; readonly userId: string; readonly reason: 'revoke' | 'evicted' })
   | (Base & { readonly type: 'session.rejected'; readonly reason: RejectReason; readonly id?: string; readonly ip?: string })

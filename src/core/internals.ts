@@ -7,6 +7,7 @@ import type { SealedRevocation } from './sealed-revocation.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import type { ResolvedCookieOptions } from './cookies.ts'
 import type { EventSink } from './events.ts'
+import type { KeyedLock } from './keyed-lock.ts'
 
 /** @internal */
 export interface Internals<D extends SessionData> {
@@ -30,6 +31,8 @@ export interface Internals<D extends SessionData> {
   idleFor(persistent: boolean): number
   /** Milliseconds the store should keep the record: min(idle remaining, absolute remaining), at least 1. */
   ttlFor(record: SessionRecord, now: number): number
+  /** Serializes `update()` calls on one session id inside this process (compare-and-swap still guards other processes). */
+  readonly updates: KeyedLock
   /** Awaits a store call, turning any non-hallpass failure into STORE_UNAVAILABLE (fail closed). */
   storeCall<T>(call: Promise<T>): Promise<T>
 }

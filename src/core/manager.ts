@@ -2,11 +2,13 @@
 import { HallpassError } from '../errors.ts'
 import { ID_PATTERN, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
+import { isTombstone } from '../stores/tombstone.ts'
 import { readCookie, type ResolvedCookieOptions } from './cookies.ts'
 import { validateData } from './data.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
+import { KeyedLock } from './keyed-lock.ts'
 import { isPlainObject } from './json.ts'
 import { decodeRecord } from './record-codec.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
@@ -72,6 +74,7 @@ export class Sessions<D extends SessionData = SessionData> {
       idleFor,
       ttlFor: (record, now) => Math.max(1, Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
       storeCall: guardStore,
+      updates: new KeyedLock(),
     }
   }
 
@@ -123,6 +126,8 @@ export class Sessions<D extends SessionData = SessionData> {
     const record = cached ?? (await guardStore(this.config.store.get(verified.id)))
     if (record === 'corrupt') return this.anonymous(client, true, 'invalid_data', verified.id)
     if (!record) return this.anonymous(client, true, 'not_found', verified.id)
+    // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
+    if (isTombstone(record)) return this.anonymous(client, false, 'rotated', verified.id, true)
     return this.accept(record, client, cached === undefined)
   }
 
@@ -210,9 +215,9 @@ export class Sessions<D extends SessionData = SessionData> {
     return 0
   }
 
-  private anonymous(client: ClientInfo, clearCookie: boolean, reason?: RejectReason, id?: string): Session<D> {
+  private anonymous(client: ClientInfo, clearCookie: boolean, reason?: RejectReason, id?: string, rotatedAway = false): Session<D> {
     if (reason) this.ctx.events.emit({ type: 'session.rejected', reason, ...(id !== undefined && { id }), ...(client.ip !== undefined && { ip: client.ip }) })
-    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie, fromStore: false })
+    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie, fromStore: false, rotatedAway })
   }
 
   private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {

@@ -2,13 +2,13 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { configError } from '../errors.ts'
 import { KeyRing, type SecretOption } from '../crypto/keyring.ts'
-import { memoryStore } from '../stores/memory.ts'
 import type { SessionData, Store } from '../stores/types.ts'
 import { resolveCookieOptions, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
 import { parseDuration, type Duration } from './duration.ts'
 import type { EventListener } from './events.ts'
 import { Sealer } from '../crypto/seal.ts'
 import { CookieCache } from './cookie-cache.ts'
+import { defaultStore } from './default-store.ts'
 import { isSealedCookies, SEALED_STORE, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
 
@@ -16,7 +16,7 @@ import { SealedRevocation } from './sealed-revocation.ts'
 export interface SessionsOptions<D extends SessionData = SessionData> {
   /** At least 32 random characters, or `{ 2: newer, 1: older }` to rotate keys without logging anyone out. */
   secret: SecretOption
-  /** Where sessions live: a Store, or `sealedCookies()` to keep them in the cookie. @default memoryStore() */
+  /** Where sessions live: a Store, or `sealedCookies()` to keep them in the cookie. @default a memory store, one per process and secret (shared by every copy of the module a framework bundles); use SQLite or Redis to survive restarts or serve from several processes */
   store?: Store | SealedCookies
   /**
    * Cookie cache for store-backed sessions: a sealed snapshot in a second cookie lets reads skip the
@@ -108,7 +108,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   const keys = new KeyRing(options.secret)
   const cookie = resolveCookieOptions(options.cookie)
   const revocationStore = isSealedCookies(options.store) ? options.store.revocation : undefined
-  const store = isSealedCookies(options.store) ? SEALED_STORE : ((options.store as Store | undefined) ?? memoryStore({ clock }))
+  const store = isSealedCookies(options.store) ? SEALED_STORE : ((options.store as Store | undefined) ?? defaultStore(keys, options.clock))
   for (const candidate of [store, revocationStore]) {
     if (candidate !== undefined && (typeof candidate.get !== 'function' || typeof candidate.create !== 'function' || typeof candidate.patch !== 'function')) {
       configError('store must implement the Store contract (get, create, patch, destroy, listByUser, revoke) or be sealedCookies()')

@@ -1,6 +1,7 @@
 // The per-request session handle: reads, tracked writes, login/logout/regenerate, and commit.
 import { HallpassError } from '../errors.ts'
 import type { SessionData, SessionRecord } from '../stores/types.ts'
+import { isTombstone } from '../stores/tombstone.ts'
 import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
@@ -16,6 +17,16 @@ export interface CommitResult {
   readonly cookies: string[]
 }
 
+/** Options for `commit()`. */
+export interface CommitOptions {
+  /**
+   * `false` after an error: write nothing, and return only the cookies for an id this request already
+   * issued or ended in the store (login, regenerate, logout), so a failed request never signs the user out.
+   * @default true
+   */
+  readonly write?: boolean
+}
+
 /** Client facts recorded with a session (device list). */
 export interface ClientInfo {
   readonly ip?: string | undefined
@@ -23,6 +34,11 @@ export interface ClientInfo {
 }
 
 const MAX_UPDATE_ATTEMPTS = 100
+/**
+ * How long a rotated-away id stays a tombstone: a request still in flight with the old cookie is then
+ * anonymous without clearing the browser's new cookie. Longer than any request should take.
+ */
+export const ROTATION_GRACE_MS = 5 * 60_000
 
 /**
  * One request's view of its session. Data is a plain object; this handle is separate from it.
@@ -39,6 +55,8 @@ export class Session<D extends SessionData = SessionData> {
   /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
   private cacheStale: boolean
   private readonly loadedWithRecord: boolean
+  /** The request's id was rotated away by another request: it never clears or replaces the browser's newer cookie. */
+  private rotatedAway: boolean
   /** `commit()` has started: the response's headers are (being) sent, so no mutation can reach the browser any more. */
   private committed = false
 
@@ -48,8 +66,9 @@ export class Session<D extends SessionData = SessionData> {
     record: SessionRecord | null,
     data: Partial<D>,
     private readonly client: ClientInfo,
-    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean },
+    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean },
   ) {
+    this.rotatedAway = flags.rotatedAway ?? false
     this.record = record
     this.tracked = new TrackedData(data)
     this.loadedWithRecord = record !== null
@@ -139,21 +158,30 @@ export class Session<D extends SessionData = SessionData> {
 
   /**
    * Atomic read-modify-write against the store (compare-and-swap with retry): `fn` sees the latest
-   * stored data plus this request's changes, and may mutate its draft or return new data.
+   * stored data plus this request's changes, and may mutate its draft or return new data. Updates of one
+   * session are serialized inside the process, so only other processes can make a round conflict.
+   * @throws `SESSION_GONE` when the session ended (or was rotated) meanwhile; `SESSION_CONFLICT` after
+   * 100 lost rounds; adapters answer both with a 409.
    */
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     this.assertOpen('update')
+    const current = this.record
+    if (!current || this.ctx.sealer) {
+      const draft = cloneData(this.working)
+      this.replaceWorking(fn(draft) ?? draft)
+      return this.working
+    }
+    // One update per session at a time in this process: no round is lost to a sibling request here.
+    return this.ctx.updates.run(current.id, () => this.updateInStore(current, fn))
+  }
+
+  /** The compare-and-swap loop of `update()`; retries only lose to other processes. */
+  private async updateInStore(current: SessionRecord, fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const current = this.record
-      if (!current || this.ctx.sealer) {
-        const draft = cloneData(this.working)
-        this.replaceWorking(fn(draft) ?? draft)
-        return this.working
-      }
       const fresh = await this.ctx.storeCall(this.ctx.store.get(current.id))
-      if (!fresh || fresh === 'corrupt') {
-        this.forget()
-        throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
+      if (!fresh || fresh === 'corrupt' || isTombstone(fresh)) {
+        this.forget(fresh !== null && fresh !== 'corrupt')
+        throw gone()
       }
       const base = fresh.data as Partial<D>
       const draft = cloneData({ ...base, ...this.tracked.pending() }) as Partial<D>
@@ -171,8 +199,8 @@ export class Session<D extends SessionData = SessionData> {
         return this.working
       }
       if (result === 'missing') {
-        this.forget()
-        throw new HallpassError('SESSION_GONE', 'the session was destroyed or revoked while this request ran')
+        await this.forgetMissing(current.id)
+        throw gone()
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)))
     }
@@ -233,23 +261,37 @@ export class Session<D extends SessionData = SessionData> {
    * Persists what this request changed (only those keys), touches the session when the touch
    * interval has passed, and returns the `Set-Cookie` values. Safe to call more than once (later calls
    * send nothing new). From the moment it starts, every mutation throws `SESSION_COMMITTED`.
+   * Adapters call it with `{ write: false }` on an error reply (see `CommitOptions`).
    */
-  async commit(): Promise<CommitResult> {
+  async commit(options: CommitOptions = {}): Promise<CommitResult> {
     this.committed = true
     const now = this.ctx.clock()
+    const write = options.write ?? true
+    if (!write) {
+      // After an error: only the id this request issued or ended, as the store already has it (no write).
+      const issued = this.issuedCookie !== undefined
+      const state = { record: this.record, data: this.record?.data ?? {}, wrote: issued, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie }
+      return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
+    }
     if (this.record === null) {
-      if (this.tracked.hasSets) await this.createAnonymous(now)
+      // A request that raced a rotation drops its writes: a new anonymous cookie would replace the browser's newer one.
+      if (this.tracked.hasSets && !this.rotatedAway) await this.createAnonymous(now)
     } else if (this.tracked.dirty || this.touchDue) {
       await this.persistChanges(this.record, now)
     }
     const state = { record: this.record, data: this.working, wrote: this.wrote, issuedCookie: this.issuedCookie, cacheStale: this.cacheStale, clearCookie: this.clearCookie }
-    const cookies = responseCookies(this.ctx, state, now)
+    return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
+  }
+
+  /** Marks the cookies as handed to the response, so a second commit does not send them again. */
+  private sent(cookies: string[]): string[] {
     this.issuedCookie = undefined
     this.clearCookie = false
     this.wrote = false
     this.cacheStale = false
-    return { cookies }
+    return cookies
   }
+
 
   /**
    * Refuses a mutation once the commit started: its Set-Cookie could no longer reach the browser, so
@@ -267,7 +309,7 @@ export class Session<D extends SessionData = SessionData> {
     if (this.tracked.hasSets) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
     if (result === 'missing') {
-      this.forget() // revoked or destroyed mid-request: never resurrect, just clear the cookie
+      await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
     }
     this.record = { ...record, version: record.version + 1, lastSeenAt: this.touchDue ? now : record.lastSeenAt }
@@ -294,7 +336,7 @@ export class Session<D extends SessionData = SessionData> {
     const { evicted } = await this.ctx.storeCall(
       this.ctx.store.create(record, {
         ttl: this.ctx.ttlFor(record, now),
-        ...(previous && { replaces: previous.id }),
+        ...(previous && { replaces: previous.id, ...(!this.ctx.sealer && { tombstone: ROTATION_GRACE_MS }) }),
         ...(this.ctx.maxSessionsPerUser !== undefined && { maxPerUser: this.ctx.maxSessionsPerUser }),
       }),
     )
@@ -309,17 +351,37 @@ export class Session<D extends SessionData = SessionData> {
   private async end(reason: 'destroy' | 'logout'): Promise<void> {
     const current = this.record
     if (current) {
-      await this.ctx.storeCall(this.ctx.store.destroy(current.id))
-      if (this.ctx.revocation && current.userId !== null) await this.ctx.storeCall(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
       this.ctx.cache?.end(current.id, this.ctx.clock())
+      try {
+        await this.ctx.storeCall(this.ctx.store.destroy(current.id))
+        if (this.ctx.revocation && current.userId !== null) await this.ctx.storeCall(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
+      } catch (err) {
+        // The store is down: the record lives until its idle timeout, but this browser's cookie is cleared anyway.
+        this.forget()
+        this.ctx.events.emit({ type: 'session.end_failed', id: current.id, userId: current.userId, reason, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+        throw err
+      }
       this.ctx.events.emit({ type: 'session.destroyed', id: current.id, userId: current.userId, reason })
     }
     this.forget()
   }
 
-  /** Drops all local state; the cookie is cleared at commit. A later `set` starts a fresh anonymous session. */
-  private forget(): void {
-    this.clearCookie = this.clearCookie || this.loadedWithRecord || this.issuedCookie !== undefined
+  /**
+   * A patch found the record missing: if another request rotated it (a tombstone), drop local state without
+   * clearing the cookie (the browser already holds the newer one); else it ended, and the cookie is cleared.
+   */
+  private async forgetMissing(id: string): Promise<void> {
+    const now = await this.ctx.storeCall(this.ctx.store.get(id))
+    this.forget(now !== null && now !== 'corrupt' && isTombstone(now))
+  }
+
+  /**
+   * Drops all local state; the cookie is cleared at commit, unless the id was rotated away by another
+   * request (then nothing is sent, and later writes are dropped). A later `set` otherwise starts a fresh anonymous session.
+   */
+  private forget(rotatedAway = false): void {
+    if (rotatedAway) this.rotatedAway = true
+    else this.clearCookie = this.clearCookie || this.loadedWithRecord || this.issuedCookie !== undefined
     this.record = null
     this.tracked.reset({})
     this.issuedCookie = undefined
@@ -358,6 +420,10 @@ export class Session<D extends SessionData = SessionData> {
     for (const key of diff.unset) this.delete(key as keyof D & string)
     for (const [key, value] of Object.entries(diff.set)) this.set(key as keyof D & string, value as D[keyof D & string])
   }
+}
+
+function gone(): HallpassError {
+  return new HallpassError('SESSION_GONE', 'the session was destroyed, revoked or rotated by another request while this request ran')
 }
 
 type RecordFields = Omit<SessionRecord, 'id' | 'version' | 'lastSeenAt' | 'ip' | 'userAgent'>

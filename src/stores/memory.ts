@@ -1,5 +1,6 @@
 // Bounded in-process store: TTL expiry swept incrementally, a per-user index, and unref'd timers.
 import { configError } from '../errors.ts'
+import { tombstoneFor } from './tombstone.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from './types.ts'
 
 export interface MemoryStoreOptions {
@@ -68,6 +69,10 @@ class MemoryStore implements Store {
     this.remove(record.id)
     while (this.entries.size >= this.maxSessions) this.evictOne()
     this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
+    if (options.replaces !== undefined && options.replaces !== record.id && options.tombstone !== undefined) {
+      const { data: _none, ...stone } = tombstoneFor(options.replaces, record.lastSeenAt, options.tombstone)
+      this.entries.set(options.replaces, { record: stone, json: '{}', dropAt: this.clock() + options.tombstone })
+    }
     if (record.userId === null) return { evicted: [] }
     let ids = this.byUser.get(record.userId)
     if (!ids) this.byUser.set(record.userId, (ids = new Set()))
@@ -77,7 +82,7 @@ class MemoryStore implements Store {
 
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
     const entry = this.live(id)
-    if (!entry) return 'missing'
+    if (!entry || entry.record.version === 0) return 'missing' // gone, or a tombstone
     if (patch.expectVersion !== undefined && entry.record.version !== patch.expectVersion) return 'conflict'
     if (Object.keys(patch.set).length > 0 || patch.unset.length > 0) {
       const data = JSON.parse(entry.json) as Record<string, unknown>

@@ -49,6 +49,12 @@ export interface CreateOptions {
   readonly ttl: number
   /** Id of a session this one replaces (login, regenerate): deleted in the same step where the store can. */
   readonly replaces?: string
+  /**
+   * With `replaces`: instead of leaving nothing, keep a tombstone under the replaced id for this many ms,
+   * written in the same step as the delete (`tombstoneFor(replaces, record.lastSeenAt, tombstone)` from
+   * `hallpass`). `get` returns it; `patch` answers 'missing' for it and never changes it.
+   */
+  readonly tombstone?: number
   /** Cap on the user's sessions: over it, the user's other sessions closest to expiry are evicted (never the new one). */
   readonly maxPerUser?: number
 }
@@ -74,7 +80,7 @@ export interface Store {
   get(id: string): Promise<SessionRecord | null | 'corrupt'>
   /** Writes a new record (indexing it under its user) and returns ids evicted by `maxPerUser`. */
   create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }>
-  /** Applies changed keys only; never recreates a missing (or undecodable) record, returning 'missing'. Bumps `version`. */
+  /** Applies changed keys only; never recreates a missing (or undecodable) record or changes a tombstone, returning 'missing'. Bumps `version`. */
   patch(id: string, patch: SessionPatch): Promise<PatchResult>
   /** Deletes one record and its index entry. True when it existed and had not expired. */
   destroy(id: string): Promise<boolean>

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { userTag } from '../crypto/token.ts'
 import type { SessionRecord, Store } from '../stores/types.ts'
+import { tombstoneFor } from '../stores/tombstone.ts'
 
 /** What a test store factory returns. */
 export interface StoreUnderTest {
@@ -142,6 +143,24 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       const again = testRecord({ userId: 'user-rotate' })
       await store.create(again, { ttl: HOUR, replaces: next.id })
       expect((await store.listByUser('user-rotate')).map((r) => r.id)).toEqual([again.id])
+    })
+
+    run('create with replaces and a tombstone leaves an unindexed tombstone that no patch changes', async ({ store }) => {
+      const old = testRecord({ userId: 'user-stone', data: { secret: 'x' }, roles: ['admin'] })
+      await store.create(old, { ttl: HOUR })
+      const next = testRecord({ userId: 'user-stone', data: { secret: 'x' } })
+      await store.create(next, { ttl: HOUR, replaces: old.id, tombstone: 60_000 })
+      expect(await read(store, old.id)).toEqual(tombstoneFor(old.id, next.lastSeenAt, 60_000))
+      expect(await store.patch(old.id, { set: { late: 1 }, unset: [], ttl: HOUR, lastSeenAt: Date.now() })).toBe('missing')
+      expect(await store.patch(old.id, { set: {}, unset: [], ttl: HOUR, expectVersion: 0 })).toBe('missing')
+      expect(await read(store, old.id)).toEqual(tombstoneFor(old.id, next.lastSeenAt, 60_000))
+      expect((await store.listByUser('user-stone')).map((r) => r.id)).toEqual([next.id])
+      expect(await store.revoke('user-stone')).toEqual([next.id])
+      const anonymous = testRecord()
+      await store.create(anonymous, { ttl: HOUR })
+      const login = testRecord({ userId: 'user-stone' })
+      await store.create(login, { ttl: HOUR, replaces: anonymous.id, tombstone: 60_000 })
+      expect(await read(store, anonymous.id)).toMatchObject({ version: 0, userId: null, data: {} })
     })
 
     run('listByUser returns only that user’s live sessions', async ({ store }) => {

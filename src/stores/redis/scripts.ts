@@ -35,6 +35,12 @@ local function unindex(key, id)
   redis.call('ZREM', indexOf(tag, got[1]), id)
   return false
 end
+-- Leaves a tombstone under a replaced id: version 0, no user, no data (see src/stores/tombstone.ts).
+local function tombstone(key, ttl, at)
+  if ttl == nil or ttl == '' then return end
+  redis.call('HSET', key, 'c', at, 'l', '0', 'e', ttl, 'v', '0')
+  redis.call('PEXPIRE', key, ttl)
+end
 -- Removes index entries whose session is gone and refreshes the scores of the live ones from their TTL.
 -- Only entries already past their score are examined, unless full is true.
 local function prune(idx, now, full, tag)
@@ -59,7 +65,7 @@ const PATCH = `
 local key = KEYS[1]
 local base = tonumber(redis.pcall('HGET', key, 'c'))
 local version = redis.pcall('HGET', key, 'v')
-if not base or type(version) ~= 'string' or not tonumber(version) then return 0 end
+if not base or type(version) ~= 'string' or not tonumber(version) or version == '0' then return 0 end
 if ARGV[4] ~= '' and version ~= ARGV[4] then return 2 end
 local n = tonumber(ARGV[6])
 if n > 0 then hset(key, ARGV, 7, 6 + 2 * n) end
@@ -72,7 +78,7 @@ return 1
 
 /**
  * Create: KEYS [session] [index] [replaced session], present as flagged by ARGV[3] ('1'/'0' x3);
- * ARGV id, ttl, index ttl, maxPerUser|'', replaced id|'', index tag, fields...
+ * ARGV id, ttl, index ttl, maxPerUser|'', replaced id|'', index tag, tombstone ttl|'', tombstone time, fields...
  * Returns { evicted ids, evicted ids in other slots (caller deletes), user whose index missed the replaced id | '' }.
  */
 const CREATE = `
@@ -85,10 +91,11 @@ local detached = false
 if old then
   detached = unindex(old, oldId)
   redis.call('DEL', old)
+  tombstone(old, ARGV[10], ARGV[11])
 end
 if key then
   redis.call('DEL', key)
-  hset(key, ARGV, 10, #ARGV)
+  hset(key, ARGV, 12, #ARGV)
   redis.call('PEXPIRE', key, ttl)
 end
 local evicted, elsewhere = {}, {}
@@ -113,13 +120,14 @@ end
 return { evicted, elsewhere, detached or '' }
 `
 
-/** Destroy: KEYS session; ARGV id. Returns { 1 if it existed, user whose index is in another slot | '' }. */
+/** Destroy: KEYS session; ARGV id, tombstone ttl|'' and time (optional). Returns { 1 if it existed, user whose index is in another slot | '' }. */
 const DESTROY = `
 local kind = redis.call('TYPE', KEYS[1]).ok
 if kind == 'none' then return { 0, '' } end
 local detached = false
 if kind == 'hash' then detached = unindex(KEYS[1], ARGV[3]) end
 redis.call('DEL', KEYS[1])
+tombstone(KEYS[1], ARGV[4], ARGV[5])
 return { 1, detached or '' }
 `
 

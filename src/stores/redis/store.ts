@@ -85,7 +85,8 @@ export class RedisStore implements Store {
     if (indexHere) keys.push(this.keys.index(userId as string))
     if (oldHere) keys.push(this.keys.session(old))
     const flags = `1${indexHere ? 1 : 0}${oldHere ? 1 : 0}`
-    let reply = (await this.run('create', keys, [flags, record.id, ttl, indexTtl, max, old ?? '', indexTag ?? tag, ...fields])) as unknown[]
+    const stone = old !== undefined && options.tombstone !== undefined ? [ms(options.tombstone), integer(record.lastSeenAt, 'lastSeenAt')] : ['', '']
+    let reply = (await this.run('create', keys, [flags, record.id, ttl, indexTtl, max, old ?? '', indexTag ?? tag, ...stone, ...fields])) as unknown[]
     const detached = strings([reply[2]])[0]
     if (indexTag !== undefined && !indexHere) {
       // Cluster, an id outside its user's slot (never one the manager issues): index it in a second step.
@@ -97,7 +98,7 @@ export class RedisStore implements Store {
     // If that fails, take the new session back too, so no session nobody holds a cookie for is left indexed.
     if (old !== undefined && !oldHere) {
       try {
-        await this.destroy(old)
+        await this.retire(old, stone)
       } catch (err) {
         await this.destroy(record.id).catch(() => undefined)
         throw err
@@ -121,8 +122,13 @@ export class RedisStore implements Store {
   }
 
   async destroy(id: string): Promise<boolean> {
+    return this.retire(id, [])
+  }
+
+  /** Deletes one record and, given a tombstone's [ttl, time], leaves the tombstone in the same script. */
+  private async retire(id: string, stone: string[]): Promise<boolean> {
     if (!isValidId(id)) return false
-    const [existed, detached] = strings(await this.run('destroy', [this.keys.session(id)], [id]))
+    const [existed, detached] = strings(await this.run('destroy', [this.keys.session(id)], [id, ...stone]))
     if (detached) await this.unindexElsewhere(detached, id)
     return existed === '1'
   }

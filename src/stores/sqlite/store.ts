@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import { HallpassError } from '../../errors.ts'
 import { isForbiddenKey } from '../../core/json.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store } from '../types.ts'
+import { tombstoneFor } from '../tombstone.ts'
 import { decodeRow, encodeJson, encodeRecord, isExpired } from './codec.ts'
 import type { Statements } from './schema.ts'
 
@@ -111,7 +112,10 @@ export class SqliteSessionStore implements Store {
   /** Inside a transaction: drop `replaces`, write the record, then enforce the user's cap on the others. */
   private createNow(record: SessionRecord, options: CreateOptions): { evicted: string[] } {
     const now = this.clock()
-    if (options.replaces !== undefined && options.replaces !== record.id) this.sql.remove.run(options.replaces)
+    if (options.replaces !== undefined && options.replaces !== record.id) {
+      this.sql.remove.run(options.replaces)
+      if (options.tombstone !== undefined) this.sql.insert.run(...encodeRecord(tombstoneFor(options.replaces, record.lastSeenAt, options.tombstone), now + options.tombstone))
+    }
     this.sql.insert.run(...encodeRecord(record, now + options.ttl))
     if (record.userId === null || options.maxPerUser === undefined) return { evicted: [] }
     // The session being created is never its own victim: the user just signed in with it.
@@ -132,6 +136,7 @@ export class SqliteSessionStore implements Store {
       this.sql.remove.run(id) // expired or undecodable: gone, and never recreated
       return 'missing'
     }
+    if (record.version === 0) return 'missing' // a tombstone: never written to
     if (patch.expectVersion !== undefined && record.version !== patch.expectVersion) return 'conflict'
     const setKeys = Object.keys(patch.set)
     let json = row.data as string

@@ -13,12 +13,22 @@ import { testSessions } from '../../support/sessions.ts'
 export const IDLE_MS = 30 * 60_000
 export const ABSOLUTE_MS = 4 * 3_600_000
 
-/** A store that fails every call, the way a network client does, while `down` is true, and can be made slow to write. */
-export function outageStore(inner: Store): Store & { down: boolean; writeDelayMs: number } {
-  const wrapped = { kind: inner.kind, down: false, writeDelayMs: 0 } as Store & { down: boolean; writeDelayMs: number }
+/** What an outage store can be told: fail every call (`down`) or only some methods (`failing`), write slowly, lose every compare-and-swap. */
+export interface OutageControls {
+  down: boolean
+  readonly failing: Set<string>
+  writeDelayMs: number
+  /** Every patch with `expectVersion` answers 'conflict', as if another process always won. */
+  conflicts: boolean
+}
+
+/** A store that fails calls the way a network client does, while `down` is true (or for the methods in `failing`), and can be made slow to write. */
+export function outageStore(inner: Store): Store & OutageControls {
+  const wrapped = { kind: inner.kind, down: false, failing: new Set(), writeDelayMs: 0, conflicts: false } as unknown as Store & OutageControls
   for (const method of ['get', 'create', 'patch', 'destroy', 'listByUser', 'revoke'] as const) {
     ;(wrapped as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-      if (wrapped.down) throw new Error('connect ECONNREFUSED 10.1.2.3:6379 (secret-internal-host)')
+      if (wrapped.down || wrapped.failing.has(method)) throw new Error('connect ECONNREFUSED 10.1.2.3:6379 (secret-internal-host)')
+      if (wrapped.conflicts && method === 'patch' && (args[1] as { expectVersion?: number }).expectVersion !== undefined) return 'conflict'
       if (wrapped.writeDelayMs > 0 && (method === 'create' || method === 'patch')) await sleep(wrapped.writeDelayMs)
       return (inner[method] as (...a: unknown[]) => Promise<unknown>).apply(inner, args)
     }

@@ -1,0 +1,48 @@
+// Server functions for signing in and out, the viewer and the device list. Their bodies run on the server only.
+import { createServerFn } from '@tanstack/react-start'
+import { redirect } from '@tanstack/react-router'
+import { requireRole } from 'hallpass/guards'
+import { getSession, sessions } from './session.server'
+import { findUser, verifyPassword } from './users.server'
+
+/** The signed-in user, or null. */
+export const getViewer = createServerFn({ method: 'GET' }).handler(async () => {
+  const session = getSession()
+  const user = session.userId ? findUser(session.userId) : undefined
+  return user ? { ...user, persistent: session.persistent } : null
+})
+
+/** Whether the signed-in user may see the admin area (the role is read from the session, on the server). */
+export const adminArea = createServerFn({ method: 'GET' }).handler(async () => {
+  return { allowed: (await requireRole('admin')(getSession())) === 'allow' }
+})
+
+export const signIn = createServerFn({ method: 'POST' })
+  .validator((data: { email: string; password: string; remember: boolean; next?: string }) => data)
+  .handler(async ({ data }) => {
+    const user = verifyPassword(data.email, data.password)
+    if (!user) return { error: 'Wrong email or password.' }
+    await getSession().login(user.id, { rememberMe: data.remember, roles: [user.role] })
+    const next = data.next?.startsWith('/') && !data.next.startsWith('//') ? data.next : '/account'
+    throw redirect({ href: next })
+  })
+
+export const signOut = createServerFn({ method: 'POST' }).handler(async () => {
+  await getSession().logout()
+  throw redirect({ to: '/login' })
+})
+
+export const listDevices = createServerFn({ method: 'GET' }).handler(async () => {
+  const session = getSession()
+  if (!session.userId) throw redirect({ to: '/login' })
+  const devices = await sessions.listSessions(session.userId)
+  return devices.map((device) => ({ id: device.id, device: device.device, lastSeenAt: device.lastSeenAt, current: device.id === session.id }))
+})
+
+export const revokeDevice = createServerFn({ method: 'POST' })
+  .validator((id: string) => id)
+  .handler(async ({ data }) => {
+    const session = getSession()
+    if (!session.userId) throw redirect({ to: '/login' })
+    return sessions.revokeSession(session.userId, data)
+  })

@@ -1,0 +1,162 @@
+// hallpass/next: sessions in the Next.js App Router — server components, server actions, route handlers and proxy.ts.
+import 'server-only'
+import { cookies, headers } from 'next/headers.js'
+import { cache } from 'react'
+import { csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from '../adapters/fetch.ts'
+import { closeSession, csrfFor, decide, DENIED, isStoreDown, openSession, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
+import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
+import { readCookie } from '../core/cookies.ts'
+import type { Sessions } from '../core/manager.ts'
+import type { Session } from '../core/session.ts'
+import { HallpassError } from '../errors.ts'
+import type { Guard } from '../guards/access.ts'
+import type { SessionData } from '../stores/types.ts'
+import { commitToJar, type JarCookie } from './cookies.ts'
+
+/** Options for `nextSessions`: those of every adapter (`trustProxy`, `csrf`). */
+export type NextSessionsOptions = AdapterOptions
+
+/** A route handler wrapped by `withSession`: the request, the session, and Next's context (`params`). */
+export type NextRouteHandler<D extends SessionData, C> = (request: Request, session: Session<D>, context: C) => Response | Promise<Response>
+
+/** What `gate()` checks in proxy.ts. */
+export interface GateOptions {
+  /** Where anonymous visitors are sent; `?next=<path>` is added. @default '/login' */
+  signIn?: string
+  /** A guard from `hallpass/guards` (e.g. `requireRole('admin')`); a signed-in visitor it refuses gets a 403. @default signed in */
+  guard?: Guard
+}
+
+/** The functions an app uses, bound to one manager. */
+export interface NextSessions<D extends SessionData> {
+  /**
+   * The request's session, loaded once per request (React `cache`). In server components it is read-only:
+   * it is committed when loaded (so a page view slides the idle deadline), and a write afterwards throws
+   * `SESSION_COMMITTED`. Inside `sessionAction` and `withSession` it is their writable session.
+   */
+  getSession(): Promise<Session<D>>
+  /**
+   * Wraps a server action with a writable session: CSRF is checked, `fn` runs, and the session is committed
+   * through `cookies()` even when `fn` ends with `redirect()`.
+   */
+  sessionAction<A extends unknown[], R>(fn: (session: Session<D>, ...args: A) => Promise<R>): (...args: A) => Promise<R>
+  /** Wraps a route handler: CSRF for unsafe methods, a 503 while the store is down, the session's cookies on the response. */
+  withSession<C = unknown>(handler: NextRouteHandler<D, C>): (request: Request, context: C) => Promise<Response>
+  /** Wraps a `withSession` handler with a guard: JSON 401 when anonymous, 403 when privileges fall short. */
+  guard<C = unknown>(check: Guard, handler: NextRouteHandler<D, C>): NextRouteHandler<D, C>
+  /**
+   * A proxy.ts gate: redirects anonymous visitors to the sign-in page and answers 403 when `guard` refuses;
+   * resolves to undefined (carry on) otherwise. It reads the session without writing anything. Keep the
+   * checks in your pages too: the gate is a convenience, not the only lock.
+   */
+  gate(options?: GateOptions): (request: Request) => Promise<Response | undefined>
+}
+
+/**
+ * Binds a manager to the Next.js App Router. Create it once, in a module only server code imports
+ * (this module imports `server-only`, so a client component that reaches it fails the build).
+ *
+ * @example
+ * ```ts
+ * // lib/session.ts
+ * import { createSessions } from 'hallpass'
+ * import { nextSessions } from 'hallpass/next'
+ * export const sessions = createSessions({ secret: process.env.SESSION_SECRET! })
+ * export const { getSession, sessionAction, withSession, gate } = nextSessions(sessions)
+ * ```
+ */
+export function nextSessions<D extends SessionData>(sessions: Sessions<D>, options: NextSessionsOptions = {}): NextSessions<D> {
+  enableContext() // getSession() inside sessionAction/withSession finds their session through AsyncLocalStorage
+  const csrf = csrfFor(sessions, options)
+  const name = sessions.cookie.name
+
+  const loadForRender = cache(async (): Promise<Session<D>> => {
+    const [head, jar] = await Promise.all([headers(), cookies()])
+    const session = await openSession(
+      sessions,
+      { cookie: cookieHeader(head.get('cookie'), jar.get(name)?.value, name), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') },
+      options,
+    )
+    // Committed now, so it is read-only from here on; server components cannot set cookies, route handlers and actions can.
+    writeJar(jar, await commitToJar(session as Session<SessionData>), true)
+    return session
+  })
+
+  const withSession = <C>(handler: NextRouteHandler<D, C>) =>
+    async (request: Request, context: C): Promise<Response> => {
+      let session: Session<D> | undefined
+      try {
+        session = await loadSession(sessions, request, options)
+        const loaded = session
+        if (!(await passesCsrf(csrf, loaded, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
+        const response = await runWithSession(loaded, () => handler(request, loaded, context))
+        const headers = await closeSession(loaded as Session<SessionData>)
+        session = undefined
+        return withSessionHeaders(response, headers)
+      } catch (err) {
+        if (isStoreDown(err)) return storeDownResponse()
+        // redirect() and notFound() throw; Next still sends what was set through cookies().
+        if (session) writeJar(await cookies(), await commitToJar(session as Session<SessionData>), false)
+        throw err
+      }
+    }
+
+  return {
+    getSession: async () => (currentSession() as Session<D> | undefined) ?? loadForRender(),
+
+    sessionAction: (fn) => async (...args) => {
+      const [head, jar] = await Promise.all([headers(), cookies()])
+      const session = await openSession(sessions, { cookie: head.get('cookie'), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') }, options)
+      const facts = { method: 'POST', path: '/', encrypted: sessions.cookie.secure, host: head.get('host'), header: (field: string) => head.get(field) }
+      if (!(await passesCsrf(csrf, session, facts, options))) throw new HallpassError('CSRF_REJECTED', 'This server action failed the cross-site request forgery check.')
+      try {
+        return await runWithSession(session, () => fn(session, ...args))
+      } finally {
+        writeJar(jar, await commitToJar(session as Session<SessionData>), false)
+      }
+    },
+
+    withSession,
+
+    guard: (check, handler) => async (request, session, context) =>
+      decide(check, session, (outcome) => {
+        if (outcome === 'allow') return handler(request, session, context)
+        const denied = DENIED[outcome]
+        return Response.json(denied.body, { status: denied.status })
+      }),
+
+    gate: ({ signIn = '/login', guard } = {}) => async (request) => {
+      const head = request.headers
+      const session = await sessions.load({ cookie: head.get('cookie'), userAgent: head.get('user-agent') ?? undefined })
+      const outcome = guard ? await guard(session) : session.isAuthenticated ? 'allow' : 'unauthenticated'
+      if (outcome === 'allow') return undefined
+      if (outcome === 'forbidden') return Response.json(DENIED.forbidden.body, { status: DENIED.forbidden.status })
+      const url = new URL(request.url)
+      const target = new URL(signIn, url)
+      target.searchParams.set('next', url.pathname + url.search)
+      return Response.redirect(target, 307)
+    },
+  }
+}
+
+/**
+ * The Cookie header to load from. After a server action or route handler of this request set our cookie,
+ * Next shows the new value in `cookies()` while the raw header still holds the browser's: the new one wins.
+ * A header with a duplicate or look-alike cookie stays as it is (it loads as anonymous).
+ */
+function cookieHeader(raw: string | null, jarValue: string | undefined, name: string): string | null {
+  const lookup = readCookie(raw, name)
+  if (lookup.problem || jarValue === undefined || jarValue === lookup.value) return raw
+  return jarValue === '' ? null : `${name}=${jarValue}`
+}
+
+/** Writes a commit's cookies through Next's cookie store. Server components cannot write: `quiet` ignores that. */
+function writeJar(jar: Awaited<ReturnType<typeof cookies>>, toSet: readonly JarCookie[], quiet: boolean): void {
+  for (const cookie of toSet) {
+    try {
+      jar.set(cookie.name, cookie.value, cookie.options)
+    } catch (err) {
+      if (!quiet) throw err
+    }
+  }
+}

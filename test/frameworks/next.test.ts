@@ -1,0 +1,35 @@
+// hallpass/next in a real Next.js 16 app (examples/next), built for production with Node 24 and driven in Chromium.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { describeExampleFlow } from './example-flow.ts'
+import { binOf, buildWithNode, exampleDir, failingBuild, ROOT, startApp } from './harness.ts'
+
+const ENV = { SESSION_SECRET: 'next-example-secret-0123456789-abcdefghij', PLAIN_HTTP: '1' }
+describeExampleFlow('hallpass/next in examples/next', async () => {
+  const dir = exampleDir('next')
+  await buildWithNode(dir, [binOf('next'), 'build'], ENV)
+  return startApp(dir, [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1'], { env: ENV, readyPath: '/login' })
+})
+
+describe('hallpass/next in client code', () => {
+  it('fails the build with the server-only message when a client component imports it', async () => {
+    const dir = join(ROOT, '.variants', 'next-client-import')
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(join(dir, 'app'), { recursive: true })
+    writeFileSync(join(dir, 'next.config.mjs'), `export default { turbopack: { root: ${JSON.stringify(ROOT)} } }\n`)
+    writeFileSync(join(dir, 'app', 'layout.js'), `export default function Layout({ children }) { return <html><body>{children}</body></html> }\n`)
+    writeFileSync(join(dir, 'app', 'page.js'), `import Widget from './widget'\nexport default function Page() { return <Widget /> }\n`)
+    writeFileSync(
+      join(dir, 'app', 'widget.js'),
+      `'use client'\nimport { nextSessions } from 'hallpass/next'\nexport default function Widget() { return <p>{typeof nextSessions}</p> }\n`,
+    )
+    try {
+      const output = await failingBuild(dir, [binOf('next'), 'build'])
+      expect(output).toMatch(/'server-only' cannot be imported from a Client Component module/)
+      expect(output).toMatch(/hallpass[\\/]dist[\\/]integrations[\\/]next\.js|hallpass\/next/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 300_000)
+})
