@@ -151,12 +151,12 @@ export interface RunningApp {
 }
 
 /**
- * Starts a built app with Node 24 on a free loopback port (given as `PORT`/`HOST`, and in place of
- * `{port}` in `args`) and waits until it answers HTTP at `readyPath`. Fails with the app's output when it
+ * Starts a built app with Node 24 on a free loopback port, or on `port` when the build had to know it
+ * (given as `PORT`/`HOST`, and in place of `{port}` in `args`) and waits until it answers HTTP at `readyPath`. Fails with the app's output when it
  * exits early or does not answer within a minute.
  */
-export async function startApp(cwd: string, args: string[], options: { env?: Record<string, string>; readyPath?: string } = {}): Promise<RunningApp> {
-  const port = await freePort()
+export async function startApp(cwd: string, args: string[], options: { env?: Record<string, string>; readyPath?: string; port?: number } = {}): Promise<RunningApp> {
+  const port = options.port ?? (await freePort())
   const env = await nodeEnv({ PORT: String(port), HOST: '127.0.0.1', HOSTNAME: '127.0.0.1', ...options.env })
   const child: ChildProcess = spawn(await node24(), args.map((arg) => arg.replaceAll('{port}', String(port))), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

@@ -1,0 +1,19 @@
+// The session manager, created once per server process. Import it only from server code (middleware, frontmatter, endpoints).
+import { createSessions } from 'hallpass'
+
+export type Data = {
+  theme: 'light' | 'dark'
+  visits: number
+}
+
+const secret = process.env.SESSION_SECRET
+if (!secret) throw new Error('Set SESSION_SECRET (generate one with `npx hallpass secret`)')
+
+export const sessions = createSessions<Data>({
+  secret,
+  // Served over HTTPS in production; the example's tests run it over plain HTTP on 127.0.0.1.
+  cookie: { secure: process.env.PLAIN_HTTP !== '1' },
+  idleTimeout: '30m',
+  absoluteTimeout: '12h',
+  rememberMeTimeout: '30d',
+})
