@@ -64,9 +64,9 @@ class MemoryStore implements Store {
   }
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
-    if (options.replaces !== undefined) this.remove(options.replaces)
     const { data, ...meta } = record
     if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
+    if (options.replaces !== undefined) this.remove(options.replaces)
     this.remove(record.id)
     while (this.entries.size >= this.maxSessions) this.evictOne()
     this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
