@@ -71,10 +71,10 @@ class MemoryStore implements Store {
   }
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
-    if (options.replaces !== undefined) this.remove(options.replaces)
     const { data, device, ...rest } = record
     if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
     const meta = copyDevice(rest, device)
+    if (options.replaces !== undefined) this.remove(options.replaces)
     this.remove(record.id)
     while (this.entries.size >= this.maxSessions) this.evictOne()
     this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
