@@ -46,7 +46,7 @@ function parse(argv: readonly string[]): { positionals: string[]; values: Values
 function secret(values: Values, out: Out): number {
   const bytes = values.bytes === undefined ? 32 : Number(values.bytes)
   if (!/^\d+$/.test(values.bytes ?? '32') || !Number.isInteger(bytes) || bytes < 32 || bytes > 1024) {
-    throw new UsageError('hallpass secret: --bytes must be an integer from 32 to 1024')
+    throw new UsageError('secret: --bytes must be an integer from 32 to 1024')
   }
   out(randomBytes(bytes).toString('base64url'))
   return 0

@@ -83,7 +83,7 @@ export class Sessions<D extends SessionData = SessionData> {
     this.dbsc = config.deviceBound && new DeviceBound(config.deviceBound, this.ctx as unknown as Internals<SessionData>, config.keys)
   }
 
-  /** The device-bound session (DBSC) server when `deviceBound` is on; adapters call it. @internal */
+  /** The device-bound session (DBSC) server when `deviceBound` is on; adapters call it, and so can an app without one (docs/dbsc.md). */
   get deviceBound(): DeviceBound | undefined {
     return this.dbsc
   }
