@@ -77,7 +77,8 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
     child.once('error', (err) => reject(new Error(`cannot run wrk (Debian: apt-get install wrk): ${err.message}`)))
-    child.once('exit', (code) => {
+    // 'close', not 'exit': 'exit' can fire before the last of stdout is read, leaving the report empty.
+    child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`wrk exited with ${code}:\n${out}`))
       try {
         resolve(parseWrk(out))

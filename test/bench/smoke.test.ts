@@ -14,7 +14,7 @@ function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: stri
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.once('error', reject)
-    child.once('exit', (code) => resolve({ code, stdout, stderr }))
+    child.once('close', (code) => resolve({ code, stdout, stderr })) // 'close': after the last output is read
   })
 }
 
