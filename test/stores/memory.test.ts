@@ -27,8 +27,9 @@ describe('memoryStore', () => {
     const store = memoryStore({ clock: () => now, sweepInterval: 5, sweepBatch: 10 })
     for (let i = 0; i < 50; i++) await store.create(testRecord(), { ttl: 1_000 })
     now = 2_000
-    await new Promise((resolve) => setTimeout(resolve, 60))
-    expect(store.size).toBe(0)
+    // Ten per 5 ms tick: five ticks clear them. Waiting for the condition (not a fixed 60 ms) keeps this
+    // independent of how busy the machine is; without the background sweep the size never reaches 0.
+    await expect.poll(() => store.size, { timeout: 5_000, interval: 5 }).toBe(0)
     await store.close()
   })
 
