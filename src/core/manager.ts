@@ -13,7 +13,7 @@ import { decodeRecord } from './record-codec.ts'
 import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import { Session, type ClientInfo } from './session.ts'
-import { DeviceBound } from '../dbsc/device-bound.ts'
+import { DeviceBound, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 
 /** What `load()` needs from the request. */
 export interface LoadInput extends ClientInfo {
@@ -84,7 +84,7 @@ export class Sessions<D extends SessionData = SessionData> {
   }
 
   /** The device-bound session (DBSC) server when `deviceBound` is on; adapters call it, and so can an app without one (docs/dbsc.md). */
-  get deviceBound(): DeviceBound | undefined {
+  get deviceBound(): DeviceBoundServer | undefined {
     return this.dbsc
   }
 

@@ -54,8 +54,19 @@ export function deviceBoundHeaders(session: Session<SessionData>): Record<string
   return value === undefined ? undefined : { [HEADERS.registration]: value }
 }
 
+/** The DBSC server an app without an adapter calls (`sessions.deviceBound`, docs/dbsc.md). */
+export interface DeviceBoundServer {
+  /**
+   * Runs before the app's handler: answers the two DBSC endpoints (returns the reply to send), or records the
+   * request's bound-cookie state and returns undefined, or a 401 reply when `enforce: 'session'` refuses it.
+   */
+  handle(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply | undefined>
+  /** The `Secure-Session-Registration` header value to add to this response, if the session should register. */
+  registrationHeader(session: Session<SessionData>): string | undefined
+}
+
 /** @internal Built by the manager when `deviceBound` is set. */
-export class DeviceBound {
+export class DeviceBound implements DeviceBoundServer {
   private readonly stamps: StampCodec
 
   constructor(
