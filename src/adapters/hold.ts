@@ -1,13 +1,11 @@
 // Holds one node response until the session is committed, so no byte leaves before the store has the changes.
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { OutgoingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { SessionHeaders } from './shared.ts'
 import { setSessionHeaders } from './node.ts'
 
 type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders'
-type Call = { method: Method; args: unknown[] }
 type Fn = (this: ServerResponse, ...args: unknown[]) => unknown
 
-const METHODS: readonly Method[] = ['writeHead', 'write', 'end', 'flushHeaders']
 /** Bytes queued while the commit runs before `write()` asks the writer to wait for 'drain'. */
 const HIGH_WATER = 64 * 1024
 
@@ -18,76 +16,115 @@ export interface HoldOptions {
   failed: (err: unknown) => void
 }
 
-/**
- * Puts a gate on this one response object (own properties, nothing global): the first
- * `writeHead`/`write`/`end`/`flushHeaders` starts the commit, and every such call is held, in
- * order, until it settles. Then the gate removes itself, adds the session headers and replays the
- * calls. While held, `headersSent` reads true, as it would have without the gate.
- */
-export function holdResponse(res: ServerResponse, options: HoldOptions): void {
-  const target = res as unknown as Record<string, unknown>
-  const originals = new Map<Method, { fn: Fn; own: boolean }>()
-  const held: Call[] = []
-  let state: 'waiting' | 'holding' | 'open' = 'waiting'
-  let heldBytes = 0
-  let askedToWait = false
+/** One response's gate: what was there before it, and the calls it holds. */
+class Gate {
+  state: 'waiting' | 'holding' | 'open' = 'waiting'
+  held: Array<{ method: Method; args: unknown[] }> = []
+  heldBytes = 0
+  askedToWait = false
 
-  for (const method of METHODS) {
-    const fn = target[method] as Fn
-    originals.set(method, { fn, own: Object.hasOwn(res, method) })
-    target[method] = function gate(this: ServerResponse, ...args: unknown[]): unknown {
-      if (state === 'open') return fn.apply(this, args)
-      held.push({ method, args })
-      if (state === 'waiting') start()
-      if (method === 'write') return buffered(args[0])
-      return method === 'flushHeaders' ? undefined : res
-    }
+  constructor(
+    readonly res: ServerResponse,
+    readonly options: HoldOptions,
+    readonly writeHead: Fn,
+    readonly write: Fn,
+    readonly end: Fn,
+    readonly flushHeaders: Fn,
+  ) {}
+
+  /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
+  call(method: Method, args: unknown[]): unknown {
+    if (this.state === 'open') return this[method].apply(this.res, args)
+    this.held.push({ method, args })
+    if (this.state === 'waiting') this.start()
+    if (method === 'write') return this.buffered(args[0])
+    return method === 'flushHeaders' ? undefined : this.res
   }
 
-  function start(): void {
-    state = 'holding'
-    Object.defineProperty(res, 'headersSent', { configurable: true, get: () => true })
-    options
-      .commit()
-      .then(release)
-      .catch((err: unknown) => {
-        if (state !== 'open') open()
-        held.length = 0
-        if (res.headersSent) return void res.destroy()
-        for (const name of res.getHeaderNames()) res.removeHeader(name)
-        res.statusCode = 200
-        options.failed(err)
-      })
+  private start(): void {
+    this.state = 'holding'
+    this.options.commit().then(
+      (headers) => this.release(headers),
+      (err: unknown) => this.drop(err),
+    )
   }
 
-  function buffered(chunk: unknown): boolean {
-    heldBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : ((chunk as Uint8Array | undefined)?.byteLength ?? 0)
-    if (heldBytes < HIGH_WATER) return true
-    askedToWait = true
+  private buffered(chunk: unknown): boolean {
+    this.heldBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : ((chunk as Uint8Array | undefined)?.byteLength ?? 0)
+    if (this.heldBytes < HIGH_WATER) return true
+    this.askedToWait = true
     return false
   }
 
-  function open(): void {
-    state = 'open'
-    delete target.headersSent
-    for (const [method, original] of originals) {
-      if (!original.own) delete target[method]
-      else target[method] = original.fn
+  private release(headers: SessionHeaders | undefined): void {
+    this.state = 'open'
+    const res = this.res
+    const held = this.held
+    this.held = []
+    try {
+      const first = held[0]
+      if (first?.method === 'writeHead') first.args = headArgsOnto(res, first.args)
+      if (headers && !res.headersSent) setSessionHeaders(res, headers)
+      let lastWrite: unknown = true
+      for (const call of held) {
+        const result = this[call.method].apply(res, call.args)
+        if (call.method === 'write') lastWrite = result
+      }
+      if (this.askedToWait && lastWrite !== false) res.emit('drain')
+    } catch (err) {
+      this.drop(err)
     }
   }
 
-  function release(headers: SessionHeaders | undefined): void {
-    open()
-    const first = held[0]
-    if (first?.method === 'writeHead') first.args = headArgsOnto(res, first.args)
-    if (headers && !res.headersSent) setSessionHeaders(res, headers)
-    let lastWrite: unknown = true
-    for (const call of held) {
-      const result = (originals.get(call.method) as { fn: Fn }).fn.apply(res, call.args)
-      if (call.method === 'write') lastWrite = result
-    }
-    if (askedToWait && lastWrite !== false) res.emit('drain')
+  private drop(err: unknown): void {
+    this.state = 'open'
+    this.held = []
+    const res = this.res
+    if (res.headersSent) return void res.destroy()
+    for (const name of res.getHeaderNames()) res.removeHeader(name)
+    res.statusCode = 200
+    this.options.failed(err)
   }
+}
+
+const GATE = Symbol('hallpass.gate')
+type Gated = ServerResponse & { [GATE]: Gate }
+
+// One function per method, shared by every response: the per-response state lives in the Gate.
+function writeHead(this: Gated, ...args: unknown[]): unknown {
+  return this[GATE].call('writeHead', args)
+}
+function write(this: Gated, ...args: unknown[]): unknown {
+  return this[GATE].call('write', args)
+}
+function end(this: Gated, ...args: unknown[]): unknown {
+  return this[GATE].call('end', args)
+}
+function flushHeaders(this: Gated, ...args: unknown[]): unknown {
+  return this[GATE].call('flushHeaders', args)
+}
+
+const realHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: ServerResponse) => boolean
+/** While held, `headersSent` reads true, as it would have without the gate. */
+function headersSent(this: Gated): boolean {
+  return this[GATE].state === 'holding' || realHeadersSent.call(this)
+}
+
+/**
+ * Puts a gate on this one response object (own properties, nothing global): the first
+ * `writeHead`/`write`/`end`/`flushHeaders` starts the commit, and every such call is held, in
+ * order, until it settles. Then the session headers are added and the calls replayed; later calls
+ * pass straight through to what was there before the gate. While held, `headersSent` reads true.
+ * The gate's functions are shared and never deleted, so every response keeps one object shape.
+ */
+export function holdResponse(res: ServerResponse, options: HoldOptions): void {
+  const target = res as unknown as Record<PropertyKey, unknown>
+  target[GATE] = new Gate(res, options, res.writeHead as Fn, res.write as Fn, res.end as Fn, res.flushHeaders as Fn)
+  target.writeHead = writeHead
+  target.write = write
+  target.end = end
+  target.flushHeaders = flushHeaders
+  Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: headersSent })
 }
 
 /**

@@ -135,4 +135,27 @@ describe('hallpass/express holds the response until the commit is done', () => {
       expect(['under', 'over']).toContain((await browser.get('/read')).json.at)
     }
   })
+
+  it('keeps a wrapper installed over it for the writes that come after the commit', async () => {
+    const shout: RequestHandler = (_req, res, next) => {
+      const { write, end } = res
+      res.write = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
+        return (write as (...a: unknown[]) => boolean).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
+      } as typeof res.write
+      res.end = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
+        return (end as (...a: unknown[]) => typeof res).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
+      } as typeof res.end
+      next()
+    }
+    const browser = await start((app) =>
+      app.post('/late', shout, (req, res) => {
+        sessionOf(req).set('at', 'late')
+        res.write('first ')
+        // Well after the 25 ms commit: the gate has opened, and these go through the wrapper too.
+        setTimeout(() => (res.write('second '), res.end('third')), 80)
+      }),
+    )
+    expect((await browser.post('/late')).text).toBe('FIRST SECOND THIRD')
+    expect((await browser.get('/read')).json.at).toBe('late')
+  })
 })
