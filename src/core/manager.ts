@@ -1,6 +1,6 @@
 // The session manager: verifies cookies, loads records, enforces timeouts, and lists or revokes a user's sessions.
 import { HallpassError } from '../errors.ts'
-import { ID_PATTERN, TokenCodec } from '../crypto/token.ts'
+import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
 import { readCookie, type ResolvedCookieOptions } from './cookies.ts'
@@ -199,14 +199,14 @@ export class Sessions<D extends SessionData = SessionData> {
   /** Revokes one of the user's sessions by public id. False when the id is unknown or another user's. */
   async revokeSession(userId: string, id: string): Promise<boolean> {
     if (this.config.sealed) notSupported('revokeSession (one sealed session by id)')
-    if (typeof id !== 'string' || !ID_PATTERN.test(id)) return false
+    if (!isSessionId(id)) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
   }
 
   /** Revokes all of the user's sessions ("log out everywhere"), optionally keeping one; returns how many. */
   async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
     if (this.config.sealed) return this.revokeSealed(userId, options.except)
-    return this.revoke(userId, typeof options.except === 'string' && ID_PATTERN.test(options.except) ? { except: options.except } : {})
+    return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})
   }
 
   private async revoke(userId: string, options: { ids?: string[]; except?: string }): Promise<number> {

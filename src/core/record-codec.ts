@@ -1,6 +1,6 @@
 // Compact JSON form of a session record for sealed cookies, decoded defensively.
 import type { SessionRecord } from '../stores/types.ts'
-import { isPlainObject, parseJsonSafe } from './json.ts'
+import { isPlainObject, parseJsonSafe } from '../json.ts'
 
 /** Short keys keep sealed cookies small. */
 interface Compact {

@@ -1,6 +1,6 @@
 // Revocation for sealed cookies: one small marker per user in any store ("revoked before T", plus ids ended by logout).
 import type { SessionRecord, Store } from '../stores/types.ts'
-import { isPlainObject } from './json.ts'
+import { isPlainObject } from '../json.ts'
 import { revocationId } from './sealed.ts'
 
 /** Most logged-out ids remembered per user; the oldest are dropped first (they expire anyway). */

@@ -4,7 +4,7 @@ import { readCookie, sessionCookie, type ResolvedCookieOptions } from '../core/c
 import type { CsrfRejectReason } from '../core/events.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { decide, type PolicyConfig } from './policy.ts'
 import { CsrfTokens } from './tokens.ts'
 

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import type { Sessions } from '../core/manager.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { count, seconds, type ThrottleOptions } from './config.ts'
 import { createLimiters, type LimiterSet } from './limiters.ts'
 

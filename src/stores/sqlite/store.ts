@@ -1,7 +1,7 @@
 // The SQLite Store: synchronous better-sqlite3 calls behind the async contract, each write one transaction.
 import type BetterSqlite3 from 'better-sqlite3'
 import { HallpassError } from '../../errors.ts'
-import { isForbiddenKey } from '../../core/json.ts'
+import { isForbiddenKey } from '../../json.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
 import { tombstoneFor } from '../tombstone.ts'
 import { decodeRow, encodeJson, encodeRecord, isExpired } from './codec.ts'
