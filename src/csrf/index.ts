@@ -1,5 +1,5 @@
 // hallpass/csrf: Fetch Metadata, exact Origin checks and masked synchronizer tokens, for every state-changing request.
-import { configError } from '../errors.ts'
+import { configError, HallpassError } from '../errors.ts'
 import { readCookie, sessionCookie, type ResolvedCookieOptions } from '../core/cookies.ts'
 import type { CsrfRejectReason } from '../core/events.ts'
 import type { Sessions } from '../core/manager.ts'
@@ -79,13 +79,13 @@ export class Csrf {
   }
 
   /** Per-request state: issue tokens, check the request, and collect the cookie to set. */
-  forRequest(request: CsrfRequest): CsrfRequestGuard {
-    return new CsrfRequestGuard(this.tokens, this.policy, this.cookie, this.sessions, request)
+  forRequest(request: CsrfRequest): CsrfRequestState {
+    return new CsrfRequestState(this.tokens, this.policy, this.cookie, this.sessions, request)
   }
 }
 
 /** One request's CSRF state. */
-export class CsrfRequestGuard {
+export class CsrfRequestState {
   private issued: string | undefined
   private nonce: string | undefined | null = null
 
@@ -126,6 +126,22 @@ export class CsrfRequestGuard {
     return binding !== undefined && this.tokens.verify(token, binding) ? OK : this.reject('token_invalid', session)
   }
 
+  /**
+   * `check()` for code where a throw becomes the reply (an RPC layer, a WebSocket upgrade): resolves when the
+   * request passes, else rejects. The rejection is emitted as `csrf.rejected` (with its reason) like `check()`.
+   *
+   * @throws CSRF_REJECTED when the request fails the check (the message names no reason; the event does).
+   * @example
+   * ```ts
+   * import { createCsrf } from 'hallpass/csrf'
+   * await createCsrf(sessions).forRequest({ method, path, selfOrigin, header }).assert(session)
+   * ```
+   */
+  async assert(session: Session<SessionData>, formToken?: () => Promise<string | undefined> | string | undefined): Promise<void> {
+    const verdict = await this.check(session, formToken)
+    if (!verdict.ok) throw new HallpassError('CSRF_REJECTED', 'This request failed the cross-site request forgery check.')
+  }
+
   /** Set-Cookie values to add to the response (a new pre-session cookie, if one was issued). */
   cookies(): string[] {
     return this.issued === undefined ? [] : [sessionCookie(this.cookie, this.issued)]
@@ -157,10 +173,13 @@ export class CsrfRequestGuard {
   }
 }
 
-const bound = new WeakMap<object, CsrfRequestGuard>()
+/** @deprecated Renamed `CsrfRequestState` (one request's CSRF state; "guard" names the route guards). */
+export type CsrfRequestGuard = CsrfRequestState
+
+const bound = new WeakMap<object, CsrfRequestState>()
 
 /** @internal Adapters bind the request's CSRF state to its session. */
-export function bindCsrf(session: Session<SessionData>, guard: CsrfRequestGuard): void {
+export function bindCsrf(session: Session<SessionData>, guard: CsrfRequestState): void {
   bound.set(session, guard)
 }
 
