@@ -34,5 +34,5 @@ export interface Internals<D extends SessionData> {
   /** Serializes `update()` calls on one session id inside this process (compare-and-swap still guards other processes). */
   readonly updates: KeyedLock
   /** Awaits a store call, turning any non-hallpass failure into STORE_UNAVAILABLE (fail closed). */
-  storeCall<T>(call: Promise<T>): Promise<T>
+  failClosed<T>(call: Promise<T>): Promise<T>
 }

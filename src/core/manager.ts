@@ -9,7 +9,7 @@ import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
 import { KeyedLock } from './keyed-lock.ts'
-import { decodeRecord } from './record-codec.ts'
+import { decodeRecordJson } from './record-codec.ts'
 import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import { Session, type ClientInfo } from './session.ts'
@@ -77,7 +77,7 @@ export class Sessions<D extends SessionData = SessionData> {
       maxDataBytes: config.maxDataBytes,
       idleFor,
       ttlFor: (record, now) => Math.max(1, Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
-      storeCall: guardStore,
+      failClosed,
       updates: new KeyedLock(),
     }
     this.dbsc = config.deviceBound && new DeviceBound(config.deviceBound, this.ctx as unknown as Internals<SessionData>, config.keys)
@@ -112,7 +112,7 @@ export class Sessions<D extends SessionData = SessionData> {
   async ping(): Promise<void> {
     const store = this.config.sealed ? this.config.sealed.revocation?.store : this.config.store
     if (!store) return
-    await guardStore<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
+    await failClosed<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
   }
 
   /** Sends an event to `onEvent` (used by CSRF, throttling and your own audit points). Never throws. */
@@ -133,7 +133,7 @@ export class Sessions<D extends SessionData = SessionData> {
     const verified = this.ctx.codec.verify(lookup.value)
     if ('rejected' in verified) return this.anonymous(client, true, verified.rejected)
     const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
-    const record = cached ?? (await guardStore(this.config.store.get(verified.id)))
+    const record = cached ?? (await failClosed(this.config.store.get(verified.id)))
     if (record === 'corrupt') return this.anonymous(client, true, 'invalid_data', verified.id)
     if (!record) return this.anonymous(client, true, 'not_found', verified.id)
     // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
@@ -144,9 +144,9 @@ export class Sessions<D extends SessionData = SessionData> {
   private async loadSealed(cookieValue: string, client: ClientInfo): Promise<Session<D>> {
     const { sealer, revocation } = this.config.sealed as NonNullable<ResolvedOptions<D>['sealed']>
     const text = sealer.open(cookieValue)
-    const record = text === undefined ? undefined : decodeRecord(text)
+    const record = text === undefined ? undefined : decodeRecordJson(text)
     if (!record) return this.anonymous(client, true, 'bad_seal')
-    if (record.userId !== null && revocation && (await guardStore(revocation.isRevoked(record as SessionRecord & { userId: string })))) {
+    if (record.userId !== null && revocation && (await failClosed(revocation.isRevoked(record as SessionRecord & { userId: string })))) {
       return this.anonymous(client, true, 'revoked', record.id)
     }
     return this.accept(record, client, false, sealer.isStale(cookieValue) ? cookieValue : undefined)
@@ -177,7 +177,7 @@ export class Sessions<D extends SessionData = SessionData> {
   async listSessions(userId: string): Promise<SessionInfo[]> {
     if (this.config.sealed) notSupported('listSessions')
     const now = this.config.clock()
-    const records = await guardStore(this.config.store.listByUser(userId))
+    const records = await failClosed(this.config.store.listByUser(userId))
     return records
       .filter((record) => record.userId === userId && !this.expiryOf(record, now))
       .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
@@ -210,7 +210,7 @@ export class Sessions<D extends SessionData = SessionData> {
   }
 
   private async revoke(userId: string, options: { ids?: string[]; except?: string }): Promise<number> {
-    const ids = await guardStore(this.config.store.revoke(userId, options))
+    const ids = await failClosed(this.config.store.revoke(userId, options))
     const now = this.config.clock()
     for (const id of ids) {
       this.config.cache?.end(id, now)
@@ -224,7 +224,7 @@ export class Sessions<D extends SessionData = SessionData> {
     const revocation = this.config.sealed?.revocation
     if (!revocation) notSupported('revokeUserSessions without sealedCookies({ revocation })')
     if (except) notSupported('revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,')
-    await guardStore(revocation.revokeAll(userId))
+    await failClosed(revocation.revokeAll(userId))
     this.ctx.events.emit({ type: 'session.revoked', id: '*', userId, reason: 'revoke' })
     return 0
   }
@@ -255,7 +255,7 @@ function notSupported(what: string): never {
 }
 
 /** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */
-async function guardStore<T>(call: Promise<T>): Promise<T> {
+async function failClosed<T>(call: Promise<T>): Promise<T> {
   try {
     return await call
   } catch (cause) {

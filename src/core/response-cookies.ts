@@ -4,7 +4,7 @@ import type { Sealer } from '../crypto/seal.ts'
 import type { SessionData, SessionRecord } from '../stores/types.ts'
 import { clearedCookie, MAX_COOKIE_BYTES, sessionCookie } from './cookies.ts'
 import type { Internals } from './internals.ts'
-import { encodeRecord } from './record-codec.ts'
+import { encodeRecordJson } from './record-codec.ts'
 
 /** What the handle knows at the end of a commit. */
 export interface CookieState {
@@ -25,7 +25,7 @@ const PROBE: SessionRecord = { id: 'x'.repeat(26), userId: null, data: {}, creat
 
 /** Sealed mode: would a cookie holding `record` with `data` stay within the browser's limit (with room for timestamps)? */
 export function fitsSealed(sealer: Sealer, cookieName: string, record: SessionRecord | null, data: SessionData): boolean {
-  const bytes = Buffer.byteLength(encodeRecord({ ...(record ?? PROBE), data }))
+  const bytes = Buffer.byteLength(encodeRecordJson({ ...(record ?? PROBE), data }))
   return cookieName.length + 1 + sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
 }
 
@@ -38,7 +38,7 @@ export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'se
   const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
   if (ctx.sealer && state.wrote) {
     if (!fitsSealed(ctx.sealer, ctx.cookie.name, record, state.data)) throw new HallpassError('SESSION_TOO_LARGE', `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`)
-    cookies.push(sessionCookie(ctx.cookie, ctx.sealer.seal(encodeRecord(snapshot)), maxAge))
+    cookies.push(sessionCookie(ctx.cookie, ctx.sealer.seal(encodeRecordJson(snapshot)), maxAge))
   } else if (state.issuedCookie !== undefined) {
     cookies.push(sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
   }

@@ -202,7 +202,7 @@ export class Session<D extends SessionData = SessionData> {
       await checkWritableData(this.ctx.schema, next, this.ctx.maxDataBytes)
       const now = this.ctx.clock()
       const diff = diffData(base, next)
-      const result = await this.ctx.storeCall(
+      const result = await this.ctx.failClosed(
         this.ctx.store.patch(current.id, { ...diff, ...this.touchFields(current, now), expectVersion: fresh.version }),
       )
       if (result === 'ok') {
@@ -320,17 +320,17 @@ export class Session<D extends SessionData = SessionData> {
 
   /** The stored record now; null when it is gone, or out of bounds (then deleted, with a `session.rejected` event). */
   private async freshRecord(id: string): Promise<SessionRecord | null> {
-    const fresh = await this.ctx.storeCall(this.ctx.store.get(id))
+    const fresh = await this.ctx.failClosed(this.ctx.store.get(id))
     if (fresh === null) return null
     if (fresh !== 'corrupt' && recordProblem(fresh, this.ctx.maxDataBytes) === undefined) return fresh
-    if (fresh !== 'corrupt') await this.ctx.storeCall(this.ctx.store.destroy(id))
+    if (fresh !== 'corrupt') await this.ctx.failClosed(this.ctx.store.destroy(id))
     this.ctx.events.emit({ type: 'session.rejected', reason: 'invalid_data', id, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
     return null
   }
 
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {
     if (this.tracked.hasSets) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
-    const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
+    const result = await this.ctx.failClosed(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
     if (result === 'missing') {
       await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
@@ -345,7 +345,7 @@ export class Session<D extends SessionData = SessionData> {
     await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const issued = this.ctx.codec.issue(null)
     const record = this.newRecord(issued.id, { userId: null, data: this.working, createdAt: now, expiresAt: now + this.ctx.absoluteTimeout, persistent: false }, now)
-    await this.ctx.storeCall(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
+    await this.ctx.failClosed(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
     this.adopt(record, issued.cookieValue)
     this.ctx.events.emit({ type: 'session.created', id: record.id, userId: null })
   }
@@ -356,7 +356,7 @@ export class Session<D extends SessionData = SessionData> {
     const previous = this.record
     const issued = this.ctx.codec.issue(fields.userId)
     const record = this.newRecord(issued.id, fields, now)
-    const { evicted } = await this.ctx.storeCall(
+    const { evicted } = await this.ctx.failClosed(
       this.ctx.store.create(record, {
         ttl: this.ctx.ttlFor(record, now),
         ...(previous && { replaces: previous.id, ...(!this.ctx.sealer && { tombstone: ROTATION_GRACE_MS }) }),
@@ -365,7 +365,7 @@ export class Session<D extends SessionData = SessionData> {
     )
     this.adopt(record, issued.cookieValue)
     if (previous) this.ctx.cache?.end(previous.id, now)
-    if (previous?.userId && this.ctx.revocation) await this.ctx.storeCall(this.ctx.revocation.end(previous.userId, previous.id, previous.expiresAt))
+    if (previous?.userId && this.ctx.revocation) await this.ctx.failClosed(this.ctx.revocation.end(previous.userId, previous.id, previous.expiresAt))
     for (const id of evicted) this.ctx.events.emit({ type: 'session.revoked', id, userId: fields.userId as string, reason: 'evicted' })
     if (previous) this.ctx.events.emit({ type: 'session.regenerated', id: record.id, previousId: previous.id, userId: record.userId, reason })
     else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
@@ -376,8 +376,8 @@ export class Session<D extends SessionData = SessionData> {
     if (current) {
       this.ctx.cache?.end(current.id, this.ctx.clock())
       try {
-        await this.ctx.storeCall(this.ctx.store.destroy(current.id))
-        if (this.ctx.revocation && current.userId !== null) await this.ctx.storeCall(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
+        await this.ctx.failClosed(this.ctx.store.destroy(current.id))
+        if (this.ctx.revocation && current.userId !== null) await this.ctx.failClosed(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
       } catch (err) {
         // The store is down: the record lives until its idle timeout, but this browser's cookie is cleared anyway.
         this.forget()
@@ -394,7 +394,7 @@ export class Session<D extends SessionData = SessionData> {
    * clearing the cookie (the browser already holds the newer one); else it ended, and the cookie is cleared.
    */
   private async forgetMissing(id: string): Promise<void> {
-    const now = await this.ctx.storeCall(this.ctx.store.get(id))
+    const now = await this.ctx.failClosed(this.ctx.store.get(id))
     this.forget(now !== null && now !== 'corrupt' && isTombstone(now))
   }
 

@@ -5,7 +5,7 @@ import type { CsrfRejectReason } from '../core/events.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { decide, type PolicyConfig } from './policy.ts'
+import { policyVerdict, type PolicyConfig } from './policy.ts'
 import { CsrfTokens } from './tokens.ts'
 
 export type { CsrfRejectReason }
@@ -114,7 +114,7 @@ export class CsrfRequestState {
    * `formToken`, from a `_csrf` form field; never from the query string.
    */
   async check(session: Session<SessionData>, formToken?: () => Promise<string | undefined> | string | undefined): Promise<CsrfVerdict> {
-    const verdict = decide(
+    const verdict = policyVerdict(
       { method: this.request.method.toUpperCase(), path: this.request.path, selfOrigin: this.request.selfOrigin, secFetchSite: this.request.header('sec-fetch-site'), origin: this.request.header('origin') },
       this.policy,
     )

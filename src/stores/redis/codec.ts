@@ -78,7 +78,7 @@ export function dataValue(value: unknown): string | undefined {
  * The HSET field/value list for a new record. The user's index tag (`t`) is written only when it differs from
  * the id's own tag, which never happens for ids the manager issues.
  */
-export function encodeRecord(record: SessionRecord): string[] {
+export function encodeHash(record: SessionRecord): string[] {
   const created = record.createdAt
   const fields = ['c', integer(created, 'createdAt'), 'l', integer(record.lastSeenAt - created, 'lastSeenAt'), 'e', integer(record.expiresAt - created, 'expiresAt'), 'v', integer(record.version, 'version')]
   if (record.userId !== null) {
@@ -139,7 +139,7 @@ function stringList(json: string): string[] | undefined {
  * Decodes a session hash. Returns null for an empty reply and 'corrupt' for anything we did not write:
  * unknown fields, bad integers, invalid JSON, non-object data or forbidden keys at any depth.
  */
-export function decodeRecord(id: string, reply: unknown): SessionRecord | null | 'corrupt' {
+export function decodeHash(id: string, reply: unknown): SessionRecord | null | 'corrupt' {
   const pairs = replyPairs(reply)
   if (pairs === undefined) return 'corrupt'
   if (pairs.length === 0) return null

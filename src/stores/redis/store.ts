@@ -3,7 +3,7 @@ import { isSessionId, userTag } from '../../crypto/token.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
 import { HallpassError } from '../../errors.ts'
 import { errorCode, unavailableFrom, type RedisDriver } from './client.ts'
-import { dataField, dataValue, decodeRecord, deviceFields, encodeRecord, Keys, tagOf } from './codec.ts'
+import { dataField, dataValue, decodeHash, deviceFields, encodeHash, Keys, tagOf } from './codec.ts'
 import { SCRIPTS } from './scripts.ts'
 import { redisStats } from './stats.ts'
 
@@ -59,7 +59,7 @@ export class RedisStore implements Store {
     const key = this.keys.session(id)
     let record: SessionRecord | null | 'corrupt'
     try {
-      record = decodeRecord(id, await this.driver.raw(key, ['HGETALL', key]))
+      record = decodeHash(id, await this.driver.raw(key, ['HGETALL', key]))
     } catch (err) {
       if (errorCode(err) !== 'WRONGTYPE') throw unavailableFrom(err, 'HGETALL failed')
       record = 'corrupt' // not a hash: something other than hallpass wrote this key
@@ -70,7 +70,7 @@ export class RedisStore implements Store {
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     if (!isSessionId(record.id)) throw new HallpassError('INVALID_ARGUMENT', 'redisStore: malformed session id')
-    const fields = encodeRecord(record)
+    const fields = encodeHash(record)
     const tag = tagOf(record.id)
     const userId = record.userId
     const indexTag = userId === null ? undefined : userTag(userId)
@@ -154,7 +154,7 @@ export class RedisStore implements Store {
         else if (record.userId === userId) records.push(record)
         continue
       }
-      const record = decodeRecord(sessionId, fields)
+      const record = decodeHash(sessionId, fields)
       if (record === 'corrupt') await this.destroy(sessionId)
       else if (record !== null && record.userId === userId) records.push(record)
     }

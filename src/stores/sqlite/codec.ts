@@ -48,7 +48,7 @@ export function encodeJson(value: unknown): string {
 }
 
 /** The insert values for a record that the store may drop at `dropAt` (epoch ms). */
-export function encodeRecord(record: SessionRecord, dropAt: number): RowValues {
+export function encodeRow(record: SessionRecord, dropAt: number): RowValues {
   return [
     record.id,
     record.userId,
