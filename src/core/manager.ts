@@ -9,9 +9,9 @@ import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
 import { KeyedLock } from './keyed-lock.ts'
-import { decodeRecordJson } from './record-codec.ts'
 import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
+import type { SealedMode } from './sealed.ts'
 import { Session, type ClientInfo } from './session.ts'
 import { DeviceBound, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 
@@ -64,8 +64,7 @@ export class Sessions<D extends SessionData = SessionData> {
     this.ctx = {
       store: config.store,
       codec: new TokenCodec(config.keys),
-      sealer: config.sealed?.sealer,
-      revocation: config.sealed?.revocation,
+      sealed: config.sealed,
       cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
       schema: config.schema,
@@ -110,7 +109,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * In sealed mode it checks the revocation store, if there is one.
    */
   async ping(): Promise<void> {
-    const store = this.config.sealed ? this.config.sealed.revocation?.store : this.config.store
+    const store = this.config.sealed ? this.config.sealed.pingStore : this.config.store
     if (!store) return
     await failClosed<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
   }
@@ -129,7 +128,7 @@ export class Sessions<D extends SessionData = SessionData> {
     const lookup = readCookie(input.cookie, this.config.cookie.name)
     if (lookup.problem) return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
     if (lookup.value === undefined) return this.anonymous(client, false)
-    if (this.config.sealed) return this.loadSealed(lookup.value, client)
+    if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup.value, client)
     const verified = this.ctx.codec.verify(lookup.value)
     if ('rejected' in verified) return this.anonymous(client, true, verified.rejected)
     const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
@@ -141,15 +140,10 @@ export class Sessions<D extends SessionData = SessionData> {
     return this.accept(record, client, cached === undefined, verified.resigned)
   }
 
-  private async loadSealed(cookieValue: string, client: ClientInfo): Promise<Session<D>> {
-    const { sealer, revocation } = this.config.sealed as NonNullable<ResolvedOptions<D>['sealed']>
-    const text = sealer.open(cookieValue)
-    const record = text === undefined ? undefined : decodeRecordJson(text)
-    if (!record) return this.anonymous(client, true, 'bad_seal')
-    if (record.userId !== null && revocation && (await failClosed(revocation.isRevoked(record as SessionRecord & { userId: string })))) {
-      return this.anonymous(client, true, 'revoked', record.id)
-    }
-    return this.accept(record, client, false, sealer.isStale(cookieValue) ? cookieValue : undefined)
+  private async loadSealed(sealed: SealedMode, cookieValue: string, client: ClientInfo): Promise<Session<D>> {
+    const opened = await failClosed(sealed.open(cookieValue))
+    if ('rejected' in opened) return this.anonymous(client, true, opened.rejected, 'id' in opened ? opened.id : undefined)
+    return this.accept(opened.record, client, false, opened.stale ? cookieValue : undefined)
   }
 
   /**
@@ -175,7 +169,7 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /** The user's live sessions, most recently active first. */
   async listSessions(userId: string): Promise<SessionInfo[]> {
-    if (this.config.sealed) notSupported('listSessions')
+    if (this.config.sealed) this.config.sealed.unsupported('listSessions')
     const now = this.config.clock()
     const records = await failClosed(this.config.store.listByUser(userId))
     return records
@@ -198,14 +192,14 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /** Revokes one of the user's sessions by public id. False when the id is unknown or another user's. */
   async revokeSession(userId: string, id: string): Promise<boolean> {
-    if (this.config.sealed) notSupported('revokeSession (one sealed session by id)')
+    if (this.config.sealed) this.config.sealed.unsupported('revokeSession (one sealed session by id)')
     if (!isSessionId(id)) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
   }
 
   /** Revokes all of the user's sessions ("log out everywhere"), optionally keeping one; returns how many. */
   async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
-    if (this.config.sealed) return this.revokeSealed(userId, options.except)
+    if (this.config.sealed) return this.revokeSealed(this.config.sealed, userId, options.except)
     return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})
   }
 
@@ -220,11 +214,8 @@ export class Sessions<D extends SessionData = SessionData> {
   }
 
   /** Sealed mode: records "revoked before now" for the user; every older sealed cookie is refused. Returns 0 (nothing is counted). */
-  private async revokeSealed(userId: string, except: string | null | undefined): Promise<number> {
-    const revocation = this.config.sealed?.revocation
-    if (!revocation) notSupported('revokeUserSessions without sealedCookies({ revocation })')
-    if (except) notSupported('revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,')
-    await failClosed(revocation.revokeAll(userId))
+  private async revokeSealed(sealed: SealedMode, userId: string, except: string | null | undefined): Promise<number> {
+    await failClosed(sealed.revokeAll(userId, except))
     this.ctx.events.emit({ type: 'session.revoked', id: '*', userId, reason: 'revoke' })
     return 0
   }
@@ -248,10 +239,6 @@ export class Sessions<D extends SessionData = SessionData> {
       // The record is refused either way; the store's TTL removes it later.
     }
   }
-}
-
-function notSupported(what: string): never {
-  throw new HallpassError('NOT_SUPPORTED', `${what} is not available with sealed cookies`)
 }
 
 /** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */

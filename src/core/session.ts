@@ -2,13 +2,12 @@
 import { HallpassError } from '../errors.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
-import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { assertJsonValue, isForbiddenKey } from '../json.ts'
 import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
 import type { Internals } from './internals.ts'
-import { fitsSealed, responseCookies } from './response-cookies.ts'
+import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
 
 export type { LoginOptions }
@@ -72,7 +71,7 @@ export class Session<D extends SessionData = SessionData> {
     this.rotatedAway = flags.rotatedAway ?? false
     // Signed with an older key: re-send the same token under the newest key (sealed: re-seal), with no store write.
     if (flags.resigned !== undefined) {
-      if (ctx.sealer) this.wrote = true
+      if (ctx.sealed) this.wrote = true
       else this.issuedCookie = flags.resigned
     }
     this.record = record
@@ -158,9 +157,7 @@ export class Session<D extends SessionData = SessionData> {
     if (isForbiddenKey(key)) throw new HallpassError('INVALID_ARGUMENT', `"${key}" cannot be used as a session key`)
     if (value === undefined) return this.delete(key)
     assertJsonValue(value, key)
-    if (this.ctx.sealer && !fitsSealed(this.ctx.sealer, this.ctx.cookie.name, this.record, { ...this.working, [key]: value })) {
-      throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
-    }
+    this.ctx.sealed?.assertFits(this.ctx.cookie.name, this.record, { ...this.working, [key]: value }, key)
     this.tracked.set(key, value)
   }
 
@@ -179,7 +176,7 @@ export class Session<D extends SessionData = SessionData> {
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     this.assertOpen('update')
     const current = this.record
-    if (!current || this.ctx.sealer) {
+    if (!current || this.ctx.sealed) {
       const draft = cloneData(this.working)
       this.replaceWorking(fn(draft) ?? draft)
       return this.working
@@ -359,13 +356,13 @@ export class Session<D extends SessionData = SessionData> {
     const { evicted } = await this.ctx.failClosed(
       this.ctx.store.create(record, {
         ttl: this.ctx.ttlFor(record, now),
-        ...(previous && { replaces: previous.id, ...(!this.ctx.sealer && { tombstone: ROTATION_GRACE_MS }) }),
+        ...(previous && { replaces: previous.id, ...(!this.ctx.sealed && { tombstone: ROTATION_GRACE_MS }) }),
         ...(this.ctx.maxSessionsPerUser !== undefined && { maxPerUser: this.ctx.maxSessionsPerUser }),
       }),
     )
     this.adopt(record, issued.cookieValue)
     if (previous) this.ctx.cache?.end(previous.id, now)
-    if (previous?.userId && this.ctx.revocation) await this.ctx.failClosed(this.ctx.revocation.end(previous.userId, previous.id, previous.expiresAt))
+    if (previous && this.ctx.sealed) await this.ctx.failClosed(this.ctx.sealed.ended(previous))
     for (const id of evicted) this.ctx.events.emit({ type: 'session.revoked', id, userId: fields.userId as string, reason: 'evicted' })
     if (previous) this.ctx.events.emit({ type: 'session.regenerated', id: record.id, previousId: previous.id, userId: record.userId, reason })
     else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
@@ -377,7 +374,7 @@ export class Session<D extends SessionData = SessionData> {
       this.ctx.cache?.end(current.id, this.ctx.clock())
       try {
         await this.ctx.failClosed(this.ctx.store.destroy(current.id))
-        if (this.ctx.revocation && current.userId !== null) await this.ctx.failClosed(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
+        if (this.ctx.sealed) await this.ctx.failClosed(this.ctx.sealed.ended(current))
       } catch (err) {
         // The store is down: the record lives until its idle timeout, but this browser's cookie is cleared anyway.
         this.forget()
@@ -426,7 +423,7 @@ export class Session<D extends SessionData = SessionData> {
       data: cloneData(fields.data),
       lastSeenAt: now,
       version: 1,
-      ...(this.ctx.sealer && { issuedAt: now }),
+      ...(this.ctx.sealed && { issuedAt: now }),
       ...(this.client.ip !== undefined && { ip: this.client.ip }),
       ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, MAX_USER_AGENT_LENGTH) }),
     }
