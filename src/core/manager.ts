@@ -1,5 +1,6 @@
 // The session manager: verifies cookies, loads records, enforces timeouts, and lists or revokes a user's sessions.
 import { HallpassError } from '../errors.ts'
+import type { KeyRing } from '../crypto/keyring.ts'
 import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
@@ -23,14 +24,22 @@ export interface LoadInput extends ClientInfo {
 
 /** One entry of `listSessions()`: what a "your devices" page shows. */
 export interface SessionInfo {
+  /** Public id (a hash, never the token): pass it to `revokeSession`. */
   readonly id: string
   readonly userId: string
+  /** Epoch ms. */
   readonly createdAt: number
+  /** Epoch ms of the last activity (updated at most once per `touchInterval`). */
   readonly lastSeenAt: number
+  /** Epoch ms of the absolute expiry. */
   readonly expiresAt: number
+  /** Epoch ms when the session ends if idle from now on (the earlier of the idle and the absolute limit). */
   readonly idleExpiresAt: number
+  /** True for a remember-me session. */
   readonly persistent: boolean
+  /** The client address when this id was issued (login, regenerate), or null. */
   readonly ip: string | null
+  /** The User-Agent when this id was issued (at most 512 characters), or null. */
   readonly userAgent: string | null
   /** A short label such as "Firefox on Linux". */
   readonly device: string
@@ -51,6 +60,14 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   return new Sessions(resolveOptions(options))
 }
 
+/** Each manager's key ring, kept off the public class: only the features that derive their own keys read it. */
+const keyRings = new WeakMap<object, KeyRing>()
+
+/** @internal The key ring of a manager, for features that derive their own keys (CSRF tokens, throttle hashing). */
+export function keyRingOf(sessions: Sessions<any>): KeyRing {
+  return keyRings.get(sessions) as KeyRing
+}
+
 /** The manager returned by `createSessions`. Framework adapters wrap it; you can also call it directly. */
 export class Sessions<D extends SessionData = SessionData> {
   private readonly ctx: Internals<D>
@@ -60,6 +77,7 @@ export class Sessions<D extends SessionData = SessionData> {
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
     this.config = config
+    keyRings.set(this, config.keys)
     const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout() : config.idleTimeout())
     this.ctx = {
       store: config.store,
@@ -95,10 +113,6 @@ export class Sessions<D extends SessionData = SessionData> {
   get cookie(): ResolvedCookieOptions {
     return this.config.cookie
   }
-  /** The key ring, shared with features such as CSRF tokens and sealing. @internal */
-  get keys(): ResolvedOptions<D>['keys'] {
-    return this.config.keys
-  }
   /** The clock in use. */
   get clock(): () => number {
     return this.config.clock
@@ -107,6 +121,7 @@ export class Sessions<D extends SessionData = SessionData> {
   /**
    * Checks that the store answers (for `/healthz`): resolves, or rejects with STORE_UNAVAILABLE.
    * In sealed mode it checks the revocation store, if there is one.
+   * @throws STORE_UNAVAILABLE when the store does not answer.
    */
   async ping(): Promise<void> {
     const store = this.config.sealed ? this.config.sealed.pingStore : this.config.store
@@ -121,7 +136,8 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /**
    * Loads the request's session. Any cookie that fails verification gives an anonymous session:
-   * no error, and no store lookup for a forged value. Throws only STORE_UNAVAILABLE.
+   * no error, and no store lookup for a forged value.
+   * @throws STORE_UNAVAILABLE when the store fails (adapters answer 503).
    */
   async load(input: LoadInput = {}): Promise<Session<D>> {
     const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
@@ -167,7 +183,11 @@ export class Sessions<D extends SessionData = SessionData> {
     return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore, ...(resigned !== undefined && { resigned }) })
   }
 
-  /** The user's live sessions, most recently active first. */
+  /**
+   * The user's live sessions, most recently active first.
+   * @throws NOT_SUPPORTED with sealed cookies (there is no server-side list).
+   * @throws STORE_UNAVAILABLE when the store fails.
+   */
   async listSessions(userId: string): Promise<SessionInfo[]> {
     if (this.config.sealed) this.config.sealed.unsupported('listSessions')
     const now = this.config.clock()
@@ -190,14 +210,23 @@ export class Sessions<D extends SessionData = SessionData> {
       }))
   }
 
-  /** Revokes one of the user's sessions by public id. False when the id is unknown or another user's. */
+  /**
+   * Revokes one of the user's sessions by public id. False when the id is unknown, malformed or another user's.
+   * @throws NOT_SUPPORTED with sealed cookies.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   */
   async revokeSession(userId: string, id: string): Promise<boolean> {
     if (this.config.sealed) this.config.sealed.unsupported('revokeSession (one sealed session by id)')
     if (!isSessionId(id)) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
   }
 
-  /** Revokes all of the user's sessions ("log out everywhere"), optionally keeping one; returns how many. */
+  /**
+   * Revokes all of the user's sessions ("log out everywhere"), optionally keeping one (`except`: a public id);
+   * returns how many. With sealed cookies it needs `sealedCookies({ revocation })`, takes no `except`, and returns 0.
+   * @throws NOT_SUPPORTED with sealed cookies and no revocation store, or with `except`.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   */
   async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
     if (this.config.sealed) return this.revokeSealed(this.config.sealed, userId, options.except)
     return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})

@@ -94,6 +94,7 @@ export class Session<D extends SessionData = SessionData> {
   get isNew(): boolean {
     return !this.loadedWithRecord
   }
+  /** The signed-in user's id, or null for an anonymous session. */
   get userId(): string | null {
     return this.record?.userId ?? null
   }
@@ -101,6 +102,7 @@ export class Session<D extends SessionData = SessionData> {
   get ip(): string | undefined {
     return this.client.ip
   }
+  /** True when a user is signed in (`userId` is not null). */
   get isAuthenticated(): boolean {
     return this.userId !== null
   }
@@ -108,9 +110,11 @@ export class Session<D extends SessionData = SessionData> {
   get data(): Readonly<Partial<D>> {
     return this.working
   }
+  /** Roles given at `login()` or `regenerate()`, kept server-side. @default [] */
   get roles(): readonly string[] {
     return this.record?.roles ?? []
   }
+  /** Permissions given at `login()` or `regenerate()`, kept server-side. @default [] */
   get permissions(): readonly string[] {
     return this.record?.permissions ?? []
   }
@@ -118,20 +122,23 @@ export class Session<D extends SessionData = SessionData> {
   get deviceBinding(): DeviceBinding | undefined {
     return this.record?.device
   }
+  /** True for a remember-me session (a persistent cookie, and the `rememberMe...` timeouts). */
   get persistent(): boolean {
     return this.record?.persistent ?? false
   }
+  /** When the session was created (epoch ms; kept across `regenerate()`), or null without a session. */
   get createdAt(): number | null {
     return this.record?.createdAt ?? null
   }
+  /** The last activity the idle timeout counts from (epoch ms): now when this request touches the session, or null without a session. */
   get lastSeenAt(): number | null {
     return this.record ? (this.touchDue ? this.ctx.clock() : this.record.lastSeenAt) : null
   }
-  /** Absolute expiry (epoch ms). */
+  /** Absolute expiry (epoch ms), whatever the activity; null without a session. */
   get expiresAt(): number | null {
     return this.record?.expiresAt ?? null
   }
-  /** When the session ends if idle from now on (epoch ms). */
+  /** When the session ends if idle from now on (epoch ms): the earlier of the idle and the absolute limit; null without a session. */
   get idleExpiresAt(): number | null {
     const seen = this.lastSeenAt
     return this.record && seen !== null ? Math.min(seen + this.ctx.idleFor(this.record.persistent), this.record.expiresAt) : null
@@ -149,8 +156,12 @@ export class Session<D extends SessionData = SessionData> {
 
   /**
    * Sets one key; only changed keys are written at commit, so concurrent requests never clobber each other.
+   * `undefined` deletes the key. The value is checked now; the schema and `maxDataBytes` at `commit()`.
    * @throws SESSION_DATA_INVALID naming the path when the value is not plain JSON (a Date, Map, class
    * instance, BigInt, NaN...): store dates as epoch ms or ISO strings.
+   * @throws INVALID_ARGUMENT for a `__proto__`, `constructor` or `prototype` key.
+   * @throws SESSION_TOO_LARGE with sealed cookies, when the cookie would exceed 4096 bytes.
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
     this.assertOpen('set')
@@ -161,6 +172,10 @@ export class Session<D extends SessionData = SessionData> {
     this.tracked.set(key, value)
   }
 
+  /**
+   * Removes one key (written at `commit()`).
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
+   */
   delete(key: keyof D & string): void {
     this.assertOpen('delete')
     this.tracked.delete(key)
@@ -172,6 +187,9 @@ export class Session<D extends SessionData = SessionData> {
    * session are serialized inside the process, so only other processes can make a round conflict.
    * @throws `SESSION_GONE` when the session ended (or was rotated) meanwhile; `SESSION_CONFLICT` after
    * 100 lost rounds; adapters answer both with a 409.
+   * @throws SESSION_DATA_INVALID or SESSION_TOO_LARGE when the result fails the JSON rules, the schema or `maxDataBytes`.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     this.assertOpen('update')
@@ -220,6 +238,11 @@ export class Session<D extends SessionData = SessionData> {
   /**
    * Signs the user in: issues a new id (the old record is deleted, so a planted id is useless),
    * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
+   * The store is written now, not at commit.
+   * @throws INVALID_ARGUMENT for a userId that is not a string of 1 to 256 characters, or roles/permissions past their limits.
+   * @throws SESSION_DATA_INVALID or SESSION_TOO_LARGE when the kept data fails the schema or `maxDataBytes`.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
     this.assertOpen('login')
@@ -244,6 +267,10 @@ export class Session<D extends SessionData = SessionData> {
   /**
    * Issues a new id for the same session (same user, data and deadlines) and deletes the old record.
    * Pass `roles`/`permissions` to change privileges in the same step (a role change must rotate the id).
+   * Does nothing without a session. The store is written now, not at commit.
+   * @throws INVALID_ARGUMENT for roles/permissions past their limits.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   async regenerate(privileges: Pick<LoginOptions, 'roles' | 'permissions'> = {}): Promise<void> {
     this.assertOpen('regenerate')
@@ -253,13 +280,21 @@ export class Session<D extends SessionData = SessionData> {
     await this.rotate({ ...kept, ...privilegesOf(privileges), data: this.working }, 'regenerate')
   }
 
-  /** Deletes the session from the store now and clears the cookie at commit. */
+  /**
+   * Deletes the session from the store now and clears the cookie at commit.
+   * @throws STORE_UNAVAILABLE when the store fails (the cookie is still cleared; `session.end_failed` is emitted).
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
+   */
   async destroy(): Promise<void> {
     this.assertOpen('destroy')
     await this.end('destroy')
   }
 
-  /** Ends the session everywhere it counts: store record deleted, cookie cleared, `logout` event emitted. */
+  /**
+   * Ends the session everywhere it counts: store record deleted, cookie cleared, `logout` event emitted.
+   * @throws STORE_UNAVAILABLE when the store fails (the cookie is still cleared; `session.end_failed` is emitted).
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
+   */
   async logout(): Promise<void> {
     this.assertOpen('logout')
     const { id, userId } = this
@@ -272,6 +307,9 @@ export class Session<D extends SessionData = SessionData> {
    * interval has passed, and returns the `Set-Cookie` values. Safe to call more than once (later calls
    * send nothing new). From the moment it starts, every mutation throws `SESSION_COMMITTED`.
    * Adapters call it with `{ write: false }` on an error reply (see `CommitOptions`).
+   * @throws SESSION_DATA_INVALID or SESSION_TOO_LARGE when the changed data fails the schema or `maxDataBytes`
+   * (or, with sealed cookies, no longer fits the cookie).
+   * @throws STORE_UNAVAILABLE when the store fails.
    */
   async commit(options: CommitOptions = {}): Promise<CommitResult> {
     this.committed = true

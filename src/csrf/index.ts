@@ -2,7 +2,7 @@
 import { configError, HallpassError } from '../errors.ts'
 import { readCookie, sessionCookie, type ResolvedCookieOptions } from '../core/cookies.ts'
 import type { CsrfRejectReason } from '../core/events.ts'
-import type { Sessions } from '../core/manager.ts'
+import { keyRingOf, type Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { policyVerdict, type PolicyConfig } from './policy.ts'
@@ -49,6 +49,8 @@ const OK: CsrfVerdict = { ok: true }
 /**
  * Creates the CSRF protector for a session manager.
  *
+ * @throws CONFIG_INVALID for an origin that is not bare, an exempt path without a leading "/", or a cookie name equal to the session cookie's.
+ *
  * @example
  * ```ts
  * import { createCsrf } from 'hallpass/csrf'
@@ -64,8 +66,9 @@ export class Csrf {
   private readonly policy: PolicyConfig
   private readonly cookie: ResolvedCookieOptions
 
+  /** @internal Use `createCsrf()`. */
   constructor(private readonly sessions: Sessions<SessionData>, options: CsrfOptions) {
-    this.tokens = new CsrfTokens(sessions.keys)
+    this.tokens = new CsrfTokens(keyRingOf(sessions))
     this.policy = {
       origins: new Set((options.origins ?? []).map(checkOrigin)),
       allowSameSite: options.allowSameSite ?? false,
@@ -89,6 +92,7 @@ export class CsrfRequestState {
   private issued: string | undefined
   private nonce: string | undefined | null = null
 
+  /** @internal Created by `csrf.forRequest()`. */
   constructor(
     private readonly tokens: CsrfTokens,
     private readonly policy: PolicyConfig,

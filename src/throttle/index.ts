@@ -1,7 +1,7 @@
 // hallpass/throttle: login throttling per account and per IP, counted before the password is checked; fails closed.
 import { createHmac } from 'node:crypto'
 import { RateLimiterRes } from 'rate-limiter-flexible'
-import type { Sessions } from '../core/manager.ts'
+import { keyRingOf, type Sessions } from '../core/manager.ts'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../core/types.ts'
 import { count, seconds, type ThrottleOptions } from './config.ts'
@@ -64,13 +64,14 @@ export class LoginThrottle {
   private readonly backoffAfter: number
   private readonly timeoutMs: number
 
+  /** @internal Use `createLoginThrottle()`. */
   constructor(private readonly sessions: Sessions<SessionData>, options: ThrottleOptions) {
     this.maxAccount = count('maxFailuresPerAccount', options.maxFailuresPerAccount, 5)
     this.maxIp = count('maxFailuresPerIp', options.maxFailuresPerIp, 50)
     this.backoffAfter = count('backoffAfter', options.backoffAfter, 3)
     this.lockoutSeconds = seconds('lockout', options.lockout, '15m')
     this.timeoutMs = seconds('timeout', options.timeout, '1s') * 1000
-    const keys = sessions.keys.keys('throttle')
+    const keys = keyRingOf(sessions).keys('throttle')
     this.hashKey = keys.byId.get(keys.currentId) as Buffer
     this.limiters = createLimiters({
       redis: options.redis,
