@@ -157,9 +157,11 @@ export class Sessions<D extends SessionData = SessionData> {
   }
 
   private async loadSealed(sealed: SealedMode, cookieValue: string, client: ClientInfo): Promise<Session<D>> {
-    const opened = await failClosed(sealed.open(cookieValue))
-    if ('rejected' in opened) return this.anonymous(client, true, opened.rejected, 'id' in opened ? opened.id : undefined)
-    return this.accept(opened.record, client, false, opened.stale ? cookieValue : undefined)
+    const record = sealed.open(cookieValue)
+    if (!record) return this.anonymous(client, true, 'bad_seal')
+    const revoked = sealed.revocationCheck(record)
+    if (revoked && (await failClosed(revoked))) return this.anonymous(client, true, 'revoked', record.id)
+    return this.accept(record, client, false, sealed.isStale(cookieValue) ? cookieValue : undefined)
   }
 
   /**

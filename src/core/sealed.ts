@@ -65,14 +65,11 @@ export const SEALED_STORE: Store = {
 /** A record as small as any, for measuring an anonymous session's cookie. */
 const PROBE: SessionRecord = { id: 'x'.repeat(26), userId: null, data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, persistent: false, version: 1, issuedAt: 0 }
 
-/** What opening a sealed cookie gave: the record (and whether an older key sealed it), or why it is refused. */
-export type SealedOpening = { readonly record: SessionRecord; readonly stale: boolean } | { readonly rejected: 'bad_seal' } | { readonly rejected: 'revoked'; readonly id: string }
-
 /**
  * What sealed mode does differently from store mode. The manager holds one (`config.sealed`, shared with every
  * Session as `ctx.sealed`); in store mode there is none. The differences, and where they are used:
- * - load: the cookie is opened here instead of verified and looked up (`Sessions.load`); no store read,
- *   except the revocation marker when a revocation store is configured.
+ * - load: the cookie is opened here (`open`) instead of verified and looked up; no store read,
+ *   except the revocation marker (`revocationCheck`) when a revocation store is configured.
  * - `set()`: refused when the cookie would outgrow the browser's limit (`assertFits`).
  * - `update()`: runs on the request's copy (there is no stored record to compare-and-swap).
  * - login/regenerate: no tombstone (there is no store record to leave one in); the old id is `ended`.
@@ -95,15 +92,23 @@ export class SealedMode {
     return this.revocation?.store
   }
 
-  /** The record a sealed cookie holds, or why it is refused. Store errors from the revocation check propagate. */
-  async open(cookieValue: string): Promise<SealedOpening> {
+  /** The record a sealed cookie holds, or undefined when it does not open (forged, altered, unknown key, malformed). */
+  open(cookieValue: string): SessionRecord | undefined {
     const text = this.sealer.open(cookieValue)
-    const record = text === undefined ? undefined : decodeRecordJson(text)
-    if (!record) return { rejected: 'bad_seal' }
-    if (record.userId !== null && this.revocation && (await this.revocation.isRevoked(record as SessionRecord & { userId: string }))) {
-      return { rejected: 'revoked', id: record.id }
-    }
-    return { record, stale: this.sealer.isStale(cookieValue) }
+    return text === undefined ? undefined : decodeRecordJson(text)
+  }
+
+  /** True when an older key sealed this cookie: the next response re-seals it under the newest. */
+  isStale(cookieValue: string): boolean {
+    return this.sealer.isStale(cookieValue)
+  }
+
+  /**
+   * Whether the revocation store refuses this record (revoked before it was issued, or logged out), or
+   * undefined when there is nothing to ask (anonymous, or no revocation store): no store read then.
+   */
+  revocationCheck(record: SessionRecord): Promise<boolean> | undefined {
+    return record.userId !== null && this.revocation ? this.revocation.isRevoked(record as SessionRecord & { userId: string }) : undefined
   }
 
   /** Would a cookie holding `record` with `data` stay within the browser's limit (with room for timestamps)? */
