@@ -1,6 +1,11 @@
 // The one error class hallpass throws, with stable machine-readable codes.
 
-/** Stable error codes. Branch on these, never on message text. */
+/**
+ * Stable error codes, each thrown by hallpass somewhere. Branch on these, never on message text.
+ * Expected outcomes are values, not errors: a refused login attempt is `attempt()`'s `{ ok: false, reason }`
+ * (`hallpass/throttle`), a failed CSRF check is `check()`'s `{ ok: false, reason }` or the adapters' 403
+ * (whose body carries `CSRF_REJECTED`); `CSRF_REJECTED` is thrown by `assert()` and Next's `sessionAction`.
+ */
 export type HallpassErrorCode =
   | 'CONFIG_INVALID'
   | 'STORE_UNAVAILABLE'
@@ -12,7 +17,6 @@ export type HallpassErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NOT_SUPPORTED'
   | 'CSRF_REJECTED'
-  | 'LOGIN_THROTTLED'
 
 /**
  * Every error hallpass raises on purpose.

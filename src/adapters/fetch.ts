@@ -3,7 +3,7 @@ import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { closeAfterError, closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, deviceBoundStep, errorReply, openSession, passesCsrf, STORE_DOWN, type AdapterOptions, type CsrfFacts, type DbscReply, type SessionHeaders } from './shared.ts'
 
 export interface FetchAdapterOptions extends AdapterOptions {

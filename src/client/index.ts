@@ -40,7 +40,7 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
 
   const timer = createExpiryTimer(
     config.expiringSeconds * 1000,
-    (secondsLeft) => guard(() => options.onExpiring?.(secondsLeft)),
+    (secondsLeft) => runCallback(() => options.onExpiring?.(secondsLeft)),
     () => {
       if (snapshot.session) end(snapshot.session.idleExpiresAt) // only inferred: news of a later deadline still counts
     },
@@ -56,8 +56,8 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
     } else if (next.status !== 'error') {
       timer.clear()
     }
-    for (const listener of [...listeners]) guard(listener)
-    guard(() => options.onChange?.(next, previous))
+    for (const listener of [...listeners]) runCallback(listener)
+    runCallback(() => options.onChange?.(next, previous))
   }
 
   /** A new snapshot that reuses the current user and session objects when their data did not change. */
@@ -218,7 +218,7 @@ function watchActivity(debounceMs: number, onActive: () => void): (() => void) |
 }
 
 /** Runs a user callback; an exception is reported (console, window.onerror) and never breaks the client. */
-function guard(fn: () => void): void {
+function runCallback(fn: () => void): void {
   try {
     fn()
   } catch (err) {

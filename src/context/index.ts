@@ -1,7 +1,7 @@
 // hallpass/context: the current request's session from anywhere in its async call chain (AsyncLocalStorage).
 import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { currentSession, enableContext, runWithSession as enter } from './storage.ts'
 
 // Importing this module is what turns the per-request scope on in every adapter.

@@ -2,7 +2,7 @@
 import type { Sealer } from '../crypto/seal.ts'
 import type { SessionRecord } from '../stores/types.ts'
 import { clearedCookie, MAX_COOKIE_BYTES, readCookie, sessionCookie, type ResolvedCookieOptions } from './cookies.ts'
-import { decodeRecord, encodeRecord } from './record-codec.ts'
+import { decodeRecordJson, encodeRecordJson } from './record-codec.ts'
 
 /** Snapshots that let reads skip the store; sessions ended on this instance are never served from cache. */
 export class CookieCache {
@@ -27,13 +27,13 @@ export class CookieCache {
     if (text === undefined || dot < 1) return undefined
     const cachedAt = Number(text.slice(0, dot))
     if (!(cachedAt <= now && now - cachedAt < this.ttl)) return undefined
-    const record = decodeRecord(text.slice(dot + 1))
+    const record = decodeRecordJson(text.slice(dot + 1))
     return record?.id === id ? record : undefined
   }
 
   /** Set-Cookie for a fresh snapshot, or undefined when it would not fit in a cookie. */
   write(record: SessionRecord, now: number): string | undefined {
-    const value = this.sealer.seal(`${now}.${encodeRecord(record)}`)
+    const value = this.sealer.seal(`${now}.${encodeRecordJson(record)}`)
     if (this.cookie.name.length + 1 + value.length > MAX_COOKIE_BYTES) return undefined
     return sessionCookie(this.cookie, value)
   }

@@ -2,8 +2,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
-import { isPlainObject } from './json.ts'
-import { assertJsonValue } from './json-value.ts'
+import { assertJsonValue, isPlainObject } from '../json.ts'
 
 /** Runs the Standard Schema (if any) and returns its output, or undefined when the data fails it. */
 export async function validateData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: unknown): Promise<D | { issues: readonly StandardSchemaV1.Issue[] }> {

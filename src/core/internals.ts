@@ -1,9 +1,8 @@
 // What the manager shares with each request's Session handle.
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { Sealer } from '../crypto/seal.ts'
 import type { TokenCodec } from '../crypto/token.ts'
 import type { CookieCache } from './cookie-cache.ts'
-import type { SealedRevocation } from './sealed-revocation.ts'
+import type { SealedMode } from './sealed.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import type { ResolvedCookieOptions } from './cookies.ts'
 import type { EventSink } from './events.ts'
@@ -13,10 +12,8 @@ import type { KeyedLock } from './keyed-lock.ts'
 export interface Internals<D extends SessionData> {
   readonly store: Store
   readonly codec: TokenCodec
-  /** Sealed-cookie mode: the record travels in the cookie. */
-  readonly sealer: Sealer | undefined
-  /** Sealed mode with a revocation store: logout marks the id as ended. */
-  readonly revocation: SealedRevocation | undefined
+  /** Sealed-cookie mode (the record travels in the cookie): what differs from store mode. Undefined in store mode. */
+  readonly sealed: SealedMode | undefined
   /** Cookie cache for store-backed sessions. */
   readonly cache: CookieCache | undefined
   readonly events: EventSink
@@ -34,5 +31,5 @@ export interface Internals<D extends SessionData> {
   /** Serializes `update()` calls on one session id inside this process (compare-and-swap still guards other processes). */
   readonly updates: KeyedLock
   /** Awaits a store call, turning any non-hallpass failure into STORE_UNAVAILABLE (fail closed). */
-  storeCall<T>(call: Promise<T>): Promise<T>
+  failClosed<T>(call: Promise<T>): Promise<T>
 }

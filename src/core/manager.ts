@@ -1,6 +1,7 @@
 // The session manager: verifies cookies, loads records, enforces timeouts, and lists or revokes a user's sessions.
 import { HallpassError } from '../errors.ts'
-import { ID_PATTERN, TokenCodec } from '../crypto/token.ts'
+import type { KeyRing } from '../crypto/keyring.ts'
+import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
 import { readCookie, type ResolvedCookieOptions } from './cookies.ts'
@@ -9,9 +10,9 @@ import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
 import { KeyedLock } from './keyed-lock.ts'
-import { decodeRecord } from './record-codec.ts'
 import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
+import type { SealedMode } from './sealed.ts'
 import { Session, type ClientInfo } from './session.ts'
 import { DeviceBound, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 
@@ -23,14 +24,22 @@ export interface LoadInput extends ClientInfo {
 
 /** One entry of `listSessions()`: what a "your devices" page shows. */
 export interface SessionInfo {
+  /** Public id (a hash, never the token): pass it to `revokeSession`. */
   readonly id: string
   readonly userId: string
+  /** Epoch ms. */
   readonly createdAt: number
+  /** Epoch ms of the last activity (updated at most once per `touchInterval`). */
   readonly lastSeenAt: number
+  /** Epoch ms of the absolute expiry. */
   readonly expiresAt: number
+  /** Epoch ms when the session ends if idle from now on (the earlier of the idle and the absolute limit). */
   readonly idleExpiresAt: number
+  /** True for a remember-me session. */
   readonly persistent: boolean
+  /** The client address when this id was issued (login, regenerate), or null. */
   readonly ip: string | null
+  /** The User-Agent when this id was issued (at most 512 characters), or null. */
   readonly userAgent: string | null
   /** A short label such as "Firefox on Linux". */
   readonly device: string
@@ -51,6 +60,14 @@ export function createSessions<D extends SessionData = SessionData>(options: Ses
   return new Sessions(resolveOptions(options))
 }
 
+/** Each manager's key ring, kept off the public class: only the features that derive their own keys read it. */
+const keyRings = new WeakMap<object, KeyRing>()
+
+/** @internal The key ring of a manager, for features that derive their own keys (CSRF tokens, throttle hashing). */
+export function keyRingOf(sessions: Sessions<any>): KeyRing {
+  return keyRings.get(sessions) as KeyRing
+}
+
 /** The manager returned by `createSessions`. Framework adapters wrap it; you can also call it directly. */
 export class Sessions<D extends SessionData = SessionData> {
   private readonly ctx: Internals<D>
@@ -60,12 +77,12 @@ export class Sessions<D extends SessionData = SessionData> {
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
     this.config = config
+    keyRings.set(this, config.keys)
     const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout() : config.idleTimeout())
     this.ctx = {
       store: config.store,
       codec: new TokenCodec(config.keys),
-      sealer: config.sealed?.sealer,
-      revocation: config.sealed?.revocation,
+      sealed: config.sealed,
       cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
       schema: config.schema,
@@ -77,7 +94,7 @@ export class Sessions<D extends SessionData = SessionData> {
       maxDataBytes: config.maxDataBytes,
       idleFor,
       ttlFor: (record, now) => Math.max(1, Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
-      storeCall: guardStore,
+      failClosed,
       updates: new KeyedLock(),
     }
     this.dbsc = config.deviceBound && new DeviceBound(config.deviceBound, this.ctx as unknown as Internals<SessionData>, config.keys)
@@ -96,10 +113,6 @@ export class Sessions<D extends SessionData = SessionData> {
   get cookie(): ResolvedCookieOptions {
     return this.config.cookie
   }
-  /** The key ring, shared with features such as CSRF tokens and sealing. @internal */
-  get keys(): ResolvedOptions<D>['keys'] {
-    return this.config.keys
-  }
   /** The clock in use. */
   get clock(): () => number {
     return this.config.clock
@@ -108,11 +121,12 @@ export class Sessions<D extends SessionData = SessionData> {
   /**
    * Checks that the store answers (for `/healthz`): resolves, or rejects with STORE_UNAVAILABLE.
    * In sealed mode it checks the revocation store, if there is one.
+   * @throws STORE_UNAVAILABLE when the store does not answer.
    */
   async ping(): Promise<void> {
-    const store = this.config.sealed ? this.config.sealed.revocation?.store : this.config.store
+    const store = this.config.sealed ? this.config.sealed.pingStore : this.config.store
     if (!store) return
-    await guardStore<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
+    await failClosed<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
   }
 
   /** Sends an event to `onEvent` (used by CSRF, throttling and your own audit points). Never throws. */
@@ -122,18 +136,19 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /**
    * Loads the request's session. Any cookie that fails verification gives an anonymous session:
-   * no error, and no store lookup for a forged value. Throws only STORE_UNAVAILABLE.
+   * no error, and no store lookup for a forged value.
+   * @throws STORE_UNAVAILABLE when the store fails (adapters answer 503).
    */
   async load(input: LoadInput = {}): Promise<Session<D>> {
     const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
     const lookup = readCookie(input.cookie, this.config.cookie.name)
     if (lookup.problem) return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
     if (lookup.value === undefined) return this.anonymous(client, false)
-    if (this.config.sealed) return this.loadSealed(lookup.value, client)
+    if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup.value, client)
     const verified = this.ctx.codec.verify(lookup.value)
     if ('rejected' in verified) return this.anonymous(client, true, verified.rejected)
     const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
-    const record = cached ?? (await guardStore(this.config.store.get(verified.id)))
+    const record = cached ?? (await failClosed(this.config.store.get(verified.id)))
     if (record === 'corrupt') return this.anonymous(client, true, 'invalid_data', verified.id)
     if (!record) return this.anonymous(client, true, 'not_found', verified.id)
     // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
@@ -141,15 +156,12 @@ export class Sessions<D extends SessionData = SessionData> {
     return this.accept(record, client, cached === undefined, verified.resigned)
   }
 
-  private async loadSealed(cookieValue: string, client: ClientInfo): Promise<Session<D>> {
-    const { sealer, revocation } = this.config.sealed as NonNullable<ResolvedOptions<D>['sealed']>
-    const text = sealer.open(cookieValue)
-    const record = text === undefined ? undefined : decodeRecord(text)
+  private async loadSealed(sealed: SealedMode, cookieValue: string, client: ClientInfo): Promise<Session<D>> {
+    const record = sealed.open(cookieValue)
     if (!record) return this.anonymous(client, true, 'bad_seal')
-    if (record.userId !== null && revocation && (await guardStore(revocation.isRevoked(record as SessionRecord & { userId: string })))) {
-      return this.anonymous(client, true, 'revoked', record.id)
-    }
-    return this.accept(record, client, false, sealer.isStale(cookieValue) ? cookieValue : undefined)
+    const revoked = sealed.revocationCheck(record)
+    if (revoked && (await failClosed(revoked))) return this.anonymous(client, true, 'revoked', record.id)
+    return this.accept(record, client, false, sealed.isStale(cookieValue) ? cookieValue : undefined)
   }
 
   /**
@@ -173,11 +185,15 @@ export class Sessions<D extends SessionData = SessionData> {
     return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore, ...(resigned !== undefined && { resigned }) })
   }
 
-  /** The user's live sessions, most recently active first. */
+  /**
+   * The user's live sessions, most recently active first.
+   * @throws NOT_SUPPORTED with sealed cookies (there is no server-side list).
+   * @throws STORE_UNAVAILABLE when the store fails.
+   */
   async listSessions(userId: string): Promise<SessionInfo[]> {
-    if (this.config.sealed) notSupported('listSessions')
+    if (this.config.sealed) this.config.sealed.unsupported('listSessions')
     const now = this.config.clock()
-    const records = await guardStore(this.config.store.listByUser(userId))
+    const records = await failClosed(this.config.store.listByUser(userId))
     return records
       .filter((record) => record.userId === userId && !this.expiryOf(record, now))
       .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
@@ -196,21 +212,30 @@ export class Sessions<D extends SessionData = SessionData> {
       }))
   }
 
-  /** Revokes one of the user's sessions by public id. False when the id is unknown or another user's. */
+  /**
+   * Revokes one of the user's sessions by public id. False when the id is unknown, malformed or another user's.
+   * @throws NOT_SUPPORTED with sealed cookies.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   */
   async revokeSession(userId: string, id: string): Promise<boolean> {
-    if (this.config.sealed) notSupported('revokeSession (one sealed session by id)')
-    if (typeof id !== 'string' || !ID_PATTERN.test(id)) return false
+    if (this.config.sealed) this.config.sealed.unsupported('revokeSession (one sealed session by id)')
+    if (!isSessionId(id)) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
   }
 
-  /** Revokes all of the user's sessions ("log out everywhere"), optionally keeping one; returns how many. */
+  /**
+   * Revokes all of the user's sessions ("log out everywhere"), optionally keeping one (`except`: a public id);
+   * returns how many. With sealed cookies it needs `sealedCookies({ revocation })`, takes no `except`, and returns 0.
+   * @throws NOT_SUPPORTED with sealed cookies and no revocation store, or with `except`.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   */
   async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
-    if (this.config.sealed) return this.revokeSealed(userId, options.except)
-    return this.revoke(userId, typeof options.except === 'string' && ID_PATTERN.test(options.except) ? { except: options.except } : {})
+    if (this.config.sealed) return this.revokeSealed(this.config.sealed, userId, options.except)
+    return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})
   }
 
   private async revoke(userId: string, options: { ids?: string[]; except?: string }): Promise<number> {
-    const ids = await guardStore(this.config.store.revoke(userId, options))
+    const ids = await failClosed(this.config.store.revoke(userId, options))
     const now = this.config.clock()
     for (const id of ids) {
       this.config.cache?.end(id, now)
@@ -220,11 +245,8 @@ export class Sessions<D extends SessionData = SessionData> {
   }
 
   /** Sealed mode: records "revoked before now" for the user; every older sealed cookie is refused. Returns 0 (nothing is counted). */
-  private async revokeSealed(userId: string, except: string | null | undefined): Promise<number> {
-    const revocation = this.config.sealed?.revocation
-    if (!revocation) notSupported('revokeUserSessions without sealedCookies({ revocation })')
-    if (except) notSupported('revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,')
-    await guardStore(revocation.revokeAll(userId))
+  private async revokeSealed(sealed: SealedMode, userId: string, except: string | null | undefined): Promise<number> {
+    await failClosed(sealed.revokeAll(userId, except))
     this.ctx.events.emit({ type: 'session.revoked', id: '*', userId, reason: 'revoke' })
     return 0
   }
@@ -250,12 +272,8 @@ export class Sessions<D extends SessionData = SessionData> {
   }
 }
 
-function notSupported(what: string): never {
-  throw new HallpassError('NOT_SUPPORTED', `${what} is not available with sealed cookies`)
-}
-
 /** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */
-async function guardStore<T>(call: Promise<T>): Promise<T> {
+async function failClosed<T>(call: Promise<T>): Promise<T> {
   try {
     return await call
   } catch (cause) {

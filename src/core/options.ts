@@ -9,7 +9,7 @@ import type { EventListener } from './events.ts'
 import { Sealer } from '../crypto/seal.ts'
 import { CookieCache } from './cookie-cache.ts'
 import { defaultStore } from './default-store.ts'
-import { isSealedCookies, SEALED_STORE, type SealedCookies } from './sealed.ts'
+import { isSealedCookies, SEALED_STORE, SealedMode, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
 import { resolveDeviceBound, type DeviceBoundOptions, type ResolvedDeviceBound } from '../dbsc/options.ts'
 
@@ -56,8 +56,8 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
 export interface ResolvedOptions<D extends SessionData> {
   readonly keys: KeyRing
   readonly store: Store
-  /** Set in sealed-cookie mode. */
-  readonly sealed: { readonly sealer: Sealer; readonly revocation: SealedRevocation | undefined } | undefined
+  /** Set in sealed-cookie mode: everything that mode does differently. */
+  readonly sealed: SealedMode | undefined
   readonly cache: CookieCache | undefined
   readonly schema: StandardSchemaV1<unknown, D> | undefined
   readonly idleTimeout: () => number
@@ -126,7 +126,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   }
   const longest = Math.max(absoluteTimeout, rememberMeTimeout)
   const sealed = isSealedCookies(options.store)
-    ? { sealer: new Sealer(keys, 'session'), revocation: revocationStore && new SealedRevocation(revocationStore, clock, longest) }
+    ? new SealedMode(new Sealer(keys, 'session'), revocationStore && new SealedRevocation(revocationStore, clock, longest))
     : undefined
   let cache: CookieCache | undefined
   if (options.cookieCache) {

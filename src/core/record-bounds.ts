@@ -1,7 +1,6 @@
 // The bounds a loaded record must meet: the same ones the write path enforces. A record that breaks one is corrupt.
 import type { SessionRecord } from '../stores/types.ts'
-import { isForbiddenKey, isPlainObject } from './json.ts'
-import { jsonProblem } from './json-value.ts'
+import { isForbiddenKey, isPlainObject, jsonProblem } from '../json.ts'
 import { MAX_PRIVILEGE_LENGTH, MAX_PRIVILEGES, MAX_USER_ID_LENGTH } from './login-options.ts'
 
 /** Latest time a record may hold (the largest valid Date, epoch ms). */

@@ -1,6 +1,6 @@
 // Compact JSON form of a session record for sealed cookies, decoded defensively.
 import type { SessionRecord } from '../stores/types.ts'
-import { isPlainObject, parseJsonSafe } from './json.ts'
+import { isPlainObject, parseJsonSafe } from '../json.ts'
 
 /** Short keys keep sealed cookies small. */
 interface Compact {
@@ -18,7 +18,7 @@ interface Compact {
 }
 
 /** JSON text for a record (ip and user agent are left out of cookies unless present). */
-export function encodeRecord(record: SessionRecord): string {
+export function encodeRecordJson(record: SessionRecord): string {
   const compact: Compact = { i: record.id, u: record.userId, d: record.data, c: record.createdAt, s: record.lastSeenAt, e: record.expiresAt, v: record.version }
   if (record.persistent) compact.p = 1
   if (record.issuedAt !== undefined) compact.n = record.issuedAt
@@ -28,7 +28,7 @@ export function encodeRecord(record: SessionRecord): string {
 }
 
 /** The record, or undefined when the text is not a well-formed record. */
-export function decodeRecord(text: string): SessionRecord | undefined {
+export function decodeRecordJson(text: string): SessionRecord | undefined {
   const c = parseJsonSafe(text)
   if (!isPlainObject(c)) return undefined
   const { i, u, d, s, e, v, n, r, m } = c

@@ -1,10 +1,7 @@
 // The Set-Cookie values a commit sends: the session cookie (token or sealed record), the cache snapshot, or clearing ones.
-import { HallpassError } from '../errors.ts'
-import type { Sealer } from '../crypto/seal.ts'
 import type { SessionData, SessionRecord } from '../stores/types.ts'
-import { clearedCookie, MAX_COOKIE_BYTES, sessionCookie } from './cookies.ts'
+import { clearedCookie, sessionCookie } from './cookies.ts'
 import type { Internals } from './internals.ts'
-import { encodeRecord } from './record-codec.ts'
 
 /** What the handle knows at the end of a commit. */
 export interface CookieState {
@@ -21,24 +18,15 @@ export interface CookieState {
   readonly clearCookie: boolean
 }
 
-const PROBE: SessionRecord = { id: 'x'.repeat(26), userId: null, data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, persistent: false, version: 1, issuedAt: 0 }
-
-/** Sealed mode: would a cookie holding `record` with `data` stay within the browser's limit (with room for timestamps)? */
-export function fitsSealed(sealer: Sealer, cookieName: string, record: SessionRecord | null, data: SessionData): boolean {
-  const bytes = Buffer.byteLength(encodeRecord({ ...(record ?? PROBE), data }))
-  return cookieName.length + 1 + sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
-}
-
 /** The Set-Cookie values for the end of a request. Throws SESSION_TOO_LARGE when a sealed session no longer fits. */
-export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'sealer' | 'cache'>, state: CookieState, now: number): string[] {
+export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'sealed' | 'cache'>, state: CookieState, now: number): string[] {
   const { record } = state
   if (!record) return state.clearCookie ? [clearedCookie(ctx.cookie), ...(ctx.cache ? [ctx.cache.clear()] : [])] : []
   const cookies: string[] = []
   const snapshot: SessionRecord = { ...record, data: state.data }
   const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
-  if (ctx.sealer && state.wrote) {
-    if (!fitsSealed(ctx.sealer, ctx.cookie.name, record, state.data)) throw new HallpassError('SESSION_TOO_LARGE', `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`)
-    cookies.push(sessionCookie(ctx.cookie, ctx.sealer.seal(encodeRecord(snapshot)), maxAge))
+  if (ctx.sealed && state.wrote) {
+    cookies.push(sessionCookie(ctx.cookie, ctx.sealed.cookieValue(ctx.cookie.name, snapshot), maxAge))
   } else if (state.issuedCookie !== undefined) {
     cookies.push(sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
   }

@@ -1,6 +1,7 @@
 // Revocation for sealed cookies: one small marker per user in any store ("revoked before T", plus ids ended by logout).
+import { HallpassError } from '../errors.ts'
 import type { SessionRecord, Store } from '../stores/types.ts'
-import { isPlainObject } from './json.ts'
+import { isPlainObject } from '../json.ts'
 import { revocationId } from './sealed.ts'
 
 /** Most logged-out ids remembered per user; the oldest are dropped first (they expire anyway). */
@@ -60,6 +61,6 @@ export class SealedRevocation {
       if (result === 'ok') return
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5))
     }
-    throw new Error('revocation marker kept changing; giving up')
+    throw new HallpassError('STORE_UNAVAILABLE', `the revocation marker kept changing (${MAX_ATTEMPTS} compare-and-swap attempts); the revocation store is overloaded`)
   }
 }

@@ -1,8 +1,13 @@
-// Sealed-cookie mode: the session lives in an encrypted cookie; optional revocation by a per-user timestamp in any store.
+// Sealed-cookie mode, all of it: the session lives in an encrypted cookie, and `SealedMode` is everything the manager
+// and the Session handle do differently from store mode (each call site is a one-line `ctx.sealed` branch).
 import { createHash } from 'node:crypto'
 import { HallpassError } from '../errors.ts'
+import type { Sealer } from '../crypto/seal.ts'
 import { userTag } from '../crypto/token.ts'
-import type { Store } from '../stores/types.ts'
+import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
+import { MAX_COOKIE_BYTES } from './cookies.ts'
+import { decodeRecordJson, encodeRecordJson } from './record-codec.ts'
+import type { SealedRevocation } from './sealed-revocation.ts'
 
 /** Options for `sealedCookies()`. */
 export interface SealedCookiesOptions {
@@ -42,8 +47,8 @@ export function revocationId(userId: string): string {
   return `${userTag(userId)}rv${createHash('sha256').update(`hallpass:revoked:${userId}`).digest('base64url').slice(0, 20)}`
 }
 
-function unsupported(what: string): never {
-  throw new HallpassError('NOT_SUPPORTED', `${what} is not available with sealed cookies: there is no server-side list of sessions`)
+function unsupported(what: string, why = ': there is no server-side list of sessions'): never {
+  throw new HallpassError('NOT_SUPPORTED', `${what} is not available with sealed cookies${why}`)
 }
 
 /** Stand-in store for sealed mode: writes are no-ops because the cookie carries the record. */
@@ -55,4 +60,90 @@ export const SEALED_STORE: Store = {
   destroy: async () => true,
   listByUser: async () => unsupported('listSessions'),
   revoke: async () => unsupported('revokeSession'),
+}
+
+/** A record as small as any, for measuring an anonymous session's cookie. */
+const PROBE: SessionRecord = { id: 'x'.repeat(26), userId: null, data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, persistent: false, version: 1, issuedAt: 0 }
+
+/**
+ * What sealed mode does differently from store mode. The manager holds one (`config.sealed`, shared with every
+ * Session as `ctx.sealed`); in store mode there is none. The differences, and where they are used:
+ * - load: the cookie is opened here (`open`) instead of verified and looked up; no store read,
+ *   except the revocation marker (`revocationCheck`) when a revocation store is configured.
+ * - `set()`: refused when the cookie would outgrow the browser's limit (`assertFits`).
+ * - `update()`: runs on the request's copy (there is no stored record to compare-and-swap).
+ * - login/regenerate: no tombstone (there is no store record to leave one in); the old id is `ended`.
+ * - logout/destroy: the id is `ended` in the revocation store, when there is one.
+ * - new records carry `issuedAt`, the time revocation compares with.
+ * - commit: a write re-seals the whole record into the cookie (`cookieValue`); a cookie sealed under an
+ *   older key is re-sealed on the next response.
+ * - `listSessions` and `revokeSession` are NOT_SUPPORTED; `revokeUserSessions` marks "revoked before now".
+ * - health check: pings the revocation store, if any.
+ */
+export class SealedMode {
+  constructor(
+    private readonly sealer: Sealer,
+    /** The per-user revocation marker, when `sealedCookies({ revocation })` named a store. */
+    readonly revocation: SealedRevocation | undefined,
+  ) {}
+
+  /** The store `ping()` checks: the revocation store, if any. */
+  get pingStore(): Store | undefined {
+    return this.revocation?.store
+  }
+
+  /** The record a sealed cookie holds, or undefined when it does not open (forged, altered, unknown key, malformed). */
+  open(cookieValue: string): SessionRecord | undefined {
+    const text = this.sealer.open(cookieValue)
+    return text === undefined ? undefined : decodeRecordJson(text)
+  }
+
+  /** True when an older key sealed this cookie: the next response re-seals it under the newest. */
+  isStale(cookieValue: string): boolean {
+    return this.sealer.isStale(cookieValue)
+  }
+
+  /**
+   * Whether the revocation store refuses this record (revoked before it was issued, or logged out), or
+   * undefined when there is nothing to ask (anonymous, or no revocation store): no store read then.
+   */
+  revocationCheck(record: SessionRecord): Promise<boolean> | undefined {
+    return record.userId !== null && this.revocation ? this.revocation.isRevoked(record as SessionRecord & { userId: string }) : undefined
+  }
+
+  /** Would a cookie holding `record` with `data` stay within the browser's limit (with room for timestamps)? */
+  fits(cookieName: string, record: SessionRecord | null, data: SessionData): boolean {
+    const bytes = Buffer.byteLength(encodeRecordJson({ ...(record ?? PROBE), data }))
+    return cookieName.length + 1 + this.sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
+  }
+
+  /** For `set(key)`: throws SESSION_TOO_LARGE when the cookie would no longer fit. */
+  assertFits(cookieName: string, record: SessionRecord | null, data: SessionData, key: string): void {
+    if (!this.fits(cookieName, record, data)) {
+      throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
+    }
+  }
+
+  /** The session cookie's value after a write: the whole record, sealed. Throws SESSION_TOO_LARGE when it no longer fits. */
+  cookieValue(cookieName: string, record: SessionRecord): string {
+    if (!this.fits(cookieName, record, record.data)) throw new HallpassError('SESSION_TOO_LARGE', `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`)
+    return this.sealer.seal(encodeRecordJson(record))
+  }
+
+  /** An id that stopped being valid (logout, destroy, login, regenerate) is remembered as ended, when there is a revocation store. */
+  async ended(record: SessionRecord): Promise<void> {
+    if (this.revocation && record.userId !== null) await this.revocation.end(record.userId, record.id, record.expiresAt)
+  }
+
+  /** `revokeUserSessions` in sealed mode: every sealed cookie of the user issued before now is refused. */
+  async revokeAll(userId: string, except: string | null | undefined): Promise<void> {
+    if (!this.revocation) unsupported('revokeUserSessions without sealedCookies({ revocation })', '')
+    if (except) unsupported('revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,', '')
+    await this.revocation.revokeAll(userId)
+  }
+
+  /** `listSessions` and `revokeSession` need a list of sessions that sealed mode does not keep. */
+  unsupported(what: string): never {
+    unsupported(what, '')
+  }
 }

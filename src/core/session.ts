@@ -2,14 +2,12 @@
 import { HallpassError } from '../errors.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
-import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
-import { isForbiddenKey } from './json.ts'
-import { assertJsonValue } from './json-value.ts'
+import { assertJsonValue, isForbiddenKey } from '../json.ts'
 import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
 import type { Internals } from './internals.ts'
-import { fitsSealed, responseCookies } from './response-cookies.ts'
+import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
 
 export type { LoginOptions }
@@ -73,7 +71,7 @@ export class Session<D extends SessionData = SessionData> {
     this.rotatedAway = flags.rotatedAway ?? false
     // Signed with an older key: re-send the same token under the newest key (sealed: re-seal), with no store write.
     if (flags.resigned !== undefined) {
-      if (ctx.sealer) this.wrote = true
+      if (ctx.sealed) this.wrote = true
       else this.issuedCookie = flags.resigned
     }
     this.record = record
@@ -96,6 +94,7 @@ export class Session<D extends SessionData = SessionData> {
   get isNew(): boolean {
     return !this.loadedWithRecord
   }
+  /** The signed-in user's id, or null for an anonymous session. */
   get userId(): string | null {
     return this.record?.userId ?? null
   }
@@ -103,6 +102,7 @@ export class Session<D extends SessionData = SessionData> {
   get ip(): string | undefined {
     return this.client.ip
   }
+  /** True when a user is signed in (`userId` is not null). */
   get isAuthenticated(): boolean {
     return this.userId !== null
   }
@@ -110,9 +110,11 @@ export class Session<D extends SessionData = SessionData> {
   get data(): Readonly<Partial<D>> {
     return this.working
   }
+  /** Roles given at `login()` or `regenerate()`, kept server-side. @default [] */
   get roles(): readonly string[] {
     return this.record?.roles ?? []
   }
+  /** Permissions given at `login()` or `regenerate()`, kept server-side. @default [] */
   get permissions(): readonly string[] {
     return this.record?.permissions ?? []
   }
@@ -120,20 +122,23 @@ export class Session<D extends SessionData = SessionData> {
   get deviceBinding(): DeviceBinding | undefined {
     return this.record?.device
   }
+  /** True for a remember-me session (a persistent cookie, and the `rememberMe...` timeouts). */
   get persistent(): boolean {
     return this.record?.persistent ?? false
   }
+  /** When the session was created (epoch ms; kept across `regenerate()`), or null without a session. */
   get createdAt(): number | null {
     return this.record?.createdAt ?? null
   }
+  /** The last activity the idle timeout counts from (epoch ms): now when this request touches the session, or null without a session. */
   get lastSeenAt(): number | null {
     return this.record ? (this.touchDue ? this.ctx.clock() : this.record.lastSeenAt) : null
   }
-  /** Absolute expiry (epoch ms). */
+  /** Absolute expiry (epoch ms), whatever the activity; null without a session. */
   get expiresAt(): number | null {
     return this.record?.expiresAt ?? null
   }
-  /** When the session ends if idle from now on (epoch ms). */
+  /** When the session ends if idle from now on (epoch ms): the earlier of the idle and the absolute limit; null without a session. */
   get idleExpiresAt(): number | null {
     const seen = this.lastSeenAt
     return this.record && seen !== null ? Math.min(seen + this.ctx.idleFor(this.record.persistent), this.record.expiresAt) : null
@@ -151,20 +156,26 @@ export class Session<D extends SessionData = SessionData> {
 
   /**
    * Sets one key; only changed keys are written at commit, so concurrent requests never clobber each other.
+   * `undefined` deletes the key. The value is checked now; the schema and `maxDataBytes` at `commit()`.
    * @throws SESSION_DATA_INVALID naming the path when the value is not plain JSON (a Date, Map, class
    * instance, BigInt, NaN...): store dates as epoch ms or ISO strings.
+   * @throws INVALID_ARGUMENT for a `__proto__`, `constructor` or `prototype` key.
+   * @throws SESSION_TOO_LARGE with sealed cookies, when the cookie would exceed 4096 bytes.
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
     this.assertOpen('set')
     if (isForbiddenKey(key)) throw new HallpassError('INVALID_ARGUMENT', `"${key}" cannot be used as a session key`)
     if (value === undefined) return this.delete(key)
     assertJsonValue(value, key)
-    if (this.ctx.sealer && !fitsSealed(this.ctx.sealer, this.ctx.cookie.name, this.record, { ...this.working, [key]: value })) {
-      throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
-    }
+    this.ctx.sealed?.assertFits(this.ctx.cookie.name, this.record, { ...this.working, [key]: value }, key)
     this.tracked.set(key, value)
   }
 
+  /**
+   * Removes one key (written at `commit()`).
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
+   */
   delete(key: keyof D & string): void {
     this.assertOpen('delete')
     this.tracked.delete(key)
@@ -176,11 +187,14 @@ export class Session<D extends SessionData = SessionData> {
    * session are serialized inside the process, so only other processes can make a round conflict.
    * @throws `SESSION_GONE` when the session ended (or was rotated) meanwhile; `SESSION_CONFLICT` after
    * 100 lost rounds; adapters answer both with a 409.
+   * @throws SESSION_DATA_INVALID or SESSION_TOO_LARGE when the result fails the JSON rules, the schema or `maxDataBytes`.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     this.assertOpen('update')
     const current = this.record
-    if (!current || this.ctx.sealer) {
+    if (!current || this.ctx.sealed) {
       const draft = cloneData(this.working)
       this.replaceWorking(fn(draft) ?? draft)
       return this.working
@@ -203,7 +217,7 @@ export class Session<D extends SessionData = SessionData> {
       await checkWritableData(this.ctx.schema, next, this.ctx.maxDataBytes)
       const now = this.ctx.clock()
       const diff = diffData(base, next)
-      const result = await this.ctx.storeCall(
+      const result = await this.ctx.failClosed(
         this.ctx.store.patch(current.id, { ...diff, ...this.touchFields(current, now), expectVersion: fresh.version }),
       )
       if (result === 'ok') {
@@ -224,6 +238,11 @@ export class Session<D extends SessionData = SessionData> {
   /**
    * Signs the user in: issues a new id (the old record is deleted, so a planted id is useless),
    * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
+   * The store is written now, not at commit.
+   * @throws INVALID_ARGUMENT for a userId that is not a string of 1 to 256 characters, or roles/permissions past their limits.
+   * @throws SESSION_DATA_INVALID or SESSION_TOO_LARGE when the kept data fails the schema or `maxDataBytes`.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   async login(userId: string, options: LoginOptions = {}): Promise<void> {
     this.assertOpen('login')
@@ -248,6 +267,10 @@ export class Session<D extends SessionData = SessionData> {
   /**
    * Issues a new id for the same session (same user, data and deadlines) and deletes the old record.
    * Pass `roles`/`permissions` to change privileges in the same step (a role change must rotate the id).
+   * Does nothing without a session. The store is written now, not at commit.
+   * @throws INVALID_ARGUMENT for roles/permissions past their limits.
+   * @throws STORE_UNAVAILABLE when the store fails.
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   async regenerate(privileges: Pick<LoginOptions, 'roles' | 'permissions'> = {}): Promise<void> {
     this.assertOpen('regenerate')
@@ -257,13 +280,21 @@ export class Session<D extends SessionData = SessionData> {
     await this.rotate({ ...kept, ...privilegesOf(privileges), data: this.working }, 'regenerate')
   }
 
-  /** Deletes the session from the store now and clears the cookie at commit. */
+  /**
+   * Deletes the session from the store now and clears the cookie at commit.
+   * @throws STORE_UNAVAILABLE when the store fails (the cookie is still cleared; `session.end_failed` is emitted).
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
+   */
   async destroy(): Promise<void> {
     this.assertOpen('destroy')
     await this.end('destroy')
   }
 
-  /** Ends the session everywhere it counts: store record deleted, cookie cleared, `logout` event emitted. */
+  /**
+   * Ends the session everywhere it counts: store record deleted, cookie cleared, `logout` event emitted.
+   * @throws STORE_UNAVAILABLE when the store fails (the cookie is still cleared; `session.end_failed` is emitted).
+   * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
+   */
   async logout(): Promise<void> {
     this.assertOpen('logout')
     const { id, userId } = this
@@ -276,6 +307,9 @@ export class Session<D extends SessionData = SessionData> {
    * interval has passed, and returns the `Set-Cookie` values. Safe to call more than once (later calls
    * send nothing new). From the moment it starts, every mutation throws `SESSION_COMMITTED`.
    * Adapters call it with `{ write: false }` on an error reply (see `CommitOptions`).
+   * @throws SESSION_DATA_INVALID or SESSION_TOO_LARGE when the changed data fails the schema or `maxDataBytes`
+   * (or, with sealed cookies, no longer fits the cookie).
+   * @throws STORE_UNAVAILABLE when the store fails.
    */
   async commit(options: CommitOptions = {}): Promise<CommitResult> {
     this.committed = true
@@ -321,17 +355,17 @@ export class Session<D extends SessionData = SessionData> {
 
   /** The stored record now; null when it is gone, or out of bounds (then deleted, with a `session.rejected` event). */
   private async freshRecord(id: string): Promise<SessionRecord | null> {
-    const fresh = await this.ctx.storeCall(this.ctx.store.get(id))
+    const fresh = await this.ctx.failClosed(this.ctx.store.get(id))
     if (fresh === null) return null
     if (fresh !== 'corrupt' && recordProblem(fresh, this.ctx.maxDataBytes) === undefined) return fresh
-    if (fresh !== 'corrupt') await this.ctx.storeCall(this.ctx.store.destroy(id))
+    if (fresh !== 'corrupt') await this.ctx.failClosed(this.ctx.store.destroy(id))
     this.ctx.events.emit({ type: 'session.rejected', reason: 'invalid_data', id, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
     return null
   }
 
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {
     if (this.tracked.hasSets) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
-    const result = await this.ctx.storeCall(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
+    const result = await this.ctx.failClosed(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
     if (result === 'missing') {
       await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
@@ -346,7 +380,7 @@ export class Session<D extends SessionData = SessionData> {
     await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const issued = this.ctx.codec.issue(null)
     const record = this.newRecord(issued.id, { userId: null, data: this.working, createdAt: now, expiresAt: now + this.ctx.absoluteTimeout, persistent: false }, now)
-    await this.ctx.storeCall(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
+    await this.ctx.failClosed(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
     this.adopt(record, issued.cookieValue)
     this.ctx.events.emit({ type: 'session.created', id: record.id, userId: null })
   }
@@ -357,16 +391,16 @@ export class Session<D extends SessionData = SessionData> {
     const previous = this.record
     const issued = this.ctx.codec.issue(fields.userId)
     const record = this.newRecord(issued.id, fields, now)
-    const { evicted } = await this.ctx.storeCall(
+    const { evicted } = await this.ctx.failClosed(
       this.ctx.store.create(record, {
         ttl: this.ctx.ttlFor(record, now),
-        ...(previous && { replaces: previous.id, ...(!this.ctx.sealer && { tombstone: ROTATION_GRACE_MS }) }),
+        ...(previous && { replaces: previous.id, ...(!this.ctx.sealed && { tombstone: ROTATION_GRACE_MS }) }),
         ...(this.ctx.maxSessionsPerUser !== undefined && { maxPerUser: this.ctx.maxSessionsPerUser }),
       }),
     )
     this.adopt(record, issued.cookieValue)
     if (previous) this.ctx.cache?.end(previous.id, now)
-    if (previous?.userId && this.ctx.revocation) await this.ctx.storeCall(this.ctx.revocation.end(previous.userId, previous.id, previous.expiresAt))
+    if (previous && this.ctx.sealed) await this.ctx.failClosed(this.ctx.sealed.ended(previous))
     for (const id of evicted) this.ctx.events.emit({ type: 'session.revoked', id, userId: fields.userId as string, reason: 'evicted' })
     if (previous) this.ctx.events.emit({ type: 'session.regenerated', id: record.id, previousId: previous.id, userId: record.userId, reason })
     else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
@@ -377,8 +411,8 @@ export class Session<D extends SessionData = SessionData> {
     if (current) {
       this.ctx.cache?.end(current.id, this.ctx.clock())
       try {
-        await this.ctx.storeCall(this.ctx.store.destroy(current.id))
-        if (this.ctx.revocation && current.userId !== null) await this.ctx.storeCall(this.ctx.revocation.end(current.userId, current.id, current.expiresAt))
+        await this.ctx.failClosed(this.ctx.store.destroy(current.id))
+        if (this.ctx.sealed) await this.ctx.failClosed(this.ctx.sealed.ended(current))
       } catch (err) {
         // The store is down: the record lives until its idle timeout, but this browser's cookie is cleared anyway.
         this.forget()
@@ -395,7 +429,7 @@ export class Session<D extends SessionData = SessionData> {
    * clearing the cookie (the browser already holds the newer one); else it ended, and the cookie is cleared.
    */
   private async forgetMissing(id: string): Promise<void> {
-    const now = await this.ctx.storeCall(this.ctx.store.get(id))
+    const now = await this.ctx.failClosed(this.ctx.store.get(id))
     this.forget(now !== null && now !== 'corrupt' && isTombstone(now))
   }
 
@@ -427,7 +461,7 @@ export class Session<D extends SessionData = SessionData> {
       data: cloneData(fields.data),
       lastSeenAt: now,
       version: 1,
-      ...(this.ctx.sealer && { issuedAt: now }),
+      ...(this.ctx.sealed && { issuedAt: now }),
       ...(this.client.ip !== undefined && { ip: this.client.ip }),
       ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, MAX_USER_AGENT_LENGTH) }),
     }

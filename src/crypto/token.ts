@@ -8,8 +8,8 @@ const TOKEN_BYTES = 32
 const TOKEN_LENGTH = 43 // base64url of 32 bytes
 const ID_HASH_LENGTH = 22 // 128 bits of SHA-256(token)
 const MAC_LENGTH = 43
-/** The shape of a public session id (routing tag + hash), for validating ids that come from requests. */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{26}$/
+/** The shape of a public session id: routing tag + hash, base64url, 26 characters. */
+const ID_PATTERN = /^[A-Za-z0-9_-]{26}$/
 const COOKIE_PATTERN = /^(k[A-Za-z0-9_-]{6}|[1-9]\d{0,5})\.([A-Za-z0-9_-]{47})\.([A-Za-z0-9_-]{43})$/
 
 /** A freshly issued token: the cookie value (secret) and the public id (store key). */
@@ -20,6 +20,11 @@ export interface IssuedToken {
 
 /** Why a cookie value was refused. */
 export type TokenRejection = 'malformed' | 'unknown_key' | 'bad_mac'
+
+/** True for a string shaped like a public session id: the one check for ids from requests, callers and stores. */
+export function isSessionId(id: unknown): id is string {
+  return typeof id === 'string' && ID_PATTERN.test(id)
+}
 
 /** Routing tag for a user's sessions: 4 characters of SHA-256 over the user id. */
 export function userTag(userId: string): string {

@@ -1,11 +1,11 @@
 // hallpass/csrf: Fetch Metadata, exact Origin checks and masked synchronizer tokens, for every state-changing request.
-import { configError } from '../errors.ts'
+import { configError, HallpassError } from '../errors.ts'
 import { readCookie, sessionCookie, type ResolvedCookieOptions } from '../core/cookies.ts'
 import type { CsrfRejectReason } from '../core/events.ts'
-import type { Sessions } from '../core/manager.ts'
+import { keyRingOf, type Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
-import type { SessionData } from '../stores/types.ts'
-import { decide, type PolicyConfig } from './policy.ts'
+import type { SessionData } from '../core/types.ts'
+import { policyVerdict, type PolicyConfig } from './policy.ts'
 import { CsrfTokens } from './tokens.ts'
 
 export type { CsrfRejectReason }
@@ -49,6 +49,8 @@ const OK: CsrfVerdict = { ok: true }
 /**
  * Creates the CSRF protector for a session manager.
  *
+ * @throws CONFIG_INVALID for an origin that is not bare, an exempt path without a leading "/", or a cookie name equal to the session cookie's.
+ *
  * @example
  * ```ts
  * import { createCsrf } from 'hallpass/csrf'
@@ -64,8 +66,9 @@ export class Csrf {
   private readonly policy: PolicyConfig
   private readonly cookie: ResolvedCookieOptions
 
+  /** @internal Use `createCsrf()`. */
   constructor(private readonly sessions: Sessions<SessionData>, options: CsrfOptions) {
-    this.tokens = new CsrfTokens(sessions.keys)
+    this.tokens = new CsrfTokens(keyRingOf(sessions))
     this.policy = {
       origins: new Set((options.origins ?? []).map(checkOrigin)),
       allowSameSite: options.allowSameSite ?? false,
@@ -79,16 +82,17 @@ export class Csrf {
   }
 
   /** Per-request state: issue tokens, check the request, and collect the cookie to set. */
-  forRequest(request: CsrfRequest): CsrfRequestGuard {
-    return new CsrfRequestGuard(this.tokens, this.policy, this.cookie, this.sessions, request)
+  forRequest(request: CsrfRequest): CsrfRequestState {
+    return new CsrfRequestState(this.tokens, this.policy, this.cookie, this.sessions, request)
   }
 }
 
 /** One request's CSRF state. */
-export class CsrfRequestGuard {
+export class CsrfRequestState {
   private issued: string | undefined
   private nonce: string | undefined | null = null
 
+  /** @internal Created by `csrf.forRequest()`. */
   constructor(
     private readonly tokens: CsrfTokens,
     private readonly policy: PolicyConfig,
@@ -114,7 +118,7 @@ export class CsrfRequestGuard {
    * `formToken`, from a `_csrf` form field; never from the query string.
    */
   async check(session: Session<SessionData>, formToken?: () => Promise<string | undefined> | string | undefined): Promise<CsrfVerdict> {
-    const verdict = decide(
+    const verdict = policyVerdict(
       { method: this.request.method.toUpperCase(), path: this.request.path, selfOrigin: this.request.selfOrigin, secFetchSite: this.request.header('sec-fetch-site'), origin: this.request.header('origin') },
       this.policy,
     )
@@ -124,6 +128,22 @@ export class CsrfRequestGuard {
     if (!token) return this.reject('token_missing', session)
     const binding = session.isAuthenticated && session.id ? `s:${session.id}` : this.bindingForAnonymous()
     return binding !== undefined && this.tokens.verify(token, binding) ? OK : this.reject('token_invalid', session)
+  }
+
+  /**
+   * `check()` for code where a throw becomes the reply (an RPC layer, a WebSocket upgrade): resolves when the
+   * request passes, else rejects. The rejection is emitted as `csrf.rejected` (with its reason) like `check()`.
+   *
+   * @throws CSRF_REJECTED when the request fails the check (the message names no reason; the event does).
+   * @example
+   * ```ts
+   * import { createCsrf } from 'hallpass/csrf'
+   * await createCsrf(sessions).forRequest({ method, path, selfOrigin, header }).assert(session)
+   * ```
+   */
+  async assert(session: Session<SessionData>, formToken?: () => Promise<string | undefined> | string | undefined): Promise<void> {
+    const verdict = await this.check(session, formToken)
+    if (!verdict.ok) throw new HallpassError('CSRF_REJECTED', 'This request failed the cross-site request forgery check.')
   }
 
   /** Set-Cookie values to add to the response (a new pre-session cookie, if one was issued). */
@@ -157,10 +177,13 @@ export class CsrfRequestGuard {
   }
 }
 
-const bound = new WeakMap<object, CsrfRequestGuard>()
+/** @deprecated Renamed `CsrfRequestState` (one request's CSRF state; "guard" names the route guards). */
+export type CsrfRequestGuard = CsrfRequestState
+
+const bound = new WeakMap<object, CsrfRequestState>()
 
 /** @internal Adapters bind the request's CSRF state to its session. */
-export function bindCsrf(session: Session<SessionData>, guard: CsrfRequestGuard): void {
+export function bindCsrf(session: Session<SessionData>, guard: CsrfRequestState): void {
   bound.set(session, guard)
 }
 

@@ -32,7 +32,7 @@ const NEEDS_TOKEN: PolicyVerdict = { kind: 'needs_token' }
  * Decides from the method, the path and the Sec-Fetch-Site and Origin headers. It never looks at
  * Content-Type or at method-override headers or fields.
  */
-export function decide(meta: RequestMeta, config: PolicyConfig): PolicyVerdict {
+export function policyVerdict(meta: RequestMeta, config: PolicyConfig): PolicyVerdict {
   if (SAFE_METHODS.has(meta.method)) return PASS
   if (config.exempt.has(meta.path)) return PASS
   const site = meta.secFetchSite

@@ -5,7 +5,7 @@ import type { DeviceBoundRejectReason } from '../core/events.ts'
 import type { Internals } from '../core/internals.ts'
 import type { Session } from '../core/session.ts'
 import type { KeyRing } from '../crypto/keyring.ts'
-import type { DeviceBinding, SessionData, SessionRecord } from '../stores/types.ts'
+import type { DeviceBinding, SessionData, SessionRecord } from '../core/types.ts'
 import { firstHeader, HEADERS, readSfString, sfString } from './headers.ts'
 import type { ResolvedDeviceBound } from './options.ts'
 import { verifyRefresh, verifyRegistration } from './proof.ts'
@@ -165,12 +165,12 @@ export class DeviceBound implements DeviceBoundServer {
   /** Compare-and-swap on the record's device binding, retried while other requests bump the version. */
   private async swap(id: string, next: (record: SessionRecord) => DeviceBinding | DeviceBoundRejectReason): Promise<'ok' | DeviceBoundRejectReason> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const record = await this.ctx.storeCall(this.ctx.store.get(id))
+      const record = await this.ctx.failClosed(this.ctx.store.get(id))
       if (!record || record === 'corrupt') return 'no_session'
       const device = next(record)
       if (typeof device === 'string') return device
       const now = this.ctx.clock()
-      const result = await this.ctx.storeCall(this.ctx.store.patch(id, { set: {}, unset: [], ttl: this.ctx.ttlFor(record, now), expectVersion: record.version, device }))
+      const result = await this.ctx.failClosed(this.ctx.store.patch(id, { set: {}, unset: [], ttl: this.ctx.ttlFor(record, now), expectVersion: record.version, device }))
       if (result === 'ok') return 'ok'
       if (result === 'missing') return 'no_session'
     }

@@ -1,13 +1,13 @@
 // hallpass/dbsc: device-bound sessions (W3C DBSC): the per-route guard, the reply and option types, and the header names.
 import type { Guard, Principal } from '../guards/access.ts'
 import type { Session } from '../core/session.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { passesDeviceCheck } from './device-bound.ts'
 
 export type { DeviceBoundOptions, DeviceKeyAlgorithm } from './options.ts'
 export type { DbscReply } from './replies.ts'
 export type { DbscRequest, BoundState, DeviceBoundServer } from './device-bound.ts'
-export type { DeviceBinding } from '../stores/types.ts'
+export type { DeviceBinding } from '../core/types.ts'
 export type { DeviceBoundRejectReason } from '../core/events.ts'
 export { HEADERS as DBSC_HEADERS } from './headers.ts'
 

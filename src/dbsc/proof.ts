@@ -1,7 +1,7 @@
 // Verifies DBSC proofs (the `dbsc+jwt` in Secure-Session-Response) with jose: registration self-signed by its JWK, refresh by the stored key.
 import type { JWK } from 'jose'
-import type { DeviceBinding } from '../stores/types.ts'
-import { isPlainObject } from '../core/json.ts'
+import type { DeviceBinding } from '../core/types.ts'
+import { isPlainObject } from '../json.ts'
 import type { DeviceKeyAlgorithm } from './options.ts'
 
 /** Why a proof was refused. */

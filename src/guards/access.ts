@@ -69,7 +69,7 @@ export function createAccess(options: AccessOptions = {}): Access {
     if (!found) cache.set(principal, (found = Promise.resolve(load(principal.userId)).then(normalize)))
     return found
   }
-  const decide = (principal: Principal, allowed: (held: Privileges) => boolean): GuardOutcome | Promise<GuardOutcome> => {
+  const outcomeFor = (principal: Principal, allowed: (held: Privileges) => boolean): GuardOutcome | Promise<GuardOutcome> => {
     if (principal.userId === null) return 'unauthenticated'
     const held = privileges(principal)
     const verdict = (p: Privileges): GuardOutcome => (allowed(p) ? 'allow' : 'forbidden')
@@ -80,12 +80,12 @@ export function createAccess(options: AccessOptions = {}): Access {
     requireAuth: () => (principal) => (principal.userId === null ? 'unauthenticated' : 'allow'),
     requireRole(...roles) {
       checkList('requireRole', roles, isValidRole, "role names such as 'admin'")
-      return (principal) => decide(principal, (held) => roles.some((role) => hasRole(held, role)))
+      return (principal) => outcomeFor(principal, (held) => roles.some((role) => hasRole(held, role)))
     },
     requirePermission(...permissions) {
       checkList('requirePermission', permissions, (p) => parsePermission(p, false) !== undefined, "concrete permissions such as 'posts:delete' (wildcards belong in what you grant)")
       return (principal) =>
-        decide(principal, (held) => permissions.every((p) => hasPermission(held, p) || hasRolePermission(held, p, rolePermissions)))
+        outcomeFor(principal, (held) => permissions.every((p) => hasPermission(held, p) || hasRolePermission(held, p, rolePermissions)))
     },
     privileges,
   }

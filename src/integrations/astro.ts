@@ -3,7 +3,7 @@ import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { applySession, csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse } from '../adapters/fetch.ts'
 import { attached, csrfFor, DENIED, isStoreDown, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
 

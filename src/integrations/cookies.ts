@@ -1,7 +1,7 @@
 // What framework integrations share: a commit's Set-Cookie values as (name, value, options) for cookie-jar APIs.
 import { parseSetCookie } from 'cookie'
 import type { Session } from '../core/session.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { closeSession } from '../adapters/shared.ts'
 
 /** Options a framework cookie jar accepts (Next.js `cookies()`, SvelteKit and Astro `cookies`). */

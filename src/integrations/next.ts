@@ -9,7 +9,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
 import type { Guard } from '../guards/access.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { commitToJar, type JarCookie } from './cookies.ts'
 
 /** Options for `nextSessions`: those of every adapter (`trustProxy`, `csrf`). */

@@ -2,7 +2,7 @@
 import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 import { csrfRejectedResponse, formTokenOf, storeDownResponse, withSessionHeaders } from '../adapters/fetch.ts'
 import { closeSession, csrfFor, isStoreDown, openSession, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
 

@@ -6,7 +6,7 @@ import { currentSession, enableContext, runWithSession } from '../context/storag
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
-import type { SessionData } from '../stores/types.ts'
+import type { SessionData } from '../core/types.ts'
 
 /** Options for `tanstackSessions`: those of every adapter (`trustProxy`, `csrf`). */
 export type TanstackSessionsOptions = AdapterOptions

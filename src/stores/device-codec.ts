@@ -1,5 +1,5 @@
 // Encodes a session's device binding (DBSC public key) for stores, and decodes it strictly from untrusted text.
-import { isPlainObject, parseJsonSafe } from '../core/json.ts'
+import { isPlainObject, parseJsonSafe } from '../json.ts'
 import type { DeviceBinding } from './types.ts'
 
 /** Longest encoded binding a store keeps (an RSA-4096 JWK is about 1 KiB). */

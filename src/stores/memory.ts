@@ -1,6 +1,6 @@
 // Bounded in-process store: TTL expiry swept incrementally, a per-user index, and unref'd timers.
 import { configError, HallpassError } from '../errors.ts'
-import { isPlainObject } from '../core/json.ts'
+import { isPlainObject } from '../json.ts'
 import { MAX_TIMER_MS, millisecondsOption } from './milliseconds.ts'
 import { StatsTally } from './stats.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'

@@ -1,8 +1,9 @@
 // hallpass/throttle: login throttling per account and per IP, counted before the password is checked; fails closed.
 import { createHmac } from 'node:crypto'
 import { RateLimiterRes } from 'rate-limiter-flexible'
-import type { Sessions } from '../core/manager.ts'
-import type { SessionData } from '../stores/types.ts'
+import { keyRingOf, type Sessions } from '../core/manager.ts'
+import { HallpassError } from '../errors.ts'
+import type { SessionData } from '../core/types.ts'
 import { count, seconds, type ThrottleOptions } from './config.ts'
 import { createLimiters, type LimiterSet } from './limiters.ts'
 
@@ -63,13 +64,14 @@ export class LoginThrottle {
   private readonly backoffAfter: number
   private readonly timeoutMs: number
 
+  /** @internal Use `createLoginThrottle()`. */
   constructor(private readonly sessions: Sessions<SessionData>, options: ThrottleOptions) {
     this.maxAccount = count('maxFailuresPerAccount', options.maxFailuresPerAccount, 5)
     this.maxIp = count('maxFailuresPerIp', options.maxFailuresPerIp, 50)
     this.backoffAfter = count('backoffAfter', options.backoffAfter, 3)
     this.lockoutSeconds = seconds('lockout', options.lockout, '15m')
     this.timeoutMs = seconds('timeout', options.timeout, '1s') * 1000
-    const keys = sessions.keys.keys('throttle')
+    const keys = keyRingOf(sessions).keys('throttle')
     this.hashKey = keys.byId.get(keys.currentId) as Buffer
     this.limiters = createLimiters({
       redis: options.redis,
@@ -114,21 +116,27 @@ export class LoginThrottle {
     return this.checkHashed(this.accountHash(attempt.account), attempt.ip || undefined)
   }
 
-  /** Clears an account's failures and lock (an administrator unlocking it). The IP counts stay. */
+  /**
+   * Clears an account's failures and lock (an administrator unlocking it). The IP counts stay.
+   * @throws STORE_UNAVAILABLE when the counter store fails or does not answer within `timeout`.
+   */
   async reset(account: string): Promise<void> {
     const hash = this.accountHash(account)
-    await this.guard(Promise.all([this.limiters.accountFailures.delete(hash), this.limiters.locks.delete(`a:${hash}`)]))
+    await this.bounded(Promise.all([this.limiters.accountFailures.delete(hash), this.limiters.locks.delete(`a:${hash}`)]))
   }
 
-  /** Attempts counted for an account in the current window (refused ones included, successes given back). */
+  /**
+   * Attempts counted for an account in the current window (refused ones included, successes given back).
+   * @throws STORE_UNAVAILABLE when the counter store fails or does not answer within `timeout`.
+   */
   async failures(account: string): Promise<number> {
-    const res = await this.guard(this.limiters.accountFailures.get(this.accountHash(account)))
+    const res = await this.bounded(this.limiters.accountFailures.get(this.accountHash(account)))
     return res?.consumedPoints ?? 0
   }
 
   private async checkHashed(account: string, ip: string | undefined): Promise<ThrottleVerdict> {
     try {
-      const [ipLock, accountLock] = await this.guard(Promise.all([ip ? this.limiters.locks.get(`i:${ip}`) : null, this.limiters.locks.get(`a:${account}`)]))
+      const [ipLock, accountLock] = await this.bounded(Promise.all([ip ? this.limiters.locks.get(`i:${ip}`) : null, this.limiters.locks.get(`a:${account}`)]))
       if (lockedFor(ipLock)) return this.blocked('ip', secondsLeft(ipLock), account, ip)
       if (lockedFor(accountLock)) return this.blocked('account', secondsLeft(accountLock), account, ip)
       return ALLOWED
@@ -140,8 +148,8 @@ export class LoginThrottle {
   /** Consumes one point from the account and the IP budgets; if either refuses, the other is given back. */
   private async take(account: string, ip: string | undefined): Promise<ThrottleVerdict & { readonly failures?: number }> {
     const [byAccount, byIp] = await Promise.allSettled([
-      this.guard(this.limiters.accountFailures.consume(account)),
-      ip ? this.guard(this.limiters.ipFailures.consume(ip)) : Promise.resolve(null),
+      this.bounded(this.limiters.accountFailures.consume(account)),
+      ip ? this.bounded(this.limiters.ipFailures.consume(ip)) : Promise.resolve(null),
     ])
     if (byAccount.status === 'fulfilled' && byIp.status === 'fulfilled') return { allowed: true, failures: byAccount.value.consumedPoints }
     const refused = (r: PromiseSettledResult<unknown>): r is PromiseRejectedResult => r.status === 'rejected' && r.reason instanceof RateLimiterRes
@@ -149,26 +157,26 @@ export class LoginThrottle {
       return this.blocked('unavailable', 1, account, ip)
     }
     // Over budget: the scope that still had room gets its point back (no verification happens).
-    if (byAccount.status === 'fulfilled') await this.guard(this.limiters.accountFailures.reward(account)).catch(() => undefined)
-    if (byIp.status === 'fulfilled' && ip) await this.guard(this.limiters.ipFailures.reward(ip)).catch(() => undefined)
+    if (byAccount.status === 'fulfilled') await this.bounded(this.limiters.accountFailures.reward(account)).catch(() => undefined)
+    if (byIp.status === 'fulfilled' && ip) await this.bounded(this.limiters.ipFailures.reward(ip)).catch(() => undefined)
     if (byIp.status === 'rejected' && ip) {
-      await this.guard(this.limiters.locks.block(`i:${ip}`, this.lockoutSeconds)).catch(() => undefined)
+      await this.bounded(this.limiters.locks.block(`i:${ip}`, this.lockoutSeconds)).catch(() => undefined)
       return this.blocked('ip', this.lockoutSeconds, account, ip)
     }
     return this.blocked('account', secondsLeft((byAccount as PromiseRejectedResult).reason as RateLimiterRes), account, ip)
   }
 
   private async giveBack(account: string, ip: string | undefined): Promise<void> {
-    await this.guard(Promise.all([this.limiters.accountFailures.reward(account), ip ? this.limiters.ipFailures.reward(ip) : null]))
+    await this.bounded(Promise.all([this.limiters.accountFailures.reward(account), ip ? this.limiters.ipFailures.reward(ip) : null]))
   }
 
   /** After a wrong guess: the lock when the budget is spent, else a backoff delay once past `backoffAfter`. */
   private async penalize(account: string, ip: string | undefined, failures = 0): Promise<void> {
     if (failures >= this.maxAccount) {
-      await this.guard(this.limiters.locks.block(`a:${account}`, this.lockoutSeconds))
+      await this.bounded(this.limiters.locks.block(`a:${account}`, this.lockoutSeconds))
       this.blocked('account', this.lockoutSeconds, account, ip)
     } else if (failures > this.backoffAfter) {
-      await this.guard(this.limiters.locks.block(`a:${account}`, Math.min(2 ** (failures - this.backoffAfter - 1), this.lockoutSeconds)))
+      await this.bounded(this.limiters.locks.block(`a:${account}`, Math.min(2 ** (failures - this.backoffAfter - 1), this.lockoutSeconds)))
     }
   }
 
@@ -177,13 +185,20 @@ export class LoginThrottle {
     return { allowed: false, scope, retryAfter }
   }
 
-  /** Bounds a counter-store call: past the timeout it rejects, and callers fail closed. */
-  private guard<T>(call: Promise<T>): Promise<T> {
+  /**
+   * Bounds a counter-store call: past the timeout, or when the store fails, it rejects with STORE_UNAVAILABLE
+   * (callers fail closed). A limiter's own refusal (RateLimiterRes) passes through unchanged.
+   */
+  private bounded<T>(call: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('throttle store timed out')), this.timeoutMs)
+      timer = setTimeout(() => reject(new HallpassError('STORE_UNAVAILABLE', `the throttle store did not answer within ${this.timeoutMs} ms`)), this.timeoutMs)
     })
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer))
+    return Promise.race([call, timeout])
+      .catch((err: unknown) => {
+        throw err instanceof RateLimiterRes || err instanceof HallpassError ? err : new HallpassError('STORE_UNAVAILABLE', 'the throttle store is unavailable', { cause: err })
+      })
+      .finally(() => clearTimeout(timer))
   }
 }
 

@@ -129,12 +129,22 @@ describe('cookie header parsing', () => {
 
 describe('stored JSON', () => {
   it('refuses forbidden keys however they are spelled, and parses plain records on the fast path', async () => {
-    const { parseJsonSafe } = await import('../../src/core/json.ts')
+    const { parseJsonSafe } = await import('../../src/json.ts')
     expect(parseJsonSafe('{"a":{"b":[1,"x"]}}')).toEqual({ a: { b: [1, 'x'] } })
     for (const text of ['{"__proto__":{"x":1}}', '{"a":{"\\u005f_proto__":{}}}', '{"constructor":{"prototype":{}}}', '{"a":[{"prototype":1}]}', '{"a":', '']) {
       expect(parseJsonSafe(text)).toBeUndefined()
     }
     expect(parseJsonSafe('{"note":"caf\\u00e9"}')).toEqual({ note: 'café' })
     expect(({} as Record<string, unknown>).x).toBeUndefined()
+  })
+
+  it('stringifies for the stores with one check: forbidden keys at any depth and values JSON cannot hold are refused', async () => {
+    const { stringifyJsonSafe } = await import('../../src/json.ts')
+    expect(stringifyJsonSafe({ note: 'a prototype of constructor' })).toBe('{"note":"a prototype of constructor"}')
+    expect(stringifyJsonSafe(undefined)).toBeUndefined()
+    const poisoned = JSON.parse('{"a":[{"__proto__":{"x":1}}]}') as unknown
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    for (const bad of [poisoned, { constructor: 1 }, { n: 1n }, cycle]) expect(() => stringifyJsonSafe(bad)).toThrow(expect.objectContaining({ code: 'SESSION_DATA_INVALID' }))
   })
 })

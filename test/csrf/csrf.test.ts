@@ -92,6 +92,13 @@ describe('csrf tokens', () => {
     expect(await csrf.forRequest(request('POST')).check(session, () => token)).toEqual({ ok: true })
   })
 
+  it('assert() throws CSRF_REJECTED for a cross-site request (and emits the reason), and resolves for a good one', async () => {
+    const { csrf, session, token, events } = await setup()
+    await expect(csrf.forRequest(request('POST', { 'sec-fetch-site': 'cross-site', 'x-csrf-token': 'forged' })).assert(session)).rejects.toMatchObject({ name: 'HallpassError', code: 'CSRF_REJECTED' })
+    expect(events.filter((e) => e.type === 'csrf.rejected').map((e) => 'reason' in e && e.reason)).toEqual(['cross_site'])
+    await expect(csrf.forRequest(request('POST', { 'x-csrf-token': token })).assert(session)).resolves.toBeUndefined()
+  })
+
   it('requireToken demands a token even for same-origin requests', async () => {
     const { csrf, session, token } = await setup({ requireToken: true })
     expect((await csrf.forRequest(request('POST', { 'sec-fetch-site': 'same-origin' })).check(session)).ok).toBe(false)

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createSessions } from '../../src/index.ts'
 import { KeyRing } from '../../src/crypto/keyring.ts'
 import { Sealer } from '../../src/crypto/seal.ts'
+import { SealedRevocation } from '../../src/core/sealed-revocation.ts'
 import { sealedCookies } from '../../src/sealed/index.ts'
 import { memoryStore } from '../../src/stores/memory.ts'
 import { testClock } from '../support/clock.ts'
@@ -114,6 +115,14 @@ describe('sealed cookies', () => {
     expect((await sessions.load({ cookie: laptop })).isAuthenticated).toBe(false)
     expect((await sessions.load({ cookie: fresh })).userId).toBe('alice')
     await expect(sessions.revokeUserSessions('alice', { except: current.id })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
+  })
+
+  it('a revocation marker that keeps changing gives up with a typed STORE_UNAVAILABLE, not a plain Error', async () => {
+    const store = memoryStore()
+    const contended = { ...store, get: store.get.bind(store), create: store.create.bind(store), patch: async () => 'conflict' as const }
+    const revocation = new SealedRevocation(contended as typeof store, () => Date.now(), MINUTE)
+    await revocation.revokeAll('alice') // creates the marker
+    await expect(revocation.revokeAll('alice')).rejects.toMatchObject({ name: 'HallpassError', code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/kept changing/) })
   })
 
   it('without a revocation store, listing and revoking say so clearly', async () => {

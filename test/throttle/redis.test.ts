@@ -54,4 +54,21 @@ describe.each(Object.entries(clients))('login throttle on Redis (%s)', (_name, c
     await expect.poll(async () => (await throttle.check(attempt)).allowed, { timeout: 5_000, interval: 100 }).toBe(true)
     await close()
   })
+
+  it('reset() and failures() reject with STORE_UNAVAILABLE when Redis hangs or is down (never a plain Error)', async () => {
+    const { client, close } = await connect()
+    const { sessions } = testSessions()
+    const throttle = createLoginThrottle(sessions, { redis: client, prefix: uniquePrefix('thr'), timeout: '1s' })
+    server.pause()
+    try {
+      await expect(throttle.failures('dave@example.com')).rejects.toMatchObject({ name: 'HallpassError', code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/did not answer within 1000 ms/) })
+    } finally {
+      server.resume()
+    }
+    await server.kill()
+    await expect(throttle.reset('dave@example.com')).rejects.toMatchObject({ name: 'HallpassError', code: 'STORE_UNAVAILABLE' })
+    await server.restart()
+    await expect.poll(async () => (await throttle.check({ account: 'dave@example.com', ip: undefined })).allowed, { timeout: 5_000, interval: 100 }).toBe(true)
+    await close()
+  })
 })

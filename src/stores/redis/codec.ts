@@ -1,6 +1,6 @@
 // Redis key names and the compact hash layout of one session record, with a strict decoder for untrusted data.
 import { TAG_LENGTH, userTag } from '../../crypto/token.ts'
-import { isForbiddenKey, isPlainObject, parseJsonSafe } from '../../core/json.ts'
+import { isForbiddenKey, isPlainObject, parseJsonSafe, stringifyJsonSafe } from '../../json.ts'
 import { HallpassError } from '../../errors.ts'
 import { decodeDevice, encodeDevice, MAX_DEVICE_BYTES } from '../device-codec.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
@@ -12,17 +12,10 @@ import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
  */
 export const CHUNK_BYTES = 64
 
-/** Public ids are a routing tag plus a hash, base64url; anything else never reaches Redis. */
-const ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${TAG_LENGTH + 1},64}$`)
 /** Metadata fields that may be split into chunks: roles, permissions (m), ip, user agent, device key (k). */
 const CHUNKED = new Set(['r', 'm', 'i', 'a', 'k'])
 const CHUNK_FIELD = /^([rmiak])([1-9]\d{0,2})$/
 const INTEGER = /^-?\d{1,16}$/
-
-/** True for a string shaped like a public session id. */
-export function isValidId(id: unknown): id is string {
-  return typeof id === 'string' && ID_PATTERN.test(id)
-}
 
 /** The routing tag of an id: its first TAG_LENGTH characters, used as the Redis Cluster hash tag. */
 export function tagOf(id: string): string {
@@ -76,20 +69,16 @@ export function dataField(key: string): string {
   return `.${key}`
 }
 
-/** JSON for one data value, or undefined for values JSON drops (undefined, functions). */
+/** JSON for one data value, or undefined for values JSON drops (undefined, functions). Throws SESSION_DATA_INVALID. */
 export function dataValue(value: unknown): string | undefined {
-  try {
-    return JSON.stringify(value)
-  } catch (cause) {
-    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable', { cause })
-  }
+  return stringifyJsonSafe(value)
 }
 
 /**
  * The HSET field/value list for a new record. The user's index tag (`t`) is written only when it differs from
  * the id's own tag, which never happens for ids the manager issues.
  */
-export function encodeRecord(record: SessionRecord): string[] {
+export function encodeHash(record: SessionRecord): string[] {
   const created = record.createdAt
   const fields = ['c', integer(created, 'createdAt'), 'l', integer(record.lastSeenAt - created, 'lastSeenAt'), 'e', integer(record.expiresAt - created, 'expiresAt'), 'v', integer(record.version, 'version')]
   if (record.userId !== null) {
@@ -150,7 +139,7 @@ function stringList(json: string): string[] | undefined {
  * Decodes a session hash. Returns null for an empty reply and 'corrupt' for anything we did not write:
  * unknown fields, bad integers, invalid JSON, non-object data or forbidden keys at any depth.
  */
-export function decodeRecord(id: string, reply: unknown): SessionRecord | null | 'corrupt' {
+export function decodeHash(id: string, reply: unknown): SessionRecord | null | 'corrupt' {
   const pairs = replyPairs(reply)
   if (pairs === undefined) return 'corrupt'
   if (pairs.length === 0) return null

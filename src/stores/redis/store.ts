@@ -1,9 +1,9 @@
 // The Redis Store: one HGETALL per load, one script per commit, and a per-user index kept in the user's hash slot.
-import { userTag } from '../../crypto/token.ts'
+import { isSessionId, userTag } from '../../crypto/token.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
 import { HallpassError } from '../../errors.ts'
 import { errorCode, unavailableFrom, type RedisDriver } from './client.ts'
-import { dataField, dataValue, decodeRecord, deviceFields, encodeRecord, isValidId, Keys, tagOf } from './codec.ts'
+import { dataField, dataValue, decodeHash, deviceFields, encodeHash, Keys, tagOf } from './codec.ts'
 import { SCRIPTS } from './scripts.ts'
 import { redisStats } from './stats.ts'
 
@@ -55,11 +55,11 @@ export class RedisStore implements Store {
   }
 
   async get(id: string): Promise<SessionRecord | null | 'corrupt'> {
-    if (!isValidId(id)) return null
+    if (!isSessionId(id)) return null
     const key = this.keys.session(id)
     let record: SessionRecord | null | 'corrupt'
     try {
-      record = decodeRecord(id, await this.driver.raw(key, ['HGETALL', key]))
+      record = decodeHash(id, await this.driver.raw(key, ['HGETALL', key]))
     } catch (err) {
       if (errorCode(err) !== 'WRONGTYPE') throw unavailableFrom(err, 'HGETALL failed')
       record = 'corrupt' // not a hash: something other than hallpass wrote this key
@@ -69,13 +69,13 @@ export class RedisStore implements Store {
   }
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
-    if (!isValidId(record.id)) throw new HallpassError('INVALID_ARGUMENT', 'redisStore: malformed session id')
-    const fields = encodeRecord(record)
+    if (!isSessionId(record.id)) throw new HallpassError('INVALID_ARGUMENT', 'redisStore: malformed session id')
+    const fields = encodeHash(record)
     const tag = tagOf(record.id)
     const userId = record.userId
     const indexTag = userId === null ? undefined : userTag(userId)
     const replaces = options.replaces
-    const old = replaces !== undefined && replaces !== record.id && isValidId(replaces) ? replaces : undefined
+    const old = replaces !== undefined && replaces !== record.id && isSessionId(replaces) ? replaces : undefined
     const indexHere = indexTag !== undefined && this.together(tag, indexTag)
     const oldHere = old !== undefined && this.together(tag, tagOf(old))
     const ttl = ms(options.ttl)
@@ -109,7 +109,7 @@ export class RedisStore implements Store {
   }
 
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
-    if (!isValidId(id)) return 'missing'
+    if (!isSessionId(id)) return 'missing'
     const set: string[] = []
     for (const [key, value] of Object.entries(patch.set)) {
       const json = dataValue(value)
@@ -133,7 +133,7 @@ export class RedisStore implements Store {
 
   /** Deletes one record and, given a tombstone's [ttl, time], leaves the tombstone in the same script. */
   private async retire(id: string, stone: string[]): Promise<boolean> {
-    if (!isValidId(id)) return false
+    if (!isSessionId(id)) return false
     const [existed, detached] = strings(await this.run('destroy', [this.keys.session(id)], [id, ...stone]))
     if (detached) await this.unindexElsewhere(detached, id)
     return existed === '1'
@@ -154,7 +154,7 @@ export class RedisStore implements Store {
         else if (record.userId === userId) records.push(record)
         continue
       }
-      const record = decodeRecord(sessionId, fields)
+      const record = decodeHash(sessionId, fields)
       if (record === 'corrupt') await this.destroy(sessionId)
       else if (record !== null && record.userId === userId) records.push(record)
     }
@@ -165,7 +165,7 @@ export class RedisStore implements Store {
     if (typeof userId !== 'string' || userId.length === 0) return []
     const index = this.keys.index(userId)
     const all = options.ids === undefined
-    const ids = all ? [] : (options.ids ?? []).filter(isValidId)
+    const ids = all ? [] : (options.ids ?? []).filter(isSessionId)
     if (!all && ids.length === 0) return []
     const [revokedReply, elsewhereReply] = (await this.run('revoke', [index], [userTag(userId), userId, options.except ?? '', all ? '1' : '0', ...ids])) as unknown[]
     const revoked = strings(revokedReply)

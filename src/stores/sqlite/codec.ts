@@ -1,6 +1,6 @@
 // Turns SessionRecords into SQLite rows and back, refusing any row that does not decode to a well-formed record.
 import { HallpassError } from '../../errors.ts'
-import { isForbiddenKey, isPlainObject, parseJsonSafe } from '../../core/json.ts'
+import { isPlainObject, parseJsonSafe, stringifyJsonSafe } from '../../json.ts'
 import { decodeDevice, encodeDevice } from '../device-codec.ts'
 import type { SessionData, SessionRecord } from '../types.ts'
 
@@ -42,22 +42,13 @@ export type RowValues = [
 
 /** Serializes session data to JSON text; throws SESSION_DATA_INVALID on forbidden keys or values JSON cannot hold. */
 export function encodeJson(value: unknown): string {
-  let poisoned = false
-  let text: string | undefined
-  try {
-    text = JSON.stringify(value, (key, v: unknown) => {
-      if (isForbiddenKey(key)) poisoned = true
-      return v
-    }) as string | undefined
-  } catch (cause) {
-    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable', { cause })
-  }
-  if (poisoned || text === undefined) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON without __proto__, constructor or prototype keys')
+  const text = stringifyJsonSafe(value)
+  if (text === undefined) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON without __proto__, constructor or prototype keys')
   return text
 }
 
 /** The insert values for a record that the store may drop at `dropAt` (epoch ms). */
-export function encodeRecord(record: SessionRecord, dropAt: number): RowValues {
+export function encodeRow(record: SessionRecord, dropAt: number): RowValues {
   return [
     record.id,
     record.userId,

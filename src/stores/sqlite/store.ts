@@ -1,10 +1,10 @@
 // The SQLite Store: synchronous better-sqlite3 calls behind the async contract, each write one transaction.
 import type BetterSqlite3 from 'better-sqlite3'
 import { HallpassError } from '../../errors.ts'
-import { isForbiddenKey } from '../../core/json.ts'
+import { isForbiddenKey } from '../../json.ts'
 import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
 import { tombstoneFor } from '../tombstone.ts'
-import { decodeRow, encodeJson, encodeRecord, isExpired } from './codec.ts'
+import { decodeRow, encodeJson, encodeRow, isExpired } from './codec.ts'
 import { encodeDevice } from '../device-codec.ts'
 import type { Statements } from './schema.ts'
 
@@ -43,12 +43,12 @@ export class SqliteSessionStore implements Store {
 
   /** One indexed read; STORE_UNAVAILABLE when the database cannot answer. */
   async ping(): Promise<void> {
-    guard(() => this.sql.select.get(''))
+    failClosed(() => this.sql.select.get(''))
   }
 
   async get(id: string): Promise<SessionRecord | null | 'corrupt'> {
     if (typeof id !== 'string') return null
-    return guard(() => {
+    return failClosed(() => {
       const row = this.sql.select.get(id)
       if (!row || isExpired(row.drop_at, this.clock())) return null
       const record = decodeRow(row)
@@ -60,18 +60,18 @@ export class SqliteSessionStore implements Store {
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     checkTtl(options.ttl)
-    return guard(() => this.createTx.immediate(record, options))
+    return failClosed(() => this.createTx.immediate(record, options))
   }
 
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
     if (typeof id !== 'string') return 'missing'
     checkTtl(patch.ttl)
-    return guard(() => this.patchTx.immediate(id, patch))
+    return failClosed(() => this.patchTx.immediate(id, patch))
   }
 
   async destroy(id: string): Promise<boolean> {
     if (typeof id !== 'string') return false
-    return guard(() => {
+    return failClosed(() => {
       const row = this.sql.remove.get(id)
       return row !== undefined && !isExpired(row.drop_at, this.clock())
     })
@@ -79,7 +79,7 @@ export class SqliteSessionStore implements Store {
 
   async listByUser(userId: string): Promise<SessionRecord[]> {
     if (typeof userId !== 'string') return []
-    return guard(() => {
+    return failClosed(() => {
       const records: SessionRecord[] = []
       for (const row of this.sql.listByUser.all(userId, this.clock())) {
         const record = decodeRow(row)
@@ -92,17 +92,17 @@ export class SqliteSessionStore implements Store {
 
   async revoke(userId: string, options: RevokeOptions = {}): Promise<string[]> {
     if (typeof userId !== 'string') return []
-    return guard(() => this.revokeTx.immediate(userId, options))
+    return failClosed(() => this.revokeTx.immediate(userId, options))
   }
 
   /** Deletes every expired row now and returns how many (the timer does this every `purgeInterval`). */
   async purge(): Promise<number> {
-    return guard(() => this.purgeNow())
+    return failClosed(() => this.purgeNow())
   }
 
   /** Counts of live sessions, in two indexed queries. */
   async stats(withinMs: number): Promise<StoreStats> {
-    return guard(() => {
+    return failClosed(() => {
       const now = this.clock()
       const row = this.sql.stats.get(now + withinMs, now) as { sessions: number; users: number; anonymous: number | null; expiring: number | null }
       return { sessions: row.sessions, users: row.users, anonymous: row.anonymous ?? 0, maxPerUser: this.sql.maxPerUser.get(now) ?? 0, expiring: row.expiring ?? 0 }
@@ -124,9 +124,9 @@ export class SqliteSessionStore implements Store {
     const now = this.clock()
     if (options.replaces !== undefined && options.replaces !== record.id) {
       this.sql.remove.run(options.replaces)
-      if (options.tombstone !== undefined) this.sql.insert.run(...encodeRecord(tombstoneFor(options.replaces, record.lastSeenAt, options.tombstone), now + options.tombstone))
+      if (options.tombstone !== undefined) this.sql.insert.run(...encodeRow(tombstoneFor(options.replaces, record.lastSeenAt, options.tombstone), now + options.tombstone))
     }
-    this.sql.insert.run(...encodeRecord(record, now + options.ttl))
+    this.sql.insert.run(...encodeRow(record, now + options.ttl))
     if (record.userId === null || options.maxPerUser === undefined) return { evicted: [] }
     // The session being created is never its own victim: the user just signed in with it.
     const others = this.sql.othersByUse.all(record.userId, now, record.id)
@@ -182,7 +182,7 @@ export class SqliteSessionStore implements Store {
 }
 
 /** Runs a database call; anything SQLite throws (busy, I/O, closed connection) becomes STORE_UNAVAILABLE. */
-function guard<T>(call: () => T): T {
+function failClosed<T>(call: () => T): T {
   try {
     return call()
   } catch (cause) {

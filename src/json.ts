@@ -1,6 +1,67 @@
-// Session data rules: only values that survive a JSON round trip unchanged, nested at most MAX_DATA_DEPTH deep.
-import { HallpassError } from '../errors.ts'
-import { isForbiddenKey } from './json.ts'
+// JSON safety for session data, shared by the write path and the store codecs: forbidden keys, safe parse and
+// stringify, and the plain-JSON rule (values that survive a round trip unchanged, at most MAX_DATA_DEPTH deep).
+import { HallpassError } from './errors.ts'
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/** True for keys that must never appear in session data. */
+export function isForbiddenKey(key: string): boolean {
+  return FORBIDDEN_KEYS.has(key)
+}
+
+/** Text that can spell a forbidden key: the names themselves, or any \u escape. */
+const MAY_HOLD_FORBIDDEN = /__proto__|constructor|prototype|\\u/
+
+/** Parses JSON, returning undefined on syntax errors or any forbidden key at any depth. */
+export function parseJsonSafe(text: string): unknown {
+  if (!MAY_HOLD_FORBIDDEN.test(text)) {
+    try {
+      return JSON.parse(text) as unknown
+    } catch {
+      return undefined
+    }
+  }
+  let poisoned = false
+  let value: unknown
+  try {
+    value = JSON.parse(text, (key, v: unknown) => {
+      if (FORBIDDEN_KEYS.has(key)) poisoned = true
+      return v
+    })
+  } catch {
+    return undefined
+  }
+  return poisoned ? undefined : value
+}
+
+/** True for a non-null, non-array object. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Text JSON.stringify can write for a forbidden key (it escapes none of their characters). */
+const MAY_WRITE_FORBIDDEN = /__proto__|constructor|prototype/
+
+/**
+ * JSON text for `value`, or undefined for a value JSON drops (undefined, a function). Throws SESSION_DATA_INVALID
+ * when JSON.stringify throws (a cycle, a BigInt) or a forbidden key appears at any depth.
+ */
+export function stringifyJsonSafe(value: unknown): string | undefined {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value) as string | undefined
+  } catch (cause) {
+    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable', { cause })
+  }
+  if (text === undefined || !MAY_WRITE_FORBIDDEN.test(text)) return text
+  let poisoned = false
+  JSON.stringify(value, (key, v: unknown) => {
+    if (FORBIDDEN_KEYS.has(key)) poisoned = true
+    return v
+  })
+  if (poisoned) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON without __proto__, constructor or prototype keys')
+  return text
+}
 
 /** Deepest nesting of objects and arrays inside one data value (the same bound on write and on load). */
 export const MAX_DATA_DEPTH = 64
