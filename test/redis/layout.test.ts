@@ -25,13 +25,13 @@ function idFor(userId: string | null, n: number): string {
 }
 
 describe('Redis key layout', () => {
-  it('one compact hash per session under hp:{tag}, data fields prefixed with a dot, long metadata chunked', async () => {
+  it('one compact hash per session under hp:{tag}, data fields prefixed with a dot, the user agent in its short form', async () => {
     const store = redisStore({ client })
     const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
     const record = testRecord({ id: idFor('ada', 1), userId: 'ada', data: { cart: ['book'], n: 2 }, persistent: true, roles: ['admin'], ip: '203.0.113.7', userAgent })
     await store.create(record, { ttl: HOUR })
     const key = `hp:{${userTag('ada')}}${record.id.slice(4)}`
-    const fields = Object.fromEntries(cli('HGETALL', key).split('\n').reduce<string[][]>((pairs, line, i) => (i % 2 ? (pairs.at(-1)?.push(line), pairs) : [...pairs, [line]]), []))
+    const fields = await client.hGetAll(key)
     expect(fields).toEqual({
       c: String(record.createdAt),
       l: '0',
@@ -41,14 +41,27 @@ describe('Redis key layout', () => {
       p: '1',
       r: '["admin"]',
       i: '203.0.113.7',
-      a: userAgent.slice(0, 64),
-      a1: userAgent.slice(64),
+      b: '\x01\x04\x05\x0c126.0\x08',
       '.cart': '["book"]',
       '.n': '2',
     })
     expect(cli('OBJECT', 'ENCODING', key)).toBe('listpack')
     expect(Number(cli('PTTL', key))).toBeGreaterThan(HOUR - 5_000)
     expect(await store.get(record.id)).toEqual(record)
+  })
+
+  it('keeps a user agent it cannot shorten as it is, chunked at 64 bytes, and refuses a short form with an unknown code', async () => {
+    const store = redisStore({ client, prefix: 'ua:' })
+    const userAgent = `odd\x01agent ${'x'.repeat(80)}`
+    const record = testRecord({ id: idFor('uma', 1), userId: 'uma', userAgent })
+    await store.create(record, { ttl: HOUR })
+    const key = `ua:{${userTag('uma')}}${record.id.slice(4)}`
+    const fields = await client.hGetAll(key)
+    expect([fields.a, fields.a1, fields.b]).toEqual([userAgent.slice(0, 64), userAgent.slice(64), undefined])
+    expect(await store.get(record.id)).toEqual(record)
+    await client.hSet(key, 'b', 'Chrome\x1f')
+    await client.hDel(key, ['a', 'a1'])
+    expect(await store.get(record.id)).toBe('corrupt')
   })
 
   it('the user index is a sorted set in the same hash tag, scored by Redis-clock expiry, living as long as the absolute expiry', async () => {

@@ -3,6 +3,7 @@ import { TAG_LENGTH, userTag } from '../../crypto/token.ts'
 import { isForbiddenKey, isPlainObject, parseJsonSafe, stringifyJsonSafe } from '../../json.ts'
 import { HallpassError } from '../../errors.ts'
 import { decodeDevice, encodeDevice, MAX_DEVICE_BYTES } from '../device-codec.ts'
+import { fullUserAgent, shortUserAgent } from '../user-agent-codec.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
 
 /**
@@ -12,9 +13,9 @@ import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
  */
 export const CHUNK_BYTES = 64
 
-/** Metadata fields that may be split into chunks: roles, permissions (m), ip, user agent, device key (k). */
-const CHUNKED = new Set(['r', 'm', 'i', 'a', 'k'])
-const CHUNK_FIELD = /^([rmiak])([1-9]\d{0,2})$/
+/** Metadata fields that may be split into chunks: roles, permissions (m), ip, user agent (a; b in its short form), device key (k). */
+const CHUNKED = new Set(['r', 'm', 'i', 'a', 'b', 'k'])
+const CHUNK_FIELD = /^([rmiabk])([1-9]\d{0,2})$/
 const INTEGER = /^-?\d{1,16}$/
 
 /** The routing tag of an id: its first TAG_LENGTH characters, used as the Redis Cluster hash tag. */
@@ -91,7 +92,11 @@ export function encodeHash(record: SessionRecord): string[] {
   if (record.roles !== undefined) pushChunked(fields, 'r', JSON.stringify(record.roles))
   if (record.permissions !== undefined) pushChunked(fields, 'm', JSON.stringify(record.permissions))
   if (record.ip !== undefined) pushChunked(fields, 'i', record.ip)
-  if (record.userAgent !== undefined) pushChunked(fields, 'a', record.userAgent)
+  if (record.userAgent !== undefined) {
+    const short = shortUserAgent(record.userAgent)
+    if (short === undefined) pushChunked(fields, 'a', record.userAgent)
+    else pushChunked(fields, 'b', short)
+  }
   if (record.device !== undefined) pushChunked(fields, 'k', encodeDevice(record.device))
   if (!isPlainObject(record.data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   for (const [key, value] of Object.entries(record.data)) {
@@ -181,7 +186,8 @@ export function decodeHash(id: string, reply: unknown): SessionRecord | null | '
   const permissions = joined.has('m') ? stringList(joined.get('m') as string) : undefined
   if ((joined.has('r') && !roles) || (joined.has('m') && !permissions)) return 'corrupt'
   const ip = joined.get('i')
-  const userAgent = joined.get('a')
+  const userAgent = joined.has('b') ? fullUserAgent(joined.get('b') as string) : joined.get('a')
+  if (joined.has('b') && (userAgent === undefined || joined.has('a'))) return 'corrupt'
   const device = joined.has('k') ? decodeDevice(joined.get('k')) : undefined
   if (joined.has('k') && !device) return 'corrupt'
   return {

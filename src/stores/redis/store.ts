@@ -111,12 +111,12 @@ export class RedisStore implements Store {
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
     if (!isSessionId(id)) return 'missing'
     const set: string[] = []
+    const unset = patch.unset.map(dataField)
     for (const [key, value] of Object.entries(patch.set)) {
       const json = dataValue(value)
       if (json !== undefined) set.push(dataField(key), json)
+      else unset.push(dataField(key))
     }
-    const unset = patch.unset.map(dataField)
-    for (const [key, value] of Object.entries(patch.set)) if (dataValue(value) === undefined) unset.push(dataField(key))
     if (patch.device !== undefined) {
       const device = deviceFields(patch.device)
       set.push(...device.set)
