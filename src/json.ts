@@ -74,7 +74,48 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
  * than MAX_DATA_DEPTH, so hostile nesting cannot overflow the stack.
  */
 export function jsonProblem(value: unknown, path: string): string | undefined {
-  return problemAt(value, path, 0, new Set())
+  return jsonBytesBound(value) >= 0 ? undefined : problemAt(value, path, 0, new Set())
+}
+
+/**
+ * An upper bound on the UTF-8 bytes `JSON.stringify(value)` writes when `value` is plain JSON nested at most
+ * MAX_DATA_DEPTH levels below `depth`, or -1 when it may not be (`jsonProblem` then says why). One pass that
+ * builds no paths: the fast check in front of `jsonProblem`, and the size check on load for small data.
+ */
+export function jsonBytesBound(value: unknown, depth = 0): number {
+  switch (typeof value) {
+    case 'string':
+      return 2 + 6 * value.length // a UTF-16 unit is at most 6 bytes of JSON (\u001f), quotes around
+    case 'boolean':
+      return 5
+    case 'number':
+      return Number.isFinite(value) ? 24 : -1 // the longest number JSON writes: -1.2345678901234567e-308
+    case 'object':
+      break
+    default:
+      return -1
+  }
+  if (value === null) return 4
+  if (depth >= MAX_DATA_DEPTH || Object.getOwnPropertySymbols(value).length > 0) return -1
+  const proto = Object.getPrototypeOf(value) as unknown
+  let bytes = 2
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype || Object.keys(value).length !== value.length) return -1
+    for (const item of value as unknown[]) {
+      const size = jsonBytesBound(item, depth + 1)
+      if (size < 0) return -1
+      bytes += size + 1
+    }
+    return bytes
+  }
+  if (proto !== Object.prototype && proto !== null) return -1
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return -1
+    const size = jsonBytesBound((value as Record<string, unknown>)[key], depth + 1)
+    if (size < 0) return -1
+    bytes += 2 + 6 * key.length + 1 + size + 1
+  }
+  return bytes
 }
 
 /** Throws SESSION_DATA_INVALID naming the path when `value` is not plain JSON (see `jsonProblem`). */

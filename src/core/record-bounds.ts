@@ -1,6 +1,6 @@
 // The bounds a loaded record must meet: the same ones the write path enforces. A record that breaks one is corrupt.
 import type { SessionRecord } from '../stores/types.ts'
-import { isForbiddenKey, isPlainObject, jsonProblem } from '../json.ts'
+import { isForbiddenKey, isPlainObject, jsonBytesBound, jsonProblem } from '../json.ts'
 import { MAX_PRIVILEGE_LENGTH, MAX_PRIVILEGES, MAX_USER_ID_LENGTH } from './login-options.ts'
 
 /** Latest time a record may hold (the largest valid Date, epoch ms). */
@@ -34,6 +34,9 @@ export function recordProblem(record: SessionRecord, maxDataBytes: number): stri
 
 function dataProblem(data: unknown, maxDataBytes: number): string | undefined {
   if (!isPlainObject(data)) return 'data'
+  // The usual case in one pass: plain JSON whose size bound is already within the limit. Otherwise the full check.
+  const bound = jsonBytesBound(data, -1)
+  if (bound >= 0 && bound <= maxDataBytes) return undefined
   for (const key of Object.keys(data)) {
     if (isForbiddenKey(key)) return `data.${key}`
     const problem = jsonProblem(data[key], key)
