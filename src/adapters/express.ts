@@ -1,14 +1,14 @@
 // Adapter for Express 5: req.session, commit before the response leaves, guards as route middleware, store outages as 503.
-import type { ErrorRequestHandler, RequestHandler } from 'express'
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { holdResponse } from './hold.ts'
-import { csrfToken } from '../csrf/index.ts'
-import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown } from './node.ts'
-import { attached, closeAfterError, closeSession, csrfFor, decide, DENIED, deviceBoundStep, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, type AdapterOptions, type DbscReply } from './shared.ts'
+import { holdResponse, type HoldPolicy } from './hold.ts'
+import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown } from './node-io.ts'
+import { attached, DENIED, errorReply, failureOf, isStoreDown, markFailed, runGuard } from './replies.ts'
+import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
 
 /**
  * Register your manager here to type `req.session` with your schema's data.
@@ -64,36 +64,37 @@ const carrier = (req: unknown): { session?: Session<SessionData> | undefined; cs
  * ```
  */
 export function session<D extends SessionData>(sessions: Sessions<D>, options: ExpressSessionOptions = {}): RequestHandler {
-  const csrf = csrfFor(sessions, options)
-  return (req, res, next) => {
-    const checked = async (): Promise<Session<D> | DbscReply | undefined> => {
-      const loaded = await loadSession(sessions, req, options)
-      const facts = requestFacts(req)
-      const dbsc = await deviceBoundStep(sessions, loaded, facts, req.headers.cookie)
-      if (dbsc) return dbsc
-      return (await passesCsrf(csrf, loaded, facts, options, () => formField(carrier(req).body))) ? loaded : undefined
+  const checks = requestChecks(sessions, options)
+  const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    let current: Session<SessionData>
+    try {
+      current = (await loadSession(sessions, req, options)) as unknown as Session<SessionData>
+      if (checks) {
+        const facts = requestFacts(req)
+        const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
+        if (dbsc) return sendDbsc(res, dbsc)
+        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formField(carrier(req).body)))) return sendCsrfRejected(res)
+      }
+    } catch (err) {
+      return isStoreDown(err) ? sendStoreDown(res) : next(err)
     }
-    checked().then(
-      (loaded) => {
-        if (!loaded) return sendCsrfRejected(res)
-        if ('body' in loaded && 'status' in loaded) return sendDbsc(res, loaded)
-        const current = loaded as unknown as Session<SessionData>
-        carrier(req).session = current
-        carrier(req).csrfToken = () => csrfToken(current)
-        holdResponse(res, {
-          // After a hallpass error only the cookie of an id already issued or ended goes out (no write).
-          commit: async () => (failureOf(current) ? closeAfterError(current, false) : closeSession(current)),
-          failed: (err) => {
-            const known = errorReply(err)
-            if (!known) return next(err)
-            void closeAfterError(current, false).then((headers) => sendErrorReply(res, known, headers.cookies))
-          },
-        })
-        runWithSession(current, next)
-      },
-      (err: unknown) => (isStoreDown(err) ? sendStoreDown(res) : next(err)),
-    )
+    carrier(req).session = current
+    carrier(req).csrfToken = csrfTokenFunction(checks, current)
+    holdResponse(res, COMMIT_BEFORE_SENDING, current, next)
+    runWithSession(current, next)
   }
+  return (req, res, next) => void start(req, res, next)
+}
+
+/** The gate's ending for every Express response: commit, then the JSON 503/409 or `next(err)` if that fails. */
+const COMMIT_BEFORE_SENDING: HoldPolicy<NextFunction> = {
+  // After a hallpass error (sessionErrors) only the cookie of an id already issued or ended goes out (no write).
+  commit: (session) => (failureOf(session) ? errorHeaders(session, false) : commitHeaders(session)),
+  failed: (err, res, session, next) => {
+    const known = errorReply(err)
+    if (!known) return next(err)
+    void errorHeaders(session, false).then((headers) => sendErrorReply(res, known, headers.cookies))
+  },
 }
 
 /**
@@ -130,7 +131,7 @@ export function sessionErrors(): ErrorRequestHandler {
  */
 export function guard(check: Guard): RequestHandler {
   return (req, res, next) => {
-    const verdict = decide(check, attached(carrier(req).session, 'hallpass/express'), (outcome) => {
+    const verdict = runGuard(check, attached(carrier(req).session, 'hallpass/express'), (outcome) => {
       if (outcome === 'allow') return next()
       const denied = DENIED[outcome]
       res.status(denied.status).json(denied.body)

@@ -9,10 +9,10 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { csrfToken } from '../csrf/index.ts'
-import { holdResponse } from './hold.ts'
-import { loadSession, requestFacts, sendErrorReply } from './node.ts'
-import { attached, closeAfterError, closeSession, CSRF_REJECTION, csrfFor, DENIED, deviceBoundStep, errorReply, failureOf, formField, isStoreDown, markFailed, passesCsrf, STORE_DOWN, type AdapterOptions, type ErrorReply } from './shared.ts'
+import { holdResponse, type HoldPolicy } from './hold.ts'
+import { loadSession, requestFacts, sendErrorReply } from './node-io.ts'
+import { attached, CSRF_REJECTION, DENIED, errorReply, failureOf, isStoreDown, markFailed, STORE_DOWN, type ErrorReply } from './replies.ts'
+import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -77,65 +77,78 @@ const carrier = (request: FastifyRequest): { session: Session<SessionData> | nul
  */
 export function session<D extends SessionData>(sessions: Sessions<D>, options: FastifySessionOptions = {}): FastifyPluginCallback {
   const committed = new WeakSet<FastifyRequest>()
-  const csrf = csrfFor(sessions, options)
+  const checks = requestChecks(sessions, options)
+
+  // onRequest: load, then the DBSC step.
+  const load = async (request: FastifyRequest, reply: FastifyReply, next: HookDone): Promise<void> => {
+    try {
+      const current = (await loadSession(sessions, request.raw, options)) as unknown as Session<SessionData>
+      carrier(request).session = current
+      carrier(request).csrfToken = csrfTokenFunction(checks, current)
+      holdWhenHijacked(reply, current, () => committed.add(request))
+      const dbsc = checks?.deviceBound && (await deviceBoundStep(checks.deviceBound, current, requestFacts(request.raw)))
+      if (dbsc) {
+        committed.add(request) // an endpoint's answer or a refusal: nothing of the app ran, nothing to commit
+        if (dbsc.cookies.length > 0) reply.header('set-cookie', [...dbsc.cookies])
+        return void reply.code(dbsc.status).headers(dbsc.headers).send(dbsc.body)
+      }
+      runWithSession(current, next)
+    } catch (err) {
+      if (isStoreDown(err)) return void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body)
+      next(err as Error)
+    }
+  }
+
+  // preHandler: CSRF runs after body parsing (so a `_csrf` form field can be read); body parsing also
+  // runs outside the request's async context, so enter it again for the handler.
+  const check = (request: FastifyRequest, reply: FastifyReply, next: HookDone): void => {
+    const current = carrier(request).session
+    if (!current) return next()
+    if (!checks?.csrf) return runWithSession(current, next)
+    passesCsrf(checks.csrf, current, requestFacts(request.raw), options, () => formField(request.body)).then(
+      (ok) => (ok ? runWithSession(current, next) : void reply.code(CSRF_REJECTION.status).headers(CSRF_REJECTION.headers).send(CSRF_REJECTION.body)),
+      (err: unknown) => next(err as Error),
+    )
+  }
+
+  // onSend: commit, or after a hallpass error (onError) the error reply with only the id cookies.
+  const commit = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    const current = carrier(request).session
+    if (!current || committed.has(request)) return payload
+    committed.add(request)
+    const failure = failureOf(current)
+    if (failure) return replaceReply(reply, payload, failure, (await errorHeaders(current, false)).cookies)
+    try {
+      const headers = await commitHeaders(current)
+      if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
+      if (headers.noStore) reply.header('cache-control', 'no-store')
+      if (headers.headers) for (const [name, value] of Object.entries(headers.headers)) reply.header(name, value)
+      return payload
+    } catch (err) {
+      const known = errorReply(err)
+      if (known) return replaceReply(reply, payload, known, (await errorHeaders(current, false)).cookies)
+      throw err
+    }
+  }
+
   const plugin: FastifyPluginCallback = (fastify, _options, done) => {
     fastify.decorateRequest('session', null as never)
     fastify.decorateRequest('csrfToken', null as never)
-    fastify.addHook('onRequest', (request, reply, next) => {
-      const load = async (): Promise<void> => {
-        const loaded = await loadSession(sessions, request.raw, options)
-        const current = loaded as unknown as Session<SessionData>
-        carrier(request).session = current
-        carrier(request).csrfToken = () => csrfToken(current)
-        holdWhenHijacked(reply, current, () => committed.add(request))
-        const dbsc = await deviceBoundStep(sessions, current, requestFacts(request.raw), request.headers.cookie)
-        if (!dbsc) return runWithSession(loaded, next)
-        committed.add(request) // an endpoint's answer or a refusal: nothing of the app ran, nothing to commit
-        if (dbsc.cookies.length > 0) reply.header('set-cookie', [...dbsc.cookies])
-        void reply.code(dbsc.status).headers(dbsc.headers).send(dbsc.body)
-      }
-      load().then(
-        () => undefined,
-        (err: unknown) => (isStoreDown(err) ? void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body) : next(err as Error)),
-      )
-    })
-    // CSRF runs after body parsing (so a `_csrf` form field can be read); body parsing also runs
-    // outside the request's async context, so enter it again for the handler.
-    fastify.addHook('preHandler', (request, reply, next) => {
-      const current = carrier(request).session
-      if (!current) return next()
-      passesCsrf(csrf, current, requestFacts(request.raw), options, () => formField(request.body)).then(
-        (ok) => (ok ? runWithSession(current, next) : void reply.code(CSRF_REJECTION.status).headers(CSRF_REJECTION.headers).send(CSRF_REJECTION.body)),
-        (err: unknown) => next(err as Error),
-      )
-    })
+    fastify.addHook('onRequest', (request, reply, next) => void load(request, reply, next))
+    fastify.addHook('preHandler', check)
     fastify.addHook('onError', async (request, _reply, error) => {
       const known = errorReply(error)
       if (known) markFailed(carrier(request).session ?? undefined, known)
     })
-    fastify.addHook('onSend', async (request, reply, payload) => {
-      const current = carrier(request).session
-      if (!current || committed.has(request)) return payload
-      committed.add(request)
-      const failure = failureOf(current)
-      if (failure) return replaceReply(reply, payload, failure, (await closeAfterError(current, false)).cookies)
-      try {
-        const headers = await closeSession(current)
-        if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
-        if (headers.noStore) reply.header('cache-control', 'no-store')
-        for (const [name, value] of Object.entries(headers.headers ?? {})) reply.header(name, value)
-        return payload
-      } catch (err) {
-        const known = errorReply(err)
-        if (known) return replaceReply(reply, payload, known, (await closeAfterError(current, false)).cookies)
-        throw err
-      }
-    })
+    fastify.addHook('onSend', commit)
     done()
   }
   Object.assign(plugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'hallpass' })
   return plugin
 }
+
+/** A hook's `done` callback. */
+type HookDone = (err?: Error) => void
 
 /**
  * `reply.hijack()` skips onSend, so the commit moves onto the raw response: its first writeHead/write/end
@@ -145,16 +158,19 @@ function holdWhenHijacked(reply: FastifyReply, session: Session<SessionData>, cl
   const hijack = reply.hijack
   reply.hijack = function (this: FastifyReply) {
     claim()
-    holdResponse(reply.raw, {
-      commit: () => closeSession(session),
-      failed: (err) => {
-        const known = errorReply(err)
-        if (!known) return void reply.raw.destroy(err instanceof Error ? err : undefined)
-        void closeAfterError(session, false).then((headers) => sendErrorReply(reply.raw, known, headers.cookies))
-      },
-    })
+    holdResponse(reply.raw, COMMIT_AFTER_HIJACK, session, undefined)
     return hijack.call(this)
   }
+}
+
+/** The gate's ending for a hijacked reply: commit, then the JSON 503/409 (or a closed connection) if that fails. */
+const COMMIT_AFTER_HIJACK: HoldPolicy<undefined> = {
+  commit: commitHeaders,
+  failed: (err, res, session) => {
+    const known = errorReply(err)
+    if (!known) return void res.destroy(err instanceof Error ? err : undefined)
+    void errorHeaders(session, false).then((headers) => sendErrorReply(res, known, headers.cookies))
+  },
 }
 
 /** Replaces the reply with a hallpass error reply (503, 409) and the id cookies: the app's headers and payload are dropped. */

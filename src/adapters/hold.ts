@@ -1,7 +1,9 @@
 // Holds one node response until the session is committed, so no byte leaves before the store has the changes.
 import { OutgoingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
-import type { SessionHeaders } from './shared.ts'
-import { setSessionHeaders } from './node.ts'
+import type { Session } from '../core/session.ts'
+import type { SessionData } from '../core/types.ts'
+import { setSessionHeaders } from './node-io.ts'
+import type { SessionHeaders } from './steps.ts'
 
 type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders'
 type Fn = (this: ServerResponse, ...args: unknown[]) => unknown
@@ -9,15 +11,19 @@ type Fn = (this: ServerResponse, ...args: unknown[]) => unknown
 /** Bytes queued while the commit runs before `write()` asks the writer to wait for 'drain'. */
 const HIGH_WATER = 64 * 1024
 
-/** How a hold ends. `commit` resolves to the headers to add (or none); a rejection drops the held calls. */
-export interface HoldOptions {
-  commit: () => Promise<SessionHeaders | undefined>
+/**
+ * How a hold ends, one per adapter and shared by every response it holds (so holding a response allocates
+ * no closures): the response's own session and context come as arguments.
+ */
+export interface HoldPolicy<C> {
+  /** Resolves to the headers to add (or none); a rejection drops the held calls. */
+  commit(session: Session<SessionData>): Promise<SessionHeaders | undefined>
   /** Called when `commit` (or the replay) fails before anything was sent, after the held calls and the app's headers were dropped. Must not throw. */
-  failed: (err: unknown) => void
+  failed(err: unknown, res: ServerResponse, session: Session<SessionData>, context: C): void
 }
 
-/** One response's gate: what was there before it, and the calls it holds. */
-class Gate {
+/** One response's gate: its session, what was there before it, and the calls it holds. */
+class Gate<C> {
   state: 'waiting' | 'holding' | 'open' = 'waiting'
   held: Array<{ method: Method; args: unknown[] }> = []
   heldBytes = 0
@@ -25,7 +31,9 @@ class Gate {
 
   constructor(
     readonly res: ServerResponse,
-    readonly options: HoldOptions,
+    readonly policy: HoldPolicy<C>,
+    readonly session: Session<SessionData>,
+    readonly context: C,
     readonly writeHead: Fn,
     readonly write: Fn,
     readonly end: Fn,
@@ -43,7 +51,7 @@ class Gate {
 
   private start(): void {
     this.state = 'holding'
-    this.options.commit().then(
+    this.policy.commit(this.session).then(
       (headers) => this.release(headers),
       (err: unknown) => this.drop(err),
     )
@@ -83,12 +91,12 @@ class Gate {
     if (res.headersSent) return void res.destroy()
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     res.statusCode = 200
-    this.options.failed(err)
+    this.policy.failed(err, res, this.session, this.context)
   }
 }
 
 const GATE = Symbol('hallpass.gate')
-type Gated = ServerResponse & { [GATE]: Gate }
+type Gated = ServerResponse & { [GATE]: Gate<unknown> }
 
 // One function per method, shared by every response: the per-response state lives in the Gate.
 function writeHead(this: Gated, ...args: unknown[]): unknown {
@@ -112,14 +120,16 @@ function headersSent(this: Gated): boolean {
 
 /**
  * Puts a gate on this one response object (own properties, nothing global): the first
- * `writeHead`/`write`/`end`/`flushHeaders` starts the commit, and every such call is held, in
- * order, until it settles. Then the session headers are added and the calls replayed; later calls
- * pass straight through to what was there before the gate. While held, `headersSent` reads true.
- * The gate's functions are shared and never deleted, so every response keeps one object shape.
+ * `writeHead`/`write`/`end`/`flushHeaders` starts the commit (`policy.commit(session)`), and every
+ * such call is held, in order, until it settles. Then the session headers are added and the calls
+ * replayed; later calls pass straight through to what was there before the gate. If the commit fails,
+ * the held calls are dropped and `policy.failed(err, res, session, context)` answers. While held,
+ * `headersSent` reads true. The gate's functions are shared and never deleted, so every response
+ * keeps one object shape.
  */
-export function holdResponse(res: ServerResponse, options: HoldOptions): void {
+export function holdResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C): void {
   const target = res as unknown as Record<PropertyKey, unknown>
-  target[GATE] = new Gate(res, options, res.writeHead as Fn, res.write as Fn, res.end as Fn, res.flushHeaders as Fn)
+  target[GATE] = new Gate(res, policy, session, context, res.writeHead as Fn, res.write as Fn, res.end as Fn, res.flushHeaders as Fn)
   target.writeHead = writeHead
   target.write = write
   target.end = end

@@ -5,9 +5,9 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { csrfToken } from '../csrf/index.ts'
-import { csrfRejectedResponse, dbscResponse, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch.ts'
-import { attached, closeAfterError, closeSession, csrfFor, decide, DENIED, deviceBoundStep, errorReply, formField, isStoreDown, passesCsrf, type AdapterOptions, type ErrorReply, type SessionHeaders } from './shared.ts'
+import { csrfRejectedResponse, dbscResponse, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch-io.ts'
+import { attached, DENIED, errorReply, isStoreDown, runGuard, type ErrorReply } from './replies.ts'
+import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions, type SessionHeaders } from './steps.ts'
 
 /**
  * The Hono environment `session()` provides: `c.get('session')` is a `Session<D>`.
@@ -43,27 +43,29 @@ export interface HonoSessionOptions extends AdapterOptions {
  */
 export function session<D extends SessionData>(sessions: Sessions<D>, options: HonoSessionOptions = {}): MiddlewareHandler<SessionEnv<D>> {
   const getIp = options.getIp ?? nodeServerIp
-  const csrf = csrfFor(sessions, options)
+  const checks = requestChecks(sessions, options)
   return async (c, next) => {
     let current: Session<D>
     try {
       current = await loadSession(sessions, c.req.raw, { ...options, getIp: () => getIp(c) })
-      const facts = requestFacts(c.req.raw)
-      const dbsc = await deviceBoundStep(sessions, current, facts, c.req.header('cookie'))
-      if (dbsc) return dbscResponse(dbsc)
-      if (!(await passesCsrf(csrf, current, facts, options, () => formBodyToken(c)))) return csrfRejectedResponse()
+      if (checks) {
+        const facts = requestFacts(c.req.raw)
+        const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
+        if (dbsc) return dbscResponse(dbsc)
+        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formBodyToken(c)))) return csrfRejectedResponse()
+      }
     } catch (err) {
       if (isStoreDown(err)) return storeDownResponse()
       throw err
     }
     c.set('session', current)
-    c.set('csrfToken', () => csrfToken(current))
+    c.set('csrfToken', csrfTokenFunction(checks, current))
     await runWithSession(current, next)
     const failure = errorReply(c.error)
     if (failure) return replace(c, await errorResponse(failure, current))
     let headers: SessionHeaders
     try {
-      headers = await closeSession(current as Session<SessionData>)
+      headers = await commitHeaders(current as Session<SessionData>)
     } catch (err) {
       const known = errorReply(err)
       if (known) return replace(c, await errorResponse(known, current))
@@ -76,7 +78,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: H
 
 /** A hallpass error reply (503, 409) carrying the cookie of an id the request issued or ended, and nothing written. */
 async function errorResponse(reply: ErrorReply, session: Session<any>): Promise<Response> {
-  return withSessionHeaders(new Response(reply.body, { status: reply.status, headers: reply.headers }), await closeAfterError(session, false))
+  return withSessionHeaders(new Response(reply.body, { status: reply.status, headers: reply.headers }), await errorHeaders(session, false))
 }
 
 /** Swaps the response without Hono merging the old one's headers into it. */
@@ -114,7 +116,7 @@ function nodeServerIp(c: Context): string | undefined {
  */
 export function guard(check: Guard): MiddlewareHandler {
   return async (c, next) =>
-    decide(check, attached(c.get('session') as Session | undefined, 'hallpass/hono'), async (outcome) => {
+    runGuard(check, attached(c.get('session') as Session | undefined, 'hallpass/hono'), async (outcome) => {
       if (outcome === 'allow') return next()
       const denied = DENIED[outcome]
       return c.json(denied.body, denied.status)

@@ -5,7 +5,11 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { closeAfterError, closeSession, CSRF_REJECTION, csrfFor, decide, DENIED, deviceBoundStep, errorReply, openSession, passesCsrf, rawPath, STORE_DOWN, type AdapterOptions, type CsrfFacts, type DbscReply, type ErrorReply, type SessionHeaders } from './shared.ts'
+import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendJson, setSessionHeaders } from './node-io.ts'
+import { DENIED, errorReply, runGuard } from './replies.ts'
+import { commitHeaders, deviceBoundStep, errorHeaders, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
+
+export { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown, setSessionHeaders } from './node-io.ts'
 
 /** What a `withSession` handler returns; hallpass writes it after committing the session. */
 export interface NodeReply {
@@ -27,55 +31,6 @@ export interface NodeAdapterOptions extends AdapterOptions {
 const INTERNAL_ERROR = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' } })
 
 /**
- * Loads the session for a node:http request (also Express's `req` and Fastify's `request.raw`). Throws only STORE_UNAVAILABLE.
- *
- * @example
- * ```ts
- * import { loadSession, commitSession } from 'hallpass/node'
- * const session = await loadSession(sessions, req)
- * ```
- */
-export function loadSession<D extends SessionData>(sessions: Sessions<D>, req: IncomingMessage, options: AdapterOptions = {}): Promise<Session<D>> {
-  const forwarded = req.headers['x-forwarded-for']
-  return openSession(
-    sessions,
-    { cookie: req.headers.cookie, socketIp: req.socket.remoteAddress, forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded, userAgent: req.headers['user-agent'] },
-    options,
-  )
-}
-
-/**
- * Adds a commit's headers to `res`: Set-Cookie is appended to any the app set, and `no-store` wins over the app's Cache-Control.
- *
- * @example
- * ```ts
- * import { setSessionHeaders } from 'hallpass/node'
- * setSessionHeaders(res, { cookies: ['hp=...'], noStore: true })
- * ```
- */
-export function setSessionHeaders(res: ServerResponse, headers: SessionHeaders): void {
-  if (headers.cookies.length > 0) res.appendHeader('set-cookie', [...headers.cookies])
-  if (headers.noStore) res.setHeader('cache-control', 'no-store')
-  for (const [name, value] of Object.entries(headers.headers ?? {})) res.setHeader(name, value)
-}
-
-/**
- * Writes a device-bound session (DBSC) reply: an endpoint's answer or a refusal.
- *
- * @example
- * ```ts
- * import { sendDbsc } from 'hallpass/node'
- * if (reply) return sendDbsc(res, reply)
- * ```
- */
-export function sendDbsc(res: ServerResponse, reply: DbscReply): void {
-  if (res.headersSent) return void res.destroy()
-  for (const name of res.getHeaderNames()) res.removeHeader(name)
-  if (reply.cookies.length > 0) res.setHeader('set-cookie', [...reply.cookies])
-  res.writeHead(reply.status, reply.headers).end(reply.body)
-}
-
-/**
  * Commits the session and sets Set-Cookie (and Cache-Control) on `res`. Call it after your own headers, before the body.
  *
  * @example
@@ -86,67 +41,7 @@ export function sendDbsc(res: ServerResponse, reply: DbscReply): void {
  * ```
  */
 export async function commitSession(session: Session<SessionData>, res: ServerResponse): Promise<void> {
-  setSessionHeaders(res, await closeSession(session))
-}
-
-/** What the CSRF check needs from a node request (also Express's `req` and Fastify's `request.raw`). */
-export function requestFacts(req: IncomingMessage): CsrfFacts {
-  return {
-    method: req.method ?? 'GET',
-    path: rawPath(req.url),
-    encrypted: (req.socket as { encrypted?: boolean }).encrypted === true,
-    host: req.headers.host,
-    header: (name) => {
-      const value = req.headers[name]
-      return Array.isArray(value) ? value.join(', ') : value
-    },
-  }
-}
-
-/**
- * Replaces whatever `res` holds with the 403 for a request that failed the CSRF check.
- *
- * @example
- * ```ts
- * import { sendCsrfRejected } from 'hallpass/node'
- * return sendCsrfRejected(res)
- * ```
- */
-export function sendCsrfRejected(res: ServerResponse): void {
-  sendJson(res, CSRF_REJECTION.status, CSRF_REJECTION.body, CSRF_REJECTION.headers)
-}
-
-/**
- * Replaces whatever `res` holds with the 503 for a store outage (no internals). Does nothing once headers are sent.
- *
- * @example
- * ```ts
- * import { sendStoreDown } from 'hallpass/node'
- * if (isHallpassError(err, 'STORE_UNAVAILABLE')) return sendStoreDown(res)
- * ```
- */
-export function sendStoreDown(res: ServerResponse): void {
-  sendJson(res, STORE_DOWN.status, STORE_DOWN.body, STORE_DOWN.headers)
-}
-
-/**
- * Replaces whatever `res` holds with a hallpass error reply (503 outage, 409 session gone or contended),
- * adding the session cookies given. Does nothing but close the connection once headers are sent.
- *
- * @example
- * ```ts
- * import { sendErrorReply } from 'hallpass/node'
- * sendErrorReply(res, { status: 409, body: '{}', headers: {} })
- * ```
- */
-export function sendErrorReply(res: ServerResponse, reply: ErrorReply, cookies: readonly string[] = []): void {
-  sendJson(res, reply.status, reply.body, reply.headers, cookies)
-}
-
-function sendJson(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8' }, cookies: readonly string[] = []): void {
-  if (res.headersSent) return void res.destroy()
-  for (const name of res.getHeaderNames()) res.removeHeader(name)
-  res.writeHead(status, cookies.length > 0 ? { ...headers, 'set-cookie': [...cookies], 'cache-control': 'no-store' } : headers).end(body)
+  setSessionHeaders(res, await commitHeaders(session))
 }
 
 /**
@@ -168,16 +63,18 @@ export function withSession<D extends SessionData>(
   handler: NodeHandler<D>,
   options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const csrf = csrfFor(sessions, options)
+  const checks = requestChecks(sessions, options)
   return async (req, res) => {
     let session: Session<D> | undefined
     try {
       session = await loadSession(sessions, req, options)
       const current = session
-      const facts = requestFacts(req)
-      const dbsc = await deviceBoundStep(sessions, current, facts, req.headers.cookie)
-      if (dbsc) return sendDbsc(res, dbsc)
-      if (!(await passesCsrf(csrf, current, facts, options))) return sendCsrfRejected(res)
+      if (checks) {
+        const facts = requestFacts(req)
+        const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
+        if (dbsc) return sendDbsc(res, dbsc)
+        if (!(await passesCsrf(checks.csrf, current, facts, options))) return sendCsrfRejected(res)
+      }
       const reply = await runWithSession(current, () => handler(req, current))
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value as string | string[])
       await commitSession(session as Session<SessionData>, res)
@@ -187,7 +84,7 @@ export function withSession<D extends SessionData>(
       // Even an error reply carries the cookie of an id this request issued or ended (login, regenerate, logout).
       const known = errorReply(err)
       if (!known) (options.onError ?? console.error)(err, req)
-      const { cookies } = await closeAfterError(session, known === undefined)
+      const { cookies } = await errorHeaders(session, known === undefined)
       if (known) sendErrorReply(res, known, cookies)
       else sendJson(res, 500, INTERNAL_ERROR, undefined, cookies)
     }
@@ -207,7 +104,7 @@ export function withSession<D extends SessionData>(
  */
 export function guard<D extends SessionData>(check: Guard, handler: NodeHandler<D>): NodeHandler<D> {
   return async (req, session) =>
-    decide(check, session, (outcome) => {
+    runGuard(check, session, (outcome) => {
       if (outcome === 'allow') return handler(req, session)
       const denied = DENIED[outcome]
       return { status: denied.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(denied.body) }

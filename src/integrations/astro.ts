@@ -4,8 +4,9 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { applySession, csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse } from '../adapters/fetch.ts'
-import { attached, csrfFor, DENIED, isStoreDown, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
+import { applySession, csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse } from '../adapters/fetch-io.ts'
+import { attached, DENIED, isStoreDown } from '../adapters/replies.ts'
+import { csrfFor, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
 
 /** Options for `sessionMiddleware`. */
 export type AstroOptions = AdapterOptions

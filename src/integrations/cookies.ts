@@ -2,7 +2,7 @@
 import { parseSetCookie } from 'cookie'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { closeSession } from '../adapters/shared.ts'
+import { commitHeaders } from '../adapters/steps.ts'
 
 /** Options a framework cookie jar accepts (Next.js `cookies()`, SvelteKit and Astro `cookies`). */
 export interface JarCookieOptions {
@@ -45,5 +45,5 @@ export function jarCookies(setCookies: readonly string[]): JarCookie[] {
 
 /** Commits the session and returns its cookies (session, cache, CSRF pre-session) for a cookie jar. */
 export async function commitToJar(session: Session<SessionData>): Promise<JarCookie[]> {
-  return jarCookies((await closeSession(session)).cookies)
+  return jarCookies((await commitHeaders(session)).cookies)
 }

@@ -2,8 +2,9 @@
 import 'server-only'
 import { cookies, headers } from 'next/headers.js'
 import { cache } from 'react'
-import { csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from '../adapters/fetch.ts'
-import { closeSession, csrfFor, decide, DENIED, isStoreDown, openSession, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
+import { csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from '../adapters/fetch-io.ts'
+import { DENIED, isStoreDown, runGuard } from '../adapters/replies.ts'
+import { commitHeaders, csrfFor, loadFromFacts, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
 import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
@@ -70,7 +71,7 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
 
   const loadForRender = cache(async (): Promise<Session<D>> => {
     const [head, jar] = await Promise.all([headers(), cookies()])
-    const session = await openSession(
+    const session = await loadFromFacts(
       sessions,
       { cookie: head.get('cookie'), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') },
       options,
@@ -88,7 +89,7 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
         const loaded = session
         if (!(await passesCsrf(csrf, loaded, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
         const response = await runWithSession(loaded, () => handler(request, loaded, context))
-        const headers = await closeSession(loaded as Session<SessionData>)
+        const headers = await commitHeaders(loaded as Session<SessionData>)
         session = undefined
         return withSessionHeaders(response, headers)
       } catch (err) {
@@ -104,7 +105,7 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
 
     sessionAction: (fn) => async (...args) => {
       const [head, jar] = await Promise.all([headers(), cookies()])
-      const session = await openSession(sessions, { cookie: head.get('cookie'), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') }, options)
+      const session = await loadFromFacts(sessions, { cookie: head.get('cookie'), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') }, options)
       const facts = { method: 'POST', path: '/', encrypted: sessions.cookie.secure, host: head.get('host'), header: (field: string) => head.get(field) }
       if (!(await passesCsrf(csrf, session, facts, options))) throw new HallpassError('CSRF_REJECTED', 'This server action failed the cross-site request forgery check.')
       try {
@@ -117,7 +118,7 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
     withSession,
 
     guard: (check, handler) => async (request, session, context) =>
-      decide(check, session, (outcome) => {
+      runGuard(check, session, (outcome) => {
         if (outcome === 'allow') return handler(request, session, context)
         const denied = DENIED[outcome]
         return Response.json(denied.body, { status: denied.status })

@@ -3,8 +3,9 @@ import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { csrfRejectedResponse, formTokenOf, storeDownResponse, withSessionHeaders } from '../adapters/fetch.ts'
-import { closeSession, csrfFor, isStoreDown, openSession, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
+import { csrfRejectedResponse, formTokenOf, storeDownResponse, withSessionHeaders } from '../adapters/fetch-io.ts'
+import { isStoreDown } from '../adapters/replies.ts'
+import { commitHeaders, csrfFor, loadFromFacts, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
 
 /** Options for `handleSession`. The client address comes from `event.getClientAddress()` (adapter-node's `ADDRESS_HEADER`/`XFF_DEPTH`), the origin from `event.url` (its `ORIGIN`/`PROTOCOL_HEADER`). */
 export type SvelteKitOptions = Omit<AdapterOptions, 'trustProxy'>
@@ -58,7 +59,7 @@ export function handleSession<D extends SessionData>(sessions: Sessions<D>, opti
   return async <E extends SvelteKitEvent>({ event, resolve }: SvelteKitHandleInput<E>): Promise<Response> => {
     const { request, url } = event
     try {
-      const session = await openSession(
+      const session = await loadFromFacts(
         sessions,
         { cookie: request.headers.get('cookie'), socketIp: clientAddress(event), forwardedFor: null, userAgent: request.headers.get('user-agent') },
         {},
@@ -67,7 +68,7 @@ export function handleSession<D extends SessionData>(sessions: Sessions<D>, opti
       const facts = { method: request.method, path: url.pathname, encrypted: url.protocol === 'https:', host: url.host, header: (name: string) => request.headers.get(name) }
       if (!(await passesCsrf(csrf, session, facts, {}, () => formTokenOf(request)))) return csrfRejectedResponse()
       const response = await runWithSession(session, () => resolve(event))
-      return withSessionHeaders(response, await closeSession(session as Session<SessionData>))
+      return withSessionHeaders(response, await commitHeaders(session as Session<SessionData>))
     } catch (err) {
       if (isStoreDown(err)) return storeDownResponse()
       throw err

@@ -1,7 +1,8 @@
 // hallpass/tanstack-start: a request middleware handler that loads, CSRF-checks and commits the session; getSession() in server functions, loaders and server routes.
 import '@tanstack/react-start/server-only'
-import { csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from '../adapters/fetch.ts'
-import { closeSession, csrfFor, isStoreDown, passesCsrf, type AdapterOptions } from '../adapters/shared.ts'
+import { csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from '../adapters/fetch-io.ts'
+import { isStoreDown } from '../adapters/replies.ts'
+import { commitHeaders, csrfFor, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
 import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
@@ -66,7 +67,7 @@ export function tanstackSessions<D extends SessionData>(sessions: Sessions<D>, o
         if (!(await passesCsrf(csrf, session, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
         const result = await runWithSession(session, () => next({ context: { session } }))
         // Loaders, server functions and server routes have run; a thrown redirect() is result.response here.
-        result.response = withSessionHeaders(result.response, await closeSession(session as Session<SessionData>))
+        result.response = withSessionHeaders(result.response, await commitHeaders(session as Session<SessionData>))
         return result
       } catch (err) {
         if (isStoreDown(err)) return storeDownResponse()
