@@ -80,7 +80,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
     }
     carrier(req).session = current
     carrier(req).csrfToken = csrfTokenFunction(checks, current)
-    holdResponse(res, COMMIT_BEFORE_SENDING, current, next)
+    holdResponse(res, COMMIT_BEFORE_SENDING, current, next) // the commit: before the response's first byte (hold.ts)
     runWithSession(current, next)
   }
   return (req, res, next) => void start(req, res, next)
