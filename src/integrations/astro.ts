@@ -7,6 +7,7 @@ import type { SessionData } from '../core/types.ts'
 import { applySession, csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse } from '../adapters/fetch-io.ts'
 import { attached, DENIED, isStoreDown } from '../adapters/replies.ts'
 import { csrfFor, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
+import { refuseDeviceBound } from './device-bound.ts'
 
 /** Options for `sessionMiddleware`. */
 export type AstroOptions = AdapterOptions
@@ -51,6 +52,7 @@ export interface SessionLocals<D extends SessionData = SessionData> {
  * ```
  */
 export function sessionMiddleware<D extends SessionData>(sessions: Sessions<D>, options: AstroOptions = {}) {
+  refuseDeviceBound(sessions, 'hallpass/astro')
   const csrf = csrfFor(sessions, options)
   return async (context: AstroContext, next: () => Promise<Response>): Promise<Response> => {
     const locals = context.locals as { session?: Session<D> }

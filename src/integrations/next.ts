@@ -12,6 +12,7 @@ import { HallpassError } from '../errors.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
 import { commitToJar, type JarCookie } from './cookies.ts'
+import { refuseDeviceBound } from './device-bound.ts'
 
 /** Options for `nextSessions`: those of every adapter (`trustProxy`, `csrf`). */
 export type NextSessionsOptions = AdapterOptions
@@ -66,6 +67,7 @@ export interface NextSessions<D extends SessionData> {
  * ```
  */
 export function nextSessions<D extends SessionData>(sessions: Sessions<D>, options: NextSessionsOptions = {}): NextSessions<D> {
+  refuseDeviceBound(sessions, 'hallpass/next')
   enableContext() // getSession() inside sessionAction/withSession finds their session through AsyncLocalStorage
   const csrf = csrfFor(sessions, options)
 

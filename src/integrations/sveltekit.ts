@@ -6,6 +6,7 @@ import type { SessionData } from '../core/types.ts'
 import { csrfRejectedResponse, formTokenOf, storeDownResponse, withSessionHeaders } from '../adapters/fetch-io.ts'
 import { isStoreDown } from '../adapters/replies.ts'
 import { commitHeaders, csrfFor, loadFromFacts, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
+import { refuseDeviceBound } from './device-bound.ts'
 
 /** Options for `handleSession`. The client address comes from `event.getClientAddress()` (adapter-node's `ADDRESS_HEADER`/`XFF_DEPTH`), the origin from `event.url` (its `ORIGIN`/`PROTOCOL_HEADER`). */
 export type SvelteKitOptions = Omit<AdapterOptions, 'trustProxy'>
@@ -55,6 +56,7 @@ export interface SessionLocals<D extends SessionData = SessionData> {
  * ```
  */
 export function handleSession<D extends SessionData>(sessions: Sessions<D>, options: SvelteKitOptions = {}) {
+  refuseDeviceBound(sessions, 'hallpass/sveltekit')
   const csrf = csrfFor(sessions, options)
   return async <E extends SvelteKitEvent>({ event, resolve }: SvelteKitHandleInput<E>): Promise<Response> => {
     const { request, url } = event

@@ -8,6 +8,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../core/types.ts'
+import { refuseDeviceBound } from './device-bound.ts'
 
 /** Options for `tanstackSessions`: those of every adapter (`trustProxy`, `csrf`). */
 export type TanstackSessionsOptions = AdapterOptions
@@ -58,6 +59,7 @@ export interface TanstackSessions<D extends SessionData> {
  * ```
  */
 export function tanstackSessions<D extends SessionData>(sessions: Sessions<D>, options: TanstackSessionsOptions = {}): TanstackSessions<D> {
+  refuseDeviceBound(sessions, 'hallpass/tanstack-start')
   enableContext() // getSession() finds the request's session through AsyncLocalStorage
   const csrf = csrfFor(sessions, options)
   return {
