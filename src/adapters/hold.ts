@@ -44,6 +44,8 @@ class Gate<C> {
   call(method: Method, args: unknown[]): unknown {
     if (this.state === 'open') return this[method].apply(this.res, args)
     this.held.push({ method, args })
+    // As without the gate, a response whose end() was called reads as ended (writableEnded, finished).
+    if (method === 'end') (this.res as { finished: boolean }).finished = true
     if (this.state === 'waiting') this.start()
     if (method === 'write') return this.buffered(args[0])
     return method === 'flushHeaders' ? undefined : this.res
@@ -69,6 +71,7 @@ class Gate<C> {
     const res = this.res
     const held = this.held
     this.held = []
+    ;(res as { finished: boolean }).finished = false // the held end() runs now, for real
     try {
       const first = held[0]
       if (first?.method === 'writeHead') first.args = headArgsOnto(res, first.args)
@@ -89,6 +92,7 @@ class Gate<C> {
     this.held = []
     const res = this.res
     if (res.headersSent) return void res.destroy()
+    ;(res as { finished: boolean }).finished = false // the held end() never ran: the failure reply ends it
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     res.statusCode = 200
     this.policy.failed(err, res, this.session, this.context)
@@ -145,7 +149,8 @@ export function holdResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, sess
 function headArgsOnto(res: ServerResponse, args: unknown[]): unknown[] {
   const [status, second, third] = args
   const message = typeof second === 'string' ? second : undefined
-  const headers = (message === undefined ? second : third) as OutgoingHttpHeaders | readonly unknown[] | undefined
+  // Node's own reading: the headers are the third argument after a string message, else the third or the second.
+  const headers = (message === undefined ? (third ?? second) : third) as OutgoingHttpHeaders | readonly unknown[] | undefined
   if (headers === undefined || headers === null) return args
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string)

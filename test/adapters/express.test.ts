@@ -136,6 +136,35 @@ describe('hallpass/express holds the response until the commit is done', () => {
     }
   })
 
+  it('reads as ended once end() is held, so an "already ended?" check does not end twice', async () => {
+    let seen: boolean[] = []
+    const browser = await start((app) =>
+      app.post('/ended', (req, res) => {
+        sessionOf(req).set('at', 'ended')
+        res.json({ first: true })
+        seen = [res.writableEnded, res.finished]
+        // Without the answer above, this second end() would be held too and throw ERR_STREAM_WRITE_AFTER_END on replay.
+        if (!res.writableEnded) res.end('second')
+      }),
+    )
+    const reply = await browser.post('/ended')
+    expect(seen).toEqual([true, true])
+    expect(reply.json).toEqual({ first: true })
+    expect((await browser.get('/read')).json.at).toBe('ended')
+  })
+
+  it('keeps the session cookie when writeHead gets an undefined status message and the headers third', async () => {
+    const browser = await start((app) =>
+      app.post('/head3', (req, res) => {
+        sessionOf(req).set('at', 'head3')
+        res.writeHead(200, undefined as unknown as string, { 'Set-Cookie': 'app=1' }).end('x')
+      }),
+    )
+    const reply = await browser.post('/head3')
+    expect(reply.headers.getSetCookie().some((c) => c.startsWith('app=1'))).toBe(true)
+    expect((await browser.get('/read')).json.at).toBe('head3')
+  })
+
   it('keeps a wrapper installed over it for the writes that come after the commit', async () => {
     const shout: RequestHandler = (_req, res, next) => {
       const { write, end } = res
