@@ -1,12 +1,12 @@
 // The bounds a loaded record must meet: the same ones the write path enforces. A record that breaks one is corrupt.
 import type { SessionRecord } from '../stores/types.ts'
+import { MAX_USER_AGENT_LENGTH } from '../stores/user-agent-codec.ts'
 import { isForbiddenKey, isPlainObject, jsonBytesBound, jsonProblem } from '../json.ts'
 import { MAX_PRIVILEGE_LENGTH, MAX_PRIVILEGES, MAX_USER_ID_LENGTH } from './login-options.ts'
 
 /** Latest time a record may hold (the largest valid Date, epoch ms). */
 const MAX_TIME = 8.64e15
-/** `session.ts` keeps at most this many characters of a User-Agent. */
-export const MAX_USER_AGENT_LENGTH = 512
+export { MAX_USER_AGENT_LENGTH }
 const MAX_ID_LENGTH = 64
 
 /**

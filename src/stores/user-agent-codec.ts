@@ -1,5 +1,8 @@
 // A lossless short form of User-Agent strings for stores that pay per byte: common browser phrases become one control character.
 
+/** A session keeps at most this many characters of a User-Agent (src/core/session.ts cuts it; a store refuses more). */
+export const MAX_USER_AGENT_LENGTH = 512
+
 /**
  * The phrases, in the order the encoder tries them (a longer phrase before any phrase it contains). The first
  * code in CODES stands for the first phrase, and so on. Append only: stored values depend on the order.
@@ -44,8 +47,19 @@ export function shortUserAgent(userAgent: string): string | undefined {
   return userAgent.replace(ENCODE, (phrase) => CODE_OF.get(phrase) as string)
 }
 
-/** The User-Agent a short form stands for, or undefined when it holds a control character that is not a code. */
-export function fullUserAgent(short: string): string | undefined {
+/**
+ * The User-Agent a short form stands for, or undefined when it holds a control character that is not a code,
+ * or when it (or what it stands for) is longer than `maxLength`: checked before expanding, so a hostile value
+ * of a few bytes per code cannot make a huge string.
+ */
+export function fullUserAgent(short: string, maxLength = Number.MAX_SAFE_INTEGER): string | undefined {
+  if (short.length > maxLength) return undefined
+  let length = short.length
+  for (let i = 0; i < short.length; i++) {
+    const phrase = PHRASE_OF.get(short[i] as string)
+    if (phrase !== undefined) length += phrase.length - 1
+  }
+  if (length > maxLength) return undefined
   let valid = true
   const full = short.replace(DECODE, (code) => {
     const phrase = PHRASE_OF.get(code)

@@ -62,6 +62,11 @@ describe('Redis key layout', () => {
     await client.hSet(key, 'b', 'Chrome\x1f')
     await client.hDel(key, ['a', 'a1'])
     expect(await store.get(record.id)).toBe('corrupt')
+    // A short form that would expand past 512 characters is corrupt before it is expanded (1 MB of one code: 39 MB).
+    await store.create(record, { ttl: HOUR })
+    await client.hDel(key, ['a', 'a1'])
+    await client.hSet(key, 'b', '\x05'.repeat(1_000_000))
+    expect(await store.get(record.id)).toBe('corrupt')
   })
 
   it('the user index is a sorted set in the same hash tag, scored by Redis-clock expiry, living as long as the absolute expiry', async () => {

@@ -36,6 +36,15 @@ describe('user agent short form', () => {
     )
   })
 
+  it('refuses, before expanding, a short form that is or stands for more than the limit', () => {
+    const bomb = '\x05'.repeat(14_000_000) // 14 MB of one code would expand to over 500 million characters
+    expect(fullUserAgent(bomb, 512)).toBeUndefined()
+    expect(fullUserAgent('\x05'.repeat(14), 512)).toBeUndefined() // 14 bytes, 546 characters
+    expect(fullUserAgent('\x05'.repeat(13), 512)).toHaveLength(507)
+    const chrome = shortUserAgent(AGENTS[0] as string) as string
+    expect(fullUserAgent(chrome, 512)).toBe(AGENTS[0])
+  })
+
   it('refuses a short form holding a control character that is no code', () => {
     for (const bad of ['\x00', '\t', '\n', '\r', '\x1f', '\x7f', 'Chrome\x1e1']) expect(fullUserAgent(bad)).toBeUndefined()
   })

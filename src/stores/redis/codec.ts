@@ -3,7 +3,7 @@ import { TAG_LENGTH, userTag } from '../../crypto/token.ts'
 import { isForbiddenKey, isPlainObject, parseJsonSafe, stringifyJsonSafe } from '../../json.ts'
 import { HallpassError } from '../../errors.ts'
 import { decodeDevice, encodeDevice, MAX_DEVICE_BYTES } from '../device-codec.ts'
-import { fullUserAgent, shortUserAgent } from '../user-agent-codec.ts'
+import { fullUserAgent, MAX_USER_AGENT_LENGTH, shortUserAgent } from '../user-agent-codec.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
 
 /**
@@ -186,7 +186,7 @@ export function decodeHash(id: string, reply: unknown): SessionRecord | null | '
   const permissions = joined.has('m') ? stringList(joined.get('m') as string) : undefined
   if ((joined.has('r') && !roles) || (joined.has('m') && !permissions)) return 'corrupt'
   const ip = joined.get('i')
-  const userAgent = joined.has('b') ? fullUserAgent(joined.get('b') as string) : joined.get('a')
+  const userAgent = joined.has('b') ? fullUserAgent(joined.get('b') as string, MAX_USER_AGENT_LENGTH) : joined.get('a')
   if (joined.has('b') && (userAgent === undefined || joined.has('a'))) return 'corrupt'
   const device = joined.has('k') ? decodeDevice(joined.get('k')) : undefined
   if (joined.has('k') && !device) return 'corrupt'
