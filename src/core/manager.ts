@@ -195,7 +195,8 @@ export class Sessions<D extends SessionData = SessionData> {
     const now = this.config.clock()
     const records = await failClosed(this.config.store.listByUser(userId))
     return records
-      .filter((record) => record.userId === userId && !this.expiryOf(record, now))
+      // A record load() would refuse as corrupt is not a device the user can sign in with: leave it out too.
+      .filter((record) => record.userId === userId && !this.expiryOf(record, now) && recordProblem(record, this.config.maxDataBytes) === undefined)
       .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
       .map((record) => ({
         id: record.id,

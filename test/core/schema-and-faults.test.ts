@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { memoryStore } from '../../src/stores/memory.ts'
 import { countingStore } from '../support/counting-store.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
+import { testRecord } from '../../src/testing/index.ts'
 
 const schema = z.object({ userName: z.string().max(50), cart: z.array(z.object({ sku: z.string(), qty: z.number().int() })) }).partial()
 
@@ -84,5 +85,18 @@ describe('ping', () => {
     await expect(sessions.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
     setDown(false)
     await expect(sessions.ping()).resolves.toBeUndefined()
+  })
+})
+
+describe('listSessions and corrupt records', () => {
+  it('leaves out a record load() would refuse (a 600-character user agent written straight to the store)', async () => {
+    const { sessions, store } = testSessions({})
+    const good = await sessions.load({ userAgent: 'curl/8.5.0' })
+    await good.login('ursula')
+    await good.commit()
+    const now = Date.now()
+    await store.create(testRecord({ userId: 'ursula', userAgent: 'x'.repeat(600), createdAt: now, lastSeenAt: now, expiresAt: now + 3_600_000 }), { ttl: 3_600_000 })
+    const listed = await sessions.listSessions('ursula')
+    expect(listed.map((s) => s.userAgent)).toEqual(['curl/8.5.0'])
   })
 })
