@@ -90,7 +90,8 @@ describe('ping', () => {
 
 describe('listSessions and corrupt records', () => {
   it('leaves out a record load() would refuse (a 600-character user agent written straight to the store)', async () => {
-    const { sessions, store } = testSessions({})
+    const store = memoryStore()
+    const { sessions } = testSessions({ store })
     const good = await sessions.load({ userAgent: 'curl/8.5.0' })
     await good.login('ursula')
     await good.commit()
