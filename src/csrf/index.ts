@@ -183,8 +183,8 @@ export type CsrfRequestGuard = CsrfRequestState
 const bound = new WeakMap<object, CsrfRequestState>()
 
 /** @internal Adapters bind the request's CSRF state to its session. */
-export function bindCsrf(session: Session<SessionData>, guard: CsrfRequestState): void {
-  bound.set(session, guard)
+export function bindCsrf(session: Session<SessionData>, state: CsrfRequestState): void {
+  bound.set(session, state)
 }
 
 /**
@@ -198,9 +198,9 @@ export function bindCsrf(session: Session<SessionData>, guard: CsrfRequestState)
  * ```
  */
 export function csrfToken(session: Session<any>): string {
-  const guard = bound.get(session)
-  if (!guard) configError('csrfToken() found no CSRF state for this session: CSRF is off (csrf: false) or the session was not loaded by a hallpass adapter')
-  return guard.token(session)
+  const state = bound.get(session)
+  if (!state) configError('csrfToken() found no CSRF state for this session: CSRF is off (csrf: false) or the session was not loaded by a hallpass adapter')
+  return state.token(session)
 }
 
 /** @internal Set-Cookie values the request's CSRF state needs (a new pre-session cookie). */

@@ -3,7 +3,7 @@ import { TAG_LENGTH, userTag } from '../../crypto/token.ts'
 import { isForbiddenKey, isPlainObject, parseJsonSafe, stringifyJsonSafe } from '../../json.ts'
 import { HallpassError } from '../../errors.ts'
 import { decodeDevice, encodeDevice, MAX_DEVICE_BYTES } from '../device-codec.ts'
-import { fullUserAgent, MAX_USER_AGENT_LENGTH, shortUserAgent } from '../user-agent-codec.ts'
+import { fullUserAgent, MAX_USER_AGENT_LENGTH, shortUserAgent as shortForm } from '../user-agent-codec.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
 
 /**
@@ -77,9 +77,10 @@ export function dataValue(value: unknown): string | undefined {
 
 /**
  * The HSET field/value list for a new record. The user's index tag (`t`) is written only when it differs from
- * the id's own tag, which never happens for ids the manager issues.
+ * the id's own tag, which never happens for ids the manager issues. `shortUserAgent: false` keeps the user agent
+ * as it is (field `a`), for fleets that still run a version without the short form.
  */
-export function encodeHash(record: SessionRecord): string[] {
+export function encodeHash(record: SessionRecord, shortUserAgent = true): string[] {
   const created = record.createdAt
   const fields = ['c', integer(created, 'createdAt'), 'l', integer(record.lastSeenAt - created, 'lastSeenAt'), 'e', integer(record.expiresAt - created, 'expiresAt'), 'v', integer(record.version, 'version')]
   if (record.userId !== null) {
@@ -93,7 +94,7 @@ export function encodeHash(record: SessionRecord): string[] {
   if (record.permissions !== undefined) pushChunked(fields, 'm', JSON.stringify(record.permissions))
   if (record.ip !== undefined) pushChunked(fields, 'i', record.ip)
   if (record.userAgent !== undefined) {
-    const short = shortUserAgent(record.userAgent)
+    const short = shortUserAgent ? shortForm(record.userAgent) : undefined
     if (short === undefined) pushChunked(fields, 'a', record.userAgent)
     else pushChunked(fields, 'b', short)
   }

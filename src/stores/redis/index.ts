@@ -21,6 +21,13 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number
   /** @deprecated The older name of `commandTimeoutMs` (also milliseconds). */
   commandTimeout?: number
+  /**
+   * Store each session's User-Agent in its short form (field `b`, about 13 bytes for a desktop Chrome instead of 111).
+   * Versions before it read `b` as corrupt and delete the session: when upgrading a running fleet (rolling deploy,
+   * or a rollback to keep possible), deploy with `false` first and turn it on once every process runs this version.
+   * Reading understands both forms either way. @default true
+   */
+  shortUserAgents?: boolean
 }
 
 /**
@@ -40,12 +47,14 @@ export interface RedisStoreOptions {
 export function redisStore(options: RedisStoreOptions): Store & { close(): Promise<void> } {
   if (typeof options !== 'object' || options === null) configError('redisStore needs an options object: redisStore({ client })')
   for (const key of Object.keys(options)) {
-    if (!['client', 'prefix', 'commandTimeoutMs', 'commandTimeout'].includes(key)) configError(`redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs`)
+    if (!['client', 'prefix', 'commandTimeoutMs', 'commandTimeout', 'shortUserAgents'].includes(key)) configError(`redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs, shortUserAgents`)
   }
   const prefix = options.prefix ?? 'hp:'
   if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 64) {
     configError('redisStore prefix must be a string of at most 64 characters without "{" or "}" (braces would change the Cluster hash slot)')
   }
   const timeout = millisecondsOption('redisStore', options, 'commandTimeoutMs', 'commandTimeout', 1000, 1, 60_000)
-  return new RedisStore(new RedisDriver(options.client, timeout), prefix)
+  const shortUserAgents = options.shortUserAgents ?? true
+  if (typeof shortUserAgents !== 'boolean') configError('redisStore shortUserAgents must be true or false')
+  return new RedisStore(new RedisDriver(options.client, timeout), prefix, shortUserAgents)
 }

@@ -35,6 +35,7 @@ export class RedisStore implements Store {
   constructor(
     private readonly driver: RedisDriver,
     prefix: string,
+    private readonly shortUserAgents = true,
   ) {
     this.keys = new Keys(prefix)
     this.strict = driver.cluster ? '1' : '0'
@@ -70,7 +71,7 @@ export class RedisStore implements Store {
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     if (!isSessionId(record.id)) throw new HallpassError('INVALID_ARGUMENT', 'redisStore: malformed session id')
-    const fields = encodeHash(record)
+    const fields = encodeHash(record, this.shortUserAgents)
     const tag = tagOf(record.id)
     const userId = record.userId
     const indexTag = userId === null ? undefined : userTag(userId)
