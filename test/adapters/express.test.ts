@@ -43,6 +43,18 @@ const writeThen = (at: string, send: (res: express.Response) => void): RequestHa
   send(res)
 }
 
+/** Middleware that wraps res.write and res.end the way compression does: here, upper-casing string chunks. */
+const shout: RequestHandler = (_req, res, next) => {
+  const { write, end } = res
+  res.write = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
+    return (write as (...a: unknown[]) => boolean).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
+  } as typeof res.write
+  res.end = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
+    return (end as (...a: unknown[]) => typeof res).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
+  } as typeof res.end
+  next()
+}
+
 describe('hallpass/express holds the response until the commit is done', () => {
   const senders: Record<string, (res: express.Response) => void> = {
     json: (res) => res.json({ ok: true }),
@@ -119,16 +131,6 @@ describe('hallpass/express holds the response until the commit is done', () => {
   })
 
   it('works under and over other middleware that wraps res.write and res.end', async () => {
-    const shout: RequestHandler = (_req, res, next) => {
-      const { write, end } = res
-      res.write = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
-        return (write as (...a: unknown[]) => boolean).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
-      } as typeof res.write
-      res.end = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
-        return (end as (...a: unknown[]) => typeof res).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
-      } as typeof res.end
-      next()
-    }
     for (const browser of [await start((app) => app.post('/w', writeThen('under', (res) => res.end('quiet'))), [shout]), await start((app) => app.post('/w', shout, writeThen('over', (res) => res.end('quiet'))))]) {
       const reply = await browser.post('/w')
       expect(reply.text).toBe('QUIET')
@@ -166,16 +168,6 @@ describe('hallpass/express holds the response until the commit is done', () => {
   })
 
   it('keeps a wrapper installed over it for the writes that come after the commit', async () => {
-    const shout: RequestHandler = (_req, res, next) => {
-      const { write, end } = res
-      res.write = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
-        return (write as (...a: unknown[]) => boolean).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
-      } as typeof res.write
-      res.end = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
-        return (end as (...a: unknown[]) => typeof res).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
-      } as typeof res.end
-      next()
-    }
     const browser = await start((app) =>
       app.post('/late', shout, (req, res) => {
         sessionOf(req).set('at', 'late')
