@@ -161,7 +161,7 @@ async function main(): Promise<number> {
         mainTable(all),
         '',
         'Ratios are of median req/s from this run. Server CPU: user + system time of the scenario server process per request, median over repetitions (less sensitive than req/s to other load on a shared machine). RT: Redis round trips (commands a client sent, counted with MONITOR over sequential requests); cmds: every command Redis executed per request, including those inside scripts (INFO commandstats deltas over the measured wrk runs; in smoke mode over the sequential requests).',
-        `B/session: INFO used_memory growth over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}. Cookie B: name=value bytes of the cookies a login sets.`,
+        `B/session: INFO used_memory growth (less client buffers) over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}. Cookie B: name=value bytes of the cookies a login sets.`,
         '',
         '### Targets',
         '',

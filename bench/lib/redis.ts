@@ -47,12 +47,16 @@ export function commandDelta(before: Map<string, number>, after: Map<string, num
   return delta
 }
 
-/** `used_memory` from `INFO memory`, in bytes. */
+/**
+ * `used_memory` from `INFO memory` less `mem_clients_normal`, in bytes: the clients' query and output buffers come
+ * and go with connections and pipelines (a 200-login smoke run once measured a negative growth from them alone).
+ */
 export async function usedMemory(redis: BenchRedis): Promise<number> {
   const text = await redis.admin.info('memory')
-  const match = /^used_memory:(\d+)/m.exec(text)
-  if (!match) throw new Error('INFO memory has no used_memory')
-  return Number(match[1])
+  const used = /^used_memory:(\d+)/m.exec(text)
+  const clients = /^mem_clients_normal:(\d+)/m.exec(text)
+  if (!used || !clients) throw new Error('INFO memory has no used_memory or mem_clients_normal')
+  return Number(used[1]) - Number(clients[1])
 }
 
 /** Average `MEMORY USAGE` (bytes, exact: SAMPLES 0) per key type, over up to `sample` keys found by SCAN. */
