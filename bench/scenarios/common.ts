@@ -1,6 +1,9 @@
 // What every bench scenario shares: the secret, the routes' contract, and the shape a scenario server takes.
 import type { IncomingMessage, Server } from 'node:http'
+import { Redis } from 'ioredis'
+import type { RedisClientLike } from 'hallpass/stores/redis'
 import { createClient } from 'redis'
+import { createClient as createClient6 } from 'redis6'
 
 /** One secret for every library that needs one (hallpass, express-session, @fastify/session, iron-session): 40 characters. */
 export const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
@@ -63,10 +66,37 @@ export function closeServer(server: Server): Promise<void> {
   })
 }
 
-/** A connected node-redis v5 client: every Redis-backed scenario (hallpass, connect-redis, raw) uses this same client library. */
+/** A connected node-redis v5 client: every Redis-backed scenario (hallpass, connect-redis, raw) uses this client library, except the client comparison below. */
 export async function connectRedis(url: string): Promise<ReturnType<typeof createClient>> {
   const client = createClient({ url })
   client.on('error', (err: unknown) => console.error('redis client error', err))
   await client.connect()
   return client
+}
+
+/** The Redis clients the client comparison runs on, each with its defaults (what `npm install` gives a user). */
+export type RedisClientName = 'node-redis 5' | 'node-redis 6' | 'ioredis'
+
+/** What the raw-GET limit and hallpass's store need from a client, and how to close it. */
+export interface BenchRedisClient {
+  readonly client: RedisClientLike
+  get(key: string): Promise<string | null>
+  set(key: string, value: string): Promise<unknown>
+  incr(key: string): Promise<number>
+  close(): Promise<unknown>
+}
+
+/** A connected client of the named library, with that library's defaults. */
+export async function connectClient(name: RedisClientName, url: string): Promise<BenchRedisClient> {
+  if (name === 'ioredis') {
+    const { port, hostname } = new URL(url)
+    const io = new Redis(Number(port), hostname)
+    io.on('error', (err: unknown) => console.error('redis client error', err))
+    await io.ping()
+    return { client: io, get: (k) => io.get(k), set: (k, v) => io.set(k, v), incr: (k) => io.incr(k), close: () => io.quit() }
+  }
+  const client = name === 'node-redis 5' ? createClient({ url }) : createClient6({ url })
+  client.on('error', (err: unknown) => console.error('redis client error', err))
+  await client.connect()
+  return { client: client as unknown as RedisClientLike, get: (k) => client.get(k), set: (k, v) => client.set(k, v), incr: (k) => client.incr(k), close: () => client.close() }
 }

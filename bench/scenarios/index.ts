@@ -2,6 +2,7 @@
 
 export type ScenarioId =
   | 'node-bare' | 'node-raw-redis' | 'hallpass-node-redis' | 'hallpass-node-memory' | 'iron-session' | 'hallpass-sealed'
+  | 'node-raw-redis6' | 'hallpass-node-redis6' | 'node-raw-ioredis' | 'hallpass-node-ioredis'
   | 'express-bare' | 'express-session' | 'hallpass-express'
   | 'fastify-bare' | 'fastify-session' | 'hallpass-fastify'
 
@@ -20,6 +21,12 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'node-bare', label: 'node:http bare', redis: false, sessionsInRedis: false, baselines: [] },
   { id: 'node-raw-redis', label: 'node:http + one raw Redis GET (the limit)', redis: true, sessionsInRedis: false, baselines: ['node-bare'] },
   { id: 'hallpass-node-redis', label: 'node:http + hallpass/node, Redis', redis: true, sessionsInRedis: true, baselines: ['node-raw-redis'] },
+  // The same two scenarios on the other clients users install (#15): node-redis 6 and ioredis, each with its defaults.
+  // Bytes per session are not measured again: the layout does not depend on the client.
+  { id: 'node-raw-redis6', label: 'node:http + one raw Redis GET, node-redis 6', redis: true, sessionsInRedis: false, baselines: ['node-raw-redis'] },
+  { id: 'hallpass-node-redis6', label: 'node:http + hallpass/node, Redis, node-redis 6', redis: true, sessionsInRedis: false, baselines: ['node-raw-redis6', 'hallpass-node-redis'] },
+  { id: 'node-raw-ioredis', label: 'node:http + one raw Redis GET, ioredis', redis: true, sessionsInRedis: false, baselines: ['node-raw-redis'] },
+  { id: 'hallpass-node-ioredis', label: 'node:http + hallpass/node, Redis, ioredis', redis: true, sessionsInRedis: false, baselines: ['node-raw-ioredis', 'hallpass-node-redis'] },
   { id: 'hallpass-node-memory', label: 'node:http + hallpass/node, memory store', redis: false, sessionsInRedis: false, baselines: ['node-bare'] },
   { id: 'iron-session', label: 'node:http + iron-session', redis: false, sessionsInRedis: false, baselines: ['node-bare'] },
   { id: 'hallpass-sealed', label: 'node:http + hallpass sealed', redis: false, sessionsInRedis: false, baselines: ['iron-session', 'node-bare'] },
@@ -33,6 +40,7 @@ export const SCENARIOS: readonly Scenario[] = [
 
 export const SHORT_NAMES: Record<ScenarioId, string> = {
   'node-bare': 'node bare', 'node-raw-redis': 'raw GET', 'hallpass-node-redis': 'hallpass/node', 'hallpass-node-memory': 'hallpass memory',
+  'node-raw-redis6': 'raw GET (redis 6)', 'hallpass-node-redis6': 'hallpass/node (redis 6)', 'node-raw-ioredis': 'raw GET (ioredis)', 'hallpass-node-ioredis': 'hallpass/node (ioredis)',
   'iron-session': 'iron-session', 'hallpass-sealed': 'sealed', 'express-bare': 'express bare', 'express-session': 'express-session',
   'hallpass-express': 'hallpass/express', 'fastify-bare': 'fastify bare', 'fastify-session': '@fastify/session', 'hallpass-fastify': 'hallpass/fastify',
 }

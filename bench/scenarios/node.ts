@@ -1,4 +1,4 @@
-// Scenarios on bare node:http: no session, one raw Redis GET (the limit), hallpass/node on Redis, memory and sealed, and iron-session.
+// Scenarios on bare node:http: no session, one raw Redis GET (the limit), hallpass/node on Redis (three clients), memory and sealed, and iron-session.
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createSessions, type Session, type Store } from 'hallpass'
@@ -6,7 +6,7 @@ import { withSession, type NodeReply } from 'hallpass/node'
 import { sealedCookies, type SealedCookies } from 'hallpass/sealed'
 import { redisStore } from 'hallpass/stores/redis'
 import { getIronSession } from 'iron-session'
-import { BARE_COOKIE, NO_CSRF, closeServer, connectRedis, listen, pathOf, SECRET, userFrom, type ScenarioFactory } from './common.ts'
+import { BARE_COOKIE, NO_CSRF, closeServer, connectClient, listen, pathOf, SECRET, userFrom, type RedisClientName, type ScenarioFactory, type ScenarioServer } from './common.ts'
 
 function send(res: ServerResponse, status: number, body: string): void {
   res.statusCode = status
@@ -38,8 +38,11 @@ function rawId(req: IncomingMessage): string | undefined {
 }
 
 /** The physical limit of a store-backed session: one unsigned random id in the cookie and exactly one Redis command per request (GET to read, INCR to write). */
-export const rawRedis: ScenarioFactory = async (redisUrl) => {
-  const client = await connectRedis(redisUrl)
+export const rawRedis: ScenarioFactory = (redisUrl) => rawRedisOn('node-redis 5', redisUrl)
+
+/** The raw-GET limit on any of the compared clients. */
+export async function rawRedisOn(name: RedisClientName, redisUrl: string): Promise<ScenarioServer> {
+  const client = await connectClient(name, redisUrl)
   const server = createServer((req, res) => {
     const path = pathOf(req)
     const id = rawId(req)
@@ -98,9 +101,12 @@ async function hallpassServer(store: Store | SealedCookies | undefined, close: (
 }
 
 /** hallpass/node on Redis (node-redis v5 client). */
-export const hallpassNodeRedis: ScenarioFactory = async (redisUrl) => {
-  const client = await connectRedis(redisUrl)
-  return hallpassServer(redisStore({ client }), () => client.close())
+export const hallpassNodeRedis: ScenarioFactory = (redisUrl) => hallpassNodeOn('node-redis 5', redisUrl)
+
+/** hallpass/node on Redis through any of the compared clients. */
+export async function hallpassNodeOn(name: RedisClientName, redisUrl: string): Promise<ScenarioServer> {
+  const connected = await connectClient(name, redisUrl)
+  return hallpassServer(redisStore({ client: connected.client }), async () => void (await connected.close()))
 }
 
 /** hallpass/node on the default in-process memory store. */

@@ -8,7 +8,7 @@ import type { SessionData } from '../core/types.ts'
 import { holdResponse, type HoldPolicy } from './hold.ts'
 import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown } from './node-io.ts'
 import { attached, DENIED, errorReply, failureOf, isStoreDown, markFailed, runGuard } from './replies.ts'
-import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
+import { commitHeaders, commitHeadersNow, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
 
 /**
  * Register your manager here to type `req.session` with your schema's data.
@@ -90,6 +90,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
 const COMMIT_BEFORE_SENDING: HoldPolicy<NextFunction> = {
   // After a hallpass error (sessionErrors) only the cookie of an id already issued or ended goes out (no write).
   commit: (session) => (failureOf(session) ? errorHeaders(session, false) : commitHeaders(session)),
+  commitNow: (session) => (failureOf(session) ? undefined : commitHeadersNow(session)),
   failed: (err, res, session, next) => {
     const known = errorReply(err)
     if (!known) return next(err)

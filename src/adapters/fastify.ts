@@ -12,7 +12,7 @@ import type { SessionData } from '../core/types.ts'
 import { holdResponse, type HoldPolicy } from './hold.ts'
 import { loadSession, requestFacts, sendErrorReply } from './node-io.ts'
 import { attached, CSRF_REJECTION, DENIED, errorReply, failureOf, isStoreDown, markFailed, STORE_DOWN, type ErrorReply } from './replies.ts'
-import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
+import { commitHeaders, commitHeadersNow, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions, type SessionHeaders } from './steps.ts'
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -111,24 +111,24 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
     )
   }
 
-  // onSend: commit, or after a hallpass error (onError) the error reply with only the id cookies.
-  const commit = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+  // onSend: commit, or after a hallpass error (onError) the error reply with only the id cookies. A reply
+  // that changed nothing is committed without awaiting: the hook calls `done` before it returns.
+  const commit = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: SendDone): void => {
     const current = carrier(request).session
-    if (!current || committed.has(request)) return payload
+    if (!current || committed.has(request)) return done(null, payload)
     committed.add(request)
     const failure = failureOf(current)
-    if (failure) return replaceReply(reply, payload, failure, (await errorHeaders(current, false)).cookies)
-    try {
-      const headers = await commitHeaders(current)
-      if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
-      if (headers.noStore) reply.header('cache-control', 'no-store')
-      if (headers.headers) for (const [name, value] of Object.entries(headers.headers)) reply.header(name, value)
-      return payload
-    } catch (err) {
-      const known = errorReply(err)
-      if (known) return replaceReply(reply, payload, known, (await errorHeaders(current, false)).cookies)
-      throw err
-    }
+    if (failure) return replaceAfterFailure(reply, payload, current, failure, done)
+    const now = commitHeadersNow(current)
+    if (now) return done(null, withHeaders(reply, now, payload))
+    commitHeaders(current).then(
+      (headers) => done(null, withHeaders(reply, headers, payload)),
+      (err: unknown) => {
+        const known = errorReply(err)
+        if (!known) return done(err as Error)
+        replaceAfterFailure(reply, payload, current, known, done)
+      },
+    )
   }
 
   const plugin: FastifyPluginCallback = (fastify, _options, done) => {
@@ -166,11 +166,28 @@ function holdWhenHijacked(reply: FastifyReply, session: Session<SessionData>, cl
 /** The gate's ending for a hijacked reply: commit, then the JSON 503/409 (or a closed connection) if that fails. */
 const COMMIT_AFTER_HIJACK: HoldPolicy<undefined> = {
   commit: commitHeaders,
+  commitNow: commitHeadersNow,
   failed: (err, res, session) => {
     const known = errorReply(err)
     if (!known) return void res.destroy(err instanceof Error ? err : undefined)
     void errorHeaders(session, false).then((headers) => sendErrorReply(res, known, headers.cookies))
   },
+}
+
+/** onSend's `done`: the payload to send, or an error. */
+type SendDone = (err: Error | null, payload?: unknown) => void
+
+/** Adds a commit's headers to the reply and gives back its payload. */
+function withHeaders(reply: FastifyReply, headers: SessionHeaders, payload: unknown): unknown {
+  if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
+  if (headers.noStore) reply.header('cache-control', 'no-store')
+  if (headers.headers) for (const [name, value] of Object.entries(headers.headers)) reply.header(name, value)
+  return payload
+}
+
+/** The error reply for a failed request or commit, with only the id cookies (errorHeaders never rejects). */
+function replaceAfterFailure(reply: FastifyReply, payload: unknown, session: Session<SessionData>, failure: ErrorReply, done: SendDone): void {
+  void errorHeaders(session, false).then((headers) => done(null, replaceReply(reply, payload, failure, headers.cookies)))
 }
 
 /** Replaces the reply with a hallpass error reply (503, 409) and the id cookies: the app's headers and payload are dropped. */

@@ -18,6 +18,8 @@ const HIGH_WATER = 64 * 1024
 export interface HoldPolicy<C> {
   /** Resolves to the headers to add (or none); a rejection drops the held calls. */
   commit(session: Session<SessionData>): Promise<SessionHeaders | undefined>
+  /** The headers now, when the commit has nothing to write (the response then is not held at all); undefined to hold and `commit`. */
+  commitNow(session: Session<SessionData>): SessionHeaders | undefined
   /** Called when `commit` (or the replay) fails before anything was sent, after the held calls and the app's headers were dropped. Must not throw. */
   failed(err: unknown, res: ServerResponse, session: Session<SessionData>, context: C): void
 }
@@ -42,6 +44,16 @@ class Gate<C> {
 
   /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
   call(method: Method, args: unknown[]): unknown {
+    if (this.state === 'waiting') {
+      const headers = this.commitNow()
+      if (headers) {
+        // Nothing to write: the session headers go on now, after the app's own (as in release), and nothing is held.
+        this.state = 'open'
+        const passed = method === 'writeHead' ? headArgsOnto(this.res, args) : args
+        if (!this.res.headersSent) setSessionHeaders(this.res, headers)
+        return this[method].apply(this.res, passed)
+      }
+    }
     if (this.state === 'open') return this[method].apply(this.res, args)
     this.held.push({ method, args })
     // As without the gate, a response whose end() was called reads as ended (writableEnded, finished).
@@ -49,6 +61,15 @@ class Gate<C> {
     if (this.state === 'waiting') this.start()
     if (method === 'write') return this.buffered(args[0])
     return method === 'flushHeaders' ? undefined : this.res
+  }
+
+  /** The headers now when the commit has nothing to write; undefined to hold (an error here surfaces again from `commit`). */
+  private commitNow(): SessionHeaders | undefined {
+    try {
+      return this.policy.commitNow(this.session)
+    } catch {
+      return undefined
+    }
   }
 
   private start(): void {
@@ -123,22 +144,46 @@ function headersSent(this: Gated): boolean {
 }
 
 /**
- * Puts a gate on this one response object (own properties, nothing global): the first
- * `writeHead`/`write`/`end`/`flushHeaders` starts the commit (`policy.commit(session)`), and every
- * such call is held, in order, until it settles. Then the session headers are added and the calls
- * replayed; later calls pass straight through to what was there before the gate. If the commit fails,
- * the held calls are dropped and `policy.failed(err, res, session, context)` answers. While held,
- * `headersSent` reads true. The gate's functions are shared and never deleted, so every response
- * keeps one object shape.
+ * Puts a gate on this one response: the first `writeHead`/`write`/`end`/`flushHeaders` commits the
+ * session. When the commit has nothing to write (`policy.commitNow`), its headers are added and the call
+ * goes straight through. Otherwise that call and every later one are held, in order, while
+ * `policy.commit(session)` runs; then the session headers are added and the calls replayed, and later
+ * calls pass straight through to what was there before the gate. If the commit fails, the held calls
+ * are dropped and `policy.failed(err, res, session, context)` answers. While held, `headersSent` reads true.
+ *
+ * The gate's methods live on a prototype made once per response class and put between the response
+ * and its own prototype, so a gated response has one own property more (the gate's state) and keeps a
+ * shape V8 has seen before. A response whose methods were already replaced on the object itself (a
+ * compression middleware installed before the session) gets the gate's methods as own properties
+ * instead, wrapping those.
  */
 export function holdResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C): void {
   const target = res as unknown as Record<PropertyKey, unknown>
   target[GATE] = new Gate(res, policy, session, context, res.writeHead as Fn, res.write as Fn, res.end as Fn, res.flushHeaders as Fn)
-  target.writeHead = writeHead
-  target.write = write
-  target.end = end
-  target.flushHeaders = flushHeaders
-  Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: headersSent })
+  if (!Object.hasOwn(res, 'writeHead') && !Object.hasOwn(res, 'write') && !Object.hasOwn(res, 'end') && !Object.hasOwn(res, 'flushHeaders')) {
+    Object.setPrototypeOf(res, gatedPrototypeOf(Object.getPrototypeOf(res) as object))
+    return
+  }
+  for (const [name, descriptor] of Object.entries(GATED)) Object.defineProperty(res, name, descriptor)
+}
+
+const GATED: PropertyDescriptorMap = {
+  writeHead: { value: writeHead, writable: true, configurable: true },
+  write: { value: write, writable: true, configurable: true },
+  end: { value: end, writable: true, configurable: true },
+  flushHeaders: { value: flushHeaders, writable: true, configurable: true },
+  headersSent: { get: headersSent, configurable: true, enumerable: true },
+}
+
+/** The gated prototype over each response prototype (Express gives every app its own), made once. */
+const gatedPrototypes = new WeakMap<object, object>()
+function gatedPrototypeOf(proto: object): object {
+  let gated = gatedPrototypes.get(proto)
+  if (gated === undefined) {
+    gated = Object.create(proto, GATED) as object
+    gatedPrototypes.set(proto, gated)
+  }
+  return gated
 }
 
 /**

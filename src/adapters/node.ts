@@ -7,7 +7,7 @@ import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
 import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendJson, setSessionHeaders } from './node-io.ts'
 import { DENIED, errorReply, runGuard } from './replies.ts'
-import { commitHeaders, deviceBoundStep, errorHeaders, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
+import { commitHeaders, commitHeadersNow, deviceBoundStep, errorHeaders, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
 
 export { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown, setSessionHeaders } from './node-io.ts'
 
@@ -41,7 +41,7 @@ const INTERNAL_ERROR = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message
  * ```
  */
 export async function commitSession(session: Session<SessionData>, res: ServerResponse): Promise<void> {
-  setSessionHeaders(res, await commitHeaders(session))
+  setSessionHeaders(res, commitHeadersNow(session) ?? (await commitHeaders(session)))
 }
 
 /**
@@ -77,7 +77,8 @@ export function withSession<D extends SessionData>(
       }
       const reply = await runWithSession(current, () => handler(req, current))
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value as string | string[])
-      await commitSession(session as Session<SessionData>, res)
+      // A reply that changed nothing is committed without awaiting (commitSession, inlined).
+      setSessionHeaders(res, commitHeadersNow(current as Session<SessionData>) ?? (await commitHeaders(current as Session<SessionData>)))
       res.statusCode = reply.status ?? 200
       res.end(reply.body)
     } catch (err) {

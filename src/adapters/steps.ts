@@ -143,7 +143,19 @@ export interface SessionHeaders {
 
 /** Commits the session and gives the headers to add: no-store when a cookie is set or the user is signed in. */
 export async function commitHeaders(session: Session<SessionData>): Promise<SessionHeaders> {
-  const { cookies } = await session.commit()
+  return headersAfterCommit(session, (await session.commit()).cookies)
+}
+
+/**
+ * `commitHeaders` now, without awaiting, when the commit has nothing to write (a request that changed
+ * nothing, the common read); undefined when it must write: call `commitHeaders` then.
+ */
+export function commitHeadersNow(session: Session<SessionData>): SessionHeaders | undefined {
+  const committed = session.commitWithoutWrite()
+  return committed && headersAfterCommit(session, committed.cookies)
+}
+
+function headersAfterCommit(session: Session<SessionData>, cookies: readonly string[]): SessionHeaders {
   const extra = csrfCookies(session)
   const result = sessionHeaders(session, extra.length > 0 ? [...cookies, ...extra] : cookies)
   const headers = deviceBoundHeaders(session)

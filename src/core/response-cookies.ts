@@ -22,15 +22,19 @@ export interface CookieState {
 export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'sealed' | 'cache'>, state: CookieState, now: number): string[] {
   const { record } = state
   if (!record) return state.clearCookie ? [clearedCookie(ctx.cookie), ...(ctx.cache ? [ctx.cache.clear()] : [])] : []
+  const sealed = state.wrote ? ctx.sealed : undefined
+  const cache = state.wrote || state.cacheStale ? ctx.cache : undefined
+  // A request that changed nothing, the common read, sends nothing and copies nothing.
+  if (!sealed && !cache && state.issuedCookie === undefined) return []
   const cookies: string[] = []
   const snapshot: SessionRecord = { ...record, data: state.data }
   const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
-  if (ctx.sealed && state.wrote) {
-    cookies.push(sessionCookie(ctx.cookie, ctx.sealed.cookieValue(ctx.cookie.name, snapshot), maxAge))
+  if (sealed) {
+    cookies.push(sessionCookie(ctx.cookie, sealed.cookieValue(ctx.cookie.name, snapshot), maxAge))
   } else if (state.issuedCookie !== undefined) {
     cookies.push(sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
   }
-  const cache = ctx.cache && (state.wrote || state.cacheStale) ? ctx.cache.write(snapshot, now) : undefined
-  if (cache) cookies.push(cache)
+  const cacheCookie = cache?.write(snapshot, now)
+  if (cacheCookie) cookies.push(cacheCookie)
   return cookies
 }

@@ -327,6 +327,23 @@ export class Session<D extends SessionData = SessionData> {
     } else if (this.tracked.dirty || this.touchDue) {
       await this.persistChanges(this.record, now)
     }
+    return this.cookiesNow(now)
+  }
+
+  /**
+   * `commit()` without awaiting anything, when it has nothing to write (nothing changed, no touch due):
+   * the same result, now. Undefined when the store must be written: call `commit()` then. Adapters use it
+   * so a response that changed nothing is not held for a microtask.
+   * @internal
+   */
+  commitWithoutWrite(): CommitResult | undefined {
+    const writes = this.record === null ? this.tracked.hasSets && !this.rotatedAway : this.tracked.dirty || this.touchDue
+    if (writes) return undefined
+    this.committed = true
+    return this.cookiesNow(this.ctx.clock())
+  }
+
+  private cookiesNow(now: number): CommitResult {
     const state = { record: this.record, data: this.working, wrote: this.wrote, issuedCookie: this.issuedCookie, cacheStale: this.cacheStale, clearCookie: this.clearCookie }
     return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
   }

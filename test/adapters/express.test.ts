@@ -1,5 +1,5 @@
 // Express: every way of sending holds until the commit is done; errors and other res wrappers still work.
-import { createServer, type Server } from 'node:http'
+import { createServer, OutgoingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -178,5 +178,66 @@ describe('hallpass/express holds the response until the commit is done', () => {
     )
     expect((await browser.post('/late')).text).toBe('FIRST SECOND THIRD')
     expect((await browser.get('/read')).json.at).toBe('late')
+  })
+})
+
+describe('hallpass/express does not hold a response whose commit has nothing to write', () => {
+  // The response's own headersSent, not the gate's: true only once the headers have really gone out.
+  const reallySent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: unknown) => boolean
+
+  it('sends a read that changed nothing at once, with the gate on the prototype, not on the response', async () => {
+    let seen: { sent: boolean; ownEnd: boolean; ownWrite: boolean } | undefined
+    const browser = await start((app) =>
+      app.get('/plain', (_req, res) => {
+        res.end('x')
+        seen = { sent: reallySent.call(res), ownEnd: Object.hasOwn(res, 'end'), ownWrite: Object.hasOwn(res, 'write') }
+      }),
+    )
+    expect((await browser.get('/plain')).text).toBe('x')
+    expect(seen).toEqual({ sent: true, ownEnd: false, ownWrite: false })
+  })
+
+  it('still holds a response whose commit writes, until the store has it', async () => {
+    let sentAtEnd: boolean | undefined
+    const browser = await start((app) =>
+      app.post('/change', (req, res) => {
+        sessionOf(req).set('at', 'change')
+        res.end('x')
+        sentAtEnd = reallySent.call(res)
+      }),
+    )
+    await browser.post('/change')
+    expect(sentAtEnd).toBe(false)
+    expect((await browser.get('/read')).json.at).toBe('change')
+  })
+
+  it("adds a cookie that needs no write (the CSRF pre-session cookie) after the app's writeHead headers", async () => {
+    const browser = await start((app) =>
+      app.get('/form', (req, res) => {
+        const token = req.csrfToken()
+        res.writeHead(200, { 'Set-Cookie': 'app=1', 'Content-Type': 'text/plain' }).end(token)
+      }),
+    )
+    const reply = await browser.get('/form')
+    const cookies = reply.headers.getSetCookie()
+    expect(cookies.some((c) => c.startsWith('app=1'))).toBe(true)
+    expect(cookies.filter((c) => !c.startsWith('app=')).length).toBe(1) // hallpass's own, not replaced by the app's
+    expect(reply.text.length).toBeGreaterThan(20)
+  })
+
+  it('gates a response whose methods another middleware replaced first on the response itself, around those', async () => {
+    let sentAtEnd: boolean | undefined
+    const browser = await start(
+      (app) =>
+        app.post('/wrapped', (req, res) => {
+          sessionOf(req).set('at', 'wrapped')
+          res.end('quiet')
+          sentAtEnd = reallySent.call(res)
+        }),
+      [shout],
+    )
+    expect((await browser.post('/wrapped')).text).toBe('QUIET')
+    expect(sentAtEnd).toBe(false) // held: the wrapper's end() reached the gate, not the socket
+    expect((await browser.get('/read')).json.at).toBe('wrapped')
   })
 })

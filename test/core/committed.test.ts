@@ -45,3 +45,36 @@ describe('mutation after commit', () => {
     expect((await sessions.load({ cookie })).data).toEqual({ a: 1 })
   })
 })
+
+describe('commitWithoutWrite (what adapters try first, so a read is not held for the store)', () => {
+  it('commits now, with the same cookies as commit(), only when nothing has to be written', async () => {
+    const counted = countingStore(memoryStore())
+    const { sessions, clock } = testSessions({ store: counted.store, touchInterval: '1m' })
+    const first = await sessions.load()
+    await first.login('alice')
+    const cookie = cookiePair((await first.commit()).cookies[0])
+
+    const read = await sessions.load({ cookie })
+    const calls = { ...counted.calls }
+    expect(read.commitWithoutWrite()).toEqual({ cookies: [] })
+    expect(counted.calls).toEqual(calls) // no store call
+    expect(read.isCommitted).toBe(true)
+    expect(() => read.set('x', 1)).toThrow(expect.objectContaining({ code: 'SESSION_COMMITTED' }))
+
+    const changed = await sessions.load({ cookie })
+    changed.set('x', 1)
+    expect(changed.commitWithoutWrite()).toBeUndefined() // a write: the caller must commit()
+    expect(changed.isCommitted).toBe(false)
+    expect(await changed.commit()).toEqual({ cookies: [] })
+    expect((await sessions.load({ cookie })).get('x')).toBe(1)
+
+    clock.advance(2 * 60_000)
+    const touched = await sessions.load({ cookie })
+    expect(touched.commitWithoutWrite()).toBeUndefined() // the touch interval passed: a write
+
+    const anonymous = await sessions.load()
+    anonymous.set('cart', 1)
+    expect(anonymous.commitWithoutWrite()).toBeUndefined() // creating the session is a write
+    expect(await sessions.load().then((s) => s.commitWithoutWrite())).toEqual({ cookies: [] })
+  })
+})
