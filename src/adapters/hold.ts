@@ -193,7 +193,9 @@ function headArgsOnto(res: ServerResponse, args: unknown[]): unknown[] {
   const headers = (message === undefined ? (third ?? second) : third) as OutgoingHttpHeaders | readonly unknown[] | undefined
   if (headers === undefined || headers === null) return args
   if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string)
+    // As node does: a raw array replaces the headers it names, and a name it repeats (Set-Cookie) keeps every value.
+    for (let i = 0; i + 1 < headers.length; i += 2) res.removeHeader(String(headers[i]))
+    for (let i = 0; i + 1 < headers.length; i += 2) res.appendHeader(String(headers[i]), headers[i + 1] as string)
   } else {
     for (const [name, value] of Object.entries(headers)) if (value !== undefined && value !== null) res.setHeader(name, value as string | number | readonly string[])
   }

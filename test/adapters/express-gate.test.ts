@@ -193,3 +193,21 @@ describe('hallpass/express gate, attacked with what real apps send', () => {
     expect((await browser.get('/flush')).text).toBe('flushed')
   })
 })
+
+describe("hallpass/express keeps every header of the app's writeHead", () => {
+  it('keeps repeated Set-Cookie entries of a raw header array, on a read and on a write', async () => {
+    const app = express()
+    app.use(session(manager()))
+    const raw = ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Type', 'text/plain']
+    app.get('/raw', (_req, res) => void res.writeHead(200, raw).end('ok'))
+    app.post('/raw', (req, res) => {
+      sessionOf(req).set('at', 'raw')
+      res.writeHead(200, raw).end('ok')
+    })
+    const browser = await listen(app)
+    for (const method of ['POST', 'GET']) {
+      const cookies = (await browser.request(method, '/raw')).setCookies.map((c) => c.split(';')[0])
+      expect(cookies.filter((c) => !c?.startsWith('hp'))).toEqual(['a=1', 'b=2'])
+    }
+  })
+})
