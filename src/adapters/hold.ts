@@ -40,7 +40,18 @@ class Gate<C> {
     readonly write: Fn,
     readonly end: Fn,
     readonly flushHeaders: Fn,
+    readonly under?: Gate<unknown>,
   ) {}
+
+  /** True while this gate, or one it passes its calls to, holds the response. */
+  holding(): boolean {
+    return this.state === 'holding' || (this.under?.holding() ?? false)
+  }
+
+  /** A function that calls into this gate, for a gate put over it. */
+  entry(method: Method): Fn {
+    return (...args: unknown[]) => this.call(method, args)
+  }
 
   /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
   call(method: Method, args: unknown[]): unknown {
@@ -140,7 +151,7 @@ function flushHeaders(this: Gated, ...args: unknown[]): unknown {
 const realHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: ServerResponse) => boolean
 /** While held, `headersSent` reads true, as it would have without the gate. */
 function headersSent(this: Gated): boolean {
-  return this[GATE].state === 'holding' || realHeadersSent.call(this)
+  return this[GATE].holding() || realHeadersSent.call(this)
 }
 
 /**
@@ -151,39 +162,23 @@ function headersSent(this: Gated): boolean {
  * calls pass straight through to what was there before the gate. If the commit fails, the held calls
  * are dropped and `policy.failed(err, res, session, context)` answers. While held, `headersSent` reads true.
  *
- * The gate's methods live on a prototype made once per response class and put between the response
- * and its own prototype, so a gated response has one own property more (the gate's state) and keeps a
- * shape V8 has seen before. A response whose methods were already replaced on the object itself (a
- * compression middleware installed before the session) gets the gate's methods as own properties
- * instead, wrapping those.
+ * The gate's methods are own properties of the response (shared functions, the per-response state is one
+ * object under a symbol), not a prototype put under it: Express sets the prototype of every response that
+ * enters a mounted sub-app (`app.use('/admin', admin)`) to that app's `response`, which would drop the gate.
  */
 export function holdResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C): void {
   const target = res as unknown as Record<PropertyKey, unknown>
-  target[GATE] = new Gate(res, policy, session, context, res.writeHead as Fn, res.write as Fn, res.end as Fn, res.flushHeaders as Fn)
-  if (!Object.hasOwn(res, 'writeHead') && !Object.hasOwn(res, 'write') && !Object.hasOwn(res, 'end') && !Object.hasOwn(res, 'flushHeaders')) {
-    Object.setPrototypeOf(res, gatedPrototypeOf(Object.getPrototypeOf(res) as object))
-    return
-  }
-  for (const [name, descriptor] of Object.entries(GATED)) Object.defineProperty(res, name, descriptor)
-}
-
-const GATED: PropertyDescriptorMap = {
-  writeHead: { value: writeHead, writable: true, configurable: true },
-  write: { value: write, writable: true, configurable: true },
-  end: { value: end, writable: true, configurable: true },
-  flushHeaders: { value: flushHeaders, writable: true, configurable: true },
-  headersSent: { get: headersSent, configurable: true, enumerable: true },
-}
-
-/** The gated prototype over each response prototype (Express gives every app its own), made once. */
-const gatedPrototypes = new WeakMap<object, object>()
-function gatedPrototypeOf(proto: object): object {
-  let gated = gatedPrototypes.get(proto)
-  if (gated === undefined) {
-    gated = Object.create(proto, GATED) as object
-    gatedPrototypes.set(proto, gated)
-  }
-  return gated
+  const under = target[GATE] as Gate<unknown> | undefined
+  // A second gate (session() installed twice) passes its calls to the first one, not to itself.
+  const gate = under
+    ? new Gate(res, policy, session, context, under.entry('writeHead'), under.entry('write'), under.entry('end'), under.entry('flushHeaders'), under)
+    : new Gate(res, policy, session, context, res.writeHead as Fn, res.write as Fn, res.end as Fn, res.flushHeaders as Fn)
+  target[GATE] = gate
+  target.writeHead = writeHead
+  target.write = write
+  target.end = end
+  target.flushHeaders = flushHeaders
+  Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: headersSent })
 }
 
 /**
@@ -198,7 +193,9 @@ function headArgsOnto(res: ServerResponse, args: unknown[]): unknown[] {
   const headers = (message === undefined ? (third ?? second) : third) as OutgoingHttpHeaders | readonly unknown[] | undefined
   if (headers === undefined || headers === null) return args
   if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1] as string)
+    // As node does: a raw array replaces the headers it names, and a name it repeats (Set-Cookie) keeps every value.
+    for (let i = 0; i + 1 < headers.length; i += 2) res.removeHeader(String(headers[i]))
+    for (let i = 0; i + 1 < headers.length; i += 2) res.appendHeader(String(headers[i]), headers[i + 1] as string)
   } else {
     for (const [name, value] of Object.entries(headers)) if (value !== undefined && value !== null) res.setHeader(name, value as string | number | readonly string[])
   }

@@ -185,16 +185,16 @@ describe('hallpass/express does not hold a response whose commit has nothing to 
   // The response's own headersSent, not the gate's: true only once the headers have really gone out.
   const reallySent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: unknown) => boolean
 
-  it('sends a read that changed nothing at once, with the gate on the prototype, not on the response', async () => {
-    let seen: { sent: boolean; ownEnd: boolean; ownWrite: boolean } | undefined
+  it('sends a read that changed nothing at once', async () => {
+    let seen: { sent: boolean } | undefined
     const browser = await start((app) =>
       app.get('/plain', (_req, res) => {
         res.end('x')
-        seen = { sent: reallySent.call(res), ownEnd: Object.hasOwn(res, 'end'), ownWrite: Object.hasOwn(res, 'write') }
+        seen = { sent: reallySent.call(res) }
       }),
     )
     expect((await browser.get('/plain')).text).toBe('x')
-    expect(seen).toEqual({ sent: true, ownEnd: false, ownWrite: false })
+    expect(seen).toEqual({ sent: true })
   })
 
   it('still holds a response whose commit writes, until the store has it', async () => {
