@@ -121,14 +121,16 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
     if (failure) return replaceAfterFailure(reply, payload, current, failure, done)
     const now = commitHeadersNow(current)
     if (now) return done(null, withHeaders(reply, now, payload))
-    commitHeaders(current).then(
-      (headers) => done(null, withHeaders(reply, headers, payload)),
-      (err: unknown) => {
-        const known = errorReply(err)
-        if (!known) return done(err as Error)
-        replaceAfterFailure(reply, payload, current, known, done)
-      },
-    )
+    commitHeaders(current)
+      .then((headers) => withHeaders(reply, headers, payload))
+      .then(
+        (sent) => done(null, sent),
+        (err: unknown) => {
+          const known = errorReply(err)
+          if (!known) return done(err as Error)
+          replaceAfterFailure(reply, payload, current, known, done)
+        },
+      )
   }
 
   const plugin: FastifyPluginCallback = (fastify, _options, done) => {
@@ -185,9 +187,11 @@ function withHeaders(reply: FastifyReply, headers: SessionHeaders, payload: unkn
   return payload
 }
 
-/** The error reply for a failed request or commit, with only the id cookies (errorHeaders never rejects). */
+/** The error reply for a failed request or commit, with only the id cookies; a throw while building it goes to `done`. */
 function replaceAfterFailure(reply: FastifyReply, payload: unknown, session: Session<SessionData>, failure: ErrorReply, done: SendDone): void {
-  void errorHeaders(session, false).then((headers) => done(null, replaceReply(reply, payload, failure, headers.cookies)))
+  errorHeaders(session, false)
+    .then((headers) => replaceReply(reply, payload, failure, headers.cookies))
+    .then((sent) => done(null, sent), (err: unknown) => done(err as Error))
 }
 
 /** Replaces the reply with a hallpass error reply (503, 409) and the id cookies: the app's headers and payload are dropped. */
