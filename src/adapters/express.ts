@@ -5,10 +5,10 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { holdResponse, type HoldPolicy } from './hold.ts'
+import { watchResponse, type HoldPolicy } from './hold.ts'
 import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown } from './node-io.ts'
 import { attached, DENIED, errorReply, failureOf, isStoreDown, markFailed, runGuard } from './replies.ts'
-import { commitHeaders, commitHeadersNow, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
+import { commitHeaders, commitHeadersNow, csrfTokenFunction, deviceBoundStep, errorHeaders, errorHeadersNow, formField, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
 
 /**
  * Register your manager here to type `req.session` with your schema's data.
@@ -80,7 +80,7 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
     }
     carrier(req).session = current
     carrier(req).csrfToken = csrfTokenFunction(checks, current)
-    holdResponse(res, COMMIT_BEFORE_SENDING, current, next) // the commit: before the response's first byte (hold.ts)
+    watchResponse(res, COMMIT_BEFORE_SENDING, current, next) // the commit: before the response's first byte (hold.ts)
     runWithSession(current, next)
   }
   return (req, res, next) => void start(req, res, next)
@@ -90,11 +90,11 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
 const COMMIT_BEFORE_SENDING: HoldPolicy<NextFunction> = {
   // After a hallpass error (sessionErrors) only the cookie of an id already issued or ended goes out (no write).
   commit: (session) => (failureOf(session) ? errorHeaders(session, false) : commitHeaders(session)),
-  commitNow: (session) => (failureOf(session) ? undefined : commitHeadersNow(session)),
+  commitNow: (session) => (failureOf(session) ? errorHeadersNow(session) : commitHeadersNow(session)),
   failed: (err, res, session, next) => {
     const known = errorReply(err)
     if (!known) return next(err)
-    void errorHeaders(session, false).then((headers) => sendErrorReply(res, known, headers.cookies))
+    sendErrorReply(res, known, errorHeadersNow(session).cookies)
   },
 }
 

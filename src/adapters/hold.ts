@@ -12,8 +12,8 @@ type Fn = (this: ServerResponse, ...args: unknown[]) => unknown
 const HIGH_WATER = 64 * 1024
 
 /**
- * How a hold ends, one per adapter and shared by every response it holds (so holding a response allocates
- * no closures): the response's own session and context come as arguments.
+ * How a hold ends, one per adapter and shared by every response it holds: the response's own session and
+ * context come as arguments.
  */
 export interface HoldPolicy<C> {
   /** Resolves to the headers to add (or none); a rejection drops the held calls. */
@@ -24,54 +24,79 @@ export interface HoldPolicy<C> {
   failed(err: unknown, res: ServerResponse, session: Session<SessionData>, context: C): void
 }
 
-/** One response's gate: its session, what was there before it, and the calls it holds. */
+const realHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: ServerResponse) => boolean
+
+/**
+ * One response's gate: its session, what was there before it, and the calls it holds. Its methods are
+ * closures over it, put on the response as own properties over whatever was there (a second gate, from
+ * `session()` installed twice, chains over the first like any other wrapper). A watching gate has only
+ * `writeHead` (every first header goes through it, from `write`/`end`/`flushHeaders` too); `arm()` adds
+ * the other three and `headersSent`, so the gate can hold.
+ */
 class Gate<C> {
   state: 'waiting' | 'holding' | 'open' = 'waiting'
-  held: Array<{ method: Method; args: unknown[] }> = []
+  held: Array<{ method: Method; args: unknown[] }> | undefined = undefined
   heldBytes = 0
   askedToWait = false
+  armed = false
+  // What was there before the gate; write, end and flushHeaders are taken when it is armed.
+  readonly writeHead: Fn
+  write: Fn | undefined = undefined
+  end: Fn | undefined = undefined
+  flushHeaders: Fn | undefined = undefined
 
   constructor(
     readonly res: ServerResponse,
     readonly policy: HoldPolicy<C>,
     readonly session: Session<SessionData>,
     readonly context: C,
-    readonly writeHead: Fn,
-    readonly write: Fn,
-    readonly end: Fn,
-    readonly flushHeaders: Fn,
-    readonly under?: Gate<unknown>,
-  ) {}
-
-  /** True while this gate, or one it passes its calls to, holds the response. */
-  holding(): boolean {
-    return this.state === 'holding' || (this.under?.holding() ?? false)
+  ) {
+    const target = res as unknown as Record<Method, Fn>
+    this.writeHead = target.writeHead
+    target.writeHead = (...args) => this.call('writeHead', args)
   }
 
-  /** A function that calls into this gate, for a gate put over it. */
-  entry(method: Method): Fn {
-    return (...args: unknown[]) => this.call(method, args)
+  /** Makes the gate able to hold: puts `write`, `end`, `flushHeaders` and `headersSent` over the response's. Only while waiting. */
+  arm(): void {
+    if (this.armed || this.state !== 'waiting') return
+    this.armed = true
+    const res = this.res
+    const target = res as unknown as Record<Method, Fn>
+    this.write = target.write
+    this.end = target.end
+    this.flushHeaders = target.flushHeaders
+    target.write = (...args) => this.call('write', args)
+    target.end = (...args) => this.call('end', args)
+    target.flushHeaders = (...args) => this.call('flushHeaders', args)
+    // While held, `headersSent` reads true, as it would have without the gate (or while a gate under this one holds).
+    const under = Object.getOwnPropertyDescriptor(res, 'headersSent')?.get ?? realHeadersSent
+    Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: () => this.state === 'holding' || under.call(res) })
   }
 
   /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
   call(method: Method, args: unknown[]): unknown {
     if (this.state === 'waiting') {
-      const headers = this.commitNow()
+      const headers = this.armed ? this.commitNow() : this.commitNowUnarmed()
       if (headers) {
         // Nothing to write: the session headers go on now, after the app's own (as in release), and nothing is held.
         this.state = 'open'
         const passed = method === 'writeHead' ? headArgsOnto(this.res, args) : args
         if (!this.res.headersSent) setSessionHeaders(this.res, headers)
-        return this[method].apply(this.res, passed)
+        return this.method(method).apply(this.res, passed)
       }
     }
-    if (this.state === 'open') return this[method].apply(this.res, args)
-    this.held.push({ method, args })
+    if (this.state === 'open') return this.method(method).apply(this.res, args)
+    ;(this.held ??= []).push({ method, args })
     // As without the gate, a response whose end() was called reads as ended (writableEnded, finished).
     if (method === 'end') (this.res as { finished: boolean }).finished = true
     if (this.state === 'waiting') this.start()
     if (method === 'write') return this.buffered(args[0])
     return method === 'flushHeaders' ? undefined : this.res
+  }
+
+  /** What was there before the gate, for one of the four methods. */
+  private method(method: Method): Fn {
+    return this[method] as Fn
   }
 
   /** The headers now when the commit has nothing to write; undefined to hold (an error here surfaces again from `commit`). */
@@ -81,6 +106,24 @@ class Gate<C> {
     } catch {
       return undefined
     }
+  }
+
+  /**
+   * The headers now for a gate that cannot hold (only `writeHead` is intercepted, possibly from inside `end()`):
+   * the session had no change (else `arm()` ran), so nothing is written. An error opens the gate and is thrown
+   * to the caller, as a failing `writeHead` would.
+   */
+  private commitNowUnarmed(): SessionHeaders {
+    let headers: SessionHeaders | undefined
+    try {
+      headers = this.policy.commitNow(this.session)
+    } catch (err) {
+      this.state = 'open'
+      throw err
+    }
+    if (headers) return headers
+    this.state = 'open'
+    throw new Error('hallpass: the session has a change to write but its response was not armed to hold (a mutation that bypassed beforeFirstChange); nothing was sent')
   }
 
   private start(): void {
@@ -101,8 +144,8 @@ class Gate<C> {
   private release(headers: SessionHeaders | undefined): void {
     this.state = 'open'
     const res = this.res
-    const held = this.held
-    this.held = []
+    const held = this.held ?? []
+    this.held = undefined
     ;(res as { finished: boolean }).finished = false // the held end() runs now, for real
     try {
       const first = held[0]
@@ -110,7 +153,7 @@ class Gate<C> {
       if (headers && !res.headersSent) setSessionHeaders(res, headers)
       let lastWrite: unknown = true
       for (const call of held) {
-        const result = this[call.method].apply(res, call.args)
+        const result = this.method(call.method).apply(res, call.args)
         if (call.method === 'write') lastWrite = result
       }
       if (this.askedToWait && lastWrite !== false) res.emit('drain')
@@ -121,7 +164,7 @@ class Gate<C> {
 
   private drop(err: unknown): void {
     this.state = 'open'
-    this.held = []
+    this.held = undefined
     const res = this.res
     if (res.headersSent) return void res.destroy()
     ;(res as { finished: boolean }).finished = false // the held end() never ran: the failure reply ends it
@@ -129,29 +172,6 @@ class Gate<C> {
     res.statusCode = 200
     this.policy.failed(err, res, this.session, this.context)
   }
-}
-
-const GATE = Symbol('hallpass.gate')
-type Gated = ServerResponse & { [GATE]: Gate<unknown> }
-
-// One function per method, shared by every response: the per-response state lives in the Gate.
-function writeHead(this: Gated, ...args: unknown[]): unknown {
-  return this[GATE].call('writeHead', args)
-}
-function write(this: Gated, ...args: unknown[]): unknown {
-  return this[GATE].call('write', args)
-}
-function end(this: Gated, ...args: unknown[]): unknown {
-  return this[GATE].call('end', args)
-}
-function flushHeaders(this: Gated, ...args: unknown[]): unknown {
-  return this[GATE].call('flushHeaders', args)
-}
-
-const realHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: ServerResponse) => boolean
-/** While held, `headersSent` reads true, as it would have without the gate. */
-function headersSent(this: Gated): boolean {
-  return this[GATE].holding() || realHeadersSent.call(this)
 }
 
 /**
@@ -162,23 +182,24 @@ function headersSent(this: Gated): boolean {
  * calls pass straight through to what was there before the gate. If the commit fails, the held calls
  * are dropped and `policy.failed(err, res, session, context)` answers. While held, `headersSent` reads true.
  *
- * The gate's methods are own properties of the response (shared functions, the per-response state is one
- * object under a symbol), not a prototype put under it: Express sets the prototype of every response that
- * enters a mounted sub-app (`app.use('/admin', admin)`) to that app's `response`, which would drop the gate.
+ * The gate's methods are own properties of the response, not a prototype put under it: Express sets the
+ * prototype of every response that enters a mounted sub-app (`app.use('/admin', admin)`) to that app's
+ * `response`, which would drop the gate.
  */
 export function holdResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C): void {
-  const target = res as unknown as Record<PropertyKey, unknown>
-  const under = target[GATE] as Gate<unknown> | undefined
-  // A second gate (session() installed twice) passes its calls to the first one, not to itself.
-  const gate = under
-    ? new Gate(res, policy, session, context, under.entry('writeHead'), under.entry('write'), under.entry('end'), under.entry('flushHeaders'), under)
-    : new Gate(res, policy, session, context, res.writeHead as Fn, res.write as Fn, res.end as Fn, res.flushHeaders as Fn)
-  target[GATE] = gate
-  target.writeHead = writeHead
-  target.write = write
-  target.end = end
-  target.flushHeaders = flushHeaders
-  Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: headersSent })
+  new Gate(res, policy, session, context).arm()
+}
+
+/**
+ * `holdResponse`, armed only when the session is about to change: until then the gate has only `writeHead`
+ * (one property on the response instead of five: on Node 20 and 22 each property added to an Express
+ * response costs a new hidden class), so a request that changes nothing, the common read, is never held.
+ * The first mutation (`session.beforeFirstChange`) or a touch due at load arms it.
+ */
+export function watchResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C): void {
+  const gate = new Gate(res, policy, session, context)
+  if (session.needsWrite) return gate.arm()
+  session.beforeFirstChange(() => gate.arm())
 }
 
 /**

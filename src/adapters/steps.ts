@@ -181,9 +181,13 @@ export async function errorHeaders(session: Session<any> | undefined, write: boo
       // fall through to the id cookies only
     }
   }
+  return errorHeadersNow(session)
+}
+
+/** `errorHeaders(session, false)` without awaiting: only the cookie of an id this request issued or ended. Never throws. */
+export function errorHeadersNow(session: Session<any>): SessionHeaders {
   try {
-    const { cookies } = await (session as Session<SessionData>).commit({ write: false })
-    return { cookies, noStore: true }
+    return { cookies: (session as Session<SessionData>).commitAfterError().cookies, noStore: true }
   } catch {
     return { cookies: [], noStore: true }
   }

@@ -59,6 +59,8 @@ export class Session<D extends SessionData = SessionData> {
   private rotatedAway: boolean
   /** `commit()` has started: the response's headers are (being) sent, so no mutation can reach the browser any more. */
   private committed = false
+  /** Called once, before the first mutation of this request (see `beforeFirstChange`). */
+  private changeListener: (() => void) | undefined = undefined
 
   /** @internal Created by `sessions.load()`. */
   constructor(
@@ -315,12 +317,7 @@ export class Session<D extends SessionData = SessionData> {
     this.committed = true
     const now = this.ctx.clock()
     const write = options.write ?? true
-    if (!write) {
-      // After an error: only the id this request issued or ended, as the store already has it (no write).
-      const issued = this.issuedCookie !== undefined
-      const state = { record: this.record, data: this.record?.data ?? {}, wrote: issued, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie }
-      return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
-    }
+    if (!write) return this.commitAfterError()
     if (this.record === null) {
       // A request that raced a rotation drops its writes: a new anonymous cookie would replace the browser's newer one.
       if (this.tracked.hasSets && !this.rotatedAway) await this.createAnonymous(now)
@@ -337,10 +334,40 @@ export class Session<D extends SessionData = SessionData> {
    * @internal
    */
   commitWithoutWrite(): CommitResult | undefined {
-    const writes = this.record === null ? this.tracked.hasSets && !this.rotatedAway : this.tracked.dirty || this.touchDue
-    if (writes) return undefined
+    if (this.needsWrite) return undefined
     this.committed = true
     return this.cookiesNow(this.ctx.clock())
+  }
+
+  /**
+   * `commit({ write: false })`, which awaits nothing: after an error, only the cookie of the id this request
+   * issued or ended, as the store already has it.
+   * @internal
+   */
+  commitAfterError(): CommitResult {
+    this.committed = true
+    const issued = this.issuedCookie !== undefined
+    const state = { record: this.record, data: this.record?.data ?? {}, wrote: issued, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie }
+    return { cookies: this.sent(responseCookies(this.ctx, state, this.ctx.clock())) }
+  }
+
+  /**
+   * True when `commit()` would write to the store now. It can only turn true through a mutation (every one
+   * passes `assertOpen`, which calls the `beforeFirstChange` listener first) or a touch due at load.
+   * @internal
+   */
+  get needsWrite(): boolean {
+    return this.record === null ? this.tracked.hasSets && !this.rotatedAway : this.tracked.dirty || this.touchDue
+  }
+
+  /**
+   * Calls `listener` once, synchronously, before the first mutation of this request (`set`, `delete`, `update`,
+   * `login`, `regenerate`, `destroy`, `logout`) runs, unless the session was committed by then. The Express
+   * adapter holds the response from then on, so a request that changes nothing is never held.
+   * @internal
+   */
+  beforeFirstChange(listener: () => void): void {
+    this.changeListener = listener
   }
 
   private cookiesNow(now: number): CommitResult {
@@ -363,7 +390,14 @@ export class Session<D extends SessionData = SessionData> {
    * the change would be lost (or, for an id change, sign the user out). Thrown before the store is touched.
    */
   private assertOpen(what: string): void {
-    if (!this.committed) return
+    if (!this.committed) {
+      const listener = this.changeListener
+      if (listener) {
+        this.changeListener = undefined
+        listener()
+      }
+      return
+    }
     throw new HallpassError(
       'SESSION_COMMITTED',
       `session.${what}() was called after the session was committed (the response had started): the change could not reach the browser. Change the session before the first byte of the response (before res.write(), a stream, or returning the Response).`,
