@@ -1,5 +1,6 @@
 // Express: the watching gate (only writeHead until the session is about to change) still commits every change before the response's first byte, over real HTTP.
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,7 +8,6 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express'
-import onHeaders from 'on-headers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { HallpassError } from '../../src/index.ts'
@@ -19,6 +19,9 @@ import { outageStore } from '../scenarios/harness/world.ts'
 import { testClock } from '../support/clock.ts'
 import { testSessions } from '../support/sessions.ts'
 import { session, sessionErrors } from '../../src/adapters/express.ts'
+
+// on-headers ships no types: the one call used here.
+const onHeaders = createRequire(import.meta.url)('on-headers') as (res: ServerResponse, listener: () => void) => void
 
 const schema = z.object({ at: z.string(), n: z.number() }).partial()
 type Data = z.infer<typeof schema>
@@ -227,6 +230,28 @@ describe('a change after the response started is refused, as with the full gate'
     expect(writes).toBe(0)
   })
 
+  it('set() inside a res.end wrapper installed after session() (express-session style): refused loudly (500), never a reply without its headers', async () => {
+    const { sessions, store } = manager()
+    let writes = 0
+    const create = store.create.bind(store)
+    store.create = (...args) => (writes++, create(...args))
+    const browser = await appWith(sessions, (app) => {
+      app.use((req, res, next) => {
+        const end = res.end
+        res.end = function (this: Response, ...args: unknown[]) {
+          sessionOf(req).set('at', 'in-end')
+          return (end as (...a: unknown[]) => Response).apply(this, args)
+        } as typeof res.end
+        next()
+      })
+      app.get('/page', (_req, res) => void res.send('page body'))
+    })
+    const reply = await browser.get('/page')
+    expect(reply.status).toBe(500)
+    expect(reply.text).not.toContain('page body')
+    expect(writes).toBe(0)
+  })
+
   it('a read through the same on-headers wrapper still goes through untouched', async () => {
     const { sessions } = manager()
     const browser = await appWith(sessions, (app) => {
@@ -262,8 +287,28 @@ describe('session() installed twice', () => {
       app.use(sessionErrors())
       const reply = await (await listen(app)).post('/change')
       expect(reply.status).toBe(200)
-      expect(await a.stored(reply)).toEqual(order.includes('first') ? { at: 'first' } : undefined)
-      expect(await b.stored(reply)).toEqual(order.includes('second') ? { at: 'second' } : undefined)
+      expect(await a.stored(reply)).toEqual((order as readonly string[]).includes('first') ? { at: 'first' } : undefined)
+      expect(await b.stored(reply)).toEqual((order as readonly string[]).includes('second') ? { at: 'second' } : undefined)
+    })
+
+    it(`two managers, a change on ${change}, then writeHead() and end(): the reply arrives whole with every change stored`, async () => {
+      const a = manager('a')
+      const b = manager('b')
+      const app = express()
+      app.use(session(a.sessions))
+      app.use(keepFirst)
+      app.use(session(b.sessions))
+      app.post('/change', (req, res) => {
+        for (const which of order) (which === 'first' ? firstOf(req) : sessionOf(req)).set('at', which)
+        res.writeHead(201, { 'content-type': 'text/plain' })
+        res.end('head then end')
+      })
+      app.use(sessionErrors())
+      const reply = await (await listen(app)).post('/change')
+      expect(reply.status).toBe(201)
+      expect(reply.text).toBe('head then end')
+      expect(await a.stored(reply)).toEqual((order as readonly string[]).includes('first') ? { at: 'first' } : undefined)
+      expect(await b.stored(reply)).toEqual((order as readonly string[]).includes('second') ? { at: 'second' } : undefined)
     })
 
     it(`one manager twice, a change on ${change}: every change stored before the reply`, async () => {
