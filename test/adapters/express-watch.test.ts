@@ -230,27 +230,34 @@ describe('a change after the response started is refused, as with the full gate'
     expect(writes).toBe(0)
   })
 
-  it('set() inside a res.end wrapper installed after session() (express-session style): refused loudly (500), never a reply without its headers', async () => {
-    const { sessions, store } = manager()
-    let writes = 0
-    const create = store.create.bind(store)
-    store.create = (...args) => (writes++, create(...args))
-    const browser = await appWith(sessions, (app) => {
-      app.use((req, res, next) => {
+  for (const where of ['before', 'after'] as const) {
+    it(`set() inside a res.end wrapper installed ${where} session() (express-session style): refused loudly (500), never a reply without its headers`, async () => {
+      const { sessions, store } = manager()
+      let writes = 0
+      const create = store.create.bind(store)
+      store.create = (...args) => (writes++, create(...args))
+      const saveOnEnd: RequestHandler = (req, res, next) => {
         const end = res.end
         res.end = function (this: Response, ...args: unknown[]) {
           sessionOf(req).set('at', 'in-end')
           return (end as (...a: unknown[]) => Response).apply(this, args)
         } as typeof res.end
         next()
-      })
-      app.get('/page', (_req, res) => void res.send('page body'))
+      }
+      const browser = await appWith(
+        sessions,
+        (app) => {
+          if (where === 'after') app.use(saveOnEnd)
+          app.get('/page', (_req, res) => void res.send('page body'))
+        },
+        where === 'before' ? [saveOnEnd] : [],
+      )
+      const reply = await browser.get('/page')
+      expect(reply.status).toBe(500)
+      expect(reply.text).not.toContain('page body')
+      expect(writes).toBe(0)
     })
-    const reply = await browser.get('/page')
-    expect(reply.status).toBe(500)
-    expect(reply.text).not.toContain('page body')
-    expect(writes).toBe(0)
-  })
+  }
 
   it('a read through the same on-headers wrapper still goes through untouched', async () => {
     const { sessions } = manager()
