@@ -1,12 +1,15 @@
 // Holds one node response until the session is committed, so no byte leaves before the store has the changes.
 import { OutgoingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { Session } from '../core/session.ts'
+import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../core/types.ts'
 import { setSessionHeaders } from './node-io.ts'
 import type { SessionHeaders } from './steps.ts'
 
 type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders'
 type Fn = (this: ServerResponse, ...args: unknown[]) => unknown
+/** A gate's own `writeHead`, which names its gate so a gate put over it (session() installed twice) finds it. */
+type Entry = Fn & { gate?: Gate<unknown> }
 
 /** Bytes queued while the commit runs before `write()` asks the writer to wait for 'drain'. */
 const HIGH_WATER = 64 * 1024
@@ -39,8 +42,16 @@ class Gate<C> {
   heldBytes = 0
   askedToWait = false
   armed = false
+  /** Armed under a `writeHead` wrapper put on after the gate (on-headers): true once a `writeHead` call entered it after arming. */
+  headAfterArm: boolean | undefined = undefined
+  /** True while Node's `_implicitHeader` runs, from a `write`/`end`/`flushHeaders` that did not go through the armed gate. */
+  implicitHead = false
   // What was there before the gate; write, end and flushHeaders are taken when it is armed.
   readonly writeHead: Fn
+  /** The gate's own `writeHead`, as put on the response. */
+  private readonly entry: Entry
+  /** The gate right under this one (session() installed twice), when nothing was put between them. */
+  private readonly under: Gate<unknown> | undefined
   write: Fn | undefined = undefined
   end: Fn | undefined = undefined
   flushHeaders: Fn | undefined = undefined
@@ -53,12 +64,18 @@ class Gate<C> {
   ) {
     const target = res as unknown as Record<Method, Fn>
     this.writeHead = target.writeHead
-    target.writeHead = (...args) => this.call('writeHead', args)
+    this.under = (this.writeHead as Entry).gate
+    this.entry = (...args) => this.call('writeHead', args)
+    this.entry.gate = this as Gate<unknown>
+    target.writeHead = this.entry
   }
 
   /** Makes the gate able to hold: puts `write`, `end`, `flushHeaders` and `headersSent` over the response's. Only while waiting. */
   arm(): void {
     if (this.armed || this.state !== 'waiting') return
+    // The gate under this one arms first, so its write/end sit under this one's, in the same order as writeHead's
+    // (else a writeHead held here would reach it after an end() it already holds).
+    this.under?.arm()
     this.armed = true
     const res = this.res
     const target = res as unknown as Record<Method, Fn>
@@ -68,6 +85,23 @@ class Gate<C> {
     target.write = (...args) => this.call('write', args)
     target.end = (...args) => this.call('end', args)
     target.flushHeaders = (...args) => this.call('flushHeaders', args)
+    // A change made inside a wrapper of writeHead/write/end put on after the gate arms it while a first header, from a call
+    // that did not go through the armed gate, is under way: that header cannot be held (Node sends the body right after it).
+    // Both ways it can reach the gate are marked: a writeHead entered before arming, and Node's implicit header.
+    const above = target.writeHead
+    if (above !== this.entry) {
+      this.headAfterArm = false
+      target.writeHead = (...args) => ((this.headAfterArm = true), above.apply(res, args))
+    }
+    const implicit = (res as unknown as { _implicitHeader: () => void })._implicitHeader
+    ;(res as unknown as { _implicitHeader: () => void })._implicitHeader = () => {
+      this.implicitHead = true
+      try {
+        implicit.call(res)
+      } finally {
+        this.implicitHead = false
+      }
+    }
     // While held, `headersSent` reads true, as it would have without the gate (or while a gate under this one holds).
     const under = Object.getOwnPropertyDescriptor(res, 'headersSent')?.get ?? realHeadersSent
     Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: () => this.state === 'holding' || under.call(res) })
@@ -76,7 +110,7 @@ class Gate<C> {
   /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
   call(method: Method, args: unknown[]): unknown {
     if (this.state === 'waiting') {
-      const headers = this.armed ? this.commitNow() : this.commitNowUnarmed()
+      const headers = this.armed && !(method === 'writeHead' && (this.headAfterArm === false || this.implicitHead)) ? this.commitNow() : this.commitNowUnarmed()
       if (headers) {
         // Nothing to write: the session headers go on now, after the app's own (as in release), and nothing is held.
         this.state = 'open'
@@ -109,9 +143,9 @@ class Gate<C> {
   }
 
   /**
-   * The headers now for a gate that cannot hold (only `writeHead` is intercepted, possibly from inside `end()`):
-   * the session had no change (else `arm()` ran), so nothing is written. An error opens the gate and is thrown
-   * to the caller, as a failing `writeHead` would.
+   * The headers now for a gate that cannot hold (only `writeHead` is intercepted, possibly from inside `end()`, or
+   * armed only while that `writeHead` was under way): nothing may be written, so a change throws SESSION_COMMITTED.
+   * An error opens the gate and is thrown to the caller, as a failing `writeHead` would.
    */
   private commitNowUnarmed(): SessionHeaders {
     let headers: SessionHeaders | undefined
@@ -123,7 +157,10 @@ class Gate<C> {
     }
     if (headers) return headers
     this.state = 'open'
-    throw new Error('hallpass: the session has a change to write but its response was not armed to hold (a mutation that bypassed beforeFirstChange); nothing was sent')
+    throw new HallpassError(
+      'SESSION_COMMITTED',
+      'The session was changed while the response was already starting (inside a wrapper of res.writeHead, res.write or res.end, such as an on-headers listener): the change could not reach the store before the headers, so nothing was sent. Change the session before the response starts.',
+    )
   }
 
   private start(): void {
