@@ -5,6 +5,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
+import { isSafeMethod } from '../csrf/policy.ts'
 import { watchResponse, type HoldPolicy } from './hold.ts'
 import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown } from './node-io.ts'
 import { attached, DENIED, errorReply, failureOf, isStoreDown, markFailed, runGuard } from './replies.ts'
@@ -80,7 +81,9 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
     }
     carrier(req).session = current
     carrier(req).csrfToken = csrfTokenFunction(checks, current)
-    watchResponse(res, COMMIT_BEFORE_SENDING, current, next) // the commit: before the response's first byte (hold.ts)
+    // The commit: before the response's first byte (hold.ts). A GET, HEAD or OPTIONS, which rarely change the session,
+    // is only watched until it does; other methods are held from the start.
+    watchResponse(res, COMMIT_BEFORE_SENDING, current, next, !isSafeMethod(req.method))
     runWithSession(current, next)
   }
   return (req, res, next) => void start(req, res, next)

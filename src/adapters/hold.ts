@@ -70,12 +70,15 @@ class Gate<C> {
     target.writeHead = this.entry
   }
 
-  /** Makes the gate able to hold: puts `write`, `end`, `flushHeaders` and `headersSent` over the response's. Only while waiting. */
-  arm(): void {
+  /**
+   * Makes the gate able to hold: puts `write`, `end`, `flushHeaders` and `headersSent` over the response's. Only
+   * while waiting. `late`: armed by a change during the request, when a send call may already be under way.
+   */
+  arm(late: boolean): void {
     if (this.armed || this.state !== 'waiting') return
     // The gate under this one arms first, so its write/end sit under this one's, in the same order as writeHead's
     // (else a writeHead held here would reach it after an end() it already holds).
-    this.under?.arm()
+    this.under?.arm(late)
     this.armed = true
     const res = this.res
     const target = res as unknown as Record<Method, Fn>
@@ -85,6 +88,20 @@ class Gate<C> {
     target.write = (...args) => this.call('write', args)
     target.end = (...args) => this.call('end', args)
     target.flushHeaders = (...args) => this.call('flushHeaders', args)
+    if (late) this.guardHeaderUnderWay()
+    // While held, `headersSent` reads true, as it would have without the gate (or while a gate under this one holds).
+    const under = Object.getOwnPropertyDescriptor(res, 'headersSent')?.get ?? realHeadersSent
+    Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: () => this.state === 'holding' || under.call(res) })
+  }
+
+  /**
+   * Armed at install, nothing can be above the gate or under way. Armed late, a change made inside a wrapper of
+   * writeHead/write/end put on after the gate may have armed it while a first header, from a call that did not
+   * go through the armed gate, is under way: that header cannot be held (Node sends the body right after it).
+   */
+  private guardHeaderUnderWay(): void {
+    const res = this.res
+    const target = res as unknown as Record<Method, Fn>
     // A change made inside a wrapper of writeHead/write/end put on after the gate arms it while a first header, from a call
     // that did not go through the armed gate, is under way: that header cannot be held (Node sends the body right after it).
     // Both ways it can reach the gate are marked: a writeHead entered before arming, and Node's implicit header.
@@ -102,9 +119,6 @@ class Gate<C> {
         this.implicitHead = false
       }
     }
-    // While held, `headersSent` reads true, as it would have without the gate (or while a gate under this one holds).
-    const under = Object.getOwnPropertyDescriptor(res, 'headersSent')?.get ?? realHeadersSent
-    Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: () => this.state === 'holding' || under.call(res) })
   }
 
   /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
@@ -224,19 +238,20 @@ class Gate<C> {
  * `response`, which would drop the gate.
  */
 export function holdResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C): void {
-  new Gate(res, policy, session, context).arm()
+  new Gate(res, policy, session, context).arm(false)
 }
 
 /**
  * `holdResponse`, armed only when the session is about to change: until then the gate has only `writeHead`
  * (one property on the response instead of five: on Node 20 and 22 each property added to an Express
  * response costs a new hidden class), so a request that changes nothing, the common read, is never held.
- * The first mutation (`session.beforeFirstChange`) or a touch due at load arms it.
+ * The first mutation (`session.beforeFirstChange`) or a touch due at load arms it; `armNow` (the Express adapter
+ * passes it for POST, PUT, PATCH, DELETE, which usually change the session) arms it at once, as `holdResponse`.
  */
-export function watchResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C): void {
+export function watchResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C, armNow: boolean): void {
   const gate = new Gate(res, policy, session, context)
-  if (session.needsWrite) return gate.arm()
-  session.beforeFirstChange(() => gate.arm())
+  if (armNow || session.needsWrite) return gate.arm(false)
+  session.beforeFirstChange(() => gate.arm(true))
 }
 
 /**

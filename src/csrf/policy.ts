@@ -4,6 +4,11 @@ import type { CsrfRejectReason } from '../core/events.ts'
 /** Methods that never change state and are never checked. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** True for GET, HEAD and OPTIONS, which never change state (so CSRF never checks them). */
+export function isSafeMethod(method: string | undefined): boolean {
+  return SAFE_METHODS.has(method ?? 'GET')
+}
+
 export interface PolicyConfig {
   /** Exact allowed origins; empty means "the request's own origin". */
   readonly origins: ReadonlySet<string>
@@ -33,7 +38,7 @@ const NEEDS_TOKEN: PolicyVerdict = { kind: 'needs_token' }
  * Content-Type or at method-override headers or fields.
  */
 export function policyVerdict(meta: RequestMeta, config: PolicyConfig): PolicyVerdict {
-  if (SAFE_METHODS.has(meta.method)) return PASS
+  if (isSafeMethod(meta.method)) return PASS
   if (config.exempt.has(meta.path)) return PASS
   const site = meta.secFetchSite
   if (site !== null && site !== undefined) {

@@ -76,7 +76,8 @@ async function codeOf(mutate: () => unknown): Promise<string> {
   }
 }
 
-describe('a change reaches the store before the reply, whatever sends it', () => {
+// On GET the gate only watches until the change arms it; on POST it holds from the start: both must store first.
+describe.each(['get', 'post'] as const)('a change reaches the store before the reply, whatever sends it (%s)', (method) => {
   const senders: Array<[string, (req: Request, res: Response, next: NextFunction) => void]> = [
     ['res.end()', (_req, res) => void res.end('sent')],
     ['res.json()', (_req, res) => void res.json('sent')],
@@ -91,12 +92,12 @@ describe('a change reaches the store before the reply, whatever sends it', () =>
     it(`${name}: the change is stored when the client has the reply`, async () => {
       const { sessions, stored } = manager()
       const browser = await appWith(sessions, (app) =>
-        app.post('/change', (req, res, next) => {
+        app[method]('/change', (req, res, next) => {
           sessionOf(req).set('at', name)
           send(req, res, next)
         }),
       )
-      const reply = await browser.post('/change')
+      const reply = await browser[method]('/change')
       expect(await stored(reply)).toEqual({ at: name })
     })
   }
@@ -106,12 +107,12 @@ describe('a change reaches the store before the reply, whatever sends it', () =>
     writeFileSync(join(dir, 'page.txt'), 'file body '.repeat(5000))
     const { sessions, stored } = manager()
     const browser = await appWith(sessions, (app) =>
-      app.post('/file', (req, res) => {
+      app[method]('/file', (req, res) => {
         sessionOf(req).set('at', 'file')
         res.sendFile(join(dir, 'page.txt'))
       }),
     )
-    const reply = await browser.post('/file')
+    const reply = await browser[method]('/file')
     expect(reply.text).toBe('file body '.repeat(5000))
     expect(await stored(reply)).toEqual({ at: 'file' })
   })
@@ -131,12 +132,12 @@ describe('a change reaches the store before the reply, whatever sends it', () =>
   it('an un-awaited set() right before res.end() is held like an awaited one', async () => {
     const { sessions, stored } = manager()
     const browser = await appWith(sessions, (app) =>
-      app.post('/change', (req, res) => {
+      app[method]('/change', (req, res) => {
         void Promise.resolve().then(() => res.end('late'))
         sessionOf(req).set('at', 'racing')
       }),
     )
-    const reply = await browser.post('/change')
+    const reply = await browser[method]('/change')
     expect(reply.text).toBe('late')
     expect(await stored(reply)).toEqual({ at: 'racing' })
   })
@@ -144,12 +145,12 @@ describe('a change reaches the store before the reply, whatever sends it', () =>
   it('a change in a mounted sub-app is stored before its reply', async () => {
     const { sessions, stored } = manager()
     const sub = express()
-    sub.post('/change', (req, res) => {
+    sub[method]('/change', (req, res) => {
       sessionOf(req).set('at', 'sub')
       res.send('sub')
     })
     const browser = await appWith(sessions, (app) => app.use('/sub', sub))
-    expect(await stored(await browser.post('/sub/change'))).toEqual({ at: 'sub' })
+    expect(await stored(await browser[method]('/sub/change'))).toEqual({ at: 'sub' })
   })
 
   for (const where of ['before', 'after'] as const) {
@@ -160,14 +161,14 @@ describe('a change reaches the store before the reply, whatever sends it', () =>
         sessions,
         (app) => {
           if (where === 'after') app.use(zip)
-          app.post('/gz', (req, res) => {
+          app[method]('/gz', (req, res) => {
             sessionOf(req).set('at', where)
             res.type('text').send('zipped '.repeat(400))
           })
         },
         where === 'before' ? [zip] : [],
       )
-      const reply = await browser.post('/gz')
+      const reply = await browser[method]('/gz')
       expect(reply.headers.get('content-encoding')).toBe('gzip')
       expect(reply.text).toBe('zipped '.repeat(400))
       expect(await stored(reply)).toEqual({ at: where })
@@ -179,12 +180,12 @@ describe('a change reaches the store before the reply, whatever sends it', () =>
     let ran = 0
     const browser = await appWith(sessions, (app) => {
       app.use((_req, res, next) => (onHeaders(res, () => void (ran++, res.setHeader('x-wrapped', 'yes'))), next()))
-      app.post('/change', (req, res) => {
+      app[method]('/change', (req, res) => {
         sessionOf(req).set('at', 'wrapped')
         res.send('wrapped')
       })
     })
-    const reply = await browser.post('/change')
+    const reply = await browser[method]('/change')
     expect(reply.headers.get('x-wrapped')).toBe('yes')
     expect(ran).toBe(1)
     expect(await stored(reply)).toEqual({ at: 'wrapped' })
@@ -271,7 +272,7 @@ describe('a change after the response started is refused, as with the full gate'
   })
 })
 
-describe('session() installed twice', () => {
+describe.each(['get', 'post'] as const)('session() installed twice (%s)', (method) => {
   const cases = [
     { change: 'first', order: ['first'] },
     { change: 'second', order: ['second'] },
@@ -287,12 +288,12 @@ describe('session() installed twice', () => {
       app.use(session(a.sessions))
       app.use(keepFirst)
       app.use(session(b.sessions))
-      app.post('/change', (req, res) => {
+      app[method]('/change', (req, res) => {
         for (const which of order) (which === 'first' ? firstOf(req) : sessionOf(req)).set('at', which)
         res.send('both')
       })
       app.use(sessionErrors())
-      const reply = await (await listen(app)).post('/change')
+      const reply = await (await listen(app))[method]('/change')
       expect(reply.status).toBe(200)
       expect(await a.stored(reply)).toEqual((order as readonly string[]).includes('first') ? { at: 'first' } : undefined)
       expect(await b.stored(reply)).toEqual((order as readonly string[]).includes('second') ? { at: 'second' } : undefined)
@@ -305,13 +306,13 @@ describe('session() installed twice', () => {
       app.use(session(a.sessions))
       app.use(keepFirst)
       app.use(session(b.sessions))
-      app.post('/change', (req, res) => {
+      app[method]('/change', (req, res) => {
         for (const which of order) (which === 'first' ? firstOf(req) : sessionOf(req)).set('at', which)
         res.writeHead(201, { 'content-type': 'text/plain' })
         res.end('head then end')
       })
       app.use(sessionErrors())
-      const reply = await (await listen(app)).post('/change')
+      const reply = await (await listen(app))[method]('/change')
       expect(reply.status).toBe(201)
       expect(reply.text).toBe('head then end')
       expect(await a.stored(reply)).toEqual((order as readonly string[]).includes('first') ? { at: 'first' } : undefined)
@@ -324,12 +325,12 @@ describe('session() installed twice', () => {
       app.use(session(sessions))
       app.use(keepFirst)
       app.use(session(sessions))
-      app.post('/change', (req, res) => {
+      app[method]('/change', (req, res) => {
         for (const which of order) (which === 'first' ? firstOf(req) : sessionOf(req)).set(which === 'first' ? 'at' : 'n', which === 'first' ? 'first' : 2)
         res.send('twice')
       })
       app.use(sessionErrors())
-      const reply = await (await listen(app)).post('/change')
+      const reply = await (await listen(app))[method]('/change')
       expect(reply.status).toBe(200)
       // Each session is its own new one here: every Set-Cookie names a stored session with its change.
       const cookies = reply.setCookies.filter((c) => c.startsWith('hp='))
