@@ -102,9 +102,7 @@ class Gate<C> {
   private guardHeaderUnderWay(): void {
     const res = this.res
     const target = res as unknown as Record<Method, Fn>
-    // A change made inside a wrapper of writeHead/write/end put on after the gate arms it while a first header, from a call
-    // that did not go through the armed gate, is under way: that header cannot be held (Node sends the body right after it).
-    // Both ways it can reach the gate are marked: a writeHead entered before arming, and Node's implicit header.
+    // Both ways such a header can reach the gate are marked: a writeHead entered above it before arming, and Node's implicit header.
     const above = target.writeHead
     if (above !== this.entry) {
       this.headAfterArm = false
