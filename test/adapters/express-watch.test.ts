@@ -281,7 +281,8 @@ describe.each(['get', 'post'] as const)('session() installed twice (%s)', (metho
   ] as const
 
   for (const { change, order } of cases) {
-    it(`two managers (cookies a and b), a change on ${change}: every change stored before the reply, both cookies sent`, async () => {
+    /** Two managers (cookies a and b) on one app: the handler changes the sessions in `order`, then `send`s. */
+    async function twoManagers(send: (res: Response) => void) {
       const a = manager('a')
       const b = manager('b')
       const app = express()
@@ -290,29 +291,21 @@ describe.each(['get', 'post'] as const)('session() installed twice (%s)', (metho
       app.use(session(b.sessions))
       app[method]('/change', (req, res) => {
         for (const which of order) (which === 'first' ? firstOf(req) : sessionOf(req)).set('at', which)
-        res.send('both')
+        send(res)
       })
       app.use(sessionErrors())
-      const reply = await (await listen(app))[method]('/change')
+      return { a, b, reply: await (await listen(app))[method]('/change') }
+    }
+
+    it(`two managers (cookies a and b), a change on ${change}: every change stored before the reply, both cookies sent`, async () => {
+      const { a, b, reply } = await twoManagers((res) => void res.send('both'))
       expect(reply.status).toBe(200)
       expect(await a.stored(reply)).toEqual((order as readonly string[]).includes('first') ? { at: 'first' } : undefined)
       expect(await b.stored(reply)).toEqual((order as readonly string[]).includes('second') ? { at: 'second' } : undefined)
     })
 
     it(`two managers, a change on ${change}, then writeHead() and end(): the reply arrives whole with every change stored`, async () => {
-      const a = manager('a')
-      const b = manager('b')
-      const app = express()
-      app.use(session(a.sessions))
-      app.use(keepFirst)
-      app.use(session(b.sessions))
-      app[method]('/change', (req, res) => {
-        for (const which of order) (which === 'first' ? firstOf(req) : sessionOf(req)).set('at', which)
-        res.writeHead(201, { 'content-type': 'text/plain' })
-        res.end('head then end')
-      })
-      app.use(sessionErrors())
-      const reply = await (await listen(app))[method]('/change')
+      const { a, b, reply } = await twoManagers((res) => void res.writeHead(201, { 'content-type': 'text/plain' }).end('head then end'))
       expect(reply.status).toBe(201)
       expect(reply.text).toBe('head then end')
       expect(await a.stored(reply)).toEqual((order as readonly string[]).includes('first') ? { at: 'first' } : undefined)
