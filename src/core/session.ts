@@ -1,6 +1,6 @@
 // The per-request session handle: reads, tracked writes, login/logout/regenerate, and commit.
 import { HallpassError } from '../errors.ts'
-import type { DeviceBinding, SessionData, SessionRecord } from '../stores/types.ts'
+import type { CreateResult, DeviceBinding, SessionData, SessionRecord } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
@@ -431,8 +431,9 @@ export class Session<D extends SessionData = SessionData> {
     await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const issued = this.ctx.codec.issue(null)
     const record = this.newRecord(issued.id, { userId: null, data: this.working, createdAt: now, expiresAt: now + this.ctx.absoluteTimeout, persistent: false }, now)
-    await this.ctx.failClosed(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
+    const created = await this.ctx.failClosed(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
     this.adopt(record, issued.cookieValue)
+    this.emitEvicted(created, null)
     this.ctx.events.emit({ type: 'session.created', id: record.id, userId: null })
   }
 
@@ -442,7 +443,7 @@ export class Session<D extends SessionData = SessionData> {
     const previous = this.record
     const issued = this.ctx.codec.issue(fields.userId)
     const record = this.newRecord(issued.id, fields, now)
-    const { evicted } = await this.ctx.failClosed(
+    const created = await this.ctx.failClosed(
       this.ctx.store.create(record, {
         ttl: this.ctx.ttlFor(record, now),
         ...(previous && { replaces: previous.id, ...(!this.ctx.sealed && { tombstone: ROTATION_GRACE_MS }) }),
@@ -452,9 +453,17 @@ export class Session<D extends SessionData = SessionData> {
     this.adopt(record, issued.cookieValue)
     if (previous) this.ctx.cache?.end(previous.id, now)
     if (previous && this.ctx.sealed) await this.ctx.failClosed(this.ctx.sealed.ended(previous))
-    for (const id of evicted) this.ctx.events.emit({ type: 'session.revoked', id, userId: fields.userId as string, reason: 'evicted' })
+    this.emitEvicted(created, fields.userId)
     if (previous) this.ctx.events.emit({ type: 'session.regenerated', id: record.id, previousId: previous.id, userId: record.userId, reason })
     else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
+  }
+
+  /** `session.revoked` (reason `evicted`) for every signed-in session the store ended to admit this one. */
+  private emitEvicted(created: CreateResult, userId: string | null): void {
+    const own = userId === null ? [] : created.evicted.map((id) => ({ id, userId }))
+    for (const { id, userId: owner } of [...own, ...(created.displaced ?? [])]) {
+      this.ctx.events.emit({ type: 'session.revoked', id, userId: owner, reason: 'evicted' })
+    }
   }
 
   private async end(reason: 'destroy' | 'logout'): Promise<void> {

@@ -1,16 +1,32 @@
-// Bounded in-process store: TTL expiry swept incrementally, a per-user index, and unref'd timers.
+// Bounded in-process store: anonymous records bounded apart from signed-in ones, TTL expiry swept incrementally, a per-user index.
 import { configError, HallpassError } from '../errors.ts'
 import { isPlainObject } from '../json.ts'
 import { MAX_TIMER_MS, millisecondsOption } from './milliseconds.ts'
 import { StatsTally } from './stats.ts'
-import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
+import type { CreateOptions, CreateResult, EvictedSession, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
 import { tombstoneFor } from './tombstone.ts'
 import { copyDevice } from './device-codec.ts'
+import { LazyInterval } from './lazy-interval.ts'
+import { Pools, type PoolName } from './memory-pools.ts'
+
+/** Entries a full store examines for expired ones before it evicts a live one. */
+const SWEEP_ON_FULL = 32
 
 export interface MemoryStoreOptions {
-  /** Most sessions kept; beyond it the least recently written session is evicted. @default 100_000 */
+  /**
+   * Most records kept, anonymous and signed-in together. To admit a new one when full, the store drops an expired
+   * record, else the least recently written anonymous one; only a login, when every record is signed in, evicts
+   * the least recently written signed-in session (the manager emits `session.revoked`, reason `evicted`). A new
+   * anonymous session is never admitted at a signed-in one's expense: it is refused with `STORE_UNAVAILABLE`
+   * (the adapters answer 503). @default 100_000
+   */
   maxSessions?: number
-  /** Milliseconds between incremental sweeps of expired entries. @default 10_000 */
+  /**
+   * Most anonymous records (`userId: null`, carts and preferences before sign-in) kept; beyond it the least
+   * recently written anonymous one is evicted. At most `maxSessions`. @default maxSessions
+   */
+  maxAnonymousSessions?: number
+  /** Milliseconds between incremental sweeps of expired entries (the timer starts with the first session). @default 10_000 */
   sweepIntervalMs?: number
   /** @deprecated The older name of `sweepIntervalMs` (also milliseconds). */
   sweepInterval?: number
@@ -21,6 +37,8 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
+  /** Fixed at creation: a tombstone goes in the pool of the session that replaced it. */
+  readonly pool: PoolName
   record: Omit<SessionRecord, 'data'>
   /** Data kept serialized so callers can never share or mutate stored objects. */
   json: string
@@ -29,7 +47,8 @@ interface Entry {
 
 /**
  * The default store: fast, bounded, single-process. Use SQLite or Redis when sessions must survive
- * a restart or be shared between processes.
+ * a restart or be shared between processes. Anonymous traffic can never evict a signed-in session (see
+ * `maxSessions`). Constructing it starts no timer; the sweep starts with the first session.
  *
  * @example
  * ```ts
@@ -43,22 +62,26 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
 
 class MemoryStore implements Store {
   readonly kind = 'memory'
-  private readonly entries = new Map<string, Entry>()
+  private readonly entries = new Pools<Entry>()
   private readonly byUser = new Map<string, Set<string>>()
   private readonly maxSessions: number
+  private readonly maxAnonymous: number
   private readonly sweepBatch: number
   private readonly clock: () => number
   private cursor: Iterator<[string, Entry]> | undefined
-  private readonly timer: ReturnType<typeof setInterval>
+  private readonly sweeper: LazyInterval
 
   constructor(options: MemoryStoreOptions) {
     this.maxSessions = options.maxSessions ?? 100_000
+    this.maxAnonymous = options.maxAnonymousSessions ?? this.maxSessions
     this.sweepBatch = options.sweepBatch ?? 500
     this.clock = options.clock ?? Date.now
     if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) configError('memoryStore maxSessions must be a positive integer')
+    if (!Number.isInteger(this.maxAnonymous) || this.maxAnonymous < 1 || this.maxAnonymous > this.maxSessions) {
+      configError(`memoryStore maxAnonymousSessions must be a positive integer no larger than maxSessions (${this.maxSessions})`)
+    }
     const sweepInterval = millisecondsOption('memoryStore', options, 'sweepIntervalMs', 'sweepInterval', 10_000, 1, MAX_TIMER_MS)
-    this.timer = setInterval(() => this.sweep(), sweepInterval)
-    this.timer.unref()
+    this.sweeper = new LazyInterval(() => this.sweep(), sweepInterval)
   }
 
   get size(): number {
@@ -70,23 +93,28 @@ class MemoryStore implements Store {
     return entry ? { ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> } : null
   }
 
-  async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
+  async create(record: SessionRecord, options: CreateOptions): Promise<CreateResult> {
     const { data, device, ...rest } = record
     if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
     const meta = copyDevice(rest, device)
+    const pool: PoolName = record.userId === null ? 'anonymous' : 'signedIn'
+    const stone = options.replaces !== undefined && options.replaces !== record.id ? options.tombstone : undefined
+    const need = stone === undefined ? 1 : 2
+    if (pool === 'anonymous') this.admitAnonymous(need, [record.id, options.replaces])
     if (options.replaces !== undefined) this.remove(options.replaces)
     this.remove(record.id)
-    while (this.entries.size >= this.maxSessions) this.evictOne()
-    this.entries.set(record.id, { record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
-    if (options.replaces !== undefined && options.replaces !== record.id && options.tombstone !== undefined) {
-      const { data: _none, ...stone } = tombstoneFor(options.replaces, record.lastSeenAt, options.tombstone)
-      this.entries.set(options.replaces, { record: stone, json: '{}', dropAt: this.clock() + options.tombstone })
+    const displaced = this.makeRoom(pool, need)
+    this.sweeper.start()
+    this.entries.set(record.id, { pool, record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
+    if (options.replaces !== undefined && stone !== undefined) {
+      const { data: _none, ...tombstone } = tombstoneFor(options.replaces, record.lastSeenAt, stone)
+      this.entries.set(options.replaces, { pool, record: tombstone, json: '{}', dropAt: this.clock() + stone })
     }
-    if (record.userId === null) return { evicted: [] }
+    if (record.userId === null) return { evicted: [], displaced }
     let ids = this.byUser.get(record.userId)
     if (!ids) this.byUser.set(record.userId, (ids = new Set()))
     ids.add(record.id)
-    return { evicted: this.enforceCap(record.userId, record.id, options.maxPerUser) }
+    return { evicted: this.enforceCap(record.userId, record.id, options.maxPerUser), displaced }
   }
 
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
@@ -143,7 +171,7 @@ class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer)
+    this.sweeper.stop()
   }
 
   /** The entry if present and not past its TTL; expired entries are removed on sight. */
@@ -169,20 +197,64 @@ class MemoryStore implements Store {
     return entry.dropAt > this.clock()
   }
 
-  /** Evicts the user's least recently used other sessions (last seen, then created) until at most `max` remain; never `keep`. */
+  /**
+   * Evicts the user's least recently used other live sessions (last seen, then created) until at most `max`
+   * remain; never `keep`. Only the user's own sessions count, so nobody else's traffic can push one out.
+   */
   private enforceCap(userId: string, keep: string, max: number | undefined): string[] {
     const ids = this.byUser.get(userId)
     if (max === undefined || !ids || ids.size <= max) return []
-    const others = [...ids].filter((id) => id !== keep).map((id) => this.entries.get(id) as Entry)
+    const others = [...ids].filter((id) => id !== keep).flatMap((id) => this.live(id) ?? [])
     others.sort((a, b) => a.record.lastSeenAt - b.record.lastSeenAt || a.record.createdAt - b.record.createdAt)
-    return others.slice(0, ids.size - max).map((entry) => (this.remove(entry.record.id), entry.record.id))
+    return others.slice(0, others.length + 1 - max).map((entry) => (this.remove(entry.record.id), entry.record.id))
   }
 
-  /** Makes room: an expired entry if the next few hold one, else the least recently written. */
-  private evictOne(): void {
-    if (this.sweep(32) > 0) return
-    const oldest = this.entries.keys().next()
-    if (!oldest.done) this.remove(oldest.value)
+  /**
+   * Refuses, before anything changes, an anonymous record that only evicting a signed-in session could make room
+   * for: the store is full of signed-in sessions (expired ones are reclaimed first). `ids` are the records this
+   * create removes anyway (its own id and the one it replaces).
+   */
+  private admitAnonymous(need: number, ids: ReadonlyArray<string | undefined>): void {
+    const signedIn = (): number => {
+      const freed = new Set(ids.filter((id) => id !== undefined && this.entries.get(id)?.pool === 'signedIn'))
+      return this.entries.count('signedIn') - freed.size
+    }
+    if (signedIn() + need <= this.maxSessions) return
+    this.sweep(SWEEP_ON_FULL)
+    if (signedIn() + need <= this.maxSessions) return
+    throw new HallpassError(
+      'STORE_UNAVAILABLE',
+      `the memory store is full of signed-in sessions (maxSessions ${this.maxSessions}): a new anonymous session is refused rather than signing a user out. Raise maxSessions, or use the SQLite or Redis store.`,
+    )
+  }
+
+  /**
+   * Evicts until `need` more records fit: in the anonymous pool, its least recently written record over
+   * `maxAnonymousSessions`; over `maxSessions`, an expired record if the next few hold one, else the least recently
+   * written anonymous one, and only for a signed-in record, the least recently written signed-in one. Returns the
+   * live signed-in sessions evicted.
+   */
+  private makeRoom(pool: PoolName, need: number): EvictedSession[] {
+    const displaced: EvictedSession[] = []
+    if (pool === 'anonymous') {
+      while (this.entries.count('anonymous') > 0 && this.entries.count('anonymous') + need > this.maxAnonymous) this.evictOldest('anonymous')
+    }
+    while (this.entries.size > 0 && this.entries.size + need > this.maxSessions) {
+      if (this.sweep(SWEEP_ON_FULL) > 0) continue
+      const victims: PoolName = this.entries.count('anonymous') > 0 ? 'anonymous' : 'signedIn'
+      if (victims === 'signedIn' && pool === 'anonymous') break // unreachable: admitAnonymous refused it
+      const evicted = this.evictOldest(victims)
+      if (evicted) displaced.push(evicted)
+    }
+    return displaced
+  }
+
+  /** Removes the pool's least recently written record; returns it when it was a live signed-in session. */
+  private evictOldest(pool: PoolName): EvictedSession | undefined {
+    const id = this.entries.oldest(pool)
+    const userId = id === undefined ? null : (this.entries.get(id)?.record.userId ?? null)
+    if (id === undefined || !this.remove(id) || userId === null) return undefined
+    return { id, userId }
   }
 
   /** Examines up to `batch` entries from where the last sweep stopped; returns how many it removed. */

@@ -79,6 +79,23 @@ export interface CreateOptions {
   readonly maxPerUser?: number
 }
 
+/** A signed-in session a store dropped to make room, with its user (for the `session.revoked` event). */
+export interface EvictedSession {
+  readonly id: string
+  readonly userId: string
+}
+
+/** What `create` reports: the sessions it ended to admit the new one. */
+export interface CreateResult {
+  /** Ids of the same user's other sessions evicted by `maxPerUser`. */
+  readonly evicted: string[]
+  /**
+   * Signed-in sessions of any user dropped to keep the store within a size bound (the memory store's
+   * `maxSessions`). A store without such a bound omits it. Anonymous records and tombstones are never listed.
+   */
+  readonly displaced?: readonly EvictedSession[]
+}
+
 export interface RevokeOptions {
   /** Only these ids (each must belong to the user). Omit for all of the user's sessions. */
   readonly ids?: readonly string[]
@@ -98,8 +115,12 @@ export interface Store {
    * (bad JSON, wrong types, `__proto__` keys) is deleted by the store and reported as `'corrupt'`.
    */
   get(id: string): Promise<SessionRecord | null | 'corrupt'>
-  /** Writes a new record (indexing it under its user) and returns ids evicted by `maxPerUser`. */
-  create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }>
+  /**
+   * Writes a new record (indexing it under its user) and returns the sessions it ended to make room: ids evicted
+   * by `maxPerUser`, and signed-in sessions dropped by a size bound. Admitting an anonymous record
+   * (`userId: null`) must never drop a signed-in one: refuse it with STORE_UNAVAILABLE instead.
+   */
+  create(record: SessionRecord, options: CreateOptions): Promise<CreateResult>
   /** Applies changed keys only; never recreates a missing (or undecodable) record or changes a tombstone, returning 'missing'. Bumps `version`. */
   patch(id: string, patch: SessionPatch): Promise<PatchResult>
   /** Deletes one record and its index entry. True when it existed and had not expired. */

@@ -7,13 +7,15 @@ import { tombstoneFor } from '../tombstone.ts'
 import { decodeRow, encodeJson, encodeRow, isExpired } from './codec.ts'
 import { encodeDevice } from '../device-codec.ts'
 import type { Statements } from './schema.ts'
+import { LazyInterval } from '../lazy-interval.ts'
 
 type Database = BetterSqlite3.Database
 
 /** @internal Built by `sqliteStore()`. */
 export class SqliteSessionStore implements Store {
   readonly kind = 'sqlite'
-  private readonly timer: ReturnType<typeof setInterval> | undefined
+  /** The purge timer, started by the first `get` or `create` (never at construction: Workers refuse that). */
+  private readonly purger: LazyInterval | undefined
   private readonly createTx: BetterSqlite3.Transaction<(record: SessionRecord, options: CreateOptions) => { evicted: string[] }>
   private readonly patchTx: BetterSqlite3.Transaction<(id: string, patch: SessionPatch) => PatchResult>
   private readonly revokeTx: BetterSqlite3.Transaction<(userId: string, options: RevokeOptions) => string[]>
@@ -30,14 +32,13 @@ export class SqliteSessionStore implements Store {
     this.patchTx = database.transaction((id, patch) => this.patchNow(id, patch))
     this.revokeTx = database.transaction((userId, options) => this.revokeNow(userId, options))
     if (purgeInterval > 0) {
-      this.timer = setInterval(() => {
+      this.purger = new LazyInterval(() => {
         try {
           this.purgeNow()
         } catch {
           // Busy or closed: the next tick tries again, and reads never return expired rows anyway.
         }
       }, purgeInterval)
-      this.timer.unref()
     }
   }
 
@@ -48,6 +49,7 @@ export class SqliteSessionStore implements Store {
 
   async get(id: string): Promise<SessionRecord | null | 'corrupt'> {
     if (typeof id !== 'string') return null
+    this.purger?.start()
     return failClosed(() => {
       const row = this.sql.select.get(id)
       if (!row || isExpired(row.drop_at, this.clock())) return null
@@ -60,6 +62,7 @@ export class SqliteSessionStore implements Store {
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     checkTtl(options.ttl)
+    this.purger?.start()
     return failClosed(() => this.createTx.immediate(record, options))
   }
 
@@ -111,7 +114,7 @@ export class SqliteSessionStore implements Store {
 
   /** Stops the purge timer, and closes the database if the store opened it (never one you passed in). */
   async close(): Promise<void> {
-    clearInterval(this.timer)
+    this.purger?.stop()
     if (this.ownsDatabase && this.database.open) this.database.close()
   }
 
