@@ -47,8 +47,9 @@ describe('redis maxmemory policies', () => {
   })
 
   it('noeviction at the limit: anonymous writes fail closed with STORE_UNAVAILABLE, the signed-in user stays signed in', async () => {
-    const { sessions } = setup()
+    const { sessions, events } = setup()
     const alice = await signIn(sessions, 'alice')
+    const carol = await signIn(sessions, 'carol')
     expect(redisCli(redis.server.port, 'CONFIG', 'GET', 'maxmemory-policy')).toContain('noeviction')
     const used = Number(/used_memory:(\d+)/.exec(redisCli(redis.server.port, 'INFO', 'memory'))?.[1])
     redisCli(redis.server.port, 'CONFIG', 'SET', 'maxmemory', String(used + 256 * 1024))
@@ -61,6 +62,8 @@ describe('redis maxmemory policies', () => {
       reading.set('theme', 'dark')
       await expect(reading.commit()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' }) // so does no write
       await expect(signIn(sessions, 'bob')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+      await expect((await sessions.load({ cookie: carol })).logout()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+      expect(events.filter((e) => e.type === 'session.end_failed')).toMatchObject([{ userId: 'carol', reason: 'logout' }])
     } finally {
       redisCli(redis.server.port, 'CONFIG', 'SET', 'maxmemory', '0')
     }

@@ -32,7 +32,10 @@ export interface SqliteStoreOptions<DB extends SqliteDatabase = SqliteDatabase> 
   database: DB | string
   /** Table holding the sessions (a plain identifier; created with its indexes if missing). @default 'hallpass_sessions' */
   table?: string
-  /** Milliseconds between deletions of expired rows, on an unref'd timer; 0 turns the timer off. @default 60_000 */
+  /**
+   * Milliseconds between deletions of expired rows, on an unref'd timer started by the first `get` or `create`
+   * (never at construction); 0 turns the timer off. @default 60_000
+   */
   purgeIntervalMs?: number
   /** @deprecated The older name of `purgeIntervalMs` (also milliseconds). */
   purgeInterval?: number
