@@ -1,9 +1,10 @@
-// Bounded in-process store: anonymous records bounded apart from signed-in ones, TTL expiry swept incrementally, a per-user index.
+// Bounded in-process store: anonymous and signed-in records bounded apart, expiry swept incrementally, a user index.
 import { configError, HallpassError } from '../errors.ts'
 import { isPlainObject } from '../json.ts'
 import { MAX_TIMER_MS, millisecondsOption } from './milliseconds.ts'
 import { StatsTally } from './stats.ts'
-import type { CreateOptions, CreateResult, EvictedSession, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
+import type { CreateOptions, CreateResult, EvictedSession, PatchResult, RevokeOptions } from './types.ts'
+import type { SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
 import { tombstoneFor } from './tombstone.ts'
 import { copyDevice } from './device-codec.ts'
 import { LazyInterval } from './lazy-interval.ts'
@@ -26,7 +27,7 @@ export interface MemoryStoreOptions {
    * recently written anonymous one is evicted. At most `maxSessions`. @default maxSessions
    */
   maxAnonymousSessions?: number
-  /** Milliseconds between incremental sweeps of expired entries (the timer starts with the first session). @default 10_000 */
+  /** Milliseconds between incremental sweeps of expired entries (from the first session on). @default 10_000 */
   sweepIntervalMs?: number
   /** @deprecated The older name of `sweepIntervalMs` (also milliseconds). */
   sweepInterval?: number
@@ -78,7 +79,7 @@ class MemoryStore implements Store {
     this.clock = options.clock ?? Date.now
     if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) configError('memoryStore maxSessions must be a positive integer')
     if (!Number.isInteger(this.maxAnonymous) || this.maxAnonymous < 1 || this.maxAnonymous > this.maxSessions) {
-      configError(`memoryStore maxAnonymousSessions must be a positive integer no larger than maxSessions (${this.maxSessions})`)
+      configError(`memoryStore maxAnonymousSessions must be an integer from 1 to maxSessions (${this.maxSessions})`)
     }
     const sweepInterval = millisecondsOption('memoryStore', options, 'sweepIntervalMs', 'sweepInterval', 10_000, 1, MAX_TIMER_MS)
     this.sweeper = new LazyInterval(() => this.sweep(), sweepInterval)
@@ -224,7 +225,8 @@ class MemoryStore implements Store {
     if (signedIn() + need <= this.maxSessions) return
     throw new HallpassError(
       'STORE_UNAVAILABLE',
-      `the memory store is full of signed-in sessions (maxSessions ${this.maxSessions}): a new anonymous session is refused rather than signing a user out. Raise maxSessions, or use the SQLite or Redis store.`,
+      `the memory store is full of signed-in sessions (maxSessions ${this.maxSessions}): a new anonymous session ` +
+        'is refused rather than signing a user out. Raise maxSessions, or use the SQLite or Redis store.',
     )
   }
 
@@ -237,7 +239,8 @@ class MemoryStore implements Store {
   private makeRoom(pool: PoolName, need: number): EvictedSession[] {
     const displaced: EvictedSession[] = []
     if (pool === 'anonymous') {
-      while (this.entries.count('anonymous') > 0 && this.entries.count('anonymous') + need > this.maxAnonymous) this.evictOldest('anonymous')
+      const anonymous = (): number => this.entries.count('anonymous')
+      while (anonymous() > 0 && anonymous() + need > this.maxAnonymous) this.evictOldest('anonymous')
     }
     while (this.entries.size > 0 && this.entries.size + need > this.maxSessions) {
       if (this.sweep(SWEEP_ON_FULL) > 0) continue

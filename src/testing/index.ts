@@ -239,16 +239,17 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect((await store.listByUser('capped-lru')).map((r) => r.id).sort()).toEqual([oldest.id, sameSeen.id, stale.id].sort())
     })
 
-    run('maxPerUser counts only the user’s own sessions: anonymous records and other users’ logins never evict them', async ({ store }) => {
+    run('maxPerUser counts only the user’s own sessions: no other ones ever evict them', async ({ store }) => {
       const now = Date.now()
-      const mine = [1, 2].map((i) => testRecord({ userId: 'cap-owner', createdAt: now - i * HOUR, lastSeenAt: now - i * HOUR }))
+      const at = (hoursAgo: number) => ({ createdAt: now - hoursAgo * HOUR, lastSeenAt: now - hoursAgo * HOUR })
+      const mine = [1, 2].map((i) => testRecord({ userId: 'capped-own', ...at(i) }))
       for (const record of mine) await store.create(record, { ttl: HOUR, maxPerUser: 2 })
       for (let i = 0; i < 5; i++) {
         const other = await store.create(testRecord({ userId: 'cap-other' }), { ttl: HOUR, maxPerUser: 2 })
         const anonymous = await store.create(testRecord(), { ttl: HOUR, maxPerUser: 2 })
         for (const { id } of mine) expect([...other.evicted, ...anonymous.evicted]).not.toContain(id)
       }
-      expect((await store.listByUser('cap-owner')).map((r) => r.id).sort()).toEqual(mine.map((r) => r.id).sort())
+      expect((await store.listByUser('capped-own')).map((r) => r.id).sort()).toEqual(mine.map((r) => r.id).sort())
     })
 
     run('records disappear after their TTL, and a patch extends it', async ({ store, advance }) => {

@@ -1,4 +1,4 @@
-// #24 over real HTTP: cookieless requests that write to anonymous sessions never sign a user out (hallpass/fetch, /node).
+// #24 over real HTTP: cookieless writes to anonymous sessions never sign a user out (hallpass/fetch, hallpass/node).
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
@@ -6,12 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as fetchAdapter from '../../src/adapters/fetch.ts'
 import * as nodeAdapter from '../../src/adapters/node.ts'
 import type { Session } from '../../src/core/session.ts'
+import { STORE_DOWN as STORE_DOWN_REPLY } from '../../src/adapters/replies.ts'
 import { memoryStore } from '../../src/stores/memory.ts'
 import { Browser } from '../scenarios/harness/client.ts'
 import { testClock } from '../support/clock.ts'
 import { testSessions } from '../support/sessions.ts'
 
-const STORE_DOWN = { error: { code: 'STORE_UNAVAILABLE', message: 'Sessions are temporarily unavailable. Try again shortly.' } }
+const STORE_DOWN = JSON.parse(STORE_DOWN_REPLY.body) as unknown
 
 /** The app: `/login?user=` signs in, `/visit` counts visits in the (anonymous) session, `/whoami` reads it. */
 async function route(path: string, session: Session): Promise<{ status: number; json: unknown }> {
@@ -67,10 +68,12 @@ for (const adapter of Object.keys(ADAPTERS) as Array<keyof typeof ADAPTERS>) {
       expect(app.events.filter((e) => e.type === 'session.revoked')).toEqual([])
     })
 
-    it('full of signed-in sessions: an anonymous write gets a 503 and no cookie; a login evicts the LRU user with an event', async () => {
+    it('full of signed-in sessions: anonymous writes get 503, no cookie; a login evicts the LRU user', async () => {
       const app = await start(adapter, 3)
       const users = ['alice', 'bob', 'carol'].map((user) => ({ user, browser: app.browser() }))
-      for (const { user, browser } of users) expect((await browser.post(`/login?user=${user}`)).json).toEqual({ userId: user })
+      for (const { user, browser } of users) {
+        expect((await browser.post(`/login?user=${user}`)).json).toEqual({ userId: user })
+      }
       const refused = await app.browser().get('/visit')
       expect(refused.status).toBe(503)
       expect(refused.json).toEqual(STORE_DOWN)
@@ -78,7 +81,8 @@ for (const adapter of Object.keys(ADAPTERS) as Array<keyof typeof ADAPTERS>) {
       for (const { user, browser } of users) expect((await browser.get('/whoami')).json).toEqual({ userId: user })
 
       expect((await app.browser().post('/login?user=dave')).json).toEqual({ userId: 'dave' })
-      expect(app.events.filter((e) => e.type === 'session.revoked')).toMatchObject([{ userId: 'alice', reason: 'evicted' }])
+      const revoked = app.events.filter((e) => e.type === 'session.revoked')
+      expect(revoked).toMatchObject([{ userId: 'alice', reason: 'evicted' }])
       expect((await users[0]!.browser.get('/whoami')).json).toEqual({ userId: null })
       expect((await users[1]!.browser.get('/whoami')).json).toEqual({ userId: 'bob' })
     })

@@ -29,15 +29,17 @@ describe('anonymous flood (#24)', () => {
     expect(events.filter((e) => e.type === 'session.revoked')).toEqual([])
   })
 
-  it('full of signed-in sessions: an anonymous write fails closed (STORE_UNAVAILABLE) and nobody is signed out', async () => {
+  it('full of signed-in sessions: an anonymous write fails closed (STORE_UNAVAILABLE); nobody signed out', async () => {
     const clock = testClock()
     const { sessions } = testSessions({ clock, store: memoryStore({ clock, maxSessions: 3 }) })
-    const cookies = [await signIn(sessions, 'alice'), await signIn(sessions, 'bob'), await signIn(sessions, 'carol')]
+    const users = ['alice', 'bob', 'carol']
+    const cookies: string[] = []
+    for (const user of users) cookies.push(await signIn(sessions, user))
     await expect(anonymousWrite(sessions, 1)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
-    for (const [i, cookie] of cookies.entries()) expect((await sessions.load({ cookie })).userId).toBe(['alice', 'bob', 'carol'][i])
+    for (const [i, cookie] of cookies.entries()) expect((await sessions.load({ cookie })).userId).toBe(users[i])
   })
 
-  it('a login into a store full of signed-in sessions evicts the least recently used one, with session.revoked "evicted"', async () => {
+  it('a login into a store full of signed-in sessions evicts the LRU one, with session.revoked "evicted"', async () => {
     const clock = testClock()
     const { sessions, events } = testSessions({ clock, store: memoryStore({ clock, maxSessions: 3 }) })
     const alice = await signIn(sessions, 'alice')

@@ -1,4 +1,4 @@
-// Redis at its memory limit (docs/redis.md, "Eviction"): why only noeviction keeps anonymous floods from signing users out.
+// Redis at its memory limit (docs/redis.md, "Eviction"): only noeviction keeps anonymous floods from signing users out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Sessions } from '../../src/index.ts'
 import { redisStore } from '../../src/stores/redis/index.ts'
@@ -32,7 +32,7 @@ async function anonymousWrite(sessions: Sessions, i: number): Promise<void> {
 }
 
 describe('redis maxmemory policies', () => {
-  it('every key hallpass writes has a TTL, so a volatile-* policy may evict sessions and user indexes like allkeys-*', async () => {
+  it('every key hallpass writes has a TTL: volatile-* may evict sessions and user indexes like allkeys-*', async () => {
     const { sessions, prefix } = setup()
     const guest = await (async () => {
       const session = await sessions.load({})
@@ -46,7 +46,7 @@ describe('redis maxmemory policies', () => {
     for (const key of keys) expect(Number(redisCli(redis.server.port, 'PTTL', key)), key).toBeGreaterThan(0)
   })
 
-  it('noeviction at the limit: anonymous writes fail closed with STORE_UNAVAILABLE, the signed-in user stays signed in', async () => {
+  it('noeviction at the limit: writes fail closed with STORE_UNAVAILABLE, signed-in users stay signed in', async () => {
     const { sessions, events } = setup()
     const alice = await signIn(sessions, 'alice')
     const carol = await signIn(sessions, 'carol')
@@ -55,15 +55,19 @@ describe('redis maxmemory policies', () => {
     redisCli(redis.server.port, 'CONFIG', 'SET', 'maxmemory', String(used + 256 * 1024))
     try {
       let refused: unknown
-      for (let i = 0; i < 50_000 && refused === undefined; i++) refused = await anonymousWrite(sessions, i).catch((err: unknown) => err)
+      for (let i = 0; i < 50_000 && refused === undefined; i++) {
+        refused = await anonymousWrite(sessions, i).catch((err: unknown) => err)
+      }
       expect(refused).toMatchObject({ code: 'STORE_UNAVAILABLE' })
       const reading = await sessions.load({ cookie: alice })
       expect(reading.userId).toBe('alice') // reads still work
       reading.set('theme', 'dark')
       await expect(reading.commit()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' }) // so does no write
       await expect(signIn(sessions, 'bob')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
-      await expect((await sessions.load({ cookie: carol })).logout()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
-      expect(events.filter((e) => e.type === 'session.end_failed')).toMatchObject([{ userId: 'carol', reason: 'logout' }])
+      const leaving = await sessions.load({ cookie: carol })
+      await expect(leaving.logout()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+      const failed = events.filter((e) => e.type === 'session.end_failed')
+      expect(failed).toMatchObject([{ userId: 'carol', reason: 'logout' }])
     } finally {
       redisCli(redis.server.port, 'CONFIG', 'SET', 'maxmemory', '0')
     }

@@ -31,7 +31,8 @@ describe('memoryStore bounds', () => {
     await store.close()
   }, 30_000)
 
-  it("keeps a login's tombstone through an anonymous flood (a late request with the old cookie must not clear the new one)", async () => {
+  // A late request with the old cookie must find the tombstone, or it would clear the new cookie.
+  it("keeps a login's tombstone through an anonymous flood", async () => {
     const store = memoryStore({ maxSessions: 10 })
     const before = anonymous()
     await store.create(before, { ttl: TTL })
@@ -96,9 +97,9 @@ describe('memoryStore bounds', () => {
     await store.close()
   })
 
-  it('a login into a store full of signed-in sessions evicts the least recently written one and reports its user', async () => {
+  it('a login into a store full of signed-in sessions evicts the least recently written, naming its user', async () => {
     const store = memoryStore({ maxSessions: 3 })
-    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(signedIn) as [ReturnType<typeof signedIn>, ReturnType<typeof signedIn>, ReturnType<typeof signedIn>]
+    const [alice, bob, carol] = [signedIn('alice'), signedIn('bob'), signedIn('carol')]
     for (const user of [alice, bob, carol]) await store.create(user, { ttl: TTL })
     await store.patch(alice.id, { set: {}, unset: [], lastSeenAt: Date.now(), ttl: TTL })
     const { displaced } = await store.create(signedIn('dave'), { ttl: TTL })
@@ -119,7 +120,8 @@ describe('memoryStore bounds', () => {
   })
 
   it('refuses maxAnonymousSessions above maxSessions or below 1 at construction', () => {
-    expect(() => memoryStore({ maxSessions: 10, maxAnonymousSessions: 11 })).toThrow(/maxAnonymousSessions.*maxSessions \(10\)/)
+    const tooMany = () => memoryStore({ maxSessions: 10, maxAnonymousSessions: 11 })
+    expect(tooMany).toThrow(/maxAnonymousSessions.*maxSessions \(10\)/)
     expect(() => memoryStore({ maxAnonymousSessions: 0 })).toThrow(/maxAnonymousSessions/)
     expect(() => memoryStore({ maxAnonymousSessions: 1.5 })).toThrow(/maxAnonymousSessions/)
   })
