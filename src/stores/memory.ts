@@ -16,10 +16,10 @@ const SWEEP_ON_FULL = 32
 export interface MemoryStoreOptions {
   /**
    * Most records kept, anonymous and signed-in together. To admit a new one when full, the store drops an expired
-   * record, else the least recently written anonymous one; only a login, when every record is signed in, evicts
-   * the least recently written signed-in session (the manager emits `session.revoked`, reason `evicted`). A new
-   * anonymous session is never admitted at a signed-in one's expense: it is refused with `STORE_UNAVAILABLE`
-   * (the adapters answer 503). @default 100_000
+   * record, else the least recently written anonymous one; only a login (or a signed-in regenerate), when every
+   * record is signed in, evicts the least recently written signed-in session (the manager emits
+   * `session.revoked`, reason `evicted`). A new anonymous session is never admitted at a signed-in one's
+   * expense: it is refused with `STORE_UNAVAILABLE` (the adapters answer 503). @default 100_000
    */
   maxSessions?: number
   /**
