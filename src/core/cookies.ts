@@ -29,6 +29,8 @@ export interface ResolvedCookieOptions {
 
 /** Browsers drop cookies whose name plus value exceed this many bytes. */
 export const MAX_COOKIE_BYTES = 4096
+/** RFC 6265bis: browsers cap a cookie's lifetime at 400 days; every Max-Age hallpass sends is capped here. */
+export const MAX_COOKIE_AGE_SECONDS = 400 * 86_400
 const NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /** Validates cookie options, enforcing the `__Host-`/`__Secure-` rules. Throws CONFIG_INVALID. */
@@ -115,7 +117,8 @@ function looseName(name: string): string {
 const suffixes = new WeakMap<ResolvedCookieOptions, string>()
 
 /**
- * A Set-Cookie value carrying the session; `maxAgeSeconds` makes it persistent. The attributes of a
+ * A Set-Cookie value carrying the session; `maxAgeSeconds` makes it persistent (capped at 400 days, so a
+ * server whose clock runs behind never asks for more than a browser keeps). The attributes of a
  * browser-session cookie are serialized once per options object (values are ours: base64url and dots).
  */
 export function sessionCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
@@ -136,7 +139,7 @@ function serializeCookie(options: ResolvedCookieOptions, value: string, maxAgeSe
     path: options.path,
     ...(options.domain !== undefined && { domain: options.domain }),
     ...(options.partitioned && { partitioned: true }),
-    ...(maxAgeSeconds !== undefined && { maxAge: Math.max(0, Math.floor(maxAgeSeconds)) }),
+    ...(maxAgeSeconds !== undefined && { maxAge: Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, Math.floor(maxAgeSeconds))) }),
   })
 }
 

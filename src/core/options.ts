@@ -3,7 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { configError } from '../errors.ts'
 import { KeyRing, type SecretOption } from '../crypto/keyring.ts'
 import type { SessionData, Store } from '../stores/types.ts'
-import { resolveCookieOptions, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
+import { MAX_COOKIE_AGE_SECONDS, resolveCookieOptions, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
 import { parseDuration, type Duration } from './duration.ts'
 import type { EventListener } from './events.ts'
 import { Sealer } from '../crypto/seal.ts'
@@ -12,9 +12,6 @@ import { defaultStore } from './default-store.ts'
 import { isSealedCookies, SEALED_STORE, SealedMode, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
 import { resolveDeviceBound, type DeviceBoundOptions, type ResolvedDeviceBound } from '../dbsc/options.ts'
-
-/** RFC 6265bis: browsers cap a cookie's lifetime at 400 days. */
-const MAX_COOKIE_LIFETIME = 400 * 86_400_000
 
 /** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
 export interface SessionsOptions<D extends SessionData = SessionData> {
@@ -108,7 +105,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   if (staticIdle !== undefined && staticIdle > absoluteTimeout) configError(`idleTimeout (${staticIdle / 1000}s) is longer than absoluteTimeout (${absoluteTimeout / 1000}s); shorten it or raise absoluteTimeout`)
   if (staticIdle !== undefined && touchInterval >= staticIdle) configError(`touchInterval (${touchInterval / 1000}s) must be shorter than idleTimeout (${staticIdle / 1000}s)`)
   if (staticRememberIdle !== undefined && staticRememberIdle > rememberMeTimeout) configError('rememberMeIdleTimeout must not exceed rememberMeTimeout')
-  if (rememberMeTimeout > MAX_COOKIE_LIFETIME) {
+  if (rememberMeTimeout > MAX_COOKIE_AGE_SECONDS * 1000) {
     configError(`rememberMeTimeout (${Math.round(rememberMeTimeout / 86_400_000)} days) is longer than 400 days, the most a browser keeps a cookie (RFC 6265bis caps Max-Age at 400 days), so the cookie would vanish while the session lives on; use at most '400d'`)
   }
   if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
