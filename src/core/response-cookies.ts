@@ -8,7 +8,7 @@ export interface CookieState {
   /** The live record after the commit, or null when the session ended or never existed. */
   readonly record: SessionRecord | null
   readonly data: SessionData
-  /** Something was written or a new id issued: a sealed cookie or a cache snapshot must be re-sent. */
+  /** Something was written or a new id issued: a sealed cookie or a cache snapshot must be re-sent (or cleared). */
   readonly wrote: boolean
   /** The new token's cookie value, when an id was issued. */
   readonly issuedCookie: string | undefined
@@ -34,7 +34,10 @@ export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'se
   } else if (state.issuedCookie !== undefined) {
     cookies.push(sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
   }
-  const cacheCookie = cache?.write(snapshot, now)
-  if (cacheCookie) cookies.push(cacheCookie)
+  if (cache) {
+    // A snapshot too large for a cookie must not leave the previous one to be served after a change.
+    const cacheCookie = cache.write(snapshot, now) ?? (state.wrote ? cache.clear() : undefined)
+    if (cacheCookie) cookies.push(cacheCookie)
+  }
   return cookies
 }

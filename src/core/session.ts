@@ -226,6 +226,7 @@ export class Session<D extends SessionData = SessionData> {
         this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: this.touchDue ? now : fresh.lastSeenAt }
         this.tracked.reset(next)
         this.touchDue = false
+        this.wrote = true // the cache snapshot the request came with is now stale
         return this.working
       }
       if (result === 'missing') {
@@ -346,8 +347,10 @@ export class Session<D extends SessionData = SessionData> {
    */
   commitAfterError(): CommitResult {
     this.committed = true
+    // What login, regenerate or update() already wrote is in the store: send its cookie and a snapshot of it.
     const issued = this.issuedCookie !== undefined
-    const state = { record: this.record, data: this.record?.data ?? {}, wrote: issued, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie }
+    const wrote = issued || (this.wrote && !this.ctx.sealed)
+    const state = { record: this.record, data: this.record?.data ?? {}, wrote, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie }
     return { cookies: this.sent(responseCookies(this.ctx, state, this.ctx.clock())) }
   }
 

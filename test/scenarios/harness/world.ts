@@ -151,7 +151,17 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
         const key = query.get('key') ?? 'n'
         await pause(hooks, query)
         const data = await session.update((draft) => void (draft[key] = Number(draft[key] ?? 0) + 1))
+        if (query.get('throw')) throw new Error('the handler failed after update()')
         return { json: data }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/bump',
+      run({ session, query }) {
+        const key = query.get('key') ?? 'n'
+        session.set(key, Number(session.get(key) ?? 0) + 1) // read-modify-write through get/set, as apps port it
+        return { json: view(session) }
       },
     },
     { method: 'GET', path: '/admin', guard: requireRole('admin'), run: () => ({ json: { secret: 'admin-secret' } }) },
