@@ -6,6 +6,7 @@ import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { assertJsonValue, isForbiddenKey } from '../json.ts'
 import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
+import type { IssuedToken } from '../crypto/token.ts'
 import type { Internals } from './internals.ts'
 import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
@@ -59,6 +60,8 @@ export class Session<D extends SessionData = SessionData> {
   private rotatedAway: boolean
   /** `commit()` has started: the response's headers are (being) sent, so no mutation can reach the browser any more. */
   private committed = false
+  /** The token a new session will be stored under: issued at its first `set()`, so `id` is known before the commit. */
+  private pendingToken: IssuedToken | undefined = undefined
   /** Called once, before the first mutation of this request (see `beforeFirstChange`). */
   private changeListener: (() => void) | undefined = undefined
 
@@ -88,9 +91,12 @@ export class Session<D extends SessionData = SessionData> {
     return this.tracked.data
   }
 
-  /** Public id (a hash of the token, never the token), or null before the session is stored. */
+  /**
+   * Public id (a hash of the token, never the token). A new session gets it at its first `set()` (or `update()`),
+   * before the commit stores it under that id; null while nothing was written (no store write, no cookie).
+   */
   get id(): string | null {
-    return this.record?.id ?? null
+    return this.record?.id ?? this.pendingToken?.id ?? null
   }
   /** True when the request arrived without a live session. */
   get isNew(): boolean {
@@ -172,6 +178,8 @@ export class Session<D extends SessionData = SessionData> {
     assertJsonValue(value, key)
     this.ctx.sealed?.assertFits(this.ctx.cookie.name, this.record, { ...this.working, [key]: value }, key)
     this.tracked.set(key, value)
+    // A write that will create a session (see commit()) fixes its id now; one that will be dropped gets none.
+    if (this.record === null && !this.rotatedAway) this.pendingToken ??= this.ctx.codec.issue(null)
   }
 
   /**
@@ -300,7 +308,8 @@ export class Session<D extends SessionData = SessionData> {
    */
   async logout(): Promise<void> {
     this.assertOpen('logout')
-    const { id, userId } = this
+    const id = this.record?.id ?? null // an id given at set() but never stored ends nothing
+    const { userId } = this
     await this.end('logout')
     if (id !== null) this.ctx.events.emit({ type: 'logout', id, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
   }
@@ -432,7 +441,7 @@ export class Session<D extends SessionData = SessionData> {
 
   private async createAnonymous(now: number): Promise<void> {
     await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
-    const issued = this.ctx.codec.issue(null)
+    const issued = this.pendingToken ?? this.ctx.codec.issue(null)
     const record = this.newRecord(issued.id, { userId: null, data: this.working, createdAt: now, expiresAt: now + this.ctx.absoluteTimeout, persistent: false }, now)
     await this.ctx.failClosed(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
     this.adopt(record, issued.cookieValue)
@@ -497,11 +506,13 @@ export class Session<D extends SessionData = SessionData> {
     this.record = null
     this.tracked.reset({})
     this.issuedCookie = undefined
+    this.pendingToken = undefined
     this.touchDue = false
   }
 
   private adopt(record: SessionRecord, cookieValue: string): void {
     this.record = record
+    this.pendingToken = undefined
     this.tracked.reset(record.data as Partial<D>)
     this.issuedCookie = cookieValue
     this.touchDue = false
