@@ -4,7 +4,8 @@ import type { KeyRing } from '../crypto/keyring.ts'
 import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
-import { readCookie, type ResolvedCookieOptions } from './cookies.ts'
+import { readSessionCookie, type ResolvedCookieOptions } from './cookies.ts'
+import { attributesCode, retiredCookies } from './cookie-reissue.ts'
 import { validateData } from './data.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
@@ -73,15 +74,18 @@ export class Sessions<D extends SessionData = SessionData> {
   private readonly ctx: Internals<D>
   private readonly config: ResolvedOptions<D>
   private readonly dbsc: DeviceBound | undefined
+  /** The attribute code of cookies issued now (`attributesCode`). */
+  private readonly attributes: string
 
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
     this.config = config
+    this.attributes = attributesCode(config.cookie)
     keyRings.set(this, config.keys)
     const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout() : config.idleTimeout())
     this.ctx = {
       store: config.store,
-      codec: new TokenCodec(config.keys),
+      codec: new TokenCodec(config.keys, this.attributes),
       sealed: config.sealed,
       cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
@@ -141,48 +145,66 @@ export class Sessions<D extends SessionData = SessionData> {
    */
   async load(input: LoadInput = {}): Promise<Session<D>> {
     const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
-    const lookup = readCookie(input.cookie, this.config.cookie.name)
+    const lookup = readSessionCookie(input.cookie, this.config.cookie.name, this.config.previousCookieNames)
     if (lookup.problem) return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
     if (lookup.value === undefined) return this.anonymous(client, false)
-    if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup.value, client)
+    if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup, client)
     const verified = this.ctx.codec.verify(lookup.value)
-    if ('rejected' in verified) return this.anonymous(client, true, verified.rejected)
+    if ('rejected' in verified) return this.anonymous(client, this.carried(lookup.name, null), verified.rejected)
+    const carried = this.carried(lookup.name, verified.attributes, verified.resigned ?? (lookup.name === this.config.cookie.name ? undefined : lookup.value))
     const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
     const record = cached ?? (await failClosed(this.config.store.get(verified.id)))
-    if (record === 'corrupt') return this.anonymous(client, true, 'invalid_data', verified.id)
-    if (!record) return this.anonymous(client, true, 'not_found', verified.id)
+    if (record === 'corrupt') return this.anonymous(client, carried, 'invalid_data', verified.id)
+    if (!record) return this.anonymous(client, carried, 'not_found', verified.id)
     // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
     if (isTombstone(record)) return this.anonymous(client, false, 'rotated', verified.id, true)
-    return this.accept(record, client, cached === undefined, verified.resigned)
+    return this.accept(record, client, cached === undefined, carried)
   }
 
-  private async loadSealed(sealed: SealedMode, cookieValue: string, client: ClientInfo): Promise<Session<D>> {
-    const record = sealed.open(cookieValue)
-    if (!record) return this.anonymous(client, true, 'bad_seal')
+  private async loadSealed(sealed: SealedMode, lookup: { value: string; name: string }, client: ClientInfo): Promise<Session<D>> {
+    const opened = sealed.open(lookup.value)
+    if (!opened) return this.anonymous(client, this.carried(lookup.name, null), 'bad_seal')
+    const { record } = opened
+    // Any value stands for "re-seal": the sealed cookie is written from the record on the response.
+    const carried = this.carried(lookup.name, opened.attributes, opened.stale || lookup.name !== this.config.cookie.name ? lookup.value : undefined)
     const revoked = sealed.revocationCheck(record)
-    if (revoked && (await failClosed(revoked))) return this.anonymous(client, true, 'revoked', record.id)
-    return this.accept(record, client, false, sealed.isStale(cookieValue) ? cookieValue : undefined)
+    if (revoked && (await failClosed(revoked))) return this.anonymous(client, carried, 'revoked', record.id)
+    return this.accept(record, client, false, carried)
+  }
+
+  /**
+   * What the response must do about the cookie the request carried (name, attribute code, or null when it failed
+   * verification): clear it where a re-issue would not replace it, and `reissue` this value (same token) under the
+   * current name and attributes. Previous names are cleared even when unverified; a partition state only when known.
+   */
+  private carried(name: string, code: string | undefined | null, reissue?: string): Carried {
+    const { cookie, cache } = this.config
+    if (name === cookie.name && (code === null || code === this.attributes) && reissue === undefined) return NOTHING_CARRIED
+    const retire = code === null && name === cookie.name ? [] : retiredCookies(cookie, name, code ?? undefined, cache !== undefined)
+    return { retire, ...(reissue !== undefined && { reissue }) }
   }
 
   /**
    * Shared tail of every load: shape and schema checks, then the server-side idle and absolute limits.
-   * `resigned`: the cookie was signed with an older key; the same token under the newest key goes out on the response.
+   * `carried.reissue`: the cookie came under an older key, other attributes or a previous name; the same token goes
+   * out under the current ones on the response, with no store write.
    */
-  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean, resigned?: string): Promise<Session<D>> {
+  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean, carried: Carried): Promise<Session<D>> {
     const data = recordProblem(record, this.config.maxDataBytes) === undefined ? await validateData(this.config.schema, record.data) : undefined
     if (data === undefined || 'issues' in data) {
       await this.discard(record.id)
-      return this.anonymous(client, true, 'invalid_data', record.id)
+      return this.anonymous(client, carried, 'invalid_data', record.id)
     }
     const now = this.config.clock()
     const expiry = this.expiryOf(record, now)
     if (expiry) {
       await this.discard(record.id)
       this.ctx.events.emit({ type: 'session.expired', id: record.id, userId: record.userId, reason: expiry })
-      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false })
+      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false, retire: carried.retire })
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
-    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore, ...(resigned !== undefined && { resigned }) })
+    const { reissue, retire } = carried
+    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore, retire, ...(reissue !== undefined && { reissue }) })
   }
 
   /**
@@ -252,9 +274,10 @@ export class Sessions<D extends SessionData = SessionData> {
     return 0
   }
 
-  private anonymous(client: ClientInfo, clearCookie: boolean, reason?: RejectReason, id?: string, rotatedAway = false): Session<D> {
+  /** An anonymous session; `clear`: the request's cookie is cleared (with what `carried` retires), or left alone (false). */
+  private anonymous(client: ClientInfo, clear: Carried | false, reason?: RejectReason, id?: string, rotatedAway = false): Session<D> {
     if (reason) this.ctx.events.emit({ type: 'session.rejected', reason, ...(id !== undefined && { id }), ...(client.ip !== undefined && { ip: client.ip }) })
-    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie, fromStore: false, rotatedAway })
+    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: clear !== false, fromStore: false, rotatedAway, retire: clear ? clear.retire : [] })
   }
 
   private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {
@@ -272,6 +295,13 @@ export class Sessions<D extends SessionData = SessionData> {
     }
   }
 }
+
+/** What a request's response must do about the cookie it carried: re-issue this value, clear these cookies. */
+interface Carried {
+  readonly reissue?: string
+  readonly retire: readonly string[]
+}
+const NOTHING_CARRIED: Carried = { retire: [] }
 
 /** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */
 async function failClosed<T>(call: Promise<T>): Promise<T> {

@@ -3,7 +3,8 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { configError } from '../errors.ts'
 import { KeyRing, type SecretOption } from '../crypto/keyring.ts'
 import type { SessionData, Store } from '../stores/types.ts'
-import { MAX_COOKIE_AGE_SECONDS, resolveCookieOptions, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
+import { MAX_COOKIE_AGE_SECONDS, resolveCookieOptions, resolvePreviousNames, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
+import { attributesCode } from './cookie-reissue.ts'
 import { parseDuration, type Duration } from './duration.ts'
 import type { EventListener } from './events.ts'
 import { Sealer } from '../crypto/seal.ts'
@@ -65,6 +66,8 @@ export interface ResolvedOptions<D extends SessionData> {
   readonly maxSessionsPerUser: number | undefined
   readonly maxDataBytes: number
   readonly cookie: ResolvedCookieOptions
+  /** `cookie.previousNames`: read when the current name is absent, and cleared on the response. */
+  readonly previousCookieNames: readonly string[]
   readonly clock: () => number
   readonly onEvent: EventListener | undefined
   readonly deviceBound: ResolvedDeviceBound | undefined
@@ -114,6 +117,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') configError('onEvent must be a function')
   const keys = new KeyRing(options.secret)
   const cookie = resolveCookieOptions(options.cookie)
+  const previousCookieNames = resolvePreviousNames(options.cookie, cookie)
   const revocationStore = isSealedCookies(options.store) ? options.store.revocation : undefined
   const store = isSealedCookies(options.store) ? SEALED_STORE : ((options.store as Store | undefined) ?? defaultStore(keys, options.clock))
   for (const candidate of [store, revocationStore]) {
@@ -123,7 +127,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   }
   const longest = Math.max(absoluteTimeout, rememberMeTimeout)
   const sealed = isSealedCookies(options.store)
-    ? new SealedMode(new Sealer(keys, 'session'), revocationStore && new SealedRevocation(revocationStore, clock, longest))
+    ? new SealedMode(new Sealer(keys, 'session'), revocationStore && new SealedRevocation(revocationStore, clock, longest), attributesCode(cookie))
     : undefined
   let cache: CookieCache | undefined
   if (options.cookieCache) {
@@ -150,6 +154,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     maxSessionsPerUser: positiveInteger('maxSessionsPerUser', options.maxSessionsPerUser),
     maxDataBytes: positiveInteger('maxDataBytes', options.maxDataBytes) ?? 16_384,
     cookie,
+    previousCookieNames,
     clock,
     onEvent: options.onEvent,
   }

@@ -51,6 +51,8 @@ export class Session<D extends SessionData = SessionData> {
   private touchDue: boolean
   private issuedCookie: string | undefined
   private clearCookie: boolean
+  /** Clearing Set-Cookie values for the cookie the request carried, where re-issuing or clearing ours does not replace it. */
+  private retire: readonly string[]
   /** Something was written (or a new id issued): the sealed cookie or the cache snapshot must be re-sent. */
   private wrote = false
   /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
@@ -71,13 +73,15 @@ export class Session<D extends SessionData = SessionData> {
     record: SessionRecord | null,
     data: Partial<D>,
     private readonly client: ClientInfo,
-    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean; resigned?: string },
+    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean; reissue?: string; retire?: readonly string[] },
   ) {
     this.rotatedAway = flags.rotatedAway ?? false
-    // Signed with an older key: re-send the same token under the newest key (sealed: re-seal), with no store write.
-    if (flags.resigned !== undefined) {
+    this.retire = flags.retire ?? []
+    // Issued under an older key, other attributes or a previous name: re-send the same token under the current ones
+    // (sealed: re-seal), with no store write.
+    if (flags.reissue !== undefined) {
       if (ctx.sealed) this.wrote = true
-      else this.issuedCookie = flags.resigned
+      else this.issuedCookie = flags.reissue
     }
     this.record = record
     this.tracked = new TrackedData(data)
@@ -359,7 +363,7 @@ export class Session<D extends SessionData = SessionData> {
     // What login, regenerate or update() already wrote is in the store: send its cookie and a snapshot of it.
     const issued = this.issuedCookie !== undefined
     const wrote = issued || (this.wrote && !this.ctx.sealed)
-    const state = { record: this.record, data: this.record?.data ?? {}, wrote, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie }
+    const state = { record: this.record, data: this.record?.data ?? {}, wrote, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie, retire: this.retire }
     return { cookies: this.sent(responseCookies(this.ctx, state, this.ctx.clock())) }
   }
 
@@ -383,7 +387,7 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   private cookiesNow(now: number): CommitResult {
-    const state = { record: this.record, data: this.working, wrote: this.wrote, issuedCookie: this.issuedCookie, cacheStale: this.cacheStale, clearCookie: this.clearCookie }
+    const state = { record: this.record, data: this.working, wrote: this.wrote, issuedCookie: this.issuedCookie, cacheStale: this.cacheStale, clearCookie: this.clearCookie, retire: this.retire }
     return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
   }
 
@@ -391,6 +395,7 @@ export class Session<D extends SessionData = SessionData> {
   private sent(cookies: string[]): string[] {
     this.issuedCookie = undefined
     this.clearCookie = false
+    this.retire = []
     this.wrote = false
     this.cacheStale = false
     return cookies
