@@ -1,5 +1,5 @@
-// Bringing a session cookie up to date without a store write: the attribute code every cookie value carries, and what
-// to clear of a cookie issued under another name or partition state when it is re-issued under the current ones.
+// Bringing a session cookie up to date without a store write: the attribute code every cookie value carries, and
+// what a response re-issues and clears for a cookie issued under an older key, other attributes or a previous name.
 import { clearedCookie, type ResolvedCookieOptions } from './cookies.ts'
 
 const SAME_SITE = ['lax', 'strict', 'none'] as const
@@ -13,10 +13,11 @@ const CODES = 'ABCDEFGHIJKL'
  * goes with a new name (`cookie.previousNames`).
  */
 export function attributesCode(cookie: ResolvedCookieOptions): string {
-  return CODES[SAME_SITE.indexOf(cookie.sameSite) * 4 + (cookie.secure ? 2 : 0) + (cookie.partitioned ? 1 : 0)] as string
+  const index = SAME_SITE.indexOf(cookie.sameSite) * 4 + (cookie.secure ? 2 : 0) + (cookie.partitioned ? 1 : 0)
+  return CODES[index] as string
 }
 
-/** Whether a cookie with this code was issued Partitioned; undefined without a code (issued before codes) or for one this version does not know. */
+/** Whether a cookie with this code was issued Partitioned; undefined without a code, or for a code not known here. */
 function issuedPartitioned(code: string | undefined): boolean | undefined {
   const index = code?.length === 1 ? CODES.indexOf(code) : -1
   return index < 0 ? undefined : index % 2 === 1
@@ -27,10 +28,10 @@ function issuedPartitioned(code: string | undefined): boolean | undefined {
  * under a previous name (cleared with that name's rules: `__Host-` means Path=/, no Domain, Secure), or in the
  * other partition state (a Partitioned cookie sits beside an unpartitioned one of the same name, and browsers
  * send both, which fails closed as a duplicate). With `cache`, the cookie cache's companion cookie goes too.
- * `code` is the carried cookie's attribute code, undefined when it had none (then the other partition state is
+ * `code` is the carried cookie's attribute code, undefined when unknown (then the other partition state is
  * cleared blindly, once). Empty when the re-issued cookie simply overwrites the carried one.
  */
-export function retiredCookies(cookie: ResolvedCookieOptions, name: string, code: string | undefined, cache: boolean): string[] {
+function retiredCookies(cookie: ResolvedCookieOptions, name: string, code: string | undefined, cache: boolean) {
   const renamed = name !== cookie.name
   const partitioned = issuedPartitioned(code) ?? (renamed ? cookie.partitioned : !cookie.partitioned)
   if (!renamed && (partitioned === cookie.partitioned || !cookie.secure)) return []
@@ -44,4 +45,42 @@ export function retiredCookies(cookie: ResolvedCookieOptions, name: string, code
     ...(host && { path: '/', domain: undefined }),
   }
   return cache ? [clearedCookie(old), clearedCookie({ ...old, name: `${name}-c` })] : [clearedCookie(old)]
+}
+
+/** What a response must do about the cookie its request carried. */
+export interface Carried {
+  /** The value to send under the current name and attributes, same token (sealed mode: any value means re-seal). */
+  readonly reissue?: string
+  /** Clearing Set-Cookie values for what the re-issue (or the clearing cookie) does not replace; sent first. */
+  readonly retire: readonly string[]
+}
+
+/** A cookie that is current in every way: nothing to re-issue or clear. */
+export const UP_TO_DATE: Carried = { retire: [] }
+
+/** Decides, per request, how the cookie it carried is brought up to the current name and attributes. */
+export class CookieReissue {
+  /** The attribute code of cookies issued now. */
+  readonly code: string
+
+  constructor(
+    private readonly cookie: ResolvedCookieOptions,
+    private readonly cache: boolean,
+  ) {
+    this.code = attributesCode(cookie)
+  }
+
+  /**
+   * A cookie that checked out (MAC or seal) under `name`, issued with attribute `code` (undefined: before codes).
+   * `renewed` is the value to send when its key or attributes are out of date (undefined when both are current).
+   */
+  checked(name: string, value: string, code: string | undefined, renewed: string | undefined): Carried {
+    if (name === this.cookie.name && renewed === undefined) return UP_TO_DATE
+    return { reissue: renewed ?? value, retire: retiredCookies(this.cookie, name, code, this.cache) }
+  }
+
+  /** A cookie that failed verification: a previous name is cleared under that name (ours is cleared anyway). */
+  refused(name: string): Carried {
+    return name === this.cookie.name ? UP_TO_DATE : { retire: retiredCookies(this.cookie, name, undefined, this.cache) }
+  }
 }

@@ -1,4 +1,5 @@
-// Reads the session cookie from a Cookie header (failing closed on duplicates and look-alikes; previous names too) and writes Set-Cookie values.
+// Reads the session cookie from a Cookie header (failing closed on duplicates and look-alikes, previous names too)
+// and writes Set-Cookie values.
 import { serialize } from 'cookie'
 import { configError } from '../errors.ts'
 
@@ -70,19 +71,26 @@ export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCooki
  * a cookie name, repeats, or only looks different from the current one (browsers would send both, and hallpass
  * refuses look-alikes), or that hallpass uses for another cookie.
  */
-export function resolvePreviousNames(options: CookieOptions | undefined, cookie: ResolvedCookieOptions): readonly string[] {
-  const names = options?.previousNames ?? []
-  if (!Array.isArray(names)) configError(`cookie.previousNames must be a list of the names the session cookie had before`)
+export function resolvePreviousNames(options: CookieOptions | undefined, cookie: ResolvedCookieOptions): string[] {
+  const names: unknown = options?.previousNames ?? []
+  if (!Array.isArray(names)) configError('cookie.previousNames must be a list of the names the cookie had before')
   const seen = new Set([looseName(cookie.name)])
   for (const name of names as unknown[]) {
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) configError(`cookie.previousNames: ${JSON.stringify(name)} is not a valid cookie name`)
-    if (seen.has(looseName(name))) {
-      configError(`cookie.previousNames: "${name}" is the cookie's name, a look-alike of it or of another previous name (browsers send both, and look-alikes fail closed); list each old name once`)
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+      configError(`cookie.previousNames: ${JSON.stringify(name)} is not a valid cookie name`)
     }
-    if (name === `${cookie.name}-c` || name === `${cookie.name}-dbsc`) configError(`cookie.previousNames: "${name}" is the name of hallpass's own ${name.endsWith('-c') ? 'cache' : 'device-bound'} cookie`)
+    if (seen.has(looseName(name))) {
+      configError(
+        `cookie.previousNames: "${name}" is the cookie's name, a look-alike of it or of another previous name ` +
+          '(browsers send both, and look-alikes fail closed); list each old name once',
+      )
+    }
+    if (name === `${cookie.name}-c` || name === `${cookie.name}-dbsc`) {
+      configError(`cookie.previousNames: "${name}" is the name of hallpass's own cache or device-bound cookie`)
+    }
     seen.add(looseName(name))
   }
-  return [...names]
+  return [...(names as string[])]
 }
 
 /** What the Cookie header held under our name. */
@@ -101,7 +109,11 @@ const ABSENT: CookieLookup = {}
  * Finds the session cookie: under its current name, else under the first previous name present. Duplicates and
  * look-alikes fail closed under whichever name is read; a previous name is never read when the current one is present.
  */
-export function readSessionCookie(header: string | null | undefined, name: string, previousNames: readonly string[]): SessionCookieLookup {
+export function readSessionCookie(
+  header: string | null | undefined,
+  name: string,
+  previousNames: readonly string[],
+): SessionCookieLookup {
   const current = readCookie(header, name)
   if (current.value !== undefined) return { value: current.value, name }
   if (current.problem) return { problem: current.problem }
@@ -186,6 +198,7 @@ export function sessionCookie(options: ResolvedCookieOptions, value: string, max
 }
 
 function serializeCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
+  const maxAge = maxAgeSeconds === undefined ? undefined : Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, Math.floor(maxAgeSeconds)))
   return serialize(options.name, value, {
     httpOnly: true,
     secure: options.secure,
@@ -193,7 +206,7 @@ function serializeCookie(options: ResolvedCookieOptions, value: string, maxAgeSe
     path: options.path,
     ...(options.domain !== undefined && { domain: options.domain }),
     ...(options.partitioned && { partitioned: true }),
-    ...(maxAgeSeconds !== undefined && { maxAge: Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, Math.floor(maxAgeSeconds))) }),
+    ...(maxAge !== undefined && { maxAge }),
   })
 }
 

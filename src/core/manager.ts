@@ -5,7 +5,7 @@ import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
 import { readSessionCookie, type ResolvedCookieOptions } from './cookies.ts'
-import { attributesCode, retiredCookies } from './cookie-reissue.ts'
+import { CookieReissue, type Carried } from './cookie-reissue.ts'
 import { validateData } from './data.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
@@ -74,18 +74,18 @@ export class Sessions<D extends SessionData = SessionData> {
   private readonly ctx: Internals<D>
   private readonly config: ResolvedOptions<D>
   private readonly dbsc: DeviceBound | undefined
-  /** The attribute code of cookies issued now (`attributesCode`). */
-  private readonly attributes: string
+  /** How a cookie under an older key, other attributes or a previous name is brought up to date. */
+  private readonly reissue: CookieReissue
 
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
     this.config = config
-    this.attributes = attributesCode(config.cookie)
+    this.reissue = new CookieReissue(config.cookie, config.cache !== undefined)
     keyRings.set(this, config.keys)
     const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout() : config.idleTimeout())
     this.ctx = {
       store: config.store,
-      codec: new TokenCodec(config.keys, this.attributes),
+      codec: new TokenCodec(config.keys, this.reissue.code),
       sealed: config.sealed,
       cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
@@ -146,12 +146,14 @@ export class Sessions<D extends SessionData = SessionData> {
   async load(input: LoadInput = {}): Promise<Session<D>> {
     const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
     const lookup = readSessionCookie(input.cookie, this.config.cookie.name, this.config.previousCookieNames)
-    if (lookup.problem) return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
+    if (lookup.problem) {
+      return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
+    }
     if (lookup.value === undefined) return this.anonymous(client, false)
     if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup, client)
     const verified = this.ctx.codec.verify(lookup.value)
-    if ('rejected' in verified) return this.anonymous(client, this.carried(lookup.name, null), verified.rejected)
-    const carried = this.carried(lookup.name, verified.attributes, verified.resigned ?? (lookup.name === this.config.cookie.name ? undefined : lookup.value))
+    if ('rejected' in verified) return this.anonymous(client, this.reissue.refused(lookup.name), verified.rejected)
+    const carried = this.reissue.checked(lookup.name, lookup.value, verified.attributes, verified.resigned)
     const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
     const record = cached ?? (await failClosed(this.config.store.get(verified.id)))
     if (record === 'corrupt') return this.anonymous(client, carried, 'invalid_data', verified.id)
@@ -162,32 +164,20 @@ export class Sessions<D extends SessionData = SessionData> {
   }
 
   private async loadSealed(sealed: SealedMode, lookup: { value: string; name: string }, client: ClientInfo): Promise<Session<D>> {
-    const opened = sealed.open(lookup.value)
-    if (!opened) return this.anonymous(client, this.carried(lookup.name, null), 'bad_seal')
+    const { value, name } = lookup
+    const opened = sealed.open(value)
+    if (!opened) return this.anonymous(client, this.reissue.refused(name), 'bad_seal')
     const { record } = opened
-    // Any value stands for "re-seal": the sealed cookie is written from the record on the response.
-    const carried = this.carried(lookup.name, opened.attributes, opened.stale || lookup.name !== this.config.cookie.name ? lookup.value : undefined)
+    const carried = this.reissue.checked(name, value, opened.attributes, opened.stale ? value : undefined)
     const revoked = sealed.revocationCheck(record)
     if (revoked && (await failClosed(revoked))) return this.anonymous(client, carried, 'revoked', record.id)
     return this.accept(record, client, false, carried)
   }
 
   /**
-   * What the response must do about the cookie the request carried (name, attribute code, or null when it failed
-   * verification): clear it where a re-issue would not replace it, and `reissue` this value (same token) under the
-   * current name and attributes. Previous names are cleared even when unverified; a partition state only when known.
-   */
-  private carried(name: string, code: string | undefined | null, reissue?: string): Carried {
-    const { cookie, cache } = this.config
-    if (name === cookie.name && (code === null || code === this.attributes) && reissue === undefined) return NOTHING_CARRIED
-    const retire = code === null && name === cookie.name ? [] : retiredCookies(cookie, name, code ?? undefined, cache !== undefined)
-    return { retire, ...(reissue !== undefined && { reissue }) }
-  }
-
-  /**
    * Shared tail of every load: shape and schema checks, then the server-side idle and absolute limits.
-   * `carried.reissue`: the cookie came under an older key, other attributes or a previous name; the same token goes
-   * out under the current ones on the response, with no store write.
+   * `carried`: what the response does about the request's cookie (re-issued, same token and no store write, when it
+   * came under an older key, other attributes or a previous name).
    */
   private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean, carried: Carried): Promise<Session<D>> {
     const data = recordProblem(record, this.config.maxDataBytes) === undefined ? await validateData(this.config.schema, record.data) : undefined
@@ -200,11 +190,11 @@ export class Sessions<D extends SessionData = SessionData> {
     if (expiry) {
       await this.discard(record.id)
       this.ctx.events.emit({ type: 'session.expired', id: record.id, userId: record.userId, reason: expiry })
-      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false, retire: carried.retire })
+      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false, carried })
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
-    const { reissue, retire } = carried
-    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore, retire, ...(reissue !== undefined && { reissue }) })
+    const flags = { touchDue, clearCookie: false, fromStore, carried }
+    return new Session(this.ctx, record, data as Partial<D>, client, flags)
   }
 
   /**
@@ -274,10 +264,11 @@ export class Sessions<D extends SessionData = SessionData> {
     return 0
   }
 
-  /** An anonymous session; `clear`: the request's cookie is cleared (with what `carried` retires), or left alone (false). */
+  /** An anonymous session; `clear`: the request's cookie is cleared (with what it retires), or left alone (false). */
   private anonymous(client: ClientInfo, clear: Carried | false, reason?: RejectReason, id?: string, rotatedAway = false): Session<D> {
     if (reason) this.ctx.events.emit({ type: 'session.rejected', reason, ...(id !== undefined && { id }), ...(client.ip !== undefined && { ip: client.ip }) })
-    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: clear !== false, fromStore: false, rotatedAway, retire: clear ? clear.retire : [] })
+    const flags = { touchDue: false, clearCookie: clear !== false, fromStore: false, rotatedAway }
+    return new Session(this.ctx, null, {}, client, clear ? { ...flags, carried: { retire: clear.retire } } : flags)
   }
 
   private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {
@@ -295,13 +286,6 @@ export class Sessions<D extends SessionData = SessionData> {
     }
   }
 }
-
-/** What a request's response must do about the cookie it carried: re-issue this value, clear these cookies. */
-interface Carried {
-  readonly reissue?: string
-  readonly retire: readonly string[]
-}
-const NOTHING_CARRIED: Carried = { retire: [] }
 
 /** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */
 async function failClosed<T>(call: Promise<T>): Promise<T> {

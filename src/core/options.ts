@@ -3,7 +3,8 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { configError } from '../errors.ts'
 import { KeyRing, type SecretOption } from '../crypto/keyring.ts'
 import type { SessionData, Store } from '../stores/types.ts'
-import { MAX_COOKIE_AGE_SECONDS, resolveCookieOptions, resolvePreviousNames, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
+import { MAX_COOKIE_AGE_SECONDS, resolveCookieOptions, resolvePreviousNames } from './cookies.ts'
+import type { CookieOptions, ResolvedCookieOptions } from './cookies.ts'
 import { attributesCode } from './cookie-reissue.ts'
 import { parseDuration, type Duration } from './duration.ts'
 import type { EventListener } from './events.ts'
@@ -126,8 +127,9 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     }
   }
   const longest = Math.max(absoluteTimeout, rememberMeTimeout)
+  const revocation = revocationStore && new SealedRevocation(revocationStore, clock, longest)
   const sealed = isSealedCookies(options.store)
-    ? new SealedMode(new Sealer(keys, 'session'), revocationStore && new SealedRevocation(revocationStore, clock, longest), attributesCode(cookie))
+    ? new SealedMode(new Sealer(keys, 'session'), revocation, attributesCode(cookie))
     : undefined
   let cache: CookieCache | undefined
   if (options.cookieCache) {

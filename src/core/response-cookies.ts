@@ -26,7 +26,10 @@ export interface CookieState {
 /** The Set-Cookie values for the end of a request. Throws SESSION_TOO_LARGE when a sealed session no longer fits. */
 export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'sealed' | 'cache'>, state: CookieState, now: number): string[] {
   const { record } = state
-  if (!record) return state.clearCookie ? [...state.retire, clearedCookie(ctx.cookie), ...(ctx.cache ? [ctx.cache.clear()] : [])] : []
+  if (!record) {
+    if (!state.clearCookie) return []
+    return [...state.retire, clearedCookie(ctx.cookie), ...(ctx.cache ? [ctx.cache.clear()] : [])]
+  }
   const sealed = state.wrote ? ctx.sealed : undefined
   const cache = state.wrote || state.cacheStale ? ctx.cache : undefined
   // A request that changed nothing, the common read, sends nothing and copies nothing.

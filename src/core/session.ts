@@ -7,6 +7,7 @@ import { checkWritableData, cloneData, diffData } from './data.ts'
 import { assertJsonValue, isForbiddenKey } from '../json.ts'
 import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
 import type { IssuedToken } from '../crypto/token.ts'
+import type { Carried } from './cookie-reissue.ts'
 import type { Internals } from './internals.ts'
 import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
@@ -51,7 +52,7 @@ export class Session<D extends SessionData = SessionData> {
   private touchDue: boolean
   private issuedCookie: string | undefined
   private clearCookie: boolean
-  /** Clearing Set-Cookie values for the cookie the request carried, where re-issuing or clearing ours does not replace it. */
+  /** Clearing Set-Cookie values for the request's cookie where re-issuing or clearing ours does not replace it. */
   private retire: readonly string[]
   /** Something was written (or a new id issued): the sealed cookie or the cache snapshot must be re-sent. */
   private wrote = false
@@ -73,15 +74,15 @@ export class Session<D extends SessionData = SessionData> {
     record: SessionRecord | null,
     data: Partial<D>,
     private readonly client: ClientInfo,
-    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean; reissue?: string; retire?: readonly string[] },
+    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean; carried?: Carried },
   ) {
     this.rotatedAway = flags.rotatedAway ?? false
-    this.retire = flags.retire ?? []
+    this.retire = flags.carried?.retire ?? []
     // Issued under an older key, other attributes or a previous name: re-send the same token under the current ones
     // (sealed: re-seal), with no store write.
-    if (flags.reissue !== undefined) {
+    if (flags.carried?.reissue !== undefined) {
       if (ctx.sealed) this.wrote = true
-      else this.issuedCookie = flags.reissue
+      else this.issuedCookie = flags.carried.reissue
     }
     this.record = record
     this.tracked = new TrackedData(data)
@@ -363,7 +364,9 @@ export class Session<D extends SessionData = SessionData> {
     // What login, regenerate or update() already wrote is in the store: send its cookie and a snapshot of it.
     const issued = this.issuedCookie !== undefined
     const wrote = issued || (this.wrote && !this.ctx.sealed)
-    const state = { record: this.record, data: this.record?.data ?? {}, wrote, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie, retire: this.retire }
+    const { issuedCookie, clearCookie, retire } = this
+    const data = this.record?.data ?? {}
+    const state = { record: this.record, data, wrote, issuedCookie, cacheStale: false, clearCookie, retire }
     return { cookies: this.sent(responseCookies(this.ctx, state, this.ctx.clock())) }
   }
 
@@ -387,7 +390,8 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   private cookiesNow(now: number): CommitResult {
-    const state = { record: this.record, data: this.working, wrote: this.wrote, issuedCookie: this.issuedCookie, cacheStale: this.cacheStale, clearCookie: this.clearCookie, retire: this.retire }
+    const { wrote, issuedCookie, cacheStale, clearCookie, retire } = this
+    const state = { record: this.record, data: this.working, wrote, issuedCookie, cacheStale, clearCookie, retire }
     return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
   }
 

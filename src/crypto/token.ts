@@ -11,7 +11,9 @@ const MAC_LENGTH = 43
 /** The shape of a public session id: routing tag + hash, base64url, 26 characters. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{26}$/
 /** `<kid>.<tag+token>[.<attributes>].<mac>`: values from before attribute codes have none. */
-const COOKIE_PATTERN = /^(k[A-Za-z0-9_-]{6}|[1-9]\d{0,5})\.([A-Za-z0-9_-]{47})(?:\.([A-Za-z0-9_-]{1,8}))?\.([A-Za-z0-9_-]{43})$/
+const COOKIE_PATTERN = new RegExp(
+  String.raw`^(k[A-Za-z0-9_-]{6}|[1-9]\d{0,5})\.([A-Za-z0-9_-]{47})(?:\.([A-Za-z0-9_-]{1,8}))?\.([A-Za-z0-9_-]{43})$`,
+)
 
 /** A freshly issued token: the cookie value (secret) and the public id (store key). */
 export interface IssuedToken {
@@ -93,7 +95,9 @@ export class TokenCodec {
     const signed = attributes === undefined ? body : `${body}.${attributes}`
     const actual = Buffer.from(given)
     let ok = false
-    for (const key of keys) ok = (actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac(key, signed)), actual)) || ok
+    for (const key of keys) {
+      ok = (actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac(key, signed)), actual)) || ok
+    }
     if (!ok) return { rejected: 'bad_mac' }
     const id = idFor(body.slice(0, TAG_LENGTH), body.slice(TAG_LENGTH))
     if (kid === this.keys.currentId && attributes === this.attributes) return { id, attributes }
