@@ -252,7 +252,7 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   /**
-   * Signs the user in: issues a new id (the old record is deleted, so a planted id is useless),
+   * Signs the user in: issues a new id (the old record becomes a short tombstone, so a planted id is useless),
    * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
    * The store is written now, not at commit.
    * @throws INVALID_ARGUMENT for a userId that is not a string of 1 to 256 characters, or roles/permissions past their limits.
