@@ -1,4 +1,5 @@
-// Reads the session cookie from a Cookie header (failing closed on duplicates and look-alikes) and writes Set-Cookie values.
+// Reads the session cookie from a Cookie header (failing closed on duplicates and look-alikes, previous names too)
+// and writes Set-Cookie values.
 import { serialize } from 'cookie'
 import { configError } from '../errors.ts'
 
@@ -16,6 +17,19 @@ export interface CookieOptions {
   path?: string
   /** CHIPS partitioned cookie (requires `secure`). @default false */
   partitioned?: boolean
+  /**
+   * Names this cookie had before, newest first. A request that carries only an old name is read (same session)
+   * and answered with the cookie under the current name and a clearing Set-Cookie for the old one (Path=/ and no
+   * Domain for a `__Host-` name, else the current path and domain). When both are present the current name wins.
+   * Remove a name once its cookies have had time to come back (the idle timeout; remember-me's for those users).
+   * @default []
+   * @example
+   * ```ts
+   * import { createSessions } from 'hallpass'
+   * const sessions = createSessions({ secret, cookie: { name: '__Host-sid', previousNames: ['__Host-hp'] } })
+   * ```
+   */
+  previousNames?: readonly string[]
 }
 
 export interface ResolvedCookieOptions {
@@ -29,6 +43,8 @@ export interface ResolvedCookieOptions {
 
 /** Browsers drop cookies whose name plus value exceed this many bytes. */
 export const MAX_COOKIE_BYTES = 4096
+/** RFC 6265bis: browsers cap a cookie's lifetime at 400 days; every Max-Age hallpass sends is capped here. */
+export const MAX_COOKIE_AGE_SECONDS = 400 * 86_400
 const NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /** Validates cookie options, enforcing the `__Host-`/`__Secure-` rules. Throws CONFIG_INVALID. */
@@ -50,12 +66,64 @@ export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCooki
   return { name, secure, sameSite, domain: options.domain, path, partitioned: options.partitioned ?? false }
 }
 
+/**
+ * Validates `cookie.previousNames` against the resolved current cookie. Throws CONFIG_INVALID for a name that is not
+ * a cookie name, repeats, or only looks different from the current one (browsers would send both, and hallpass
+ * refuses look-alikes), or that hallpass uses for another cookie.
+ */
+export function resolvePreviousNames(options: CookieOptions | undefined, cookie: ResolvedCookieOptions): string[] {
+  const names: unknown = options?.previousNames ?? []
+  if (!Array.isArray(names)) configError('cookie.previousNames must be a list of the names the cookie had before')
+  const seen = new Set([looseName(cookie.name)])
+  for (const name of names as unknown[]) {
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+      configError(`cookie.previousNames: ${JSON.stringify(name)} is not a valid cookie name`)
+    }
+    if (seen.has(looseName(name))) {
+      configError(
+        `cookie.previousNames: "${name}" is the cookie's name, a look-alike of it or of another previous name ` +
+          '(browsers send both, and look-alikes fail closed); list each old name once',
+      )
+    }
+    if (name === `${cookie.name}-c` || name === `${cookie.name}-dbsc`) {
+      configError(`cookie.previousNames: "${name}" is the name of hallpass's own cache or device-bound cookie`)
+    }
+    seen.add(looseName(name))
+  }
+  return [...(names as string[])]
+}
+
 /** What the Cookie header held under our name. */
 export type CookieLookup =
   | { readonly value: string; readonly problem?: undefined }
   | { readonly value?: undefined; readonly problem?: 'duplicate' | 'lookalike' }
 
+/** The session cookie found in a Cookie header, and under which of its names. */
+export type SessionCookieLookup =
+  | { readonly value: string; readonly name: string; readonly problem?: undefined }
+  | { readonly value?: undefined; readonly name?: undefined; readonly problem?: 'duplicate' | 'lookalike' }
+
 const ABSENT: CookieLookup = {}
+
+/**
+ * Finds the session cookie: under its current name, else under the first previous name present. Duplicates and
+ * look-alikes fail closed under whichever name is read; a previous name is never read when the current one is present.
+ */
+export function readSessionCookie(
+  header: string | null | undefined,
+  name: string,
+  previousNames: readonly string[],
+): SessionCookieLookup {
+  const current = readCookie(header, name)
+  if (current.value !== undefined) return { value: current.value, name }
+  if (current.problem) return { problem: current.problem }
+  for (const previous of previousNames) {
+    const found = readCookie(header, previous)
+    if (found.value !== undefined) return { value: found.value, name: previous }
+    if (found.problem) return { problem: found.problem }
+  }
+  return {}
+}
 
 /**
  * Finds our cookie in a Cookie header. Two cookies with our exact name, or any cookie whose name
@@ -115,7 +183,8 @@ function looseName(name: string): string {
 const suffixes = new WeakMap<ResolvedCookieOptions, string>()
 
 /**
- * A Set-Cookie value carrying the session; `maxAgeSeconds` makes it persistent. The attributes of a
+ * A Set-Cookie value carrying the session; `maxAgeSeconds` makes it persistent (capped at 400 days, so a
+ * server whose clock runs behind never asks for more than a browser keeps). The attributes of a
  * browser-session cookie are serialized once per options object (values are ours: base64url and dots).
  */
 export function sessionCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
@@ -129,6 +198,7 @@ export function sessionCookie(options: ResolvedCookieOptions, value: string, max
 }
 
 function serializeCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
+  const maxAge = maxAgeSeconds === undefined ? undefined : Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, Math.floor(maxAgeSeconds)))
   return serialize(options.name, value, {
     httpOnly: true,
     secure: options.secure,
@@ -136,7 +206,7 @@ function serializeCookie(options: ResolvedCookieOptions, value: string, maxAgeSe
     path: options.path,
     ...(options.domain !== undefined && { domain: options.domain }),
     ...(options.partitioned && { partitioned: true }),
-    ...(maxAgeSeconds !== undefined && { maxAge: Math.max(0, Math.floor(maxAgeSeconds)) }),
+    ...(maxAge !== undefined && { maxAge }),
   })
 }
 

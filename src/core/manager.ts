@@ -4,7 +4,8 @@ import type { KeyRing } from '../crypto/keyring.ts'
 import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
-import { readCookie, type ResolvedCookieOptions } from './cookies.ts'
+import { readSessionCookie, type ResolvedCookieOptions } from './cookies.ts'
+import { CookieReissue, type Carried } from './cookie-reissue.ts'
 import { validateData } from './data.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
@@ -73,15 +74,18 @@ export class Sessions<D extends SessionData = SessionData> {
   private readonly ctx: Internals<D>
   private readonly config: ResolvedOptions<D>
   private readonly dbsc: DeviceBound | undefined
+  /** How a cookie under an older key, other attributes or a previous name is brought up to date. */
+  private readonly reissue: CookieReissue
 
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
     this.config = config
+    this.reissue = new CookieReissue(config.cookie, config.cache !== undefined)
     keyRings.set(this, config.keys)
     const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout() : config.idleTimeout())
     this.ctx = {
       store: config.store,
-      codec: new TokenCodec(config.keys),
+      codec: new TokenCodec(config.keys, this.reissue.code),
       sealed: config.sealed,
       cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
@@ -141,48 +145,56 @@ export class Sessions<D extends SessionData = SessionData> {
    */
   async load(input: LoadInput = {}): Promise<Session<D>> {
     const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
-    const lookup = readCookie(input.cookie, this.config.cookie.name)
-    if (lookup.problem) return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
+    const lookup = readSessionCookie(input.cookie, this.config.cookie.name, this.config.previousCookieNames)
+    if (lookup.problem) {
+      return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
+    }
     if (lookup.value === undefined) return this.anonymous(client, false)
-    if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup.value, client)
+    if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup, client)
     const verified = this.ctx.codec.verify(lookup.value)
-    if ('rejected' in verified) return this.anonymous(client, true, verified.rejected)
+    if ('rejected' in verified) return this.anonymous(client, this.reissue.refused(lookup.name), verified.rejected)
+    const carried = this.reissue.checked(lookup.name, lookup.value, verified.attributes, verified.resigned)
     const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
     const record = cached ?? (await failClosed(this.config.store.get(verified.id)))
-    if (record === 'corrupt') return this.anonymous(client, true, 'invalid_data', verified.id)
-    if (!record) return this.anonymous(client, true, 'not_found', verified.id)
+    if (record === 'corrupt') return this.anonymous(client, carried, 'invalid_data', verified.id)
+    if (!record) return this.anonymous(client, carried, 'not_found', verified.id)
     // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
     if (isTombstone(record)) return this.anonymous(client, false, 'rotated', verified.id, true)
-    return this.accept(record, client, cached === undefined, verified.resigned)
+    return this.accept(record, client, cached === undefined, carried)
   }
 
-  private async loadSealed(sealed: SealedMode, cookieValue: string, client: ClientInfo): Promise<Session<D>> {
-    const record = sealed.open(cookieValue)
-    if (!record) return this.anonymous(client, true, 'bad_seal')
+  private async loadSealed(sealed: SealedMode, lookup: { value: string; name: string }, client: ClientInfo): Promise<Session<D>> {
+    const { value, name } = lookup
+    const opened = sealed.open(value)
+    if (!opened) return this.anonymous(client, this.reissue.refused(name), 'bad_seal')
+    const { record } = opened
+    const carried = this.reissue.checked(name, value, opened.attributes, opened.stale ? value : undefined)
     const revoked = sealed.revocationCheck(record)
-    if (revoked && (await failClosed(revoked))) return this.anonymous(client, true, 'revoked', record.id)
-    return this.accept(record, client, false, sealed.isStale(cookieValue) ? cookieValue : undefined)
+    if (revoked && (await failClosed(revoked))) return this.anonymous(client, carried, 'revoked', record.id)
+    return this.accept(record, client, false, carried)
   }
 
   /**
    * Shared tail of every load: shape and schema checks, then the server-side idle and absolute limits.
-   * `resigned`: the cookie was signed with an older key; the same token under the newest key goes out on the response.
+   * `carried`: what the response does about the request's cookie (re-issued, same token and no store write, when it
+   * came under an older key, other attributes or a previous name).
    */
-  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean, resigned?: string): Promise<Session<D>> {
+  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean, carried: Carried): Promise<Session<D>> {
     const data = recordProblem(record, this.config.maxDataBytes) === undefined ? await validateData(this.config.schema, record.data) : undefined
     if (data === undefined || 'issues' in data) {
       await this.discard(record.id)
-      return this.anonymous(client, true, 'invalid_data', record.id)
+      return this.anonymous(client, carried, 'invalid_data', record.id)
     }
     const now = this.config.clock()
     const expiry = this.expiryOf(record, now)
     if (expiry) {
       await this.discard(record.id)
       this.ctx.events.emit({ type: 'session.expired', id: record.id, userId: record.userId, reason: expiry })
-      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false })
+      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false, carried })
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
-    return new Session(this.ctx, record, data as Partial<D>, client, { touchDue, clearCookie: false, fromStore, ...(resigned !== undefined && { resigned }) })
+    const flags = { touchDue, clearCookie: false, fromStore, carried }
+    return new Session(this.ctx, record, data as Partial<D>, client, flags)
   }
 
   /**
@@ -252,9 +264,11 @@ export class Sessions<D extends SessionData = SessionData> {
     return 0
   }
 
-  private anonymous(client: ClientInfo, clearCookie: boolean, reason?: RejectReason, id?: string, rotatedAway = false): Session<D> {
+  /** An anonymous session; `clear`: the request's cookie is cleared (with what it retires), or left alone (false). */
+  private anonymous(client: ClientInfo, clear: Carried | false, reason?: RejectReason, id?: string, rotatedAway = false): Session<D> {
     if (reason) this.ctx.events.emit({ type: 'session.rejected', reason, ...(id !== undefined && { id }), ...(client.ip !== undefined && { ip: client.ip }) })
-    return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie, fromStore: false, rotatedAway })
+    const flags = { touchDue: false, clearCookie: clear !== false, fromStore: false, rotatedAway }
+    return new Session(this.ctx, null, {}, client, clear ? { ...flags, carried: { retire: clear.retire } } : flags)
   }
 
   private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {

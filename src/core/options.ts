@@ -3,7 +3,9 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { configError } from '../errors.ts'
 import { KeyRing, type SecretOption } from '../crypto/keyring.ts'
 import type { SessionData, Store } from '../stores/types.ts'
-import { resolveCookieOptions, type CookieOptions, type ResolvedCookieOptions } from './cookies.ts'
+import { MAX_COOKIE_AGE_SECONDS, resolveCookieOptions, resolvePreviousNames } from './cookies.ts'
+import type { CookieOptions, ResolvedCookieOptions } from './cookies.ts'
+import { attributesCode } from './cookie-reissue.ts'
 import { parseDuration, type Duration } from './duration.ts'
 import type { EventListener } from './events.ts'
 import { Sealer } from '../crypto/seal.ts'
@@ -12,9 +14,6 @@ import { defaultStore } from './default-store.ts'
 import { isSealedCookies, SEALED_STORE, SealedMode, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
 import { resolveDeviceBound, type DeviceBoundOptions, type ResolvedDeviceBound } from '../dbsc/options.ts'
-
-/** RFC 6265bis: browsers cap a cookie's lifetime at 400 days. */
-const MAX_COOKIE_LIFETIME = 400 * 86_400_000
 
 /** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
 export interface SessionsOptions<D extends SessionData = SessionData> {
@@ -68,6 +67,8 @@ export interface ResolvedOptions<D extends SessionData> {
   readonly maxSessionsPerUser: number | undefined
   readonly maxDataBytes: number
   readonly cookie: ResolvedCookieOptions
+  /** `cookie.previousNames`: read when the current name is absent, and cleared on the response. */
+  readonly previousCookieNames: readonly string[]
   readonly clock: () => number
   readonly onEvent: EventListener | undefined
   readonly deviceBound: ResolvedDeviceBound | undefined
@@ -108,7 +109,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   if (staticIdle !== undefined && staticIdle > absoluteTimeout) configError(`idleTimeout (${staticIdle / 1000}s) is longer than absoluteTimeout (${absoluteTimeout / 1000}s); shorten it or raise absoluteTimeout`)
   if (staticIdle !== undefined && touchInterval >= staticIdle) configError(`touchInterval (${touchInterval / 1000}s) must be shorter than idleTimeout (${staticIdle / 1000}s)`)
   if (staticRememberIdle !== undefined && staticRememberIdle > rememberMeTimeout) configError('rememberMeIdleTimeout must not exceed rememberMeTimeout')
-  if (rememberMeTimeout > MAX_COOKIE_LIFETIME) {
+  if (rememberMeTimeout > MAX_COOKIE_AGE_SECONDS * 1000) {
     configError(`rememberMeTimeout (${Math.round(rememberMeTimeout / 86_400_000)} days) is longer than 400 days, the most a browser keeps a cookie (RFC 6265bis caps Max-Age at 400 days), so the cookie would vanish while the session lives on; use at most '400d'`)
   }
   if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
@@ -117,6 +118,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') configError('onEvent must be a function')
   const keys = new KeyRing(options.secret)
   const cookie = resolveCookieOptions(options.cookie)
+  const previousCookieNames = resolvePreviousNames(options.cookie, cookie)
   const revocationStore = isSealedCookies(options.store) ? options.store.revocation : undefined
   const store = isSealedCookies(options.store) ? SEALED_STORE : ((options.store as Store | undefined) ?? defaultStore(keys, options.clock))
   for (const candidate of [store, revocationStore]) {
@@ -125,8 +127,9 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     }
   }
   const longest = Math.max(absoluteTimeout, rememberMeTimeout)
+  const revocation = revocationStore && new SealedRevocation(revocationStore, clock, longest)
   const sealed = isSealedCookies(options.store)
-    ? new SealedMode(new Sealer(keys, 'session'), revocationStore && new SealedRevocation(revocationStore, clock, longest))
+    ? new SealedMode(new Sealer(keys, 'session'), revocation, attributesCode(cookie))
     : undefined
   let cache: CookieCache | undefined
   if (options.cookieCache) {
@@ -153,6 +156,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     maxSessionsPerUser: positiveInteger('maxSessionsPerUser', options.maxSessionsPerUser),
     maxDataBytes: positiveInteger('maxDataBytes', options.maxDataBytes) ?? 16_384,
     cookie,
+    previousCookieNames,
     clock,
     onEvent: options.onEvent,
   }

@@ -8,7 +8,7 @@ export interface CookieState {
   /** The live record after the commit, or null when the session ended or never existed. */
   readonly record: SessionRecord | null
   readonly data: SessionData
-  /** Something was written or a new id issued: a sealed cookie or a cache snapshot must be re-sent. */
+  /** Something was written or a new id issued: a sealed cookie or a cache snapshot must be re-sent (or cleared). */
   readonly wrote: boolean
   /** The new token's cookie value, when an id was issued. */
   readonly issuedCookie: string | undefined
@@ -16,12 +16,20 @@ export interface CookieState {
   readonly cacheStale: boolean
   /** The request carried a session that is now gone: clear the cookie(s). */
   readonly clearCookie: boolean
+  /**
+   * Clearing values for the cookie the request carried under a previous name or another partition state, sent
+   * (first, so a cookie jar keyed by name keeps ours) with every session cookie or clearing cookie of this response.
+   */
+  readonly retire: readonly string[]
 }
 
 /** The Set-Cookie values for the end of a request. Throws SESSION_TOO_LARGE when a sealed session no longer fits. */
 export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'sealed' | 'cache'>, state: CookieState, now: number): string[] {
   const { record } = state
-  if (!record) return state.clearCookie ? [clearedCookie(ctx.cookie), ...(ctx.cache ? [ctx.cache.clear()] : [])] : []
+  if (!record) {
+    if (!state.clearCookie) return []
+    return [...state.retire, clearedCookie(ctx.cookie), ...(ctx.cache ? [ctx.cache.clear()] : [])]
+  }
   const sealed = state.wrote ? ctx.sealed : undefined
   const cache = state.wrote || state.cacheStale ? ctx.cache : undefined
   // A request that changed nothing, the common read, sends nothing and copies nothing.
@@ -30,11 +38,14 @@ export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'se
   const snapshot: SessionRecord = { ...record, data: state.data }
   const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
   if (sealed) {
-    cookies.push(sessionCookie(ctx.cookie, sealed.cookieValue(ctx.cookie.name, snapshot), maxAge))
+    cookies.push(...state.retire, sessionCookie(ctx.cookie, sealed.cookieValue(ctx.cookie.name, snapshot), maxAge))
   } else if (state.issuedCookie !== undefined) {
-    cookies.push(sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
+    cookies.push(...state.retire, sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
   }
-  const cacheCookie = cache?.write(snapshot, now)
-  if (cacheCookie) cookies.push(cacheCookie)
+  if (cache) {
+    // A snapshot too large for a cookie must not leave the previous one to be served after a change.
+    const cacheCookie = cache.write(snapshot, now) ?? (state.wrote ? cache.clear() : undefined)
+    if (cacheCookie) cookies.push(cacheCookie)
+  }
   return cookies
 }

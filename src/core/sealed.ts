@@ -62,6 +62,9 @@ export const SEALED_STORE: Store = {
   revoke: async () => unsupported('revokeSession'),
 }
 
+/** The attribute code sealed in front of the record's JSON: none (before codes) or 1 to 8 base64url characters. */
+const ATTRIBUTES = /^[A-Za-z0-9_-]{0,8}$/
+
 /** A record as small as any, for measuring an anonymous session's cookie. */
 const PROBE: SessionRecord = { id: 'x'.repeat(26), userId: null, data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, persistent: false, version: 1, issuedAt: 0 }
 
@@ -76,7 +79,7 @@ const PROBE: SessionRecord = { id: 'x'.repeat(26), userId: null, data: {}, creat
  * - logout/destroy: the id is `ended` in the revocation store, when there is one.
  * - new records carry `issuedAt`, the time revocation compares with.
  * - commit: a write re-seals the whole record into the cookie (`cookieValue`); a cookie sealed under an
- *   older key is re-sealed on the next response.
+ *   older key or other cookie attributes is re-sealed on the next response.
  * - `listSessions` and `revokeSession` are NOT_SUPPORTED; `revokeUserSessions` marks "revoked before now".
  * - health check: pings the revocation store, if any.
  */
@@ -85,6 +88,8 @@ export class SealedMode {
     private readonly sealer: Sealer,
     /** The per-user revocation marker, when `sealedCookies({ revocation })` named a store. */
     readonly revocation: SealedRevocation | undefined,
+    /** The current cookie attribute code, sealed in front of the record (see `attributesCode`). */
+    private readonly attributes: string,
   ) {}
 
   /** The store `ping()` checks: the revocation store, if any. */
@@ -92,15 +97,18 @@ export class SealedMode {
     return this.revocation?.store
   }
 
-  /** The record a sealed cookie holds, or undefined when it does not open (forged, altered, unknown key, malformed). */
-  open(cookieValue: string): SessionRecord | undefined {
+  /**
+   * The record a sealed cookie holds and the attribute code sealed with it (undefined for a cookie from before
+   * codes), or undefined when it does not open (forged, altered, unknown key, malformed). `stale`: sealed under an
+   * older key or other attributes, so the next response re-seals it.
+   */
+  open(cookieValue: string): { record: SessionRecord; attributes: string | undefined; stale: boolean } | undefined {
     const text = this.sealer.open(cookieValue)
-    return text === undefined ? undefined : decodeRecordJson(text)
-  }
-
-  /** True when an older key sealed this cookie: the next response re-seals it under the newest. */
-  isStale(cookieValue: string): boolean {
-    return this.sealer.isStale(cookieValue)
+    const start = text?.indexOf('{') ?? -1
+    if (text === undefined || start < 0 || start > 8 || !ATTRIBUTES.test(text.slice(0, start))) return undefined
+    const record = decodeRecordJson(text.slice(start))
+    const attributes = start === 0 ? undefined : text.slice(0, start)
+    return record && { record, attributes, stale: this.sealer.isStale(cookieValue) || attributes !== this.attributes }
   }
 
   /**
@@ -113,7 +121,7 @@ export class SealedMode {
 
   /** Would a cookie holding `record` with `data` stay within the browser's limit (with room for timestamps)? */
   fits(cookieName: string, record: SessionRecord | null, data: SessionData): boolean {
-    const bytes = Buffer.byteLength(encodeRecordJson({ ...(record ?? PROBE), data }))
+    const bytes = this.attributes.length + Buffer.byteLength(encodeRecordJson({ ...(record ?? PROBE), data }))
     return cookieName.length + 1 + this.sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
   }
 
@@ -127,7 +135,7 @@ export class SealedMode {
   /** The session cookie's value after a write: the whole record, sealed. Throws SESSION_TOO_LARGE when it no longer fits. */
   cookieValue(cookieName: string, record: SessionRecord): string {
     if (!this.fits(cookieName, record, record.data)) throw new HallpassError('SESSION_TOO_LARGE', `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`)
-    return this.sealer.seal(encodeRecordJson(record))
+    return this.sealer.seal(this.attributes + encodeRecordJson(record))
   }
 
   /** An id that stopped being valid (logout, destroy, login, regenerate) is remembered as ended, when there is a revocation store. */

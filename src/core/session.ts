@@ -6,6 +6,8 @@ import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
 import { assertJsonValue, isForbiddenKey } from '../json.ts'
 import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
+import type { IssuedToken } from '../crypto/token.ts'
+import type { Carried } from './cookie-reissue.ts'
 import type { Internals } from './internals.ts'
 import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
@@ -50,6 +52,8 @@ export class Session<D extends SessionData = SessionData> {
   private touchDue: boolean
   private issuedCookie: string | undefined
   private clearCookie: boolean
+  /** Clearing Set-Cookie values for the request's cookie where re-issuing or clearing ours does not replace it. */
+  private retire: readonly string[]
   /** Something was written (or a new id issued): the sealed cookie or the cache snapshot must be re-sent. */
   private wrote = false
   /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
@@ -59,6 +63,8 @@ export class Session<D extends SessionData = SessionData> {
   private rotatedAway: boolean
   /** `commit()` has started: the response's headers are (being) sent, so no mutation can reach the browser any more. */
   private committed = false
+  /** The token a new session will be stored under: issued at its first `set()`, so `id` is known before the commit. */
+  private pendingToken: IssuedToken | undefined = undefined
   /** Called once, before the first mutation of this request (see `beforeFirstChange`). */
   private changeListener: (() => void) | undefined = undefined
 
@@ -68,13 +74,15 @@ export class Session<D extends SessionData = SessionData> {
     record: SessionRecord | null,
     data: Partial<D>,
     private readonly client: ClientInfo,
-    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean; resigned?: string },
+    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean; carried?: Carried },
   ) {
     this.rotatedAway = flags.rotatedAway ?? false
-    // Signed with an older key: re-send the same token under the newest key (sealed: re-seal), with no store write.
-    if (flags.resigned !== undefined) {
+    this.retire = flags.carried?.retire ?? []
+    // Issued under an older key, other attributes or a previous name: re-send the same token under the current ones
+    // (sealed: re-seal), with no store write.
+    if (flags.carried?.reissue !== undefined) {
       if (ctx.sealed) this.wrote = true
-      else this.issuedCookie = flags.resigned
+      else this.issuedCookie = flags.carried.reissue
     }
     this.record = record
     this.tracked = new TrackedData(data)
@@ -88,9 +96,12 @@ export class Session<D extends SessionData = SessionData> {
     return this.tracked.data
   }
 
-  /** Public id (a hash of the token, never the token), or null before the session is stored. */
+  /**
+   * Public id (a hash of the token, never the token). A new session gets it at its first `set()` (or `update()`),
+   * before the commit stores it under that id; null while nothing was written (no store write, no cookie).
+   */
   get id(): string | null {
-    return this.record?.id ?? null
+    return this.record?.id ?? this.pendingToken?.id ?? null
   }
   /** True when the request arrived without a live session. */
   get isNew(): boolean {
@@ -172,6 +183,8 @@ export class Session<D extends SessionData = SessionData> {
     assertJsonValue(value, key)
     this.ctx.sealed?.assertFits(this.ctx.cookie.name, this.record, { ...this.working, [key]: value }, key)
     this.tracked.set(key, value)
+    // A write that will create a session (see commit()) fixes its id now; one that will be dropped gets none.
+    if (this.record === null && !this.rotatedAway) this.pendingToken ??= this.ctx.codec.issue(null)
   }
 
   /**
@@ -226,6 +239,7 @@ export class Session<D extends SessionData = SessionData> {
         this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: this.touchDue ? now : fresh.lastSeenAt }
         this.tracked.reset(next)
         this.touchDue = false
+        this.wrote = true // the cache snapshot the request came with is now stale
         return this.working
       }
       if (result === 'missing') {
@@ -238,7 +252,7 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   /**
-   * Signs the user in: issues a new id (the old record is deleted, so a planted id is useless),
+   * Signs the user in: issues a new id (the old record becomes a short tombstone, so a planted id is useless),
    * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
    * The store is written now, not at commit.
    * @throws INVALID_ARGUMENT for a userId that is not a string of 1 to 256 characters, or roles/permissions past their limits.
@@ -299,7 +313,8 @@ export class Session<D extends SessionData = SessionData> {
    */
   async logout(): Promise<void> {
     this.assertOpen('logout')
-    const { id, userId } = this
+    const id = this.record?.id ?? null // an id given at set() but never stored ends nothing
+    const { userId } = this
     await this.end('logout')
     if (id !== null) this.ctx.events.emit({ type: 'logout', id, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
   }
@@ -346,8 +361,12 @@ export class Session<D extends SessionData = SessionData> {
    */
   commitAfterError(): CommitResult {
     this.committed = true
+    // What login, regenerate or update() already wrote is in the store: send its cookie and a snapshot of it.
     const issued = this.issuedCookie !== undefined
-    const state = { record: this.record, data: this.record?.data ?? {}, wrote: issued, issuedCookie: this.issuedCookie, cacheStale: false, clearCookie: this.clearCookie }
+    const wrote = issued || (this.wrote && !this.ctx.sealed)
+    const { issuedCookie, clearCookie, retire } = this
+    const data = this.record?.data ?? {}
+    const state = { record: this.record, data, wrote, issuedCookie, cacheStale: false, clearCookie, retire }
     return { cookies: this.sent(responseCookies(this.ctx, state, this.ctx.clock())) }
   }
 
@@ -371,7 +390,8 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   private cookiesNow(now: number): CommitResult {
-    const state = { record: this.record, data: this.working, wrote: this.wrote, issuedCookie: this.issuedCookie, cacheStale: this.cacheStale, clearCookie: this.clearCookie }
+    const { wrote, issuedCookie, cacheStale, clearCookie, retire } = this
+    const state = { record: this.record, data: this.working, wrote, issuedCookie, cacheStale, clearCookie, retire }
     return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
   }
 
@@ -379,6 +399,7 @@ export class Session<D extends SessionData = SessionData> {
   private sent(cookies: string[]): string[] {
     this.issuedCookie = undefined
     this.clearCookie = false
+    this.retire = []
     this.wrote = false
     this.cacheStale = false
     return cookies
@@ -429,7 +450,7 @@ export class Session<D extends SessionData = SessionData> {
 
   private async createAnonymous(now: number): Promise<void> {
     await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
-    const issued = this.ctx.codec.issue(null)
+    const issued = this.pendingToken ?? this.ctx.codec.issue(null)
     const record = this.newRecord(issued.id, { userId: null, data: this.working, createdAt: now, expiresAt: now + this.ctx.absoluteTimeout, persistent: false }, now)
     const created = await this.ctx.failClosed(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
     this.adopt(record, issued.cookieValue)
@@ -503,11 +524,13 @@ export class Session<D extends SessionData = SessionData> {
     this.record = null
     this.tracked.reset({})
     this.issuedCookie = undefined
+    this.pendingToken = undefined
     this.touchDue = false
   }
 
   private adopt(record: SessionRecord, cookieValue: string): void {
     this.record = record
+    this.pendingToken = undefined
     this.tracked.reset(record.data as Partial<D>)
     this.issuedCookie = cookieValue
     this.touchDue = false

@@ -10,7 +10,10 @@ const ID_HASH_LENGTH = 22 // 128 bits of SHA-256(token)
 const MAC_LENGTH = 43
 /** The shape of a public session id: routing tag + hash, base64url, 26 characters. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{26}$/
-const COOKIE_PATTERN = /^(k[A-Za-z0-9_-]{6}|[1-9]\d{0,5})\.([A-Za-z0-9_-]{47})\.([A-Za-z0-9_-]{43})$/
+/** `<kid>.<tag+token>[.<attributes>].<mac>`: values from before attribute codes have none. */
+const COOKIE_PATTERN = new RegExp(
+  String.raw`^(k[A-Za-z0-9_-]{6}|[1-9]\d{0,5})\.([A-Za-z0-9_-]{47})(?:\.([A-Za-z0-9_-]{1,8}))?\.([A-Za-z0-9_-]{43})$`,
+)
 
 /** A freshly issued token: the cookie value (secret) and the public id (store key). */
 export interface IssuedToken {
@@ -40,11 +43,27 @@ function mac(key: Buffer, body: string): string {
   return createHmac('sha256', key).update(body).digest('base64url')
 }
 
-/** Issues and verifies session cookie values with the key ring's 'cookie' keys. */
+/** What `verify` found in a cookie value that checked out. */
+export interface VerifiedToken {
+  readonly id: string
+  /** The attribute code the value was signed with; undefined for a value from before attribute codes. */
+  readonly attributes: string | undefined
+  /** The same token signed with the newest key and the current attribute code, when either differs. */
+  readonly resigned?: string
+}
+
+/**
+ * Issues and verifies session cookie values with the key ring's 'cookie' keys. Each value carries, under its MAC,
+ * a short code for the attributes it was issued with (opaque here), so a cookie issued under others is re-issued.
+ */
 export class TokenCodec {
   private readonly keys: PurposeKeys
 
-  constructor(ring: KeyRing) {
+  /** `attributes`: the current attribute code, 1 to 8 base64url characters. */
+  constructor(
+    ring: KeyRing,
+    private readonly attributes: string,
+  ) {
     this.keys = ring.keys('cookie')
   }
 
@@ -59,24 +78,29 @@ export class TokenCodec {
 
   private sign(body: string): string {
     const kid = this.keys.currentId
-    return `${kid}.${body}.${mac(this.keys.byId.get(kid) as Buffer, body)}`
+    const signed = `${body}.${this.attributes}`
+    return `${kid}.${signed}.${mac(this.keys.byId.get(kid) as Buffer, signed)}`
   }
 
   /**
-   * The public id for a cookie value, or why it was refused. Never throws. Constant-time MAC check.
-   * `resigned` is the same token signed with the newest key, when an older key signed this one.
+   * The public id for a cookie value, or why it was refused. Never throws. Constant-time MAC check over the
+   * token and the attribute code (a value without a code, from before codes, is MAC'd over the token alone).
    */
-  verify(cookieValue: string): { id: string; resigned?: string } | { rejected: TokenRejection } {
+  verify(cookieValue: string): VerifiedToken | { rejected: TokenRejection } {
     const match = cookieValue.length <= 128 ? COOKIE_PATTERN.exec(cookieValue) : null
     if (!match) return { rejected: 'malformed' }
-    const [, kid, body, given] = match as unknown as [string, string, string, string]
+    const [, kid, body, attributes, given] = match as unknown as [string, string, string, string | undefined, string]
     const keys = candidateKeys(this.keys, kid)
     if (keys.length === 0) return { rejected: 'unknown_key' }
+    const signed = attributes === undefined ? body : `${body}.${attributes}`
     const actual = Buffer.from(given)
     let ok = false
-    for (const key of keys) ok = (actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac(key, body)), actual)) || ok
+    for (const key of keys) {
+      ok = (actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac(key, signed)), actual)) || ok
+    }
     if (!ok) return { rejected: 'bad_mac' }
     const id = idFor(body.slice(0, TAG_LENGTH), body.slice(TAG_LENGTH))
-    return kid === this.keys.currentId ? { id } : { id, resigned: this.sign(body) }
+    if (kid === this.keys.currentId && attributes === this.attributes) return { id, attributes }
+    return { id, attributes, resigned: this.sign(body) }
   }
 }

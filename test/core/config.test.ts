@@ -35,6 +35,12 @@ describe('configuration', () => {
     ['__Secure- without secure', { secret: TEST_SECRET, cookie: { name: '__Secure-s', secure: false } }, /__Secure-/],
     ['SameSite=None without secure', { secret: TEST_SECRET, cookie: { secure: false, sameSite: 'none' } }, /sameSite 'none'/],
     ['a cookie name with a space', { secret: TEST_SECRET, cookie: { name: 'my cookie' } }, /not a valid cookie name/],
+    ['previousNames that is not a list', { secret: TEST_SECRET, cookie: { previousNames: 'hp' } }, /previousNames must be a list/],
+    ['a previous name that is no cookie name', { secret: TEST_SECRET, cookie: { previousNames: ['old name'] } }, /previousNames.*not a valid cookie name/],
+    ['the current name as a previous name', { secret: TEST_SECRET, cookie: { previousNames: ['__Host-hp'] } }, /previousNames.*look-alike/],
+    ['a look-alike of the current name', { secret: TEST_SECRET, cookie: { previousNames: ['__HOST-hp'] } }, /previousNames.*look-alike/],
+    ['a previous name twice', { secret: TEST_SECRET, cookie: { previousNames: ['hp', 'HP'] } }, /previousNames.*once/],
+    ['the cache cookie as a previous name', { secret: TEST_SECRET, cookie: { previousNames: ['__Host-hp-c'] } }, /previousNames.*cache/],
   ])('refuses %s', (_title, options, message) => {
     const err = configErrorOf(options)
     expect(err.code).toBe('CONFIG_INVALID')

@@ -55,10 +55,12 @@ describe('tokens', () => {
 
   it('a cookie signed with another secret is refused', async () => {
     const { sessions, name, value } = await signedInCookie()
-    const forger = new TokenCodec(new KeyRing('attacker-secret-0123456789-abcdefghij'))
-    const [, body, mac] = forger.issue('alice').cookieValue.split('.') as [string, string, string]
-    // Under the victim's key id, and under a legacy numbered id (checked against every listed key): a MAC mismatch either way.
+    const forger = new TokenCodec(new KeyRing('attacker-secret-0123456789-abcdefghij'), value.split('.')[2] as string)
+    const [, body, code, mac] = forger.issue('alice').cookieValue.split('.') as [string, string, string, string]
+    // Under the victim's key id, and under a legacy numbered id (checked against every listed key), with and
+    // without the attribute code: a MAC mismatch every way.
     for (const kid of [value.split('.')[0], '1']) {
+      expect((await sessions.load({ cookie: `${name}=${kid}.${body}.${code}.${mac}` })).isAuthenticated).toBe(false)
       expect((await sessions.load({ cookie: `${name}=${kid}.${body}.${mac}` })).isAuthenticated).toBe(false)
     }
   })

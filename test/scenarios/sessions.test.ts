@@ -21,6 +21,14 @@ describeMatrix('session lifecycle', (s) => {
     expect(replay.json).toMatchObject({ userId: null, isNew: true, data: {} })
   })
 
+  it('a new session knows its id in the request that first writes it, and keeps that id', async () => {
+    const untouched = await s.browser.get('/whoami')
+    expect(untouched.json.id).toBeNull()
+    const first = await s.browser.post('/set?key=theme&value=dark')
+    expect(first.json.id).toEqual(expect.any(String))
+    expect((await s.browser.get('/whoami')).json).toMatchObject({ id: first.json.id, isNew: false, data: { theme: 'dark' } })
+  })
+
   it('reads without writing: no Set-Cookie, but no-store once signed in', async () => {
     const anonymous = await s.browser.get('/whoami')
     expect(anonymous.setCookies).toEqual([])

@@ -16,6 +16,13 @@ export class Browser {
 
   constructor(readonly base: string) {}
 
+  /** The same browser (its cookies) talking to another server on the same host: cookies do not depend on the port. */
+  at(base: string): Browser {
+    const moved = new Browser(base)
+    for (const [name, pair] of this.jar) moved.jar.set(name, pair)
+    return moved
+  }
+
   /** The Cookie header this browser sends (undefined when it holds none). */
   get cookie(): string | undefined {
     return this.jar.size === 0 ? undefined : [...this.jar.values()].join('; ')

@@ -7,7 +7,8 @@ import { createAccess, requirePermission, requireRole, type Guard, type Privileg
 import { sealedCookies } from '../../../src/sealed/index.ts'
 import { memoryStore } from '../../../src/stores/memory.ts'
 import type { Store } from '../../../src/stores/types.ts'
-import { testClock } from '../../support/clock.ts'
+import type { CookieOptions } from '../../../src/core/cookies.ts'
+import { testClock, type TestClock } from '../../support/clock.ts'
 import { testSessions } from '../../support/sessions.ts'
 
 export const IDLE_MS = 30 * 60_000
@@ -39,15 +40,23 @@ export function outageStore(inner: Store): Store & OutageControls {
 /** How sessions are kept: in the store, in the store behind the cookie cache, sealed in the cookie (with a revocation store), or device-bound (DBSC). */
 export type Mode = 'store' | 'cache' | 'sealed' | 'dbsc'
 
+/** What a later deploy of the same app shares with the first (`redeploy`), and the cookie settings it runs with. */
+export interface WorldOptions {
+  readonly clock?: TestClock
+  readonly store?: Store & OutageControls
+  readonly cookie?: CookieOptions
+}
+
 /** One scenario's server-side world. */
-export function createWorld(mode: Mode = 'store') {
-  const clock = testClock()
-  const store = outageStore(memoryStore({ clock }))
+export function createWorld(mode: Mode = 'store', options: WorldOptions = {}) {
+  const clock = options.clock ?? testClock()
+  const store = options.store ?? outageStore(memoryStore({ clock }))
   const backing =
     mode === 'sealed'
       ? { store: sealedCookies({ revocation: store }) }
       : { store, ...(mode === 'cache' && { cookieCache: { ttl: '30s' as const } }), ...(mode === 'dbsc' && { deviceBound: { boundCookieTtl: '10m' as const } }) }
-  const { sessions, events } = testSessions({ clock, ...backing, idleTimeout: IDLE_MS / 1000, absoluteTimeout: ABSOLUTE_MS / 1000 })
+  const cookie = options.cookie && { cookie: options.cookie }
+  const { sessions, events } = testSessions({ clock, ...backing, idleTimeout: IDLE_MS / 1000, absoluteTimeout: ABSOLUTE_MS / 1000, ...cookie })
   const users = new Map<string, Privileges>()
   const live = createAccess({ load: (userId) => users.get(userId) ?? null })
   // CSRF is on by default in every adapter; the scenarios add one exact exemption to attack.
@@ -56,6 +65,11 @@ export function createWorld(mode: Mode = 'store') {
   return { mode, clock, store, sessions, events, users, adapterOptions, hooks, routes: routes(live.requireRole('admin'), hooks) }
 }
 export type World = ReturnType<typeof createWorld>
+
+/** The same app deployed again with other cookie settings: same mode, store, clock and secret. */
+export function redeploy(world: World, cookie: CookieOptions): World {
+  return createWorld(world.mode, { clock: world.clock, store: world.store, cookie })
+}
 
 /** What a route's neutral body gets from the app, whatever the framework. */
 export interface RouteInput {
@@ -151,7 +165,17 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
         const key = query.get('key') ?? 'n'
         await pause(hooks, query)
         const data = await session.update((draft) => void (draft[key] = Number(draft[key] ?? 0) + 1))
+        if (query.get('throw')) throw new Error('the handler failed after update()')
         return { json: data }
+      },
+    },
+    {
+      method: 'POST',
+      path: '/bump',
+      run({ session, query }) {
+        const key = query.get('key') ?? 'n'
+        session.set(key, Number(session.get(key) ?? 0) + 1) // read-modify-write through get/set, as apps port it
+        return { json: view(session) }
       },
     },
     { method: 'GET', path: '/admin', guard: requireRole('admin'), run: () => ({ json: { secret: 'admin-secret' } }) },
