@@ -8,4 +8,5 @@ export type { SessionEvent, RejectReason, CsrfRejectReason, EventListener, Event
 export type { SecretOption } from './crypto/keyring.ts'
 export type { Store, SessionRecord, SessionPatch, PatchResult, CreateOptions, RevokeOptions, SessionData } from './stores/types.ts'
 export { isTombstone, tombstoneFor } from './stores/tombstone.ts'
+export { safeRedirectPath } from './core/redirect.ts'
 export { HallpassError, isHallpassError, type HallpassErrorCode } from './errors.ts'
