@@ -10,7 +10,7 @@ describeExampleFlow('hallpass/next in examples/next', async () => {
   const dir = exampleDir('next')
   await buildWithNode(dir, [binOf('next'), 'build'], ENV)
   return startApp(dir, [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1'], { env: ENV, readyPath: '/login' })
-})
+}, { withoutJavaScript: true })
 
 describe('hallpass/next in client code', () => {
   it('fails the build with the server-only message when a client component imports it', async () => {

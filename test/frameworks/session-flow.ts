@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, type RunningApp } from './harness.ts'
+import { OFF_SITE_NEXT, signInStaysOnSite } from './return-to-flow.ts'
 
 /** The running example and the browser, for a suite's own tests. */
 export interface ExampleEnv {
@@ -31,6 +32,9 @@ export function exampleSuite(title: string, start: () => Promise<RunningApp>, mo
     it('sign in with remember-me, reload, the protected page, a role denied, sign out, the old cookie refused', () => signInFlow(env().browser, env().app.origin))
     it('an admin reaches the page behind the role guard', () => adminFlow(env().browser, env().app.origin))
     it('the device list revokes another device, which is signed out at once', () => revokeFlow(env().browser, env().app.origin))
+    it.each(OFF_SITE_NEXT)('a sign-in from /login?next=%s lands on the site, never on another host', (raw) =>
+      signInStaysOnSite(env().browser, env().app.origin, raw, { user: BOB, submit: '#sign-in' }),
+    )
     more(env)
   })
 }
