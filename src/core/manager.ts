@@ -124,6 +124,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store does not answer.
    */
   async ping(): Promise<void> {
+    this.assertUsable()
     const store = this.config.sealed ? this.config.sealed.pingStore : this.config.store
     if (!store) return
     await failClosed<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
@@ -140,6 +141,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store fails (adapters answer 503).
    */
   async load(input: LoadInput = {}): Promise<Session<D>> {
+    this.assertUsable()
     const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
     const lookup = readCookie(input.cookie, this.config.cookie.name)
     if (lookup.problem) return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
@@ -154,6 +156,11 @@ export class Sessions<D extends SessionData = SessionData> {
     // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
     if (isTombstone(record)) return this.anonymous(client, false, 'rotated', verified.id, true)
     return this.accept(record, client, cached === undefined, verified.resigned)
+  }
+
+  /** A manager created by `next build` without a secret refuses every use with CONFIG_INVALID (core/build-phase.ts). */
+  private assertUsable(): void {
+    if (this.config.unusable) throw this.config.unusable
   }
 
   private async loadSealed(sealed: SealedMode, cookieValue: string, client: ClientInfo): Promise<Session<D>> {
@@ -191,6 +198,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async listSessions(userId: string): Promise<SessionInfo[]> {
+    this.assertUsable()
     if (this.config.sealed) this.config.sealed.unsupported('listSessions')
     const now = this.config.clock()
     const records = await failClosed(this.config.store.listByUser(userId))
@@ -219,6 +227,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async revokeSession(userId: string, id: string): Promise<boolean> {
+    this.assertUsable()
     if (this.config.sealed) this.config.sealed.unsupported('revokeSession (one sealed session by id)')
     if (!isSessionId(id)) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
@@ -231,6 +240,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
+    this.assertUsable()
     if (this.config.sealed) return this.revokeSealed(this.config.sealed, userId, options.except)
     return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})
   }
