@@ -48,7 +48,9 @@ export interface SessionInfo {
 }
 
 /**
- * Creates the session manager. Bad configuration throws `HallpassError` with code `CONFIG_INVALID`.
+ * Creates the session manager. Bad configuration throws `HallpassError` with code `CONFIG_INVALID`. One
+ * exception: a missing `secret` while `next build` runs gives a manager whose every use throws that error
+ * instead (the build evaluates the session module without the runtime secret; docs/frameworks.md).
  *
  * @example
  * ```ts

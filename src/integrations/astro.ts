@@ -27,9 +27,17 @@ export interface AstroContext {
  * Declare `App.Locals` with it, so `Astro.locals.session` is typed:
  *
  * ```ts
- * // src/env.d.ts
- * declare namespace App { interface Locals extends import('hallpass/astro').SessionLocals<import('./lib/sessions').Data> {} }
+ * // src/env.d.ts (a module: the imports make it one, so App is declared inside `declare global`)
+ * import type { SessionLocals } from 'hallpass/astro'
+ * import type { Data } from './lib/sessions'
+ * declare global {
+ *   namespace App {
+ *     interface Locals extends SessionLocals<Data> {}
+ *   }
+ * }
  * ```
+ * Not `interface Locals extends import('hallpass/astro').SessionLocals<…>`: an interface cannot extend an
+ * `import()` type, and in a `.d.ts` that error is silent while `Locals` loses `session`.
  */
 export interface SessionLocals<D extends SessionData = SessionData> {
   session: Session<D>
