@@ -49,7 +49,9 @@ export interface SessionInfo {
 }
 
 /**
- * Creates the session manager. Bad configuration throws `HallpassError` with code `CONFIG_INVALID`.
+ * Creates the session manager. Bad configuration throws `HallpassError` with code `CONFIG_INVALID`. One
+ * exception: a missing `secret` while `next build` runs gives a manager whose every use throws that error
+ * instead (the build evaluates the session module without the runtime secret; docs/frameworks.md).
  *
  * @example
  * ```ts
@@ -128,6 +130,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store does not answer.
    */
   async ping(): Promise<void> {
+    this.assertUsable()
     const store = this.config.sealed ? this.config.sealed.pingStore : this.config.store
     if (!store) return
     await failClosed<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
@@ -144,6 +147,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store fails (adapters answer 503).
    */
   async load(input: LoadInput = {}): Promise<Session<D>> {
+    this.assertUsable()
     const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
     const lookup = readSessionCookie(input.cookie, this.config.cookie.name, this.config.previousCookieNames)
     if (lookup.problem) {
@@ -161,6 +165,11 @@ export class Sessions<D extends SessionData = SessionData> {
     // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
     if (isTombstone(record)) return this.anonymous(client, false, 'rotated', verified.id, true)
     return this.accept(record, client, cached === undefined, carried)
+  }
+
+  /** A manager created by `next build` without a secret refuses every use with CONFIG_INVALID (core/build-phase.ts). */
+  private assertUsable(): void {
+    if (this.config.unusable) throw this.config.unusable
   }
 
   private async loadSealed(sealed: SealedMode, lookup: { value: string; name: string }, client: ClientInfo): Promise<Session<D>> {
@@ -203,6 +212,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async listSessions(userId: string): Promise<SessionInfo[]> {
+    this.assertUsable()
     if (this.config.sealed) this.config.sealed.unsupported('listSessions')
     const now = this.config.clock()
     const records = await failClosed(this.config.store.listByUser(userId))
@@ -231,6 +241,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async revokeSession(userId: string, id: string): Promise<boolean> {
+    this.assertUsable()
     if (this.config.sealed) this.config.sealed.unsupported('revokeSession (one sealed session by id)')
     if (!isSessionId(id)) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
@@ -243,6 +254,7 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
+    this.assertUsable()
     if (this.config.sealed) return this.revokeSealed(this.config.sealed, userId, options.except)
     return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})
   }

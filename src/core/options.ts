@@ -1,7 +1,8 @@
 // Validates createSessions options once, at startup, into a resolved config with millisecond durations.
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import { configError } from '../errors.ts'
-import { KeyRing, type SecretOption } from '../crypto/keyring.ts'
+import { configError, type HallpassError } from '../errors.ts'
+import type { KeyRing, SecretOption } from '../crypto/keyring.ts'
+import { keySetup } from './build-phase.ts'
 import type { SessionData, Store } from '../stores/types.ts'
 import { MAX_COOKIE_AGE_SECONDS, resolveCookieOptions, resolvePreviousNames } from './cookies.ts'
 import type { CookieOptions, ResolvedCookieOptions } from './cookies.ts'
@@ -54,6 +55,8 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
 
 export interface ResolvedOptions<D extends SessionData> {
   readonly keys: KeyRing
+  /** Set when the manager was created during `next build` without a secret: what every use throws (build-phase.ts). */
+  readonly unusable: HallpassError | undefined
   readonly store: Store
   /** Set in sealed-cookie mode: everything that mode does differently. */
   readonly sealed: SealedMode | undefined
@@ -116,7 +119,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     configError('schema must be a Standard Schema (for example a zod, valibot or arktype schema)')
   }
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') configError('onEvent must be a function')
-  const keys = new KeyRing(options.secret)
+  const { keys, unusable } = keySetup(options.secret)
   const cookie = resolveCookieOptions(options.cookie)
   const previousCookieNames = resolvePreviousNames(options.cookie, cookie)
   const revocationStore = isSealedCookies(options.store) ? options.store.revocation : undefined
@@ -143,6 +146,7 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
   return {
     deviceBound,
     keys,
+    unusable,
     store,
     sealed,
     cache,

@@ -64,11 +64,17 @@ export function candidateKeys(keys: PurposeKeys, kid: string): Buffer[] {
   return key ? [key] : []
 }
 
+const HOW_TO = 'generate one with `npx hallpass secret` or `openssl rand -base64 32`'
+/** The CONFIG_INVALID message for a missing secret. */
+export const MISSING_SECRET = `\`secret\` is required: pass a random string of at least ${MIN_SECRET_LENGTH} characters (${HOW_TO})`
+
+/** True when no secret was given at all (an unset environment variable), as opposed to a bad one. */
+export function isMissingSecret(secret: unknown): boolean {
+  return secret === undefined || secret === null || secret === ''
+}
+
 function normalizeSecrets(secret: unknown): string[] {
-  const howTo = 'generate one with `npx hallpass secret` or `openssl rand -base64 32`'
-  if (secret === undefined || secret === null || secret === '') {
-    configError(`\`secret\` is required: pass a random string of at least ${MIN_SECRET_LENGTH} characters (${howTo})`)
-  }
+  if (isMissingSecret(secret)) configError(MISSING_SECRET)
   let entries: Array<[string, unknown]>
   if (typeof secret === 'string') entries = [['secret', secret]]
   else if (Array.isArray(secret)) entries = secret.map((value, i) => [`secret[${i}]`, value])
@@ -81,13 +87,13 @@ function normalizeSecrets(secret: unknown): string[] {
     entries = entries.map(([id, value]) => [`secret ${id}`, value])
   } else entries = []
   if (entries.length === 0) {
-    configError(`\`secret\` must be a string, a list of secrets (newest first) or numbered secrets like { 2: newer, 1: older } (${howTo})`)
+    configError(`\`secret\` must be a string, a list of secrets (newest first) or numbered secrets like { 2: newer, 1: older } (${HOW_TO})`)
   }
   for (const [name, value] of entries) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
-      configError(`${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (${howTo})`)
+      configError(`${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (${HOW_TO})`)
     }
-    if (new Set(value).size < 8) configError(`${name} is too repetitive to be random (${howTo})`)
+    if (new Set(value).size < 8) configError(`${name} is too repetitive to be random (${HOW_TO})`)
   }
   return entries.map(([, value]) => value as string)
 }

@@ -1,6 +1,7 @@
 // hallpass/astro: middleware that puts the session on `Astro.locals.session` and commits it onto the page's response; guards for pages and endpoints.
 import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
+import { safeRedirectPath } from '../core/redirect.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
@@ -26,9 +27,17 @@ export interface AstroContext {
  * Declare `App.Locals` with it, so `Astro.locals.session` is typed:
  *
  * ```ts
- * // src/env.d.ts
- * declare namespace App { interface Locals extends import('hallpass/astro').SessionLocals<import('./lib/sessions').Data> {} }
+ * // src/env.d.ts (a module: the imports make it one, so App is declared inside `declare global`)
+ * import type { SessionLocals } from 'hallpass/astro'
+ * import type { Data } from './lib/sessions'
+ * declare global {
+ *   namespace App {
+ *     interface Locals extends SessionLocals<Data> {}
+ *   }
+ * }
  * ```
+ * Not `interface Locals extends import('hallpass/astro').SessionLocals<…>`: an interface cannot extend an
+ * `import()` type, and in a `.d.ts` that error is silent while `Locals` loses `session`.
  */
 export interface SessionLocals<D extends SessionData = SessionData> {
   session: Session<D>
@@ -78,7 +87,10 @@ export function sessionMiddleware<D extends SessionData>(sessions: Sessions<D>, 
 
 /** Options for `guardPage`. */
 export interface GuardPageOptions {
-  /** Where anonymous visitors are sent; the page's path and query are added as `?next=`. @default '/login' */
+  /**
+   * Where anonymous visitors are sent; the page's path and query are added as `?next=` (read it back with
+   * `safeRedirectPath` from `hallpass`). @default '/login'
+   */
   loginPath?: string
   /** The answer for a signed-in user without the privilege. @default a plain-text 403 */
   forbidden?: (context: AstroContext) => Response
@@ -102,7 +114,7 @@ export async function guardPage(context: AstroContext, check: Guard, options: Gu
   const outcome = await check(sessionOf(context))
   if (outcome === 'allow') return undefined
   if (outcome === 'forbidden') return options.forbidden?.(context) ?? new Response('Forbidden', { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } })
-  const next = context.url.pathname + context.url.search
+  const next = safeRedirectPath(context.url.pathname + context.url.search)
   return context.redirect(`${options.loginPath ?? '/login'}?next=${encodeURIComponent(next)}`, 303)
 }
 

@@ -8,7 +8,8 @@ import { commitHeaders, csrfFor, loadFromFacts, passesCsrf, type AdapterOptions 
 import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
-import { HallpassError } from '../errors.ts'
+import { configError, HallpassError } from '../errors.ts'
+import { safeRedirectPath, sameOriginPath } from '../core/redirect.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
 import { commitToJar, type JarCookie } from './cookies.ts'
@@ -22,7 +23,10 @@ export type NextRouteHandler<D extends SessionData, C> = (request: Request, sess
 
 /** What `gate()` checks in proxy.ts. */
 export interface GateOptions {
-  /** Where anonymous visitors are sent; `?next=<path>` is added. @default '/login' */
+  /**
+   * Where anonymous visitors are sent: a path on this site (`CONFIG_INVALID` otherwise, when `gate()` is
+   * called). `?next=<path>` is added; read it back with `safeRedirectPath` from `hallpass`. @default '/login'
+   */
   signIn?: string
   /** A guard from `hallpass/guards` (e.g. `requireRole('admin')`); a signed-in visitor it refuses gets a 403. @default signed in */
   guard?: Guard
@@ -126,16 +130,20 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
         return Response.json(denied.body, { status: denied.status })
       }),
 
-    gate: ({ signIn = '/login', guard } = {}) => async (request) => {
-      const head = request.headers
-      const session = await sessions.load({ cookie: head.get('cookie'), userAgent: head.get('user-agent') ?? undefined })
-      const outcome = guard ? await guard(session) : session.isAuthenticated ? 'allow' : 'unauthenticated'
-      if (outcome === 'allow') return undefined
-      if (outcome === 'forbidden') return Response.json(DENIED.forbidden.body, { status: DENIED.forbidden.status })
-      const url = new URL(request.url)
-      const target = new URL(signIn, url)
-      target.searchParams.set('next', url.pathname + url.search)
-      return Response.redirect(target, 307)
+    gate: ({ signIn = '/login', guard } = {}) => {
+      const signInPath = sameOriginPath(signIn)
+      if (signInPath === undefined) configError(`gate({ signIn }) must be a path on this site such as '/login' (got ${JSON.stringify(signIn)})`)
+      return async (request) => {
+        const head = request.headers
+        const session = await sessions.load({ cookie: head.get('cookie'), userAgent: head.get('user-agent') ?? undefined })
+        const outcome = guard ? await guard(session) : session.isAuthenticated ? 'allow' : 'unauthenticated'
+        if (outcome === 'allow') return undefined
+        if (outcome === 'forbidden') return Response.json(DENIED.forbidden.body, { status: DENIED.forbidden.status })
+        const url = new URL(request.url)
+        const target = new URL(signInPath, url)
+        target.searchParams.set('next', safeRedirectPath(url.pathname + url.search))
+        return Response.redirect(target, 307)
+      }
     },
   }
 }

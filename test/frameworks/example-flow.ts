@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningApp } from './harness.ts'
 import { launchChromium } from './harness.ts'
+import { OFF_SITE_NEXT, signInStaysOnSite } from './return-to-flow.ts'
 
 /** The accounts every example ships (lib/users): Ada is an admin, Bob a member. */
 export const ADA = { email: 'ada@example.com', password: 'correct horse battery staple' }
@@ -11,9 +12,9 @@ export const BOB = { email: 'bob@example.com', password: 'hunter2 hunter2' }
 /**
  * Registers the shared Chromium tests for an example app (`start` builds and starts it once). The
  * examples share the pages, test ids and accounts: /login, /account (devices, sign out), /admin,
- * /api/auth/session and /api/admin/stats.
+ * /api/auth/session and /api/admin/stats. `withoutJavaScript`: the sign-in form works with JavaScript off too.
  */
-export function describeExampleFlow(name: string, start: () => Promise<RunningApp>): void {
+export function describeExampleFlow(name: string, start: () => Promise<RunningApp>, options: { withoutJavaScript?: boolean } = {}): void {
   let app: RunningApp
   let browser: Browser
   /** Opens /account anonymously (the app sends the browser to /login), signs in, and lands back on /account. */
@@ -149,6 +150,10 @@ export function describeExampleFlow(name: string, start: () => Promise<RunningAp
         })
       })
     })
+
+    it.each(OFF_SITE_NEXT)('a sign-in from /login?next=%s lands on the site, never on another host', (raw) =>
+      signInStaysOnSite(browser, app.origin, raw, { user: BOB, submit: 'button[type=submit]', withoutJavaScript: options.withoutJavaScript ?? false }),
+    )
 
     it('signs out; the old cookie replayed is refused', async () => {
       await withContext(async (context, page) => {

@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
 import { CHROMIUM, CHROMIUM_ARGS } from '../client/harness.ts'
@@ -21,7 +21,7 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
 }
 
 /** Holds a cross-process lock (a directory) while `fn` runs: test files run in parallel workers. */
-async function withLock<T>(name: string, fn: () => T): Promise<T> {
+async function withLock<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
   mkdirSync(CACHE, { recursive: true })
   const lock = join(CACHE, `${name}.lock`)
   const deadline = Date.now() + 900_000
@@ -37,7 +37,7 @@ async function withLock<T>(name: string, fn: () => T): Promise<T> {
     }
   }
   try {
-    return fn()
+    return await fn()
   } finally {
     rmSync(lock, { recursive: true, force: true })
   }
@@ -116,7 +116,34 @@ export async function nodeEnv(extra: Record<string, string> = {}): Promise<NodeJ
  */
 export async function buildWithNode(cwd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   await buildLibrary()
-  return run(await node24(), args, { cwd, env: await nodeEnv(env) })
+  const node = await node24()
+  const processEnv = await nodeEnv(env)
+  return withLock(exampleLock(cwd), () => run(node, args, { cwd, env: processEnv }))
+}
+
+/**
+ * The lock of an example directory: a build and a type check both write the framework's generated files
+ * (.astro/, .svelte-kit/, .next/), so one runs at a time per directory.
+ */
+function exampleLock(cwd: string): string {
+  return `example-${basename(cwd)}`
+}
+
+/**
+ * Runs a command with Node 24 in an example directory without blocking the test process (several can run at
+ * once), under the directory's lock; resolves with its exit status and everything it printed.
+ */
+export async function runWithNode(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
+  const node = await node24()
+  const processEnv = await nodeEnv(env)
+  return withLock(exampleLock(cwd), () => new Promise((resolve, reject) => {
+    const child = spawn(node, args, { cwd, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('error', reject)
+    child.once('close', (status) => resolve({ status, output }))
+  }))
 }
 
 /** Like `buildWithNode`, for a build that must fail: resolves with its output, throws if it succeeds. */

@@ -5,11 +5,31 @@ import { describe, expect, it } from 'vitest'
 import { describeExampleFlow } from './example-flow.ts'
 import { binOf, buildWithNode, exampleDir, failingBuild, ROOT, startApp } from './harness.ts'
 
+const DIR = exampleDir('next')
 const ENV = { SESSION_SECRET: 'next-example-secret-0123456789-abcdefghij', PLAIN_HTTP: '1' }
+const START = [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1']
+
+/** One production build for the file, made without SESSION_SECRET (as a CI build or a Docker image build runs). */
+let built: Promise<string> | undefined
+const build = () => (built ??= buildWithNode(DIR, [binOf('next'), 'build'], { SESSION_SECRET: '' }))
+
 describeExampleFlow('hallpass/next in examples/next', async () => {
-  const dir = exampleDir('next')
-  await buildWithNode(dir, [binOf('next'), 'build'], ENV)
-  return startApp(dir, [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1'], { env: ENV, readyPath: '/login' })
+  await build()
+  return startApp(DIR, START, { env: ENV, readyPath: '/login' })
+}, { withoutJavaScript: true })
+
+describe('examples/next without SESSION_SECRET', () => {
+  it('builds without it; started without it, the app answers 500 and logs the CONFIG_INVALID that says what to set', async () => {
+    await build()
+    const app = await startApp(DIR, START, { env: { ...ENV, SESSION_SECRET: '' }, readyPath: '/login' })
+    try {
+      const response = await fetch(app.origin + '/login')
+      expect(response.status).toBe(500)
+      await expect.poll(() => app.output()).toMatch(/hallpass: `secret` is required: pass a random string of at least 32 characters/)
+    } finally {
+      await app.stop()
+    }
+  }, 600_000)
 })
 
 describe('hallpass/next in client code', () => {

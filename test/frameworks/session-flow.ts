@@ -1,9 +1,10 @@
 // The browser flow the Astro and SvelteKit examples share (same paths and element ids): sign in, reload, guards, devices, sign out, replay.
-import { createServer, type Server } from 'node:http'
+import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, type RunningApp } from './harness.ts'
+import { OFF_SITE_NEXT, signInStaysOnSite } from './return-to-flow.ts'
 
 /** The running example and the browser, for a suite's own tests. */
 export interface ExampleEnv {
@@ -31,6 +32,10 @@ export function exampleSuite(title: string, start: () => Promise<RunningApp>, mo
     it('sign in with remember-me, reload, the protected page, a role denied, sign out, the old cookie refused', () => signInFlow(env().browser, env().app.origin))
     it('an admin reaches the page behind the role guard', () => adminFlow(env().browser, env().app.origin))
     it('the device list revokes another device, which is signed out at once', () => revokeFlow(env().browser, env().app.origin))
+    it('the login throttle: an address that sprays 50 wrong passwords is locked out, the others are not', () => throttleFlow(env().app.origin))
+    it.each(OFF_SITE_NEXT)('a sign-in from /login?next=%s lands on the site, never on another host', (raw) =>
+      signInStaysOnSite(env().browser, env().app.origin, raw, { user: BOB, submit: '#sign-in' }),
+    )
     more(env)
   })
 }
@@ -143,6 +148,38 @@ export async function revokeFlow(browser: Browser, origin: string): Promise<void
   } finally {
     await Promise.all([laptop.close(), phone.close()])
   }
+}
+
+/** POSTs the sign-in form (same Origin, as the browser sends it) from a chosen loopback address; resolves with the status. */
+function postLogin(origin: string, from: string, fields: Record<string, string>): Promise<{ status: number; retryAfter: string | undefined }> {
+  const body = new URLSearchParams(fields).toString()
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${origin}/login`,
+      { method: 'POST', localAddress: from, headers: { origin, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume()
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] }))
+      },
+    )
+    request.once('error', reject)
+    request.end(body)
+  })
+}
+
+/**
+ * The login throttle is on: one client address (127.0.0.2) sprays wrong passwords over 51 accounts. The first
+ * 50 are checked (400, "wrong email or password"); then that address is locked out (429 with Retry-After),
+ * even for a right password, while a sign-in from another address (127.0.0.1) still works.
+ */
+export async function throttleFlow(origin: string): Promise<void> {
+  const statuses: number[] = []
+  for (let i = 0; i < 51; i++) statuses.push((await postLogin(origin, '127.0.0.2', { email: `spray-${i}@example.com`, password: 'guess' })).status)
+  expect(statuses).toEqual([...Array(50).fill(400), 429])
+  const right = await postLogin(origin, '127.0.0.2', { email: BOB.email, password: BOB.password })
+  expect(right.status).toBe(429)
+  expect(Number(right.retryAfter)).toBeGreaterThan(0)
+  expect((await postLogin(origin, '127.0.0.1', { email: BOB.email, password: BOB.password })).status).toBe(303)
 }
 
 /** A page on another site (localhost vs 127.0.0.1) that auto-submits a form to `action`. */

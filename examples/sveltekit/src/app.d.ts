@@ -1,6 +1,6 @@
 // App.Locals gets the typed session from hallpass/sveltekit's handle hook.
 import type { SessionLocals } from 'hallpass/sveltekit'
-import type { Data } from '#lib/server/sessions'
+import type { Data } from '#lib/server/sessions.ts'
 
 declare global {
   namespace App {

@@ -1,5 +1,6 @@
 // The session manager, created once per server process. Import it only from server code (middleware, frontmatter, endpoints).
 import { createSessions } from 'hallpass'
+import { createLoginThrottle } from 'hallpass/throttle'
 
 export type Data = {
   theme: 'light' | 'dark'
@@ -17,3 +18,9 @@ export const sessions = createSessions<Data>({
   absoluteTimeout: '12h',
   rememberMeTimeout: '30d',
 })
+
+/**
+ * Counts wrong passwords per account and per IP before checking them (5 per account, 50 per IP in 15 minutes,
+ * then a lockout). In memory: give it `{ redis }` when several processes serve the app.
+ */
+export const loginThrottle = createLoginThrottle(sessions)

@@ -1,6 +1,6 @@
 // Every page learns who is signed in, and the CSRF token its forms carry.
 import { csrfToken } from 'hallpass/csrf'
-import { findUser } from '#lib/server/users'
+import { findUser } from '#lib/server/users.ts'
 import type { LayoutServerLoad } from './$types'
 
 export const load: LayoutServerLoad = ({ locals }) => {

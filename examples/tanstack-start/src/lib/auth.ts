@@ -1,6 +1,7 @@
 // Server functions for signing in and out, the viewer and the device list. Their bodies run on the server only.
 import { createServerFn } from '@tanstack/react-start'
 import { redirect } from '@tanstack/react-router'
+import { safeRedirectPath } from 'hallpass'
 import { requireRole } from 'hallpass/guards'
 import { getSession, sessions } from './session.server'
 import { findUser, verifyPassword } from './users.server'
@@ -23,8 +24,8 @@ export const signIn = createServerFn({ method: 'POST' })
     const user = verifyPassword(data.email, data.password)
     if (!user) return { error: 'Wrong email or password.' }
     await getSession().login(user.id, { rememberMe: data.remember, roles: [user.role] })
-    const next = data.next?.startsWith('/') && !data.next.startsWith('//') ? data.next : '/account'
-    throw redirect({ href: next })
+    // `next` comes from the query string: only a path on this site, parsed the way the browser will read it.
+    throw redirect({ href: safeRedirectPath(data.next, '/account') })
   })
 
 export const signOut = createServerFn({ method: 'POST' }).handler(async () => {

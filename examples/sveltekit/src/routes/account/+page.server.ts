@@ -1,7 +1,7 @@
 // Only for signed-in users: the account and its devices, each of which can be revoked.
 import { error, redirect } from '@sveltejs/kit'
 import { requireAuth } from 'hallpass/guards'
-import { sessions } from '#lib/server/sessions'
+import { sessions } from '#lib/server/sessions.ts'
 import type { Actions, PageServerLoad } from './$types'
 
 const signedIn = requireAuth()

@@ -1,7 +1,7 @@
 // The streaming trap: a promise returned unawaited from load streams after the handle hook committed the
 // session, so a session change inside it throws SESSION_COMMITTED instead of being lost.
 import type { Session } from 'hallpass'
-import type { Data } from '#lib/server/sessions'
+import type { Data } from '#lib/server/sessions.ts'
 import type { PageServerLoad } from './$types'
 
 async function lateWrite(session: Session<Data>): Promise<string> {

@@ -1,6 +1,6 @@
 // The session status endpoint of docs/client.md, for hallpass/client.
 import { json } from '@sveltejs/kit'
-import { findUser } from '#lib/server/users'
+import { findUser } from '#lib/server/users.ts'
 import type { RequestHandler } from './$types'
 
 export const GET: RequestHandler = ({ locals: { session } }) => {
