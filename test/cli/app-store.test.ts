@@ -14,6 +14,8 @@ import { startRedis, type RedisServer } from '../support/redis.ts'
 import { cookiePair, TEST_SECRET } from '../support/sessions.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** A hang guard for tests that start the binary several times: each start loads node and a driver on a busy machine. */
+const RUNS = 120_000
 const dir = mkdtempSync(join(tmpdir(), 'hallpass-cli-app-'))
 let bin: string
 
@@ -105,7 +107,7 @@ describe('hallpass sessions --sqlite against an app that names its table', () =>
     }
     // A read-only reader of an idle WAL file leaves SQLite's empty -wal and -shm beside it (this test's own reads too).
     expect(readFileSync(`${file}-wal`)).toHaveLength(0)
-  })
+  }, RUNS)
 
   it('list and stats with --table read the sessions and leave the file as it was', async () => {
     const before = sqliteState(file)
@@ -115,7 +117,7 @@ describe('hallpass sessions --sqlite against an app that names its table', () =>
     const stats = await hallpass('sessions', 'stats', '--sqlite', file, '--table=app_sessions')
     expect(stats.stdout).toMatch(/^sessions {13}3\nsigned-in users {6}2\n/)
     expect(sqliteState(file)).toEqual(before)
-  })
+  }, RUNS)
 
   it('revoke with --table ends the user’s sessions: their cookies now load as anonymous', async () => {
     const result = await hallpass('sessions', 'revoke', 'alice', '--sqlite', file, '--table', 'app_sessions')
@@ -123,7 +125,7 @@ describe('hallpass sessions --sqlite against an app that names its table', () =>
     const store = sqliteStore({ database: file, table: 'app_sessions', purgeIntervalMs: 0 })
     expect(await usersOf(store, [...alice, ...bob])).toEqual([null, null, 'bob'])
     await store.close()
-  })
+  }, RUNS)
 })
 
 describe('hallpass sessions --sqlite against a file that is not a session store', () => {
@@ -155,7 +157,7 @@ describe('hallpass sessions --sqlite against a file that is not a session store'
       expect(sqliteState(file)).toEqual(before)
     }
     expect(readdirSync(dir).filter((name) => name.startsWith('unrelated'))).toEqual(['unrelated.db'])
-  })
+  }, RUNS)
 })
 
 describe('hallpass sessions --redis against an app that names its prefix', () => {
@@ -196,7 +198,7 @@ describe('hallpass sessions --redis against an app that names its prefix', () =>
     expect(other).toMatchObject({ code: 1 })
     expect(other.stderr).toContain("no hallpass sessions under prefix 'cache:'")
     expect(await keyspace()).toEqual(before)
-  })
+  }, RUNS)
 
   it('list and stats with --prefix read the sessions and change nothing', async () => {
     const before = await keyspace()
@@ -206,12 +208,12 @@ describe('hallpass sessions --redis against an app that names its prefix', () =>
     const stats = await hallpass('sessions', 'stats', '--redis', server.url, '--prefix=shop:')
     expect(stats.stdout).toMatch(/^sessions {13}3\nsigned-in users {6}2\n/)
     expect(await keyspace()).toEqual(before)
-  })
+  }, RUNS)
 
   it('revoke with --prefix ends the user’s sessions: their cookies now load as anonymous', async () => {
     const result = await hallpass('sessions', 'revoke', 'alice', '--redis', server.url, '--prefix', 'shop:')
     expect(result).toMatchObject({ code: 0, stdout: 'revoked 2 sessions\n', stderr: '' })
     expect(await usersOf(redisStore({ client, prefix: 'shop:' }), [...alice, ...bob])).toEqual([null, null, 'bob'])
     expect(await client.get('cache:home')).toBe('unrelated')
-  })
+  }, RUNS)
 })
