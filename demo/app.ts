@@ -1,9 +1,9 @@
 // createApp(deps): the whole reference app as a Hono app (headers, body limit, sessions with CSRF, user loader, routes, errors).
-import { Hono, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { isHallpassError } from 'hallpass'
 import { session } from 'hallpass/hono'
+import { bodyLimit } from './body-limit.ts'
 import { securityHeaders } from './headers.ts'
 import { ApiError, errorResponse, type AppDeps, type AppEnv } from './http.ts'
 import { accountRoutes } from './routes/account.ts'
@@ -14,11 +14,18 @@ import { notFoundPage, pageRoutes } from './routes/pages.ts'
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 16 * 1024
+/**
+ * Most bytes of an oversized body read (and dropped) so that its sender reads the 413 rather than a reset
+ * connection: a form with a photo attached by mistake gets its answer; anything larger is cut off.
+ */
+export const DRAIN_BODY_BYTES = 4 * 1024 * 1024
+/** Most time spent reading an oversized body before answering and closing. */
+const DRAIN_BODY_MS = 10_000
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.use('*', securityHeaders({ production: deps.config.production }))
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorResponse(c, 413, 'PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`) }))
+  app.use('*', bodyLimit({ maxBytes: MAX_BODY_BYTES, drainBytes: DRAIN_BODY_BYTES, drainMs: DRAIN_BODY_MS, tooLarge }))
 
   // No session for these: they must answer even when the store is down, and never set a cookie.
   app.get('/healthz', async (c) => {
@@ -55,6 +62,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return errorResponse(c, 500, 'INTERNAL_ERROR', 'Something went wrong on our side.')
   })
   return app
+}
+
+function tooLarge(c: Context): Response {
+  return errorResponse(c, 413, 'PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
 }
 
 function isApi(path: string): boolean {

@@ -5,7 +5,8 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { isHallpassError } from '../errors.ts'
-import { openStore, sessionsCommand, UsageError, type StoreFlags } from './sessions.ts'
+import { accessFor, sessionsCommand } from './sessions.ts'
+import { openStore, UsageError, type StoreFlags } from './stores.ts'
 
 const USAGE = `Usage: hallpass <command> [options]
 
@@ -17,7 +18,12 @@ Commands:
   sessions purge                STORE     delete expired sessions now (SQLite; Redis expires them itself)
   help, --help, -h                        show this help
 
-STORE is --sqlite PATH or --redis URL [--prefix hp:]. Options take --name VALUE or --name=VALUE.`
+STORE names the app's store the way the app does:
+  --sqlite PATH [--table NAME]            the database file and sqliteStore({ table }) (default hallpass_sessions)
+  --redis URL [--prefix PREFIX]           the server and redisStore({ prefix }) (default hp:)
+list and stats open the store read-only. Every command first checks the store is there (the table in the
+file, hallpass keys under the prefix) and exits 1 naming the flag to pass if not; nothing is ever created.
+Options take --name VALUE or --name=VALUE.`
 
 type Out = (line: string) => void
 
@@ -27,10 +33,15 @@ const OPTIONS = {
   sqlite: { type: 'string' },
   redis: { type: 'string' },
   prefix: { type: 'string' },
+  table: { type: 'string' },
 } as const
 
 /** Which options each command accepts (anything else is a usage error, not silently ignored). */
-const ALLOWED: Record<string, readonly string[]> = { secret: ['bytes'], sessions: ['sqlite', 'redis', 'prefix'], help: [] }
+const ALLOWED: Record<string, readonly string[]> = {
+  secret: ['bytes'],
+  sessions: ['sqlite', 'table', 'redis', 'prefix'],
+  help: [],
+}
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }
 
@@ -53,9 +64,10 @@ function secret(values: Values, out: Out): number {
 }
 
 async function sessions(positional: readonly string[], values: Values, out: Out): Promise<number> {
-  const storeFlags: StoreFlags = { sqlite: values.sqlite, redis: values.redis, prefix: values.prefix }
+  const { sqlite, table, redis, prefix } = values
+  const storeFlags: StoreFlags = { sqlite, table, redis, prefix }
   const [action, ...args] = positional
-  const opened = await openStore(storeFlags)
+  const opened = await openStore(storeFlags, accessFor(action))
   try {
     for (const line of await sessionsCommand(action, args, opened.store)) out(line)
     return 0
@@ -74,7 +86,7 @@ export async function run(argv: readonly string[], out: Out = console.log, err: 
       return 0
     }
     if (command === undefined) throw new UsageError('name a command')
-    const allowed = ALLOWED[command]
+    const allowed = Object.hasOwn(ALLOWED, command) ? ALLOWED[command] : undefined
     if (!allowed) throw new UsageError(`unknown command "${command}"`)
     const stray = Object.keys(values).filter((name) => !allowed.includes(name))
     if (stray.length > 0) throw new UsageError(`${command} does not take ${stray.map((name) => `--${name}`).join(', ')}`)

@@ -1,42 +1,18 @@
 // `hallpass sessions list|revoke|stats|purge`: operate on a SQLite or Redis session store from the shell.
-import { existsSync } from 'node:fs'
-import type { SessionRecord, Store, StoreStats } from '../stores/types.ts'
+import type { SessionRecord, StoreStats } from '../stores/types.ts'
+import { UsageError, type Access, type OpenedStore } from './stores.ts'
 
-/** Where the sessions live, from `--sqlite PATH` or `--redis URL` (plus `--prefix`). */
-export interface StoreFlags {
-  readonly sqlite?: string | undefined
-  readonly redis?: string | undefined
-  readonly prefix?: string | undefined
-}
+/** The actions and what each does to the store: reads open it read-only. */
+const ACTIONS = new Map<string, Access>([['list', 'read'], ['stats', 'read'], ['revoke', 'write'], ['purge', 'write']])
 
-/** An open store and how to release it. */
-export interface OpenedStore {
-  readonly store: Store & { purge?: () => Promise<number> }
-  close(): Promise<void>
-}
-
-/** Opens the store the flags name; the drivers are loaded only when asked for (they are optional peers). */
-export async function openStore(flags: StoreFlags): Promise<OpenedStore> {
-  if (flags.sqlite !== undefined && flags.redis === undefined) {
-    if (!existsSync(flags.sqlite)) throw new UsageError(`no SQLite database at ${flags.sqlite}`)
-    const { sqliteStore } = await import('../stores/sqlite.ts')
-    const store = sqliteStore({ database: flags.sqlite, purgeIntervalMs: 0 })
-    return { store, close: () => store.close() }
+/** Whether `action` reads or writes; a usage error for an unknown action (checked before the store is opened). */
+export function accessFor(action: string | undefined): Access {
+  const access = action === undefined ? undefined : ACTIONS.get(action)
+  if (access === undefined) {
+    throw new UsageError(`unknown sessions action "${action ?? ''}": use list, revoke, stats or purge`)
   }
-  if (flags.redis !== undefined && flags.sqlite === undefined) {
-    const { createClient } = await import('redis')
-    const { redisStore } = await import('../stores/redis/index.ts')
-    const client = createClient({ url: flags.redis, socket: { connectTimeout: 3000, reconnectStrategy: false } })
-    client.on('error', () => undefined)
-    await client.connect()
-    const store = redisStore({ client, ...(flags.prefix !== undefined && { prefix: flags.prefix }) })
-    return { store, close: async () => (await store.close(), await client.close()) }
-  }
-  throw new UsageError('name the store with exactly one of --sqlite PATH or --redis URL')
+  return access
 }
-
-/** A mistake in how the command was called (exit code 2). */
-export class UsageError extends Error {}
 
 /** One line per session: id, created, last seen, expiry, persistent flag, ip and user agent. */
 export function formatSessions(records: readonly SessionRecord[]): string[] {

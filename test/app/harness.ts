@@ -1,5 +1,6 @@
 // Test harness for the reference app: starts it over real HTTP (SQLite or Redis), and a cookie-keeping HTTP client.
 import { randomBytes } from 'node:crypto'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { Store } from '../../src/index.ts'
@@ -20,6 +21,8 @@ export interface AppUnderTest {
   readonly origin: string
   readonly port: number
   readonly deps: AppDeps
+  /** The node:http server (to watch its connections). */
+  readonly server: Server
   /** Moves the sessions' clock forward. */
   advance(ms: number): void
   /** A new user with a random email; its password is `password`. */
@@ -63,6 +66,7 @@ export async function startApp(options: StartOptions = {}): Promise<AppUnderTest
     origin: config.appOrigin,
     port,
     deps: runtime.deps,
+    server: server as Server,
     advance: (ms) => {
       offset += ms
     },

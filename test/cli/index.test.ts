@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSessions, type Store } from '../../src/index.ts'
@@ -48,6 +49,7 @@ describe('hallpass secret', () => {
   it('refuses a weak size, unknown commands and a missing store with usage and exit 2', async () => {
     expect(await capture(['secret', '--bytes', '8'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--bytes/)] })
     expect(await capture(['nope'])).toMatchObject({ code: 2, err: [expect.stringMatching(/unknown command/)] })
+    expect(await capture(['constructor'])).toMatchObject({ code: 2, err: [expect.stringMatching(/unknown command/)] })
     expect(await capture(['sessions', 'list', 'alice'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--sqlite PATH or --redis URL/)] })
     expect(await capture(['sessions', 'list', 'alice', '--sqlite', '/nonexistent/dir/x.db'])).toMatchObject({ code: 2, err: [expect.stringMatching(/no SQLite database/)] })
   })
@@ -90,6 +92,22 @@ describe('hallpass arguments (node:util parseArgs, strict)', () => {
     expect(await capture(['secret', '--bytes=64abc'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--bytes must be an integer/)] })
     expect(await capture(['secret', '--bytes=0x40'])).toMatchObject({ code: 2 })
   })
+
+  it('a store option goes with its own store flag only; an unknown action fails before a store is opened', async () => {
+    const cases: Array<[string[], string]> = [
+      [['list', 'a', '--sqlite', 'x.db', '--prefix', 'app:'], '--prefix goes with --redis, not --sqlite'],
+      [['list', 'a', '--redis', 'redis://127.0.0.1:1', '--table', 't'], '--table goes with --sqlite, not --redis'],
+      [['list', 'a', '--table', 't'], 'exactly one of --sqlite PATH or --redis URL'],
+      [['list', 'a', '--sqlite', 'x.db', '--table', 'a-b'], '--table must be a plain SQL identifier'],
+      [['toString', '--sqlite', '/nonexistent/x.db'], 'unknown sessions action "toString"'],
+    ]
+    for (const [args, message] of cases) {
+      const usage = { code: 2, err: [expect.stringContaining(message)] }
+      expect(await capture(['sessions', ...args]), args.join(' ')).toMatchObject(usage)
+    }
+    const secret = await capture(['secret', '--table', 't'])
+    expect(secret).toMatchObject({ code: 2, err: [expect.stringContaining('secret does not take --table')] })
+  })
 })
 
 describe('sessions stats', () => {
@@ -129,6 +147,23 @@ describe('hallpass sessions on SQLite', () => {
     expect((await capture(['sessions', 'purge', '--sqlite', file])).out).toEqual(['purged 0 expired sessions'])
   })
 
+  it('list reads through a read-only connection: a corrupt row is skipped and left for the app to delete', async () => {
+    const corrupt = join(dir, 'corrupt.db')
+    const store = sqliteStore({ database: corrupt, purgeInterval: 0 })
+    const [broken] = await signIn(store, 'ivan', 2)
+    await store.close()
+    const db = new Database(corrupt)
+    db.prepare('UPDATE hallpass_sessions SET data = ? WHERE id = ?').run('{not json', broken)
+    db.close()
+    const listed = await capture(['sessions', 'list', 'ivan', '--sqlite', corrupt])
+    expect(listed).toMatchObject({ code: 0, err: [] })
+    expect(listed.out).toHaveLength(1)
+    expect(listed.out[0]).not.toContain(broken)
+    const after = new Database(corrupt, { readonly: true })
+    expect(after.prepare('SELECT data FROM hallpass_sessions WHERE id = ?').pluck().get(broken)).toBe('{not json')
+    after.close()
+  })
+
   it('stats: sessions, signed-in users, sessions per user, expiring within the hour', async () => {
     const store = sqliteStore({ database: file, purgeInterval: 0 })
     await signIn(store, 'dave', 3)
@@ -161,9 +196,12 @@ describe('hallpass sessions on Redis', () => {
     await client.close()
     const listed = await capture(['sessions', 'list', 'carol', '--redis', server.url, '--prefix', 'app:'])
     expect(listed.out.map((line) => line.split('  ')[0]).sort()).toEqual([...ids].sort())
-    expect((await capture(['sessions', 'list', 'carol', '--redis', server.url])).out).toEqual(['no sessions'])
+    const wrongPrefix = await capture(['sessions', 'list', 'carol', '--redis', server.url])
+    const message = expect.stringMatching(/under prefix 'hp:' .*'app:'.*pass --prefix PREFIX/)
+    expect(wrongPrefix).toMatchObject({ code: 1, out: [], err: [message] })
+    const purge = await capture(['sessions', 'purge', '--redis', server.url, '--prefix', 'app:'])
+    expect(purge.out[0]).toMatch(/expires sessions by itself/)
     expect((await capture(['sessions', 'revoke', 'carol', '--redis', server.url, '--prefix', 'app:'])).out).toEqual(['revoked 2 sessions'])
-    expect((await capture(['sessions', 'purge', '--redis', server.url])).out[0]).toMatch(/expires sessions by itself/)
   })
 
   it('stats scans only its prefix and skips the user indexes', async () => {

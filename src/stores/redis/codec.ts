@@ -23,6 +23,12 @@ export function tagOf(id: string): string {
   return id.slice(0, TAG_LENGTH)
 }
 
+/** The prefix `redisStore()` uses unless given `prefix`. */
+export const DEFAULT_PREFIX = 'hp:'
+
+/** A hallpass key under any prefix (a session, a tombstone or a user index); group 1 is the prefix. */
+export const HALLPASS_KEY = /^([^{}]{0,64})\{[A-Za-z0-9_-]{4}\}(?:[A-Za-z0-9_-]{22}|u:[\s\S]*)$/
+
 /** Key naming under one prefix. Session: `<prefix>{<tag>}<rest of id>`; user index: `<prefix>{<userTag>}u:<userId>`. */
 export class Keys {
   constructor(readonly prefix: string) {}

@@ -3,6 +3,7 @@ import { configError } from '../../errors.ts'
 import { millisecondsOption } from '../milliseconds.ts'
 import type { Store } from '../types.ts'
 import { RedisDriver, type RedisClientLike } from './client.ts'
+import { DEFAULT_PREFIX } from './codec.ts'
 import { RedisStore } from './store.ts'
 
 export type { IoRedisLike, NodeRedisClientLike, NodeRedisClusterLike, RedisClientLike } from './client.ts'
@@ -49,7 +50,7 @@ export function redisStore(options: RedisStoreOptions): Store & { close(): Promi
   for (const key of Object.keys(options)) {
     if (!['client', 'prefix', 'commandTimeoutMs', 'commandTimeout', 'shortUserAgents'].includes(key)) configError(`redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs, shortUserAgents`)
   }
-  const prefix = options.prefix ?? 'hp:'
+  const prefix = options.prefix ?? DEFAULT_PREFIX
   if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 64) {
     configError('redisStore prefix must be a string of at most 64 characters without "{" or "}" (braces would change the Cluster hash slot)')
   }

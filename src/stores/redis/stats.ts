@@ -6,7 +6,8 @@ import type { RedisDriver } from './client.ts'
 /** Keys SCAN returns per step: big enough to be quick, small enough not to stall Redis. */
 const SCAN_COUNT = '500'
 
-function escapeGlob(text: string): string {
+/** `text` with the glob characters of SCAN MATCH escaped. */
+export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`)
 }
 

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { configError, HallpassError } from '../../errors.ts'
 import { MAX_TIMER_MS, millisecondsOption } from '../milliseconds.ts'
 import type { Store } from '../types.ts'
-import { checkTableName, prepareSchema } from './schema.ts'
+import { checkTableName, DEFAULT_TABLE, prepareSchema } from './schema.ts'
 import { SqliteSessionStore } from './store.ts'
 
 type Connection = Database.Database
@@ -77,7 +77,7 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(options:
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) configError(`sqliteStore: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
   }
-  const table = checkTableName(options.table ?? 'hallpass_sessions')
+  const table = checkTableName(options.table ?? DEFAULT_TABLE)
   const purgeInterval = millisecondsOption('sqliteStore', options, 'purgeIntervalMs', 'purgeInterval', 60_000, 0, MAX_TIMER_MS)
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function') configError('sqliteStore clock must be a function returning epoch milliseconds')

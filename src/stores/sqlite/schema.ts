@@ -6,7 +6,8 @@ import type { Row, RowValues } from './codec.ts'
 type Database = BetterSqlite3.Database
 type Statement<P extends unknown[], R = unknown> = BetterSqlite3.Statement<P, R>
 
-const COLUMNS = [
+/** The columns of a hallpass sessions table. */
+export const COLUMNS = [
   'id', 'user_id', 'data', 'created_at', 'last_seen_at', 'expires_at', 'persistent', 'version',
   'roles', 'permissions', 'ip', 'user_agent', 'drop_at', 'device',
 ] as const
@@ -27,9 +28,15 @@ export interface Statements {
   readonly maxPerUser: Statement<[now: number], number | null>
 }
 
+/** The table `sqliteStore()` uses unless given `table`. */
+export const DEFAULT_TABLE = 'hallpass_sessions'
+
+/** A table name hallpass accepts: it is spliced into SQL, so nothing that needs escaping. */
+const PLAIN_NAME = /^(?!sqlite_)[A-Za-z_][A-Za-z0-9_]{0,62}$/i
+
 /** Plain identifiers only: the name is spliced into SQL, so nothing that needs escaping is accepted. */
 export function checkTableName(table: unknown): string {
-  if (typeof table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table) || /^sqlite_/i.test(table)) {
+  if (typeof table !== 'string' || !PLAIN_NAME.test(table)) {
     configError(`sqliteStore table must be a plain SQL identifier (letters, digits, _; not starting with sqlite_), got ${JSON.stringify(table)}`)
   }
   return table
@@ -59,25 +66,45 @@ export function prepareSchema(db: Database, table: string): Statements {
       device TEXT
     )
   `)
-  const columnsOf = (): Set<string> => new Set((db.pragma(`table_info(${t})`) as { name: string }[]).map((column) => column.name))
   // Tables created before device binding (DBSC) existed gain its column; nothing else is migrated.
-  if (!columnsOf().has('device') && columnsOf().has('drop_at')) db.exec(`ALTER TABLE ${t} ADD COLUMN device TEXT`)
-  const present = columnsOf()
-  const missing = COLUMNS.filter((column) => !present.has(column))
+  const absent = missingColumns(db, table)
+  if (absent.length === 1 && absent[0] === 'device') db.exec(`ALTER TABLE ${t} ADD COLUMN device TEXT`)
+  const missing = missingColumns(db, table)
   if (missing.length > 0) configError(`table ${t} exists but is not a hallpass sessions table (missing ${missing.join(', ')}); choose another table name`)
   // The per-user index serves listByUser, revoke and the per-user cap; the other serves the purge.
   db.exec(`
     CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id, drop_at);
     CREATE INDEX IF NOT EXISTS "${table}_drop_idx" ON ${t} (drop_at);
   `)
+  return prepareStatements(db, table)
+}
 
+/** The hallpass columns `table` (a checked plain name) lacks: all of them when there is no such table. Only reads. */
+export function missingColumns(db: Database, table: string): string[] {
+  const present = new Set((db.pragma(`table_info("${table}")`) as { name: string }[]).map((column) => column.name))
+  return COLUMNS.filter((column) => !present.has(column))
+}
+
+/** The tables of `db` that have every hallpass column (to name them when the one asked for is not there). */
+export function sessionTables(db: Database): string[] {
+  const tables = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck()
+  return tables.all().filter((name) => PLAIN_NAME.test(name) && missingColumns(db, name).length === 0)
+}
+
+/**
+ * Prepares the statements over a table that already has every column; creates and alters nothing (the CLI
+ * uses it on an app's database). `readonly`: a corrupt row is skipped, not deleted (`remove` only reads).
+ */
+export function prepareStatements(db: Database, table: string, { readonly = false } = {}): Statements {
+  const t = `"${table}"`
   const cols = COLUMNS.join(', ')
   const prepare = <P extends unknown[], R = unknown>(sql: string): Statement<P, R> => db.prepare<P, R>(sql).safeIntegers(false)
+  const remove = readonly ? `SELECT drop_at FROM ${t} WHERE id = ?` : `DELETE FROM ${t} WHERE id = ? RETURNING drop_at`
   return {
     select: prepare(`SELECT ${cols} FROM ${t} WHERE id = ?`),
     insert: prepare(`INSERT OR REPLACE INTO ${t} (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`),
     update: prepare(`UPDATE ${t} SET data = ?, version = ?, last_seen_at = ?, drop_at = ?, device = ? WHERE id = ?`),
-    remove: prepare(`DELETE FROM ${t} WHERE id = ? RETURNING drop_at`),
+    remove: prepare(remove),
     listByUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND drop_at > ? ORDER BY created_at, id`),
     othersByUse: prepare(`SELECT id FROM ${t} WHERE user_id = ? AND drop_at > ? AND id <> ? ORDER BY last_seen_at, created_at`),
     revokeOne: prepare(`DELETE FROM ${t} WHERE id = ? AND user_id = ? RETURNING drop_at`),
