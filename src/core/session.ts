@@ -4,7 +4,7 @@ import type { DeviceBinding, SessionData, SessionRecord } from '../stores/types.
 import { isTombstone } from '../stores/tombstone.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
-import { assertJsonValue, isForbiddenKey } from '../json.ts'
+import { assertJsonValue, keyProblem } from '../json.ts'
 import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
 import type { Internals } from './internals.ts'
 import { responseCookies } from './response-cookies.ts'
@@ -161,13 +161,14 @@ export class Session<D extends SessionData = SessionData> {
    * `undefined` deletes the key. The value is checked now; the schema and `maxDataBytes` at `commit()`.
    * @throws SESSION_DATA_INVALID naming the path when the value is not plain JSON (a Date, Map, class
    * instance, BigInt, NaN...): store dates as epoch ms or ISO strings.
-   * @throws INVALID_ARGUMENT for a `__proto__`, `constructor` or `prototype` key.
+   * @throws INVALID_ARGUMENT for a `__proto__`, `constructor` or `prototype` key, or a key with a lone surrogate.
    * @throws SESSION_TOO_LARGE with sealed cookies, when the cookie would exceed 4096 bytes.
    * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
     this.assertOpen('set')
-    if (isForbiddenKey(key)) throw new HallpassError('INVALID_ARGUMENT', `"${key}" cannot be used as a session key`)
+    const keyRefused = keyProblem(key)
+    if (keyRefused !== undefined) throw new HallpassError('INVALID_ARGUMENT', keyRefused)
     if (value === undefined) return this.delete(key)
     assertJsonValue(value, key)
     this.ctx.sealed?.assertFits(this.ctx.cookie.name, this.record, { ...this.working, [key]: value }, key)
@@ -241,7 +242,8 @@ export class Session<D extends SessionData = SessionData> {
    * Signs the user in: issues a new id (the old record is deleted, so a planted id is useless),
    * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
    * The store is written now, not at commit.
-   * @throws INVALID_ARGUMENT for a userId that is not a string of 1 to 256 characters, or roles/permissions past their limits.
+   * @throws INVALID_ARGUMENT for a userId that is not a string of 1 to 256 characters, or roles/permissions past their
+   * limits (either with a lone surrogate: ill-formed Unicode, which the stores would not keep exactly).
    * @throws SESSION_DATA_INVALID or SESSION_TOO_LARGE when the kept data fails the schema or `maxDataBytes`.
    * @throws STORE_UNAVAILABLE when the store fails.
    * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).

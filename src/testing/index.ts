@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { SessionRecord } from '../stores/types.ts'
 import { tombstoneFor } from '../stores/tombstone.ts'
 import { expiryCases } from './expiry-cases.ts'
+import { unicodeCases } from './unicode-cases.ts'
 import { elapse, HOUR, read, testId, testRecord, type ContractCase, type StoreUnderTest } from './records.ts'
 
 export { testId, testRecord, type StoreUnderTest } from './records.ts'
@@ -259,5 +260,6 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
     })
 
     expiryCases(run)
+    unicodeCases(run)
   })
 }
