@@ -224,7 +224,7 @@ export class Session<D extends SessionData = SessionData> {
         this.ctx.store.patch(current.id, { ...diff, ...this.touchFields(current, now), expectVersion: fresh.version }),
       )
       if (result === 'ok') {
-        this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: this.touchDue ? now : fresh.lastSeenAt }
+        this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: now }
         this.tracked.reset(next)
         this.touchDue = false
         return this.working
@@ -423,7 +423,7 @@ export class Session<D extends SessionData = SessionData> {
       await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
     }
-    this.record = { ...record, version: record.version + 1, lastSeenAt: this.touchDue ? now : record.lastSeenAt }
+    this.record = { ...record, version: record.version + 1, lastSeenAt: now }
     this.tracked.reset()
     this.touchDue = false
     this.wrote = true
@@ -520,9 +520,13 @@ export class Session<D extends SessionData = SessionData> {
     }
   }
 
-  private touchFields(record: SessionRecord, now: number): { lastSeenAt?: number; ttl: number } {
-    const lastSeenAt = this.touchDue ? now : record.lastSeenAt
-    return { ...(this.touchDue && { lastSeenAt }), ttl: this.ctx.ttlFor({ ...record, lastSeenAt }, now) }
+  /**
+   * Every write touches: it is the user's activity, and costs no extra write. A TTL counted from the lastSeenAt this
+   * request loaded would be short if another request touched the session since (an upload loaded at T0+30 s and
+   * written at T0+598 s would send 2 s), and the record (sealed cookie, cache snapshot) would carry the old time.
+   */
+  private touchFields(record: SessionRecord, now: number): { lastSeenAt: number; ttl: number } {
+    return { lastSeenAt: now, ttl: this.ctx.ttlFor({ ...record, lastSeenAt: now }, now) }
   }
 
   /** Makes the data equal to `next` through `set`/`delete`, so every key is checked and tracked. */
