@@ -1,5 +1,6 @@
 // JSON safety for session data, shared by the write path and the store codecs: forbidden keys, safe parse and
-// stringify, and the plain-JSON rule (values that survive a round trip unchanged, at most MAX_DATA_DEPTH deep).
+// stringify, and the plain-JSON rule (values that survive a round trip unchanged, at most MAX_DATA_DEPTH deep,
+// with no lone surrogate in any key or string).
 import { HallpassError } from './errors.ts'
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
@@ -7,6 +8,19 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 /** True for keys that must never appear in session data. */
 export function isForbiddenKey(key: string): boolean {
   return FORBIDDEN_KEYS.has(key)
+}
+
+/**
+ * Why text with a lone surrogate (ill-formed UTF-16) is refused: every store but memory keeps UTF-8, where it
+ * becomes U+FFFD, so 'key\uD800' would come back as 'key\uFFFD' (and two such user ids as one).
+ */
+const LONE_SURROGATE = 'has a lone surrogate (ill-formed Unicode), which the stores turn into U+FFFD; ' +
+  'pass well-formed text (String.prototype.toWellFormed() repairs it)'
+
+/** Why `key` cannot be a top-level session data key (a forbidden name, or a lone surrogate), or undefined. */
+export function keyProblem(key: string): string | undefined {
+  if (FORBIDDEN_KEYS.has(key)) return `"${key}" cannot be used as a session key`
+  return key.isWellFormed() ? undefined : `the key ${JSON.stringify(key)} ${LONE_SURROGATE}`
 }
 
 /** Text that can spell a forbidden key: the names themselves, or any \u escape. */
@@ -85,11 +99,12 @@ export function jsonProblem(value: unknown, path: string): string | undefined {
 export function jsonBytesBound(value: unknown, depth = 0): number {
   switch (typeof value) {
     case 'string':
-      return 2 + 6 * value.length // a UTF-16 unit is at most 6 bytes of JSON (\u001f), quotes around
+      // A UTF-16 unit is at most 6 bytes of JSON (\u001f), quotes around.
+      return value.isWellFormed() ? 2 + 6 * value.length : -1
     case 'boolean':
       return 5
     case 'number':
-      return Number.isFinite(value) ? 24 : -1 // the longest number JSON writes: -1.2345678901234567e-308
+      return Number.isFinite(value) ? 25 : -1 // the longest number JSON writes: -0.0000012345678901234567
     case 'object':
       break
     default:
@@ -110,7 +125,7 @@ export function jsonBytesBound(value: unknown, depth = 0): number {
   }
   if (proto !== Object.prototype && proto !== null) return -1
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return -1
+    if (FORBIDDEN_KEYS.has(key) || !key.isWellFormed()) return -1
     const size = jsonBytesBound((value as Record<string, unknown>)[key], depth + 1)
     if (size < 0) return -1
     bytes += 2 + 6 * key.length + 1 + size + 1
@@ -127,6 +142,7 @@ export function assertJsonValue(value: unknown, path: string): void {
 function problemAt(value: unknown, path: string, depth: number, ancestors: Set<object>): string | undefined {
   switch (typeof value) {
     case 'string':
+      return value.isWellFormed() ? undefined : `${path} ${LONE_SURROGATE}`
     case 'boolean':
       return undefined
     case 'number':
@@ -160,6 +176,7 @@ function problemAt(value: unknown, path: string, depth: number, ancestors: Set<o
     for (const key of Object.keys(object)) {
       const at = IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
       if (isForbiddenKey(key)) return `${at}: a "${key}" key is not allowed at any depth`
+      if (!key.isWellFormed()) return `${at}: the key ${LONE_SURROGATE}`
       const problem = problemAt((object as Record<string, unknown>)[key], at, depth + 1, ancestors)
       if (problem !== undefined) return problem
     }

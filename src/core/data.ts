@@ -2,7 +2,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
-import { assertJsonValue, isPlainObject } from '../json.ts'
+import { assertJsonValue, isPlainObject, keyProblem } from '../json.ts'
 
 /** Runs the Standard Schema (if any) and returns its output, or undefined when the data fails it. */
 export async function validateData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: unknown): Promise<D | { issues: readonly StandardSchemaV1.Issue[] }> {
@@ -19,7 +19,13 @@ export async function validateData<D extends SessionData>(schema: StandardSchema
  */
 export async function checkWritableData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: SessionData, maxBytes: number): Promise<void> {
   if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
-  for (const key of Object.keys(data)) if (data[key] !== undefined) assertJsonValue(data[key], key) // a top-level undefined is a removal
+  for (const key of Object.keys(data)) {
+    const problem = keyProblem(key)
+    if (problem !== undefined) {
+      throw new HallpassError('SESSION_DATA_INVALID', `session data must be plain JSON: ${problem}`)
+    }
+    if (data[key] !== undefined) assertJsonValue(data[key], key) // a top-level undefined is a removal
+  }
   const json = JSON.stringify(data)
   const bytes = Buffer.byteLength(json)
   if (bytes > maxBytes) throw new HallpassError('SESSION_TOO_LARGE', `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`)

@@ -15,11 +15,21 @@ export const MAX_USER_ID_LENGTH = 256
 export const MAX_PRIVILEGES = 256
 export const MAX_PRIVILEGE_LENGTH = 128
 
-/** Throws INVALID_ARGUMENT unless `userId` is a string of 1 to 256 characters. */
-export function checkUserId(userId: unknown): asserts userId is string {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-    throw new HallpassError('INVALID_ARGUMENT', `login() needs a userId string of 1 to ${MAX_USER_ID_LENGTH} characters`)
+/**
+ * Throws INVALID_ARGUMENT unless `userId` is a string of 1 to 256 characters of well-formed Unicode: the ids
+ * `login()` accepts, and so the only ones `listSessions` and the revoke calls can be asked about. Stores keep
+ * UTF-8, where a lone surrogate becomes U+FFFD: 'u\uD800' and 'u\uDC00' would come back as one user.
+ */
+export function checkUserId(userId: unknown, call = 'login()'): asserts userId is string {
+  if (!isUserId(userId)) {
+    const expected = `a userId string of 1 to ${MAX_USER_ID_LENGTH} characters of well-formed Unicode`
+    throw new HallpassError('INVALID_ARGUMENT', `${call} needs ${expected}`)
   }
+}
+
+/** A user id as every store keeps it exactly (see `checkUserId`). */
+export function isUserId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_USER_ID_LENGTH && value.isWellFormed()
 }
 
 /** The roles and permissions to store, de-duplicated; throws INVALID_ARGUMENT past the limits. */
@@ -29,8 +39,14 @@ export function privilegesOf(options: LoginOptions): { roles?: string[]; permiss
 
 function privileges(kind: 'roles' | 'permissions', values: readonly string[] | undefined): Partial<Record<typeof kind, string[]>> {
   if (values === undefined) return {}
-  if (!Array.isArray(values) || values.length > MAX_PRIVILEGES || values.some((v) => typeof v !== 'string' || v.length === 0 || v.length > MAX_PRIVILEGE_LENGTH)) {
-    throw new HallpassError('INVALID_ARGUMENT', `login() ${kind} must be at most ${MAX_PRIVILEGES} non-empty strings of up to ${MAX_PRIVILEGE_LENGTH} characters`)
+  if (!Array.isArray(values) || values.length > MAX_PRIVILEGES || !values.every(isPrivilege)) {
+    const expected = `at most ${MAX_PRIVILEGES} non-empty strings of up to ${MAX_PRIVILEGE_LENGTH} characters`
+    throw new HallpassError('INVALID_ARGUMENT', `login() ${kind} must be ${expected} of well-formed Unicode`)
   }
   return { [kind]: [...new Set(values)] }
+}
+
+/** One role or permission as every store keeps it exactly: 1 to 128 characters of well-formed Unicode. */
+export function isPrivilege(value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_PRIVILEGE_LENGTH && value.isWellFormed()
 }

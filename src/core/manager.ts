@@ -11,6 +11,7 @@ import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
 import { KeyedLock } from './keyed-lock.ts'
+import { checkUserId } from './login-options.ts'
 import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import type { SealedMode } from './sealed.ts'
@@ -208,11 +209,13 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /**
    * The user's live sessions, most recently active first.
+   * @throws INVALID_ARGUMENT for a userId `login()` would refuse (empty, over 256 characters, a lone surrogate).
    * @throws NOT_SUPPORTED with sealed cookies (there is no server-side list).
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async listSessions(userId: string): Promise<SessionInfo[]> {
     this.assertUsable()
+    checkUserId(userId, 'listSessions()')
     if (this.config.sealed) this.config.sealed.unsupported('listSessions')
     const now = this.config.clock()
     const records = await failClosed(this.config.store.listByUser(userId))
@@ -237,11 +240,13 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /**
    * Revokes one of the user's sessions by public id. False when the id is unknown, malformed or another user's.
+   * @throws INVALID_ARGUMENT for a userId `login()` would refuse (empty, over 256 characters, a lone surrogate).
    * @throws NOT_SUPPORTED with sealed cookies.
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async revokeSession(userId: string, id: string): Promise<boolean> {
     this.assertUsable()
+    checkUserId(userId, 'revokeSession()')
     if (this.config.sealed) this.config.sealed.unsupported('revokeSession (one sealed session by id)')
     if (!isSessionId(id)) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
@@ -250,11 +255,13 @@ export class Sessions<D extends SessionData = SessionData> {
   /**
    * Revokes all of the user's sessions ("log out everywhere"), optionally keeping one (`except`: a public id);
    * returns how many. With sealed cookies it needs `sealedCookies({ revocation })`, takes no `except`, and returns 0.
+   * @throws INVALID_ARGUMENT for a userId `login()` would refuse (empty, over 256 characters, a lone surrogate).
    * @throws NOT_SUPPORTED with sealed cookies and no revocation store, or with `except`.
    * @throws STORE_UNAVAILABLE when the store fails.
    */
   async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
     this.assertUsable()
+    checkUserId(userId, 'revokeUserSessions()')
     if (this.config.sealed) return this.revokeSealed(this.config.sealed, userId, options.except)
     return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})
   }

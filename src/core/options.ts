@@ -37,7 +37,10 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   rememberMeTimeout?: Duration
   /** Inactivity limit for remember-me sessions; may be a function, like `idleTimeout`. @default the rememberMeTimeout */
   rememberMeIdleTimeout?: Duration | (() => Duration)
-  /** Sliding expiry writes to the store at most once per interval. @default '60s' */
+  /**
+   * A request that only reads writes its touch (sliding expiry) at most once per interval; a write always touches.
+   * @default '60s'
+   */
   touchInterval?: Duration
   /** On login over this many sessions, the user's least recently used sessions (last seen, then created) are evicted, never the new one. @default unlimited */
   maxSessionsPerUser?: number

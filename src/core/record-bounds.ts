@@ -1,8 +1,8 @@
 // The bounds a loaded record must meet: the same ones the write path enforces. A record that breaks one is corrupt.
 import type { SessionRecord } from '../stores/types.ts'
 import { MAX_USER_AGENT_LENGTH } from '../stores/user-agent-codec.ts'
-import { isForbiddenKey, isPlainObject, jsonBytesBound, jsonProblem } from '../json.ts'
-import { MAX_PRIVILEGE_LENGTH, MAX_PRIVILEGES, MAX_USER_ID_LENGTH } from './login-options.ts'
+import { isPlainObject, jsonBytesBound, jsonProblem, keyProblem } from '../json.ts'
+import { isPrivilege, isUserId, MAX_PRIVILEGES } from './login-options.ts'
 
 /** Latest time a record may hold (the largest valid Date, epoch ms). */
 const MAX_TIME = 8.64e15
@@ -19,7 +19,7 @@ export function recordProblem(record: SessionRecord, maxDataBytes: number): stri
   if (!isPlainObject(r)) return 'not an object'
   if (typeof r['id'] !== 'string' || r['id'].length === 0 || r['id'].length > MAX_ID_LENGTH) return 'id'
   const userId = r['userId']
-  if (userId !== null && (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH)) return 'userId'
+  if (userId !== null && !isUserId(userId)) return 'userId'
   for (const field of ['createdAt', 'lastSeenAt', 'expiresAt'] as const) if (!isTime(r[field])) return field
   if (r['issuedAt'] !== undefined && !isTime(r['issuedAt'])) return 'issuedAt'
   const version = r['version']
@@ -38,7 +38,7 @@ function dataProblem(data: unknown, maxDataBytes: number): string | undefined {
   const bound = jsonBytesBound(data, -1)
   if (bound >= 0 && bound <= maxDataBytes) return undefined
   for (const key of Object.keys(data)) {
-    if (isForbiddenKey(key)) return `data.${key}`
+    if (keyProblem(key) !== undefined) return `data.${key}`
     const problem = jsonProblem(data[key], key)
     if (problem !== undefined) return `data: ${problem}`
   }
@@ -52,5 +52,5 @@ function isTime(value: unknown): boolean {
 
 function isPrivilegeList(value: unknown): boolean {
   if (value === undefined) return true
-  return Array.isArray(value) && value.length <= MAX_PRIVILEGES && value.every((v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_PRIVILEGE_LENGTH)
+  return Array.isArray(value) && value.length <= MAX_PRIVILEGES && value.every(isPrivilege)
 }

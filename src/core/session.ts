@@ -4,7 +4,7 @@ import type { CreateResult, DeviceBinding, SessionData, SessionRecord } from '..
 import { isTombstone } from '../stores/tombstone.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
-import { assertJsonValue, isForbiddenKey } from '../json.ts'
+import { assertJsonValue, keyProblem } from '../json.ts'
 import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
 import type { IssuedToken } from '../crypto/token.ts'
 import type { Carried } from './cookie-reissue.ts'
@@ -172,13 +172,14 @@ export class Session<D extends SessionData = SessionData> {
    * `undefined` deletes the key. The value is checked now; the schema and `maxDataBytes` at `commit()`.
    * @throws SESSION_DATA_INVALID naming the path when the value is not plain JSON (a Date, Map, class
    * instance, BigInt, NaN...): store dates as epoch ms or ISO strings.
-   * @throws INVALID_ARGUMENT for a `__proto__`, `constructor` or `prototype` key.
+   * @throws INVALID_ARGUMENT for a `__proto__`, `constructor` or `prototype` key, or a key with a lone surrogate.
    * @throws SESSION_TOO_LARGE with sealed cookies, when the cookie would exceed 4096 bytes.
    * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
     this.assertOpen('set')
-    if (isForbiddenKey(key)) throw new HallpassError('INVALID_ARGUMENT', `"${key}" cannot be used as a session key`)
+    const keyRefused = keyProblem(key)
+    if (keyRefused !== undefined) throw new HallpassError('INVALID_ARGUMENT', keyRefused)
     if (value === undefined) return this.delete(key)
     assertJsonValue(value, key)
     this.ctx.sealed?.assertFits(this.ctx.cookie.name, this.record, { ...this.working, [key]: value }, key)
@@ -236,7 +237,7 @@ export class Session<D extends SessionData = SessionData> {
         this.ctx.store.patch(current.id, { ...diff, ...this.touchFields(current, now), expectVersion: fresh.version }),
       )
       if (result === 'ok') {
-        this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: this.touchDue ? now : fresh.lastSeenAt }
+        this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: now }
         this.tracked.reset(next)
         this.touchDue = false
         this.wrote = true // the cache snapshot the request came with is now stale
@@ -255,7 +256,8 @@ export class Session<D extends SessionData = SessionData> {
    * Signs the user in: issues a new id (the old record becomes a short tombstone, so a planted id is useless),
    * indexes the session under the user, and keeps the data when the session was anonymous or the same user's.
    * The store is written now, not at commit.
-   * @throws INVALID_ARGUMENT for a userId that is not a string of 1 to 256 characters, or roles/permissions past their limits.
+   * @throws INVALID_ARGUMENT for a userId that is not a string of 1 to 256 characters, or roles/permissions past their
+   * limits (either with a lone surrogate: ill-formed Unicode, which the stores would not keep exactly).
    * @throws SESSION_DATA_INVALID or SESSION_TOO_LARGE when the kept data fails the schema or `maxDataBytes`.
    * @throws STORE_UNAVAILABLE when the store fails.
    * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
@@ -442,7 +444,7 @@ export class Session<D extends SessionData = SessionData> {
       await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
     }
-    this.record = { ...record, version: record.version + 1, lastSeenAt: this.touchDue ? now : record.lastSeenAt }
+    this.record = { ...record, version: record.version + 1, lastSeenAt: now }
     this.tracked.reset()
     this.touchDue = false
     this.wrote = true
@@ -550,9 +552,13 @@ export class Session<D extends SessionData = SessionData> {
     }
   }
 
-  private touchFields(record: SessionRecord, now: number): { lastSeenAt?: number; ttl: number } {
-    const lastSeenAt = this.touchDue ? now : record.lastSeenAt
-    return { ...(this.touchDue && { lastSeenAt }), ttl: this.ctx.ttlFor({ ...record, lastSeenAt }, now) }
+  /**
+   * Every write touches: it is the user's activity, and costs no extra write. A TTL counted from the lastSeenAt this
+   * request loaded would be short if another request touched the session since (an upload loaded at T0+30 s and
+   * written at T0+598 s would send 2 s), and the record (sealed cookie, cache snapshot) would carry the old time.
+   */
+  private touchFields(record: SessionRecord, now: number): { lastSeenAt: number; ttl: number } {
+    return { lastSeenAt: now, ttl: this.ctx.ttlFor({ ...record, lastSeenAt: now }, now) }
   }
 
   /** Makes the data equal to `next` through `set`/`delete`, so every key is checked and tracked. */

@@ -129,9 +129,11 @@ class MemoryStore implements Store {
       entry.json = JSON.stringify(data)
     }
     const { device, ...rest } = entry.record
-    const next = { ...rest, version: rest.version + 1, ...(patch.lastSeenAt !== undefined && { lastSeenAt: patch.lastSeenAt }) }
-    entry.record = copyDevice(next, patch.device === undefined ? device : (patch.device ?? undefined))
-    entry.dropAt = this.clock() + patch.ttl
+    // Another request may have touched the session since this one loaded it: keep the later time and expiry.
+    const lastSeenAt = Math.max(rest.lastSeenAt, patch.lastSeenAt ?? rest.lastSeenAt)
+    const nextDevice = patch.device === undefined ? device : (patch.device ?? undefined)
+    entry.record = copyDevice({ ...rest, version: rest.version + 1, lastSeenAt }, nextDevice)
+    entry.dropAt = Math.max(entry.dropAt, this.clock() + patch.ttl)
     this.entries.delete(id) // re-insert: Map order doubles as least-recently-written order
     this.entries.set(id, entry)
     return 'ok'

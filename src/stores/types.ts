@@ -51,9 +51,14 @@ export interface SessionPatch {
   readonly set: SessionData
   /** Keys to remove. */
   readonly unset: readonly string[]
-  /** New last-seen time (a touch). */
+  /** New last-seen time (a touch). The store keeps the later of this and the stored one: lastSeenAt never goes back. */
   readonly lastSeenAt?: number
-  /** Milliseconds until the store may drop the record: min(idle, absolute) remaining; never past the absolute expiry. */
+  /**
+   * Milliseconds until the store may drop the record: min(idle, absolute) remaining, never past the absolute expiry.
+   * The store keeps the later of this and the record's current expiry, atomically with the patch: a commit never
+   * shortens a record's life. Two requests of one session can send different views (one loaded before the other's
+   * touch); the earlier view must not end the session before the later one's deadline.
+   */
   readonly ttl: number
   /** Apply only if the record's version still equals this (compare-and-swap). */
   readonly expectVersion?: number
@@ -121,7 +126,10 @@ export interface Store {
    * (`userId: null`) must never drop a signed-in one: refuse it with STORE_UNAVAILABLE instead.
    */
   create(record: SessionRecord, options: CreateOptions): Promise<CreateResult>
-  /** Applies changed keys only; never recreates a missing (or undecodable) record or changes a tombstone, returning 'missing'. Bumps `version`. */
+  /**
+   * Applies changed keys only; never recreates a missing (or undecodable) record or changes a tombstone, returning
+   * 'missing'. Bumps `version`. Never shortens the record's expiry or moves its lastSeenAt back (see `SessionPatch`).
+   */
   patch(id: string, patch: SessionPatch): Promise<PatchResult>
   /** Deletes one record and its index entry. True when it existed and had not expired. */
   destroy(id: string): Promise<boolean>

@@ -1,49 +1,12 @@
 // `testStore(factory)`: the shared contract suite every Store must pass (run it inside vitest).
 import { describe, expect, it } from 'vitest'
-import { userTag } from '../crypto/token.ts'
-import type { SessionRecord, Store } from '../stores/types.ts'
+import type { SessionRecord } from '../stores/types.ts'
 import { tombstoneFor } from '../stores/tombstone.ts'
+import { expiryCases } from './expiry-cases.ts'
+import { unicodeCases } from './unicode-cases.ts'
+import { elapse, HOUR, read, testId, testRecord, type ContractCase, type StoreUnderTest } from './records.ts'
 
-/** What a test store factory returns. */
-export interface StoreUnderTest {
-  readonly store: Store
-  /** Moves the store's clock forward; omit to let TTL tests wait in real time (they use short TTLs). */
-  readonly advance?: (ms: number) => void | Promise<void>
-  /** Called after each test. */
-  readonly cleanup?: () => void | Promise<void>
-}
-
-let counter = 0
-/** A unique, well-formed session id for tests (26 characters like real ids). */
-export function testId(tag = 'test'): string {
-  counter += 1
-  return `${tag.slice(0, 4).padEnd(4, 'x')}${String(counter).padStart(8, '0')}${Math.random().toString(36).slice(2, 16).padEnd(14, '0')}`.replace(/[^A-Za-z0-9_-]/g, 'x')
-}
-
-/** A well-formed record for tests; a signed-in record's id carries its user's routing tag, as real ids do. */
-export function testRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  const now = Date.now()
-  return {
-    id: testId(overrides.userId ? userTag(overrides.userId) : 'test'),
-    userId: null,
-    data: {},
-    createdAt: now,
-    lastSeenAt: now,
-    expiresAt: now + 3_600_000,
-    persistent: false,
-    version: 1,
-    ...overrides,
-  }
-}
-
-const HOUR = 3_600_000
-
-/** `store.get`, failing the test on a 'corrupt' answer (the suite only writes good records). */
-async function read(store: Store, id: string): Promise<SessionRecord | null> {
-  const record = await store.get(id)
-  if (record === 'corrupt') throw new Error(`store reported a record it wrote itself as corrupt: ${id}`)
-  return record
-}
+export { testId, testRecord, type StoreUnderTest } from './records.ts'
 
 /**
  * Registers the Store contract tests. Every store, including third-party ones, must pass them.
@@ -56,7 +19,7 @@ async function read(store: Store, id: string): Promise<SessionRecord | null> {
  */
 export function testStore(name: string, factory: () => StoreUnderTest | Promise<StoreUnderTest>): void {
   describe(`Store contract: ${name}`, () => {
-    const run = (title: string, body: (t: StoreUnderTest) => Promise<void>, timeout?: number): void => {
+    const run: ContractCase = (title, body, timeout) => {
       it(title, async () => {
         const t = await factory()
         try {
@@ -252,12 +215,10 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect((await store.listByUser('capped-own')).map((r) => r.id).sort()).toEqual(mine.map((r) => r.id).sort())
     })
 
-    run('records disappear after their TTL, and a patch extends it', async ({ store, advance }) => {
-      const ttl = advance ? HOUR : 300
-      const wait = async (ms: number): Promise<void> => {
-        if (advance) await advance(ms)
-        else await new Promise((resolve) => setTimeout(resolve, ms))
-      }
+    run('records disappear after their TTL, and a patch extends it', async (t) => {
+      const { store } = t
+      const ttl = t.advance ? HOUR : 300
+      const wait = (ms: number): Promise<void> => elapse(t, ms)
       const short = testRecord({ userId: 'ttl-user' })
       const kept = testRecord()
       await store.create(short, { ttl })
@@ -310,5 +271,8 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       }
       expect(await store.listByUser('racer')).toEqual([])
     })
+
+    expiryCases(run)
+    unicodeCases(run)
   })
 }

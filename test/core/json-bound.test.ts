@@ -54,8 +54,9 @@ describe('jsonBytesBound', () => {
     )
   })
 
-  it('bounds the worst cases: control characters, lone surrogates, long numbers, deep nesting and cycles', () => {
-    for (const value of ['\x00\x1f', '\ud800', 'é€😀', -1.2345678901234567e-308, Number.MIN_VALUE, { ['\x01'.repeat(5)]: ['\ud800'] }]) {
+  it('bounds the worst cases: control characters, long numbers, deep nesting and cycles', () => {
+    const numbers = [-1.2345678901234567e-308, Number.MIN_VALUE, -0.0000010064270531770172, -1.2345678901234567e21]
+    for (const value of ['\x00\x1f', 'é€😀', ...numbers, { ['\x01'.repeat(5)]: ['é😀'] }]) {
       expect(jsonBytesBound(value)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(value)))
     }
     let deep: unknown = 1
@@ -66,5 +67,18 @@ describe('jsonBytesBound', () => {
     cycle.self = cycle
     expect(jsonBytesBound(cycle)).toBe(-1)
     expect(jsonProblem(cycle, 'c')).toMatch(/cycle/)
+  })
+
+  it('refuses lone surrogates in strings and keys at any depth (the stores would turn them into U+FFFD)', () => {
+    const cases: [unknown, RegExp][] = [
+      ['\ud800', /^v has a lone surrogate/],
+      [{ a: ['x\udc00'] }, /^v\.a\[0\] has a lone surrogate/],
+      [{ a: { ['k\ud83d']: 1 } }, /^v\.a\["k\\ud83d"\]: the key has a lone surrogate/],
+    ]
+    for (const [value, problem] of cases) {
+      expect(jsonBytesBound(value)).toBe(-1)
+      expect(jsonProblem(value, 'v')).toMatch(problem)
+    }
+    expect(jsonBytesBound({ '😀': ['🏳️‍🌈', '\ud83d\ude00'] })).toBeGreaterThan(0) // pairs are well-formed
   })
 })

@@ -1,17 +1,23 @@
 // The shared Store contract on real Redis: node-redis 5 and 6 and ioredis, standalone and a 3-master Cluster.
+// Time moves by aging the keys inside Redis (test/support/redis-time.ts), so no TTL case waits.
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisDriver } from '../../src/stores/redis/client.ts'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
 import { testStore } from '../../src/testing/index.ts'
 import { CLIENT_KINDS, startClients, uniquePrefix, type RedisClients } from '../support/redis.ts'
+import { RedisTime } from '../support/redis-time.ts'
 
 let redis: RedisClients | undefined
 /** node-redis speaking RESP3, where HGETALL answers a map instead of a flat list. */
 let resp3: { client: RedisClientLike; close: () => Promise<void> } | undefined
+let standaloneTime: RedisTime | undefined
+let clusterTime: RedisTime | undefined
 
 beforeAll(async () => {
   redis = await startClients()
+  standaloneTime = new RedisTime([redis.server.port])
+  clusterTime = new RedisTime(redis.cluster.ports)
   const client = createClient({ url: redis.server.url, RESP: 3 })
   client.on('error', () => undefined)
   await client.connect()
@@ -19,6 +25,8 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  await standaloneTime?.close()
+  await clusterTime?.close()
   await resp3?.close()
   await redis?.stop()
 })
@@ -28,17 +36,26 @@ function client(kind: (typeof CLIENT_KINDS)[number]): RedisClientLike {
   return redis.clients[kind]
 }
 
+/** Ages this prefix's keys on the deployment the client talks to. */
+function advancer(kind: (typeof CLIENT_KINDS)[number], prefix: string): (ms: number) => Promise<void> {
+  const time = /cluster/i.test(kind) ? clusterTime : standaloneTime
+  if (!time) throw new Error('Redis servers were not started')
+  return (ms) => time.advance(prefix, ms)
+}
+
 for (const kind of CLIENT_KINDS) {
   testStore(kind, () => {
-    const store = redisStore({ client: client(kind), prefix: uniquePrefix() })
-    return { store, cleanup: () => store.close() }
+    const prefix = uniquePrefix()
+    const store = redisStore({ client: client(kind), prefix })
+    return { store, advance: advancer(kind, prefix), cleanup: () => store.close() }
   })
 }
 
 testStore('node-redis standalone, RESP3', () => {
   if (!resp3) throw new Error('RESP3 client was not started')
-  const store = redisStore({ client: resp3.client, prefix: uniquePrefix() })
-  return { store, cleanup: () => store.close() }
+  const prefix = uniquePrefix()
+  const store = redisStore({ client: resp3.client, prefix })
+  return { store, advance: advancer('node-redis standalone', prefix), cleanup: () => store.close() }
 })
 
 describe('redisStore construction', () => {

@@ -60,19 +60,28 @@ local function prune(idx, now, full, tag)
 end
 `
 
-/** Patch: KEYS session; ARGV ttl, expectVersion|'', lastSeenAt|'', n, n field/value pairs, fields to delete. 0 missing, 1 ok, 2 conflict. */
+/**
+ * Patch: KEYS session; ARGV ttl, expectVersion|'', lastSeenAt|'', n, n field/value pairs, fields to delete. 0 missing,
+ * 1 ok, 2 conflict. Neither the last-seen time nor the TTL ever goes down: a request that loaded the session before
+ * another one touched it sends an older view of both.
+ */
 const PATCH = `
 local key = KEYS[1]
 local base = tonumber(redis.pcall('HGET', key, 'c'))
 local version = redis.pcall('HGET', key, 'v')
 if not base or type(version) ~= 'string' or not tonumber(version) or version == '0' then return 0 end
 if ARGV[4] ~= '' and version ~= ARGV[4] then return 2 end
+local seen = tonumber(redis.call('HGET', key, 'l'))
 local n = tonumber(ARGV[6])
 if n > 0 then hset(key, ARGV, 7, 6 + 2 * n) end
 for i = 7 + 2 * n, #ARGV, 1000 do redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-if ARGV[5] ~= '' then redis.call('HSET', key, 'l', fmt(tonumber(ARGV[5]) - base)) end
+if ARGV[5] ~= '' then
+  local touched = tonumber(ARGV[5]) - base
+  if not seen or touched > seen then redis.call('HSET', key, 'l', fmt(touched)) end
+end
 redis.call('HINCRBY', key, 'v', 1)
-redis.call('PEXPIRE', key, ARGV[3])
+local left = redis.call('PTTL', key)
+if left < 0 or left < tonumber(ARGV[3]) then redis.call('PEXPIRE', key, ARGV[3]) end
 return 1
 `
 

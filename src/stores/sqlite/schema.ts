@@ -16,7 +16,10 @@ export const COLUMNS = [
 export interface Statements {
   readonly select: Statement<[id: string], Row>
   readonly insert: Statement<RowValues>
-  readonly update: Statement<[data: string, version: number, lastSeenAt: number, dropAt: number, device: string | null, id: string]>
+  /** Rewrites a patched row; lastSeenAt and dropAt only ever move forward. */
+  readonly update: Statement<
+    [data: string, version: number, device: string | null, lastSeenAt: number, dropAt: number, id: string]
+  >
   readonly remove: Statement<[id: string], { drop_at: unknown }>
   readonly listByUser: Statement<[userId: string, now: number], Row>
   /** The user's other live sessions, least recently used first (last seen, then created): the per-user cap's victims. */
@@ -103,7 +106,9 @@ export function prepareStatements(db: Database, table: string, { readonly = fals
   return {
     select: prepare(`SELECT ${cols} FROM ${t} WHERE id = ?`),
     insert: prepare(`INSERT OR REPLACE INTO ${t} (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`),
-    update: prepare(`UPDATE ${t} SET data = ?, version = ?, last_seen_at = ?, drop_at = ?, device = ? WHERE id = ?`),
+    // Never earlier than what is stored: a request that loaded before another one's touch must not undo it.
+    update: prepare(`UPDATE ${t} SET data = ?, version = ?, device = ?,
+      last_seen_at = max(last_seen_at, ?), drop_at = max(drop_at, ?) WHERE id = ?`),
     remove: prepare(remove),
     listByUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND drop_at > ? ORDER BY created_at, id`),
     othersByUse: prepare(`SELECT id FROM ${t} WHERE user_id = ? AND drop_at > ? AND id <> ? ORDER BY last_seen_at, created_at`),

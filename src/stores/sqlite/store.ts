@@ -163,7 +163,7 @@ export class SqliteSessionStore implements Store {
       json = encodeJson(data)
     }
     const device = patch.device === undefined ? ((row.device as string | null) ?? null) : patch.device && encodeDevice(patch.device)
-    this.sql.update.run(json, record.version + 1, patch.lastSeenAt ?? record.lastSeenAt, now + patch.ttl, device, id)
+    this.sql.update.run(json, record.version + 1, device, patch.lastSeenAt ?? record.lastSeenAt, now + patch.ttl, id)
     return 'ok'
   }
 
