@@ -2,7 +2,8 @@
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { bindCsrf, createCsrf, csrfCookies, csrfToken, type Csrf, type CsrfOptions, type CsrfVerdict } from '../csrf/index.ts'
+import { bindCsrf, createCsrf, csrfCookies, csrfToken } from '../csrf/index.ts'
+import type { Csrf, CsrfOptions, CsrfVerdict } from '../csrf/index.ts'
 import { deviceBoundHeaders, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 import type { DbscReply } from '../dbsc/replies.ts'
 
@@ -94,7 +95,13 @@ export async function passesCsrf(csrf: Csrf | undefined, session: Session<any>, 
 }
 
 /** `passesCsrf` with the reason of a refusal (for callers that explain it, as Next's server actions do). */
-export async function csrfVerdict(csrf: Csrf, session: Session<any>, facts: CsrfFacts, options: AdapterOptions, formToken?: () => Promise<string | undefined> | string | undefined): Promise<CsrfVerdict> {
+export async function csrfVerdict(
+  csrf: Csrf,
+  session: Session<any>,
+  facts: CsrfFacts,
+  options: AdapterOptions,
+  formToken?: () => Promise<string | undefined> | string | undefined,
+): Promise<CsrfVerdict> {
   const state = csrf.forRequest({
     method: facts.method,
     path: facts.path,

@@ -1,4 +1,4 @@
-// The `_csrf` form-field lookup: reads at most the first 64 KiB of a form body, from a tee, so the handler keeps the body.
+// The `_csrf` form-field lookup: at most the first 64 KiB of a form body, from a tee, so the handler keeps the body.
 
 /** The most of a body the token lookup reads: 64 KiB. Past it, a field counts as absent. */
 export const FORM_TOKEN_BOUND = 64 * 1024

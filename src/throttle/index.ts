@@ -141,9 +141,9 @@ export class LoginThrottle {
     if (this.warnedNoIp) return
     this.warnedNoIp = true
     console.warn(
-      'hallpass/throttle: attempt() got no client IP, so only the per-account budget applies (no per-IP limit on ' +
-        'password spraying). Pass the client address as `ip`. On Next.js and TanStack Start, `session.ip` is set only ' +
-        'with trustProxy: true behind a proxy that sets X-Forwarded-For (docs/frameworks.md).',
+      'hallpass/throttle: attempt() got no client IP, so only the per-account budget applies (no per-IP limit ' +
+        'on password spraying). Pass the client address as `ip`. On Next.js and TanStack Start, `session.ip` is ' +
+        'set only with trustProxy: true behind a proxy that sets X-Forwarded-For (docs/frameworks.md).',
     )
   }
 

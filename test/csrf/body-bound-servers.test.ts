@@ -22,7 +22,8 @@ const ATTACK = 512 * MiB
 /**
  * What the server may have read from the socket besides what the CSRF lookup asked for: the request head, the
  * socket's 64 KiB reads, the buffers between socket and handler (IncomingMessage, the web stream over it), and
- * the chunk the body's tee reads ahead. Measured on Node 20: the bound plus one 64 KiB socket read; the attack is 512 MiB.
+ * the chunk the body's tee reads ahead. Measured on Node 20: the bound plus one 64 KiB socket read.
+ * The attack is 512 MiB.
  */
 const SLACK = 256 * 1024
 
@@ -139,7 +140,9 @@ const DOORS = {
     const p = probe()
     const app = Fastify()
     await app.register(fastifyAdapter.session(sessionsFor(p.decided)))
-    app.setErrorHandler((err: { statusCode?: number }, _request, reply) => (p.decided(), reply.code(err.statusCode ?? 500).send()))
+    app.setErrorHandler(
+      (err: { statusCode?: number }, _request, reply) => (p.decided(), reply.code(err.statusCode ?? 500).send()),
+    )
     app.post('/', async () => 'ok')
     await app.listen({ port: 0, host: '127.0.0.1' })
     p.watch(app.server)
@@ -152,9 +155,18 @@ const DOORS = {
  * POSTs `head` and then filler up to `total` bytes, chunked, with no Origin and no Sec-Fetch-Site, honouring
  * backpressure; stops sending once the answer arrives and resolves with it.
  */
-function flood(url: string, type: string, head: string, total: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function flood(
+  url: string,
+  type: string,
+  head: string,
+  total: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': type, 'transfer-encoding': 'chunked', ...headers } })
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': type, 'transfer-encoding': 'chunked', ...headers },
+    })
     let answered = false
     req.on('response', (res) => {
       answered = true
@@ -206,26 +218,31 @@ const ATTACKS: Attack[] = [
   { door: 'express', type: URLENCODED, head: 'a=', status: 403, read: 0 },
   // The app's parser runs first and answers by its own limit (100 kb), after discarding the rest (so a smaller flood).
   { door: 'express, parser first', type: URLENCODED, head: 'a=', status: 413, held: 100_000, size: 64 * MiB },
-  // Fastify refuses a type it has no parser for, and parses others within its bodyLimit (1 MiB) before hallpass's preHandler.
+  // Fastify refuses a type it has no parser for, and parses others within its bodyLimit (1 MiB)
+  // before hallpass's preHandler.
   { door: 'fastify', type: URLENCODED, head: 'a=', status: 415, read: 0 },
   { door: 'fastify', type: 'text/plain', head: 'a=', status: 413, read: MiB },
 ]
 
 describe('a huge form body with no Origin and no token, on every adapter', () => {
-  it.each(ATTACKS)('$door, $type: answers $status within its bound', async (attack) => {
-    open = await DOORS[attack.door]()
-    const reply = await flood(`${open.url}/`, attack.type, attack.head, attack.size ?? ATTACK)
-    expect(reply.status).toBe(attack.status)
-    if (attack.status === 403) expect(reply.body).toContain('CSRF_REJECTED')
-    if (attack.read !== undefined) {
-      expect(open.readAtDecision()).toBeDefined()
-      expect(open.readAtDecision()).toBeLessThanOrEqual(attack.read + SLACK)
-    }
-    if (attack.held !== undefined) {
-      expect(open.heldAtDecision?.()).toBeDefined()
-      expect(open.heldAtDecision?.()).toBeLessThanOrEqual(attack.held + SLACK)
-    }
-  }, 60_000)
+  it.each(ATTACKS)(
+    '$door, $type: answers $status within its bound',
+    async (attack) => {
+      open = await DOORS[attack.door]()
+      const reply = await flood(`${open.url}/`, attack.type, attack.head, attack.size ?? ATTACK)
+      expect(reply.status).toBe(attack.status)
+      if (attack.status === 403) expect(reply.body).toContain('CSRF_REJECTED')
+      if (attack.read !== undefined) {
+        expect(open.readAtDecision()).toBeDefined()
+        expect(open.readAtDecision()).toBeLessThanOrEqual(attack.read + SLACK)
+      }
+      if (attack.held !== undefined) {
+        expect(open.heldAtDecision?.()).toBeDefined()
+        expect(open.heldAtDecision?.()).toBeLessThanOrEqual(attack.held + SLACK)
+      }
+    },
+    60_000,
+  )
 })
 
 describe('a legitimate form with its token in the first 64 KiB', () => {
@@ -233,7 +250,10 @@ describe('a legitimate form with its token in the first 64 KiB', () => {
     open = await DOORS[door]()
     const page = await fetch(`${open.url}/`)
     const { token } = (await page.json()) as { token: string }
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ')
     const body = `_csrf=${encodeURIComponent(token)}&note=${'n'.repeat(MiB)}&last=end`
     const reply = await fetch(`${open.url}/`, { method: 'POST', headers: { cookie, 'content-type': URLENCODED }, body })
     expect(reply.status).toBe(200)

@@ -1,4 +1,4 @@
-// The CSRF form-token lookup reads at most 64 KiB of a body, from a tee it cancels: the attack, legit forms, and the handler's copy.
+// The CSRF form-token lookup reads at most 64 KiB, from a tee it cancels: the attack, legit forms, the handler's copy.
 import { describe, expect, it } from 'vitest'
 import { FORM_TOKEN_BOUND, readFormToken } from '../../src/csrf/form-token.ts'
 import { BOUNDARY, countingBody, MULTIPART, part, streamedPost, URLENCODED } from '../support/form-bodies.ts'
@@ -6,7 +6,8 @@ import { BOUNDARY, countingBody, MULTIPART, part, streamedPost, URLENCODED } fro
 const URL_ = 'http://app.test/anything'
 const TOKEN = 'tok3n_value-0123456789abcdefghijklmnopqrstuvwxyz'
 const MiB = 1024 * 1024
-const post = (type: string, body: string): Request => new Request(URL_, { method: 'POST', headers: { 'content-type': type }, body })
+const post = (type: string, body: string): Request =>
+  new Request(URL_, { method: 'POST', headers: { 'content-type': type }, body })
 
 describe('readFormToken: urlencoded', () => {
   it('finds the token at the start of a 1 MB form, and the handler still reads the whole body', async () => {
@@ -39,12 +40,12 @@ describe('readFormToken: urlencoded', () => {
 describe('readFormToken: multipart', () => {
   const multipart = (...parts: string[]): string => `${parts.join('')}--${BOUNDARY}--\r\n`
 
-  it('finds the token in a part that ends within the bound, before a 1 MB file the handler still gets whole', async () => {
+  it('finds the token in a part within the bound, before a 1 MB file the handler still gets whole', async () => {
     const file = 'f'.repeat(MiB)
     const request = post(MULTIPART, multipart(part('_csrf', TOKEN), part('upload', file, 'big.bin')))
     expect(await readFormToken(request)).toBe(TOKEN)
     const form = await request.formData()
-    expect(((await (form.get('upload') as File).text()).length)).toBe(MiB)
+    expect((await (form.get('upload') as File).text()).length).toBe(MiB)
   })
 
   it('skips earlier parts, accepts a preamble and a quoted boundary', async () => {
@@ -59,19 +60,25 @@ describe('readFormToken: multipart', () => {
 
   it('does not take a file part named _csrf, or a part with no closing delimiter', async () => {
     expect(await readFormToken(post(MULTIPART, multipart(part('_csrf', TOKEN, 't.txt'))))).toBeUndefined()
-    expect(await readFormToken(post(MULTIPART, `--${BOUNDARY}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${TOKEN}`))).toBeUndefined()
+    expect(
+      await readFormToken(
+        post(MULTIPART, `--${BOUNDARY}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${TOKEN}`),
+      ),
+    ).toBeUndefined()
   })
 })
 
 describe('readFormToken: anything else is "no token", never an error', () => {
-  it('answers undefined for other types, a missing boundary, a used body, no body and a stream that fails', async () => {
+  it('answers undefined for other types, no boundary, a used body, no body, a failing stream', async () => {
     expect(await readFormToken(post('text/plain', `_csrf=${TOKEN}`))).toBeUndefined()
     expect(await readFormToken(post('application/json', JSON.stringify({ _csrf: TOKEN })))).toBeUndefined()
     expect(await readFormToken(post('multipart/form-data', part('_csrf', TOKEN)))).toBeUndefined()
     const used = post(URLENCODED, `_csrf=${TOKEN}`)
     await used.text()
     expect(await readFormToken(used)).toBeUndefined()
-    expect(await readFormToken(new Request(URL_, { method: 'POST', headers: { 'content-type': URLENCODED } }))).toBeUndefined()
+    expect(
+      await readFormToken(new Request(URL_, { method: 'POST', headers: { 'content-type': URLENCODED } })),
+    ).toBeUndefined()
     const failing = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new TextEncoder().encode(`_csrf=${TOKEN}&a=`))
@@ -91,10 +98,9 @@ describe('readFormToken: the body is never buffered', () => {
       const head = type === URLENCODED ? 'a=' : `--${BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\n`
       const body = countingBody(head, 512 * MiB, CHUNK)
       expect(await readFormToken(streamedPost(URL_, type, body.stream))).toBeUndefined()
-      // What the lookup read (under the bound plus one chunk) and the one chunk the tee reads ahead for the handler's branch.
+      // What the lookup read (under the bound plus one chunk), and the chunk the tee reads ahead for the other branch.
       expect(body.pulled()).toBeGreaterThanOrEqual(FORM_TOKEN_BOUND)
       expect(body.pulled()).toBeLessThanOrEqual(FORM_TOKEN_BOUND + 2 * CHUNK)
     }
   })
-
 })

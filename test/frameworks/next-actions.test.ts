@@ -64,7 +64,7 @@ afterAll(async () => {
   rmSync(DIR, { recursive: true, force: true })
 })
 
-/** An action's id, from the hidden field Next renders into its form (`plain` or `exempt`) for progressive enhancement. */
+/** An action's id, from the hidden field Next renders into its form (`plain` or `exempt`). */
 async function actionId(form: 'plain' | 'exempt'): Promise<string> {
   const html = await (await fetch(`${app.origin}/`)).text()
   const id = new RegExp(`<form id="${form}"[^>]*>.*?name="\\$ACTION_ID_([0-9a-f]+)"`).exec(html)?.[1]
@@ -76,23 +76,33 @@ async function actionId(form: 'plain' | 'exempt'): Promise<string> {
 async function invoke(form: 'plain' | 'exempt', headers: Record<string, string>): Promise<Response> {
   return fetch(`${app.origin}/`, {
     method: 'POST',
-    headers: { 'next-action': await actionId(form), 'content-type': 'text/plain;charset=UTF-8', accept: 'text/x-component', ...headers },
+    headers: {
+      'next-action': await actionId(form),
+      'content-type': 'text/plain;charset=UTF-8',
+      accept: 'text/x-component',
+      ...headers,
+    },
     body: '[]',
   })
 }
 
-const warningsFor = (reason: string): string[] => app.output().split('\n').filter((line) => line.includes(`reason ${reason}`))
-const sessionCookieOf = (response: Response): string[] => response.headers.getSetCookie().filter((c) => c.startsWith('__Host-hp='))
+const warningsFor = (reason: string): string[] =>
+  app
+    .output()
+    .split('\n')
+    .filter((line) => line.includes(`reason ${reason}`))
+const sessionCookieOf = (response: Response): string[] =>
+  response.headers.getSetCookie().filter((c) => c.startsWith('__Host-hp='))
 
 describe('hallpass/next server actions in a built app', { timeout: 120_000 }, () => {
-  it('csrf.exempt: ["/"] does not let a cross-site action through (Next lets a request without Origin reach it)', async () => {
+  it('csrf.exempt: ["/"] does not let a cross-site action through (Next lets one without Origin in)', async () => {
     const response = await invoke('exempt', { 'sec-fetch-site': 'cross-site' })
     expect(response.status).toBe(500)
     expect(sessionCookieOf(response)).toEqual([])
     await expect.poll(() => warningsFor('cross_site').length).toBe(1)
   })
 
-  it('over plain http with the default Secure cookie, actions from the page are refused and the log says why, once', async () => {
+  it('plain http with the default Secure cookie: actions are refused, and the log says why once', async () => {
     const page = await browser.newPage()
     try {
       await page.goto(`${app.origin}/`)

@@ -1,4 +1,4 @@
-// The CSRF check of Next.js server actions on its own: no exemption covers them, and each refusal reason is logged once with its fix.
+// The CSRF check of Next.js server actions: no exemption covers them; each refusal reason is logged once, with its fix.
 import { describe, expect, it } from 'vitest'
 import { csrfFor } from '../../src/adapters/steps.ts'
 import type { CsrfOptions } from '../../src/csrf/index.ts'
@@ -18,7 +18,9 @@ function setup(options: { secure?: boolean; csrf?: CsrfOptions; trustProxy?: boo
   })
   const warnings: string[] = []
   const adapter = { ...(options.csrf && { csrf: options.csrf }), ...(options.trustProxy && { trustProxy: true }) }
-  const check = serverActionCheck(csrfFor(sessions, adapter), adapter, sessions.cookie.secure, (line) => warnings.push(line))
+  const check = serverActionCheck(csrfFor(sessions, adapter), adapter, sessions.cookie.secure, (line) =>
+    warnings.push(line),
+  )
   /** Runs the check for an action request with these headers: 'ran' or the error code. */
   const action = async (headers: Record<string, string>): Promise<string> => {
     try {
@@ -37,7 +39,11 @@ describe('server actions and csrf.exempt', () => {
     expect(await action({ 'sec-fetch-site': 'cross-site' })).toBe('CSRF_REJECTED')
     expect(await action({ origin: 'https://evil.example' })).toBe('CSRF_REJECTED')
     expect(await action({})).toBe('CSRF_REJECTED')
-    expect(events.filter((e) => e.type === 'csrf.rejected').map((e) => 'path' in e && e.path)).toEqual([SERVER_ACTION_PATH, SERVER_ACTION_PATH, SERVER_ACTION_PATH])
+    expect(events.filter((e) => e.type === 'csrf.rejected').map((e) => 'path' in e && e.path)).toEqual([
+      SERVER_ACTION_PATH,
+      SERVER_ACTION_PATH,
+      SERVER_ACTION_PATH,
+    ])
   })
 
   it('still lets a same-origin action through', async () => {
@@ -66,7 +72,12 @@ describe('why a server action was refused, in the server log', () => {
     await action({ origin: `https://evil.example/"\t${'x'.repeat(500)}` })
     await action({})
     await action({ origin: 'null' })
-    expect(warnings.map((line) => /reason (\w+)/.exec(line)?.[1])).toEqual(['cross_site', 'origin_mismatch', 'token_missing', 'origin_null'])
+    expect(warnings.map((line) => /reason (\w+)/.exec(line)?.[1])).toEqual([
+      'cross_site',
+      'origin_mismatch',
+      'token_missing',
+      'origin_null',
+    ])
     expect(warnings.every((line) => !/[\t\r\n]/.test(line) && line.length < 800)).toBe(true)
     expect(warnings[1]).toContain('"https://evil.example/\\"\\t')
     expect(warnings[2]).toContain('requireToken')

@@ -38,8 +38,18 @@ export function countingBody(head: string, size: number, chunk: number, fill = '
 }
 
 /** A POST `Request` streaming `body`, with no Origin and no Sec-Fetch-Site (what a non-browser client sends). */
-export function streamedPost(url: string, type: string, body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
-  return new Request(url, { method: 'POST', headers: { 'content-type': type, ...headers }, body, duplex: 'half' } as RequestInit)
+export function streamedPost(
+  url: string,
+  type: string,
+  body: ReadableStream<Uint8Array>,
+  headers: Record<string, string> = {},
+): Request {
+  return new Request(url, {
+    method: 'POST',
+    headers: { 'content-type': type, ...headers },
+    body,
+    duplex: 'half',
+  } as RequestInit)
 }
 
 /** One multipart part. */
@@ -49,7 +59,10 @@ export function part(name: string, value: string, filename?: string): string {
 }
 
 /** Reads a stream to its end, counting bytes; keeps nothing. */
-export async function drain(stream: ReadableStream<Uint8Array> | null, onChunk?: (total: number) => Promise<void> | void): Promise<number> {
+export async function drain(
+  stream: ReadableStream<Uint8Array> | null,
+  onChunk?: (total: number) => Promise<void> | void,
+): Promise<number> {
   if (stream === null) return 0
   let total = 0
   const reader = stream.getReader()
