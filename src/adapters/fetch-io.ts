@@ -2,6 +2,7 @@
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
+import { readFormToken } from '../csrf/form-token.ts'
 import { CSRF_REJECTION, STORE_DOWN } from './replies.ts'
 import { commitHeaders, loadFromFacts, type AdapterOptions, type CsrfFacts, type DbscReply, type SessionHeaders } from './steps.ts'
 
@@ -108,16 +109,19 @@ export function requestFacts(request: Request): CsrfFacts {
   return { method: request.method, path: url.pathname, encrypted: url.protocol === 'https:', host: request.headers.get('host') ?? url.host, header: (name) => request.headers.get(name) }
 }
 
-/** `_csrf` from a form body, read from a clone so the handler can still read the body. */
-export async function formTokenOf(request: Request): Promise<string | undefined> {
-  const type = request.headers.get('content-type') ?? ''
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return undefined
-  try {
-    const value = (await request.clone().formData()).get('_csrf')
-    return typeof value === 'string' ? value : undefined
-  } catch {
-    return undefined
-  }
+/**
+ * `_csrf` from a urlencoded or multipart form body, for the CSRF check. It reads at most the first 64 KiB,
+ * from a clone that is cancelled afterwards, so the handler still reads the whole body and nothing is
+ * buffered beyond the bound; a token past it counts as missing (a 403). Your handlers need their own body limit.
+ *
+ * @example
+ * ```ts
+ * import { formTokenOf } from 'hallpass/fetch'
+ * const verdict = await csrf.forRequest(facts).check(session, () => formTokenOf(request))
+ * ```
+ */
+export function formTokenOf(request: Request): Promise<string | undefined> {
+  return readFormToken(request)
 }
 
 /**

@@ -5,9 +5,9 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { csrfRejectedResponse, dbscResponse, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch-io.ts'
+import { csrfRejectedResponse, dbscResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch-io.ts'
 import { attached, DENIED, errorReply, isStoreDown, runGuard, type ErrorReply } from './replies.ts'
-import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions, type SessionHeaders } from './steps.ts'
+import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, passesCsrf, requestChecks, type AdapterOptions, type SessionHeaders } from './steps.ts'
 
 /**
  * The Hono environment `session()` provides: `c.get('session')` is a `Session<D>`.
@@ -87,11 +87,16 @@ function replace(c: Context, response: Response): void {
   c.res = response
 }
 
-/** `_csrf` from a form body; Hono caches the parsed body, so handlers can parse it again. */
+/**
+ * `_csrf` from a form body, read within the bound of `formTokenOf` (Hono's handlers still parse the whole body).
+ * When a middleware before this one already parsed the form, Hono's cached form is used; nothing is parsed here.
+ */
 async function formBodyToken(c: Context): Promise<string | undefined> {
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')) return undefined
+  if (!c.req.raw.bodyUsed) return formTokenOf(c.req.raw)
   try {
-    return formField(await c.req.parseBody())
+    // Hono types the cache by its values; it holds their promises.
+    const value = (await Promise.resolve(c.req.bodyCache.formData))?.get('_csrf')
+    return typeof value === 'string' ? value : undefined
   } catch {
     return undefined
   }

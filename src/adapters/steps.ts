@@ -2,7 +2,8 @@
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { bindCsrf, createCsrf, csrfCookies, csrfToken, type Csrf, type CsrfOptions } from '../csrf/index.ts'
+import { bindCsrf, createCsrf, csrfCookies, csrfToken } from '../csrf/index.ts'
+import type { Csrf, CsrfOptions, CsrfVerdict } from '../csrf/index.ts'
 import { deviceBoundHeaders, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 import type { DbscReply } from '../dbsc/replies.ts'
 
@@ -90,19 +91,33 @@ export function deviceBoundStep(deviceBound: DeviceBoundServer | undefined, sess
  * works and a new pre-session cookie is sent at commit). True when the request may proceed.
  */
 export async function passesCsrf(csrf: Csrf | undefined, session: Session<any>, facts: CsrfFacts, options: AdapterOptions, formToken?: () => Promise<string | undefined> | string | undefined): Promise<boolean> {
-  if (!csrf) return true
-  const trust = options.trustProxy ?? false
-  const proto = trust ? facts.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined
-  const scheme = proto === 'https' || proto === 'http' ? proto : facts.encrypted ? 'https' : 'http'
+  return !csrf || (await csrfVerdict(csrf, session, facts, options, formToken)).ok
+}
+
+/** `passesCsrf` with the reason of a refusal (for callers that explain it, as Next's server actions do). */
+export async function csrfVerdict(
+  csrf: Csrf,
+  session: Session<any>,
+  facts: CsrfFacts,
+  options: AdapterOptions,
+  formToken?: () => Promise<string | undefined> | string | undefined,
+): Promise<CsrfVerdict> {
   const state = csrf.forRequest({
     method: facts.method,
     path: facts.path,
-    selfOrigin: `${scheme}://${facts.host ?? ''}`,
+    selfOrigin: selfOrigin(facts, options),
     header: facts.header,
     ip: session.ip, // already resolved by the adapter's trustProxy rule when the session was loaded
   })
   bindCsrf(session, state)
-  return (await state.check(session, formToken)).ok
+  return state.check(session, formToken)
+}
+
+/** The origin the request addressed: its Host, and its scheme (or `X-Forwarded-Proto` with `trustProxy`). */
+export function selfOrigin(facts: CsrfFacts, options: AdapterOptions): string {
+  const proto = options.trustProxy ? facts.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined
+  const scheme = proto === 'https' || proto === 'http' ? proto : facts.encrypted ? 'https' : 'http'
+  return `${scheme}://${facts.host ?? ''}`
 }
 
 /**

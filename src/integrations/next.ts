@@ -14,6 +14,7 @@ import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
 import { commitToJar, type JarCookie } from './cookies.ts'
 import { refuseDeviceBound } from './device-bound.ts'
+import { serverActionCheck } from './server-actions.ts'
 
 /** Options for `nextSessions`: those of every adapter (`trustProxy`, `csrf`). */
 export type NextSessionsOptions = AdapterOptions
@@ -42,7 +43,8 @@ export interface NextSessions<D extends SessionData> {
   getSession(): Promise<Session<D>>
   /**
    * Wraps a server action with a writable session: CSRF is checked, `fn` runs, and the session is committed
-   * through `cookies()` even when `fn` ends with `redirect()`.
+   * through `cookies()` even when `fn` ends with `redirect()`. A refused action throws `CSRF_REJECTED` and the
+   * server log says why (once per reason). `csrf.exempt` never applies to server actions: Next gives them no path.
    */
   sessionAction<A extends unknown[], R>(fn: (session: Session<D>, ...args: A) => Promise<R>): (...args: A) => Promise<R>
   /** Wraps a route handler: CSRF for unsafe methods, a 503 while the store is down, the session's cookies on the response. */
@@ -74,6 +76,7 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
   refuseDeviceBound(sessions, 'hallpass/next')
   enableContext() // getSession() inside sessionAction/withSession finds their session through AsyncLocalStorage
   const csrf = csrfFor(sessions, options)
+  const checkAction = serverActionCheck(csrf, options, sessions.cookie.secure)
 
   const loadForRender = cache(async (): Promise<Session<D>> => {
     const [head, jar] = await Promise.all([headers(), cookies()])
@@ -112,8 +115,7 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
     sessionAction: (fn) => async (...args) => {
       const [head, jar] = await Promise.all([headers(), cookies()])
       const session = await loadFromFacts(sessions, { cookie: head.get('cookie'), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') }, options)
-      const facts = { method: 'POST', path: '/', encrypted: sessions.cookie.secure, host: head.get('host'), header: (field: string) => head.get(field) }
-      if (!(await passesCsrf(csrf, session, facts, options))) throw new HallpassError('CSRF_REJECTED', 'This server action failed the cross-site request forgery check.')
+      await checkAction(session, head) // throws CSRF_REJECTED, and says why in the server log once per reason
       try {
         return await runWithSession(session, () => fn(session, ...args))
       } finally {

@@ -63,6 +63,7 @@ export class LoginThrottle {
   private readonly lockoutSeconds: number
   private readonly backoffAfter: number
   private readonly timeoutMs: number
+  private warnedNoIp = false
 
   /** @internal Use `createLoginThrottle()`. */
   constructor(private readonly sessions: Sessions<SessionData>, options: ThrottleOptions) {
@@ -97,6 +98,7 @@ export class LoginThrottle {
   async attempt<T>(attempt: LoginAttempt, verify: () => T | Promise<T>): Promise<AttemptResult<NonNullable<T>>> {
     const account = this.accountHash(attempt.account)
     const ip = attempt.ip || undefined
+    if (ip === undefined) this.warnNoIp()
     const verdict = await this.checkHashed(account, ip)
     if (!verdict.allowed) return { ok: false, reason: REASON[verdict.scope], retryAfter: verdict.retryAfter }
     const taken = await this.take(account, ip)
@@ -132,6 +134,17 @@ export class LoginThrottle {
   async failures(account: string): Promise<number> {
     const res = await this.bounded(this.limiters.accountFailures.get(this.accountHash(account)))
     return res?.consumedPoints ?? 0
+  }
+
+  /** Says once per throttle that an attempt without an IP has no per-IP budget (so a silent setup gap shows). */
+  private warnNoIp(): void {
+    if (this.warnedNoIp) return
+    this.warnedNoIp = true
+    console.warn(
+      'hallpass/throttle: attempt() got no client IP, so only the per-account budget applies (no per-IP limit ' +
+        'on password spraying). Pass the client address as `ip`. On Next.js and TanStack Start, `session.ip` is ' +
+        'set only with trustProxy: true behind a proxy that sets X-Forwarded-For (docs/frameworks.md).',
+    )
   }
 
   private async checkHashed(account: string, ip: string | undefined): Promise<ThrottleVerdict> {

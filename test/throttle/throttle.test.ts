@@ -9,6 +9,22 @@ const wrong = () => false
 const right = () => ({ id: 'u1' })
 
 describe('login throttle', () => {
+  it('says once, in the log, that attempts without an IP have no per-IP budget', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    try {
+      const throttle = createLoginThrottle(testSessions().sessions, { maxFailuresPerIp: 2 })
+      await throttle.attempt({ account: 'a@example.com', ip: '203.0.113.9' }, wrong)
+      expect(warn).not.toHaveBeenCalled()
+      // What `ip: session.ip` passes on Next.js or TanStack Start without trustProxy: the IP budget never runs out.
+      for (let i = 0; i < 3; i++) await throttle.attempt({ account: `user${i}@example.com`, ip: undefined }, wrong)
+      expect(await throttle.attempt({ account: 'user9@example.com', ip: undefined }, wrong)).toEqual({ ok: false, reason: 'invalid' })
+      expect(warn).toHaveBeenCalledTimes(1)
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/no client IP.*per-account budget.*trustProxy/)
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
   it('events name the account by hash only', async () => {
     const { sessions, events } = testSessions()
     const throttle = createLoginThrottle(sessions, { maxFailuresPerAccount: 5, backoffAfter: 10 })
