@@ -156,7 +156,11 @@ function postLogin(origin: string, from: string, fields: Record<string, string>)
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       `${origin}/login`,
-      { method: 'POST', localAddress: from, headers: { origin, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        localAddress: from,
+        headers: { origin, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
       (response) => {
         response.resume()
         response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] }))
