@@ -31,5 +31,5 @@ describe('the examples type-check', () => {
     await buildLibrary() // the examples import hallpass's dist/*.d.ts through the workspace link
     const results = await Promise.all(Object.keys(CHECKS).map(check))
     expect(results).toEqual(Object.keys(CHECKS).map((example) => ({ example })))
-  }, 600_000)
+  }, 900_000) // each checker may first wait for a build of its example (the same lock) in another test file
 })
