@@ -1,4 +1,4 @@
-// `next build` evaluates the app's server modules where the runtime secret is usually not set: a missing secret waits for first use there.
+// `next build` evaluates the app's server modules without the runtime secret: a missing one waits for first use there.
 import { randomBytes } from 'node:crypto'
 import { HallpassError } from '../errors.ts'
 import { isMissingSecret, KeyRing, MISSING_SECRET } from '../crypto/keyring.ts'
@@ -6,7 +6,7 @@ import { isMissingSecret, KeyRing, MISSING_SECRET } from '../crypto/keyring.ts'
 /** What Next.js sets `NEXT_PHASE` to while `next build` runs (and never when the built app runs). */
 const NEXT_BUILD_PHASE = 'phase-production-build'
 
-/** A manager's key ring, and the error every use of the manager throws when it was created without a secret during a build. */
+/** A manager's key ring, and the error its every use throws when it was created without a secret during a build. */
 export interface KeySetup {
   readonly keys: KeyRing
   readonly unusable: HallpassError | undefined
@@ -20,6 +20,8 @@ export interface KeySetup {
 export function keySetup(secret: unknown): KeySetup {
   const duringBuild = globalThis.process?.env?.NEXT_PHASE === NEXT_BUILD_PHASE
   if (!isMissingSecret(secret) || !duringBuild) return { keys: new KeyRing(secret), unusable: undefined }
-  const message = `hallpass: ${MISSING_SECRET}. This manager was created by \`next build\`, which needs no secret; the running app does`
-  return { keys: new KeyRing(randomBytes(32).toString('base64url')), unusable: new HallpassError('CONFIG_INVALID', message) }
+  const message = `hallpass: ${MISSING_SECRET}. This manager was created by \`next build\`, which needs no secret; `
+    + 'the running app does'
+  const throwaway = new KeyRing(randomBytes(32).toString('base64url'))
+  return { keys: throwaway, unusable: new HallpassError('CONFIG_INVALID', message) }
 }

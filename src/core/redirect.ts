@@ -1,11 +1,11 @@
-// Turns an untrusted "return to" value (`?next=`) into a path on the app's own origin, by parsing it as a browser would.
+// Turns an untrusted "return to" value (`?next=`) into a path on the app's own origin, parsed as a browser would.
 import { HallpassError } from '../errors.ts'
 
 /** A base no request is ever made to (`.invalid` is reserved): only its origin matters. */
 const BASE = 'http://hallpass.invalid'
 /** C0 controls and DEL (browsers drop tab, CR and LF from URLs) and backslashes (browsers read `\` as `/`). */
 const UNSAFE = /[\u0000-\u001f\u007f\\]/
-/** Rounds of percent-decoding a path is checked through (`%252F` → `%2F` → `/`); a path still encoded after them is refused. */
+/** Rounds of percent-decoding checked (`%252F` → `%2F` → `/`); a path still encoded after them is refused. */
 const DECODE_ROUNDS = 3
 
 /**
@@ -27,7 +27,7 @@ export function sameOriginPath(value: unknown): string | undefined {
   return url.pathname + url.search + url.hash
 }
 
-/** False when a decoding of the path (as a server or proxy downstream might do) holds a control, a backslash or a leading `//`. */
+/** False when a decoding of the path (as a server or proxy might do) holds a control, a backslash or a leading `//`. */
 function decodesSafely(pathname: string): boolean {
   let current = pathname
   for (let round = 0; round < DECODE_ROUNDS; round++) {
@@ -71,7 +71,10 @@ export function safeRedirectPath(value: unknown, fallback = '/'): string {
   if (path !== undefined) return path
   const safeFallback = sameOriginPath(fallback)
   if (safeFallback === undefined) {
-    throw new HallpassError('INVALID_ARGUMENT', `safeRedirectPath: the fallback ${JSON.stringify(fallback)} must be a path on this site, such as '/account'`)
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      `safeRedirectPath: the fallback ${JSON.stringify(fallback)} must be a path on this site, like '/account'`,
+    )
   }
   return safeFallback
 }

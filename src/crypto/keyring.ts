@@ -66,7 +66,8 @@ export function candidateKeys(keys: PurposeKeys, kid: string): Buffer[] {
 
 const HOW_TO = 'generate one with `npx hallpass secret` or `openssl rand -base64 32`'
 /** The CONFIG_INVALID message for a missing secret. */
-export const MISSING_SECRET = `\`secret\` is required: pass a random string of at least ${MIN_SECRET_LENGTH} characters (${HOW_TO})`
+export const MISSING_SECRET =
+  `\`secret\` is required: pass a random string of at least ${MIN_SECRET_LENGTH} characters (${HOW_TO})`
 
 /** True when no secret was given at all (an unset environment variable), as opposed to a bad one. */
 export function isMissingSecret(secret: unknown): boolean {
@@ -87,7 +88,8 @@ function normalizeSecrets(secret: unknown): string[] {
     entries = entries.map(([id, value]) => [`secret ${id}`, value])
   } else entries = []
   if (entries.length === 0) {
-    configError(`\`secret\` must be a string, a list of secrets (newest first) or numbered secrets like { 2: newer, 1: older } (${HOW_TO})`)
+    const forms = 'a string, a list of secrets (newest first) or numbered secrets like { 2: newer, 1: older }'
+    configError(`\`secret\` must be ${forms} (${HOW_TO})`)
   }
   for (const [name, value] of entries) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {

@@ -134,10 +134,13 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
 
     gate: ({ signIn = '/login', guard } = {}) => {
       const signInPath = sameOriginPath(signIn)
-      if (signInPath === undefined) configError(`gate({ signIn }) must be a path on this site such as '/login' (got ${JSON.stringify(signIn)})`)
+      if (signInPath === undefined) {
+        configError(`gate({ signIn }) must be a path on this site such as '/login' (got ${JSON.stringify(signIn)})`)
+      }
       return async (request) => {
         const head = request.headers
-        const session = await sessions.load({ cookie: head.get('cookie'), userAgent: head.get('user-agent') ?? undefined })
+        const client = { cookie: head.get('cookie'), userAgent: head.get('user-agent') ?? undefined }
+        const session = await sessions.load(client)
         const outcome = guard ? await guard(session) : session.isAuthenticated ? 'allow' : 'unauthenticated'
         if (outcome === 'allow') return undefined
         if (outcome === 'forbidden') return Response.json(DENIED.forbidden.body, { status: DENIED.forbidden.status })

@@ -1,4 +1,5 @@
-// `next build` evaluates the session module without SESSION_SECRET: a missing secret is accepted there and refused at every use; anywhere else it throws at once.
+// `next build` evaluates the session module without SESSION_SECRET: a missing secret is accepted there and refused at
+// every use; anywhere else it throws at once.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createSessions, type Sessions } from '../../src/index.ts'
 import { nextSessions } from '../../src/integrations/next.ts'
@@ -28,11 +29,15 @@ describe('a missing secret while `next build` runs (NEXT_PHASE=phase-production-
     ['ping()', (sessions) => sessions.ping()],
   ])('refuses %s with CONFIG_INVALID, naming the secret and the build', async (_name, use) => {
     const sessions = createSessions({ secret: '' })
-    await expect(use(sessions)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(missing) })
+    const refusal = { code: 'CONFIG_INVALID', message: expect.stringMatching(missing) }
+    await expect(use(sessions)).rejects.toMatchObject(refusal)
     await expect(use(sessions)).rejects.toThrow(/next build/)
   })
 
-  it.each([['a short secret', 'too-short'], ['a repetitive secret', 'a'.repeat(40)]])('still throws at once for %s', (_name, secret) => {
+  it.each([
+    ['a short secret', 'too-short'],
+    ['a repetitive secret', 'a'.repeat(40)],
+  ])('still throws at once for %s', (_name, secret) => {
     expect(() => createSessions({ secret })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
   })
 
@@ -45,11 +50,13 @@ describe('a missing secret while `next build` runs (NEXT_PHASE=phase-production-
 describe('a missing secret anywhere else', () => {
   afterEach(() => vi.unstubAllEnvs())
 
-  it.each([['no NEXT_PHASE', undefined], ['the running Next.js server', 'phase-production-server'], ['next dev', 'phase-development-server']])(
-    'throws CONFIG_INVALID at createSessions() under %s',
-    (_name, phase) => {
-      vi.stubEnv('NEXT_PHASE', phase)
-      expect(() => createSessions({ secret: undefined as unknown as string })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(missing) }))
-    },
-  )
+  it.each([
+    ['no NEXT_PHASE', undefined],
+    ['the running Next.js server', 'phase-production-server'],
+    ['next dev', 'phase-development-server'],
+  ])('throws CONFIG_INVALID at createSessions() under %s', (_name, phase) => {
+    vi.stubEnv('NEXT_PHASE', phase)
+    const refusal = expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(missing) })
+    expect(() => createSessions({ secret: undefined as unknown as string })).toThrow(refusal)
+  })
 })

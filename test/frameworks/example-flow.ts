@@ -14,7 +14,11 @@ export const BOB = { email: 'bob@example.com', password: 'hunter2 hunter2' }
  * examples share the pages, test ids and accounts: /login, /account (devices, sign out), /admin,
  * /api/auth/session and /api/admin/stats. `withoutJavaScript`: the sign-in form works with JavaScript off too.
  */
-export function describeExampleFlow(name: string, start: () => Promise<RunningApp>, options: { withoutJavaScript?: boolean } = {}): void {
+export function describeExampleFlow(
+  name: string,
+  start: () => Promise<RunningApp>,
+  options: { withoutJavaScript?: boolean } = {},
+): void {
   let app: RunningApp
   let browser: Browser
   /** Opens /account anonymously (the app sends the browser to /login), signs in, and lands back on /account. */
@@ -152,7 +156,11 @@ export function describeExampleFlow(name: string, start: () => Promise<RunningAp
     })
 
     it.each(OFF_SITE_NEXT)('a sign-in from /login?next=%s lands on the site, never on another host', (raw) =>
-      signInStaysOnSite(browser, app.origin, raw, { user: BOB, submit: 'button[type=submit]', withoutJavaScript: options.withoutJavaScript ?? false }),
+      signInStaysOnSite(browser, app.origin, raw, {
+        user: BOB,
+        submit: 'button[type=submit]',
+        withoutJavaScript: options.withoutJavaScript ?? false,
+      }),
     )
 
     it('signs out; the old cookie replayed is refused', async () => {

@@ -133,7 +133,11 @@ function exampleLock(cwd: string): string {
  * Runs a command with Node 24 in an example directory without blocking the test process (several can run at
  * once), under the directory's lock; resolves with its exit status and everything it printed.
  */
-export async function runWithNode(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; output: string }> {
+export async function runWithNode(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; output: string }> {
   const node = await node24()
   const processEnv = await nodeEnv(env)
   return withLock(exampleLock(cwd), () => new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
-// The Astro and SvelteKit examples check a password with the same work whether the email exists or not (no user enumeration by timing).
+// The Astro and SvelteKit examples check a password with the same work whether the email exists or not (no user
+// enumeration by timing).
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { exampleDir, node24 } from './harness.ts'
@@ -32,8 +33,9 @@ describe.each([
   ['astro', 'src/lib/users.ts'],
   ['sveltekit', 'src/lib/server/users.ts'],
 ])('examples/%s: verify()', (example, file) => {
-  it('an unknown email costs one hash, like a known email with a wrong or the right password, and a locked account', async () => {
-    const output = execFileSync(await node24(), ['--input-type=module', '--eval', PROBE, `${exampleDir(example)}/${file}`], { encoding: 'utf8' })
+  it('one hash for an unknown email, a wrong password, the right one and a locked account', async () => {
+    const args = ['--input-type=module', '--eval', PROBE, `${exampleDir(example)}/${file}`]
+    const output = execFileSync(await node24(), args, { encoding: 'utf8' })
     expect(JSON.parse(output)).toEqual({
       unknownEmail: { hashes: 1, user: null },
       wrongPassword: { hashes: 1, user: null },

@@ -19,13 +19,13 @@ describeExampleFlow('hallpass/next in examples/next', async () => {
 }, { withoutJavaScript: true })
 
 describe('examples/next without SESSION_SECRET', () => {
-  it('builds without it; started without it, the app answers 500 and logs the CONFIG_INVALID that says what to set', async () => {
+  it('builds without it; started without it, answers 500 and logs a CONFIG_INVALID that says what to set', async () => {
     await build()
     const app = await startApp(DIR, START, { env: { ...ENV, SESSION_SECRET: '' }, readyPath: '/login' })
     try {
       const response = await fetch(app.origin + '/login')
       expect(response.status).toBe(500)
-      await expect.poll(() => app.output()).toMatch(/hallpass: `secret` is required: pass a random string of at least 32 characters/)
+      await expect.poll(() => app.output()).toMatch(/hallpass: `secret` is required: pass a random string/)
     } finally {
       await app.stop()
     }

@@ -1,4 +1,5 @@
-// The open-redirect attack on an example's sign-in, in Chromium: /login?next=<a value that leaves the site> and a real sign-in.
+// The open-redirect attack on an example's sign-in, in Chromium: /login?next=<a value that leaves the site>, then a
+// real sign-in.
 import type { Browser } from 'playwright-core'
 import { expect } from 'vitest'
 
@@ -7,7 +8,14 @@ import { expect } from 'vitest'
  * `startsWith('/') && !startsWith('//')` check once decoded, and Chromium leaves the site with them:
  * it reads `\` as `/` and drops tab, CR and LF.
  */
-export const OFF_SITE_NEXT = ['/%5Cevil.example/phish', '/%09/evil.example/phish', '/%5C/evil.example/phish', '/%0D%0A/evil.example/phish', '//evil.example/phish', 'https://evil.example/phish']
+export const OFF_SITE_NEXT = [
+  '/%5Cevil.example/phish',
+  '/%09/evil.example/phish',
+  '/%5C/evil.example/phish',
+  '/%0D%0A/evil.example/phish',
+  '//evil.example/phish',
+  'https://evil.example/phish',
+]
 
 /** How an example's sign-in form is filled and sent. */
 export interface SignInForm {
@@ -23,7 +31,7 @@ export interface SignInForm {
  * origin (the example's fallback, /account), with no request sent to another host (`.example` never resolves,
  * so a navigation there fails; the request is recorded either way).
  */
-export async function signInStaysOnSite(browser: Browser, origin: string, raw: string, form: SignInForm): Promise<void> {
+export async function signInStaysOnSite(browser: Browser, origin: string, raw: string, form: SignInForm) {
   for (const javaScriptEnabled of form.withoutJavaScript ? [true, false] : [true]) {
     const context = await browser.newContext({ javaScriptEnabled })
     const offSite: string[] = []
@@ -35,10 +43,12 @@ export async function signInStaysOnSite(browser: Browser, origin: string, raw: s
       await page.goto(`${origin}/login?next=${raw}`)
       await page.fill('input[name=email]', form.user.email)
       await page.fill('input[name=password]', form.user.password)
-      const landed = page.waitForURL((url) => url.origin !== origin || !url.pathname.startsWith('/login')).catch((err: unknown) => err)
+      const left = (url: URL): boolean => url.origin !== origin || !url.pathname.startsWith('/login')
+      const landed = page.waitForURL(left).catch((err: unknown) => err)
       await page.click(form.submit)
-      const failure = await landed // a navigation to another host fails (ERR_NAME_NOT_RESOLVED): offSite says where it went
-      expect({ javaScriptEnabled, offSite, url: page.url() }).toEqual({ javaScriptEnabled, offSite: [], url: `${origin}/account` })
+      const failure = await landed // a navigation elsewhere fails (ERR_NAME_NOT_RESOLVED): offSite says where it went
+      const landedOn = { javaScriptEnabled, offSite, url: page.url() }
+      expect(landedOn).toEqual({ javaScriptEnabled, offSite: [], url: `${origin}/account` })
       expect(failure).toBeUndefined()
     } finally {
       await context.close()

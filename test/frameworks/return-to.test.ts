@@ -1,4 +1,5 @@
-// The "return to" values the integrations write themselves (Next's gate, Astro's guardPage) stay on the site, and the gate refuses an off-site sign-in page.
+// The "return to" values the integrations write themselves (Next's gate, Astro's guardPage) stay on the site, and the
+// gate refuses an off-site sign-in page.
 import { describe, expect, it, vi } from 'vitest'
 import { createSessions } from '../../src/index.ts'
 import { memoryStore } from '../../src/stores/memory.ts'
@@ -39,15 +40,15 @@ describe("hallpass/next gate({ signIn })", () => {
   it.each([['//evil.example/login'], ['https://evil.example/login'], ['/\\evil.example/login'], ['login']])(
     'refuses signIn %j with CONFIG_INVALID when the gate is made',
     (signIn) => {
-      expect(() => nextSessions(sessions()).gate({ signIn })).toThrow(
-        expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('must be a path on this site') }),
-      )
+      const refusal = { code: 'CONFIG_INVALID', message: expect.stringContaining('must be a path on this site') }
+      expect(() => nextSessions(sessions()).gate({ signIn })).toThrow(expect.objectContaining(refusal))
     },
   )
 })
 
 describe('hallpass/astro guardPage', () => {
-  it.each([['//evil.example/phish'], ['/.//evil.example/phish']])('a page at %s sends ?next= that stays on the site', async (path) => {
+  const offSite = [['//evil.example/phish'], ['/.//evil.example/phish']]
+  it.each(offSite)('a page at %s sends ?next= that stays on the site', async (path) => {
     const manager = sessions()
     const context: AstroContext = {
       request: new Request(APP + '/'),

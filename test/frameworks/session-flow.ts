@@ -32,7 +32,8 @@ export function exampleSuite(title: string, start: () => Promise<RunningApp>, mo
     it('sign in with remember-me, reload, the protected page, a role denied, sign out, the old cookie refused', () => signInFlow(env().browser, env().app.origin))
     it('an admin reaches the page behind the role guard', () => adminFlow(env().browser, env().app.origin))
     it('the device list revokes another device, which is signed out at once', () => revokeFlow(env().browser, env().app.origin))
-    it('the login throttle: an address that sprays 50 wrong passwords is locked out, the others are not', () => throttleFlow(env().app.origin))
+    it('the login throttle: an address that sprays 50 wrong passwords is locked out, the others are not', () =>
+      throttleFlow(env().app.origin))
     it.each(OFF_SITE_NEXT)('a sign-in from /login?next=%s lands on the site, never on another host', (raw) =>
       signInStaysOnSite(env().browser, env().app.origin, raw, { user: BOB, submit: '#sign-in' }),
     )
@@ -150,16 +151,32 @@ export async function revokeFlow(browser: Browser, origin: string): Promise<void
   }
 }
 
-/** POSTs the sign-in form (same Origin, as the browser sends it) from a chosen loopback address; resolves with the status. */
-function postLogin(origin: string, from: string, fields: Record<string, string>): Promise<{ status: number; retryAfter: string | undefined }> {
+/** What a sign-in POST got back. */
+interface LoginAnswer {
+  readonly status: number
+  readonly retryAfter: string | undefined
+}
+
+/** POSTs the sign-in form (same Origin, as a browser does) from a chosen loopback address; resolves with the status. */
+function postLogin(origin: string, from: string, fields: Record<string, string>): Promise<LoginAnswer> {
   const body = new URLSearchParams(fields).toString()
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       `${origin}/login`,
-      { method: 'POST', localAddress: from, headers: { origin, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        localAddress: from,
+        headers: {
+          origin,
+          accept: 'text/html',
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
       (response) => {
         response.resume()
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] }))
+        const retryAfter = response.headers['retry-after']
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter }))
       },
     )
     request.once('error', reject)
@@ -174,7 +191,9 @@ function postLogin(origin: string, from: string, fields: Record<string, string>)
  */
 export async function throttleFlow(origin: string): Promise<void> {
   const statuses: number[] = []
-  for (let i = 0; i < 51; i++) statuses.push((await postLogin(origin, '127.0.0.2', { email: `spray-${i}@example.com`, password: 'guess' })).status)
+  for (let i = 0; i < 51; i++) {
+    statuses.push((await postLogin(origin, '127.0.0.2', { email: `spray-${i}@example.com`, password: 'guess' })).status)
+  }
   expect(statuses).toEqual([...Array(50).fill(400), 429])
   const right = await postLogin(origin, '127.0.0.2', { email: BOB.email, password: BOB.password })
   expect(right.status).toBe(429)

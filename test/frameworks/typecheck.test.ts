@@ -1,11 +1,12 @@
-// Every example type-checks with its framework's own checker, against the built library's .d.ts: astro check, svelte-check, tsc.
+// Every example type-checks with its framework's own checker against the built library's .d.ts: astro check,
+// svelte-check, tsc.
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { binOf, buildLibrary, exampleDir, ROOT, runWithNode } from './harness.ts'
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 
-/** Each example's checker: the commands run in order in its directory (the first ones generate the framework's types). */
+/** Each example's checker: commands run in order in its directory (the first ones generate the framework's types). */
 const CHECKS: Record<string, string[][]> = {
   astro: [[binOf('astro'), 'check']],
   sveltekit: [
@@ -30,5 +31,5 @@ describe('the examples type-check', () => {
     await buildLibrary() // the examples import hallpass's dist/*.d.ts through the workspace link
     const results = await Promise.all(Object.keys(CHECKS).map(check))
     expect(results).toEqual(Object.keys(CHECKS).map((example) => ({ example })))
-  }, 600_000)
+  }, 900_000) // each checker may first wait for a build of its example (the same lock) in another test file
 })

@@ -19,8 +19,12 @@ export const actions = {
     if (!result.ok) {
       // A locked account gets the answer and the work of a wrong password (docs/security.md, login throttling).
       if (result.reason === 'locked') verifyNothing(password)
-      if (result.reason === 'invalid' || result.reason === 'locked') return fail(400, { error: 'Wrong email or password.' })
-      if (result.reason === 'unavailable') return fail(503, { error: 'Signing in is unavailable right now; try again shortly.' })
+      if (result.reason === 'invalid' || result.reason === 'locked') {
+        return fail(400, { error: 'Wrong email or password.' })
+      }
+      if (result.reason === 'unavailable') {
+        return fail(503, { error: 'Signing in is unavailable right now; try again shortly.' })
+      }
       setHeaders({ 'retry-after': String(result.retryAfter) })
       return fail(429, { error: `Too many attempts from your network; try again in ${result.retryAfter} seconds.` })
     }
