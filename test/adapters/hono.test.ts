@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { Browser } from '../scenarios/harness/client.ts'
 import { testSessions } from '../support/sessions.ts'
-import { session } from '../../src/adapters/hono.ts'
+import { session, type SessionEnv } from '../../src/adapters/hono.ts'
 
 const servers: Server[] = []
 afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))
@@ -21,6 +21,24 @@ async function serve(app: { fetch: (request: Request) => Response | Promise<Resp
 
 describe('hallpass/hono', () => {
   const { sessions } = testSessions({ schema: z.object({ n: z.number(), at: z.string() }).partial() })
+
+  it('reads `_csrf` from the form a middleware before session() already parsed, from Hono\'s cache', async () => {
+    const app = new Hono<SessionEnv>()
+    app.use(async (c, next) => {
+      if (c.req.method === 'POST') await c.req.parseBody()
+      await next()
+    })
+    app.use(session(sessions))
+    app.get('/token', (c) => c.json({ token: c.get('csrfToken')() }))
+    app.post('/form', async (c) => c.json(await c.req.parseBody()))
+    const browser = await serve(app)
+    const token = (await browser.get('/token')).json.token as string
+    const form = { 'sec-fetch-site': null, 'content-type': 'application/x-www-form-urlencoded' }
+    const reply = await browser.post('/form', { headers: form, rawBody: `_csrf=${encodeURIComponent(token)}&a=1` })
+    expect(reply.status).toBe(200)
+    expect(reply.json).toEqual({ _csrf: token, a: '1' })
+    expect((await browser.post('/form', { headers: form, rawBody: 'a=1' })).status).toBe(403)
+  })
 
   it('adds the cookie to a response whose headers are immutable (a fetch() result)', async () => {
     const upstream = await serve(new Hono().get('/', (c) => c.text('from upstream')))
