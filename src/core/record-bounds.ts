@@ -50,7 +50,8 @@ function isTime(value: unknown): boolean {
   return typeof value === 'number' && value >= 0 && value <= MAX_TIME
 }
 
-function isPrivilegeList(value: unknown): boolean {
+/** True for an absent list, or a list of roles or permissions within the limits `login()` enforces. */
+export function isPrivilegeList(value: unknown): boolean {
   if (value === undefined) return true
   return Array.isArray(value) && value.length <= MAX_PRIVILEGES && value.every((v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_PRIVILEGE_LENGTH)
 }
