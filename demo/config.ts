@@ -114,7 +114,9 @@ export function loadConfig(env: Env): AppConfig {
 
 function tlsFiles(certFile: string | undefined, keyFile: string | undefined): TlsFiles | undefined {
   if (certFile === undefined && keyFile === undefined) return undefined
-  if (certFile === undefined || keyFile === undefined) fail('set both TLS_CERT_FILE and TLS_KEY_FILE (PEM files) to serve HTTPS, or neither')
+  if (certFile === undefined || keyFile === undefined) {
+    fail('set both TLS_CERT_FILE and TLS_KEY_FILE (PEM files) to serve HTTPS, or neither')
+  }
   return { certFile, keyFile }
 }
 

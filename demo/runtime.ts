@@ -67,7 +67,11 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
       cookie: { secure: config.production || config.tls !== undefined },
       // Off unless DEVICE_BOUND_SESSIONS=true; browsers without DBSC ignore the offer (docs/dbsc.md).
       ...(config.deviceBound && {
-        deviceBound: { registrationPath: '/dbsc/register', refreshPath: '/dbsc/refresh', boundCookieTtl: config.deviceBoundCookieTtl },
+        deviceBound: {
+          registrationPath: '/dbsc/register',
+          refreshPath: '/dbsc/refresh',
+          boundCookieTtl: config.deviceBoundCookieTtl,
+        },
       }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(listeners.length > 0 && { onEvent: (event) => listeners.forEach((l) => l(event)) }),

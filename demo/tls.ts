@@ -15,7 +15,9 @@ export function readTls(files: TlsFiles): TlsCredentials {
   try {
     createSecureContext(credentials)
   } catch (err) {
-    throw new ConfigError(`TLS_CERT_FILE and TLS_KEY_FILE must be a PEM certificate and its private key: ${err instanceof Error ? err.message : String(err)}`)
+    throw new ConfigError(
+      `TLS_CERT_FILE and TLS_KEY_FILE must be a PEM certificate and its private key: ${messageOf(err)}`,
+    )
   }
   return credentials
 }
@@ -24,6 +26,12 @@ function readPem(name: string, path: string): Buffer {
   try {
     return readFileSync(path)
   } catch (err) {
-    throw new ConfigError(`cannot read ${name} ${JSON.stringify(path)}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new ConfigError(
+      `cannot read ${name} ${JSON.stringify(path)}: ${err instanceof Error ? err.message : String(err)}`,
+    )
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }

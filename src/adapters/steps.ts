@@ -84,7 +84,8 @@ export interface CsrfFacts {
  * and, with `enforce: 'session'`, refuses a bound session without its bound cookie. Undefined means go on.
  */
 export function deviceBoundStep(deviceBound: DeviceBoundServer | undefined, session: Session<any>, facts: CsrfFacts): Promise<DbscReply | undefined> | undefined {
-  return deviceBound?.handle(session, { method: facts.method, path: facts.path, target: facts.target, cookie: facts.header('cookie'), header: facts.header })
+  const { method, path, target, header } = facts
+  return deviceBound?.handle(session, { method, path, target, cookie: header('cookie'), header })
 }
 
 /**

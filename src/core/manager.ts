@@ -97,7 +97,8 @@ export class Sessions<D extends SessionData = SessionData> {
       failClosed,
       updates: new KeyedLock(),
     }
-    const dbsc = config.deviceBound && new DeviceBound(config.deviceBound, this.ctx as unknown as Internals<SessionData>, config.keys)
+    const ctx = this.ctx as unknown as Internals<SessionData>
+    const dbsc = config.deviceBound && new DeviceBound(config.deviceBound, ctx, config.keys)
     this.dbsc = dbsc
     if (dbsc) this.ctx.deviceReissue = (handle, record, changes) => dbsc.reissue(handle, record, changes)
   }

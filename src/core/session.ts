@@ -283,7 +283,8 @@ export class Session<D extends SessionData = SessionData> {
     const current = this.record
     if (!current) return
     const changes = privilegesOf(privileges)
-    const plan = current.device && this.ctx.deviceReissue ? await this.ctx.deviceReissue(this, current, changes) : undefined
+    const reissue = current.device ? this.ctx.deviceReissue : undefined
+    const plan = reissue && (await reissue(this, current, changes))
     if (plan && 'stage' in plan) {
       this.record = plan.stage
       return

@@ -1,4 +1,4 @@
-// The short-lived bound cookie of a device-bound session: issuing it, clearing it, and judging the one a request carries.
+// The short-lived bound cookie of a device-bound session: issuing it, clearing it, judging the one a request carries.
 import { clearedCookie, readCookie, sessionCookie } from '../core/cookies.ts'
 import type { DeviceBoundRejectReason } from '../core/events.ts'
 import type { DeviceBinding } from '../core/types.ts'
@@ -18,7 +18,13 @@ export class BoundCookie {
   /** The cookie's name and attributes, as the session instructions JSON lists them. */
   get credential(): { type: 'cookie'; name: string; attributes: string } {
     const { path, domain, secure, sameSite, name } = this.config.cookie
-    const attributes = [`Path=${path}`, ...(domain ? [`Domain=${domain}`] : []), ...(secure ? ['Secure'] : []), 'HttpOnly', `SameSite=${sameSite[0]?.toUpperCase()}${sameSite.slice(1)}`]
+    const attributes = [
+      `Path=${path}`,
+      ...(domain ? [`Domain=${domain}`] : []),
+      ...(secure ? ['Secure'] : []),
+      'HttpOnly',
+      `SameSite=${sameSite[0]?.toUpperCase()}${sameSite.slice(1)}`,
+    ]
     return { type: 'cookie', name, attributes: attributes.join('; ') }
   }
 
@@ -45,7 +51,8 @@ export class BoundCookie {
     const stamp = this.stamps.read('cookie', binding.id, lookup.value)
     if (!stamp) return 'bound_cookie_invalid'
     const issuedAt = stamp.time - this.config.boundCookieTtl
-    if (stamp.time <= now || (binding.pending !== undefined && issuedAt <= binding.pending.at)) return 'bound_cookie_expired'
+    if (stamp.time <= now || (binding.pending !== undefined && issuedAt <= binding.pending.at))
+      return 'bound_cookie_expired'
     return 'bound'
   }
 }

@@ -20,7 +20,10 @@ export interface DbscRequest {
   readonly method: string
   /** Raw path, without the query string. */
   readonly path: string
-  /** The raw request target (path and query): where a request with a bound cookie that did not pass is sent again. @default path */
+  /**
+   * The raw request target (path and query): where a request whose bound cookie did not pass is sent again.
+   * @default path
+   */
   readonly target?: string | undefined
   /** The raw Cookie header. */
   readonly cookie: string | null | undefined
@@ -33,7 +36,7 @@ interface RequestState {
   readonly path: string
   /** The session's creation time as loaded: registration is offered only on the response that started a session. */
   readonly loadedCreatedAt: number | null
-  /** Send a Set-Cookie that removes the bound cookie (a re-issue now waits for the device, or the cookie did not pass). */
+  /** Send a Set-Cookie removing the bound cookie (a re-issue now waits for the device, or the cookie did not pass). */
   clearBound: boolean
   /** Set by the refresh endpoint, whose request just proved the key: `regenerate()` rotates now with this binding. */
   rotateWith?: DeviceBinding
@@ -54,13 +57,17 @@ export function passesDeviceCheck(session: Session<SessionData>): boolean {
 }
 
 /** What DBSC adds to a response after commit: the registration offer, and a Set-Cookie removing the bound cookie. */
-export function deviceBoundAfterCommit(session: Session<SessionData>): { headers?: Record<string, string>; cookies?: string[] } | undefined {
+export function deviceBoundAfterCommit(
+  session: Session<SessionData>,
+): { headers?: Record<string, string>; cookies?: string[] } | undefined {
   const state = requests.get(session)
   if (!state) return undefined
   const offer = state.server.registrationHeader(session)
   const clear = state.clearBound ? [state.server.bound.clear()] : undefined
   state.clearBound = false
-  return offer === undefined && !clear ? undefined : { ...(offer !== undefined && { headers: { [HEADERS.registration]: offer } }), ...(clear && { cookies: clear }) }
+  return offer === undefined && !clear
+    ? undefined
+    : { ...(offer !== undefined && { headers: { [HEADERS.registration]: offer } }), ...(clear && { cookies: clear }) }
 }
 
 /** The DBSC server an app without an adapter calls (`sessions.deviceBound`, docs/dbsc.md). */
@@ -92,10 +99,17 @@ export class DeviceBound implements DeviceBoundServer {
   }
 
   async handle(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply | undefined> {
-    if (request.method === 'POST' && request.path === this.config.registrationPath) return this.register(session, request)
+    if (request.method === 'POST' && request.path === this.config.registrationPath)
+      return this.register(session, request)
     if (request.method === 'POST' && request.path === this.config.refreshPath) return this.refresh(session, request)
     const bound = this.bound.state(session.deviceBinding, request.cookie, this.ctx.clock())
-    const state: RequestState = { server: this, bound, path: request.path, loadedCreatedAt: session.createdAt, clearBound: false }
+    const state: RequestState = {
+      server: this,
+      bound,
+      path: request.path,
+      loadedCreatedAt: session.createdAt,
+      clearBound: false,
+    }
     requests.set(session, state)
     if (bound === 'bound' || bound === 'unbound' || bound === 'bound_cookie_missing') {
       // Without the bound cookie (a lost key, or only the session cookie copied) the request is anonymous: it can sign
@@ -151,9 +165,21 @@ export class DeviceBound implements DeviceBoundServer {
     const stamp = this.stamps.read('register', id, proof.jti)
     if (!stamp) return this.refuse(session, request, 'challenge_invalid', 400)
     if (now - stamp.time > this.config.challengeTtl) return this.refuse(session, request, 'challenge_expired', 400)
-    const binding: DeviceBinding = { id: randomBytes(18).toString('base64url'), alg: proof.alg, jwk: proof.jwk, boundAt: now, usedAt: stamp.time }
+    const binding: DeviceBinding = {
+      id: randomBytes(18).toString('base64url'),
+      alg: proof.alg,
+      jwk: proof.jwk,
+      boundAt: now,
+      usedAt: stamp.time,
+    }
     const outcome = await swapBinding(this.ctx, id, (record) => (record.device ? 'already_bound' : binding))
-    if (outcome !== 'ok') return this.refuse(session, request, outcome === 'conflict' ? 'already_bound' : outcome, outcome === 'no_session' ? 401 : 409)
+    if (outcome !== 'ok')
+      return this.refuse(
+        session,
+        request,
+        outcome === 'conflict' ? 'already_bound' : outcome,
+        outcome === 'no_session' ? 401 : 409,
+      )
     this.ctx.events.emit({ type: 'dbsc.registered', id, userId: session.userId, alg: proof.alg, ...ipOf(session) })
     return this.instructions(binding, now, [])
   }
@@ -167,7 +193,8 @@ export class DeviceBound implements DeviceBoundServer {
     const binding = session.deviceBinding
     if (id === null || session.userId === null) return this.refuse(session, request, 'no_session', 401)
     if (!binding) return this.refuse(session, request, 'not_bound', 401)
-    if (readSfString(firstHeader(request.header, HEADERS.sessionId)) !== binding.id) return this.refuse(session, request, 'session_mismatch', 401)
+    if (readSfString(firstHeader(request.header, HEADERS.sessionId)) !== binding.id)
+      return this.refuse(session, request, 'session_mismatch', 401)
     const jwt = readSfString(firstHeader(request.header, HEADERS.response))
     if (jwt === undefined) return this.challenge(binding) // the first half of a two-step refresh, not an attack
     const proof = await verifyRefresh(jwt, binding)
@@ -176,7 +203,8 @@ export class DeviceBound implements DeviceBoundServer {
     const stamp = this.stamps.read('refresh', binding.id, proof.jti)
     if (!stamp) return this.refuse(session, request, 'challenge_invalid', 403, binding)
     if (stamp.time <= binding.usedAt) return this.refuse(session, request, 'challenge_replayed', 403, binding)
-    if (now - stamp.time > this.config.challengeTtl) return this.refuse(session, request, 'challenge_expired', 403, binding)
+    if (now - stamp.time > this.config.challengeTtl)
+      return this.refuse(session, request, 'challenge_expired', 403, binding)
     let spent: DeviceBinding = binding
     const outcome = await swapBinding(this.ctx, id, (record) => {
       if (record.device?.id !== binding.id) return 'not_bound'
@@ -185,7 +213,13 @@ export class DeviceBound implements DeviceBoundServer {
     })
     if (outcome !== 'ok') {
       const reason = outcome === 'conflict' ? 'challenge_replayed' : outcome
-      return this.refuse(session, request, reason, reason === 'not_bound' || reason === 'no_session' ? 401 : 403, binding)
+      return this.refuse(
+        session,
+        request,
+        reason,
+        reason === 'not_bound' || reason === 'no_session' ? 401 : 403,
+        binding,
+      )
     }
     this.ctx.events.emit({ type: 'dbsc.refreshed', id, userId: session.userId, ...ipOf(session) })
     const cookies = spent.pending ? await this.reissueNow(session, spent) : []
@@ -196,8 +230,18 @@ export class DeviceBound implements DeviceBoundServer {
   /** The re-issue that waited on the binding, now that the key is proven: new id, staged privileges, cookie. */
   private async reissueNow(session: Session<SessionData>, binding: DeviceBinding): Promise<string[]> {
     const { pending, ...live } = binding
-    requests.set(session, { server: this, bound: 'bound', path: this.config.refreshPath, loadedCreatedAt: session.createdAt, clearBound: false, rotateWith: live })
-    await session.regenerate({ ...(pending?.roles && { roles: pending.roles }), ...(pending?.permissions && { permissions: pending.permissions }) })
+    requests.set(session, {
+      server: this,
+      bound: 'bound',
+      path: this.config.refreshPath,
+      loadedCreatedAt: session.createdAt,
+      clearBound: false,
+      rotateWith: live,
+    })
+    await session.regenerate({
+      ...(pending?.roles && { roles: pending.roles }),
+      ...(pending?.permissions && { permissions: pending.permissions }),
+    })
     return (await session.commit()).cookies
   }
 
@@ -213,7 +257,11 @@ export class DeviceBound implements DeviceBoundServer {
       credentials: [this.bound.credential],
     }
     const challenge = this.stamps.issue('refresh', binding.id, Math.max(now, binding.usedAt + 1))
-    const headers = { 'content-type': 'application/json', 'cache-control': 'no-store', [HEADERS.challenge]: `${sfString(challenge)};id=${sfString(binding.id)}` }
+    const headers = {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      [HEADERS.challenge]: `${sfString(challenge)};id=${sfString(binding.id)}`,
+    }
     return { status: 200, headers, cookies: [...cookies, this.bound.issue(binding, now)], body: JSON.stringify(body) }
   }
 
@@ -225,10 +273,22 @@ export class DeviceBound implements DeviceBoundServer {
 
   /** Emits `dbsc.rejected` for a refusal decided outside this class (a route guard). @internal */
   report(session: Session<SessionData>, path: string, reason: DeviceBoundRejectReason): void {
-    this.ctx.events.emit({ type: 'dbsc.rejected', reason, path, ...(session.id !== null && { id: session.id, userId: session.userId }), ...ipOf(session) })
+    this.ctx.events.emit({
+      type: 'dbsc.rejected',
+      reason,
+      path,
+      ...(session.id !== null && { id: session.id, userId: session.userId }),
+      ...ipOf(session),
+    })
   }
 
-  private refuse(session: Session<SessionData>, request: DbscRequest, reason: DeviceBoundRejectReason, status: number, rechallenge?: DeviceBinding): DbscReply {
+  private refuse(
+    session: Session<SessionData>,
+    request: DbscRequest,
+    reason: DeviceBoundRejectReason,
+    status: number,
+    rechallenge?: DeviceBinding,
+  ): DbscReply {
     this.report(session, request.path, reason)
     if (rechallenge && status === 403) return { ...this.challenge(rechallenge), body: refusal(status, reason).body }
     return refusal(status, reason)

@@ -25,7 +25,9 @@ export async function swapBinding(
     const device = next(record)
     if (typeof device === 'string') return device
     const now = ctx.clock()
-    const result = await ctx.failClosed(ctx.store.patch(id, { set: {}, unset: [], ttl: ctx.ttlFor(record, now), expectVersion: record.version, device }))
+    const result = await ctx.failClosed(
+      ctx.store.patch(id, { set: {}, unset: [], ttl: ctx.ttlFor(record, now), expectVersion: record.version, device }),
+    )
     if (result === 'ok') return 'ok'
     if (result === 'missing') return 'no_session'
   }
@@ -38,22 +40,45 @@ export async function swapBinding(
  * and the device's next refresh issues the new id with `changes` (merged over a pending re-issue's). The request
  * goes on with the same id and the record as it will be.
  * @throws INVALID_ARGUMENT when the roles and permissions do not fit on the binding (MAX_DEVICE_BYTES with the key).
- * @throws SESSION_GONE when the session was rotated or ended meanwhile; SESSION_CONFLICT when other requests kept winning.
+ * @throws SESSION_GONE when the session was rotated or ended meanwhile.
+ * @throws SESSION_CONFLICT when other requests kept winning.
  */
-export async function stageReissue(ctx: Internals<SessionData>, record: SessionRecord, binding: DeviceBinding, changes: Privileges): Promise<ReissuePlan> {
+export async function stageReissue(
+  ctx: Internals<SessionData>,
+  record: SessionRecord,
+  binding: DeviceBinding,
+  changes: Privileges,
+): Promise<ReissuePlan> {
   const now = ctx.clock()
   const withPending = (current: DeviceBinding): DeviceBinding => {
     const roles = changes.roles ?? current.pending?.roles
     const permissions = changes.permissions ?? current.pending?.permissions
-    return { ...current, pending: { at: current.pending?.at ?? now, ...(roles && { roles }), ...(permissions && { permissions }) } }
+    return {
+      ...current,
+      pending: { at: current.pending?.at ?? now, ...(roles && { roles }), ...(permissions && { permissions }) },
+    }
   }
   let staged = withPending(binding)
   if (Buffer.byteLength(encodeDevice(staged)) > MAX_DEVICE_BYTES) {
-    throw new HallpassError('INVALID_ARGUMENT', `regenerate() on a device-bound session keeps its roles and permissions with the device key until the device refreshes; together they must fit in ${MAX_DEVICE_BYTES} bytes`)
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      'regenerate() on a device-bound session keeps its roles and permissions with the device key until the device ' +
+        `refreshes; together they must fit in ${MAX_DEVICE_BYTES} bytes`,
+    )
   }
-  const outcome = await swapBinding(ctx, record.id, (fresh) => (fresh.device?.id === binding.id ? (staged = withPending(fresh.device)) : 'not_bound'))
-  if (outcome === 'conflict') throw new HallpassError('SESSION_CONFLICT', 'regenerate() lost every compare-and-swap round on the device binding; try again')
-  if (outcome !== 'ok') throw new HallpassError('SESSION_GONE', 'the session was ended or rotated by another request while this request ran')
+  const outcome = await swapBinding(ctx, record.id, (fresh) =>
+    fresh.device?.id === binding.id ? (staged = withPending(fresh.device)) : 'not_bound',
+  )
+  if (outcome === 'conflict')
+    throw new HallpassError(
+      'SESSION_CONFLICT',
+      'regenerate() lost every compare-and-swap round on the device binding; try again',
+    )
+  if (outcome !== 'ok')
+    throw new HallpassError(
+      'SESSION_GONE',
+      'the session was ended or rotated by another request while this request ran',
+    )
   const { roles, permissions } = staged.pending ?? {}
   return { stage: { ...record, ...(roles && { roles }), ...(permissions && { permissions }), device: staged } }
 }

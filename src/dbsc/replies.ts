@@ -33,5 +33,10 @@ export function refusal(status: number, reason: string, headers: Record<string, 
  */
 export function retryReply(target: string, clearBoundCookie: string): DbscReply {
   const local = /^[\x21-\x7e]*$/.test(target) ? `/${target.replace(/^[\/\\]+/, '')}` : '/'
-  return { status: 307, headers: { location: local, 'cache-control': 'no-store' }, cookies: [clearBoundCookie], body: '' }
+  return {
+    status: 307,
+    headers: { location: local, 'cache-control': 'no-store' },
+    cookies: [clearBoundCookie],
+    body: '',
+  }
 }

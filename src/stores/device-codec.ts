@@ -3,7 +3,7 @@ import { isPrivilegeList } from '../core/record-bounds.ts'
 import { isPlainObject, parseJsonSafe } from '../json.ts'
 import type { DeviceBinding, PendingReissue } from './types.ts'
 
-/** Longest encoded binding a store keeps (an RSA-4096 JWK is about 1 KiB; a pending re-issue's lists share the rest). */
+/** Longest encoded binding a store keeps (an RSA-4096 JWK is about 1 KiB; a pending re-issue's lists get the rest). */
 export const MAX_DEVICE_BYTES = 4096
 const JWK_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'n', 'e'])
 const BINDING_MEMBERS = new Set(['id', 'alg', 'jwk', 'boundAt', 'usedAt', 'pending'])

@@ -40,7 +40,13 @@ describe('device-bound sessions in Chromium', () => {
         const path = new URL(request.url).pathname
         if (path.startsWith('/assets/')) return
         const boundCookie = (request.headers.get('cookie') ?? '').includes(`${BOUND}=`)
-        exchanges.push({ method: request.method, path, status: response.status, boundCookie, proof: request.headers.has('secure-session-response') })
+        exchanges.push({
+          method: request.method,
+          path,
+          status: response.status,
+          boundCookie,
+          proof: request.headers.has('secure-session-response'),
+        })
       },
     })
     browser = await launchChromium([`--ignore-certificate-errors-spki-list=${certificate.spki}`, DBSC_FEATURES])
@@ -66,12 +72,17 @@ describe('device-bound sessions in Chromium', () => {
     await Promise.all([page.waitForURL(`${app.origin}/`), page.click('button:has-text("Sign in")')])
   }
 
-  const count = (type: SessionEvent['type'], userId: string) => events.filter((e) => e.type === type && 'userId' in e && e.userId === userId).length
-  const boundCookieOf = async (context: BrowserContext) => (await context.cookies(app.origin)).find((c) => c.name === BOUND)
+  const count = (type: SessionEvent['type'], userId: string) =>
+    events.filter((e) => e.type === type && 'userId' in e && e.userId === userId).length
+  const boundCookieOf = async (context: BrowserContext) =>
+    (await context.cookies(app.origin)).find((c) => c.name === BOUND)
   /** Real time: Chromium keeps its cookies by the wall clock. Resolves once this context's bound cookie is gone. */
-  const waitOut = (context: BrowserContext) => expect.poll(() => boundCookieOf(context), { timeout: (BOUND_COOKIE_SECONDS + 5) * 1000, interval: 250 }).toBeUndefined()
+  const waitOut = (context: BrowserContext) =>
+    expect
+      .poll(() => boundCookieOf(context), { timeout: (BOUND_COOKIE_SECONDS + 5) * 1000, interval: 250 })
+      .toBeUndefined()
 
-  it('registers once at sign-in, refreshes on its own when the bound cookie runs out, and a copy of its cookies is refused', async () => {
+  it('registers once, refreshes on its own when the bound cookie runs out; a copy of its jar is refused', async () => {
     const user = await app.createUser('user')
     const context = await newContext()
     const page = await context.newPage()
@@ -87,7 +98,8 @@ describe('device-bound sessions in Chromium', () => {
     expect(await page.textContent('h1')).toBe('Hello, Test user')
     expect(count('dbsc.refreshed', user.id)).toBeGreaterThan(refreshedBefore)
     const [refresh, navigation] = exchanges.slice(seen).filter((e) => e.path === '/dbsc/refresh' || e.path === '/')
-    expect(refresh).toMatchObject({ method: 'POST', status: 200, boundCookie: false, proof: true }) // deferred the page, refreshed
+    // Deferred the page, refreshed
+    expect(refresh).toMatchObject({ method: 'POST', status: 200, boundCookie: false, proof: true })
     expect(navigation).toMatchObject({ method: 'GET', status: 200, boundCookie: true })
     // Every refresh was one request: the challenge came with the registration answer and with each refresh.
     expect(exchanges.filter((e) => e.path === '/dbsc/refresh').every((e) => e.proof && e.status === 200)).toBe(true)
@@ -96,16 +108,19 @@ describe('device-bound sessions in Chromium', () => {
     await copy.addCookies(await context.cookies(app.origin))
     const copyPage = await copy.newPage()
     await copyPage.goto('/')
-    expect(await copyPage.textContent('h1')).toBe('Hello, Test user') // within the bound cookie's seconds, as DBSC allows
+    // Within the bound cookie's seconds, as DBSC allows
+    expect(await copyPage.textContent('h1')).toBe('Hello, Test user')
     await waitOut(copy)
     await copyPage.goto('/')
     expect(new URL(copyPage.url()).pathname).toBe('/login') // anonymous: the copy has no key to refresh with
-    expect(events.some((e) => e.type === 'dbsc.rejected' && e.reason === 'bound_cookie_missing' && e.userId === user.id)).toBe(true)
+    expect(
+      events.some((e) => e.type === 'dbsc.rejected' && e.reason === 'bound_cookie_missing' && e.userId === user.id),
+    ).toBe(true)
     await page.goto('/')
     expect(await page.textContent('h1')).toBe('Hello, Test user')
   }, 60_000)
 
-  it("an admin's role change reaches the device through its key; a copy of the jar that asks first gets nothing", async () => {
+  it("an admin's role change reaches the device through its key; a copied jar asking first gets nothing", async () => {
     const user = await app.createUser('user')
     const context = await newContext()
     const page = await context.newPage()
@@ -116,18 +131,25 @@ describe('device-bound sessions in Chromium', () => {
     const copyPage = await copy.newPage()
 
     app.deps.users.setRole(user.id, 'admin')
-    const first = await copyPage.goto('/admin') // the first request after the change: served, it had a live bound cookie
+    // The first request after the change: served, it had a live bound cookie
+    const first = await copyPage.goto('/admin')
     expect(await first?.text()).toContain('<h1>Admin</h1>')
-    await copyPage.waitForURL(/\/login\?notice=session-ended$/) // its bound cookie was removed; the page's next check is anonymous
+    // Its bound cookie was removed; the page's next check is anonymous
+    await copyPage.waitForURL(/\/login\?notice=session-ended$/)
     await copyPage.goto('/')
     expect(new URL(copyPage.url()).pathname).toBe('/login')
 
     const seen = exchanges.length
     await page.goto('/admin')
     expect(await page.textContent('h1')).toBe('Admin')
-    const steps = exchanges.slice(seen).filter((e) => e.path === '/admin' || e.path === '/dbsc/refresh').map((e) => `${e.method} ${e.path} ${e.status}`)
-    expect(steps.slice(0, 3)).toEqual(['GET /admin 307', 'POST /dbsc/refresh 200', 'GET /admin 200']) // sent back, refreshed, re-issued
-    expect(steps.slice(3).every((step) => step === 'POST /dbsc/refresh 200')).toBe(true) // early refreshes of a 10 s cookie
+    const steps = exchanges
+      .slice(seen)
+      .filter((e) => e.path === '/admin' || e.path === '/dbsc/refresh')
+      .map((e) => `${e.method} ${e.path} ${e.status}`)
+    // Sent back, refreshed, re-issued
+    expect(steps.slice(0, 3)).toEqual(['GET /admin 307', 'POST /dbsc/refresh 200', 'GET /admin 200'])
+    // Early refreshes of a 10 s cookie
+    expect(steps.slice(3).every((step) => step === 'POST /dbsc/refresh 200')).toBe(true)
     expect(count('session.regenerated', user.id)).toBe(1)
     expect(count('dbsc.registered', user.id)).toBe(1) // the copy never got an offer to bind a key of its own
     expect(await app.deps.sessions.listSessions(user.id)).toMatchObject([{ deviceBound: true }])

@@ -1,5 +1,5 @@
-// The reference app with DEVICE_BOUND_SESSIONS=true, driven by the DBSC protocol agent: sign in, bind, refresh, a stolen
-// copy refused, an admin's role change that a copied jar cannot take over (#23.7), and a lost key that never locks out (#23.8).
+// The reference app with DEVICE_BOUND_SESSIONS=true, driven by the DBSC protocol agent: sign in, bind, refresh, a
+// stolen copy refused, a role change a copied jar cannot take over (#23.7), a lost key never locks out (#23.8).
 import { afterEach, expect, it } from 'vitest'
 import { DbscAgent } from '../dbsc/agent.ts'
 import { startApp, type AppUnderTest } from './harness.ts'
@@ -41,7 +41,8 @@ it('on: sign in, bind a key, refresh after the bound cookie runs out; a copy of 
   advance(11 * 60_000)
   const refused = await thief.send('GET', '/api/me', { cookie: stolen })
   expect(refused.status).toBe(307) // sent back without its stale bound cookie; only a key could refresh it
-  expect((await thief.request('GET', '/api/me')).json.error.code).toBe('UNAUTHENTICATED') // its jar: the session cookie alone
+  // Its jar: the session cookie alone
+  expect((await thief.request('GET', '/api/me')).json.error.code).toBe('UNAUTHENTICATED')
 
   const me = await device.request('GET', '/api/me') // the device refreshes with its key first
   expect(me.status).toBe(200)
@@ -49,9 +50,10 @@ it('on: sign in, bind a key, refresh after the bound cookie runs out; a copy of 
   expect((await thief.send('GET', '/api/me', { cookie: stolen })).status).toBe(307)
 })
 
-const signedInId = async (agent: DbscAgent): Promise<string> => (await agent.request('GET', '/api/auth/session')).json.session.id
+const signedInId = async (agent: DbscAgent): Promise<string> =>
+  (await agent.request('GET', '/api/auth/session')).json.session.id
 
-it("an admin changes a user's role; a copied jar that makes the first request after it gets nothing; the device goes on with the new role", async () => {
+it("an admin changes a user's role; a copied jar asking first gets nothing; the device goes on as admin", async () => {
   app = await startApp({ env: { DEVICE_BOUND_SESSIONS: 'true' } })
   const clock = () => Date.now()
   const user = await app.createUser('user')
@@ -70,10 +72,12 @@ it("an admin changes a user's role; a copied jar that makes the first request af
   expect(first.json.user.role).toBe('admin') // its bound cookie was live: within the minutes a copy always works
   expect(first.headers.get('secure-session-registration')).toBeNull() // nothing for it to bind
   expect(thief.bound).toBeUndefined()
-  expect((await thief.request('GET', '/api/me')).json.error.code).toBe('UNAUTHENTICATED') // its bound cookie was removed
+  // Its bound cookie was removed
+  expect((await thief.request('GET', '/api/me')).json.error.code).toBe('UNAUTHENTICATED')
   expect((await thief.request('GET', '/api/admin/users')).status).toBe(401)
 
-  const me = await device.request('GET', '/api/me') // sent back once: the device refreshes with its key, gets the new id
+  // Sent back once: the device refreshes with its key, gets the new id
+  const me = await device.request('GET', '/api/me')
   expect(me.json.user).toMatchObject({ id: user.id, role: 'admin' })
   expect((await device.request('GET', '/api/admin/users')).status).toBe(200)
   const after = await signedInId(device)
@@ -81,7 +85,7 @@ it("an admin changes a user's role; a copied jar that makes the first request af
   expect(await app.deps.sessions.listSessions(user.id)).toMatchObject([{ id: after, deviceBound: true }])
 })
 
-it('a browser that lost its key is never locked out, and a copy of the session cookie alone can neither use nor end the session', async () => {
+it('a lost key never locks out; a copied session cookie alone can neither use nor end the session', async () => {
   app = await startApp({ env: { DEVICE_BOUND_SESSIONS: 'true' } })
   const clock = () => Date.now()
   const user = await app.createUser('user')

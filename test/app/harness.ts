@@ -46,9 +46,11 @@ let instances = 0
 /** Starts the app on 127.0.0.1 with an ephemeral port; APP_ORIGIN is http://localhost:<port> (https with `tls`). */
 export async function startApp(options: StartOptions = {}): Promise<AppUnderTest> {
   let handler: ((request: Request, env: never) => Response | Promise<Response>) | undefined
-  const fetch = (request: Request, env: unknown) => (handler ? handler(request, env as never) : new Response('starting', { status: 503 }))
+  const fetch = (request: Request, env: unknown) =>
+    handler ? handler(request, env as never) : new Response('starting', { status: 503 })
   const listen = { fetch, port: 0, hostname: '127.0.0.1' }
-  const server = serve(options.tls ? { ...listen, createServer: createHttpsServer, serverOptions: readTls(options.tls) } : listen)
+  const https = options.tls && { createServer: createHttpsServer, serverOptions: readTls(options.tls) }
+  const server = serve(https ? { ...listen, ...https } : listen)
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())))
   const port = (server.address() as AddressInfo).port
   const config = loadConfig({

@@ -89,7 +89,7 @@ describe('deviceBound protocol details', () => {
     expect((await t.agent().send('GET', '/guarded')).status).toBe(401) // anonymous
   })
 
-  it('regenerate on a bound session: the device gets the new id on its next request, keeping the binding; login drops it', async () => {
+  it('regenerate: the device gets the new id on its next request, with its binding; login drops it', async () => {
     const t = await start()
     const browser = t.agent()
     const first = await browser.request('POST', '/login')
@@ -111,18 +111,19 @@ describe('deviceBound protocol details', () => {
     expect(rebound?.id).not.toBe(bound?.id)
   })
 
-  it('registration is offered once per sign-in: on the login response, not on later pages or a regenerate', async () => {
+  it('registration is offered once per sign-in: on the login response, not on pages or a regenerate', async () => {
     const t = await start()
     const browser = t.agent({ supportsDbsc: false })
     const offer = (reply: { headers: Headers }) => reply.headers.get('secure-session-registration')
+    const page = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
     const login = await browser.request('POST', '/login')
     expect(offer(login)).not.toBeNull()
     expect(offer(await browser.request('GET', '/open'))).toBeNull()
-    expect(offer(await browser.request('GET', '/open', { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }))).toBeNull()
+    expect(offer(await browser.request('GET', '/open', page))).toBeNull()
     const regenerated = await browser.request('POST', '/regenerate')
     expect(regenerated.json.id).not.toBe(login.json.id) // an unbound session rotates at once
     expect(offer(regenerated)).toBeNull()
-    expect(offer(await t.agent().request('GET', '/open', { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }))).toBeNull()
+    expect(offer(await t.agent().request('GET', '/open', page))).toBeNull()
   })
 
   it('the registration answer carries the first refresh challenge: the first refresh is one request', async () => {

@@ -26,12 +26,13 @@ describeMatrix('device-bound sessions', (s: Scenario) => {
     expect(s.world.events.some((e) => e.type === 'dbsc.registered' && e.alg === 'ES256')).toBe(true)
   })
 
-  it('when the bound cookie runs out the agent refreshes in one request with the challenge from registration, or answers a 403 without one', async () => {
+  it('a run-out bound cookie is refreshed in one request (challenge from registration), or after a 403', async () => {
     const browser = agent()
     await signIn(browser)
     expect(browser.bound?.challenge).toBeDefined() // sent with the registration answer
     s.world.clock.advance(TEN_MINUTES + 1)
-    expect((await browser.send('GET', '/whoami')).json.userId).toBeNull() // what a browser without the refresh gets: no session
+    // What a browser without the refresh gets: no session
+    expect((await browser.send('GET', '/whoami')).json.userId).toBeNull()
     const first = await browser.refreshOnce(browser.bound!)
     expect(first.status).toBe(200)
     expect(first.json).toMatchObject({ session_identifier: browser.bound?.id, credentials: [{ type: 'cookie', name: 'hp-dbsc' }] })
@@ -68,7 +69,7 @@ describeMatrix('device-bound sessions', (s: Scenario) => {
     expect(reasons()).toEqual(expect.arrayContaining(['bound_cookie_expired', 'bound_cookie_missing', 'bad_signature']))
   })
 
-  it('a re-issue reaches only the device: a copied jar that makes the first request gets no new id and nothing to bind', async () => {
+  it('a re-issue reaches only the device: a copied jar asking first gets no new id and nothing to bind', async () => {
     const victim = agent()
     const login = await signIn(victim)
     const thief = agent()
@@ -80,10 +81,11 @@ describeMatrix('device-bound sessions', (s: Scenario) => {
     const mine = await victim.request('GET', '/whoami') // sent back once, refreshed with the key, re-issued
     expect(mine.json).toMatchObject({ userId: 'alice', roles: ['admin'] })
     expect(mine.json.id).not.toBe(login.json.id)
-    expect((await s.world.sessions.listSessions('alice')).map((l) => [l.id, l.deviceBound])).toEqual([[mine.json.id, true]])
+    const listed = await s.world.sessions.listSessions('alice')
+    expect(listed.map((l) => [l.id, l.deviceBound])).toEqual([[mine.json.id, true]])
   })
 
-  it('a browser that lost its key is anonymous, not locked out: it signs in again at once and binds a new key', async () => {
+  it('a browser that lost its key is anonymous, not locked out: it signs in again and binds a new key', async () => {
     const browser = agent()
     const first = await signIn(browser)
     browser.bound = undefined
