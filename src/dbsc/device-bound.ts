@@ -57,17 +57,14 @@ export function passesDeviceCheck(session: Session<SessionData>): boolean {
 }
 
 /** What DBSC adds to a response after commit: the registration offer, and a Set-Cookie removing the bound cookie. */
-export function deviceBoundAfterCommit(
-  session: Session<SessionData>,
-): { headers?: Record<string, string>; cookies?: string[] } | undefined {
-  const state = requests.get(session)
-  if (!state) return undefined
-  const offer = state.server.registrationHeader(session)
-  const clear = state.clearBound ? [state.server.bound.clear()] : undefined
-  state.clearBound = false
-  return offer === undefined && !clear
-    ? undefined
-    : { ...(offer !== undefined && { headers: { [HEADERS.registration]: offer } }), ...(clear && { cookies: clear }) }
+export function deviceBoundAfterCommit(session: Session<SessionData>): DbscResponseExtras | undefined {
+  return requests.get(session)?.server.afterCommit(session)
+}
+
+/** Headers and Set-Cookie values DBSC adds to a response (`DeviceBoundServer.afterCommit`). */
+export interface DbscResponseExtras {
+  readonly headers?: Record<string, string>
+  readonly cookies?: string[]
 }
 
 /** The DBSC server an app without an adapter calls (`sessions.deviceBound`, docs/dbsc.md). */
@@ -81,13 +78,17 @@ export interface DeviceBoundServer {
   handle(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply | undefined>
   /** The `Secure-Session-Registration` header value to add to this response, if the session should register. */
   registrationHeader(session: Session<SessionData>): string | undefined
+  /**
+   * What to add to the response after commit: the registration offer, and a `Set-Cookie` removing the bound
+   * cookie when this request staged a re-issue (so the browser refreshes with its key before its next request).
+   */
+  afterCommit(session: Session<SessionData>): DbscResponseExtras | undefined
 }
 
 /** @internal Built by the manager when `deviceBound` is set. */
 export class DeviceBound implements DeviceBoundServer {
   private readonly stamps: StampCodec
-  /** @internal */
-  readonly bound: BoundCookie
+  private readonly bound: BoundCookie
 
   constructor(
     readonly config: ResolvedDeviceBound,
@@ -138,6 +139,16 @@ export class DeviceBound implements DeviceBoundServer {
     if (session.createdAt === state.loadedCreatedAt) return undefined
     const challenge = this.stamps.issue('register', id, this.ctx.clock())
     return `(${this.config.algorithms.join(' ')});path=${sfString(this.config.registrationPath)};challenge=${sfString(challenge)}`
+  }
+
+  afterCommit(session: Session<SessionData>): DbscResponseExtras | undefined {
+    const state = requests.get(session)
+    if (!state) return undefined
+    const offer = this.registrationHeader(session)
+    const clear = state.clearBound ? [this.bound.clear()] : undefined
+    state.clearBound = false
+    if (offer === undefined && !clear) return undefined
+    return { ...(offer !== undefined && { headers: { [HEADERS.registration]: offer } }), ...(clear && { cookies: clear }) }
   }
 
   /**
