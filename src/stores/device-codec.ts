@@ -1,5 +1,4 @@
 // Encodes a session's device binding (DBSC public key) for stores, and decodes it strictly from untrusted text.
-import { isPrivilegeList } from '../core/record-bounds.ts'
 import { isPlainObject, parseJsonSafe } from '../json.ts'
 import type { DeviceBinding, PendingReissue } from './types.ts'
 
@@ -40,7 +39,12 @@ export function isDeviceBinding(value: unknown): value is DeviceBinding {
 function isPendingReissue(value: unknown): value is PendingReissue {
   if (!isPlainObject(value) || Object.keys(value).some((key) => !PENDING_MEMBERS.has(key))) return false
   const { at, roles, permissions } = value as Record<string, unknown>
-  return Number.isSafeInteger(at) && (at as number) >= 0 && isPrivilegeList(roles) && isPrivilegeList(permissions)
+  return Number.isSafeInteger(at) && (at as number) >= 0 && isStringList(roles) && isStringList(permissions)
+}
+
+/** An absent list or an array of strings; the limits `login()` sets are checked with the record's (`recordProblem`). */
+function isStringList(value: unknown): boolean {
+  return value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string'))
 }
 
 function copyPending({ at, roles, permissions }: PendingReissue): PendingReissue {

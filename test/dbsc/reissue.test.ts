@@ -74,6 +74,19 @@ describe('regenerate() on a device-bound session', () => {
     expect((refused as HallpassError).code).toBe('INVALID_ARGUMENT')
     expect((await device.request('GET', '/open')).json.roles).toEqual(['user'])
   })
+  it('a stored re-issue whose roles break the limits is invalid data: the session ends', async () => {
+    const t = await start()
+    const device = t.agent()
+    const login = await device.request('POST', '/login')
+    const [record] = await t.sessions.store.listByUser('alice')
+    const binding = record?.device
+    if (!binding) throw new Error('expected a bound session')
+    const pending = { at: t.clock(), roles: ['r'.repeat(129)] } // one character past MAX_PRIVILEGE_LENGTH
+    await t.sessions.store.patch(login.json.id, { set: {}, unset: [], ttl: 60_000, device: { ...binding, pending } })
+    expect((await device.request('GET', '/open')).json.userId).toBeNull()
+    expect(t.events).toContainEqual(expect.objectContaining({ type: 'session.rejected', reason: 'invalid_data' }))
+    expect(await t.sessions.store.get(login.json.id)).toBeNull()
+  })
 })
 
 describe('a request of a bound session without its bound cookie', () => {
