@@ -74,8 +74,10 @@ function isApi(path: string): boolean {
 
 /**
  * Loads the signed-in user from the database on every request, so a rename or a role change shows at once.
- * When the role in the database differs from the one in the session record, the session is re-issued
- * (new id, old record deleted) with the current role: a change of privilege never keeps a session id.
+ * When the role in the database differs from the one in the session record (an admin changed it), the session
+ * is re-issued with `regenerate({ roles })`: a new id for the same user, data, deadlines and device binding, and
+ * the old record deleted. A device-bound session gets its new id through its device's next refresh, so a copied
+ * cookie jar that makes the first request after the change cannot take it over (docs/dbsc.md).
  * A session whose user no longer exists is ended.
  */
 function loadUser(deps: AppDeps): MiddlewareHandler<AppEnv> {
@@ -88,7 +90,7 @@ function loadUser(deps: AppDeps): MiddlewareHandler<AppEnv> {
         await current.logout()
       } else {
         if (current.roles.length !== 1 || current.roles[0] !== user.role) {
-          await current.login(user.id, { rememberMe: current.persistent, roles: [user.role] })
+          await current.regenerate({ roles: [user.role] })
         }
         c.set('user', user)
       }

@@ -45,6 +45,15 @@ export interface AppConfig {
   readonly auditLog: string | undefined
   /** Device-bound sessions (DBSC): a browser that supports it binds the session to a key it cannot export. */
   readonly deviceBound: boolean
+  /** Seconds a DBSC bound cookie lives: how long a copied cookie jar keeps working. */
+  readonly deviceBoundCookieTtl: number
+  /** Serve HTTPS with this certificate chain and private key (PEM files), or plain HTTP when undefined. */
+  readonly tls: TlsFiles | undefined
+}
+
+export interface TlsFiles {
+  readonly certFile: string
+  readonly keyFile: string
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -56,7 +65,8 @@ export function loadConfig(env: Env): AppConfig {
   const production = env.NODE_ENV === 'production'
   const port = integer(env, 'PORT', 3000, 0, 65_535)
   const host = text(env, 'HOST', '127.0.0.1')
-  const appOrigin = origin(env.APP_ORIGIN?.trim() || `http://localhost:${port}`)
+  const tls = tlsFiles(optional(env, 'TLS_CERT_FILE'), optional(env, 'TLS_KEY_FILE'))
+  const appOrigin = origin(env.APP_ORIGIN?.trim() || `${tls ? 'https' : 'http'}://localhost:${port}`)
   const { secret, generated } = secrets(env, production)
   const redisUrl = optional(env, 'REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) fail(`REDIS_URL must start with redis:// or rediss:// (got ${JSON.stringify(redisUrl)})`)
@@ -97,7 +107,17 @@ export function loadConfig(env: Env): AppConfig {
     userPassword: password(env, 'DEMO_USER_PASSWORD', 'user-password-123'),
     auditLog: optional(env, 'AUDIT_LOG'),
     deviceBound: boolean(env, 'DEVICE_BOUND_SESSIONS', false),
+    deviceBoundCookieTtl: integer(env, 'DEVICE_BOUND_COOKIE_TTL', 600, 10, 86_400),
+    tls,
   }
+}
+
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined): TlsFiles | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined
+  if (certFile === undefined || keyFile === undefined) {
+    fail('set both TLS_CERT_FILE and TLS_KEY_FILE (PEM files) to serve HTTPS, or neither')
+  }
+  return { certFile, keyFile }
 }
 
 function fail(message: string): never {

@@ -63,9 +63,16 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
       rememberMeTimeout: config.rememberTimeout,
       touchInterval: config.touchInterval,
       maxSessionsPerUser: config.maxSessionsPerUser,
-      cookie: { secure: config.production },
+      // Secure (and named __Host-hp) in production and whenever the app itself serves HTTPS.
+      cookie: { secure: config.production || config.tls !== undefined },
       // Off unless DEVICE_BOUND_SESSIONS=true; browsers without DBSC ignore the offer (docs/dbsc.md).
-      ...(config.deviceBound && { deviceBound: { registrationPath: '/dbsc/register', refreshPath: '/dbsc/refresh' } }),
+      ...(config.deviceBound && {
+        deviceBound: {
+          registrationPath: '/dbsc/register',
+          refreshPath: '/dbsc/refresh',
+          boundCookieTtl: config.deviceBoundCookieTtl,
+        },
+      }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(listeners.length > 0 && { onEvent: (event) => listeners.forEach((l) => l(event)) }),
     })

@@ -1,9 +1,11 @@
 // Entry point of the reference app (`npm start`): reads the environment, builds the app, listens, prints the URL and demo accounts.
 import type { Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig, type AppConfig } from './config.ts'
 import { createRuntime, type Runtime } from './runtime.ts'
+import { readTls, type TlsCredentials } from './tls.ts'
 
 /** Prints one line and exits 1: how every configuration mistake ends. */
 function die(message: string): never {
@@ -13,8 +15,10 @@ function die(message: string): never {
 
 let config: AppConfig
 let runtime: Runtime
+let tls: TlsCredentials | undefined
 try {
   config = loadConfig(process.env)
+  tls = config.tls && readTls(config.tls)
   runtime = await createRuntime(config)
 } catch (err) {
   if (err instanceof ConfigError) die(err.message)
@@ -26,7 +30,9 @@ if (config.secretGenerated) {
 }
 
 const app = createApp(runtime.deps)
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+// HTTPS when TLS_CERT_FILE and TLS_KEY_FILE are set (device-bound sessions need a secure origin), else HTTP.
+const listen = { fetch: app.fetch, port: config.port, hostname: config.host }
+const server = serve(tls ? { ...listen, createServer: createHttpsServer, serverOptions: tls } : listen, (info) => {
   const store = runtime.deps.storeKind === 'sqlite' ? `SQLite (${config.databasePath})` : config.redisUrl !== undefined ? 'Redis' : 'Redis Cluster'
   const listening = `${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
   console.log(`hallpass demo is running at ${config.appOrigin}  (listening on ${listening}, sessions in ${store})`)

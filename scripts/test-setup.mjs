@@ -12,6 +12,7 @@ export const REQUIREMENTS = [
   { what: 'redis-cli', package: 'redis-tools', found: () => onPath('redis-cli') },
   { what: '/usr/bin/chromium', package: 'chromium', found: () => existsSync('/usr/bin/chromium') },
   { what: 'wrk (bench smoke test)', package: 'wrk', found: () => onPath('wrk') },
+  { what: 'openssl (the DBSC browser test makes a certificate)', package: 'openssl', found: () => onPath('openssl') },
 ]
 
 /** Whether an executable named `name` is on PATH. */

@@ -106,7 +106,14 @@ export function storeDownResponse(): Response {
 /** What the DBSC step and the CSRF check read from a fetch `Request`. */
 export function requestFacts(request: Request): CsrfFacts {
   const url = new URL(request.url)
-  return { method: request.method, path: url.pathname, encrypted: url.protocol === 'https:', host: request.headers.get('host') ?? url.host, header: (name) => request.headers.get(name) }
+  return {
+    method: request.method,
+    path: url.pathname,
+    target: url.pathname + url.search,
+    encrypted: url.protocol === 'https:',
+    host: request.headers.get('host') ?? url.host,
+    header: (name) => request.headers.get(name),
+  }
 }
 
 /**

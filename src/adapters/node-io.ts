@@ -60,6 +60,7 @@ export function requestFacts(req: IncomingMessage): CsrfFacts {
   return {
     method: req.method ?? 'GET',
     path: rawPath(req.url),
+    target: (req as { originalUrl?: string }).originalUrl ?? req.url,
     encrypted: (req.socket as { encrypted?: boolean }).encrypted === true,
     host: req.headers.host,
     header: (name) => {

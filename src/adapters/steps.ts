@@ -4,7 +4,7 @@ import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { bindCsrf, createCsrf, csrfCookies, csrfToken } from '../csrf/index.ts'
 import type { Csrf, CsrfOptions, CsrfVerdict } from '../csrf/index.ts'
-import { deviceBoundHeaders, type DeviceBoundServer } from '../dbsc/device-bound.ts'
+import { deviceBoundAfterCommit, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 import type { DbscReply } from '../dbsc/replies.ts'
 
 export type { DbscReply }
@@ -73,6 +73,8 @@ export interface CsrfFacts {
   readonly method: string
   /** Raw path, without the query string. */
   readonly path: string
+  /** The raw request target (path and query), where DBSC sends a request again after its bound cookie failed. */
+  readonly target?: string | undefined
   readonly encrypted: boolean
   readonly host: string | null | undefined
   readonly header: (name: string) => string | null | undefined
@@ -83,7 +85,8 @@ export interface CsrfFacts {
  * and, with `enforce: 'session'`, refuses a bound session without its bound cookie. Undefined means go on.
  */
 export function deviceBoundStep(deviceBound: DeviceBoundServer | undefined, session: Session<any>, facts: CsrfFacts): Promise<DbscReply | undefined> | undefined {
-  return deviceBound?.handle(session, { method: facts.method, path: facts.path, cookie: facts.header('cookie'), header: facts.header })
+  const { method, path, target, header } = facts
+  return deviceBound?.handle(session, { method, path, target, cookie: header('cookie'), header })
 }
 
 /**
@@ -172,9 +175,10 @@ export function commitHeadersNow(session: Session<SessionData>): SessionHeaders 
 
 function headersAfterCommit(session: Session<SessionData>, cookies: readonly string[]): SessionHeaders {
   const extra = csrfCookies(session)
-  const result = sessionHeaders(session, extra.length > 0 ? [...cookies, ...extra] : cookies)
-  const headers = deviceBoundHeaders(session)
-  return headers ? { ...result, headers } : result
+  const dbsc = deviceBoundAfterCommit(session)
+  const all = extra.length > 0 || dbsc?.cookies ? [...cookies, ...extra, ...(dbsc?.cookies ?? [])] : cookies
+  const result = sessionHeaders(session, all)
+  return dbsc?.headers ? { ...result, headers: dbsc.headers } : result
 }
 
 /** Headers to add after commit: the Set-Cookie values, and `Cache-Control: no-store` when a cookie is set or the user is signed in. */

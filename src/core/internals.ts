@@ -3,7 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { TokenCodec } from '../crypto/token.ts'
 import type { CookieCache } from './cookie-cache.ts'
 import type { SealedMode } from './sealed.ts'
-import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
+import type { DeviceBinding, SessionData, SessionRecord, Store } from '../stores/types.ts'
 import type { ResolvedCookieOptions } from './cookies.ts'
 import type { EventSink } from './events.ts'
 import type { KeyedLock } from './keyed-lock.ts'
@@ -32,4 +32,18 @@ export interface Internals<D extends SessionData> {
   readonly updates: KeyedLock
   /** Awaits a store call, turning any non-hallpass failure into STORE_UNAVAILABLE (fail closed). */
   failClosed<T>(call: Promise<T>): Promise<T>
+  /** Set when `deviceBound` is on: how `regenerate()` re-issues a device-bound session (`handle` is the Session). */
+  deviceReissue?: (handle: object, record: SessionRecord, changes: Privileges) => Promise<ReissuePlan>
 }
+
+/** Roles and permissions as `regenerate()` checked them (omitted: unchanged). */
+export interface Privileges {
+  readonly roles?: string[]
+  readonly permissions?: string[]
+}
+
+/**
+ * How `regenerate()` goes on for a device-bound session: `stage` keeps the id and shows this request the record
+ * as it now is (the new id waits for the device's refresh); `device` rotates now, with this binding.
+ */
+export type ReissuePlan = { readonly stage: SessionRecord } | { readonly device: DeviceBinding }

@@ -104,7 +104,10 @@ export class Sessions<D extends SessionData = SessionData> {
       failClosed,
       updates: new KeyedLock(),
     }
-    this.dbsc = config.deviceBound && new DeviceBound(config.deviceBound, this.ctx as unknown as Internals<SessionData>, config.keys)
+    const ctx = this.ctx as unknown as Internals<SessionData>
+    const dbsc = config.deviceBound && new DeviceBound(config.deviceBound, ctx, config.keys)
+    this.dbsc = dbsc
+    if (dbsc) this.ctx.deviceReissue = (handle, record, changes) => dbsc.reissue(handle, record, changes)
   }
 
   /** The device-bound session (DBSC) server when `deviceBound` is on; adapters call it, and so can an app without one (docs/dbsc.md). */

@@ -27,6 +27,8 @@ export function recordProblem(record: SessionRecord, maxDataBytes: number): stri
   if (typeof r['persistent'] !== 'boolean') return 'persistent'
   if (!isPrivilegeList(r['roles'])) return 'roles'
   if (!isPrivilegeList(r['permissions'])) return 'permissions'
+  const pending = (r['device'] as { pending?: { roles?: unknown; permissions?: unknown } } | undefined)?.pending
+  if (pending && (!isPrivilegeList(pending.roles) || !isPrivilegeList(pending.permissions))) return 'device'
   if (r['ip'] !== undefined && typeof r['ip'] !== 'string') return 'ip'
   if (r['userAgent'] !== undefined && (typeof r['userAgent'] !== 'string' || r['userAgent'].length > MAX_USER_AGENT_LENGTH)) return 'userAgent'
   return dataProblem(r['data'], maxDataBytes)

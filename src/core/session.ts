@@ -283,9 +283,13 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   /**
-   * Issues a new id for the same session (same user, data and deadlines) and deletes the old record.
+   * Issues a new id for the same session (same user, data, deadlines and device binding) and deletes the old record.
    * Pass `roles`/`permissions` to change privileges in the same step (a role change must rotate the id).
    * Does nothing without a session. The store is written now, not at commit.
+   *
+   * A device-bound session (`deviceBound`, docs/dbsc.md) gets its new id through its device only: this request sees
+   * the new privileges at once and keeps the id, every bound cookie issued so far stops working, and the browser's
+   * next request refreshes with its key and receives the new id. A copied cookie jar never does.
    * @throws INVALID_ARGUMENT for roles/permissions past their limits.
    * @throws STORE_UNAVAILABLE when the store fails.
    * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
@@ -294,8 +298,23 @@ export class Session<D extends SessionData = SessionData> {
     this.assertOpen('regenerate')
     const current = this.record
     if (!current) return
+    const changes = privilegesOf(privileges)
+    const reissue = current.device ? this.ctx.deviceReissue : undefined
+    const plan = reissue && (await reissue(this, current, changes))
+    if (plan && 'stage' in plan) {
+      this.record = plan.stage
+      return
+    }
     const { id: _id, data: _data, version: _version, lastSeenAt: _seen, ...kept } = current
-    await this.rotate({ ...kept, ...privilegesOf(privileges), data: this.working }, 'regenerate')
+    await this.rotate({ ...kept, ...changes, ...(plan && { device: plan.device }), data: this.working }, 'regenerate')
+  }
+
+  /**
+   * Device-bound sessions: this request lacks the session's bound cookie, so it goes on as anonymous. Nothing is
+   * written or cleared for it; `login()` starts a new session, `logout()` clears this browser's cookie. @internal
+   */
+  setAside(): void {
+    this.forget(true)
   }
 
   /**

@@ -1,40 +1,48 @@
 // The DBSC server: answers the registration and refresh endpoints, checks the bound cookie, and offers registration.
 import { randomBytes } from 'node:crypto'
-import { readCookie, sessionCookie } from '../core/cookies.ts'
 import type { DeviceBoundRejectReason } from '../core/events.ts'
-import type { Internals } from '../core/internals.ts'
+import type { Internals, Privileges, ReissuePlan } from '../core/internals.ts'
 import type { Session } from '../core/session.ts'
 import type { KeyRing } from '../crypto/keyring.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../core/types.ts'
+import { BoundCookie, type BoundState } from './bound-cookie.ts'
 import { firstHeader, HEADERS, readSfString, sfString } from './headers.ts'
 import type { ResolvedDeviceBound } from './options.ts'
 import { verifyRefresh, verifyRegistration } from './proof.ts'
-import { refusal, type DbscReply } from './replies.ts'
+import { refusal, retryReply, type DbscReply } from './replies.ts'
+import { stageReissue, swapBinding } from './reissue.ts'
 import { StampCodec } from './tokens.ts'
+
+export type { BoundState }
 
 /** What the DBSC step reads from a request. */
 export interface DbscRequest {
   readonly method: string
   /** Raw path, without the query string. */
   readonly path: string
+  /**
+   * The raw request target (path and query): where a request whose bound cookie did not pass is sent again.
+   * @default path
+   */
+  readonly target?: string | undefined
   /** The raw Cookie header. */
   readonly cookie: string | null | undefined
   readonly header: (name: string) => string | null | undefined
 }
 
-/** The bound-cookie state of one request. */
-export type BoundState = 'unbound' | 'bound' | Extract<DeviceBoundRejectReason, `bound_cookie_${string}`>
-
 interface RequestState {
   readonly server: DeviceBound
   readonly bound: BoundState
   readonly path: string
-  readonly loadedId: string | null
-  readonly navigation: boolean
+  /** The session's creation time as loaded: registration is offered only on the response that started a session. */
+  readonly loadedCreatedAt: number | null
+  /** Send a Set-Cookie removing the bound cookie (a re-issue now waits for the device, or the cookie did not pass). */
+  clearBound: boolean
+  /** Set by the refresh endpoint, whose request just proved the key: `regenerate()` rotates now with this binding. */
+  rotateWith?: DeviceBinding
 }
 
 const requests = new WeakMap<object, RequestState>()
-const CAS_ATTEMPTS = 8
 
 /**
  * For a route guard: true when this request may act for its session, i.e. the session never registered a
@@ -48,26 +56,39 @@ export function passesDeviceCheck(session: Session<SessionData>): boolean {
   return false
 }
 
-/** The extra response headers DBSC adds after commit (the registration offer), if any. */
-export function deviceBoundHeaders(session: Session<SessionData>): Record<string, string> | undefined {
-  const value = requests.get(session)?.server.registrationHeader(session)
-  return value === undefined ? undefined : { [HEADERS.registration]: value }
+/** What DBSC adds to a response after commit: the registration offer, and a Set-Cookie removing the bound cookie. */
+export function deviceBoundAfterCommit(session: Session<SessionData>): DbscResponseExtras | undefined {
+  return requests.get(session)?.server.afterCommit(session)
+}
+
+/** Headers and Set-Cookie values DBSC adds to a response (`DeviceBoundServer.afterCommit`). */
+export interface DbscResponseExtras {
+  readonly headers?: Record<string, string>
+  readonly cookies?: string[]
 }
 
 /** The DBSC server an app without an adapter calls (`sessions.deviceBound`, docs/dbsc.md). */
 export interface DeviceBoundServer {
   /**
    * Runs before the app's handler: answers the two DBSC endpoints (returns the reply to send), or records the
-   * request's bound-cookie state and returns undefined, or a 401 reply when `enforce: 'session'` refuses it.
+   * request's bound-cookie state and returns undefined. With `enforce: 'session'`, a request of a bound session
+   * without its bound cookie goes on as anonymous, and one whose bound cookie did not pass gets a 307 to itself
+   * that removes it (a DBSC browser refreshes, then sends the request again).
    */
   handle(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply | undefined>
   /** The `Secure-Session-Registration` header value to add to this response, if the session should register. */
   registrationHeader(session: Session<SessionData>): string | undefined
+  /**
+   * What to add to the response after commit: the registration offer, and a `Set-Cookie` removing the bound
+   * cookie when this request staged a re-issue (so the browser refreshes with its key before its next request).
+   */
+  afterCommit(session: Session<SessionData>): DbscResponseExtras | undefined
 }
 
 /** @internal Built by the manager when `deviceBound` is set. */
 export class DeviceBound implements DeviceBoundServer {
   private readonly stamps: StampCodec
+  private readonly bound: BoundCookie
 
   constructor(
     readonly config: ResolvedDeviceBound,
@@ -75,33 +96,71 @@ export class DeviceBound implements DeviceBoundServer {
     keys: KeyRing,
   ) {
     this.stamps = new StampCodec(keys)
+    this.bound = new BoundCookie(config, this.stamps)
   }
 
-  /**
-   * Runs before the app's handler: answers the two DBSC endpoints, records the bound-cookie state, and
-   * with `enforce: 'session'` refuses a bound session whose bound cookie is missing or stale.
-   */
   async handle(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply | undefined> {
-    if (request.method === 'POST' && request.path === this.config.registrationPath) return this.register(session, request)
+    if (request.method === 'POST' && request.path === this.config.registrationPath)
+      return this.register(session, request)
     if (request.method === 'POST' && request.path === this.config.refreshPath) return this.refresh(session, request)
-    const bound = this.boundState(session, request.cookie)
-    const mode = request.header('sec-fetch-mode')
-    requests.set(session, { server: this, bound, path: request.path, loadedId: session.id, navigation: mode === 'navigate' || request.header('sec-fetch-dest') === 'document' })
-    if (bound === 'bound' || bound === 'unbound' || this.config.enforce !== 'session') return undefined
-    return this.refuse(session, request, bound, 401)
+    const bound = this.bound.state(session.deviceBinding, request.cookie, this.ctx.clock())
+    const state: RequestState = {
+      server: this,
+      bound,
+      path: request.path,
+      loadedCreatedAt: session.createdAt,
+      clearBound: false,
+    }
+    requests.set(session, state)
+    if (bound === 'bound' || bound === 'unbound' || bound === 'bound_cookie_missing') {
+      // Without the bound cookie (a lost key, or only the session cookie copied) the request is anonymous: it can sign
+      // in again at once, and can neither act for the session nor end it.
+      if (bound === 'bound_cookie_missing' && this.config.enforce === 'session') {
+        this.report(session, request.path, bound)
+        session.setAside()
+      }
+      return undefined
+    }
+    // A bound cookie that did not pass goes: a DBSC browser refreshes (proving its key) before its next request.
+    state.clearBound = true
+    if (this.config.enforce !== 'session') return undefined
+    this.report(session, request.path, bound)
+    return retryReply(request.target ?? request.path, this.bound.clear())
   }
 
   /**
-   * The `Secure-Session-Registration` value for a response: only for a signed-in session without a key,
-   * on the response that issued its id (login) or on a page navigation.
+   * The `Secure-Session-Registration` value for a response: only for a signed-in session without a key, on the
+   * response that started it (login), once. Re-issued ids (`regenerate()`) are not offered again.
    */
   registrationHeader(session: Session<SessionData>): string | undefined {
     const state = requests.get(session)
     const id = session.id
     if (!state || id === null || session.userId === null || session.deviceBinding) return undefined
-    if (!state.navigation && state.loadedId === id) return undefined
+    if (session.createdAt === state.loadedCreatedAt) return undefined
     const challenge = this.stamps.issue('register', id, this.ctx.clock())
     return `(${this.config.algorithms.join(' ')});path=${sfString(this.config.registrationPath)};challenge=${sfString(challenge)}`
+  }
+
+  afterCommit(session: Session<SessionData>): DbscResponseExtras | undefined {
+    const state = requests.get(session)
+    if (!state) return undefined
+    const offer = this.registrationHeader(session)
+    const clear = state.clearBound ? [this.bound.clear()] : undefined
+    state.clearBound = false
+    if (offer === undefined && !clear) return undefined
+    return { ...(offer !== undefined && { headers: { [HEADERS.registration]: offer } }), ...(clear && { cookies: clear }) }
+  }
+
+  /**
+   * `regenerate()` on a bound session (`Internals.deviceReissue`): in a refresh, rotate now with the spent binding;
+   * anywhere else, stage the re-issue on the binding and remove this response's bound cookie. @internal
+   */
+  async reissue(handle: object, record: SessionRecord, changes: Privileges): Promise<ReissuePlan> {
+    const state = requests.get(handle)
+    if (state?.rotateWith) return { device: state.rotateWith }
+    const plan = await stageReissue(this.ctx, record, record.device as DeviceBinding, changes)
+    if (state) state.clearBound = true
+    return plan
   }
 
   /** Registration: verify the self-signed proof over our challenge, store the key, answer with instructions. */
@@ -117,20 +176,36 @@ export class DeviceBound implements DeviceBoundServer {
     const stamp = this.stamps.read('register', id, proof.jti)
     if (!stamp) return this.refuse(session, request, 'challenge_invalid', 400)
     if (now - stamp.time > this.config.challengeTtl) return this.refuse(session, request, 'challenge_expired', 400)
-    const binding: DeviceBinding = { id: randomBytes(18).toString('base64url'), alg: proof.alg, jwk: proof.jwk, boundAt: now, usedAt: stamp.time }
-    const outcome = await this.swap(id, (record) => (record.device ? 'already_bound' : binding))
-    if (outcome !== 'ok') return this.refuse(session, request, outcome, outcome === 'already_bound' ? 409 : 401)
+    const binding: DeviceBinding = {
+      id: randomBytes(18).toString('base64url'),
+      alg: proof.alg,
+      jwk: proof.jwk,
+      boundAt: now,
+      usedAt: stamp.time,
+    }
+    const outcome = await swapBinding(this.ctx, id, (record) => (record.device ? 'already_bound' : binding))
+    if (outcome !== 'ok')
+      return this.refuse(
+        session,
+        request,
+        outcome === 'conflict' ? 'already_bound' : outcome,
+        outcome === 'no_session' ? 401 : 409,
+      )
     this.ctx.events.emit({ type: 'dbsc.registered', id, userId: session.userId, alg: proof.alg, ...ipOf(session) })
-    return this.instructions(binding, now, undefined)
+    return this.instructions(binding, now, [])
   }
 
-  /** Refresh: a proof over a live, unspent challenge of this binding earns a new bound cookie and the next challenge. */
+  /**
+   * Refresh: a proof over a live, unspent challenge of this binding earns a new bound cookie and the next challenge,
+   * and, when a re-issue waits on the binding, the session's new id.
+   */
   private async refresh(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply> {
     const id = session.id
     const binding = session.deviceBinding
     if (id === null || session.userId === null) return this.refuse(session, request, 'no_session', 401)
     if (!binding) return this.refuse(session, request, 'not_bound', 401)
-    if (readSfString(firstHeader(request.header, HEADERS.sessionId)) !== binding.id) return this.refuse(session, request, 'session_mismatch', 401)
+    if (readSfString(firstHeader(request.header, HEADERS.sessionId)) !== binding.id)
+      return this.refuse(session, request, 'session_mismatch', 401)
     const jwt = readSfString(firstHeader(request.header, HEADERS.response))
     if (jwt === undefined) return this.challenge(binding) // the first half of a two-step refresh, not an attack
     const proof = await verifyRefresh(jwt, binding)
@@ -139,58 +214,66 @@ export class DeviceBound implements DeviceBoundServer {
     const stamp = this.stamps.read('refresh', binding.id, proof.jti)
     if (!stamp) return this.refuse(session, request, 'challenge_invalid', 403, binding)
     if (stamp.time <= binding.usedAt) return this.refuse(session, request, 'challenge_replayed', 403, binding)
-    if (now - stamp.time > this.config.challengeTtl) return this.refuse(session, request, 'challenge_expired', 403, binding)
+    if (now - stamp.time > this.config.challengeTtl)
+      return this.refuse(session, request, 'challenge_expired', 403, binding)
     let spent: DeviceBinding = binding
-    const outcome = await this.swap(id, (record) => {
+    const outcome = await swapBinding(this.ctx, id, (record) => {
       if (record.device?.id !== binding.id) return 'not_bound'
       if (stamp.time <= record.device.usedAt) return 'challenge_replayed'
       return (spent = { ...record.device, usedAt: stamp.time })
     })
-    if (outcome !== 'ok') return this.refuse(session, request, outcome, outcome === 'not_bound' ? 401 : 403, binding)
-    this.ctx.events.emit({ type: 'dbsc.refreshed', id, userId: session.userId, ...ipOf(session) })
-    return this.instructions(spent, now, this.stamps.issue('refresh', spent.id, Math.max(now, spent.usedAt + 1)))
-  }
-
-  private boundState(session: Session<SessionData>, cookieHeader: string | null | undefined): BoundState {
-    const binding = session.deviceBinding
-    if (!binding) return 'unbound'
-    const lookup = readCookie(cookieHeader, this.config.cookie.name)
-    if (lookup.problem) return 'bound_cookie_invalid'
-    if (lookup.value === undefined) return 'bound_cookie_missing'
-    const stamp = this.stamps.read('cookie', binding.id, lookup.value)
-    if (!stamp) return 'bound_cookie_invalid'
-    return stamp.time > this.ctx.clock() ? 'bound' : 'bound_cookie_expired'
-  }
-
-  /** Compare-and-swap on the record's device binding, retried while other requests bump the version. */
-  private async swap(id: string, next: (record: SessionRecord) => DeviceBinding | DeviceBoundRejectReason): Promise<'ok' | DeviceBoundRejectReason> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const record = await this.ctx.failClosed(this.ctx.store.get(id))
-      if (!record || record === 'corrupt') return 'no_session'
-      const device = next(record)
-      if (typeof device === 'string') return device
-      const now = this.ctx.clock()
-      const result = await this.ctx.failClosed(this.ctx.store.patch(id, { set: {}, unset: [], ttl: this.ctx.ttlFor(record, now), expectVersion: record.version, device }))
-      if (result === 'ok') return 'ok'
-      if (result === 'missing') return 'no_session'
+    if (outcome !== 'ok') {
+      const reason = outcome === 'conflict' ? 'challenge_replayed' : outcome
+      return this.refuse(
+        session,
+        request,
+        reason,
+        reason === 'not_bound' || reason === 'no_session' ? 401 : 403,
+        binding,
+      )
     }
-    return 'challenge_replayed'
+    this.ctx.events.emit({ type: 'dbsc.refreshed', id, userId: session.userId, ...ipOf(session) })
+    const cookies = spent.pending ? await this.reissueNow(session, spent) : []
+    const { pending: _done, ...live } = spent
+    return this.instructions(live, now, cookies)
   }
 
-  /** 200 with the session instructions JSON and a fresh bound cookie (and, on refresh, the next challenge). */
-  private instructions(binding: DeviceBinding, now: number, nextChallenge: string | undefined): DbscReply {
-    const { cookie, refreshPath, boundCookieTtl } = this.config
-    const attributes = [`Path=${cookie.path}`, ...(cookie.domain ? [`Domain=${cookie.domain}`] : []), ...(cookie.secure ? ['Secure'] : []), 'HttpOnly', `SameSite=${cookie.sameSite[0]?.toUpperCase()}${cookie.sameSite.slice(1)}`]
+  /** The re-issue that waited on the binding, now that the key is proven: new id, staged privileges, cookie. */
+  private async reissueNow(session: Session<SessionData>, binding: DeviceBinding): Promise<string[]> {
+    const { pending, ...live } = binding
+    requests.set(session, {
+      server: this,
+      bound: 'bound',
+      path: this.config.refreshPath,
+      loadedCreatedAt: session.createdAt,
+      clearBound: false,
+      rotateWith: live,
+    })
+    await session.regenerate({
+      ...(pending?.roles && { roles: pending.roles }),
+      ...(pending?.permissions && { permissions: pending.permissions }),
+    })
+    return (await session.commit()).cookies
+  }
+
+  /**
+   * 200 with the session instructions JSON, a fresh bound cookie (after `cookies`, such as a re-issued session
+   * cookie) and the next challenge, which the browser keeps so that its next refresh is a single request.
+   */
+  private instructions(binding: DeviceBinding, now: number, cookies: readonly string[]): DbscReply {
     const body = {
       session_identifier: binding.id,
-      refresh_url: refreshPath,
+      refresh_url: this.config.refreshPath,
       scope: { include_site: false },
-      credentials: [{ type: 'cookie', name: cookie.name, attributes: attributes.join('; ') }],
+      credentials: [this.bound.credential],
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' }
-    if (nextChallenge) headers[HEADERS.challenge] = `${sfString(nextChallenge)};id=${sfString(binding.id)}`
-    const value = this.stamps.issue('cookie', binding.id, now + boundCookieTtl)
-    return { status: 200, headers, cookies: [sessionCookie(cookie, value, boundCookieTtl / 1000)], body: JSON.stringify(body) }
+    const challenge = this.stamps.issue('refresh', binding.id, Math.max(now, binding.usedAt + 1))
+    const headers = {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      [HEADERS.challenge]: `${sfString(challenge)};id=${sfString(binding.id)}`,
+    }
+    return { status: 200, headers, cookies: [...cookies, this.bound.issue(binding, now)], body: JSON.stringify(body) }
   }
 
   /** 403 with a fresh challenge: the browser signs it and tries again. */
@@ -201,10 +284,22 @@ export class DeviceBound implements DeviceBoundServer {
 
   /** Emits `dbsc.rejected` for a refusal decided outside this class (a route guard). @internal */
   report(session: Session<SessionData>, path: string, reason: DeviceBoundRejectReason): void {
-    this.ctx.events.emit({ type: 'dbsc.rejected', reason, path, ...(session.id !== null && { id: session.id, userId: session.userId }), ...ipOf(session) })
+    this.ctx.events.emit({
+      type: 'dbsc.rejected',
+      reason,
+      path,
+      ...(session.id !== null && { id: session.id, userId: session.userId }),
+      ...ipOf(session),
+    })
   }
 
-  private refuse(session: Session<SessionData>, request: DbscRequest, reason: DeviceBoundRejectReason, status: number, rechallenge?: DeviceBinding): DbscReply {
+  private refuse(
+    session: Session<SessionData>,
+    request: DbscRequest,
+    reason: DeviceBoundRejectReason,
+    status: number,
+    rechallenge?: DeviceBinding,
+  ): DbscReply {
     this.report(session, request.path, reason)
     if (rechallenge && status === 403) return { ...this.challenge(rechallenge), body: refusal(status, reason).body }
     return refusal(status, reason)

@@ -25,3 +25,18 @@ export function refusal(status: number, reason: string, headers: Record<string, 
     body: JSON.stringify({ error: { code: 'DEVICE_BOUND_REFUSED', reason, message: MESSAGES[status] ?? 'Refused.' } }),
   }
 }
+
+/**
+ * 307 back to the same request target, removing the bound cookie: a DBSC browser finds it missing, refreshes with its
+ * key, and sends the request again (method and body kept); a copied cookie jar gets nowhere. Only a local path is
+ * used: leading slashes and backslashes collapse to one slash, and a target with other than visible ASCII becomes `/`.
+ */
+export function retryReply(target: string, clearBoundCookie: string): DbscReply {
+  const local = /^[\x21-\x7e]*$/.test(target) ? `/${target.replace(/^[\/\\]+/, '')}` : '/'
+  return {
+    status: 307,
+    headers: { location: local, 'cache-control': 'no-store' },
+    cookies: [clearBoundCookie],
+    body: '',
+  }
+}

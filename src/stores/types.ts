@@ -43,6 +43,17 @@ export interface DeviceBinding {
   readonly boundAt: number
   /** Issue time of the last challenge spent; every challenge issued at or before it is refused (single use). */
   readonly usedAt: number
+  /** A `regenerate()` waiting for the device: its next refresh issues the new id (docs/dbsc.md). */
+  readonly pending?: PendingReissue
+}
+
+/** A re-issue of a device-bound session that waits for the device's next refresh. */
+export interface PendingReissue {
+  /** Epoch ms when it was asked for: bound cookies issued before it are refused, so only the key can go on. */
+  readonly at: number
+  /** The roles and permissions the new id gets (omitted: unchanged). */
+  readonly roles?: readonly string[]
+  readonly permissions?: readonly string[]
 }
 
 /** A change to one session: only the keys this request touched. */

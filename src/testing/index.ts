@@ -72,7 +72,7 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       expect((await read(store, record.id))?.lastSeenAt).toBe(record.lastSeenAt + 5_000)
     })
 
-    run('keeps a device binding (DBSC key) through create, patch, replace, removal and listByUser', async ({ store }) => {
+    run('keeps a device binding (DBSC key, a pending re-issue) through create, patch, replace, removal and listByUser', async ({ store }) => {
       const device = { id: 'dbsc-binding-0001', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: 'x'.repeat(43), y: 'y'.repeat(43) }, boundAt: 1, usedAt: 0 } as const
       const record = testRecord({ userId: 'user-device', device })
       await store.create(record, { ttl: HOUR })
@@ -82,6 +82,10 @@ export function testStore(name: string, factory: () => StoreUnderTest | Promise<
       const rsa = { ...device, alg: 'RS256', jwk: { kty: 'RSA', n: 'n'.repeat(683), e: 'AQAB' }, usedAt: 7 } as const
       expect(await store.patch(record.id, { set: {}, unset: [], ttl: HOUR, device: rsa, expectVersion: 2 })).toBe('ok')
       expect((await read(store, record.id))?.device).toEqual(rsa)
+      // A re-issue waiting for the device (regenerate() on a bound session) rides on the binding, then goes with it.
+      const staged = { ...rsa, pending: { at: 12, roles: ['admin', 'r\u00e9le'], permissions: [] } }
+      expect(await store.patch(record.id, { set: {}, unset: [], ttl: HOUR, device: staged })).toBe('ok')
+      expect((await read(store, record.id))?.device).toEqual(staged)
       expect(await store.patch(record.id, { set: {}, unset: [], ttl: HOUR, device: { ...device, usedAt: 9 } })).toBe('ok')
       expect((await store.listByUser('user-device'))[0]?.device).toEqual({ ...device, usedAt: 9 })
       expect(await store.patch(record.id, { set: {}, unset: [], ttl: HOUR, device: null })).toBe('ok')

@@ -1,16 +1,15 @@
 // The reference app in a real browser (Debian's Chromium through playwright-core): login, cookies, tabs, devices, admin, CSRF.
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../support/chromium.ts'
 import { startApp, type AppUnderTest } from './harness.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 // Screenshots go to docs/screenshots/ only when asked (UPDATE_SCREENSHOTS=1), so a test run never dirties the tree.
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : `${mkdtempSync(join(tmpdir(), 'hallpass-shots-'))}/`
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' }
@@ -32,11 +31,9 @@ describe('the reference app in Chromium', () => {
   const contexts: BrowserContext[] = []
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (Debian: apt-get install chromium); the browser tests never skip.`)
     mkdirSync(SHOTS, { recursive: true })
     app = await startApp()
-    // playwright's launch() gives every run a fresh, temporary user-data dir.
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+    browser = await launchChromium()
     attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attackerBody))
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))
     attackerOrigin = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`

@@ -1,11 +1,13 @@
 // The demo's configuration: defaults, validation, secret rotation; and the server process (one line and exit 1 on bad config).
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { get } from 'node:https'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../demo/config.ts'
+import { selfSignedCertificate } from '../support/tls.ts'
 
 const GOOD_SECRET = 'a-production-secret-0123456789-abcdef'
 
@@ -33,8 +35,14 @@ describe('loadConfig', () => {
       adminPassword: 'admin-password-123',
       userPassword: 'user-password-123',
     })
+    expect(config).toMatchObject({ deviceBound: false, deviceBoundCookieTtl: 600, tls: undefined })
     expect(typeof config.secret === 'string' && config.secret.length >= 32).toBe(true)
     expect(loadConfig({ PORT: '4100' }).appOrigin).toBe('http://localhost:4100')
+    const tls = loadConfig({ TLS_CERT_FILE: 'cert.pem', TLS_KEY_FILE: 'key.pem' })
+    expect(tls).toMatchObject({
+      appOrigin: 'https://localhost:3000',
+      tls: { certFile: 'cert.pem', keyFile: 'key.pem' },
+    })
   })
 
   it('requires a secret of 32+ characters in production', () => {
@@ -65,6 +73,8 @@ describe('loadConfig', () => {
       [{ TRUST_PROXY: 'maybe' }, /^TRUST_PROXY/],
       [{ LOGIN_MAX_FAILURES: '-1' }, /^LOGIN_MAX_FAILURES/],
       [{ DEMO_ADMIN_PASSWORD: 'short' }, /^DEMO_ADMIN_PASSWORD/],
+      [{ TLS_CERT_FILE: 'cert.pem' }, /set both TLS_CERT_FILE and TLS_KEY_FILE/],
+      [{ DEVICE_BOUND_COOKIE_TTL: '5' }, /^DEVICE_BOUND_COOKIE_TTL must be a whole number from 10/],
     ]
     for (const [env, message] of cases) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message)
     expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-2:7001' }).redisClusterNodes).toEqual([
@@ -82,8 +92,11 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** Runs demo/server.ts as `npm start` does, until it prints its URL or exits. */
-function runServer(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+/** Runs demo/server.ts as `npm start` does, until it prints its URL (then `whileUp`, then SIGTERM) or exits. */
+function runServer(
+  env: Record<string, string>,
+  whileUp: () => Promise<void> = async () => undefined,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now()
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=hallpass-source', 'demo/server.ts'], {
@@ -94,7 +107,7 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
-      if (stdout.includes('user@example.com')) child.kill('SIGTERM')
+      if (stdout.includes('user@example.com')) void whileUp().finally(() => child.kill('SIGTERM'))
     })
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
@@ -115,6 +128,34 @@ describe('the server process', () => {
     expect(run.stdout).toContain('user@example.com  / user-password-123')
     expect(run.stderr).toMatch(/SESSION_SECRET is not set/)
     expect(run.ms).toBeLessThan(15_000)
+  })
+
+  it('serves HTTPS with TLS_CERT_FILE and TLS_KEY_FILE, with Secure cookies', async () => {
+    const port = await freePort()
+    const certificate = selfSignedCertificate()
+    const ca = readFileSync(certificate.certFile)
+    let answer: { status: number | undefined; cookies: string[] } | undefined
+    const tls = { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }
+    const env = { PORT: String(port), DATABASE_PATH: join(dir, 'tls.db'), ...tls }
+    const run = await runServer(env, async () => {
+      answer = await new Promise((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/login', ca, servername: 'localhost' }, (res) => {
+          res.resume()
+          resolve({ status: res.statusCode, cookies: res.headers['set-cookie'] ?? [] })
+        }).on('error', reject)
+      })
+    })
+    expect(run.stdout).toContain(`running at https://localhost:${port} `)
+    expect(answer?.status).toBe(200)
+    expect(answer?.cookies).toEqual([expect.stringMatching(/^__Host-hp-csrf=.*; Secure/)])
+  })
+
+  it('exits 1 with one clear line: a TLS file that cannot be read', async () => {
+    const tls = { TLS_CERT_FILE: join(dir, 'missing.pem'), TLS_KEY_FILE: join(dir, 'missing-key.pem') }
+    const env = { ...tls, DATABASE_PATH: join(dir, 't.db') }
+    const run = await runServer(env)
+    expect(run.code).toBe(1)
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hallpass demo: cannot read TLS_CERT_FILE/)])
   })
 
   it('exits 1 with one clear line: production without a secret', async () => {

@@ -1,11 +1,13 @@
 // Test harness for the reference app: starts it over real HTTP (SQLite or Redis), and a cookie-keeping HTTP client.
 import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import type { Store } from '../../src/index.ts'
+import type { EventListener, Store } from '../../src/index.ts'
 import { createApp } from '../../demo/app.ts'
-import { loadConfig } from '../../demo/config.ts'
+import { loadConfig, type TlsFiles } from '../../demo/config.ts'
+import { readTls } from '../../demo/tls.ts'
 import type { Role } from '../../demo/db.ts'
 import type { AppDeps } from '../../demo/http.ts'
 import { createRuntime } from '../../demo/runtime.ts'
@@ -34,14 +36,24 @@ export interface StartOptions {
   readonly env?: Record<string, string>
   readonly hashCost?: { memoryCost: number; timeCost: number }
   readonly wrapStore?: (store: Store) => Store
+  /** Serve HTTPS with these files (TLS_CERT_FILE and TLS_KEY_FILE); APP_ORIGIN becomes https://localhost:<port>. */
+  readonly tls?: TlsFiles
+  /** Every audit event the sessions emit. */
+  readonly onEvent?: EventListener
+  /** Sees every request and its response (method, path, status), e.g. to count DBSC endpoint calls. */
+  readonly onExchange?: (request: Request, response: Response) => void
 }
 
 let instances = 0
 
-/** Starts the app on 127.0.0.1 with an ephemeral port; APP_ORIGIN is http://localhost:<port>. */
+/** Starts the app on 127.0.0.1 with an ephemeral port; APP_ORIGIN is http://localhost:<port> (https with `tls`). */
 export async function startApp(options: StartOptions = {}): Promise<AppUnderTest> {
   let handler: ((request: Request, env: never) => Response | Promise<Response>) | undefined
-  const server = serve({ fetch: (request, env) => (handler ? handler(request, env as never) : new Response('starting', { status: 503 })), port: 0, hostname: '127.0.0.1' })
+  const fetch = (request: Request, env: unknown) =>
+    handler ? handler(request, env as never) : new Response('starting', { status: 503 })
+  const listen = { fetch, port: 0, hostname: '127.0.0.1' }
+  const https = options.tls && { createServer: createHttpsServer, serverOptions: readTls(options.tls) }
+  const server = serve(https ? { ...listen, ...https } : listen)
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())))
   const port = (server.address() as AddressInfo).port
   const config = loadConfig({
@@ -49,6 +61,7 @@ export async function startApp(options: StartOptions = {}): Promise<AppUnderTest
     DATABASE_PATH: ':memory:',
     SESSION_SECRET: SECRET,
     TRUST_PROXY: 'true',
+    ...(options.tls && { TLS_CERT_FILE: options.tls.certFile, TLS_KEY_FILE: options.tls.keyFile }),
     ...options.env,
   })
   let offset = 0
@@ -58,11 +71,17 @@ export async function startApp(options: StartOptions = {}): Promise<AppUnderTest
     clock: () => Date.now() + offset,
     throttlePrefix: `hp:throttle:t${process.pid}-${instances}-${randomBytes(3).toString('hex')}`,
     ...(options.wrapStore && { wrapStore: options.wrapStore }),
+    ...(options.onEvent && { onEvent: options.onEvent }),
   })
   const app = createApp(runtime.deps)
-  handler = (request, env) => app.fetch(request, env)
+  const exchange = options.onExchange
+  handler = exchange ? async (request, env) => {
+    const response = await app.fetch(request, env)
+    exchange(request, response)
+    return response
+  } : (request, env) => app.fetch(request, env)
   return {
-    base: `http://127.0.0.1:${port}`,
+    base: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     origin: config.appOrigin,
     port,
     deps: runtime.deps,

@@ -92,10 +92,23 @@ export class DbscAgent {
     for (const [name, cookie] of this.jar) other.jar.set(name, { ...cookie })
   }
 
-  /** An ordinary request from a page, refreshing the bound cookie first when it is missing or expired. */
-  async request(method: string, path: string, headers: Record<string, string> = {}, json?: unknown): Promise<AgentReply> {
+  /**
+   * An ordinary request from a page, refreshing the bound cookie first when it is missing or expired. A 307 is
+   * followed as a browser does (same method and body), so one that removed the bound cookie makes the agent refresh.
+   */
+  async request(
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    json?: unknown,
+    redirects = 0,
+  ): Promise<AgentReply> {
     if (this.bound && !this.hasLiveCookie(this.bound.cookieName)) await this.refresh()
     const reply = await this.send(method, path, { 'sec-fetch-site': 'same-origin', ...headers }, json)
+    const location = reply.headers.get('location')
+    if (reply.status === 307 && location && redirects < 5) {
+      return this.request(method, location, headers, json, redirects + 1)
+    }
     const offer = parseOffers(reply.headers.get('secure-session-registration'))[0]
     if (offer) this.lastOffer = offer
     if (offer && this.options.supportsDbsc !== false && !this.bound) await this.register(offer)

@@ -14,15 +14,21 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => (s.closeAllConnections(), s.close(resolve)))))
 })
 
-/** A fetch-adapter app: POST /login, POST /regenerate, GET /open, GET /guarded (requireBoundDevice). */
+/**
+ * A fetch-adapter app: POST /login, POST /logout, POST /regenerate (`?roles=a,b` changes the roles), POST /set?k=v,
+ * GET /open, GET /guarded (requireBoundDevice). Every answer is `{ userId, id, roles, data }` of the session.
+ */
 export async function start(options: Partial<SessionsOptions> = {}) {
   const world = testSessions({ deviceBound: true, ...options })
   const app = withSession(world.sessions, async (request, session) => {
     const url = new URL(request.url)
-    if (url.pathname === '/login') await session.login(url.searchParams.get('user') ?? 'alice')
-    if (url.pathname === '/regenerate') await session.regenerate()
+    const roles = url.searchParams.get('roles')
+    if (url.pathname === '/login') await session.login(url.searchParams.get('user') ?? 'alice', { roles: ['user'] })
+    if (url.pathname === '/logout') await session.logout()
+    if (url.pathname === '/regenerate') await session.regenerate(roles === null ? {} : { roles: roles.split(',') })
+    if (url.pathname === '/set') for (const [key, value] of url.searchParams) session.set(key, value)
     if (url.pathname === '/guarded') return guard(requireBoundDevice(), async () => Response.json({ ok: true }))(request, session)
-    return Response.json({ userId: session.userId, id: session.id })
+    return Response.json({ userId: session.userId, id: session.id, roles: session.roles, data: session.data })
   })
   const server = createAdaptorServer({ fetch: app }) as Server
   servers.push(server)

@@ -89,16 +89,21 @@ describe('deviceBound protocol details', () => {
     expect((await t.agent().send('GET', '/guarded')).status).toBe(401) // anonymous
   })
 
-  it('regenerate keeps the binding and the bound cookie; a new login drops it and offers registration again', async () => {
+  it('regenerate: the device gets the new id on its next request, with its binding; login drops it', async () => {
     const t = await start()
     const browser = t.agent()
     const first = await browser.request('POST', '/login')
-    const regenerated = await browser.request('POST', '/regenerate')
-    expect(regenerated.json.id).not.toBe(first.json.id)
-    expect((await browser.request('GET', '/open')).status).toBe(200)
-    expect((await t.sessions.listSessions('alice'))[0]?.deviceBound).toBe(true)
     const bound = browser.bound
+    const staged = await browser.request('POST', '/regenerate')
+    expect(staged.json.id).toBe(first.json.id) // the new id waits for the device
+    expect(browser.hasLiveCookie('hp-dbsc')).toBe(false) // the response removed the bound cookie: the device refreshes
+    const after = await browser.request('GET', '/open')
+    expect(after.json.id).not.toBe(first.json.id)
+    expect(browser.bound?.id).toBe(bound?.id)
+    expect(t.events.filter((e) => e.type === 'session.regenerated')).toHaveLength(1)
+    expect((await t.sessions.listSessions('alice'))[0]?.deviceBound).toBe(true)
     browser.bound = undefined
+    t.clock.advance(60_000) // a new sign-in, a minute later
     const relogin = await browser.request('POST', '/login')
     expect(relogin.headers.get('secure-session-registration')).not.toBeNull()
     const rebound = browser.bound as { id: string } | undefined // set again by the agent's registration
@@ -106,13 +111,31 @@ describe('deviceBound protocol details', () => {
     expect(rebound?.id).not.toBe(bound?.id)
   })
 
-  it('the offer goes out on the login response and on page navigations, not on every fetch', async () => {
+  it('registration is offered once per sign-in: on the login response, not on pages or a regenerate', async () => {
     const t = await start()
     const browser = t.agent({ supportsDbsc: false })
-    expect((await browser.request('POST', '/login')).headers.get('secure-session-registration')).not.toBeNull()
-    expect((await browser.request('GET', '/open')).headers.get('secure-session-registration')).toBeNull()
-    expect((await browser.request('GET', '/open', { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })).headers.get('secure-session-registration')).not.toBeNull()
-    expect((await t.agent().request('GET', '/open', { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })).headers.get('secure-session-registration')).toBeNull()
+    const offer = (reply: { headers: Headers }) => reply.headers.get('secure-session-registration')
+    const page = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+    const login = await browser.request('POST', '/login')
+    expect(offer(login)).not.toBeNull()
+    expect(offer(await browser.request('GET', '/open'))).toBeNull()
+    expect(offer(await browser.request('GET', '/open', page))).toBeNull()
+    const regenerated = await browser.request('POST', '/regenerate')
+    expect(regenerated.json.id).not.toBe(login.json.id) // an unbound session rotates at once
+    expect(offer(regenerated)).toBeNull()
+    expect(offer(await t.agent().request('GET', '/open', page))).toBeNull()
+  })
+
+  it('the registration answer carries the first refresh challenge: the first refresh is one request', async () => {
+    const t = await start()
+    const browser = t.agent()
+    await browser.request('POST', '/login')
+    expect(browser.bound?.challenge).toMatch(/^[A-Za-z0-9_-]{48}$/)
+    t.clock.advance(10 * 60_000 + 1)
+    const refreshed = await browser.refreshOnce(browser.bound!)
+    expect(refreshed.status).toBe(200)
+    expect(browser.sent).toHaveLength(2) // the registration proof and one refresh proof, no 403 in between
+    expect((await browser.request('GET', '/open')).json.userId).toBe('alice')
   })
 
   it('an idle-expired bound session cannot be refreshed back to life', async () => {

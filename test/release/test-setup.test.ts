@@ -34,6 +34,6 @@ describe('npm test setup (pretest)', () => {
     expect(result.stdout).not.toMatch(/apt-get/) // nothing was run
     expect(result.stderr).toMatch(/needs redis-server, redis-cli, .*wrk/)
     expect(result.stderr).toContain('sudo apt-get update && sudo apt-get install -y redis-server redis-tools ')
-    expect(result.stderr).toMatch(/install -y redis-server redis-tools (chromium )?wrk\n/)
+    expect(result.stderr).toMatch(/install -y redis-server redis-tools (chromium )?wrk openssl\n/)
   })
 })

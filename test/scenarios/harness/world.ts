@@ -137,7 +137,7 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
       method: 'POST',
       path: '/rotate',
       async run({ session, query }) {
-        await rotate(session, query.get('how'))
+        await rotate(session, query.get('how'), list(query.get('roles')))
         await pause(hooks, query)
         if (query.get('throw')) throw new Error('the handler failed after the id changed')
         return { json: view(session) }
@@ -188,11 +188,11 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
   ]
 }
 
-/** Changes the id (or ends the session) the way the request asks. */
-async function rotate(session: Session, how: string | null): Promise<void> {
+/** Changes the id (or ends the session) the way the request asks; `roles` (if any) go with a regenerate. */
+async function rotate(session: Session, how: string | null, roles: string[]): Promise<void> {
   if (how === 'login') await session.login('alice')
   else if (how === 'logout') await session.logout()
-  else await session.regenerate()
+  else await session.regenerate(roles.length > 0 ? { roles } : {})
 }
 
 /** Reads the session through hallpass/context after an async hop, as deep application code would. */
