@@ -1,7 +1,7 @@
 // hallpass/stores/postgres: sessions in PostgreSQL through pg, postgres.js or PGlite, one statement per request.
 import { configError } from '../../errors.ts'
 import { MAX_TIMER_MS } from '../milliseconds.ts'
-import type { Store } from '../types.ts'
+import type { Store, StoreStats } from '../types.ts'
 import type { PostgresClientLike } from './clients.ts'
 import { PostgresDriver } from './driver.ts'
 import { checkIdentifier, DEFAULT_SCHEMA, DEFAULT_TABLE } from './schema.ts'
@@ -42,6 +42,10 @@ export interface PostgresStore extends Store {
   readonly kind: 'postgres'
   /** Deletes expired rows now, in batches, and returns how many. */
   purge(): Promise<number>
+  /** Counts of live sessions (`hallpass sessions stats`), in one statement. */
+  stats(withinMs: number): Promise<StoreStats>
+  /** One `SELECT 1` (health checks); STORE_UNAVAILABLE when the database does not answer in time. */
+  ping(): Promise<void>
   /** Stops the purge timer; the client stays open. */
   close(): Promise<void>
 }
