@@ -90,18 +90,31 @@ describe('a full pool', () => {
 
 describe('a statement slower than the deadline', () => {
   let admin: pg.Client
+  let watcher: pg.Client
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: server.url })
-    await admin.connect()
+    watcher = new pg.Client({ connectionString: server.url })
+    await Promise.all([admin.connect(), watcher.connect()])
   })
-  afterAll(() => admin?.end())
+  afterAll(() => Promise.all([admin?.end(), watcher?.end()]))
 
-  /** Holds the row's lock while `write` runs against the store, then lets go. */
-  async function blocked(table: string, id: string, write: () => Promise<unknown>): Promise<unknown> {
+  /** Resolves once no backend waits for a lock: a cancelled statement has ended on the server. */
+  async function noLockWaiters(): Promise<void> {
+    for (;;) {
+      const { rows } = await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)
+      if (rows[0]?.n === 0) return
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  }
+
+  /** Holds the row's lock while `write` runs against the store (and, given `settled`, until that resolves), then lets go. */
+  async function blocked(table: string, id: string, write: () => Promise<unknown>, settled?: () => Promise<void>): Promise<unknown> {
     await admin.query('BEGIN')
     await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [id])
     try {
-      return await write().then(() => 'resolved', (err: unknown) => err)
+      const outcome = await write().then(() => 'resolved', (err: unknown) => err)
+      await settled?.()
+      return outcome
     } finally {
       await admin.query('COMMIT')
     }
@@ -115,7 +128,8 @@ describe('a statement slower than the deadline', () => {
       const { store, table } = await storeOn(sql, 300)
       const record = testRecord()
       await store.create(record, { ttl: HOUR })
-      expect(await blocked(table, record.id, patch(store, record.id))).toMatchObject(UNAVAILABLE)
+      // The lock is held until the cancelled statement has left the server: it never waits its turn and runs.
+      expect(await blocked(table, record.id, patch(store, record.id), noLockWaiters)).toMatchObject(UNAVAILABLE)
       expect(await store.get(record.id)).toMatchObject({ version: 1, data: {} })
     } finally {
       await sql.end({ timeout: 1 })

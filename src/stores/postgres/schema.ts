@@ -10,6 +10,8 @@ export const POSTGRES_SCHEMA_VERSION = 1
 
 /** The table that records each sessions table's schema version (one row per table, in the same schema). */
 export const VERSION_TABLE = 'hallpass_schema'
+/** The login throttle's table, shared by the sessions tables of one schema (the throttle's keys carry its prefix). */
+const THROTTLE_TABLE = 'hallpass_throttle'
 
 export const DEFAULT_SCHEMA = 'public'
 export const DEFAULT_TABLE = 'hallpass_sessions'
@@ -18,8 +20,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 
 /** A lowercase SQL identifier (letters, digits, _), so the quoted and the unquoted name are the same; else CONFIG_INVALID. */
 export function checkIdentifier(what: 'schema' | 'table', value: unknown): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value) || value.startsWith('pg_') || value === VERSION_TABLE) {
-    configError(`postgres ${what} must be a lowercase SQL identifier (a-z, 0-9, _; at most 63; not starting with pg_, not "${VERSION_TABLE}"), got ${JSON.stringify(value)}`)
+  if (typeof value !== 'string' || !IDENTIFIER.test(value) || value.startsWith('pg_') || value === VERSION_TABLE || value === THROTTLE_TABLE) {
+    configError(`postgres ${what} must be a lowercase SQL identifier (a-z, 0-9, _; at most 63; not starting with pg_, not ${VERSION_TABLE} or ${THROTTLE_TABLE}), got ${JSON.stringify(value)}`)
   }
   return value
 }
@@ -50,6 +52,8 @@ function migrations({ schema, table }: TableName): string[][] {
       // The user's sessions (list, revoke, the per-user cap) and the purge.
       `CREATE INDEX "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL`,
       `CREATE INDEX "${table}_drop_idx" ON ${t} (drop_at)`,
+      // The login throttle's counters (hallpass/throttle with { postgres }), in rate-limiter-flexible's layout.
+      `CREATE TABLE IF NOT EXISTS ${qualified(schema, THROTTLE_TABLE)} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
     ],
   ]
 }
