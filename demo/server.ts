@@ -27,7 +27,7 @@ if (config.secretGenerated) {
 
 const app = createApp(runtime.deps)
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  const store = runtime.deps.storeKind === 'sqlite' ? `SQLite (${config.databasePath})` : config.redisUrl !== undefined ? 'Redis' : 'Redis Cluster'
+  const store = runtime.deps.storeKind === 'sqlite' ? `SQLite (${config.databasePath})` : runtime.deps.storeKind === 'postgres' ? 'Postgres' : config.redisUrl !== undefined ? 'Redis' : 'Redis Cluster'
   const listening = `${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
   console.log(`hallpass demo is running at ${config.appOrigin}  (listening on ${listening}, sessions in ${store})`)
   if (config.production) {
