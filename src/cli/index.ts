@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The `hallpass` command: `secret` prints a new random secret; `sessions list|revoke|stats|purge` works on a store.
+// The `hallpass` command: `secret` prints a new random secret; `sessions list|revoke|stats|purge` works on a store;
+// `migrate` creates or upgrades the Postgres sessions table.
 import { randomBytes } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { isHallpassError } from '../errors.ts'
+import { migrateCommand, postgresSessionsCommand } from './postgres.ts'
 import { openStore, sessionsCommand, UsageError, type StoreFlags } from './sessions.ts'
 
 const USAGE = `Usage: hallpass <command> [options]
@@ -14,10 +16,12 @@ Commands:
   sessions list <userId>        STORE     a user's sessions: id, created, last seen, expiry, ip, user agent
   sessions revoke <userId> [id] STORE     revoke one session, or all of the user's sessions
   sessions stats                STORE     sessions, signed-in users, sessions per user, expiring within the hour
-  sessions purge                STORE     delete expired sessions now (SQLite; Redis expires them itself)
+  sessions purge                STORE     delete expired sessions now (SQLite, Postgres; Redis expires them itself)
+  migrate --postgres URL [--schema S] [--table T]   create or upgrade the Postgres sessions table
   help, --help, -h                        show this help
 
-STORE is --sqlite PATH or --redis URL [--prefix hp:]. Options take --name VALUE or --name=VALUE.`
+STORE is --sqlite PATH, --redis URL [--prefix hp:] or --postgres URL [--schema public] [--table hallpass_sessions].
+Options take --name VALUE or --name=VALUE.`
 
 type Out = (line: string) => void
 
@@ -27,10 +31,18 @@ const OPTIONS = {
   sqlite: { type: 'string' },
   redis: { type: 'string' },
   prefix: { type: 'string' },
+  postgres: { type: 'string' },
+  schema: { type: 'string' },
+  table: { type: 'string' },
 } as const
 
 /** Which options each command accepts (anything else is a usage error, not silently ignored). */
-const ALLOWED: Record<string, readonly string[]> = { secret: ['bytes'], sessions: ['sqlite', 'redis', 'prefix'], help: [] }
+const ALLOWED: Record<string, readonly string[]> = {
+  secret: ['bytes'],
+  sessions: ['sqlite', 'redis', 'prefix', 'postgres', 'schema', 'table'],
+  migrate: ['postgres', 'schema', 'table'],
+  help: [],
+}
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }
 
@@ -53,6 +65,11 @@ function secret(values: Values, out: Out): number {
 }
 
 async function sessions(positional: readonly string[], values: Values, out: Out): Promise<number> {
+  if (values.postgres !== undefined) {
+    if ((values.sqlite ?? values.redis ?? values.prefix) !== undefined) throw new UsageError('name one store: --sqlite, --redis or --postgres')
+    return postgresSessionsCommand(positional[0], positional.slice(1), values, out)
+  }
+  if (values.schema !== undefined || values.table !== undefined) throw new UsageError('--schema and --table go with --postgres URL')
   const storeFlags: StoreFlags = { sqlite: values.sqlite, redis: values.redis, prefix: values.prefix }
   const [action, ...args] = positional
   const opened = await openStore(storeFlags)
@@ -82,6 +99,7 @@ export async function run(argv: readonly string[], out: Out = console.log, err: 
       if (rest.length > 0) throw new UsageError(`secret takes no arguments (got "${rest.join(' ')}")`)
       return secret(values, out)
     }
+    if (command === 'migrate') return await migrateCommand(rest, values, out)
     return await sessions(rest, values, out)
   } catch (error) {
     if (error instanceof UsageError) {
