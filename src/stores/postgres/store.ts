@@ -20,6 +20,9 @@ export interface StoreSettings {
   readonly purgeIntervalMs: number
 }
 
+/** Tables whose schema version was found right, per client: every store on the client skips the check after one did. */
+const checkedTables = new WeakMap<object, Set<string>>()
+
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
@@ -29,14 +32,15 @@ export class PostgresSessionStore implements Store {
   readonly kind = 'postgres'
   private readonly sql: Statements
   private readonly timer: ReturnType<typeof setInterval> | undefined
-  /** Set once the table's schema version was found right; until then every call checks it first. */
-  private checked = false
+  /** `schema.table`, the key of this table in `checkedTables`. */
+  private readonly tableKey: string
 
   constructor(
     private readonly driver: PostgresDriver,
     private readonly settings: StoreSettings,
   ) {
     this.sql = statements(settings.names)
+    this.tableKey = `${settings.names.schema}.${settings.names.table}`
     if (settings.purgeIntervalMs > 0) {
       this.timer = setInterval(() => void this.purge().catch(() => undefined), settings.purgeIntervalMs)
       this.timer.unref()
@@ -173,9 +177,10 @@ export class PostgresSessionStore implements Store {
   private async attempt<T>(call: () => Promise<T>): Promise<T> {
     for (let retry = 0; ; retry++) {
       try {
-        if (!this.checked) {
+        const checked = checkedTables.get(this.driver.client) ?? new Set<string>()
+        if (!checked.has(this.tableKey)) {
           await checkSchema(this.driver, this.settings.names)
-          this.checked = true
+          checkedTables.set(this.driver.client, checked.add(this.tableKey))
         }
         return await call()
       } catch (err) {
