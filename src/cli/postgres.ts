@@ -20,7 +20,10 @@ async function connect(url: string) {
 }
 
 function names(flags: PostgresFlags): { schema?: string; table?: string } {
-  return { ...(flags.schema !== undefined && { schema: flags.schema }), ...(flags.table !== undefined && { table: flags.table }) }
+  return {
+    ...(flags.schema !== undefined && { schema: flags.schema }),
+    ...(flags.table !== undefined && { table: flags.table }),
+  }
 }
 
 /** `hallpass migrate --postgres URL [--schema S] [--table T]`: creates or upgrades the sessions table. */
@@ -32,15 +35,24 @@ export async function migrateCommand(args: readonly string[], flags: PostgresFla
   try {
     const { from, to } = await migratePostgres({ client: pool, ...names(flags) })
     const table = `${flags.schema ?? 'public'}.${flags.table ?? 'hallpass_sessions'}`
-    out(from === to ? `${table} is already at schema version ${to}` : `migrated ${table} from schema version ${from} to ${to}`)
+    out(
+      from === to
+        ? `${table} is already at schema version ${to}`
+        : `migrated ${table} from schema version ${from} to ${to}`,
+    )
     return 0
   } finally {
     await pool.end()
   }
 }
 
-/** `hallpass sessions <action> ... --postgres URL [--schema S] [--table T]`: the same actions as on the other stores. */
-export async function postgresSessionsCommand(action: string | undefined, args: readonly string[], flags: PostgresFlags, out: Out): Promise<number> {
+/** `hallpass sessions <action> ... --postgres URL [--schema S] [--table T]`: the actions of the other stores. */
+export async function postgresSessionsCommand(
+  action: string | undefined,
+  args: readonly string[],
+  flags: PostgresFlags,
+  out: Out,
+): Promise<number> {
   const { postgresStore } = await import('../stores/postgres/index.ts')
   const pool = await connect(flags.postgres as string)
   const store = postgresStore({ client: pool, purgeIntervalMs: 0, statementTimeoutMs: 30_000, ...names(flags) })

@@ -23,18 +23,32 @@ afterAll(async () => {
 async function capture(argv: string[]) {
   const out: string[] = []
   const err: string[] = []
-  const code = await run(argv, (l) => out.push(l), (l) => err.push(l))
+  const code = await run(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  )
   return { code, out, err }
 }
 
 describe('hallpass migrate and sessions --postgres', () => {
   it('migrate creates the table once, then says it is up to date', async () => {
-    expect(await capture(['migrate', '--postgres', server.url])).toEqual({ code: 0, out: ['migrated public.hallpass_sessions from schema version 0 to 1'], err: [] })
-    expect(await capture(['migrate', '--postgres', server.url])).toEqual({ code: 0, out: ['public.hallpass_sessions is already at schema version 1'], err: [] })
+    expect(await capture(['migrate', '--postgres', server.url])).toEqual({
+      code: 0,
+      out: ['migrated public.hallpass_sessions from schema version 0 to 1'],
+      err: [],
+    })
+    expect(await capture(['migrate', '--postgres', server.url])).toEqual({
+      code: 0,
+      out: ['public.hallpass_sessions is already at schema version 1'],
+      err: [],
+    })
   })
 
   it('lists, counts, revokes and purges the sessions of a named table', async () => {
-    expect((await capture(['migrate', '--postgres', server.url, '--schema', 'auth', '--table', 'sessions'])).code).toBe(0)
+    expect((await capture(['migrate', '--postgres', server.url, '--schema', 'auth', '--table', 'sessions'])).code).toBe(
+      0,
+    )
     const clock = testClock(Date.now())
     const store = postgresStore({ client: pool, schema: 'auth', table: 'sessions', purgeIntervalMs: 0, clock })
     const sessions = createSessions({ secret: TEST_SECRET, store, cookie: { secure: false } })
@@ -43,7 +57,19 @@ describe('hallpass migrate and sessions --postgres', () => {
       await session.login('erin')
       await session.commit()
     }
-    await store.create({ id: '0000expiredexpiredexpired0', userId: null, data: {}, createdAt: 1, lastSeenAt: 1, expiresAt: 2, persistent: false, version: 1 }, { ttl: 1 })
+    await store.create(
+      {
+        id: '0000expiredexpiredexpired0',
+        userId: null,
+        data: {},
+        createdAt: 1,
+        lastSeenAt: 1,
+        expiresAt: 2,
+        persistent: false,
+        version: 1,
+      },
+      { ttl: 1 },
+    )
     clock.advance(10)
     const flags = ['--postgres', server.url, '--schema', 'auth', '--table', 'sessions']
     const listed = await capture(['sessions', 'list', 'erin', ...flags])

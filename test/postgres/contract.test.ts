@@ -36,7 +36,13 @@ for (const [kind, client] of Object.entries(CLIENTS)) {
     await migratePostgres({ client: client(), table })
     const clock = injected ? testClock(Date.now()) : undefined
     // A generous deadline: the 1,000-patch case queues its writes behind one row lock.
-    const store = postgresStore({ client: client(), table, purgeIntervalMs: 0, statementTimeoutMs: 30_000, ...(clock && { clock }) })
+    const store = postgresStore({
+      client: client(),
+      table,
+      purgeIntervalMs: 0,
+      statementTimeoutMs: 30_000,
+      ...(clock && { clock }),
+    })
     return { store, ...(clock && { advance: (ms: number) => clock.advance(ms) }), cleanup: () => store.close() }
   })
 }

@@ -22,7 +22,9 @@ afterAll(async () => {
   await server?.stop()
 })
 
-async function fresh(options: { purgeBatch?: number } = {}): Promise<{ store: PostgresStore; table: string; clock: TestClock }> {
+async function fresh(
+  options: { purgeBatch?: number } = {},
+): Promise<{ store: PostgresStore; table: string; clock: TestClock }> {
   const table = uniqueTable('data')
   await migratePostgres({ client: pool, table })
   const clock = testClock(Date.now())
@@ -32,8 +34,16 @@ async function fresh(options: { purgeBatch?: number } = {}): Promise<{ store: Po
 describe('Unicode Postgres cannot keep exactly is refused with a typed error', () => {
   it('user ids, roles, ip and user agent with a NUL or an unpaired surrogate: INVALID_ARGUMENT, nothing written', async () => {
     const { store, table } = await fresh()
-    for (const overrides of [{ userId: 'u\uD800' }, { userId: 'u\u0000' }, { userId: 'ok', roles: ['admin\uDC00'] }, { ip: '1.2.3.4\u0000' }, { userAgent: 'agent\uD83D' }]) {
-      await expect(store.create(testRecord(overrides), { ttl: HOUR })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    for (const overrides of [
+      { userId: 'u\uD800' },
+      { userId: 'u\u0000' },
+      { userId: 'ok', roles: ['admin\uDC00'] },
+      { ip: '1.2.3.4\u0000' },
+      { userAgent: 'agent\uD83D' },
+    ]) {
+      await expect(store.create(testRecord(overrides), { ttl: HOUR })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      })
     }
     await expect(store.listByUser('u\uD800')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(store.revoke('u\uD800')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
@@ -43,12 +53,18 @@ describe('Unicode Postgres cannot keep exactly is refused with a typed error', (
   it('data keys and strings with a NUL or an unpaired surrogate: SESSION_DATA_INVALID on create and patch', async () => {
     const { store } = await fresh()
     for (const data of [{ q: 'a\u0000b' }, { 'k\uDC00': 1 }, { deep: [{ s: 'x\uD800y' }] }]) {
-      await expect(store.create(testRecord({ data }), { ttl: HOUR })).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+      await expect(store.create(testRecord({ data }), { ttl: HOUR })).rejects.toMatchObject({
+        code: 'SESSION_DATA_INVALID',
+      })
     }
     const record = testRecord()
     await store.create(record, { ttl: HOUR })
-    await expect(store.patch(record.id, { set: { q: 'a\u0000b' }, unset: [], ttl: HOUR })).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
-    await expect(store.patch(record.id, { set: {}, unset: ['k\uD800'], ttl: HOUR })).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+    await expect(store.patch(record.id, { set: { q: 'a\u0000b' }, unset: [], ttl: HOUR })).rejects.toMatchObject({
+      code: 'SESSION_DATA_INVALID',
+    })
+    await expect(store.patch(record.id, { set: {}, unset: ['k\uD800'], ttl: HOUR })).rejects.toMatchObject({
+      code: 'SESSION_DATA_INVALID',
+    })
     expect(await store.get(record.id)).toMatchObject({ version: 1, data: {} })
   })
 
@@ -81,12 +97,19 @@ describe('rows the store did not write', () => {
     ['a __proto__ key', `data = '{"__proto__": {"admin": true}}'`, 'ok'],
     ['a negative version', `version = -1`, 'missing'],
     ['roles that are not strings', `roles = '[1]'`, 'ok'],
-    ['a device binding with a private key', `device = '{"id": "dbsc-binding-0001", "alg": "ES256", "jwk": {"kty": "EC", "d": "secret"}, "boundAt": 1, "usedAt": 0}'`, 'ok'],
+    [
+      'a device binding with a private key',
+      `device = '{"id": "dbsc-binding-0001", "alg": "ES256", "jwk": {"kty": "EC", "d": "secret"}, "boundAt": 1, "usedAt": 0}'`,
+      'ok',
+    ],
   ]
 
   it.each(bad)('%s: get answers corrupt and deletes it, listByUser skips it', async (_, change, patched) => {
     const { store, table } = await fresh()
-    const [one, two] = [testRecord({ userId: 'hand-edited' }), testRecord({ userId: 'hand-edited' })] as [SessionRecord, SessionRecord]
+    const [one, two] = [testRecord({ userId: 'hand-edited' }), testRecord({ userId: 'hand-edited' })] as [
+      SessionRecord,
+      SessionRecord,
+    ]
     await store.create(one, { ttl: HOUR })
     await store.create(two, { ttl: HOUR })
     await pool.query(`UPDATE "${table}" SET ${change} WHERE id = ANY($1)`, [[one.id, two.id]])
@@ -104,9 +127,13 @@ describe('times only move forward', () => {
     const { store, clock } = await fresh()
     const record = testRecord()
     await store.create(record, { ttl: 10 * 60_000 })
-    expect(await store.patch(record.id, { set: {}, unset: [], lastSeenAt: record.lastSeenAt + 61_000, ttl: 10 * 60_000 })).toBe('ok')
+    expect(
+      await store.patch(record.id, { set: {}, unset: [], lastSeenAt: record.lastSeenAt + 61_000, ttl: 10 * 60_000 }),
+    ).toBe('ok')
     // A request that loaded before that touch writes afterwards, with the TTL it computed from its older copy.
-    expect(await store.patch(record.id, { set: { late: 1 }, unset: [], lastSeenAt: record.lastSeenAt + 30_000, ttl: 2_000 })).toBe('ok')
+    expect(
+      await store.patch(record.id, { set: { late: 1 }, unset: [], lastSeenAt: record.lastSeenAt + 30_000, ttl: 2_000 }),
+    ).toBe('ok')
     expect(await store.get(record.id)).toMatchObject({ lastSeenAt: record.lastSeenAt + 61_000 })
     clock.advance(9 * 60_000)
     expect(await store.get(record.id)).toMatchObject({ data: { late: 1 } })

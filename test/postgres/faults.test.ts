@@ -3,7 +3,12 @@
 import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migratePostgres, postgresStore, type PostgresClientLike, type PostgresStore } from '../../src/stores/postgres/index.ts'
+import {
+  migratePostgres,
+  postgresStore,
+  type PostgresClientLike,
+  type PostgresStore,
+} from '../../src/stores/postgres/index.ts'
 import type { SessionRecord } from '../../src/stores/types.ts'
 import { testRecord } from '../../src/testing/index.ts'
 import { startPostgres, uniqueTable, type PostgresServer } from '../support/postgres.ts'
@@ -23,7 +28,10 @@ afterAll(() => server?.stop())
  * records a case starts from (on a busy machine a setup step must not trip the short deadline). The setup's first
  * write also checks the schema version for both, so the store under test sends only the statement under test.
  */
-async function storeOn(client: PostgresClientLike, statementTimeoutMs: number): Promise<{ store: PostgresStore; setup: PostgresStore; table: string }> {
+async function storeOn(
+  client: PostgresClientLike,
+  statementTimeoutMs: number,
+): Promise<{ store: PostgresStore; setup: PostgresStore; table: string }> {
   const table = uniqueTable('fault')
   await migratePostgres({ client, table })
   const setup = postgresStore({ client, table, statementTimeoutMs: 30_000, purgeIntervalMs: 0 })
@@ -45,7 +53,9 @@ describe.each(['pg Pool', 'postgres.js'])('the server goes away and comes back (
 
       await server.halt() // fast shutdown: every open connection is dropped
       await expect(sessions.load({ cookie })).rejects.toMatchObject(UNAVAILABLE)
-      await expect(store.patch('0000aaaaaaaaaaaaaaaaaaaaaa', { set: { a: 1 }, unset: [], ttl: HOUR })).rejects.toMatchObject(UNAVAILABLE)
+      await expect(
+        store.patch('0000aaaaaaaaaaaaaaaaaaaaaa', { set: { a: 1 }, unset: [], ttl: HOUR }),
+      ).rejects.toMatchObject(UNAVAILABLE)
       await expect(store.ping?.()).rejects.toMatchObject(UNAVAILABLE)
 
       await server.start() // same port, same data
@@ -69,7 +79,9 @@ describe('a full pool', () => {
       const record = testRecord()
       await setup.create(record, { ttl: HOUR })
       const held = await pool.connect() // the app holds the only connection
-      await expect(store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR })).rejects.toMatchObject(UNAVAILABLE)
+      await expect(store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR })).rejects.toMatchObject(
+        UNAVAILABLE,
+      )
       held.release()
       // Waiters are served in order: once this read is answered, the abandoned patch would have run before it.
       expect(await setup.get(record.id)).toMatchObject({ version: 1, data: {} })
@@ -85,7 +97,9 @@ describe('a full pool', () => {
       const record = testRecord()
       await setup.create(record, { ttl: HOUR })
       const held = await sql.reserve()
-      await expect(store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR })).rejects.toMatchObject(UNAVAILABLE)
+      await expect(store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR })).rejects.toMatchObject(
+        UNAVAILABLE,
+      )
       held.release()
       expect(await setup.get(record.id)).toMatchObject({ version: 1, data: {} })
     } finally {
@@ -107,18 +121,28 @@ describe('a statement slower than the deadline', () => {
   /** Resolves once no backend waits for a lock: a cancelled statement has ended on the server. */
   async function noLockWaiters(): Promise<void> {
     for (;;) {
-      const { rows } = await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)
+      const { rows } = await watcher.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
+      )
       if (rows[0]?.n === 0) return
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
   }
 
-  /** Holds the row's lock while `write` runs against the store (and, given `settled`, until that resolves), then lets go. */
-  async function blocked(table: string, id: string, write: () => Promise<unknown>, settled?: () => Promise<void>): Promise<unknown> {
+  /** Holds the row's lock while `write` runs against the store (and, given `settled`, until it resolves); lets go. */
+  async function blocked(
+    table: string,
+    id: string,
+    write: () => Promise<unknown>,
+    settled?: () => Promise<void>,
+  ): Promise<unknown> {
     await admin.query('BEGIN')
     await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [id])
     try {
-      const outcome = await write().then(() => 'resolved', (err: unknown) => err)
+      const outcome = await write().then(
+        () => 'resolved',
+        (err: unknown) => err,
+      )
       await settled?.()
       return outcome
     } finally {
@@ -126,7 +150,8 @@ describe('a statement slower than the deadline', () => {
     }
   }
 
-  const patch = (store: PostgresStore, id: string) => (): Promise<unknown> => store.patch(id, { set: { late: true }, unset: [], ttl: HOUR })
+  const patch = (store: PostgresStore, id: string) => (): Promise<unknown> =>
+    store.patch(id, { set: { late: true }, unset: [], ttl: HOUR })
 
   it('postgres.js: STORE_UNAVAILABLE at the deadline, and the statement is cancelled on the server (nothing written)', async () => {
     const sql = postgres(server.url, { max: 2, onnotice: () => undefined })
@@ -161,9 +186,13 @@ describe('a statement slower than the deadline', () => {
       const { store, setup, table } = await storeOn(pool, 300)
       const record = testRecord({ data: { a: 1 } })
       await setup.create(record, { ttl: HOUR })
-      expect(await blocked(table, record.id, () => store.patch(record.id, { set: { b: 2 }, unset: ['a'], ttl: HOUR }))).toMatchObject(UNAVAILABLE)
+      expect(
+        await blocked(table, record.id, () => store.patch(record.id, { set: { b: 2 }, unset: ['a'], ttl: HOUR })),
+      ).toMatchObject(UNAVAILABLE)
       const after = (await setup.get(record.id)) as SessionRecord
-      expect([JSON.stringify({ v: 1, data: { a: 1 } }), JSON.stringify({ v: 2, data: { b: 2 } })]).toContain(JSON.stringify({ v: after.version, data: after.data }))
+      expect([JSON.stringify({ v: 1, data: { a: 1 } }), JSON.stringify({ v: 2, data: { b: 2 } })]).toContain(
+        JSON.stringify({ v: after.version, data: after.data }),
+      )
       expect(await setup.patch(record.id, { set: { c: 3 }, unset: [], ttl: HOUR })).toBe('ok')
     } finally {
       await pool.end()

@@ -16,7 +16,10 @@ let bases: string[] = []
 
 /** Starts one app process and resolves with its base URL once it listens. */
 async function startProcess(env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=hallpass-source', APP], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=hallpass-source', APP], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   children.push(child)
   let out = ''
   child.stdout?.on('data', (chunk: Buffer) => void (out += chunk.toString()))
@@ -38,16 +41,22 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await Promise.all(children.map(async (child) => {
-    if (child.exitCode !== null) return
-    const exited = once(child, 'exit')
-    child.kill('SIGTERM')
-    await exited
-  }))
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      await exited
+    }),
+  )
   await server?.stop()
 })
 
-async function get(base: string, path: string, cookie?: string): Promise<{ body: { pid?: number; userId?: string | null; revoked?: number }; setCookie: string | undefined }> {
+async function get(
+  base: string,
+  path: string,
+  cookie?: string,
+): Promise<{ body: { pid?: number; userId?: string | null; revoked?: number }; setCookie: string | undefined }> {
   const response = await fetch(`${base}${path}`, { headers: cookie ? { cookie } : {} })
   return { body: (await response.json()) as never, setCookie: response.headers.getSetCookie()[0] }
 }

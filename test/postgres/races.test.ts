@@ -28,7 +28,10 @@ afterAll(async () => {
   await clients?.server.stop()
 })
 
-async function freshStore(client: PostgresClientLike, options: { conflictRetries?: number } = {}): Promise<{ store: Store; table: string }> {
+async function freshStore(
+  client: PostgresClientLike,
+  options: { conflictRetries?: number } = {},
+): Promise<{ store: Store; table: string }> {
   const table = uniqueTable('race')
   await migratePostgres({ client, table })
   return { store: postgresStore({ client, table, purgeIntervalMs: 0, statementTimeoutMs: 30_000, ...options }), table }
@@ -37,7 +40,9 @@ async function freshStore(client: PostgresClientLike, options: { conflictRetries
 /** Resolves once `count` backends of this server wait for a lock (a statement is in flight, held up). */
 async function waitersOnLock(count: number): Promise<void> {
   for (;;) {
-    const { rows } = await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)
+    const { rows } = await watcher.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
+    )
     if ((rows[0]?.n ?? 0) >= count) return
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
@@ -84,9 +89,13 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
       await store.create(record, { ttl: HOUR })
       await admin.query('BEGIN')
       await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [record.id])
-      const first = round % 2 === 0 ? store.destroy(record.id) : store.patch(record.id, { set: { a: round }, unset: [], ttl: HOUR })
+      const first =
+        round % 2 === 0 ? store.destroy(record.id) : store.patch(record.id, { set: { a: round }, unset: [], ttl: HOUR })
       await waitersOnLock(1)
-      const second = round % 2 === 0 ? store.patch(record.id, { set: { a: round }, unset: [], ttl: HOUR }) : store.revoke('both-waiting')
+      const second =
+        round % 2 === 0
+          ? store.patch(record.id, { set: { a: round }, unset: [], ttl: HOUR })
+          : store.revoke('both-waiting')
       await waitersOnLock(2)
       await admin.query('COMMIT')
       await Promise.all([first, second])
@@ -136,7 +145,9 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
   it('the cap holds exactly under 20 parallel logins of one user', async () => {
     const { store } = await freshStore(client())
     const now = Date.now()
-    const logins: SessionRecord[] = Array.from({ length: 20 }, (_, i) => testRecord({ userId: 'crowd', createdAt: now + i, lastSeenAt: now + i }))
+    const logins: SessionRecord[] = Array.from({ length: 20 }, (_, i) =>
+      testRecord({ userId: 'crowd', createdAt: now + i, lastSeenAt: now + i }),
+    )
     const results = await Promise.all(logins.map((record) => store.create(record, { ttl: HOUR, maxPerUser: 3 })))
     const left = (await store.listByUser('crowd')).map((r) => r.id)
     const evicted = results.flatMap((r) => r.evicted)
@@ -149,10 +160,12 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
     const { store } = await freshStore(client())
     const { sessions } = testSessions({ store, maxSessionsPerUser: 4 })
     const devices = await Promise.all(Array.from({ length: 20 }, () => sessions.load()))
-    await Promise.all(devices.map(async (s) => {
-      await s.login('carol')
-      await s.commit()
-    }))
+    await Promise.all(
+      devices.map(async (s) => {
+        await s.login('carol')
+        await s.commit()
+      }),
+    )
     expect(await sessions.listSessions('carol')).toHaveLength(4)
   })
 })
@@ -161,11 +174,16 @@ describe('serialization failures on PostgreSQL', () => {
   /** A pool whose transactions run at REPEATABLE READ: a write that meets a concurrent change fails with 40001. */
   let strict: pg.Pool
   beforeAll(() => {
-    strict = new pg.Pool({ connectionString: clients.server.url, options: '-c default_transaction_isolation=repeatable\\ read' })
+    strict = new pg.Pool({
+      connectionString: clients.server.url,
+      options: '-c default_transaction_isolation=repeatable\\ read',
+    })
   })
   afterAll(() => strict?.end())
 
-  async function conflictingWrite(conflictRetries: number): Promise<{ write: Promise<unknown>; store: Store; id: string }> {
+  async function conflictingWrite(
+    conflictRetries: number,
+  ): Promise<{ write: Promise<unknown>; store: Store; id: string }> {
     const { store, table } = await freshStore(strict, { conflictRetries })
     const record = testRecord({ data: { n: 0 } })
     await store.create(record, { ttl: HOUR })

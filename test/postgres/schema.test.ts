@@ -1,7 +1,12 @@
 // The Postgres schema: migrations, the exported SQL, the version check on first use, and the store's options.
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migratePostgres, postgresSchemaSql, postgresStore, POSTGRES_SCHEMA_VERSION } from '../../src/stores/postgres/index.ts'
+import {
+  migratePostgres,
+  postgresSchemaSql,
+  postgresStore,
+  POSTGRES_SCHEMA_VERSION,
+} from '../../src/stores/postgres/index.ts'
 import { testRecord } from '../../src/testing/index.ts'
 import { startPostgres, uniqueTable, type PostgresServer } from '../support/postgres.ts'
 
@@ -30,7 +35,10 @@ describe('the schema version check', () => {
   })
 
   it('refuses a table at another version: older asks for the migration, newer for an upgrade', async () => {
-    for (const [version, message] of [[0, 'run `hallpass migrate'], [POSTGRES_SCHEMA_VERSION + 1, 'upgrade hallpass']] as const) {
+    for (const [version, message] of [
+      [0, 'run `hallpass migrate'],
+      [POSTGRES_SCHEMA_VERSION + 1, 'upgrade hallpass'],
+    ] as const) {
       const table = uniqueTable('version')
       await migratePostgres({ client: pool, table })
       await pool.query('UPDATE hallpass_schema SET version = $1 WHERE table_name = $2', [version, table])
@@ -72,7 +80,9 @@ describe('migratePostgres', () => {
     await migratePostgres({ client: pool, table })
     await pool.query('UPDATE hallpass_schema SET version = 99 WHERE table_name = $1', [table])
     await expect(migratePostgres({ client: pool, table })).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
-    expect((await pool.query('SELECT version FROM hallpass_schema WHERE table_name = $1', [table])).rows).toEqual([{ version: 99 }])
+    expect((await pool.query('SELECT version FROM hallpass_schema WHERE table_name = $1', [table])).rows).toEqual([
+      { version: 99 },
+    ])
   })
 
   it('the exported SQL, applied by another tool, gives a table the store accepts', async () => {

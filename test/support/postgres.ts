@@ -28,29 +28,48 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL')
 })
 
-/** The directory of Debian's PostgreSQL binaries (the newest installed), or the PATH directory holding initdb and postgres. */
+/** Debian's PostgreSQL binaries (the newest installed), or the PATH directory with initdb and postgres. */
 function binDir(): string {
   const root = '/usr/lib/postgresql'
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : []
-  const dirs = [...versions.map((version) => join(root, version, 'bin')), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)]
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : []
+  const dirs = [
+    ...versions.map((version) => join(root, version, 'bin')),
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+  ]
   const found = dirs.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')))
   if (found) return found
-  throw new Error('PostgreSQL is not installed: the Postgres store tests need initdb and postgres (Debian: apt-get install postgresql). Tests never skip.')
+  throw new Error(
+    'PostgreSQL is not installed: the Postgres store tests need initdb and postgres ' +
+      '(Debian: apt-get install postgresql). Tests never skip.',
+  )
 }
 
 /**
  * How to run the server's binaries. PostgreSQL refuses to run as root, so as root (CI) they run as the `postgres`
  * user that Debian's package creates, through setpriv (which execs: the child we hold is the server itself).
  */
-function runAs(): { wrap: (command: string, args: string[]) => [string, string[]]; owner?: { uid: number; gid: number } } {
+function runAs(): {
+  wrap: (command: string, args: string[]) => [string, string[]]
+  owner?: { uid: number; gid: number }
+} {
   if (process.getuid?.() !== 0) return { wrap: (command, args) => [command, args] }
   const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim())
   const uid = id('-u')
-  if (!Number.isInteger(uid) || uid <= 0) throw new Error('running as root, the Postgres tests need the "postgres" user (Debian: apt-get install postgresql creates it)')
+  if (!Number.isInteger(uid) || uid <= 0)
+    throw new Error(
+      'running as root, the Postgres tests need the "postgres" user (Debian: apt-get install postgresql creates it)',
+    )
   const gid = id('-g')
   return {
     owner: { uid, gid },
-    wrap: (command, args) => ['setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', command, ...args]],
+    wrap: (command, args) => [
+      'setpriv',
+      [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', command, ...args],
+    ],
   }
 }
 
@@ -92,7 +111,17 @@ export async function startPostgres(): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hallpass-pg-'))
   if (owner) chownSync(dir, owner.uid, owner.gid)
   const data = join(dir, 'data')
-  const [initCommand, initArgs] = wrap(join(bin, 'initdb'), ['-D', data, '-U', USER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
+  const [initCommand, initArgs] = wrap(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    USER,
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+  ])
   const init = spawnSync(initCommand, initArgs, { encoding: 'utf8', timeout: 60_000 })
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true })
@@ -101,7 +130,14 @@ export async function startPostgres(): Promise<PostgresServer> {
   let child: ChildProcess | undefined
   let port = 0
   const launch = async (): Promise<void> => {
-    const settings = ['listen_addresses=127.0.0.1', 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=200', 'deadlock_timeout=100ms']
+    const settings = [
+      'listen_addresses=127.0.0.1',
+      'fsync=off',
+      'synchronous_commit=off',
+      'full_page_writes=off',
+      'max_connections=200',
+      'deadlock_timeout=100ms',
+    ]
     const args = ['-D', data, '-p', String(port), '-k', dir, ...settings.flatMap((s) => ['-c', s])]
     const [command, wrapped] = wrap(join(bin, 'postgres'), args)
     const started = spawn(command, wrapped, { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -109,7 +145,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     started.stderr?.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4000)))
     live.add(started)
     started.once('exit', () => live.delete(started))
-    const exited = new Promise<never>((_, reject) => started.once('exit', (code) => reject(new Error(`postgres on port ${port} exited early (code ${code}): ${log}`))))
+    const exited = new Promise<never>((_, reject) =>
+      started.once('exit', (code) => reject(new Error(`postgres on port ${port} exited early (code ${code}): ${log}`))),
+    )
     exited.catch(() => undefined)
     child = started
     await waitForConnection(`postgres://${USER}@${HOST}:${port}/postgres`, 20_000, exited)
@@ -164,7 +202,7 @@ export interface PostgresClients {
   close(): Promise<void>
 }
 
-/** A pg Pool, a pg Client and a postgres.js instance on `server`. Errors from dropped connections are left to the store. */
+/** A pg Pool, a pg Client and a postgres.js instance on `server`; dropped connections' errors are left to the store. */
 export async function connectClients(server: PostgresServer): Promise<PostgresClients> {
   const pool = new pg.Pool({ connectionString: server.url, max: 10 })
   const client = new pg.Client({ connectionString: server.url })

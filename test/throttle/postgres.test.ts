@@ -26,10 +26,19 @@ const prefix = (): string => `thr-${uniqueTable()}`
 describe('login throttle on PostgreSQL (pg Pool)', () => {
   it('counts guesses on one account from many IPs, and locks it for every IP', async () => {
     const { sessions } = testSessions()
-    const throttle = createLoginThrottle(sessions, { postgres: pool, prefix: prefix(), maxFailuresPerAccount: 5, backoffAfter: 10 })
-    for (let i = 0; i < 5; i++) await throttle.attempt({ account: 'victim@example.com', ip: `198.51.100.${i}` }, () => false)
+    const throttle = createLoginThrottle(sessions, {
+      postgres: pool,
+      prefix: prefix(),
+      maxFailuresPerAccount: 5,
+      backoffAfter: 10,
+    })
+    for (let i = 0; i < 5; i++)
+      await throttle.attempt({ account: 'victim@example.com', ip: `198.51.100.${i}` }, () => false)
     expect(await throttle.failures('victim@example.com')).toBe(5)
-    expect(await throttle.check({ account: 'victim@example.com', ip: '203.0.113.5' })).toMatchObject({ allowed: false, scope: 'account' })
+    expect(await throttle.check({ account: 'victim@example.com', ip: '203.0.113.5' })).toMatchObject({
+      allowed: false,
+      scope: 'account',
+    })
     await throttle.reset('victim@example.com')
     expect(await throttle.check({ account: 'victim@example.com', ip: '203.0.113.5' })).toEqual({ allowed: true })
   })
@@ -37,12 +46,22 @@ describe('login throttle on PostgreSQL (pg Pool)', () => {
   it('100 wrong guesses at once on one account: exactly 5 are checked', async () => {
     const { sessions } = testSessions()
     // A wide timeout: 100 attempts at once queue for 10 connections, and this case is about the count, not latency.
-    const throttle = createLoginThrottle(sessions, { postgres: pool, prefix: prefix(), maxFailuresPerAccount: 5, backoffAfter: 100, timeout: '20s' })
+    const throttle = createLoginThrottle(sessions, {
+      postgres: pool,
+      prefix: prefix(),
+      maxFailuresPerAccount: 5,
+      backoffAfter: 100,
+      timeout: '20s',
+    })
     let checked = 0
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => throttle.attempt({ account: 'crowd@example.com', ip: `198.51.100.${i}` }, async () => {
-      checked += 1
-      return null
-    })))
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        throttle.attempt({ account: 'crowd@example.com', ip: `198.51.100.${i}` }, async () => {
+          checked += 1
+          return null
+        }),
+      ),
+    )
     expect(checked).toBe(5)
     expect(results.filter((r) => !r.ok && r.reason === 'locked')).toHaveLength(95)
   })
@@ -69,7 +88,12 @@ describe('login throttle on PostgreSQL (pg Pool)', () => {
 
   it('refuses redis and postgres together, a client that is not pg, and a bad schema name', () => {
     const { sessions } = testSessions()
-    for (const options of [{ postgres: pool, redis: {} }, { postgres: {} }, { postgres: pool, postgresSchema: 'Bad Name' }, { postgresSchema: 'x' }]) {
+    for (const options of [
+      { postgres: pool, redis: {} },
+      { postgres: {} },
+      { postgres: pool, postgresSchema: 'Bad Name' },
+      { postgresSchema: 'x' },
+    ]) {
       expect(() => createLoginThrottle(sessions, options)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
     }
   })

@@ -1,4 +1,4 @@
-// The shapes of the three Postgres clients the store accepts (pg, postgres.js, PGlite), structural so no driver types are needed.
+// The shapes of the Postgres clients the store takes (pg, postgres.js, PGlite): structural, no driver types needed.
 
 /** A query in pg's config form, rows as arrays. */
 export interface PgQueryConfig {
@@ -66,7 +66,8 @@ export type ClientKind = 'pg Pool' | 'pg Client' | 'postgres.js' | 'PGlite'
 export function clientKind(client: unknown): ClientKind | undefined {
   if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return undefined
   const c = client as Record<string, unknown>
-  if (typeof client === 'function' && typeof c.unsafe === 'function' && typeof c.begin === 'function') return 'postgres.js'
+  if (typeof client === 'function' && typeof c.unsafe === 'function' && typeof c.begin === 'function')
+    return 'postgres.js'
   if (typeof c.query !== 'function') return undefined
   if (typeof c.transaction === 'function') return 'PGlite'
   if (typeof c.connect === 'function' && typeof c.totalCount === 'number') return 'pg Pool'

@@ -19,7 +19,10 @@ const INTEGER = /^-?\d{1,16}$/
 /** `value` unchanged when Postgres keeps it exactly; INVALID_ARGUMENT naming `what` otherwise. */
 export function storableText(value: string, what: string): string {
   if (typeof value !== 'string' || UNSTORABLE_CHAR.test(value)) {
-    throw new HallpassError('INVALID_ARGUMENT', `the Postgres store cannot keep this ${what}: it must be a string without NUL characters or unpaired surrogates`)
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      `the Postgres store cannot keep this ${what}: it must be a string without NUL characters or unpaired surrogates`,
+    )
   }
   return value
 }
@@ -36,20 +39,26 @@ export function storableJson(value: unknown, what = 'session data'): string {
 
 function checkedJson(text: string, what: string): string {
   if (UNSTORABLE_ESCAPE.test(text)) {
-    throw new HallpassError('SESSION_DATA_INVALID', `${what} cannot be kept in Postgres: a key or string holds a NUL character (\\u0000) or an unpaired surrogate (ill-formed Unicode)`)
+    throw new HallpassError(
+      'SESSION_DATA_INVALID',
+      `${what} cannot be kept in Postgres: a key or string holds a NUL character (\\u0000) ` +
+        'or an unpaired surrogate (ill-formed Unicode)',
+    )
   }
   return text
 }
 
 /** A whole number of milliseconds as a parameter; INVALID_ARGUMENT otherwise. */
 export function integerParam(value: number, what: string): string {
-  if (!Number.isSafeInteger(value)) throw new HallpassError('INVALID_ARGUMENT', `postgresStore: ${what} must be a whole number of milliseconds`)
+  if (!Number.isSafeInteger(value))
+    throw new HallpassError('INVALID_ARGUMENT', `postgresStore: ${what} must be a whole number of milliseconds`)
   return String(value)
 }
 
 /** A time-to-live as a parameter: rounded up to whole milliseconds, at least 1. */
 export function ttlParam(ttl: number): string {
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) throw new HallpassError('INVALID_ARGUMENT', 'postgresStore: ttl must be a finite number of milliseconds')
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl))
+    throw new HallpassError('INVALID_ARGUMENT', 'postgresStore: ttl must be a finite number of milliseconds')
   return integerParam(Math.max(1, Math.ceil(ttl)), 'ttl')
 }
 
@@ -67,9 +76,11 @@ export function deviceParam(device: DeviceBinding | null | undefined): string | 
 
 /** Parameters $1..$13 of an insert, in the order of the columns in `INSERT_COLUMNS`. */
 export function recordParams(record: SessionRecord): Array<string | null> {
-  if (!isPlainObject(record.data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
+  if (!isPlainObject(record.data))
+    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   const userId = record.userId
-  if (userId !== null && (typeof userId !== 'string' || userId.length === 0)) throw new HallpassError('INVALID_ARGUMENT', 'session userId must be a non-empty string or null')
+  if (userId !== null && (typeof userId !== 'string' || userId.length === 0))
+    throw new HallpassError('INVALID_ARGUMENT', 'session userId must be a non-empty string or null')
   return [
     record.id,
     userId === null ? null : storableText(userId, 'user id'),
@@ -89,11 +100,26 @@ export function recordParams(record: SessionRecord): Array<string | null> {
 
 /** The columns `recordParams` fills, in order. */
 export const INSERT_COLUMNS =
-  'id, user_id, data, created_at, last_seen_at, expires_at, persistent, version, roles, permissions, ip, user_agent, device'
+  'id, user_id, data, created_at, last_seen_at, expires_at, persistent, version, ' +
+  'roles, permissions, ip, user_agent, device'
 
 /** The casts that turn `recordParams`' text into each column's type, in order ($1 is `$${first}`). */
 export function insertValues(first: number): string {
-  const casts = ['', '', '::jsonb', '::bigint', '::bigint', '::bigint', '::boolean', '::bigint', '::jsonb', '::jsonb', '', '', '::jsonb']
+  const casts = [
+    '',
+    '',
+    '::jsonb',
+    '::bigint',
+    '::bigint',
+    '::bigint',
+    '::boolean',
+    '::bigint',
+    '::jsonb',
+    '::jsonb',
+    '',
+    '',
+    '::jsonb',
+  ]
   return casts.map((cast, i) => `$${first + i}::text${cast}`).join(', ')
 }
 
@@ -114,13 +140,34 @@ function decodeList(value: unknown): string[] | null | undefined {
 
 /** The record a row (selected with SELECT_COLUMNS) holds, or undefined when any column is not what the store writes. */
 export function decodeRow(row: Row): SessionRecord | undefined {
-  const [id, userId, dataText, created, seen, expires, persistent, versionText, rolesText, permissionsText, ip, userAgent, deviceText] = row
+  const [
+    id,
+    userId,
+    dataText,
+    created,
+    seen,
+    expires,
+    persistent,
+    versionText,
+    rolesText,
+    permissionsText,
+    ip,
+    userAgent,
+    deviceText,
+  ] = row
   if (typeof id !== 'string' || (userId !== null && typeof userId !== 'string')) return undefined
   const createdAt = time(created)
   const lastSeenAt = time(seen)
   const expiresAt = time(expires)
   const version = time(versionText)
-  if (createdAt === undefined || lastSeenAt === undefined || expiresAt === undefined || version === undefined || version < 0) return undefined
+  if (
+    createdAt === undefined ||
+    lastSeenAt === undefined ||
+    expiresAt === undefined ||
+    version === undefined ||
+    version < 0
+  )
+    return undefined
   if (persistent !== 'true' && persistent !== 'false') return undefined
   const parsed = typeof dataText === 'string' ? parseJsonSafe(dataText) : undefined
   const roles = decodeList(rolesText)
@@ -128,7 +175,8 @@ export function decodeRow(row: Row): SessionRecord | undefined {
   const device = deviceText === null ? null : decodeDevice(deviceText)
   const ipValue = optionalText(ip)
   const agent = optionalText(userAgent)
-  if (!isPlainObject(parsed) || roles === undefined || permissions === undefined || device === undefined) return undefined
+  if (!isPlainObject(parsed) || roles === undefined || permissions === undefined || device === undefined)
+    return undefined
   if (ipValue === undefined || agent === undefined) return undefined
   return {
     id,

@@ -1,4 +1,4 @@
-// One way to run SQL on any of the three clients: a statement, or a transaction on one connection, each with a deadline.
+// One way to run SQL on any of the clients: a statement, or a transaction on one connection, each with a deadline.
 import { configError, HallpassError } from '../../errors.ts'
 import {
   clientKind,
@@ -40,11 +40,12 @@ function checkSignal(signal: AbortSignal): void {
 
 function rowsOf(result: { rows: unknown[] } | unknown): Row[] {
   const rows = (result as { rows?: unknown } | null)?.rows ?? result
-  if (!Array.isArray(rows) || !rows.every(Array.isArray)) throw new HallpassError('STORE_UNAVAILABLE', 'the Postgres client returned rows in an unknown shape')
+  if (!Array.isArray(rows) || !rows.every(Array.isArray))
+    throw new HallpassError('STORE_UNAVAILABLE', 'the Postgres client returned rows in an unknown shape')
   return rows as Row[]
 }
 
-/** Resolves with `pending` unless the signal aborts first; a value that arrives late goes to `late` (to give it back). */
+/** Resolves with `pending` unless the signal aborts first; a value that arrives late goes to `late` (to give back). */
 function abortable<T>(pending: Promise<T>, signal: AbortSignal, late: (value: T) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason)
@@ -64,7 +65,7 @@ function abortable<T>(pending: Promise<T>, signal: AbortSignal, late: (value: T)
   })
 }
 
-/** A pg Pool: each call checks out a connection; on the deadline, the waiting checkout or the busy connection is dropped. */
+/** A pg Pool: each call checks out a connection; at the deadline, the waiting checkout or busy connection is cut. */
 function pgPool(pool: PgPoolLike): Adapter {
   const withClient = async <T>(signal: AbortSignal, work: (client: PgPoolClientLike) => Promise<T>): Promise<T> => {
     const client = await abortable(pool.connect(), signal, (late) => late.release())
@@ -125,7 +126,8 @@ function pgClient(client: PgClientLike): Adapter {
     tail = next.catch(() => undefined)
     return next
   }
-  const query = async (sql: string, params: Params): Promise<Row[]> => rowsOf(await client.query({ text: sql, values: [...params], rowMode: 'array' }))
+  const query = async (sql: string, params: Params): Promise<Row[]> =>
+    rowsOf(await client.query({ text: sql, values: [...params], rowMode: 'array' }))
   return {
     run: (sql, params, signal) => serial(signal, () => query(sql, params)),
     transaction: (work, signal) =>
@@ -179,7 +181,8 @@ function postgresJs(sql: PostgresJsLike): Adapter {
 
 /** PGlite runs in this process, one statement at a time; a statement cannot be cancelled, only waited for. */
 function pglite(db: PGliteLike): Adapter {
-  const query = async (target: PGliteQueryLike, sql: string, params: Params): Promise<Row[]> => rowsOf(await target.query(sql, [...params], { rowMode: 'array' }))
+  const query = async (target: PGliteQueryLike, sql: string, params: Params): Promise<Row[]> =>
+    rowsOf(await target.query(sql, [...params], { rowMode: 'array' }))
   return {
     run: (sql, params) => query(db, sql, params),
     transaction: async (work, signal) => {
@@ -253,7 +256,8 @@ export class PostgresDriver {
     private readonly timeoutMs: number,
   ) {
     const kind = clientKind(client)
-    if (kind === undefined) configError('postgresStore client must be a pg Pool or Client, a postgres.js sql instance, or a PGlite database')
+    if (kind === undefined)
+      configError('postgresStore client must be a pg Pool or Client, a postgres.js sql instance, or a PGlite database')
     this.kind = kind
     if (kind === 'pg Pool') this.adapter = pgPool(client as PgPoolLike)
     else if (kind === 'pg Client') this.adapter = pgClient(client as PgClientLike)

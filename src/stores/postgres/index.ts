@@ -29,7 +29,10 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number
   /** Times a statement is run again after a serialization failure or a deadlock before SESSION_CONFLICT. @default 5 */
   conflictRetries?: number
-  /** Milliseconds between purges of expired rows on an unref'd timer; 0 turns it off (schedule `purge()` yourself). @default 60_000 */
+  /**
+   * Milliseconds between purges of expired rows on an unref'd timer; 0 turns it off (schedule `purge()` yourself).
+   * @default 60_000
+   */
   purgeIntervalMs?: number
   /** Rows each purge statement deletes at most. @default 1000 */
   purgeBatch?: number
@@ -50,11 +53,21 @@ export interface PostgresStore extends Store {
   close(): Promise<void>
 }
 
-const KNOWN_OPTIONS = ['client', 'schema', 'table', 'statementTimeoutMs', 'conflictRetries', 'purgeIntervalMs', 'purgeBatch', 'clock']
+const KNOWN_OPTIONS = [
+  'client',
+  'schema',
+  'table',
+  'statementTimeoutMs',
+  'conflictRetries',
+  'purgeIntervalMs',
+  'purgeBatch',
+  'clock',
+]
 
 function wholeNumber(name: string, value: unknown, fallback: number, min: number, max: number): number {
   const n = value ?? fallback
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) configError(`postgresStore ${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`)
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
+    configError(`postgresStore ${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`)
   return n
 }
 
@@ -76,9 +89,11 @@ function wholeNumber(name: string, value: unknown, fallback: number, min: number
  * ```
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
-  if (typeof options !== 'object' || options === null) configError('postgresStore needs an options object: postgresStore({ client })')
+  if (typeof options !== 'object' || options === null)
+    configError('postgresStore needs an options object: postgresStore({ client })')
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.includes(key)) configError(`postgresStore: unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(', ')}`)
+    if (!KNOWN_OPTIONS.includes(key))
+      configError(`postgresStore: unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(', ')}`)
   }
   const schema = checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA)
   const table = checkIdentifier('table', options.table ?? DEFAULT_TABLE)
@@ -87,7 +102,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const conflictRetries = wholeNumber('conflictRetries', options.conflictRetries, 5, 0, 20)
   const purgeBatch = wholeNumber('purgeBatch', options.purgeBatch, 1000, 1, 100_000)
   const clock = options.clock
-  if (clock !== undefined && typeof clock !== 'function') configError('postgresStore clock must be a function returning epoch milliseconds')
+  if (clock !== undefined && typeof clock !== 'function')
+    configError('postgresStore clock must be a function returning epoch milliseconds')
   const driver = new PostgresDriver(options.client, timeout)
-  return new PostgresSessionStore(driver, { names: { schema, table }, clock, conflictRetries, purgeBatch, purgeIntervalMs }) as PostgresStore
+  return new PostgresSessionStore(driver, {
+    names: { schema, table },
+    clock,
+    conflictRetries,
+    purgeBatch,
+    purgeIntervalMs,
+  }) as PostgresStore
 }

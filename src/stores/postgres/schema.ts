@@ -18,10 +18,19 @@ export const DEFAULT_TABLE = 'hallpass_sessions'
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 
-/** A lowercase SQL identifier (letters, digits, _), so the quoted and the unquoted name are the same; else CONFIG_INVALID. */
+/** A lowercase SQL identifier (letters, digits, _): quoted and unquoted names are the same. Else CONFIG_INVALID. */
 export function checkIdentifier(what: 'schema' | 'table', value: unknown): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value) || value.startsWith('pg_') || value === VERSION_TABLE || value === THROTTLE_TABLE) {
-    configError(`postgres ${what} must be a lowercase SQL identifier (a-z, 0-9, _; at most 63; not starting with pg_, not ${VERSION_TABLE} or ${THROTTLE_TABLE}), got ${JSON.stringify(value)}`)
+  if (
+    typeof value !== 'string' ||
+    !IDENTIFIER.test(value) ||
+    value.startsWith('pg_') ||
+    value === VERSION_TABLE ||
+    value === THROTTLE_TABLE
+  ) {
+    configError(
+      `postgres ${what} must be a lowercase SQL identifier (a-z, 0-9, _; at most 63; not starting with pg_, ` +
+        `not ${VERSION_TABLE} or ${THROTTLE_TABLE}), got ${JSON.stringify(value)}`,
+    )
   }
   return value
 }
@@ -53,7 +62,11 @@ function migrations({ schema, table }: TableName): string[][] {
       `CREATE INDEX "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL`,
       `CREATE INDEX "${table}_drop_idx" ON ${t} (drop_at)`,
       // The login throttle's counters (hallpass/throttle with { postgres }), in rate-limiter-flexible's layout.
-      `CREATE TABLE IF NOT EXISTS ${qualified(schema, THROTTLE_TABLE)} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`,
+      `CREATE TABLE IF NOT EXISTS ${qualified(schema, THROTTLE_TABLE)} (
+  key varchar(255) PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+)`,
     ],
   ]
 }
@@ -85,31 +98,45 @@ ON CONFLICT (table_name) DO UPDATE SET version = excluded.version, migrated_at =
  * ```
  */
 export function postgresSchemaSql(options: { schema?: string; table?: string } = {}): string {
-  const names = { schema: checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA), table: checkIdentifier('table', options.table ?? DEFAULT_TABLE) }
+  const names = {
+    schema: checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA),
+    table: checkIdentifier('table', options.table ?? DEFAULT_TABLE),
+  }
   const steps = [
     ...(names.schema === DEFAULT_SCHEMA ? [] : [`CREATE SCHEMA IF NOT EXISTS "${names.schema}"`]),
     ...versionTable(names.schema),
     ...migrations(names).flat(),
-    recordVersion(names.schema).replace('$1::text', `'${names.table}'`).replace('$2::text::integer', String(POSTGRES_SCHEMA_VERSION)),
+    recordVersion(names.schema)
+      .replace('$1::text', `'${names.table}'`)
+      .replace('$2::text::integer', String(POSTGRES_SCHEMA_VERSION)),
   ]
-  return `-- hallpass sessions table, schema version ${POSTGRES_SCHEMA_VERSION}\nBEGIN;\n${steps.map((s) => `${s};`).join('\n')}\nCOMMIT;\n`
+  const body = steps.map((step) => `${step};`).join('\n')
+  return `-- hallpass sessions table, schema version ${POSTGRES_SCHEMA_VERSION}\nBEGIN;\n${body}\nCOMMIT;\n`
 }
 
 /** The command that brings a table to this version, for error messages. */
 export function migrateCommand({ schema, table }: TableName): string {
-  const flags = `${schema === DEFAULT_SCHEMA ? '' : ` --schema ${schema}`}${table === DEFAULT_TABLE ? '' : ` --table ${table}`}`
+  const schemaFlag = schema === DEFAULT_SCHEMA ? '' : ` --schema ${schema}`
+  const flags = `${schemaFlag}${table === DEFAULT_TABLE ? '' : ` --table ${table}`}`
   return `hallpass migrate --postgres <URL>${flags}`
 }
 
 /** A transaction-lock key for `purpose` within one table, the same in every process. */
 export function lockKey(names: TableName, purpose: string): string {
-  return createHash('sha256').update(`hallpass:${names.schema}.${names.table}:${purpose}`).digest().readBigInt64BE(0).toString()
+  return createHash('sha256')
+    .update(`hallpass:${names.schema}.${names.table}:${purpose}`)
+    .digest()
+    .readBigInt64BE(0)
+    .toString()
 }
 
 /** The table's recorded version, or undefined when it has none (never migrated). */
 async function recordedVersion(run: Run, names: TableName): Promise<number | undefined> {
   try {
-    const rows = await run(`SELECT version::text FROM ${qualified(names.schema, VERSION_TABLE)} WHERE table_name = $1::text`, [names.table])
+    const rows = await run(
+      `SELECT version::text FROM ${qualified(names.schema, VERSION_TABLE)} WHERE table_name = $1::text`,
+      [names.table],
+    )
     const value = rows[0]?.[0]
     return typeof value === 'string' ? Number(value) : undefined
   } catch (err) {
@@ -127,9 +154,20 @@ export async function checkSchema(driver: PostgresDriver, names: TableName): Pro
   const version = await recordedVersion((sql, params) => driver.run(sql, params), names)
   if (version === POSTGRES_SCHEMA_VERSION) return
   const where = `${names.schema}.${names.table}`
-  if (version === undefined) configError(`the Postgres sessions table ${where} does not exist yet: run \`${migrateCommand(names)}\` (or apply postgresSchemaSql() with your migration tool)`)
-  if (version > POSTGRES_SCHEMA_VERSION) configError(`the Postgres sessions table ${where} is at schema version ${version}, newer than this hallpass (${POSTGRES_SCHEMA_VERSION}) reads: upgrade hallpass`)
-  configError(`the Postgres sessions table ${where} is at schema version ${version}; this hallpass needs ${POSTGRES_SCHEMA_VERSION}: run \`${migrateCommand(names)}\``)
+  if (version === undefined)
+    configError(
+      `the Postgres sessions table ${where} does not exist yet: run \`${migrateCommand(names)}\` ` +
+        '(or apply postgresSchemaSql() with your migration tool)',
+    )
+  if (version > POSTGRES_SCHEMA_VERSION)
+    configError(
+      `the Postgres sessions table ${where} is at schema version ${version}, ` +
+        `newer than this hallpass (${POSTGRES_SCHEMA_VERSION}) reads: upgrade hallpass`,
+    )
+  configError(
+    `the Postgres sessions table ${where} is at schema version ${version}; ` +
+      `this hallpass needs ${POSTGRES_SCHEMA_VERSION}: run \`${migrateCommand(names)}\``,
+  )
 }
 
 /** Options for `migratePostgres`. */
@@ -159,7 +197,10 @@ export interface MigrateOptions {
  */
 export async function migratePostgres(options: MigrateOptions): Promise<{ from: number; to: number }> {
   if (typeof options !== 'object' || options === null) configError('migratePostgres needs { client }')
-  const names = { schema: checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA), table: checkIdentifier('table', options.table ?? DEFAULT_TABLE) }
+  const names = {
+    schema: checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA),
+    table: checkIdentifier('table', options.table ?? DEFAULT_TABLE),
+  }
   const driver = new PostgresDriver(options.client, options.timeoutMs ?? 30_000)
   try {
     return await driver.transaction(async (run) => {
@@ -168,14 +209,23 @@ export async function migratePostgres(options: MigrateOptions): Promise<{ from: 
       if (exists.length === 0) await run(`CREATE SCHEMA "${names.schema}"`, [])
       for (const sql of versionTable(names.schema)) await run(sql, [])
       const from = (await recordedVersion(run, names)) ?? 0
-      if (from > POSTGRES_SCHEMA_VERSION) configError(`${names.schema}.${names.table} is at schema version ${from}, newer than this hallpass (${POSTGRES_SCHEMA_VERSION}): upgrade hallpass`)
+      if (from > POSTGRES_SCHEMA_VERSION)
+        configError(
+          `${names.schema}.${names.table} is at schema version ${from}, ` +
+            `newer than this hallpass (${POSTGRES_SCHEMA_VERSION}): upgrade hallpass`,
+        )
       for (const step of migrations(names).slice(from)) for (const sql of step) await run(sql, [])
-      if (from !== POSTGRES_SCHEMA_VERSION) await run(recordVersion(names.schema), [names.table, String(POSTGRES_SCHEMA_VERSION)])
+      if (from !== POSTGRES_SCHEMA_VERSION)
+        await run(recordVersion(names.schema), [names.table, String(POSTGRES_SCHEMA_VERSION)])
       return { from, to: POSTGRES_SCHEMA_VERSION }
     })
   } catch (err) {
     if (err instanceof HallpassError) throw err
-    throw new HallpassError('STORE_UNAVAILABLE', `migratePostgres failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    throw new HallpassError(
+      'STORE_UNAVAILABLE',
+      `migratePostgres failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    )
   } finally {
     driver.release()
   }

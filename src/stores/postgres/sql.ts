@@ -31,7 +31,10 @@ export interface Statements {
   readonly create: string
   /** lock key → takes the per-user transaction lock that makes the cap exact under parallel logins */
   readonly lockUser: string
-  /** id, set (JSON object), unset (JSON array), lastSeenAt | null, ttl, expectVersion | null, '1' to replace the device | null, device | null, now → [changed, version seen] */
+  /**
+   * id, set (JSON object), unset (JSON array), lastSeenAt | null, ttl, expectVersion | null,
+   * '1' to replace the device | null, device | null, now → [changed, version seen]
+   */
   readonly patch: string
   /** id, now → [live] when a row was deleted */
   readonly destroy: string
@@ -60,8 +63,8 @@ export function statements({ schema, table }: TableName): Statements {
       WITH clock AS (SELECT ${now(15)} AS ms),
       stone AS (
         INSERT INTO ${t} (id, user_id, data, created_at, last_seen_at, expires_at, drop_at, persistent, version)
-        SELECT $16::text, NULL, '{}'::jsonb, $18::text::bigint, $18::text::bigint, $18::text::bigint + $17::text::bigint,
-          clock.ms + $17::text::bigint, false, 0
+        SELECT $16::text, NULL, '{}'::jsonb, $18::text::bigint, $18::text::bigint,
+          $18::text::bigint + $17::text::bigint, clock.ms + $17::text::bigint, false, 0
         FROM clock WHERE $16::text IS NOT NULL AND $17::text IS NOT NULL
         ON CONFLICT (id) DO UPDATE SET user_id = NULL, data = '{}'::jsonb, created_at = excluded.created_at,
           last_seen_at = excluded.last_seen_at, expires_at = excluded.expires_at, drop_at = excluded.drop_at,
@@ -105,7 +108,9 @@ export function statements({ schema, table }: TableName): Statements {
       SELECT (SELECT count(*) FROM changed)::text, (SELECT version FROM seen)::text`,
     destroy: `DELETE FROM ${t} WHERE id = $1::text RETURNING (drop_at > ${now(2)})::text`,
     remove: `DELETE FROM ${t} WHERE id = $1::text`,
-    listByUser: `SELECT ${SELECT_COLUMNS} FROM ${t} WHERE user_id = $1::text AND drop_at > ${now(2)} AND version > 0 ORDER BY created_at, id`,
+    listByUser: `
+      SELECT ${SELECT_COLUMNS} FROM ${t}
+      WHERE user_id = $1::text AND drop_at > ${now(2)} AND version > 0 ORDER BY created_at, id`,
     revoke: `
       DELETE FROM ${t}
       WHERE user_id = $1::text AND id IS DISTINCT FROM $2::text
@@ -117,14 +122,18 @@ export function statements({ schema, table }: TableName): Statements {
         SELECT s.id FROM ${t} s, clock WHERE s.drop_at <= clock.ms
         ORDER BY s.drop_at LIMIT $1::text::integer FOR UPDATE OF s SKIP LOCKED
       ),
-      gone AS (DELETE FROM ${t} s USING clock WHERE s.id IN (SELECT id FROM doomed) AND s.drop_at <= clock.ms RETURNING 1)
+      gone AS (
+        DELETE FROM ${t} s USING clock WHERE s.id IN (SELECT id FROM doomed) AND s.drop_at <= clock.ms RETURNING 1
+      )
       SELECT count(*)::text FROM gone`,
     stats: `
       WITH clock AS (SELECT ${now(2)} AS ms),
       live AS (SELECT s.user_id, s.drop_at FROM ${t} s, clock WHERE s.drop_at > clock.ms AND s.version > 0)
       SELECT count(*)::text, count(DISTINCT user_id)::text, (count(*) FILTER (WHERE user_id IS NULL))::text,
         (count(*) FILTER (WHERE drop_at <= (SELECT ms FROM clock) + $1::text::bigint))::text,
-        coalesce((SELECT max(n) FROM (SELECT count(*) AS n FROM live WHERE user_id IS NOT NULL GROUP BY user_id) per), 0)::text
+        coalesce((
+          SELECT max(n) FROM (SELECT count(*) AS n FROM live WHERE user_id IS NOT NULL GROUP BY user_id) per
+        ), 0)::text
       FROM live`,
   }
 }

@@ -1,8 +1,16 @@
-// The Postgres Store: one statement per operation (a transaction only for a capped login), retried on serialization failures.
+// The Postgres Store: one statement per operation (a transaction for a capped login), retried on serialization failure.
 import { isSessionId } from '../../crypto/token.ts'
 import { HallpassError } from '../../errors.ts'
 import { isForbiddenKey } from '../../json.ts'
-import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
+import type {
+  CreateOptions,
+  PatchResult,
+  RevokeOptions,
+  SessionPatch,
+  SessionRecord,
+  Store,
+  StoreStats,
+} from '../types.ts'
 import { decodeRow, deviceParam, integerParam, recordParams, storableJson, storableText, ttlParam } from './codec.ts'
 import { sqlState, type PostgresDriver, type Row } from './driver.ts'
 import { checkSchema, lockKey } from './schema.ts'
@@ -65,10 +73,22 @@ export class PostgresSessionStore implements Store {
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     if (!isSessionId(record.id)) throw new HallpassError('INVALID_ARGUMENT', 'postgresStore: malformed session id')
-    const old = options.replaces !== undefined && options.replaces !== record.id && isSessionId(options.replaces) ? options.replaces : null
+    const old =
+      options.replaces !== undefined && options.replaces !== record.id && isSessionId(options.replaces)
+        ? options.replaces
+        : null
     const stone = old !== null && options.tombstone !== undefined ? ttlParam(options.tombstone) : null
-    const max = options.maxPerUser === undefined || record.userId === null ? null : integerParam(options.maxPerUser, 'maxPerUser')
-    const params = [...recordParams(record), ttlParam(options.ttl), this.now(), old, stone, integerParam(record.lastSeenAt, 'lastSeenAt'), max]
+    const max =
+      options.maxPerUser === undefined || record.userId === null ? null : integerParam(options.maxPerUser, 'maxPerUser')
+    const params = [
+      ...recordParams(record),
+      ttlParam(options.ttl),
+      this.now(),
+      old,
+      stone,
+      integerParam(record.lastSeenAt, 'lastSeenAt'),
+      max,
+    ]
     const evicted = (rows: Row[]): string[] => rows.map((row) => text(row[0])).filter((id) => id !== undefined)
     if (max === null) return { evicted: evicted(await this.attempt(() => this.driver.run(this.sql.create, params))) }
     // The cap counts the user's sessions: logins of one user take turns, so each counts the ones before it.
@@ -87,8 +107,10 @@ export class PostgresSessionStore implements Store {
     const set: Record<string, unknown> = {}
     const unset = [...patch.unset]
     for (const [key, value] of Object.entries(patch.set)) {
-      if (isForbiddenKey(key)) throw new HallpassError('SESSION_DATA_INVALID', `"${key}" cannot be used as a session key`)
-      if (value === undefined) unset.push(key) // JSON has no undefined: the key goes, as on every other store
+      if (isForbiddenKey(key))
+        throw new HallpassError('SESSION_DATA_INVALID', `"${key}" cannot be used as a session key`)
+      if (value === undefined)
+        unset.push(key) // JSON has no undefined: the key goes, as on every other store
       else set[key] = value
     }
     const params = [
@@ -117,12 +139,15 @@ export class PostgresSessionStore implements Store {
 
   async listByUser(userId: string): Promise<SessionRecord[]> {
     if (typeof userId !== 'string' || userId.length === 0) return []
-    const rows = await this.attempt(() => this.driver.run(this.sql.listByUser, [storableText(userId, 'user id'), this.now()]))
+    const rows = await this.attempt(() =>
+      this.driver.run(this.sql.listByUser, [storableText(userId, 'user id'), this.now()]),
+    )
     const records: SessionRecord[] = []
     for (const row of rows) {
       const record = decodeRow(row)
       if (record?.userId === userId) records.push(record)
-      else if (typeof row[0] === 'string') await this.attempt(() => this.driver.run(this.sql.remove, [row[0] as string]))
+      else if (typeof row[0] === 'string')
+        await this.attempt(() => this.driver.run(this.sql.remove, [row[0] as string]))
     }
     return records
   }
@@ -144,7 +169,9 @@ export class PostgresSessionStore implements Store {
   async purge(): Promise<number> {
     let total = 0
     for (;;) {
-      const [row] = await this.attempt(() => this.driver.run(this.sql.purge, [String(this.settings.purgeBatch), this.now()]))
+      const [row] = await this.attempt(() =>
+        this.driver.run(this.sql.purge, [String(this.settings.purgeBatch), this.now()]),
+      )
       const deleted = Number(row?.[0] ?? 0)
       total += deleted
       if (deleted < this.settings.purgeBatch) return total
@@ -156,7 +183,13 @@ export class PostgresSessionStore implements Store {
     const within = integerParam(Math.max(0, Math.ceil(withinMs)), 'withinMs')
     const [row] = await this.attempt(() => this.driver.run(this.sql.stats, [within, this.now()]))
     const [sessions, users, anonymous, expiring, maxPerUser] = (row ?? []).map(Number)
-    return { sessions: sessions ?? 0, users: users ?? 0, anonymous: anonymous ?? 0, maxPerUser: maxPerUser ?? 0, expiring: expiring ?? 0 }
+    return {
+      sessions: sessions ?? 0,
+      users: users ?? 0,
+      anonymous: anonymous ?? 0,
+      maxPerUser: maxPerUser ?? 0,
+      expiring: expiring ?? 0,
+    }
   }
 
   /** Stops the purge timer and the store's error listener; the client stays open (it is yours). */
@@ -188,7 +221,11 @@ export class PostgresSessionStore implements Store {
         const state = sqlState(err)
         if (state === undefined || !RETRYABLE.has(state)) throw unavailable(err, state)
         if (retry >= this.settings.conflictRetries) {
-          throw new HallpassError('SESSION_CONFLICT', `the Postgres session store gave up after ${retry + 1} attempts that met concurrent writes (${state})`, { cause: err })
+          throw new HallpassError(
+            'SESSION_CONFLICT',
+            `the Postgres session store gave up after ${retry + 1} attempts that met concurrent writes (${state})`,
+            { cause: err },
+          )
         }
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** retry))
       }
@@ -199,6 +236,9 @@ export class PostgresSessionStore implements Store {
 /** STORE_UNAVAILABLE for anything the client or the database threw; a refused value (class 22) is the data's fault. */
 function unavailable(err: unknown, state: string | undefined): HallpassError {
   const reason = err instanceof Error ? err.message : String(err)
-  if (state?.startsWith('22')) return new HallpassError('SESSION_DATA_INVALID', `Postgres refused a value of the session (${state}): ${reason}`, { cause: err })
+  if (state?.startsWith('22'))
+    return new HallpassError('SESSION_DATA_INVALID', `Postgres refused a value of the session (${state}): ${reason}`, {
+      cause: err,
+    })
   return new HallpassError('STORE_UNAVAILABLE', `the Postgres session store is unavailable: ${reason}`, { cause: err })
 }
