@@ -24,6 +24,8 @@ export interface AppConfig {
   readonly secretGenerated: boolean
   readonly redisUrl: string | undefined
   readonly redisClusterNodes: readonly RedisNode[] | undefined
+  /** Sessions and the login throttle in PostgreSQL (the users stay in the SQLite file). */
+  readonly postgresUrl: string | undefined
   readonly databasePath: string
   /** Seconds. The admin setting, once saved, replaces `idleTimeout` for standard sessions. */
   readonly idleTimeout: number
@@ -72,6 +74,9 @@ export function loadConfig(env: Env): AppConfig {
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) fail(`REDIS_URL must start with redis:// or rediss:// (got ${JSON.stringify(redisUrl)})`)
   const redisClusterNodes = clusterNodes(optional(env, 'REDIS_CLUSTER_NODES'))
   if (redisUrl !== undefined && redisClusterNodes !== undefined) fail('set either REDIS_URL or REDIS_CLUSTER_NODES, not both')
+  const postgresUrl = optional(env, 'POSTGRES_URL')
+  if (postgresUrl !== undefined && !/^postgres(ql)?:\/\//.test(postgresUrl)) fail('POSTGRES_URL must start with postgres:// or postgresql://')
+  if (postgresUrl !== undefined && (redisUrl !== undefined || redisClusterNodes !== undefined)) fail('set POSTGRES_URL or a Redis variable, not both')
 
   const idleTimeout = integer(env, 'SESSION_IDLE_TIMEOUT', 1800, 1, 31_536_000)
   const absoluteTimeout = integer(env, 'SESSION_ABSOLUTE_TIMEOUT', 86_400, 1, 31_536_000)
@@ -91,6 +96,7 @@ export function loadConfig(env: Env): AppConfig {
     secretGenerated: generated,
     redisUrl,
     redisClusterNodes,
+    postgresUrl,
     databasePath: text(env, 'DATABASE_PATH', './data/hallpass-demo.db'),
     idleTimeout,
     absoluteTimeout,

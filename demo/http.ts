@@ -15,7 +15,7 @@ export interface AppDeps {
   readonly config: AppConfig
   readonly sessions: Sessions
   readonly store: Store
-  readonly storeKind: 'sqlite' | 'redis' | 'memory'
+  readonly storeKind: 'sqlite' | 'redis' | 'postgres' | 'memory'
   readonly users: Users
   readonly settings: Settings
   readonly passwords: Passwords

@@ -78,6 +78,7 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
     })
     const throttle = createLoginThrottle(sessions, {
       ...(choice.throttleRedis !== undefined && { redis: choice.throttleRedis }),
+      ...(choice.throttlePostgres !== undefined && { postgres: choice.throttlePostgres }),
       prefix: options.throttlePrefix ?? 'hp:throttle',
       maxFailuresPerAccount: config.loginMaxFailures,
       maxFailuresPerIp: config.loginIpMaxFailures,

@@ -33,7 +33,7 @@ const app = createApp(runtime.deps)
 // HTTPS when TLS_CERT_FILE and TLS_KEY_FILE are set (device-bound sessions need a secure origin), else HTTP.
 const listen = { fetch: app.fetch, port: config.port, hostname: config.host }
 const server = serve(tls ? { ...listen, createServer: createHttpsServer, serverOptions: tls } : listen, (info) => {
-  const store = runtime.deps.storeKind === 'sqlite' ? `SQLite (${config.databasePath})` : config.redisUrl !== undefined ? 'Redis' : 'Redis Cluster'
+  const store = runtime.deps.storeKind === 'sqlite' ? `SQLite (${config.databasePath})` : runtime.deps.storeKind === 'postgres' ? 'Postgres' : config.redisUrl !== undefined ? 'Redis' : 'Redis Cluster'
   const listening = `${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
   console.log(`hallpass demo is running at ${config.appOrigin}  (listening on ${listening}, sessions in ${store})`)
   if (config.production) {

@@ -1,6 +1,6 @@
 // `npm test`'s pretest step: installs what the suite needs on a fresh machine (root on Debian), or stops at once with the command to run.
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, existsSync, realpathSync } from 'node:fs'
+import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -13,7 +13,16 @@ export const REQUIREMENTS = [
   { what: '/usr/bin/chromium', package: 'chromium', found: () => existsSync('/usr/bin/chromium') },
   { what: 'wrk (bench smoke test)', package: 'wrk', found: () => onPath('wrk') },
   { what: 'openssl (the DBSC browser test makes a certificate)', package: 'openssl', found: () => onPath('openssl') },
+  { what: 'PostgreSQL (initdb, postgres)', package: 'postgresql', found: () => postgresInstalled() },
 ]
+
+/** Debian installs the server's binaries off PATH, in /usr/lib/postgresql/<version>/bin; elsewhere they are on PATH. */
+function postgresInstalled() {
+  const root = '/usr/lib/postgresql'
+  const versions = existsSync(root) ? readdirSync(root) : []
+  const debian = versions.some((version) => existsSync(join(root, version, 'bin', 'initdb')) && existsSync(join(root, version, 'bin', 'postgres')))
+  return debian || (onPath('initdb') && onPath('postgres'))
+}
 
 /** Whether an executable named `name` is on PATH. */
 function onPath(name) {

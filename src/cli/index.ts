@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `hallpass` command: `secret` prints a new random secret; `sessions list|revoke|stats|purge` works on a store.
+// The `hallpass` command: `secret` prints a new random secret; `sessions list|revoke|stats|purge` works on a store;
+// `migrate` creates or upgrades the Postgres sessions table.
 import { randomBytes } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -7,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { isHallpassError } from '../errors.ts'
 import { accessFor, sessionsCommand } from './sessions.ts'
 import { openStore, UsageError, type StoreFlags } from './stores.ts'
+import { migrateCommand, postgresSessionsCommand } from './postgres.ts'
 
 const USAGE = `Usage: hallpass <command> [options]
 
@@ -15,12 +17,14 @@ Commands:
   sessions list <userId>        STORE     a user's sessions: id, created, last seen, expiry, ip, user agent
   sessions revoke <userId> [id] STORE     revoke one session, or all of the user's sessions
   sessions stats                STORE     sessions, signed-in users, sessions per user, expiring within the hour
-  sessions purge                STORE     delete expired sessions now (SQLite; Redis expires them itself)
+  sessions purge                STORE     delete expired sessions now (SQLite, Postgres; Redis expires them itself)
+  migrate --postgres URL [--schema S] [--table T]   create or upgrade the Postgres sessions table
   help, --help, -h                        show this help
 
 STORE names the app's store the way the app does:
   --sqlite PATH [--table NAME]            the database file and sqliteStore({ table }) (default hallpass_sessions)
   --redis URL [--prefix PREFIX]           the server and redisStore({ prefix }) (default hp:)
+  --postgres URL [--schema S] [--table T] the database and postgresStore({ schema, table }) (public, hallpass_sessions)
 list and stats open the store read-only. Every command first checks the store is there (the table in the
 file, hallpass keys under the prefix) and exits 1 naming the flag to pass if not; nothing is ever created.
 Options take --name VALUE or --name=VALUE.`
@@ -33,13 +37,16 @@ const OPTIONS = {
   sqlite: { type: 'string' },
   redis: { type: 'string' },
   prefix: { type: 'string' },
+  postgres: { type: 'string' },
+  schema: { type: 'string' },
   table: { type: 'string' },
 } as const
 
 /** Which options each command accepts (anything else is a usage error, not silently ignored). */
 const ALLOWED: Record<string, readonly string[]> = {
   secret: ['bytes'],
-  sessions: ['sqlite', 'table', 'redis', 'prefix'],
+  sessions: ['sqlite', 'table', 'redis', 'prefix', 'postgres', 'schema'],
+  migrate: ['postgres', 'schema', 'table'],
   help: [],
 }
 
@@ -64,6 +71,11 @@ function secret(values: Values, out: Out): number {
 }
 
 async function sessions(positional: readonly string[], values: Values, out: Out): Promise<number> {
+  if (values.postgres !== undefined) {
+    if ((values.sqlite ?? values.redis ?? values.prefix) !== undefined) throw new UsageError('name one store: --sqlite, --redis or --postgres')
+    return postgresSessionsCommand(positional[0], positional.slice(1), values, out)
+  }
+  if (values.schema !== undefined) throw new UsageError('--schema goes with --postgres URL')
   const { sqlite, table, redis, prefix } = values
   const storeFlags: StoreFlags = { sqlite, table, redis, prefix }
   const [action, ...args] = positional
@@ -94,6 +106,7 @@ export async function run(argv: readonly string[], out: Out = console.log, err: 
       if (rest.length > 0) throw new UsageError(`secret takes no arguments (got "${rest.join(' ')}")`)
       return secret(values, out)
     }
+    if (command === 'migrate') return await migrateCommand(rest, values, out)
     return await sessions(rest, values, out)
   } catch (error) {
     if (error instanceof UsageError) {

@@ -4,11 +4,11 @@ import { RateLimiterRes } from 'rate-limiter-flexible'
 import { keyRingOf, type Sessions } from '../core/manager.ts'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../core/types.ts'
-import { count, seconds, type ThrottleOptions } from './config.ts'
+import { count, postgresOption, seconds, type ThrottleOptions } from './config.ts'
 import { createLimiters, type LimiterSet } from './limiters.ts'
 
 export type { ThrottleOptions } from './config.ts'
-export type { ThrottleRedisClient } from './limiters.ts'
+export type { ThrottlePostgresClient, ThrottleRedisClient } from './limiters.ts'
 
 /** The outcome of `check`: allowed, or blocked with the seconds to wait. */
 export type ThrottleVerdict =
@@ -76,6 +76,7 @@ export class LoginThrottle {
     this.hashKey = keys.byId.get(keys.currentId) as Buffer
     this.limiters = createLimiters({
       redis: options.redis,
+      postgres: postgresOption(options),
       prefix: options.prefix ?? 'hp:throttle',
       accountPoints: this.maxAccount,
       accountWindowSeconds: seconds('accountWindow', options.accountWindow, '15m'),

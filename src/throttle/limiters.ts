@@ -1,8 +1,14 @@
-// Builds the rate-limiter-flexible counters behind login throttling, on memory or on a Redis client.
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible'
+// Builds the rate-limiter-flexible counters behind login throttling, on memory, a Redis client or a pg Pool.
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible'
 
 /** An ioredis client/Cluster or a node-redis (v4+) client/cluster. */
 export type ThrottleRedisClient = object
+
+/** A pg `Pool` (or `Client`): rate-limiter-flexible's Postgres limiter speaks pg only. */
+export type ThrottlePostgresClient = object
+
+/** The table the counters live in: created by the Postgres store's migration (`hallpass migrate --postgres URL`). */
+export const THROTTLE_TABLE = 'hallpass_throttle'
 
 export interface LimiterSet {
   /** Failures per account within the account window (counted exactly, never rejects). */
@@ -15,6 +21,7 @@ export interface LimiterSet {
 
 export interface LimiterConfig {
   readonly redis: ThrottleRedisClient | undefined
+  readonly postgres: { readonly client: ThrottlePostgresClient; readonly schema: string } | undefined
   readonly prefix: string
   readonly accountPoints: number
   readonly accountWindowSeconds: number
@@ -26,6 +33,13 @@ export interface LimiterConfig {
 export function createLimiters(config: LimiterConfig): LimiterSet {
   const make = (name: string, points: number, duration: number): RateLimiterAbstract => {
     const common = { keyPrefix: `${config.prefix}:${name}`, points, duration }
+    if (config.postgres !== undefined) {
+      const { client, schema } = config.postgres
+      const storeType = typeof (client as { totalCount?: unknown }).totalCount === 'number' ? 'pool' : 'client'
+      // The table exists already (the migration made it): nothing is created at runtime, so no request meets a missing table.
+      const table = { storeClient: client, storeType, schemaName: schema, tableName: THROTTLE_TABLE, tableCreated: true }
+      return new RateLimiterPostgres({ ...common, ...table }, () => undefined)
+    }
     if (config.redis === undefined) return new RateLimiterMemory(common)
     const useRedisPackage = !('status' in config.redis) // ioredis exposes `status`; node-redis does not
     return new RateLimiterRedis({ ...common, storeClient: config.redis, useRedisPackage })

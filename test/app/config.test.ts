@@ -70,6 +70,8 @@ describe('loadConfig', () => {
       [{ REDIS_URL: 'localhost:6379' }, /^REDIS_URL/],
       [{ REDIS_CLUSTER_NODES: 'a:1,b' }, /^REDIS_CLUSTER_NODES/],
       [{ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'a:1' }, /not both/],
+      [{ POSTGRES_URL: 'localhost:5432' }, /^POSTGRES_URL/],
+      [{ POSTGRES_URL: 'postgres://a', REDIS_URL: 'redis://a' }, /not both/],
       [{ TRUST_PROXY: 'maybe' }, /^TRUST_PROXY/],
       [{ LOGIN_MAX_FAILURES: '-1' }, /^LOGIN_MAX_FAILURES/],
       [{ DEMO_ADMIN_PASSWORD: 'short' }, /^DEMO_ADMIN_PASSWORD/],
@@ -174,5 +176,12 @@ describe('the server process', () => {
     const run = await runServer({ SESSION_SECRET: GOOD_SECRET, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_PATH: join(dir, 'r.db') })
     expect(run.code).toBe(1)
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hallpass demo: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/)])
+  })
+
+  it('exits 1 with one clear line: Postgres unreachable at startup (its password not shown)', async () => {
+    const run = await runServer({ SESSION_SECRET: GOOD_SECRET, POSTGRES_URL: 'postgres://app:hunter2@127.0.0.1:1/app', DATABASE_PATH: join(dir, 'pg.db') })
+    expect(run.code).toBe(1)
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hallpass demo: cannot set up Postgres at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/app/)])
+    expect(run.stderr).not.toContain('hunter2')
   })
 })

@@ -1,0 +1,76 @@
+// The shapes of the Postgres clients the store takes (pg, postgres.js, PGlite): structural, no driver types needed.
+
+/** A query in pg's config form, rows as arrays. */
+export interface PgQueryConfig {
+  text: string
+  values: Array<string | null>
+  rowMode: 'array'
+}
+
+/** The parts of a pg `Client` (or a client checked out of a pool) the store uses. */
+export interface PgClientLike {
+  query(config: PgQueryConfig): Promise<{ rows: unknown[] }>
+  connect(): Promise<unknown>
+}
+
+/** The parts of a client a pg `Pool` hands out. */
+export interface PgPoolClientLike {
+  query(config: PgQueryConfig): Promise<{ rows: unknown[] }>
+  /** `release(true)` destroys the connection instead of returning it to the pool. */
+  release(destroy?: boolean): void
+}
+
+/** The parts of a pg `Pool` the store uses. */
+export interface PgPoolLike {
+  connect(): Promise<PgPoolClientLike>
+  readonly totalCount: number
+}
+
+/** A postgres.js query: awaitable, cancellable, and able to give its rows as arrays. */
+export interface PostgresJsQueryLike extends PromiseLike<unknown> {
+  values(): PromiseLike<unknown> & { cancel(): unknown }
+  cancel(): unknown
+}
+
+/** The tagged-template function inside a postgres.js transaction (`sql.begin(tx => ...)`). */
+export interface PostgresJsTransactionLike {
+  unsafe(query: string, parameters: Array<string | null>): PostgresJsQueryLike
+}
+
+/** The parts of a postgres.js `sql` instance (`postgres(url)`) the store uses. */
+export interface PostgresJsLike {
+  unsafe(query: string, parameters: Array<string | null>): PostgresJsQueryLike
+  begin(callback: (tx: PostgresJsTransactionLike) => Promise<unknown>): PromiseLike<unknown>
+}
+
+/** The query method of PGlite and of its transactions. */
+export interface PGliteQueryLike {
+  query(query: string, params: Array<string | null>, options: { rowMode: 'array' }): Promise<{ rows: unknown[] }>
+}
+
+/** The parts of an `@electric-sql/pglite` `PGlite` (or `PGliteWorker`) the store uses. */
+export interface PGliteLike extends PGliteQueryLike {
+  transaction(callback: (tx: PGliteQueryLike) => Promise<unknown>): Promise<unknown>
+}
+
+/**
+ * A pg `Pool` (recommended) or `Client`, a postgres.js `sql`, or a PGlite database. The kind is detected at
+ * runtime; the app owns it and the store never connects or closes it.
+ */
+export type PostgresClientLike = PgPoolLike | PgClientLike | PostgresJsLike | PGliteLike
+
+/** Which client a store was given. */
+export type ClientKind = 'pg Pool' | 'pg Client' | 'postgres.js' | 'PGlite'
+
+/** The kind of `client`, or undefined when it is none of the four. */
+export function clientKind(client: unknown): ClientKind | undefined {
+  if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return undefined
+  const c = client as Record<string, unknown>
+  if (typeof client === 'function' && typeof c.unsafe === 'function' && typeof c.begin === 'function')
+    return 'postgres.js'
+  if (typeof c.query !== 'function') return undefined
+  if (typeof c.transaction === 'function') return 'PGlite'
+  if (typeof c.connect === 'function' && typeof c.totalCount === 'number') return 'pg Pool'
+  if (typeof c.connect === 'function') return 'pg Client'
+  return undefined
+}

@@ -1,0 +1,126 @@
+// The Postgres schema: migrations, the exported SQL, the version check on first use, and the store's options.
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  migratePostgres,
+  postgresSchemaSql,
+  postgresStore,
+  POSTGRES_SCHEMA_VERSION,
+} from '../../src/stores/postgres/index.ts'
+import { testRecord } from '../../src/testing/index.ts'
+import { startPostgres, uniqueTable, type PostgresServer } from '../support/postgres.ts'
+
+const HOUR = 3_600_000
+let server: PostgresServer
+let pool: pg.Pool
+
+beforeAll(async () => {
+  server = await startPostgres()
+  pool = new pg.Pool({ connectionString: server.url, max: 6 })
+})
+afterAll(async () => {
+  await pool?.end()
+  await server?.stop()
+})
+
+describe('the schema version check', () => {
+  it('refuses a table that was never migrated with CONFIG_INVALID naming the command, then works once it is', async () => {
+    const table = uniqueTable('never')
+    const store = postgresStore({ client: pool, table, purgeIntervalMs: 0 })
+    const refusal = store.get('0000aaaaaaaaaaaaaaaaaaaaaa')
+    await expect(refusal).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
+    await expect(refusal).rejects.toThrow(`hallpass migrate --postgres <URL> --table ${table}`)
+    expect(await migratePostgres({ client: pool, table })).toEqual({ from: 0, to: POSTGRES_SCHEMA_VERSION })
+    expect(await store.get('0000aaaaaaaaaaaaaaaaaaaaaa')).toBeNull() // the same store, no restart
+  })
+
+  it('refuses a table at another version: older asks for the migration, newer for an upgrade', async () => {
+    for (const [version, message] of [
+      [0, 'run `hallpass migrate'],
+      [POSTGRES_SCHEMA_VERSION + 1, 'upgrade hallpass'],
+    ] as const) {
+      const table = uniqueTable('version')
+      await migratePostgres({ client: pool, table })
+      await pool.query('UPDATE hallpass_schema SET version = $1 WHERE table_name = $2', [version, table])
+      const store = postgresStore({ client: pool, table, purgeIntervalMs: 0 })
+      const refusal = store.create(testRecord(), { ttl: HOUR })
+      await expect(refusal).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
+      await expect(refusal).rejects.toThrow(message)
+      expect((await pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(0)
+    }
+  })
+
+  it('names the schema in the command when it is not public, and migrate creates that schema', async () => {
+    const schema = uniqueTable('schema')
+    const store = postgresStore({ client: pool, schema, purgeIntervalMs: 0 })
+    await expect(store.ping?.()).rejects.toThrow(`hallpass migrate --postgres <URL> --schema ${schema}`)
+    await migratePostgres({ client: pool, schema })
+    await store.ping?.()
+    const record = testRecord()
+    await store.create(record, { ttl: HOUR })
+    expect((await pool.query(`SELECT id FROM "${schema}".hallpass_sessions`)).rows).toEqual([{ id: record.id }])
+  })
+})
+
+describe('migratePostgres', () => {
+  it('migrates once when three processes start together, and again is a no-op', async () => {
+    const table = uniqueTable('together')
+    const pools = [0, 1, 2].map(() => new pg.Pool({ connectionString: server.url, max: 1 }))
+    try {
+      const results = await Promise.all(pools.map((client) => migratePostgres({ client, table })))
+      expect(results.map((r) => r.from).sort()).toEqual([0, 1, 1])
+      expect(await migratePostgres({ client: pool, table })).toEqual({ from: 1, to: 1 })
+    } finally {
+      await Promise.all(pools.map((p) => p.end()))
+    }
+  })
+
+  it('refuses a table newer than this hallpass and changes nothing', async () => {
+    const table = uniqueTable('newer')
+    await migratePostgres({ client: pool, table })
+    await pool.query('UPDATE hallpass_schema SET version = 99 WHERE table_name = $1', [table])
+    await expect(migratePostgres({ client: pool, table })).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
+    expect((await pool.query('SELECT version FROM hallpass_schema WHERE table_name = $1', [table])).rows).toEqual([
+      { version: 99 },
+    ])
+  })
+
+  it('the exported SQL, applied by another tool, gives a table the store accepts', async () => {
+    const schema = uniqueTable('tool')
+    const text = postgresSchemaSql({ schema, table: 'sessions' })
+    expect(text).toContain(`schema version ${POSTGRES_SCHEMA_VERSION}`)
+    await pool.query(text) // one simple-protocol query, as psql -f would send it
+    const store = postgresStore({ client: pool, schema, table: 'sessions', purgeIntervalMs: 0 })
+    const record = testRecord({ userId: 'tool-user' })
+    await store.create(record, { ttl: HOUR })
+    expect(await store.get(record.id)).toEqual(record)
+    expect(await migratePostgres({ client: pool, schema, table: 'sessions' })).toEqual({ from: 1, to: 1 })
+  })
+})
+
+describe('postgresStore options', () => {
+  it('refuses bad names, unknown options, bad numbers and clients that are not Postgres clients with CONFIG_INVALID', () => {
+    const bad: Array<() => unknown> = [
+      () => postgresStore({ client: pool, table: 'Sessions' }),
+      () => postgresStore({ client: pool, table: 'a"; DROP TABLE users; --' }),
+      () => postgresStore({ client: pool, schema: 'pg_catalog' }),
+      () => postgresStore({ client: pool, table: 'hallpass_schema' }),
+      () => postgresStore({ client: pool, statementTimeoutMs: 0 }),
+      () => postgresStore({ client: pool, conflictRetries: -1 }),
+      () => postgresStore({ client: pool, purgeBatch: 1.5 }),
+      () => postgresStore({ client: pool, extra: 1 } as never),
+      () => postgresStore({ client: {} as never }),
+      () => postgresStore(undefined as never),
+      () => postgresSchemaSql({ table: 'x y' }),
+    ]
+    for (const attempt of bad) expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+  })
+
+  it('close() stops the store but leaves the app’s pool open', async () => {
+    const table = uniqueTable('close')
+    await migratePostgres({ client: pool, table })
+    const store = postgresStore({ client: pool, table })
+    await store.close()
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+  })
+})
