@@ -202,10 +202,13 @@ export interface PostgresClients {
   close(): Promise<void>
 }
 
-/** A pg Pool, a pg Client and a postgres.js instance on `server`; dropped connections' errors are left to the store. */
+/** A pg Pool, a pg Client and a postgres.js instance on `server`. */
 export async function connectClients(server: PostgresServer): Promise<PostgresClients> {
   const pool = new pg.Pool({ connectionString: server.url, max: 10 })
   const client = new pg.Client({ connectionString: server.url })
+  // Once the stores are closed, nothing listens: a connection the server drops at shutdown must not end the run.
+  pool.on('error', () => undefined)
+  client.on('error', () => undefined)
   await client.connect()
   const sql = postgres(server.url, { max: 10, onnotice: () => undefined })
   return {
