@@ -1,5 +1,6 @@
 // One way to run SQL on any of the clients: a statement, or a transaction on one connection, each with a deadline.
 import { configError, HallpassError } from '../../errors.ts'
+import { listenForErrors, stopListeningForErrors } from '../error-listener.ts'
 import {
   clientKind,
   type ClientKind,
@@ -211,40 +212,6 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
 }
 
-interface Emitter {
-  on(event: 'error', listener: () => void): unknown
-  off?(event: 'error', listener: () => void): unknown
-  removeListener?(event: 'error', listener: () => void): unknown
-}
-
-/** One 'error' listener per pg Pool or Client, shared by every store on it (reference counted). */
-const listeners = new WeakMap<object, { count: number; listener: () => void }>()
-
-/**
- * pg emits 'error' when a connection drops (an idle pooled one included), and an unheard 'error' ends the process.
- * The failure reaches the store's callers as STORE_UNAVAILABLE instead.
- */
-function listen(client: object): void {
-  const entry = listeners.get(client)
-  if (entry) {
-    entry.count += 1
-    return
-  }
-  const emitter = client as Partial<Emitter>
-  if (typeof emitter.on !== 'function') return
-  const listener = (): void => undefined
-  emitter.on.call(client, 'error', listener)
-  listeners.set(client, { count: 1, listener })
-}
-
-function unlisten(client: object): void {
-  const entry = listeners.get(client)
-  if (!entry || --entry.count > 0) return
-  listeners.delete(client)
-  const emitter = client as Partial<Emitter>
-  ;(emitter.off ?? emitter.removeListener)?.call(client, 'error', entry.listener)
-}
-
 /** Runs SQL on whichever client was given, each call bounded by `timeoutMs`. */
 export class PostgresDriver {
   readonly kind: ClientKind
@@ -264,7 +231,7 @@ export class PostgresDriver {
     else if (kind === 'postgres.js') this.adapter = postgresJs(client as PostgresJsLike)
     else this.adapter = pglite(client as PGliteLike)
     if (kind === 'pg Pool' || kind === 'pg Client') {
-      listen(client)
+      listenForErrors(client)
       this.listening = true
     }
   }
@@ -273,7 +240,7 @@ export class PostgresDriver {
   release(): void {
     if (!this.listening) return
     this.listening = false
-    unlisten(this.client)
+    stopListeningForErrors(this.client)
   }
 
   /** One statement (its own transaction). Rejects with the client's error, or STORE_UNAVAILABLE past the deadline. */

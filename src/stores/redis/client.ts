@@ -1,6 +1,7 @@
 // One calling convention over node-redis (client, cluster) and ioredis (Redis, Cluster): timeouts, EVALSHA, errors.
 import { configError, HallpassError } from '../../errors.ts'
 import type { Script } from './scripts.ts'
+import { listenForErrors, stopListeningForErrors } from '../error-listener.ts'
 
 /** The parts of a node-redis v5 or v6 client (`createClient()`) this store uses. */
 export interface NodeRedisClientLike {
@@ -24,37 +25,6 @@ export interface IoRedisLike {
 
 /** A node-redis v5/v6 client or cluster, or an ioredis `Redis` or `Cluster`. The kind is detected at runtime. */
 export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisLike
-
-interface Emitter {
-  on(event: 'error', listener: (err: unknown) => void): unknown
-  off?(event: 'error', listener: (err: unknown) => void): unknown
-  removeListener?(event: 'error', listener: (err: unknown) => void): unknown
-}
-
-/** One 'error' listener per client, shared by every store on it (reference counted). */
-const listeners = new WeakMap<object, { count: number; listener: () => void }>()
-
-/** Listens for the client's 'error' events: they surface as STORE_UNAVAILABLE, and an unheard one would crash node-redis users. */
-function listen(client: object): void {
-  const entry = listeners.get(client)
-  if (entry) {
-    entry.count += 1
-    return
-  }
-  const emitter = client as Partial<Emitter>
-  if (typeof emitter.on !== 'function') return
-  const listener = (): void => undefined
-  emitter.on.call(client, 'error', listener)
-  listeners.set(client, { count: 1, listener })
-}
-
-function unlisten(client: object): void {
-  const entry = listeners.get(client)
-  if (!entry || --entry.count > 0) return
-  listeners.delete(client)
-  const emitter = client as Partial<Emitter>
-  ;(emitter.off ?? emitter.removeListener)?.call(client, 'error', entry.listener)
-}
 
 /**
  * Per-command options for node-redis: no client-side timeout. `raw()` already bounds every command with one
@@ -119,7 +89,7 @@ export class RedisDriver {
     } else {
       configError('redisStore client must be a node-redis (v5 or v6) client or cluster (createClient/createCluster) or an ioredis Redis or Cluster')
     }
-    listen(client)
+    listenForErrors(client)
   }
 
   /** Sends one command routed by `key`, rejecting with STORE_UNAVAILABLE on any failure or after the timeout. */
@@ -165,6 +135,6 @@ export class RedisDriver {
   release(): void {
     if (this.released) return
     this.released = true
-    unlisten(this.client)
+    stopListeningForErrors(this.client)
   }
 }
