@@ -23,7 +23,9 @@ async function measure(name: string, seconds: number, op: () => Promise<void>): 
     ops += 1_000
   }
   const rate = ops / (Number(process.hrtime.bigint() - start) / 1e9)
-  console.log(`${name.padEnd(34)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} ops/s  ${(1e6 / rate).toFixed(2)} µs/op`)
+  console.log(
+    `${name.padEnd(34)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} ops/s  ${(1e6 / rate).toFixed(2)} µs/op`,
+  )
   return rate
 }
 
@@ -54,5 +56,7 @@ for (const kib of [16, 64, 256]) {
   }
   times.sort((a, b) => a - b)
   const median = times[10] as number
-  console.log(`${`hostile Cookie: ${kib} KiB of ';'`.padEnd(34)} ${median.toFixed(2).padStart(10)} ms/load (median of 21)  ${((median * 1e6) / (kib * 1024)).toFixed(1)} ns/byte`)
+  console.log(
+    `${`hostile Cookie: ${kib} KiB of ';'`.padEnd(34)} ${median.toFixed(2).padStart(10)} ms/load (median of 21)  ${((median * 1e6) / (kib * 1024)).toFixed(1)} ns/byte`,
+  )
 }

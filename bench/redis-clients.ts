@@ -33,7 +33,9 @@ try {
     ['node-redis 6', v6 as unknown as RedisClientLike, () => v6.get('bench:key')],
     ['ioredis', io, () => io.get('bench:key')],
   ]
-  console.log(`client CPU µs per operation, ${ROUNDS} operations, ${IN_FLIGHT} in flight (lower is better)`)
+  console.log(
+    `client CPU µs per operation, ${ROUNDS} operations, ${IN_FLIGHT} in flight (lower is better)`,
+  )
   console.log(`${'client'.padEnd(14)} ${'raw GET'.padStart(8)} ${'store.get'.padStart(10)}`)
   for (const [name, client, rawGet] of clients) {
     const store = redisStore({ client, prefix: `bench-${name.replace(/\W/g, '')}:` })

@@ -1,13 +1,37 @@
 // hallpass against express-session, @fastify/session and iron-session: wrk load on each scenario server, interleaved, medians (issue 7).
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { ENDPOINTS, SCENARIOS, isScenarioId, type Endpoint, type Scenario, type ScenarioId } from './scenarios/index.ts'
+import {
+  ENDPOINTS,
+  SCENARIOS,
+  isScenarioId,
+  type Endpoint,
+  type Scenario,
+  type ScenarioId,
+} from './scenarios/index.ts'
 import { spawnScenario, type Child } from './lib/children.ts'
 import { checkRead, checkWrite, login, loginMany, sequential } from './lib/client.ts'
 import { machine } from './lib/machine.ts'
 import { profileScenario } from './lib/profile.ts'
-import { commandDelta, commandStats, memoryByType, monitor, startRedis, usedMemory, type BenchRedis } from './lib/redis.ts'
-import { commandTable, emptyResults, mainTable, memoryTable, spreadTable, targets, targetTable, type Results } from './lib/report.ts'
+import {
+  commandDelta,
+  commandStats,
+  memoryByType,
+  monitor,
+  startRedis,
+  usedMemory,
+  type BenchRedis,
+} from './lib/redis.ts'
+import {
+  commandTable,
+  emptyResults,
+  mainTable,
+  memoryTable,
+  spreadTable,
+  targets,
+  targetTable,
+  type Results,
+} from './lib/report.ts'
 import { CONNECTIONS, problems, runWrk, THREADS } from './lib/wrk.ts'
 
 const { values: args } = parseArgs({
@@ -24,7 +48,8 @@ const { values: args } = parseArgs({
   },
 })
 const smoke = args.smoke ?? false
-const num = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : Number(value))
+const num = (value: string | undefined, fallback: number): number =>
+  value === undefined ? fallback : Number(value)
 const config = {
   reps: num(args.reps, smoke ? 1 : 3),
   seconds: num(args.duration, smoke ? 1 : 5),
@@ -33,22 +58,43 @@ const config = {
   sessions: num(args.sessions, smoke ? 200 : 10_000),
   countRequests: smoke ? 5 : 50,
 }
-const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean) ?? []
-for (const id of only) if (!isScenarioId(id)) throw new Error(`--only: unknown scenario "${id}"; known: ${SCENARIOS.map((s) => s.id).join(', ')}`)
+const only =
+  args.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) ?? []
+for (const id of only)
+  if (!isScenarioId(id))
+    throw new Error(
+      `--only: unknown scenario "${id}"; known: ${SCENARIOS.map((s) => s.id).join(', ')}`,
+    )
 const selected = only.length > 0 ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS
 const USER = 'user-1'
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 const failures: string[] = []
 
 /** One wrk run of one endpoint (after a warm-up); with `alone`, Redis commands are counted from INFO commandstats around it. */
-async function measure(redis: BenchRedis, s: Scenario, child: Child, e: Endpoint, results: Results, warmup: number, alone: boolean): Promise<void> {
+async function measure(
+  redis: BenchRedis,
+  s: Scenario,
+  child: Child,
+  e: Endpoint,
+  results: Results,
+  warmup: number,
+  alone: boolean,
+): Promise<void> {
   // A fresh session for every run: its cookie is valid, and no touch interval (60 s) elapses during the run.
   const session = await login(child.url, USER)
   if (!s.id.endsWith('bare')) results.cookieBytes ??= session.bytes
   await checkRead(child.url, session.cookie, s.id.endsWith('bare') ? undefined : USER)
   if (e === 'write') await checkWrite(child.url, session.cookie)
   // Smoke mode shares the machine with the rest of `npm test`: it checks answers, so it waits up to 30 s for each.
-  const run = { url: `${child.url}/${e}`, method: e === 'read' ? 'GET' : 'POST', cookie: session.cookie, timeout: smoke ? 30 : 2 } as const
+  const run = {
+    url: `${child.url}/${e}`,
+    method: e === 'read' ? 'GET' : 'POST',
+    cookie: session.cookie,
+    timeout: smoke ? 30 : 2,
+  } as const
   if (warmup > 0) {
     const warm = await runWrk({ ...run, seconds: warmup })
     for (const p of problems(warm)) failures.push(`${s.id} ${e} warm-up: ${p}`)
@@ -66,12 +112,20 @@ async function measure(redis: BenchRedis, s: Scenario, child: Child, e: Endpoint
   }
   results.runs[e].push(result)
   const found = problems(result)
-  for (const p of found) failures.push(`${s.id} ${e}: ${p}${child.stderr() ? `\n${child.stderr().slice(-2000)}` : ''}`)
-  log(`  ${s.id.padEnd(22)} ${e.padEnd(5)} ${Math.round(result.rps).toLocaleString('en-US').padStart(8)} req/s  p99 ${result.p99.toFixed(2)} ms${found.length ? `  FAILED: ${found.join(', ')}` : ''}`)
+  for (const p of found)
+    failures.push(`${s.id} ${e}: ${p}${child.stderr() ? `\n${child.stderr().slice(-2000)}` : ''}`)
+  log(
+    `  ${s.id.padEnd(22)} ${e.padEnd(5)} ${Math.round(result.rps).toLocaleString('en-US').padStart(8)} req/s  p99 ${result.p99.toFixed(2)} ms${found.length ? `  FAILED: ${found.join(', ')}` : ''}`,
+  )
 }
 
 /** MONITOR over a few sequential requests: which commands a client sends, and which run inside scripts. */
-async function countRoundTrips(redis: BenchRedis, s: Scenario, child: Child, results: Results): Promise<void> {
+async function countRoundTrips(
+  redis: BenchRedis,
+  s: Scenario,
+  child: Child,
+  results: Results,
+): Promise<void> {
   const session = await login(child.url, USER)
   await checkRead(child.url, session.cookie, USER)
   const watch = await monitor(redis)
@@ -83,7 +137,11 @@ async function countRoundTrips(redis: BenchRedis, s: Scenario, child: Child, res
       await sequential(child.url, session.cookie, e, config.countRequests)
       seen[e] = { ...(await watch.take()), requests: config.countRequests }
       // Smoke mode runs read and write together, so its commandstats come from these sequential requests instead.
-      if (results.commands[e].requests === 0) results.commands[e] = { calls: commandDelta(before, await commandStats(redis)), requests: config.countRequests }
+      if (results.commands[e].requests === 0)
+        results.commands[e] = {
+          calls: commandDelta(before, await commandStats(redis)),
+          requests: config.countRequests,
+        }
       for (const m of [seen[e].client, seen[e].script]) m.delete('info')
     }
     results.roundTrips = seen
@@ -110,13 +168,17 @@ async function main(): Promise<number> {
   const children = new Map<ScenarioId, Child>()
   try {
     if (args.profile) {
-      for (const s of selected) console.log(await profileScenario(s.id, redis.url, config.seconds, ENDPOINTS))
+      for (const s of selected)
+        console.log(await profileScenario(s.id, redis.url, config.seconds, ENDPOINTS))
       return 0
     }
     log(`redis-server on ${redis.url}; starting ${selected.length} scenario servers`)
     // The first server fills the transpile cache (bench/lib/ts-loader.mjs) for every module; the rest start in parallel from it.
     const [first, ...rest] = selected as [Scenario, ...Scenario[]]
-    const spawned = [await spawnScenario(first.id, first.redis ? redis.url : '', { preload: true }), ...(await Promise.all(rest.map((s) => spawnScenario(s.id, s.redis ? redis.url : ''))))]
+    const spawned = [
+      await spawnScenario(first.id, first.redis ? redis.url : '', { preload: true }),
+      ...(await Promise.all(rest.map((s) => spawnScenario(s.id, s.redis ? redis.url : '')))),
+    ]
     for (const child of spawned) children.set(child.id, child)
     log(`servers ready after ${((Date.now() - started) / 1000).toFixed(1)} s`)
     const all = new Map<ScenarioId, Results>(selected.map((s) => [s.id, emptyResults(s.id)]))
@@ -127,7 +189,15 @@ async function main(): Promise<number> {
       for (const s of order) {
         const run = async (e: Endpoint): Promise<void> => {
           try {
-            await measure(redis, s, children.get(s.id) as Child, e, all.get(s.id) as Results, rep === 0 ? config.firstWarmup : config.warmup, !smoke)
+            await measure(
+              redis,
+              s,
+              children.get(s.id) as Child,
+              e,
+              all.get(s.id) as Results,
+              rep === 0 ? config.firstWarmup : config.warmup,
+              !smoke,
+            )
           } catch (err) {
             failures.push(`${s.id} ${e}: ${(err as Error).message}`)
             log(`  ${s.id} ${e}: FAILED ${(err as Error).message}`)
@@ -180,7 +250,15 @@ async function main(): Promise<number> {
         spreadTable(all),
       ].join('\n'),
     )
-    if (args.json) writeFileSync(args.json, JSON.stringify([...all.values()], (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2))
+    if (args.json)
+      writeFileSync(
+        args.json,
+        JSON.stringify(
+          [...all.values()],
+          (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v),
+          2,
+        ),
+      )
     if (failures.length > 0) {
       log(`\n${failures.length} failure(s):\n${failures.join('\n')}`)
       return 1

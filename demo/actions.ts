@@ -6,7 +6,11 @@ import { iso, type AppDeps } from './http.ts'
 export type SignInResult =
   | { readonly ok: true; readonly user: User }
   | { readonly ok: false; readonly reason: 'invalid' }
-  | { readonly ok: false; readonly reason: 'throttled' | 'unavailable'; readonly retryAfter: number }
+  | {
+      readonly ok: false
+      readonly reason: 'throttled' | 'unavailable'
+      readonly retryAfter: number
+    }
 
 /**
  * The password is checked inside the throttle's `attempt`, which counts the guess before it runs, so
@@ -26,7 +30,8 @@ export async function signIn(
   })
   if (!result.ok) {
     if (result.reason === 'locked') await deps.passwords.verify(undefined, input.password) // same work, same answer
-    if (result.reason === 'invalid' || result.reason === 'locked') return { ok: false, reason: 'invalid' }
+    if (result.reason === 'invalid' || result.reason === 'locked')
+      return { ok: false, reason: 'invalid' }
     return { ok: false, reason: result.reason, retryAfter: result.retryAfter }
   }
   const row = result.value
@@ -37,7 +42,11 @@ export async function signIn(
 export type PasswordResult =
   | { readonly ok: true; readonly revoked: number }
   | { readonly ok: false; readonly reason: 'wrong' }
-  | { readonly ok: false; readonly reason: 'throttled' | 'unavailable'; readonly retryAfter: number }
+  | {
+      readonly ok: false
+      readonly reason: 'throttled' | 'unavailable'
+      readonly retryAfter: number
+    }
 
 /**
  * Checks the current password (throttled like a login, so a stolen session cannot guess it), stores the
@@ -50,10 +59,16 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
   ip: string | undefined,
 ): Promise<PasswordResult> {
-  const result = await deps.throttle.attempt({ account: user.email, ip }, () => deps.passwords.verify(deps.users.passwordHash(user.id), input.currentPassword))
+  const result = await deps.throttle.attempt({ account: user.email, ip }, () =>
+    deps.passwords.verify(deps.users.passwordHash(user.id), input.currentPassword),
+  )
   if (!result.ok) {
     if (result.reason === 'invalid') return { ok: false, reason: 'wrong' }
-    return { ok: false, reason: result.reason === 'unavailable' ? 'unavailable' : 'throttled', retryAfter: result.retryAfter }
+    return {
+      ok: false,
+      reason: result.reason === 'unavailable' ? 'unavailable' : 'throttled',
+      retryAfter: result.retryAfter,
+    }
   }
   deps.users.setPasswordHash(user.id, await deps.passwords.hash(input.newPassword))
   await session.regenerate()
@@ -84,7 +99,9 @@ export async function listDevices(deps: AppDeps, session: Session, user: User): 
     createdAt: iso(s.createdAt),
     lastSeenAt: iso(s.id === session.id ? (session.lastSeenAt ?? s.lastSeenAt) : s.lastSeenAt),
     expiresAt: iso(s.expiresAt),
-    idleExpiresAt: iso(s.id === session.id ? (session.idleExpiresAt ?? s.idleExpiresAt) : s.idleExpiresAt),
+    idleExpiresAt: iso(
+      s.id === session.id ? (session.idleExpiresAt ?? s.idleExpiresAt) : s.idleExpiresAt,
+    ),
     persistent: s.persistent,
     userAgent: s.userAgent,
     device: s.device,
@@ -94,7 +111,12 @@ export async function listDevices(deps: AppDeps, session: Session, user: User): 
 }
 
 /** Revokes one of the user's devices. Revoking the current one is a logout. False when the id is unknown or another user's. */
-export async function revokeDevice(deps: AppDeps, session: Session, user: User, id: string): Promise<boolean> {
+export async function revokeDevice(
+  deps: AppDeps,
+  session: Session,
+  user: User,
+  id: string,
+): Promise<boolean> {
   if (id === session.id) {
     await session.logout()
     return true
@@ -109,7 +131,9 @@ export function revokeOtherDevices(deps: AppDeps, session: Session, user: User):
 
 /** The idle timeout in minutes: the admin's setting, or SESSION_IDLE_TIMEOUT until one is saved. */
 export function idleTimeoutMinutes(deps: AppDeps): number {
-  return deps.settings.idleTimeoutMinutes() ?? Math.round((deps.config.idleTimeout / 60) * 100) / 100
+  return (
+    deps.settings.idleTimeoutMinutes() ?? Math.round((deps.config.idleTimeout / 60) * 100) / 100
+  )
 }
 
 export interface AdminUser extends User {
@@ -128,7 +152,11 @@ export function setRole(deps: AppDeps, id: string, role: Role): User | 'not_foun
 }
 
 /** Revokes every session of a user; for the admin's own account, every session but the current one. */
-export async function revokeUserSessions(deps: AppDeps, session: Session, id: string): Promise<number | 'not_found'> {
+export async function revokeUserSessions(
+  deps: AppDeps,
+  session: Session,
+  id: string,
+): Promise<number | 'not_found'> {
   if (!deps.users.find(id)) return 'not_found'
   return deps.sessions.revokeUserSessions(id, id === session.userId ? { except: session.id } : {})
 }

@@ -25,7 +25,15 @@ const DRAIN_BODY_MS = 10_000
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.use('*', securityHeaders({ production: deps.config.production }))
-  app.use('*', bodyLimit({ maxBytes: MAX_BODY_BYTES, drainBytes: DRAIN_BODY_BYTES, drainMs: DRAIN_BODY_MS, tooLarge }))
+  app.use(
+    '*',
+    bodyLimit({
+      maxBytes: MAX_BODY_BYTES,
+      drainBytes: DRAIN_BODY_BYTES,
+      drainMs: DRAIN_BODY_MS,
+      tooLarge,
+    }),
+  )
 
   // No session for these: they must answer even when the store is down, and never set a cookie.
   app.get('/healthz', async (c) => {
@@ -33,14 +41,31 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       await deps.sessions.ping()
       return c.json({ ok: true, store: deps.storeKind })
     } catch {
-      return c.json({ ok: false, store: deps.storeKind, error: { code: 'STORE_UNAVAILABLE', message: 'The session store is not answering.' } }, 503)
+      return c.json(
+        {
+          ok: false,
+          store: deps.storeKind,
+          error: { code: 'STORE_UNAVAILABLE', message: 'The session store is not answering.' },
+        },
+        503,
+      )
     }
   })
-  app.get('/assets/app.js', (c) => c.body(deps.assets.script, 200, { 'content-type': 'text/javascript; charset=utf-8' }))
-  app.get('/assets/app.css', (c) => c.body(deps.assets.css, 200, { 'content-type': 'text/css; charset=utf-8' }))
+  app.get('/assets/app.js', (c) =>
+    c.body(deps.assets.script, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
+  )
+  app.get('/assets/app.css', (c) =>
+    c.body(deps.assets.css, 200, { 'content-type': 'text/css; charset=utf-8' }),
+  )
 
   // Sessions, and CSRF on every POST/PUT/PATCH/DELETE (Fetch Metadata, exact Origin, or the masked token).
-  app.use('*', session(deps.sessions, { trustProxy: deps.config.trustProxy, csrf: { origins: [deps.config.appOrigin] } }))
+  app.use(
+    '*',
+    session(deps.sessions, {
+      trustProxy: deps.config.trustProxy,
+      csrf: { origins: [deps.config.appOrigin] },
+    }),
+  )
   app.use('*', loadUser(deps))
 
   app.route('/', authRoutes(deps))
@@ -49,15 +74,33 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', pageRoutes(deps))
   app.route('/', formRoutes(deps))
 
-  app.notFound((c) => (isApi(c.req.path) ? errorResponse(c, 404, 'NOT_FOUND', 'There is no such endpoint.') : c.html(notFoundPage(c), 404)))
+  app.notFound((c) =>
+    isApi(c.req.path)
+      ? errorResponse(c, 404, 'NOT_FOUND', 'There is no such endpoint.')
+      : c.html(notFoundPage(c), 404),
+  )
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) return errorResponse(c, err.status, err.code, err.message, err.headers)
+    if (err instanceof ApiError)
+      return errorResponse(c, err.status, err.code, err.message, err.headers)
     if (isHallpassError(err, 'STORE_UNAVAILABLE')) {
-      return errorResponse(c, 503, 'STORE_UNAVAILABLE', 'Sessions are temporarily unavailable. Try again shortly.', { 'retry-after': '1' })
+      return errorResponse(
+        c,
+        503,
+        'STORE_UNAVAILABLE',
+        'Sessions are temporarily unavailable. Try again shortly.',
+        { 'retry-after': '1' },
+      )
     }
-    if (isHallpassError(err, 'SESSION_GONE')) return errorResponse(c, 409, 'SESSION_GONE', 'Your session ended while this request ran. Sign in again.')
-    if (err instanceof HTTPException && err.status < 500) return errorResponse(c, err.status, 'BAD_REQUEST', 'The request could not be processed.')
+    if (isHallpassError(err, 'SESSION_GONE'))
+      return errorResponse(
+        c,
+        409,
+        'SESSION_GONE',
+        'Your session ended while this request ran. Sign in again.',
+      )
+    if (err instanceof HTTPException && err.status < 500)
+      return errorResponse(c, err.status, 'BAD_REQUEST', 'The request could not be processed.')
     console.error(`Unhandled error on ${c.req.method} ${c.req.path}:`, err)
     return errorResponse(c, 500, 'INTERNAL_ERROR', 'Something went wrong on our side.')
   })
@@ -65,7 +108,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 }
 
 function tooLarge(c: Context): Response {
-  return errorResponse(c, 413, 'PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)
+  return errorResponse(
+    c,
+    413,
+    'PAYLOAD_TOO_LARGE',
+    `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+  )
 }
 
 function isApi(path: string): boolean {

@@ -68,23 +68,38 @@ export function loadConfig(env: Env): AppConfig {
   const port = integer(env, 'PORT', 3000, 0, 65_535)
   const host = text(env, 'HOST', '127.0.0.1')
   const tls = tlsFiles(optional(env, 'TLS_CERT_FILE'), optional(env, 'TLS_KEY_FILE'))
-  const appOrigin = origin(env.APP_ORIGIN?.trim() || `${tls ? 'https' : 'http'}://localhost:${port}`)
+  const appOrigin = origin(
+    env.APP_ORIGIN?.trim() || `${tls ? 'https' : 'http'}://localhost:${port}`,
+  )
   const { secret, generated } = secrets(env, production)
   const redisUrl = optional(env, 'REDIS_URL')
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) fail(`REDIS_URL must start with redis:// or rediss:// (got ${JSON.stringify(redisUrl)})`)
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
+    fail(`REDIS_URL must start with redis:// or rediss:// (got ${JSON.stringify(redisUrl)})`)
   const redisClusterNodes = clusterNodes(optional(env, 'REDIS_CLUSTER_NODES'))
-  if (redisUrl !== undefined && redisClusterNodes !== undefined) fail('set either REDIS_URL or REDIS_CLUSTER_NODES, not both')
+  if (redisUrl !== undefined && redisClusterNodes !== undefined)
+    fail('set either REDIS_URL or REDIS_CLUSTER_NODES, not both')
   const postgresUrl = optional(env, 'POSTGRES_URL')
-  if (postgresUrl !== undefined && !/^postgres(ql)?:\/\//.test(postgresUrl)) fail('POSTGRES_URL must start with postgres:// or postgresql://')
-  if (postgresUrl !== undefined && (redisUrl !== undefined || redisClusterNodes !== undefined)) fail('set POSTGRES_URL or a Redis variable, not both')
+  if (postgresUrl !== undefined && !/^postgres(ql)?:\/\//.test(postgresUrl))
+    fail('POSTGRES_URL must start with postgres:// or postgresql://')
+  if (postgresUrl !== undefined && (redisUrl !== undefined || redisClusterNodes !== undefined))
+    fail('set POSTGRES_URL or a Redis variable, not both')
 
   const idleTimeout = integer(env, 'SESSION_IDLE_TIMEOUT', 1800, 1, 31_536_000)
   const absoluteTimeout = integer(env, 'SESSION_ABSOLUTE_TIMEOUT', 86_400, 1, 31_536_000)
   const rememberTimeout = integer(env, 'SESSION_REMEMBER_TIMEOUT', 2_592_000, 1, 34_560_000)
   const touchInterval = integer(env, 'SESSION_TOUCH_INTERVAL', 60, 1, 86_400)
-  if (idleTimeout > absoluteTimeout) fail(`SESSION_IDLE_TIMEOUT (${idleTimeout}) must not exceed SESSION_ABSOLUTE_TIMEOUT (${absoluteTimeout})`)
-  if (touchInterval >= idleTimeout) fail(`SESSION_TOUCH_INTERVAL (${touchInterval}) must be shorter than SESSION_IDLE_TIMEOUT (${idleTimeout})`)
-  if (touchInterval >= 300) fail(`SESSION_TOUCH_INTERVAL (${touchInterval}) must be shorter than 300 seconds, the shortest idle timeout an admin can set`)
+  if (idleTimeout > absoluteTimeout)
+    fail(
+      `SESSION_IDLE_TIMEOUT (${idleTimeout}) must not exceed SESSION_ABSOLUTE_TIMEOUT (${absoluteTimeout})`,
+    )
+  if (touchInterval >= idleTimeout)
+    fail(
+      `SESSION_TOUCH_INTERVAL (${touchInterval}) must be shorter than SESSION_IDLE_TIMEOUT (${idleTimeout})`,
+    )
+  if (touchInterval >= 300)
+    fail(
+      `SESSION_TOUCH_INTERVAL (${touchInterval}) must be shorter than 300 seconds, the shortest idle timeout an admin can set`,
+    )
 
   const loginMaxFailures = integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000)
   return {
@@ -142,7 +157,8 @@ function text(env: Env, name: string, fallback: string): string {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = optional(env, name)
   if (raw === undefined) return fallback
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) fail(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`)
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    fail(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`)
   return Number(raw)
 }
 
@@ -162,7 +178,9 @@ function password(env: Env, name: string, fallback: string): string {
 
 function origin(value: string): string {
   if (!isBareOrigin(value) || !/^https?:/.test(value)) {
-    fail(`APP_ORIGIN must be a bare origin such as https://app.example.com, with no path or trailing slash (got ${JSON.stringify(value)})`)
+    fail(
+      `APP_ORIGIN must be a bare origin such as https://app.example.com, with no path or trailing slash (got ${JSON.stringify(value)})`,
+    )
   }
   return value
 }
@@ -175,12 +193,24 @@ function origin(value: string): string {
 function secrets(env: Env, production: boolean): { secret: SecretOption; generated: boolean } {
   const current = env.SESSION_SECRET
   if (current === undefined || current === '') {
-    if (production) fail(`SESSION_SECRET is required when NODE_ENV=production (at least ${MIN_SECRET} random characters; try: openssl rand -base64 32)`)
+    if (production)
+      fail(
+        `SESSION_SECRET is required when NODE_ENV=production (at least ${MIN_SECRET} random characters; try: openssl rand -base64 32)`,
+      )
     return { secret: randomBytes(32).toString('base64url'), generated: true }
   }
-  const previous = (env.SESSION_SECRET_PREVIOUS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
-  for (const [name, value] of [['SESSION_SECRET', current], ...previous.map((p, i) => [`SESSION_SECRET_PREVIOUS[${i}]`, p])] as const) {
-    if (value.length < MIN_SECRET) fail(`${name} must be at least ${MIN_SECRET} characters (got ${value.length}; try: openssl rand -base64 32)`)
+  const previous = (env.SESSION_SECRET_PREVIOUS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  for (const [name, value] of [
+    ['SESSION_SECRET', current],
+    ...previous.map((p, i) => [`SESSION_SECRET_PREVIOUS[${i}]`, p]),
+  ] as const) {
+    if (value.length < MIN_SECRET)
+      fail(
+        `${name} must be at least ${MIN_SECRET} characters (got ${value.length}; try: openssl rand -base64 32)`,
+      )
   }
   if (previous.length === 0) return { secret: current, generated: false }
   return { secret: [current, ...previous], generated: false }
@@ -191,7 +221,10 @@ function clusterNodes(raw: string | undefined): RedisNode[] | undefined {
   return raw.split(',').map((entry) => {
     const match = /^\s*([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\s*$/.exec(entry)
     const port = Number(match?.[2])
-    if (!match || port < 1 || port > 65_535) fail(`REDIS_CLUSTER_NODES must be comma-separated host:port pairs (got ${JSON.stringify(entry.trim())})`)
+    if (!match || port < 1 || port > 65_535)
+      fail(
+        `REDIS_CLUSTER_NODES must be comma-separated host:port pairs (got ${JSON.stringify(entry.trim())})`,
+      )
     return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port }
   })
 }

@@ -40,7 +40,10 @@ export function openDatabase(path: string): Database.Database {
  * Creates the tables on a new database and seeds it with `seed()` (called only then, so seeding may be
  * slow, as password hashing is). Returns true when the database was new.
  */
-export async function migrate(db: Database.Database, seed: () => Promise<readonly SeedUser[]>): Promise<boolean> {
+export async function migrate(
+  db: Database.Database,
+  seed: () => Promise<readonly SeedUser[]>,
+): Promise<boolean> {
   if ((db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION) return false
   const users = await seed()
   db.transaction(() => {
@@ -56,9 +59,12 @@ export async function migrate(db: Database.Database, seed: () => Promise<readonl
       );
       CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
     `)
-    const insert = db.prepare('INSERT OR IGNORE INTO users (id, email, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const insert = db.prepare(
+      'INSERT OR IGNORE INTO users (id, email, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
     const now = Date.now()
-    for (const user of users) insert.run(randomUUID(), user.email, user.name, user.role, user.passwordHash, now, now)
+    for (const user of users)
+      insert.run(randomUUID(), user.email, user.name, user.role, user.passwordHash, now, now)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   })()
   return true
@@ -80,10 +86,18 @@ export class Users {
     this.byId = db.prepare<[string], UserRow>(`SELECT ${columns} FROM users WHERE id = ?`)
     this.byEmail = db.prepare<[string], UserRow>(`SELECT ${columns} FROM users WHERE email = ?`)
     this.all = db.prepare<[], UserRow>(`SELECT ${columns} FROM users ORDER BY role, email`)
-    this.rename = db.prepare<[string, number, string]>('UPDATE users SET name = ?, updated_at = ? WHERE id = ?')
-    this.changeRole = db.prepare<[string, number, string]>('UPDATE users SET role = ?, updated_at = ? WHERE id = ?')
-    this.changePassword = db.prepare<[string, number, string]>('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?')
-    this.adminCount = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin'")
+    this.rename = db.prepare<[string, number, string]>(
+      'UPDATE users SET name = ?, updated_at = ? WHERE id = ?',
+    )
+    this.changeRole = db.prepare<[string, number, string]>(
+      'UPDATE users SET role = ?, updated_at = ? WHERE id = ?',
+    )
+    this.changePassword = db.prepare<[string, number, string]>(
+      'UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?',
+    )
+    this.adminCount = db.prepare<[], { n: number }>(
+      "SELECT count(*) AS n FROM users WHERE role = 'admin'",
+    )
     this.insert = db.prepare<[string, string, string, string, string, number, number]>(
       'INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )
@@ -122,13 +136,16 @@ export class Users {
 
   /** Changes the role, refusing to remove the last admin. */
   setRole(id: string, role: Role): User | 'last_admin' | undefined {
-    return this.db.transaction(() => {
-      const user = this.find(id)
-      if (!user) return undefined
-      if (user.role === 'admin' && role !== 'admin' && (this.adminCount.get()?.n ?? 0) <= 1) return 'last_admin' as const
-      this.changeRole.run(role, Date.now(), id)
-      return this.find(id)
-    }).immediate()
+    return this.db
+      .transaction(() => {
+        const user = this.find(id)
+        if (!user) return undefined
+        if (user.role === 'admin' && role !== 'admin' && (this.adminCount.get()?.n ?? 0) <= 1)
+          return 'last_admin' as const
+        this.changeRole.run(role, Date.now(), id)
+        return this.find(id)
+      })
+      .immediate()
   }
 
   setPasswordHash(id: string, hash: string): void {
@@ -137,7 +154,12 @@ export class Users {
 }
 
 function publicUser(row: UserRow): User {
-  return { id: row.id, email: row.email, name: row.name, role: ROLES.includes(row.role) ? row.role : 'user' }
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: ROLES.includes(row.role) ? row.role : 'user',
+  }
 }
 
 /** App settings in a key/value table. Read on every request, so a change applies at once everywhere. */
@@ -147,7 +169,9 @@ export class Settings {
 
   constructor(db: Database.Database) {
     this.read = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?')
-    this.write = db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+    this.write = db.prepare<[string, string]>(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    )
   }
 
   /** The admin's idle timeout in minutes, or undefined when none was saved. */

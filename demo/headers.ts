@@ -30,8 +30,10 @@ export function securityHeaders(options: { production: boolean }): MiddlewareHan
     headers.set('cross-origin-opener-policy', 'same-origin')
     headers.set('cross-origin-resource-policy', 'same-origin')
     headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=()')
-    if (options.production) headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains')
-    const isAsset = c.req.path.startsWith('/assets/') && c.res.status === 200 && !headers.has('set-cookie')
+    if (options.production)
+      headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains')
+    const isAsset =
+      c.req.path.startsWith('/assets/') && c.res.status === 200 && !headers.has('set-cookie')
     headers.set('cache-control', isAsset ? 'no-cache' : 'no-store')
   }
 }

@@ -51,14 +51,25 @@ export class ApiError extends Error {
 }
 
 /** The JSON error response. */
-export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, headers: Record<string, string> = {}): Response {
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return c.json({ error: { code, message } }, status, headers)
 }
 
 /** Reads and validates a JSON body; malformed JSON or a wrong shape throws a 400 ApiError. */
 export async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   const type = c.req.header('content-type') ?? ''
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw new ApiError(400, 'MALFORMED_BODY', 'Send a JSON body with Content-Type: application/json.')
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new ApiError(
+      400,
+      'MALFORMED_BODY',
+      'Send a JSON body with Content-Type: application/json.',
+    )
   let body: unknown
   try {
     body = await c.req.json()

@@ -32,7 +32,10 @@ export interface RuntimeOptions {
 }
 
 /** Everything createApp needs. Configuration mistakes (a bad secret, an unreachable Redis) throw ConfigError. */
-export async function createRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: AppConfig,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   const db = openOrExplain(config.databasePath)
   const closers: Array<() => Promise<void> | void> = [() => void db.close()]
   const close = async (): Promise<void> => {
@@ -41,8 +44,18 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
   try {
     const passwords = await createPasswords(options.hashCost ?? DEFAULT_COST)
     const seeded = await migrate(db, async () => [
-      { email: 'admin@example.com', name: 'Ada Admin', role: 'admin', passwordHash: await passwords.hash(config.adminPassword) },
-      { email: 'user@example.com', name: 'Uma User', role: 'user', passwordHash: await passwords.hash(config.userPassword) },
+      {
+        email: 'admin@example.com',
+        name: 'Ada Admin',
+        role: 'admin',
+        passwordHash: await passwords.hash(config.adminPassword),
+      },
+      {
+        email: 'user@example.com',
+        name: 'Uma User',
+        role: 'user',
+        passwordHash: await passwords.hash(config.userPassword),
+      },
     ])
     const users = new Users(db)
     const settings = new Settings(db)
@@ -50,7 +63,9 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
     closers.push(() => choice.close())
     const store = options.wrapStore ? options.wrapStore(choice.store) : choice.store
 
-    const listeners = [auditSink(config.auditLog, closers), options.onEvent].filter((l): l is EventListener => l !== undefined)
+    const listeners = [auditSink(config.auditLog, closers), options.onEvent].filter(
+      (l): l is EventListener => l !== undefined,
+    )
     const sessions = createSessions({
       secret: config.secret,
       store,
@@ -95,11 +110,23 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions =
       },
     })
     const assets = await buildAssets()
-    const deps: AppDeps = { config, sessions, store, storeKind: choice.kind, users, settings, passwords, throttle, access, assets }
+    const deps: AppDeps = {
+      config,
+      sessions,
+      store,
+      storeKind: choice.kind,
+      users,
+      settings,
+      passwords,
+      throttle,
+      access,
+      assets,
+    }
     return { deps, seeded, close }
   } catch (err) {
     await close()
-    if (isHallpassError(err, 'CONFIG_INVALID')) throw new ConfigError(err.message.replace(/^hallpass: /, ''))
+    if (isHallpassError(err, 'CONFIG_INVALID'))
+      throw new ConfigError(err.message.replace(/^hallpass: /, ''))
     throw err
   }
 }
@@ -108,11 +135,16 @@ function openOrExplain(path: string): ReturnType<typeof openDatabase> {
   try {
     return openDatabase(path)
   } catch (err) {
-    throw new ConfigError(`cannot open DATABASE_PATH ${JSON.stringify(path)}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new ConfigError(
+      `cannot open DATABASE_PATH ${JSON.stringify(path)}: ${err instanceof Error ? err.message : String(err)}`,
+    )
   }
 }
 
-function auditSink(target: string | undefined, closers: Array<() => Promise<void> | void>): EventListener | undefined {
+function auditSink(
+  target: string | undefined,
+  closers: Array<() => Promise<void> | void>,
+): EventListener | undefined {
   if (target === undefined) return undefined
   if (target === '-') return jsonLinesSink(process.stdout)
   const stream = createWriteStream(target, { flags: 'a' })

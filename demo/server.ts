@@ -26,28 +26,47 @@ try {
 }
 
 if (config.secretGenerated) {
-  console.warn('Warning: SESSION_SECRET is not set, so a random one is used for this run and sessions end when the server stops. Set SESSION_SECRET (openssl rand -base64 32) to keep them.')
+  console.warn(
+    'Warning: SESSION_SECRET is not set, so a random one is used for this run and sessions end when the server stops. Set SESSION_SECRET (openssl rand -base64 32) to keep them.',
+  )
 }
 
 const app = createApp(runtime.deps)
 // HTTPS when TLS_CERT_FILE and TLS_KEY_FILE are set (device-bound sessions need a secure origin), else HTTP.
 const listen = { fetch: app.fetch, port: config.port, hostname: config.host }
-const server = serve(tls ? { ...listen, createServer: createHttpsServer, serverOptions: tls } : listen, (info) => {
-  const store = runtime.deps.storeKind === 'sqlite' ? `SQLite (${config.databasePath})` : runtime.deps.storeKind === 'postgres' ? 'Postgres' : config.redisUrl !== undefined ? 'Redis' : 'Redis Cluster'
-  const listening = `${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
-  console.log(`hallpass demo is running at ${config.appOrigin}  (listening on ${listening}, sessions in ${store})`)
-  if (config.production) {
-    console.log('Accounts: admin@example.com (admin) and user@example.com (user), with DEMO_ADMIN_PASSWORD and DEMO_USER_PASSWORD.')
-  } else {
-    console.log(`Sign in as admin@example.com / ${config.adminPassword}  (admin)`)
-    console.log(`        or user@example.com  / ${config.userPassword}  (user)`)
-  }
-  if (!runtime.seeded) console.log('(The database already existed: the accounts keep the passwords they had.)')
-})
+const server = serve(
+  tls ? { ...listen, createServer: createHttpsServer, serverOptions: tls } : listen,
+  (info) => {
+    const store =
+      runtime.deps.storeKind === 'sqlite'
+        ? `SQLite (${config.databasePath})`
+        : runtime.deps.storeKind === 'postgres'
+          ? 'Postgres'
+          : config.redisUrl !== undefined
+            ? 'Redis'
+            : 'Redis Cluster'
+    const listening = `${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`
+    console.log(
+      `hallpass demo is running at ${config.appOrigin}  (listening on ${listening}, sessions in ${store})`,
+    )
+    if (config.production) {
+      console.log(
+        'Accounts: admin@example.com (admin) and user@example.com (user), with DEMO_ADMIN_PASSWORD and DEMO_USER_PASSWORD.',
+      )
+    } else {
+      console.log(`Sign in as admin@example.com / ${config.adminPassword}  (admin)`)
+      console.log(`        or user@example.com  / ${config.userPassword}  (user)`)
+    }
+    if (!runtime.seeded)
+      console.log('(The database already existed: the accounts keep the passwords they had.)')
+  },
+)
 
 server.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EADDRINUSE') die(`port ${config.port} on ${config.host} is already in use; set PORT to another port`)
-  if (err.code === 'EACCES') die(`not allowed to listen on ${config.host}:${config.port}; set PORT above 1023`)
+  if (err.code === 'EADDRINUSE')
+    die(`port ${config.port} on ${config.host} is already in use; set PORT to another port`)
+  if (err.code === 'EACCES')
+    die(`not allowed to listen on ${config.host}:${config.port}; set PORT above 1023`)
   die(`cannot listen on ${config.host}:${config.port}: ${err.message}`)
 })
 

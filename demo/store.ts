@@ -24,7 +24,10 @@ const CONNECT_TIMEOUT_MS = 3000
  * Opens the configured store. An unreachable Redis at startup is a ConfigError (one line, exit 1);
  * once connected, the client reconnects on its own and requests fail with 503 while it is down.
  */
-export async function openStore(config: Pick<AppConfig, 'redisUrl' | 'redisClusterNodes' | 'postgresUrl'>, db: Database.Database): Promise<StoreChoice> {
+export async function openStore(
+  config: Pick<AppConfig, 'redisUrl' | 'redisClusterNodes' | 'postgresUrl'>,
+  db: Database.Database,
+): Promise<StoreChoice> {
   if (config.postgresUrl !== undefined) return openPostgres(config.postgresUrl)
   if (config.redisUrl === undefined && config.redisClusterNodes === undefined) {
     const store = sqliteStore({ database: db })
@@ -34,18 +37,29 @@ export async function openStore(config: Pick<AppConfig, 'redisUrl' | 'redisClust
   const socket = {
     connectTimeout: CONNECT_TIMEOUT_MS,
     // Before the first connection: give up at once, so startup fails fast. After: retry with a capped backoff.
-    reconnectStrategy: (retries: number, cause: Error): number | Error => (connected ? Math.min(100 * 2 ** retries, 2000) : cause),
+    reconnectStrategy: (retries: number, cause: Error): number | Error =>
+      connected ? Math.min(100 * 2 ** retries, 2000) : cause,
   }
-  const where = config.redisUrl !== undefined ? redactUrl(config.redisUrl) : `cluster ${config.redisClusterNodes?.map((n) => `${n.host}:${n.port}`).join(',')}`
+  const where =
+    config.redisUrl !== undefined
+      ? redactUrl(config.redisUrl)
+      : `cluster ${config.redisClusterNodes?.map((n) => `${n.host}:${n.port}`).join(',')}`
   const client =
     config.redisUrl !== undefined
       ? createClient({ url: config.redisUrl, socket })
-      : createCluster({ rootNodes: (config.redisClusterNodes ?? []).map((n) => ({ socket: { host: n.host, port: n.port } })), defaults: { socket } })
+      : createCluster({
+          rootNodes: (config.redisClusterNodes ?? []).map((n) => ({
+            socket: { host: n.host, port: n.port },
+          })),
+          defaults: { socket },
+        })
   let reported = false
   client.on('error', (err: unknown) => {
     if (!connected || reported) return
     reported = true // one line per outage, not one per retry
-    console.error(`Redis (${where}) connection error: ${err instanceof Error ? err.message : String(err)}`)
+    console.error(
+      `Redis (${where}) connection error: ${err instanceof Error ? err.message : String(err)}`,
+    )
   })
   client.on('ready', () => {
     reported = false
@@ -58,7 +72,9 @@ export async function openStore(config: Pick<AppConfig, 'redisUrl' | 'redisClust
     } catch {
       // already closed by the failed connect
     }
-    throw new ConfigError(`cannot reach Redis at ${where}: ${err instanceof Error ? err.message || err.name : String(err)}`)
+    throw new ConfigError(
+      `cannot reach Redis at ${where}: ${err instanceof Error ? err.message || err.name : String(err)}`,
+    )
   }
   connected = true
   const store = redisStore({ client })
@@ -78,7 +94,11 @@ export async function openStore(config: Pick<AppConfig, 'redisUrl' | 'redisClust
  * an unreachable database then is a ConfigError. Later outages are 503s, and the pool reconnects on its own.
  */
 async function openPostgres(url: string): Promise<StoreChoice> {
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 10 })
+  const pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    max: 10,
+  })
   let reported = false
   pool.on('error', (err) => {
     if (reported) return
@@ -92,7 +112,9 @@ async function openPostgres(url: string): Promise<StoreChoice> {
     await migratePostgres({ client: pool })
   } catch (err) {
     await pool.end().catch(() => undefined)
-    throw new ConfigError(`cannot set up Postgres at ${redactUrl(url, 'POSTGRES_URL')}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new ConfigError(
+      `cannot set up Postgres at ${redactUrl(url, 'POSTGRES_URL')}: ${err instanceof Error ? err.message : String(err)}`,
+    )
   }
   const store = postgresStore({ client: pool })
   return {

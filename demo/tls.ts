@@ -11,7 +11,10 @@ export interface TlsCredentials {
 
 /** Reads both files; a missing or unreadable one, or a key that does not fit the certificate, is a ConfigError. */
 export function readTls(files: TlsFiles): TlsCredentials {
-  const credentials = { cert: readPem('TLS_CERT_FILE', files.certFile), key: readPem('TLS_KEY_FILE', files.keyFile) }
+  const credentials = {
+    cert: readPem('TLS_CERT_FILE', files.certFile),
+    key: readPem('TLS_KEY_FILE', files.keyFile),
+  }
   try {
     createSecureContext(credentials)
   } catch (err) {

@@ -9,7 +9,10 @@ if (!file || !Number.isInteger(times) || times < 1) {
 }
 for (let run = 1; run <= times; run++) {
   const started = Date.now()
-  const result = spawnSync('npx', ['vitest', 'run', file, ...rest], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
+  const result = spawnSync('npx', ['vitest', 'run', file, ...rest], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  })
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   if (result.status !== 0) {
     process.stdout.write(result.stdout)

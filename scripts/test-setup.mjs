@@ -12,15 +12,27 @@ export const REQUIREMENTS = [
   { what: 'redis-cli', package: 'redis-tools', found: () => onPath('redis-cli') },
   { what: '/usr/bin/chromium', package: 'chromium', found: () => existsSync('/usr/bin/chromium') },
   { what: 'wrk (bench smoke test)', package: 'wrk', found: () => onPath('wrk') },
-  { what: 'openssl (the DBSC browser test makes a certificate)', package: 'openssl', found: () => onPath('openssl') },
-  { what: 'PostgreSQL (initdb, postgres)', package: 'postgresql', found: () => postgresInstalled() },
+  {
+    what: 'openssl (the DBSC browser test makes a certificate)',
+    package: 'openssl',
+    found: () => onPath('openssl'),
+  },
+  {
+    what: 'PostgreSQL (initdb, postgres)',
+    package: 'postgresql',
+    found: () => postgresInstalled(),
+  },
 ]
 
 /** Debian installs the server's binaries off PATH, in /usr/lib/postgresql/<version>/bin; elsewhere they are on PATH. */
 function postgresInstalled() {
   const root = '/usr/lib/postgresql'
   const versions = existsSync(root) ? readdirSync(root) : []
-  const debian = versions.some((version) => existsSync(join(root, version, 'bin', 'initdb')) && existsSync(join(root, version, 'bin', 'postgres')))
+  const debian = versions.some(
+    (version) =>
+      existsSync(join(root, version, 'bin', 'initdb')) &&
+      existsSync(join(root, version, 'bin', 'postgres')),
+  )
   return debian || (onPath('initdb') && onPath('postgres'))
 }
 
@@ -46,7 +58,11 @@ export function installCommand(packages, root) {
 
 function run(command, args) {
   console.log(`test setup: ${command} ${args.join(' ')}`)
-  const result = spawnSync(command, args, { stdio: 'inherit', cwd: ROOT, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  const result = spawnSync(command, args, {
+    stdio: 'inherit',
+    cwd: ROOT,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })
   return result.status === 0
 }
 
@@ -59,15 +75,30 @@ function main() {
   const packages = missing.map((r) => r.package)
   const root = process.getuid?.() === 0
   const canInstall = root && existsSync('/etc/debian_version') && onPath('apt-get')
-  if (canInstall && run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', ...packages])) {
+  if (
+    canInstall &&
+    run('apt-get', ['update', '-qq']) &&
+    run('apt-get', ['install', '-y', '-qq', ...packages])
+  ) {
     const still = REQUIREMENTS.filter((r) => !r.found())
     if (still.length === 0) return
     missing.splice(0, missing.length, ...still)
   }
   const names = missing.map((r) => r.what).join(', ')
-  console.error(`test setup: the suite needs ${names}, which ${missing.length === 1 ? 'is' : 'are'} not installed (tests never skip).`)
-  if (existsSync('/etc/debian_version')) console.error(`Install ${missing.length === 1 ? 'it' : 'them'} with:\n\n  ${installCommand(missing.map((r) => r.package), root)}\n\nthen run npm test again.`)
-  else console.error(`Install them with your system's package manager (Debian names: ${missing.map((r) => r.package).join(' ')}); the browser tests expect Chromium at /usr/bin/chromium.`)
+  console.error(
+    `test setup: the suite needs ${names}, which ${missing.length === 1 ? 'is' : 'are'} not installed (tests never skip).`,
+  )
+  if (existsSync('/etc/debian_version'))
+    console.error(
+      `Install ${missing.length === 1 ? 'it' : 'them'} with:\n\n  ${installCommand(
+        missing.map((r) => r.package),
+        root,
+      )}\n\nthen run npm test again.`,
+    )
+  else
+    console.error(
+      `Install them with your system's package manager (Debian names: ${missing.map((r) => r.package).join(' ')}); the browser tests expect Chromium at /usr/bin/chromium.`,
+    )
   process.exit(1)
 }
 

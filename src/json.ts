@@ -14,7 +14,8 @@ export function isForbiddenKey(key: string): boolean {
  * Why text with a lone surrogate (ill-formed UTF-16) is refused: every store but memory keeps UTF-8, where it
  * becomes U+FFFD, so 'key\uD800' would come back as 'key\uFFFD' (and two such user ids as one).
  */
-const LONE_SURROGATE = 'has a lone surrogate (ill-formed Unicode), which the stores turn into U+FFFD; ' +
+const LONE_SURROGATE =
+  'has a lone surrogate (ill-formed Unicode), which the stores turn into U+FFFD; ' +
   'pass well-formed text (String.prototype.toWellFormed() repairs it)'
 
 /** Why `key` cannot be a top-level session data key (a forbidden name, or a lone surrogate), or undefined. */
@@ -65,7 +66,9 @@ export function stringifyJsonSafe(value: unknown): string | undefined {
   try {
     text = JSON.stringify(value) as string | undefined
   } catch (cause) {
-    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable', { cause })
+    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON-serializable', {
+      cause,
+    })
   }
   if (text === undefined || !MAY_WRITE_FORBIDDEN.test(text)) return text
   let poisoned = false
@@ -73,7 +76,11 @@ export function stringifyJsonSafe(value: unknown): string | undefined {
     if (FORBIDDEN_KEYS.has(key)) poisoned = true
     return v
   })
-  if (poisoned) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON without __proto__, constructor or prototype keys')
+  if (poisoned)
+    throw new HallpassError(
+      'SESSION_DATA_INVALID',
+      'session data must be JSON without __proto__, constructor or prototype keys',
+    )
   return text
 }
 
@@ -136,17 +143,25 @@ export function jsonBytesBound(value: unknown, depth = 0): number {
 /** Throws SESSION_DATA_INVALID naming the path when `value` is not plain JSON (see `jsonProblem`). */
 export function assertJsonValue(value: unknown, path: string): void {
   const problem = jsonProblem(value, path)
-  if (problem !== undefined) throw new HallpassError('SESSION_DATA_INVALID', `session data must be plain JSON: ${problem}`)
+  if (problem !== undefined)
+    throw new HallpassError('SESSION_DATA_INVALID', `session data must be plain JSON: ${problem}`)
 }
 
-function problemAt(value: unknown, path: string, depth: number, ancestors: Set<object>): string | undefined {
+function problemAt(
+  value: unknown,
+  path: string,
+  depth: number,
+  ancestors: Set<object>,
+): string | undefined {
   switch (typeof value) {
     case 'string':
       return value.isWellFormed() ? undefined : `${path} ${LONE_SURROGATE}`
     case 'boolean':
       return undefined
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON turns into null; store a finite number`
+      return Number.isFinite(value)
+        ? undefined
+        : `${path} is ${value}, which JSON turns into null; store a finite number`
     case 'bigint':
       return `${path} is a BigInt, which JSON cannot hold; store it as a string`
     case 'undefined':
@@ -160,13 +175,16 @@ function problemAt(value: unknown, path: string, depth: number, ancestors: Set<o
   if (depth >= MAX_DATA_DEPTH) return `${path} is nested more than ${MAX_DATA_DEPTH} levels deep`
   if (ancestors.has(object)) return `${path} refers back to an object that contains it (a cycle)`
   const kind = shapeOf(object)
-  if (kind !== 'array' && kind !== 'object') return `${path} is ${kind}, which JSON does not keep; ${kind === 'a Date' ? 'store epoch ms (date.getTime()) or an ISO string (date.toISOString())' : 'store a plain object or array'}`
-  if (Object.getOwnPropertySymbols(object).length > 0) return `${path} has symbol keys, which JSON drops`
+  if (kind !== 'array' && kind !== 'object')
+    return `${path} is ${kind}, which JSON does not keep; ${kind === 'a Date' ? 'store epoch ms (date.getTime()) or an ISO string (date.toISOString())' : 'store a plain object or array'}`
+  if (Object.getOwnPropertySymbols(object).length > 0)
+    return `${path} has symbol keys, which JSON drops`
   ancestors.add(object)
   try {
     if (kind === 'array') {
       const array = object as unknown[]
-      if (Object.keys(array).length !== array.length) return `${path} is a sparse array or has extra properties, which JSON does not keep`
+      if (Object.keys(array).length !== array.length)
+        return `${path} is a sparse array or has extra properties, which JSON does not keep`
       for (let i = 0; i < array.length; i++) {
         const problem = problemAt(array[i], `${path}[${i}]`, depth + 1, ancestors)
         if (problem !== undefined) return problem
@@ -188,7 +206,8 @@ function problemAt(value: unknown, path: string, depth: number, ancestors: Set<o
 
 /** 'object' for plain objects, 'array' for plain arrays, else a description such as 'a Date' or 'a Map'. */
 function shapeOf(object: object): string {
-  if (Array.isArray(object)) return Object.getPrototypeOf(object) === Array.prototype ? 'array' : 'an array subclass'
+  if (Array.isArray(object))
+    return Object.getPrototypeOf(object) === Array.prototype ? 'array' : 'an array subclass'
   const proto = Object.getPrototypeOf(object) as object | null
   if (proto === Object.prototype || proto === null) return 'object'
   const name = (proto as { constructor?: { name?: unknown } }).constructor?.name

@@ -28,11 +28,19 @@ export interface SpawnOptions {
 }
 
 /** Forks `bench/scenarios/server.ts <id> <redisUrl>` and resolves once it reports its port. */
-export function spawnScenario(id: ScenarioId, redisUrl: string, options: SpawnOptions = {}): Promise<Child> {
+export function spawnScenario(
+  id: ScenarioId,
+  redisUrl: string,
+  options: SpawnOptions = {},
+): Promise<Child> {
   const child = fork(SERVER, [id, redisUrl], {
     execArgv: ['--conditions=hallpass-source', '--import', LOADER, ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'production', HALLPASS_BENCH_PRELOAD: options.preload ? '1' : '0' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      HALLPASS_BENCH_PRELOAD: options.preload ? '1' : '0',
+    },
   })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -40,19 +48,36 @@ export function spawnScenario(id: ScenarioId, redisUrl: string, options: SpawnOp
     if (stderr.length > 100_000) stderr = stderr.slice(-50_000)
   })
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${id}: server did not start within ${options.timeoutMs ?? 60_000} ms`)), options.timeoutMs ?? 60_000)
+    const timer = setTimeout(
+      () => fail(new Error(`${id}: server did not start within ${options.timeoutMs ?? 60_000} ms`)),
+      options.timeoutMs ?? 60_000,
+    )
     function fail(err: Error): void {
       clearTimeout(timer)
       child.kill('SIGKILL')
       reject(new Error(`${err.message}\n${stderr}`))
     }
-    child.once('exit', (code, signal) => fail(new Error(`${id}: server exited before reporting its port (code ${code}, signal ${signal})`)))
+    child.once('exit', (code, signal) =>
+      fail(
+        new Error(
+          `${id}: server exited before reporting its port (code ${code}, signal ${signal})`,
+        ),
+      ),
+    )
     child.once('message', (message) => {
       const port = (message as { port?: unknown }).port
-      if (typeof port !== 'number') return fail(new Error(`${id}: unexpected message ${JSON.stringify(message)}`))
+      if (typeof port !== 'number')
+        return fail(new Error(`${id}: unexpected message ${JSON.stringify(message)}`))
       clearTimeout(timer)
       child.removeAllListeners('exit')
-      resolve({ id, port, url: `http://127.0.0.1:${port}`, stderr: () => stderr, cpu: () => cpuOf(child), stop: (graceMs) => stopChild(child, graceMs ?? 10_000) })
+      resolve({
+        id,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        stderr: () => stderr,
+        cpu: () => cpuOf(child),
+        stop: (graceMs) => stopChild(child, graceMs ?? 10_000),
+      })
     })
   })
 }

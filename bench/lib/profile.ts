@@ -22,7 +22,12 @@ interface CpuProfile {
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
 /** Self time per function (name, file:line), largest first, as shares of the samples taken in [from, to] µs. */
-export function topSelfTime(profile: CpuProfile, limit = 25, from = 0, to = Number.MAX_SAFE_INTEGER): Array<{ name: string; where: string; share: number }> {
+export function topSelfTime(
+  profile: CpuProfile,
+  limit = 25,
+  from = 0,
+  to = Number.MAX_SAFE_INTEGER,
+): Array<{ name: string; where: string; share: number }> {
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]))
   const self = new Map<string, number>()
   let total = 0
@@ -58,7 +63,11 @@ function origin(name: string, where: string): string {
 }
 
 /** Self time summed by origin (see `origin`), largest first. */
-export function byOrigin(profile: CpuProfile, from?: number, to?: number): Array<{ origin: string; share: number }> {
+export function byOrigin(
+  profile: CpuProfile,
+  from?: number,
+  to?: number,
+): Array<{ origin: string; share: number }> {
   const totals = new Map<string, number>()
   for (const t of topSelfTime(profile, Number.MAX_SAFE_INTEGER, from, to)) {
     const key = origin(t.name, t.where.replace(/:\d+$/, ''))
@@ -68,17 +77,33 @@ export function byOrigin(profile: CpuProfile, from?: number, to?: number): Array
 }
 
 /** Profiles `id` on each endpoint in a fresh child process and prints the top self-time functions as markdown. */
-export async function profileScenario(id: ScenarioId, redisUrl: string, seconds: number, endpoints: readonly Endpoint[]): Promise<string> {
+export async function profileScenario(
+  id: ScenarioId,
+  redisUrl: string,
+  seconds: number,
+  endpoints: readonly Endpoint[],
+): Promise<string> {
   const sections: string[] = []
   for (const endpoint of endpoints) {
     const dir = mkdtempSync(join(tmpdir(), `hallpass-prof-${id}-${endpoint}-`))
-    const child = await spawnScenario(id, scenario(id).redis ? redisUrl : '', { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
+    const child = await spawnScenario(id, scenario(id).redis ? redisUrl : '', {
+      nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    })
     const session = await login(child.url, 'user-1')
-    await checkRead(child.url, session.cookie, scenario(id).id.endsWith('bare') ? undefined : 'user-1')
+    await checkRead(
+      child.url,
+      session.cookie,
+      scenario(id).id.endsWith('bare') ? undefined : 'user-1',
+    )
     const method = endpoint === 'read' ? 'GET' : 'POST'
     await runWrk({ url: `${child.url}/${endpoint}`, method, cookie: session.cookie, seconds: 2 })
     const from = nowUs() // only the measured run counts: startup, module loading and warm-up are left out
-    const run = await runWrk({ url: `${child.url}/${endpoint}`, method, cookie: session.cookie, seconds })
+    const run = await runWrk({
+      url: `${child.url}/${endpoint}`,
+      method,
+      cookie: session.cookie,
+      seconds,
+    })
     const to = nowUs()
     await child.stop(30_000)
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
@@ -87,8 +112,13 @@ export async function profileScenario(id: ScenarioId, redisUrl: string, seconds:
     const pct = (share: number): string => (share * 100).toFixed(1)
     sections.push(
       `### ${id} ${endpoint}: ${Math.round(run.rps).toLocaleString('en-US')} req/s under the profiler (${join(dir, file)})\n\n` +
-        `Self time by origin: ${byOrigin(profile, from, to).slice(0, 10).map((o) => `${o.origin} ${pct(o.share)}%`).join(', ')}.\n\n| self % | function | where |\n|---:|---|---|\n` +
-        topSelfTime(profile, 25, from, to).map((t) => `| ${pct(t.share)} | ${t.name} | ${t.where} |`).join('\n'),
+        `Self time by origin: ${byOrigin(profile, from, to)
+          .slice(0, 10)
+          .map((o) => `${o.origin} ${pct(o.share)}%`)
+          .join(', ')}.\n\n| self % | function | where |\n|---:|---|---|\n` +
+        topSelfTime(profile, 25, from, to)
+          .map((t) => `| ${pct(t.share)} | ${t.name} | ${t.where} |`)
+          .join('\n'),
     )
   }
   return sections.join('\n\n')

@@ -33,12 +33,16 @@ export async function startRedis(): Promise<BenchRedis> {
 export async function commandStats(redis: BenchRedis): Promise<Map<string, number>> {
   const text = await redis.admin.info('commandstats')
   const stats = new Map<string, number>()
-  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) stats.set(match[1] as string, Number(match[2]))
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    stats.set(match[1] as string, Number(match[2]))
   return stats
 }
 
 /** Calls per command between two snapshots, without the bench's own INFO calls. */
-export function commandDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+export function commandDelta(
+  before: Map<string, number>,
+  after: Map<string, number>,
+): Map<string, number> {
   const delta = new Map<string, number>()
   for (const [name, calls] of after) {
     const diff = calls - (before.get(name) ?? 0)
@@ -60,12 +64,18 @@ export async function usedMemory(redis: BenchRedis): Promise<number> {
 }
 
 /** Average `MEMORY USAGE` (bytes, exact: SAMPLES 0) per key type, over up to `sample` keys found by SCAN. */
-export async function memoryByType(redis: BenchRedis, sample = 200): Promise<Map<string, { keys: number; bytes: number }>> {
+export async function memoryByType(
+  redis: BenchRedis,
+  sample = 200,
+): Promise<Map<string, { keys: number; bytes: number }>> {
   const byType = new Map<string, { keys: number; bytes: number }>()
   let cursor = '0'
   let seen = 0
   do {
-    const reply = (await redis.admin.sendCommand(['SCAN', cursor, 'COUNT', '100'])) as [string, string[]]
+    const reply = (await redis.admin.sendCommand(['SCAN', cursor, 'COUNT', '100'])) as [
+      string,
+      string[],
+    ]
     cursor = reply[0]
     for (const key of reply[1]) {
       if (seen++ >= sample) break
@@ -88,7 +98,9 @@ export interface MonitorCount {
 }
 
 /** Opens a MONITOR connection; `take()` returns and resets what was seen since the last take. */
-export async function monitor(redis: BenchRedis): Promise<{ take(): Promise<MonitorCount>; close(): void }> {
+export async function monitor(
+  redis: BenchRedis,
+): Promise<{ take(): Promise<MonitorCount>; close(): void }> {
   const socket: Socket = createConnection({ host: HOST, port: redis.port })
   let buffer = ''
   let count: MonitorCount = { client: new Map(), script: new Map() }
@@ -96,7 +108,8 @@ export async function monitor(redis: BenchRedis): Promise<{ take(): Promise<Moni
     socket.once('error', reject)
     socket.once('connect', () => socket.write('MONITOR\r\n'))
     socket.once('data', (chunk) => {
-      if (!chunk.toString().startsWith('+OK')) reject(new Error(`MONITOR refused: ${chunk.toString()}`))
+      if (!chunk.toString().startsWith('+OK'))
+        reject(new Error(`MONITOR refused: ${chunk.toString()}`))
       else resolve()
     })
   })

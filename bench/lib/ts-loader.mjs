@@ -30,7 +30,12 @@ async function transpile(path, source) {
   ts ??= (await import('typescript')).default
   const { outputText } = ts.transpileModule(source, {
     fileName: path,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, inlineSourceMap: true },
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+      inlineSourceMap: true,
+    },
   })
   mkdirSync(CACHE, { recursive: true })
   const temp = `${cached}.${process.pid}.tmp`
@@ -41,7 +46,12 @@ async function transpile(path, source) {
 
 /** @type {import('node:module').LoadHook} */
 export async function load(url, context, nextLoad) {
-  if (!url.startsWith('file:') || !url.endsWith('.ts') || url.includes('/node_modules/')) return nextLoad(url, context)
+  if (!url.startsWith('file:') || !url.endsWith('.ts') || url.includes('/node_modules/'))
+    return nextLoad(url, context)
   const path = new URL(url).pathname
-  return { format: 'module', source: await transpile(path, readFileSync(path, 'utf8')), shortCircuit: true }
+  return {
+    format: 'module',
+    source: await transpile(path, readFileSync(path, 'utf8')),
+    shortCircuit: true,
+  }
 }

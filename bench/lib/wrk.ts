@@ -68,15 +68,29 @@ export function parseWrk(text: string): WrkResult {
 /** Runs wrk once and returns its parsed report. */
 export function runWrk(run: WrkRun): Promise<WrkResult> {
   const args = [
-    '-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${run.seconds}s`, '--latency',
-    '--timeout', `${run.timeout ?? 2}s`, '-H', `Cookie: ${run.cookie}`, '-s', methodScript(run.method), run.url,
+    '-t',
+    String(THREADS),
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    `${run.seconds}s`,
+    '--latency',
+    '--timeout',
+    `${run.timeout ?? 2}s`,
+    '-H',
+    `Cookie: ${run.cookie}`,
+    '-s',
+    methodScript(run.method),
+    run.url,
   ]
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    child.once('error', (err) => reject(new Error(`cannot run wrk (Debian: apt-get install wrk): ${err.message}`)))
+    child.once('error', (err) =>
+      reject(new Error(`cannot run wrk (Debian: apt-get install wrk): ${err.message}`)),
+    )
     // 'close', not 'exit': 'exit' can fire before the last of stdout is read, leaving the report empty.
     child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`wrk exited with ${code}:\n${out}`))
@@ -94,6 +108,7 @@ export function problems(result: WrkResult): string[] {
   const found: string[] = []
   if (result.requests === 0) found.push('no requests completed')
   if (result.non2xx > 0) found.push(`${result.non2xx} non-2xx responses`)
-  for (const [kind, n] of Object.entries(result.socketErrors)) if (n > 0) found.push(`${n} socket ${kind} errors`)
+  for (const [kind, n] of Object.entries(result.socketErrors))
+    if (n > 0) found.push(`${n} socket ${kind} errors`)
   return found
 }

@@ -93,10 +93,22 @@ export async function connectClient(name: RedisClientName, url: string): Promise
     const io = new Redis(Number(port), hostname)
     io.on('error', (err: unknown) => console.error('redis client error', err))
     await io.ping()
-    return { client: io, get: (k) => io.get(k), set: (k, v) => io.set(k, v), incr: (k) => io.incr(k), close: () => io.quit() }
+    return {
+      client: io,
+      get: (k) => io.get(k),
+      set: (k, v) => io.set(k, v),
+      incr: (k) => io.incr(k),
+      close: () => io.quit(),
+    }
   }
   const client = name === 'node-redis 5' ? createClient({ url }) : createClient6({ url })
   client.on('error', (err: unknown) => console.error('redis client error', err))
   await client.connect()
-  return { client: client as unknown as RedisClientLike, get: (k) => client.get(k), set: (k, v) => client.set(k, v), incr: (k) => client.incr(k), close: () => client.close() }
+  return {
+    client: client as unknown as RedisClientLike,
+    get: (k) => client.get(k),
+    set: (k, v) => client.set(k, v),
+    incr: (k) => client.incr(k),
+    close: () => client.close(),
+  }
 }

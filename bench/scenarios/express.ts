@@ -6,9 +6,21 @@ import expressSession from 'express-session'
 import { createSessions, type Session } from 'hallpass'
 import { session as hallpassSession } from 'hallpass/express'
 import { redisStore } from 'hallpass/stores/redis'
-import { BARE_COOKIE, NO_CSRF, closeServer, connectRedis, listen, SECRET, userFrom, type ScenarioServer } from './common.ts'
+import {
+  BARE_COOKIE,
+  NO_CSRF,
+  closeServer,
+  connectRedis,
+  listen,
+  SECRET,
+  userFrom,
+  type ScenarioServer,
+} from './common.ts'
 
-async function start(app: Express, close: () => Promise<void> = async () => undefined): Promise<ScenarioServer> {
+async function start(
+  app: Express,
+  close: () => Promise<void> = async () => undefined,
+): Promise<ScenarioServer> {
   const server = createServer(app)
   return {
     port: await listen(server),
@@ -75,7 +87,11 @@ export async function expressSessionRedis(redisUrl: string): Promise<ScenarioSer
 /** hallpass/express on Redis (node-redis v5): `cookie.secure: false` (plain HTTP), every other option the default. */
 export async function hallpassExpressRedis(redisUrl: string): Promise<ScenarioServer> {
   const client = await connectRedis(redisUrl)
-  const sessions = createSessions({ secret: SECRET, cookie: { secure: false }, store: redisStore({ client }) })
+  const sessions = createSessions({
+    secret: SECRET,
+    cookie: { secure: false },
+    store: redisStore({ client }),
+  })
   const app = express()
   app.use(hallpassSession(sessions, NO_CSRF))
   const handle = (req: express.Request): Session => req.session as unknown as Session

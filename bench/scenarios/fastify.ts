@@ -6,9 +6,19 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { createSessions, type Session } from 'hallpass'
 import { session as hallpassSession } from 'hallpass/fastify'
 import { redisStore } from 'hallpass/stores/redis'
-import { BARE_COOKIE, NO_CSRF, connectRedis, SECRET, userFrom, type ScenarioServer } from './common.ts'
+import {
+  BARE_COOKIE,
+  NO_CSRF,
+  connectRedis,
+  SECRET,
+  userFrom,
+  type ScenarioServer,
+} from './common.ts'
 
-async function start(app: FastifyInstance, close: () => Promise<void> = async () => undefined): Promise<ScenarioServer> {
+async function start(
+  app: FastifyInstance,
+  close: () => Promise<void> = async () => undefined,
+): Promise<ScenarioServer> {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   return {
@@ -73,7 +83,11 @@ export async function fastifySessionRedis(redisUrl: string): Promise<ScenarioSer
 /** hallpass/fastify on Redis (node-redis v5): `cookie.secure: false` (plain HTTP), every other option the default. */
 export async function hallpassFastifyRedis(redisUrl: string): Promise<ScenarioServer> {
   const client = await connectRedis(redisUrl)
-  const sessions = createSessions({ secret: SECRET, cookie: { secure: false }, store: redisStore({ client }) })
+  const sessions = createSessions({
+    secret: SECRET,
+    cookie: { secure: false },
+    store: redisStore({ client }),
+  })
   const app = Fastify()
   await app.register(hallpassSession(sessions, NO_CSRF))
   const handle = (request: FastifyRequest): Session => request.session as unknown as Session

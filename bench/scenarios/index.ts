@@ -1,10 +1,22 @@
 // The scenario table of issue 7 (plus sealed mode from issue 8): ids, labels, baselines and targets. No server code here.
 
 export type ScenarioId =
-  | 'node-bare' | 'node-raw-redis' | 'hallpass-node-redis' | 'hallpass-node-memory' | 'iron-session' | 'hallpass-sealed'
-  | 'node-raw-redis6' | 'hallpass-node-redis6' | 'node-raw-ioredis' | 'hallpass-node-ioredis'
-  | 'express-bare' | 'express-session' | 'hallpass-express'
-  | 'fastify-bare' | 'fastify-session' | 'hallpass-fastify'
+  | 'node-bare'
+  | 'node-raw-redis'
+  | 'hallpass-node-redis'
+  | 'hallpass-node-memory'
+  | 'iron-session'
+  | 'hallpass-sealed'
+  | 'node-raw-redis6'
+  | 'hallpass-node-redis6'
+  | 'node-raw-ioredis'
+  | 'hallpass-node-ioredis'
+  | 'express-bare'
+  | 'express-session'
+  | 'hallpass-express'
+  | 'fastify-bare'
+  | 'fastify-session'
+  | 'hallpass-fastify'
 
 export interface Scenario {
   readonly id: ScenarioId
@@ -19,30 +31,132 @@ export interface Scenario {
 
 export const SCENARIOS: readonly Scenario[] = [
   { id: 'node-bare', label: 'node:http bare', redis: false, sessionsInRedis: false, baselines: [] },
-  { id: 'node-raw-redis', label: 'node:http + one raw Redis GET (the limit)', redis: true, sessionsInRedis: false, baselines: ['node-bare'] },
-  { id: 'hallpass-node-redis', label: 'node:http + hallpass/node, Redis', redis: true, sessionsInRedis: true, baselines: ['node-raw-redis'] },
+  {
+    id: 'node-raw-redis',
+    label: 'node:http + one raw Redis GET (the limit)',
+    redis: true,
+    sessionsInRedis: false,
+    baselines: ['node-bare'],
+  },
+  {
+    id: 'hallpass-node-redis',
+    label: 'node:http + hallpass/node, Redis',
+    redis: true,
+    sessionsInRedis: true,
+    baselines: ['node-raw-redis'],
+  },
   // The same two scenarios on the other clients users install (#15): node-redis 6 and ioredis, each with its defaults.
   // Bytes per session are not measured again: the layout does not depend on the client.
-  { id: 'node-raw-redis6', label: 'node:http + one raw Redis GET, node-redis 6', redis: true, sessionsInRedis: false, baselines: ['node-raw-redis'] },
-  { id: 'hallpass-node-redis6', label: 'node:http + hallpass/node, Redis, node-redis 6', redis: true, sessionsInRedis: false, baselines: ['node-raw-redis6', 'hallpass-node-redis'] },
-  { id: 'node-raw-ioredis', label: 'node:http + one raw Redis GET, ioredis', redis: true, sessionsInRedis: false, baselines: ['node-raw-redis'] },
-  { id: 'hallpass-node-ioredis', label: 'node:http + hallpass/node, Redis, ioredis', redis: true, sessionsInRedis: false, baselines: ['node-raw-ioredis', 'hallpass-node-redis'] },
-  { id: 'hallpass-node-memory', label: 'node:http + hallpass/node, memory store', redis: false, sessionsInRedis: false, baselines: ['node-bare'] },
-  { id: 'iron-session', label: 'node:http + iron-session', redis: false, sessionsInRedis: false, baselines: ['node-bare'] },
-  { id: 'hallpass-sealed', label: 'node:http + hallpass sealed', redis: false, sessionsInRedis: false, baselines: ['iron-session', 'node-bare'] },
-  { id: 'express-bare', label: 'express bare', redis: false, sessionsInRedis: false, baselines: [] },
-  { id: 'express-session', label: 'express + express-session + connect-redis', redis: true, sessionsInRedis: true, baselines: ['express-bare'] },
-  { id: 'hallpass-express', label: 'express + hallpass/express, Redis', redis: true, sessionsInRedis: true, baselines: ['express-session', 'express-bare'] },
-  { id: 'fastify-bare', label: 'fastify bare', redis: false, sessionsInRedis: false, baselines: [] },
-  { id: 'fastify-session', label: 'fastify + @fastify/session + connect-redis', redis: true, sessionsInRedis: true, baselines: ['fastify-bare'] },
-  { id: 'hallpass-fastify', label: 'fastify + hallpass/fastify, Redis', redis: true, sessionsInRedis: true, baselines: ['fastify-session', 'fastify-bare'] },
+  {
+    id: 'node-raw-redis6',
+    label: 'node:http + one raw Redis GET, node-redis 6',
+    redis: true,
+    sessionsInRedis: false,
+    baselines: ['node-raw-redis'],
+  },
+  {
+    id: 'hallpass-node-redis6',
+    label: 'node:http + hallpass/node, Redis, node-redis 6',
+    redis: true,
+    sessionsInRedis: false,
+    baselines: ['node-raw-redis6', 'hallpass-node-redis'],
+  },
+  {
+    id: 'node-raw-ioredis',
+    label: 'node:http + one raw Redis GET, ioredis',
+    redis: true,
+    sessionsInRedis: false,
+    baselines: ['node-raw-redis'],
+  },
+  {
+    id: 'hallpass-node-ioredis',
+    label: 'node:http + hallpass/node, Redis, ioredis',
+    redis: true,
+    sessionsInRedis: false,
+    baselines: ['node-raw-ioredis', 'hallpass-node-redis'],
+  },
+  {
+    id: 'hallpass-node-memory',
+    label: 'node:http + hallpass/node, memory store',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: ['node-bare'],
+  },
+  {
+    id: 'iron-session',
+    label: 'node:http + iron-session',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: ['node-bare'],
+  },
+  {
+    id: 'hallpass-sealed',
+    label: 'node:http + hallpass sealed',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: ['iron-session', 'node-bare'],
+  },
+  {
+    id: 'express-bare',
+    label: 'express bare',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: [],
+  },
+  {
+    id: 'express-session',
+    label: 'express + express-session + connect-redis',
+    redis: true,
+    sessionsInRedis: true,
+    baselines: ['express-bare'],
+  },
+  {
+    id: 'hallpass-express',
+    label: 'express + hallpass/express, Redis',
+    redis: true,
+    sessionsInRedis: true,
+    baselines: ['express-session', 'express-bare'],
+  },
+  {
+    id: 'fastify-bare',
+    label: 'fastify bare',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: [],
+  },
+  {
+    id: 'fastify-session',
+    label: 'fastify + @fastify/session + connect-redis',
+    redis: true,
+    sessionsInRedis: true,
+    baselines: ['fastify-bare'],
+  },
+  {
+    id: 'hallpass-fastify',
+    label: 'fastify + hallpass/fastify, Redis',
+    redis: true,
+    sessionsInRedis: true,
+    baselines: ['fastify-session', 'fastify-bare'],
+  },
 ]
 
 export const SHORT_NAMES: Record<ScenarioId, string> = {
-  'node-bare': 'node bare', 'node-raw-redis': 'raw GET', 'hallpass-node-redis': 'hallpass/node', 'hallpass-node-memory': 'hallpass memory',
-  'node-raw-redis6': 'raw GET (redis 6)', 'hallpass-node-redis6': 'hallpass/node (redis 6)', 'node-raw-ioredis': 'raw GET (ioredis)', 'hallpass-node-ioredis': 'hallpass/node (ioredis)',
-  'iron-session': 'iron-session', 'hallpass-sealed': 'sealed', 'express-bare': 'express bare', 'express-session': 'express-session',
-  'hallpass-express': 'hallpass/express', 'fastify-bare': 'fastify bare', 'fastify-session': '@fastify/session', 'hallpass-fastify': 'hallpass/fastify',
+  'node-bare': 'node bare',
+  'node-raw-redis': 'raw GET',
+  'hallpass-node-redis': 'hallpass/node',
+  'hallpass-node-memory': 'hallpass memory',
+  'node-raw-redis6': 'raw GET (redis 6)',
+  'hallpass-node-redis6': 'hallpass/node (redis 6)',
+  'node-raw-ioredis': 'raw GET (ioredis)',
+  'hallpass-node-ioredis': 'hallpass/node (ioredis)',
+  'iron-session': 'iron-session',
+  'hallpass-sealed': 'sealed',
+  'express-bare': 'express bare',
+  'express-session': 'express-session',
+  'hallpass-express': 'hallpass/express',
+  'fastify-bare': 'fastify bare',
+  'fastify-session': '@fastify/session',
+  'hallpass-fastify': 'hallpass/fastify',
 }
 
 export type Endpoint = 'read' | 'write'
@@ -58,18 +172,64 @@ export interface RatioTarget {
 }
 
 export const RATIO_TARGETS: readonly RatioTarget[] = [
-  { scenario: 'hallpass-express', baseline: 'express-session', endpoint: 'read', min: 1.5, source: '#15' },
-  { scenario: 'hallpass-express', baseline: 'express-session', endpoint: 'write', min: 1.5, source: '#15' },
-  { scenario: 'hallpass-fastify', baseline: 'fastify-session', endpoint: 'read', min: 1.6, source: '#15' },
-  { scenario: 'hallpass-fastify', baseline: 'fastify-session', endpoint: 'write', min: 1.6, source: '#15' },
-  { scenario: 'hallpass-node-redis', baseline: 'node-raw-redis', endpoint: 'read', min: 0.85, source: '#15' },
-  { scenario: 'hallpass-node-memory', baseline: 'node-bare', endpoint: 'read', min: 0.8, source: '#15' },
-  { scenario: 'hallpass-sealed', baseline: 'iron-session', endpoint: 'read', min: 8, source: '#15' },
+  {
+    scenario: 'hallpass-express',
+    baseline: 'express-session',
+    endpoint: 'read',
+    min: 1.5,
+    source: '#15',
+  },
+  {
+    scenario: 'hallpass-express',
+    baseline: 'express-session',
+    endpoint: 'write',
+    min: 1.5,
+    source: '#15',
+  },
+  {
+    scenario: 'hallpass-fastify',
+    baseline: 'fastify-session',
+    endpoint: 'read',
+    min: 1.6,
+    source: '#15',
+  },
+  {
+    scenario: 'hallpass-fastify',
+    baseline: 'fastify-session',
+    endpoint: 'write',
+    min: 1.6,
+    source: '#15',
+  },
+  {
+    scenario: 'hallpass-node-redis',
+    baseline: 'node-raw-redis',
+    endpoint: 'read',
+    min: 0.85,
+    source: '#15',
+  },
+  {
+    scenario: 'hallpass-node-memory',
+    baseline: 'node-bare',
+    endpoint: 'read',
+    min: 0.8,
+    source: '#15',
+  },
+  {
+    scenario: 'hallpass-sealed',
+    baseline: 'iron-session',
+    endpoint: 'read',
+    min: 8,
+    source: '#15',
+  },
   { scenario: 'hallpass-sealed', baseline: 'node-bare', endpoint: 'read', min: 0.8, source: '#15' },
 ]
 
 /** hallpass scenarios on Redis: the round-trip and bytes-per-session targets apply to them. */
-export const HALLPASS_REDIS: readonly ScenarioId[] = ['hallpass-node-redis', 'hallpass-express', 'hallpass-fastify']
+export const HALLPASS_REDIS: readonly ScenarioId[] = [
+  'hallpass-node-redis',
+  'hallpass-express',
+  'hallpass-fastify',
+]
 /** Round trips per request (#15): a read is one HGETALL; a write is the load and one script, the peers' floor too. */
 export const MAX_ROUND_TRIPS: Readonly<Record<Endpoint, number>> = { read: 1, write: 2 }
 export const MAX_BYTES_PER_SESSION = 350

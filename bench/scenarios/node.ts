@@ -6,7 +6,19 @@ import { withSession, type NodeReply } from 'hallpass/node'
 import { sealedCookies, type SealedCookies } from 'hallpass/sealed'
 import { redisStore } from 'hallpass/stores/redis'
 import { getIronSession } from 'iron-session'
-import { BARE_COOKIE, NO_CSRF, closeServer, connectClient, listen, pathOf, SECRET, userFrom, type RedisClientName, type ScenarioFactory, type ScenarioServer } from './common.ts'
+import {
+  BARE_COOKIE,
+  NO_CSRF,
+  closeServer,
+  connectClient,
+  listen,
+  pathOf,
+  SECRET,
+  userFrom,
+  type RedisClientName,
+  type ScenarioFactory,
+  type ScenarioServer,
+} from './common.ts'
 
 function send(res: ServerResponse, status: number, body: string): void {
   res.statusCode = status
@@ -54,7 +66,9 @@ export async function rawRedisOn(name: RedisClientName, redisUrl: string): Promi
     }
     if (path === '/read') {
       if (!id) return send(res, 401, '')
-      return void client.get(`raw:${id}`).then((user) => (user === null ? send(res, 401, '') : send(res, 200, user)), fail)
+      return void client
+        .get(`raw:${id}`)
+        .then((user) => (user === null ? send(res, 401, '') : send(res, 200, user)), fail)
     }
     if (path === '/write') {
       if (!id) return send(res, 401, '')
@@ -87,9 +101,16 @@ async function hallpassRoute(req: IncomingMessage, session: Session): Promise<No
   return { body: String(counter) }
 }
 
-async function hallpassServer(store: Store | SealedCookies | undefined, close: () => Promise<void> = async () => undefined) {
+async function hallpassServer(
+  store: Store | SealedCookies | undefined,
+  close: () => Promise<void> = async () => undefined,
+) {
   // cookie.secure: false because the bench speaks plain HTTP (the cookie is then named `hp`, not `__Host-hp`); every other option is the default.
-  const sessions = createSessions({ secret: SECRET, cookie: { secure: false }, ...(store !== undefined && { store }) })
+  const sessions = createSessions({
+    secret: SECRET,
+    cookie: { secure: false },
+    ...(store !== undefined && { store }),
+  })
   const server = createServer(withSession(sessions, hallpassRoute, NO_CSRF))
   return {
     port: await listen(server),
@@ -101,12 +122,19 @@ async function hallpassServer(store: Store | SealedCookies | undefined, close: (
 }
 
 /** hallpass/node on Redis (node-redis v5 client). */
-export const hallpassNodeRedis: ScenarioFactory = (redisUrl) => hallpassNodeOn('node-redis 5', redisUrl)
+export const hallpassNodeRedis: ScenarioFactory = (redisUrl) =>
+  hallpassNodeOn('node-redis 5', redisUrl)
 
 /** hallpass/node on Redis through any of the compared clients. */
-export async function hallpassNodeOn(name: RedisClientName, redisUrl: string): Promise<ScenarioServer> {
+export async function hallpassNodeOn(
+  name: RedisClientName,
+  redisUrl: string,
+): Promise<ScenarioServer> {
   const connected = await connectClient(name, redisUrl)
-  return hallpassServer(redisStore({ client: connected.client }), async () => void (await connected.close()))
+  return hallpassServer(
+    redisStore({ client: connected.client }),
+    async () => void (await connected.close()),
+  )
 }
 
 /** hallpass/node on the default in-process memory store. */

@@ -13,9 +13,11 @@ const FACTORIES: Record<ScenarioId, () => Promise<ScenarioFactory>> = {
   'hallpass-node-redis': async () => (await node()).hallpassNodeRedis,
   'hallpass-node-memory': async () => (await node()).hallpassNodeMemory,
   'node-raw-redis6': async () => (url) => node().then((m) => m.rawRedisOn('node-redis 6', url)),
-  'hallpass-node-redis6': async () => (url) => node().then((m) => m.hallpassNodeOn('node-redis 6', url)),
+  'hallpass-node-redis6': async () => (url) =>
+    node().then((m) => m.hallpassNodeOn('node-redis 6', url)),
   'node-raw-ioredis': async () => (url) => node().then((m) => m.rawRedisOn('ioredis', url)),
-  'hallpass-node-ioredis': async () => (url) => node().then((m) => m.hallpassNodeOn('ioredis', url)),
+  'hallpass-node-ioredis': async () => (url) =>
+    node().then((m) => m.hallpassNodeOn('ioredis', url)),
   'iron-session': async () => (await node()).ironSession,
   'hallpass-sealed': async () => (await node()).hallpassSealed,
   'express-bare': async () => (await express()).bareExpress,
@@ -29,7 +31,9 @@ const FACTORIES: Record<ScenarioId, () => Promise<ScenarioFactory>> = {
 const [id, redisUrl = ''] = process.argv.slice(2)
 const load = FACTORIES[id as ScenarioId]
 if (!load || typeof process.send !== 'function') {
-  console.error(`usage: fork bench/scenarios/server.ts <scenario id> <redis url> (from bench/run.ts); got ${id}`)
+  console.error(
+    `usage: fork bench/scenarios/server.ts <scenario id> <redis url> (from bench/run.ts); got ${id}`,
+  )
   process.exit(2)
 }
 // The first server of a run loads every module once, to fill the transpile cache for the others.

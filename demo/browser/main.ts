@@ -20,7 +20,8 @@ const client = createSessionClient<StatusUser>({
   onExpiring(secondsLeft) {
     if (!banner) return
     const message = banner.querySelector('[data-live="expiry-message"]')
-    if (message) message.textContent = `You will be signed out in ${secondsLeft} seconds because of inactivity.`
+    if (message)
+      message.textContent = `You will be signed out in ${secondsLeft} seconds because of inactivity.`
     banner.hidden = false
   },
 })
@@ -42,7 +43,8 @@ function render(snapshot: SessionSnapshot<StatusUser>): void {
     pill.textContent = snapshot.status === 'error' ? 'Offline?' : 'Signed in'
     pill.classList.toggle('warn', snapshot.status === 'error')
   }
-  if (banner && snapshot.session && snapshot.session.idleExpiresAt - Date.now() > 60_000) banner.hidden = true
+  if (banner && snapshot.session && snapshot.session.idleExpiresAt - Date.now() > 60_000)
+    banner.hidden = true
   tick()
 }
 
@@ -51,7 +53,10 @@ function tick(): void {
   const target = document.querySelector('[data-live="idle-countdown"]')
   const session = client.getSnapshot().session
   if (!target || !session) return
-  const left = Math.max(0, Math.round((Math.min(session.idleExpiresAt, session.expiresAt) - Date.now()) / 1000))
+  const left = Math.max(
+    0,
+    Math.round((Math.min(session.idleExpiresAt, session.expiresAt) - Date.now()) / 1000),
+  )
   const minutes = Math.floor(left / 60)
   target.textContent = `(in ${minutes}:${String(left % 60).padStart(2, '0')})`
 }
@@ -79,9 +84,15 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form[data-logout]
 /** Rewrites UTC times rendered by the server into the browser's local time. */
 function showLocalTimes(): void {
   const long = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-  const short = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })
+  const short = new Intl.DateTimeFormat(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+  })
   for (const el of document.querySelectorAll<HTMLTimeElement>('time[data-local]')) {
     const date = new Date(el.dateTime)
-    if (!Number.isNaN(date.getTime())) el.textContent = (el.dataset['local'] === 'short' ? short : long).format(date)
+    if (!Number.isNaN(date.getTime()))
+      el.textContent = (el.dataset['local'] === 'short' ? short : long).format(date)
   }
 }

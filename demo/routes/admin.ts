@@ -30,7 +30,8 @@ export function adminRoutes(deps: AppDeps): Hono<AppEnv> {
     const { role } = await readJson(c, RoleBody)
     const result = setRole(deps, c.req.param('id'), role as (typeof ROLES)[number])
     if (result === 'not_found') throw new ApiError(404, 'NOT_FOUND', 'No user has that id.')
-    if (result === 'last_admin') throw new ApiError(409, 'LAST_ADMIN', 'The last admin cannot lose the admin role.')
+    if (result === 'last_admin')
+      throw new ApiError(409, 'LAST_ADMIN', 'The last admin cannot lose the admin role.')
     return c.json({ user: result })
   })
 

@@ -2,7 +2,16 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { changePassword, signIn } from '../actions.ts'
-import { ApiError, clientIp, currentUser, errorResponse, iso, readJson, type AppDeps, type AppEnv } from '../http.ts'
+import {
+  ApiError,
+  clientIp,
+  currentUser,
+  errorResponse,
+  iso,
+  readJson,
+  type AppDeps,
+  type AppEnv,
+} from '../http.ts'
 
 const LoginBody = z.object({
   email: z.string().min(1).max(320),
@@ -16,7 +25,10 @@ const PasswordBody = z.object({
 })
 
 /** The one answer for an unknown email, a wrong password and a locked account. */
-export const INVALID_CREDENTIALS = { code: 'INVALID_CREDENTIALS', message: 'Wrong email or password.' } as const
+export const INVALID_CREDENTIALS = {
+  code: 'INVALID_CREDENTIALS',
+  message: 'Wrong email or password.',
+} as const
 
 /** What logout sends besides clearing the cookie: the browser drops its cache, cookies and storage for this origin. */
 export const CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
@@ -31,10 +43,24 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
     const input = await readJson(c, LoginBody)
     const result = await signIn(deps, c.get('session'), input, ipOf(c))
     if (result.ok) return c.json({ user: result.user })
-    if (result.reason === 'invalid') return errorResponse(c, 401, INVALID_CREDENTIALS.code, INVALID_CREDENTIALS.message)
+    if (result.reason === 'invalid')
+      return errorResponse(c, 401, INVALID_CREDENTIALS.code, INVALID_CREDENTIALS.message)
     const retryAfter = { 'retry-after': String(result.retryAfter) }
-    if (result.reason === 'throttled') return errorResponse(c, 429, 'LOGIN_THROTTLED', 'Too many failed sign-ins from this network. Try again later.', retryAfter)
-    return errorResponse(c, 503, 'THROTTLE_UNAVAILABLE', 'Sign-in is temporarily unavailable. Try again shortly.', retryAfter)
+    if (result.reason === 'throttled')
+      return errorResponse(
+        c,
+        429,
+        'LOGIN_THROTTLED',
+        'Too many failed sign-ins from this network. Try again later.',
+        retryAfter,
+      )
+    return errorResponse(
+      c,
+      503,
+      'THROTTLE_UNAVAILABLE',
+      'Sign-in is temporarily unavailable. Try again shortly.',
+      retryAfter,
+    )
   })
 
   app.post('/api/auth/logout', async (c) => {
@@ -65,10 +91,22 @@ export function authRoutes(deps: AppDeps): Hono<AppEnv> {
     const input = await readJson(c, PasswordBody)
     const result = await changePassword(deps, c.get('session'), user, input, ipOf(c))
     if (result.ok) return c.json({ ok: true, revoked: result.revoked })
-    if (result.reason === 'wrong') throw new ApiError(403, 'WRONG_PASSWORD', 'The current password is not correct.')
+    if (result.reason === 'wrong')
+      throw new ApiError(403, 'WRONG_PASSWORD', 'The current password is not correct.')
     const headers = { 'retry-after': String(result.retryAfter) }
-    if (result.reason === 'throttled') throw new ApiError(429, 'LOGIN_THROTTLED', 'Too many wrong passwords. Try again later.', headers)
-    throw new ApiError(503, 'THROTTLE_UNAVAILABLE', 'Password changes are temporarily unavailable. Try again shortly.', headers)
+    if (result.reason === 'throttled')
+      throw new ApiError(
+        429,
+        'LOGIN_THROTTLED',
+        'Too many wrong passwords. Try again later.',
+        headers,
+      )
+    throw new ApiError(
+      503,
+      'THROTTLE_UNAVAILABLE',
+      'Password changes are temporarily unavailable. Try again shortly.',
+      headers,
+    )
   })
 
   return app

@@ -1,6 +1,13 @@
 // The forms behind the pages, for browsers without JavaScript: each does what its API twin does, then redirects (303).
 import { Hono } from 'hono'
-import { changePassword, revokeDevice, revokeOtherDevices, revokeUserSessions, setRole, signIn } from '../actions.ts'
+import {
+  changePassword,
+  revokeDevice,
+  revokeOtherDevices,
+  revokeUserSessions,
+  setRole,
+  signIn,
+} from '../actions.ts'
 import { ROLES, type Role } from '../db.ts'
 import { clientIp, readForm, type AppContext, type AppDeps, type AppEnv } from '../http.ts'
 import { ERRORS, type ErrorKey, type NoticeKey } from '../pages/layout.ts'
@@ -8,8 +15,17 @@ import { loginPage } from '../pages/login.ts'
 import { CLEAR_SITE_DATA } from './auth.ts'
 import { forbiddenPage, loginExtras, pageBasics } from './pages.ts'
 
-const see = (c: AppContext, path: string, message?: { notice: NoticeKey } | { error: ErrorKey }): Response => {
-  const query = message === undefined ? '' : 'notice' in message ? `?notice=${message.notice}` : `?error=${message.error}`
+const see = (
+  c: AppContext,
+  path: string,
+  message?: { notice: NoticeKey } | { error: ErrorKey },
+): Response => {
+  const query =
+    message === undefined
+      ? ''
+      : 'notice' in message
+        ? `?notice=${message.notice}`
+        : `?error=${message.error}`
   return c.redirect(`${path}${query}`, 303)
 }
 
@@ -21,12 +37,24 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
     const form = await readForm(c)
     const email = (form['email'] ?? '').slice(0, 320)
     const password = (form['password'] ?? '').slice(0, 1024)
-    const result = email && password ? await signIn(deps, c.get('session'), { email, password, rememberMe: form['rememberMe'] === 'on' }, ipOf(c)) : undefined
+    const result =
+      email && password
+        ? await signIn(
+            deps,
+            c.get('session'),
+            { email, password, rememberMe: form['rememberMe'] === 'on' },
+            ipOf(c),
+          )
+        : undefined
     if (result?.ok) return see(c, '/')
     const reason = result?.reason ?? 'invalid'
     const status = reason === 'invalid' ? 401 : reason === 'throttled' ? 429 : 503
-    if (result && !result.ok && result.reason !== 'invalid') c.header('retry-after', String(result.retryAfter))
-    return c.html(loginPage({ ...pageBasics(c), ...loginExtras(deps), error: ERRORS[reason], email }), status)
+    if (result && !result.ok && result.reason !== 'invalid')
+      c.header('retry-after', String(result.retryAfter))
+    return c.html(
+      loginPage({ ...pageBasics(c), ...loginExtras(deps), error: ERRORS[reason], email }),
+      status,
+    )
   })
 
   app.post('/logout', async (c) => {
@@ -38,7 +66,9 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
   // Everything below needs a signed-in user; anonymous form posts go to the login page.
   app.post('/account/*', signedIn)
   app.post('/sessions/*', signedIn)
-  app.post('/admin/*', signedIn, async (c, next) => (c.get('user')?.role === 'admin' ? next() : c.html(forbiddenPage(c), 403)))
+  app.post('/admin/*', signedIn, async (c, next) =>
+    c.get('user')?.role === 'admin' ? next() : c.html(forbiddenPage(c), 403),
+  )
 
   app.post('/account/name', async (c) => {
     const name = ((await readForm(c))['name'] ?? '').trim()
@@ -50,10 +80,17 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post('/account/password', async (c) => {
     const form = await readForm(c)
     const newPassword = form['newPassword'] ?? ''
-    if (newPassword.length < 12 || newPassword.length > 128) return see(c, '/', { error: 'weak-password' })
+    if (newPassword.length < 12 || newPassword.length > 128)
+      return see(c, '/', { error: 'weak-password' })
     const user = c.get('user')
     if (!user) return see(c, '/login')
-    const result = await changePassword(deps, c.get('session'), user, { currentPassword: (form['currentPassword'] ?? '').slice(0, 1024), newPassword }, ipOf(c))
+    const result = await changePassword(
+      deps,
+      c.get('session'),
+      user,
+      { currentPassword: (form['currentPassword'] ?? '').slice(0, 1024), newPassword },
+      ipOf(c),
+    )
     if (result.ok) return see(c, '/', { notice: 'password-changed' })
     return see(c, '/', { error: result.reason === 'wrong' ? 'wrong-password' : result.reason })
   })
@@ -69,7 +106,8 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
     const session = c.get('session')
     const id = c.req.param('id')
     const wasCurrent = id === session.id
-    if (!user || !(await revokeDevice(deps, session, user, id))) return see(c, '/sessions', { error: 'not-found' })
+    if (!user || !(await revokeDevice(deps, session, user, id)))
+      return see(c, '/sessions', { error: 'not-found' })
     if (wasCurrent) {
       c.header('clear-site-data', CLEAR_SITE_DATA)
       return see(c, '/login', { notice: 'signed-out' })
@@ -92,12 +130,18 @@ export function formRoutes(deps: AppDeps): Hono<AppEnv> {
     if (result === 'not_found') return see(c, '/admin', { error: 'not-found' })
     if (result === 'last_admin') return see(c, '/admin', { error: 'last-admin' })
     // Demoting yourself ends your admin access: the dashboard is where you can still go.
-    return see(c, result.id === currentId(c) && role !== 'admin' ? '/' : '/admin', { notice: 'role-saved' })
+    return see(c, result.id === currentId(c) && role !== 'admin' ? '/' : '/admin', {
+      notice: 'role-saved',
+    })
   })
 
   app.post('/admin/users/:id/revoke-sessions', async (c) => {
     const result = await revokeUserSessions(deps, c.get('session'), c.req.param('id'))
-    return see(c, '/admin', result === 'not_found' ? { error: 'not-found' } : { notice: 'user-sessions-revoked' })
+    return see(
+      c,
+      '/admin',
+      result === 'not_found' ? { error: 'not-found' } : { notice: 'user-sessions-revoked' },
+    )
   })
 
   return app

@@ -16,11 +16,23 @@ export function pageBasics(c: AppContext): { csrf: string; notice?: string; erro
 }
 
 /** The login page props that depend on the configuration (outside production, the demo accounts). */
-export function loginExtras(deps: AppDeps): Pick<Parameters<typeof loginPage>[0], 'demoAccounts' | 'rememberDays' | 'absoluteHours'> {
+export function loginExtras(
+  deps: AppDeps,
+): Pick<Parameters<typeof loginPage>[0], 'demoAccounts' | 'rememberDays' | 'absoluteHours'> {
   const { config } = deps
   const accounts = [
-    { email: 'admin@example.com', password: config.adminPassword, role: 'admin', isDefault: config.adminPassword === DEFAULT_PASSWORDS.admin },
-    { email: 'user@example.com', password: config.userPassword, role: 'user', isDefault: config.userPassword === DEFAULT_PASSWORDS.user },
+    {
+      email: 'admin@example.com',
+      password: config.adminPassword,
+      role: 'admin',
+      isDefault: config.adminPassword === DEFAULT_PASSWORDS.admin,
+    },
+    {
+      email: 'user@example.com',
+      password: config.userPassword,
+      role: 'user',
+      isDefault: config.userPassword === DEFAULT_PASSWORDS.user,
+    },
   ]
   const shown = config.production ? [] : accounts.filter((a) => a.isDefault)
   return {
@@ -46,7 +58,13 @@ export function pageRoutes(deps: AppDeps): Hono<AppEnv> {
       dashboardPage({
         ...pageBasics(c),
         user,
-        session: { id: session.id, createdAt: session.createdAt, expiresAt: session.expiresAt, idleExpiresAt: session.idleExpiresAt, persistent: session.persistent },
+        session: {
+          id: session.id,
+          createdAt: session.createdAt,
+          expiresAt: session.expiresAt,
+          idleExpiresAt: session.idleExpiresAt,
+          persistent: session.persistent,
+        },
         idleMinutes: idleTimeoutMinutes(deps),
       }),
     )
@@ -55,25 +73,46 @@ export function pageRoutes(deps: AppDeps): Hono<AppEnv> {
   app.get('/sessions', async (c) => {
     const user = c.get('user')
     if (!user) return c.redirect('/login', 303)
-    return c.html(sessionsPage({ ...pageBasics(c), user, devices: await listDevices(deps, c.get('session'), user) }))
+    return c.html(
+      sessionsPage({
+        ...pageBasics(c),
+        user,
+        devices: await listDevices(deps, c.get('session'), user),
+      }),
+    )
   })
 
   app.get('/admin', async (c) => {
     const user = c.get('user')
     if (!user) return c.redirect('/login', 303)
     if (user.role !== 'admin') return c.html(forbiddenPage(c), 403)
-    return c.html(adminPage({ ...pageBasics(c), user, idleMinutes: idleTimeoutMinutes(deps), users: await listUsers(deps) }))
+    return c.html(
+      adminPage({
+        ...pageBasics(c),
+        user,
+        idleMinutes: idleTimeoutMinutes(deps),
+        users: await listUsers(deps),
+      }),
+    )
   })
 
   return app
 }
 
 export function forbiddenPage(c: AppContext): ReturnType<typeof messagePage> {
-  return messagePage({ title: 'Not allowed', csrf: signedInToken(c), user: c.get('user') }, 'Admins only', 'Your account does not have access to this page.')
+  return messagePage(
+    { title: 'Not allowed', csrf: signedInToken(c), user: c.get('user') },
+    'Admins only',
+    'Your account does not have access to this page.',
+  )
 }
 
 export function notFoundPage(c: AppContext): ReturnType<typeof messagePage> {
-  return messagePage({ title: 'Not found', csrf: signedInToken(c), user: c.get('user') }, 'Page not found', 'There is nothing at this address.')
+  return messagePage(
+    { title: 'Not found', csrf: signedInToken(c), user: c.get('user') },
+    'Page not found',
+    'There is nothing at this address.',
+  )
 }
 
 /** The token for the logout form of a signed-in user; none (and so no pre-session cookie) for anonymous visitors. */

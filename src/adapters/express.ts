@@ -7,9 +7,35 @@ import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
 import { isSafeMethod } from '../csrf/policy.ts'
 import { watchResponse, type HoldPolicy } from './hold.ts'
-import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown } from './node-io.ts'
-import { attached, DENIED, errorReply, failureOf, isStoreDown, markFailed, runGuard } from './replies.ts'
-import { commitHeaders, commitHeadersNow, csrfTokenFunction, deviceBoundStep, errorHeaders, errorHeadersNow, formField, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
+import {
+  loadSession,
+  requestFacts,
+  sendCsrfRejected,
+  sendDbsc,
+  sendErrorReply,
+  sendStoreDown,
+} from './node-io.ts'
+import {
+  attached,
+  DENIED,
+  errorReply,
+  failureOf,
+  isStoreDown,
+  markFailed,
+  runGuard,
+} from './replies.ts'
+import {
+  commitHeaders,
+  commitHeadersNow,
+  csrfTokenFunction,
+  deviceBoundStep,
+  errorHeaders,
+  errorHeadersNow,
+  formField,
+  passesCsrf,
+  requestChecks,
+  type AdapterOptions,
+} from './steps.ts'
 
 /**
  * Register your manager here to type `req.session` with your schema's data.
@@ -21,6 +47,7 @@ import { commitHeaders, commitHeadersNow, csrfTokenFunction, deviceBoundStep, er
  * }
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty until the app registers its manager
 export interface Register {}
 
 /** The data type of the registered manager, or plain `SessionData` when none is registered. */
@@ -45,7 +72,9 @@ declare global {
 export interface ExpressSessionOptions extends AdapterOptions {}
 
 /** The request as hallpass sees it, whatever other packages declare `req.session` to be. */
-const carrier = (req: unknown): { session?: Session<SessionData> | undefined; csrfToken?: () => string; body?: unknown } =>
+const carrier = (
+  req: unknown,
+): { session?: Session<SessionData> | undefined; csrfToken?: () => string; body?: unknown } =>
   req as { session?: Session<SessionData>; csrfToken?: () => string; body?: unknown }
 
 /**
@@ -64,7 +93,10 @@ const carrier = (req: unknown): { session?: Session<SessionData> | undefined; cs
  * app.use(sessionErrors())
  * ```
  */
-export function session<D extends SessionData>(sessions: Sessions<D>, options: ExpressSessionOptions = {}): RequestHandler {
+export function session<D extends SessionData>(
+  sessions: Sessions<D>,
+  options: ExpressSessionOptions = {},
+): RequestHandler {
   const checks = requestChecks(sessions, options)
   const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     let current: Session<SessionData>
@@ -74,7 +106,12 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
         const facts = requestFacts(req)
         const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
         if (dbsc) return sendDbsc(res, dbsc)
-        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formField(carrier(req).body)))) return sendCsrfRejected(res)
+        if (
+          !(await passesCsrf(checks.csrf, current, facts, options, () =>
+            formField(carrier(req).body),
+          ))
+        )
+          return sendCsrfRejected(res)
       }
     } catch (err) {
       return isStoreDown(err) ? sendStoreDown(res) : next(err)
@@ -93,7 +130,8 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: E
 const COMMIT_BEFORE_SENDING: HoldPolicy<NextFunction> = {
   // After a hallpass error (sessionErrors) only the cookie of an id already issued or ended goes out (no write).
   commit: (session) => (failureOf(session) ? errorHeaders(session, false) : commitHeaders(session)),
-  commitNow: (session) => (failureOf(session) ? errorHeadersNow(session) : commitHeadersNow(session)),
+  commitNow: (session) =>
+    failureOf(session) ? errorHeadersNow(session) : commitHeadersNow(session),
   failed: (err, res, session, next) => {
     const known = errorReply(err)
     if (!known) return next(err)
@@ -135,11 +173,15 @@ export function sessionErrors(): ErrorRequestHandler {
  */
 export function guard(check: Guard): RequestHandler {
   return (req, res, next) => {
-    const verdict = runGuard(check, attached(carrier(req).session, 'hallpass/express'), (outcome) => {
-      if (outcome === 'allow') return next()
-      const denied = DENIED[outcome]
-      res.status(denied.status).json(denied.body)
-    })
+    const verdict = runGuard(
+      check,
+      attached(carrier(req).session, 'hallpass/express'),
+      (outcome) => {
+        if (outcome === 'allow') return next()
+        const denied = DENIED[outcome]
+        res.status(denied.status).json(denied.body)
+      },
+    )
     if (verdict instanceof Promise) verdict.catch(next)
   }
 }

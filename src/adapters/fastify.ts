@@ -1,7 +1,17 @@
 // Adapter for Fastify 5: a plugin giving a typed request.session, commit in onSend, guards as route hooks, outages as 503.
 import type {
-  ContextConfigDefault, FastifyBaseLogger, FastifyPluginCallback, FastifyReply, FastifyRequest, FastifySchema,
-  FastifyTypeProvider, FastifyTypeProviderDefault, RawRequestDefaultExpression, RawServerBase, RawServerDefault, RouteGenericInterface,
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifyPluginCallback,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  FastifyTypeProvider,
+  FastifyTypeProviderDefault,
+  RawRequestDefaultExpression,
+  RawServerBase,
+  RawServerDefault,
+  RouteGenericInterface,
 } from 'fastify'
 import type { FastifyRequestType, ResolveFastifyRequestType } from 'fastify/types/type-provider.js'
 import { runWithSession } from '../context/storage.ts'
@@ -11,8 +21,29 @@ import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
 import { holdResponse, type HoldPolicy } from './hold.ts'
 import { loadSession, requestFacts, sendErrorReply } from './node-io.ts'
-import { attached, CSRF_REJECTION, DENIED, errorReply, failureOf, isStoreDown, markFailed, STORE_DOWN, type ErrorReply } from './replies.ts'
-import { commitHeaders, commitHeadersNow, csrfTokenFunction, deviceBoundStep, errorHeaders, formField, passesCsrf, requestChecks, type AdapterOptions, type SessionHeaders } from './steps.ts'
+import {
+  attached,
+  CSRF_REJECTION,
+  DENIED,
+  errorReply,
+  failureOf,
+  isStoreDown,
+  markFailed,
+  STORE_DOWN,
+  type ErrorReply,
+} from './replies.ts'
+import {
+  commitHeaders,
+  commitHeadersNow,
+  csrfTokenFunction,
+  deviceBoundStep,
+  errorHeaders,
+  formField,
+  passesCsrf,
+  requestChecks,
+  type AdapterOptions,
+  type SessionHeaders,
+} from './steps.ts'
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -24,6 +55,7 @@ import { commitHeaders, commitHeadersNow, csrfTokenFunction, deviceBoundStep, er
  * }
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty until the app registers its manager
 export interface Register {}
 
 /** The data type of the registered manager, or plain `SessionData` when none is registered. */
@@ -39,23 +71,33 @@ export interface SessionRequest {
 
 declare module 'fastify' {
   // Added through `extends`, so a program that also loads @fastify/session still compiles.
+  // The parameters must repeat fastify's own for the declarations to merge, used or not.
+  /* eslint-disable @typescript-eslint/no-unused-vars */
   interface FastifyRequest<
     RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
     RawServer extends RawServerBase = RawServerDefault,
-    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    RawRequest extends RawRequestDefaultExpression<RawServer> =
+      RawRequestDefaultExpression<RawServer>,
     SchemaCompiler extends FastifySchema = FastifySchema,
     TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
     ContextConfig = ContextConfigDefault,
     Logger extends FastifyBaseLogger = FastifyBaseLogger,
-    RequestType extends FastifyRequestType = ResolveFastifyRequestType<TypeProvider, SchemaCompiler, RouteGeneric>,
+    RequestType extends FastifyRequestType = ResolveFastifyRequestType<
+      TypeProvider,
+      SchemaCompiler,
+      RouteGeneric
+    >,
   > extends SessionRequest {}
+  /* eslint-enable @typescript-eslint/no-unused-vars */
 }
 
 /** Options for the `session()` plugin. */
 export interface FastifySessionOptions extends AdapterOptions {}
 
 /** The request as hallpass sees it, whatever other plugins declare `request.session` to be. */
-const carrier = (request: FastifyRequest): { session: Session<SessionData> | null; csrfToken: (() => string) | null } =>
+const carrier = (
+  request: FastifyRequest,
+): { session: Session<SessionData> | null; csrfToken: (() => string) | null } =>
   request as unknown as { session: Session<SessionData> | null; csrfToken: (() => string) | null }
 
 /**
@@ -75,18 +117,31 @@ const carrier = (request: FastifyRequest): { session: Session<SessionData> | nul
  * app.get('/me', async (request) => ({ user: request.session.userId }))
  * ```
  */
-export function session<D extends SessionData>(sessions: Sessions<D>, options: FastifySessionOptions = {}): FastifyPluginCallback {
+export function session<D extends SessionData>(
+  sessions: Sessions<D>,
+  options: FastifySessionOptions = {},
+): FastifyPluginCallback {
   const committed = new WeakSet<FastifyRequest>()
   const checks = requestChecks(sessions, options)
 
   // onRequest: load, then the DBSC step.
-  const load = async (request: FastifyRequest, reply: FastifyReply, next: HookDone): Promise<void> => {
+  const load = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    next: HookDone,
+  ): Promise<void> => {
     try {
-      const current = (await loadSession(sessions, request.raw, options)) as unknown as Session<SessionData>
+      const current = (await loadSession(
+        sessions,
+        request.raw,
+        options,
+      )) as unknown as Session<SessionData>
       carrier(request).session = current
       carrier(request).csrfToken = csrfTokenFunction(checks, current)
       holdWhenHijacked(reply, current, () => committed.add(request))
-      const dbsc = checks?.deviceBound && (await deviceBoundStep(checks.deviceBound, current, requestFacts(request.raw)))
+      const dbsc =
+        checks?.deviceBound &&
+        (await deviceBoundStep(checks.deviceBound, current, requestFacts(request.raw)))
       if (dbsc) {
         committed.add(request) // an endpoint's answer or a refusal: nothing of the app ran, nothing to commit
         if (dbsc.cookies.length > 0) reply.header('set-cookie', [...dbsc.cookies])
@@ -94,7 +149,8 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
       }
       runWithSession(current, next)
     } catch (err) {
-      if (isStoreDown(err)) return void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body)
+      if (isStoreDown(err))
+        return void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body)
       next(err as Error)
     }
   }
@@ -105,15 +161,28 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
     const current = carrier(request).session
     if (!current) return next()
     if (!checks?.csrf) return runWithSession(current, next)
-    passesCsrf(checks.csrf, current, requestFacts(request.raw), options, () => formField(request.body)).then(
-      (ok) => (ok ? runWithSession(current, next) : void reply.code(CSRF_REJECTION.status).headers(CSRF_REJECTION.headers).send(CSRF_REJECTION.body)),
+    passesCsrf(checks.csrf, current, requestFacts(request.raw), options, () =>
+      formField(request.body),
+    ).then(
+      (ok) =>
+        ok
+          ? runWithSession(current, next)
+          : void reply
+              .code(CSRF_REJECTION.status)
+              .headers(CSRF_REJECTION.headers)
+              .send(CSRF_REJECTION.body),
       (err: unknown) => next(err as Error),
     )
   }
 
   // onSend: commit, or after a hallpass error (onError) the error reply with only the id cookies. A reply
   // that changed nothing is committed without awaiting: the hook calls `done` before it returns.
-  const commit = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: SendDone): void => {
+  const commit = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    done: SendDone,
+  ): void => {
     const current = carrier(request).session
     if (!current || committed.has(request)) return done(null, payload)
     committed.add(request)
@@ -145,7 +214,10 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: F
     fastify.addHook('onSend', commit)
     done()
   }
-  Object.assign(plugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'hallpass' })
+  Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'hallpass',
+  })
   return plugin
 }
 
@@ -156,7 +228,11 @@ type HookDone = (err?: Error) => void
  * `reply.hijack()` skips onSend, so the commit moves onto the raw response: its first writeHead/write/end
  * is held until the session is committed and its Set-Cookie added (the Express gate, src/adapters/hold.ts).
  */
-function holdWhenHijacked(reply: FastifyReply, session: Session<SessionData>, claim: () => void): void {
+function holdWhenHijacked(
+  reply: FastifyReply,
+  session: Session<SessionData>,
+  claim: () => void,
+): void {
   const hijack = reply.hijack
   reply.hijack = function (this: FastifyReply) {
     claim()
@@ -183,24 +259,40 @@ type SendDone = (err: Error | null, payload?: unknown) => void
 function withHeaders(reply: FastifyReply, headers: SessionHeaders, payload: unknown): unknown {
   if (headers.cookies.length > 0) reply.header('set-cookie', [...headers.cookies])
   if (headers.noStore) reply.header('cache-control', 'no-store')
-  if (headers.headers) for (const [name, value] of Object.entries(headers.headers)) reply.header(name, value)
+  if (headers.headers)
+    for (const [name, value] of Object.entries(headers.headers)) reply.header(name, value)
   return payload
 }
 
 /** The error reply for a failed request or commit, with only the id cookies; a throw while building it goes to `done`. */
-function replaceAfterFailure(reply: FastifyReply, payload: unknown, session: Session<SessionData>, failure: ErrorReply, done: SendDone): void {
+function replaceAfterFailure(
+  reply: FastifyReply,
+  payload: unknown,
+  session: Session<SessionData>,
+  failure: ErrorReply,
+  done: SendDone,
+): void {
   errorHeaders(session, false)
     .then((headers) => replaceReply(reply, payload, failure, headers.cookies))
-    .then((sent) => done(null, sent), (err: unknown) => done(err as Error))
+    .then(
+      (sent) => done(null, sent),
+      (err: unknown) => done(err as Error),
+    )
 }
 
 /** Replaces the reply with a hallpass error reply (503, 409) and the id cookies: the app's headers and payload are dropped. */
-function replaceReply(reply: FastifyReply, payload: unknown, replacement: ErrorReply, cookies: readonly string[]): string {
+function replaceReply(
+  reply: FastifyReply,
+  payload: unknown,
+  replacement: ErrorReply,
+  cookies: readonly string[],
+): string {
   const stream = payload as { destroy?: () => void } | null
   if (typeof stream?.destroy === 'function') stream.destroy()
   for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
   reply.code(replacement.status).headers(replacement.headers)
-  if (cookies.length > 0) reply.header('set-cookie', [...cookies]).header('cache-control', 'no-store')
+  if (cookies.length > 0)
+    reply.header('set-cookie', [...cookies]).header('cache-control', 'no-store')
   return replacement.body
 }
 
@@ -215,7 +307,9 @@ function replaceReply(reply: FastifyReply, payload: unknown, replacement: ErrorR
  * app.get('/admin', { onRequest: guard(requireRole('admin')) }, async () => 'admin')
  * ```
  */
-export function guard(check: Guard): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+export function guard(
+  check: Guard,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   return async (request, reply) => {
     const outcome = await check(attached(carrier(request).session, 'hallpass/fastify'))
     if (outcome === 'allow') return undefined

@@ -4,7 +4,14 @@ import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { readFormToken } from '../csrf/form-token.ts'
 import { CSRF_REJECTION, STORE_DOWN } from './replies.ts'
-import { commitHeaders, loadFromFacts, type AdapterOptions, type CsrfFacts, type DbscReply, type SessionHeaders } from './steps.ts'
+import {
+  commitHeaders,
+  loadFromFacts,
+  type AdapterOptions,
+  type CsrfFacts,
+  type DbscReply,
+  type SessionHeaders,
+} from './steps.ts'
 
 /** Options for the fetch adapter (`withSession`, `loadSession`). */
 export interface FetchAdapterOptions extends AdapterOptions {
@@ -24,11 +31,20 @@ export interface FetchAdapterOptions extends AdapterOptions {
  * return applySession(session, Response.json({ user: session.userId }))
  * ```
  */
-export function loadSession<D extends SessionData>(sessions: Sessions<D>, request: Request, options: FetchAdapterOptions = {}): Promise<Session<D>> {
+export function loadSession<D extends SessionData>(
+  sessions: Sessions<D>,
+  request: Request,
+  options: FetchAdapterOptions = {},
+): Promise<Session<D>> {
   const headers = request.headers
   return loadFromFacts(
     sessions,
-    { cookie: headers.get('cookie'), socketIp: options.getIp?.(request), forwardedFor: headers.get('x-forwarded-for'), userAgent: headers.get('user-agent') },
+    {
+      cookie: headers.get('cookie'),
+      socketIp: options.getIp?.(request),
+      forwardedFor: headers.get('x-forwarded-for'),
+      userAgent: headers.get('user-agent'),
+    },
     options,
   )
 }
@@ -42,7 +58,10 @@ export function loadSession<D extends SessionData>(sessions: Sessions<D>, reques
  * return applySession(session, new Response('ok'))
  * ```
  */
-export async function applySession(session: Session<SessionData>, response: Response): Promise<Response> {
+export async function applySession(
+  session: Session<SessionData>,
+  response: Response,
+): Promise<Response> {
   return withSessionHeaders(response, await commitHeaders(session))
 }
 
@@ -71,7 +90,8 @@ export function withSessionHeaders(response: Response, headers: SessionHeaders):
 function addHeaders(target: Headers, headers: SessionHeaders): void {
   for (const cookie of headers.cookies) target.append('set-cookie', cookie)
   if (headers.noStore) target.set('cache-control', 'no-store')
-  if (headers.headers) for (const [name, value] of Object.entries(headers.headers)) target.set(name, value)
+  if (headers.headers)
+    for (const [name, value] of Object.entries(headers.headers)) target.set(name, value)
 }
 
 /**
@@ -141,5 +161,8 @@ export function formTokenOf(request: Request): Promise<string | undefined> {
  * ```
  */
 export function csrfRejectedResponse(): Response {
-  return new Response(CSRF_REJECTION.body, { status: CSRF_REJECTION.status, headers: CSRF_REJECTION.headers })
+  return new Response(CSRF_REJECTION.body, {
+    status: CSRF_REJECTION.status,
+    headers: CSRF_REJECTION.headers,
+  })
 }

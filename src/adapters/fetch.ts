@@ -4,16 +4,40 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { applySession, csrfRejectedResponse, dbscResponse, formTokenOf, loadSession, requestFacts, withSessionHeaders, type FetchAdapterOptions } from './fetch-io.ts'
+import {
+  applySession,
+  csrfRejectedResponse,
+  dbscResponse,
+  formTokenOf,
+  loadSession,
+  requestFacts,
+  withSessionHeaders,
+  type FetchAdapterOptions,
+} from './fetch-io.ts'
 import { DENIED, errorReply, runGuard } from './replies.ts'
 import { deviceBoundStep, errorHeaders, passesCsrf, requestChecks } from './steps.ts'
 
-export { applySession, csrfRejectedResponse, dbscResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders, type FetchAdapterOptions } from './fetch-io.ts'
+export {
+  applySession,
+  csrfRejectedResponse,
+  dbscResponse,
+  formTokenOf,
+  loadSession,
+  requestFacts,
+  storeDownResponse,
+  withSessionHeaders,
+  type FetchAdapterOptions,
+} from './fetch-io.ts'
 
-const INTERNAL_ERROR = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' } })
+const INTERNAL_ERROR = JSON.stringify({
+  error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' },
+})
 
 /** A `withSession` handler. */
-export type FetchHandler<D extends SessionData = SessionData> = (request: Request, session: Session<D>) => Response | Promise<Response>
+export type FetchHandler<D extends SessionData = SessionData> = (
+  request: Request,
+  session: Session<D>,
+) => Response | Promise<Response>
 
 /**
  * Wraps a fetch handler with a session and commits it before the response is returned. CSRF is
@@ -44,15 +68,23 @@ export function withSession<D extends SessionData>(
         const facts = requestFacts(request)
         const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
         if (dbsc) return dbscResponse(dbsc)
-        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formTokenOf(request)))) return csrfRejectedResponse()
+        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formTokenOf(request))))
+          return csrfRejectedResponse()
       }
       const response = await runWithSession(current, () => handler(request, current))
       return await applySession(session as Session<SessionData>, response)
     } catch (err) {
       const known = errorReply(err)
       if (!known) (options.onError ?? console.error)(err, request)
-      const reply = known ?? { status: 500, body: INTERNAL_ERROR, headers: { 'content-type': 'application/json; charset=utf-8' } }
-      return withSessionHeaders(new Response(reply.body, { status: reply.status, headers: reply.headers }), await errorHeaders(session, known === undefined))
+      const reply = known ?? {
+        status: 500,
+        body: INTERNAL_ERROR,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      }
+      return withSessionHeaders(
+        new Response(reply.body, { status: reply.status, headers: reply.headers }),
+        await errorHeaders(session, known === undefined),
+      )
     }
   }
 }
@@ -68,7 +100,10 @@ export function withSession<D extends SessionData>(
  * const admin = guard(requireRole('admin'), async () => new Response('admin'))
  * ```
  */
-export function guard<D extends SessionData>(check: Guard, handler: FetchHandler<D>): FetchHandler<D> {
+export function guard<D extends SessionData>(
+  check: Guard,
+  handler: FetchHandler<D>,
+): FetchHandler<D> {
   return async (request, session) =>
     runGuard(check, session, (outcome) => {
       if (outcome === 'allow') return handler(request, session)

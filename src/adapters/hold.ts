@@ -27,7 +27,8 @@ export interface HoldPolicy<C> {
   failed(err: unknown, res: ServerResponse, session: Session<SessionData>, context: C): void
 }
 
-const realHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: ServerResponse) => boolean
+const realHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')
+  ?.get as (this: ServerResponse) => boolean
 
 /**
  * One response's gate: its session, what was there before it, and the calls it holds. Its methods are
@@ -91,7 +92,11 @@ class Gate<C> {
     if (late) this.guardHeaderUnderWay()
     // While held, `headersSent` reads true, as it would have without the gate (or while a gate under this one holds).
     const under = Object.getOwnPropertyDescriptor(res, 'headersSent')?.get ?? realHeadersSent
-    Object.defineProperty(res, 'headersSent', { configurable: true, enumerable: true, get: () => this.state === 'holding' || under.call(res) })
+    Object.defineProperty(res, 'headersSent', {
+      configurable: true,
+      enumerable: true,
+      get: () => this.state === 'holding' || under.call(res),
+    })
   }
 
   /**
@@ -122,7 +127,11 @@ class Gate<C> {
   /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
   call(method: Method, args: unknown[]): unknown {
     if (this.state === 'waiting') {
-      const headers = this.armed && !(method === 'writeHead' && (this.headAfterArm === false || this.implicitHead)) ? this.commitNow() : this.commitNowUnarmed()
+      const headers =
+        this.armed &&
+        !(method === 'writeHead' && (this.headAfterArm === false || this.implicitHead))
+          ? this.commitNow()
+          : this.commitNowUnarmed()
       if (headers) {
         // Nothing to write: the session headers go on now, after the app's own (as in release), and nothing is held.
         this.state = 'open'
@@ -184,7 +193,10 @@ class Gate<C> {
   }
 
   private buffered(chunk: unknown): boolean {
-    this.heldBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : ((chunk as Uint8Array | undefined)?.byteLength ?? 0)
+    this.heldBytes +=
+      typeof chunk === 'string'
+        ? Buffer.byteLength(chunk)
+        : ((chunk as Uint8Array | undefined)?.byteLength ?? 0)
     if (this.heldBytes < HIGH_WATER) return true
     this.askedToWait = true
     return false
@@ -235,7 +247,12 @@ class Gate<C> {
  * prototype of every response that enters a mounted sub-app (`app.use('/admin', admin)`) to that app's
  * `response`, which would drop the gate.
  */
-export function holdResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C): void {
+export function holdResponse<C>(
+  res: ServerResponse,
+  policy: HoldPolicy<C>,
+  session: Session<SessionData>,
+  context: C,
+): void {
   new Gate(res, policy, session, context).arm(false)
 }
 
@@ -246,7 +263,13 @@ export function holdResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, sess
  * The first mutation (`session.beforeFirstChange`) or a touch due at load arms it; `armNow` (the Express adapter
  * passes it for POST, PUT, PATCH, DELETE, which usually change the session) arms it at once, as `holdResponse`.
  */
-export function watchResponse<C>(res: ServerResponse, policy: HoldPolicy<C>, session: Session<SessionData>, context: C, armNow: boolean): void {
+export function watchResponse<C>(
+  res: ServerResponse,
+  policy: HoldPolicy<C>,
+  session: Session<SessionData>,
+  context: C,
+  armNow: boolean,
+): void {
   const gate = new Gate(res, policy, session, context)
   if (armNow || session.needsWrite) return gate.arm(false)
   session.beforeFirstChange(() => gate.arm(true))
@@ -261,14 +284,18 @@ function headArgsOnto(res: ServerResponse, args: unknown[]): unknown[] {
   const [status, second, third] = args
   const message = typeof second === 'string' ? second : undefined
   // Node's own reading: the headers are the third argument after a string message, else the third or the second.
-  const headers = (message === undefined ? (third ?? second) : third) as OutgoingHttpHeaders | readonly unknown[] | undefined
+  const headers = (message === undefined ? (third ?? second) : third) as
+    OutgoingHttpHeaders | readonly unknown[] | undefined
   if (headers === undefined || headers === null) return args
   if (Array.isArray(headers)) {
     // As node does: a raw array replaces the headers it names, and a name it repeats (Set-Cookie) keeps every value.
     for (let i = 0; i + 1 < headers.length; i += 2) res.removeHeader(String(headers[i]))
-    for (let i = 0; i + 1 < headers.length; i += 2) res.appendHeader(String(headers[i]), headers[i + 1] as string)
+    for (let i = 0; i + 1 < headers.length; i += 2)
+      res.appendHeader(String(headers[i]), headers[i + 1] as string)
   } else {
-    for (const [name, value] of Object.entries(headers)) if (value !== undefined && value !== null) res.setHeader(name, value as string | number | readonly string[])
+    for (const [name, value] of Object.entries(headers))
+      if (value !== undefined && value !== null)
+        res.setHeader(name, value as string | number | readonly string[])
   }
   return message === undefined ? [status] : [status, message]
 }

@@ -5,9 +5,26 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { csrfRejectedResponse, dbscResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from './fetch-io.ts'
+import {
+  csrfRejectedResponse,
+  dbscResponse,
+  formTokenOf,
+  loadSession,
+  requestFacts,
+  storeDownResponse,
+  withSessionHeaders,
+} from './fetch-io.ts'
 import { attached, DENIED, errorReply, isStoreDown, runGuard, type ErrorReply } from './replies.ts'
-import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, passesCsrf, requestChecks, type AdapterOptions, type SessionHeaders } from './steps.ts'
+import {
+  commitHeaders,
+  csrfTokenFunction,
+  deviceBoundStep,
+  errorHeaders,
+  passesCsrf,
+  requestChecks,
+  type AdapterOptions,
+  type SessionHeaders,
+} from './steps.ts'
 
 /**
  * The Hono environment `session()` provides: `c.get('session')` is a `Session<D>`.
@@ -18,7 +35,9 @@ import { commitHeaders, csrfTokenFunction, deviceBoundStep, errorHeaders, passes
  * const app = new Hono<SessionEnv<Data>>()
  * ```
  */
-export type SessionEnv<D extends SessionData = SessionData> = { Variables: { session: Session<D>; csrfToken: () => string } }
+export type SessionEnv<D extends SessionData = SessionData> = {
+  Variables: { session: Session<D>; csrfToken: () => string }
+}
 
 /** Options for `session()`. */
 export interface HonoSessionOptions extends AdapterOptions {
@@ -41,7 +60,10 @@ export interface HonoSessionOptions extends AdapterOptions {
  * app.get('/me', (c) => c.json({ user: c.get('session').userId }))
  * ```
  */
-export function session<D extends SessionData>(sessions: Sessions<D>, options: HonoSessionOptions = {}): MiddlewareHandler<SessionEnv<D>> {
+export function session<D extends SessionData>(
+  sessions: Sessions<D>,
+  options: HonoSessionOptions = {},
+): MiddlewareHandler<SessionEnv<D>> {
   const getIp = options.getIp ?? nodeServerIp
   const checks = requestChecks(sessions, options)
   return async (c, next) => {
@@ -52,7 +74,8 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: H
         const facts = requestFacts(c.req.raw)
         const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
         if (dbsc) return dbscResponse(dbsc)
-        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formBodyToken(c)))) return csrfRejectedResponse()
+        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formBodyToken(c))))
+          return csrfRejectedResponse()
       }
     } catch (err) {
       if (isStoreDown(err)) return storeDownResponse()
@@ -78,7 +101,10 @@ export function session<D extends SessionData>(sessions: Sessions<D>, options: H
 
 /** A hallpass error reply (503, 409) carrying the cookie of an id the request issued or ended, and nothing written. */
 async function errorResponse(reply: ErrorReply, session: Session<any>): Promise<Response> {
-  return withSessionHeaders(new Response(reply.body, { status: reply.status, headers: reply.headers }), await errorHeaders(session, false))
+  return withSessionHeaders(
+    new Response(reply.body, { status: reply.status, headers: reply.headers }),
+    await errorHeaders(session, false),
+  )
 }
 
 /** Swaps the response without Hono merging the old one's headers into it. */
@@ -103,7 +129,8 @@ async function formBodyToken(c: Context): Promise<string | undefined> {
 }
 
 function nodeServerIp(c: Context): string | undefined {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)?.incoming
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)
+    ?.incoming
   const address = incoming?.socket?.remoteAddress
   return typeof address === 'string' ? address : undefined
 }
@@ -121,9 +148,13 @@ function nodeServerIp(c: Context): string | undefined {
  */
 export function guard(check: Guard): MiddlewareHandler {
   return async (c, next) =>
-    runGuard(check, attached(c.get('session') as Session | undefined, 'hallpass/hono'), async (outcome) => {
-      if (outcome === 'allow') return next()
-      const denied = DENIED[outcome]
-      return c.json(denied.body, denied.status)
-    })
+    runGuard(
+      check,
+      attached(c.get('session') as Session | undefined, 'hallpass/hono'),
+      async (outcome) => {
+        if (outcome === 'allow') return next()
+        const denied = DENIED[outcome]
+        return c.json(denied.body, denied.status)
+      },
+    )
 }

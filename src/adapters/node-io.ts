@@ -4,7 +4,14 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { CSRF_REJECTION, STORE_DOWN, type ErrorReply } from './replies.ts'
-import { loadFromFacts, rawPath, type AdapterOptions, type CsrfFacts, type DbscReply, type SessionHeaders } from './steps.ts'
+import {
+  loadFromFacts,
+  rawPath,
+  type AdapterOptions,
+  type CsrfFacts,
+  type DbscReply,
+  type SessionHeaders,
+} from './steps.ts'
 
 /**
  * Loads the session for a node:http request (also Express's `req` and Fastify's `request.raw`). Throws only STORE_UNAVAILABLE.
@@ -15,11 +22,20 @@ import { loadFromFacts, rawPath, type AdapterOptions, type CsrfFacts, type DbscR
  * const session = await loadSession(sessions, req)
  * ```
  */
-export function loadSession<D extends SessionData>(sessions: Sessions<D>, req: IncomingMessage, options: AdapterOptions = {}): Promise<Session<D>> {
+export function loadSession<D extends SessionData>(
+  sessions: Sessions<D>,
+  req: IncomingMessage,
+  options: AdapterOptions = {},
+): Promise<Session<D>> {
   const forwarded = req.headers['x-forwarded-for']
   return loadFromFacts(
     sessions,
-    { cookie: req.headers.cookie, socketIp: req.socket.remoteAddress, forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded, userAgent: req.headers['user-agent'] },
+    {
+      cookie: req.headers.cookie,
+      socketIp: req.socket.remoteAddress,
+      forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+      userAgent: req.headers['user-agent'],
+    },
     options,
   )
 }
@@ -36,7 +52,8 @@ export function loadSession<D extends SessionData>(sessions: Sessions<D>, req: I
 export function setSessionHeaders(res: ServerResponse, headers: SessionHeaders): void {
   if (headers.cookies.length > 0) res.appendHeader('set-cookie', [...headers.cookies])
   if (headers.noStore) res.setHeader('cache-control', 'no-store')
-  if (headers.headers) for (const [name, value] of Object.entries(headers.headers)) res.setHeader(name, value)
+  if (headers.headers)
+    for (const [name, value] of Object.entries(headers.headers)) res.setHeader(name, value)
 }
 
 /**
@@ -106,13 +123,30 @@ export function sendStoreDown(res: ServerResponse): void {
  * sendErrorReply(res, { status: 409, body: '{}', headers: {} })
  * ```
  */
-export function sendErrorReply(res: ServerResponse, reply: ErrorReply, cookies: readonly string[] = []): void {
+export function sendErrorReply(
+  res: ServerResponse,
+  reply: ErrorReply,
+  cookies: readonly string[] = [],
+): void {
   sendJson(res, reply.status, reply.body, reply.headers, cookies)
 }
 
 /** Replaces whatever `res` holds with a JSON reply (and the session cookies given); closes the connection once headers are sent. */
-export function sendJson(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8' }, cookies: readonly string[] = []): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8' },
+  cookies: readonly string[] = [],
+): void {
   if (res.headersSent) return void res.destroy()
   for (const name of res.getHeaderNames()) res.removeHeader(name)
-  res.writeHead(status, cookies.length > 0 ? { ...headers, 'set-cookie': [...cookies], 'cache-control': 'no-store' } : headers).end(body)
+  res
+    .writeHead(
+      status,
+      cookies.length > 0
+        ? { ...headers, 'set-cookie': [...cookies], 'cache-control': 'no-store' }
+        : headers,
+    )
+    .end(body)
 }

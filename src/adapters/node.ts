@@ -5,11 +5,35 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendJson, setSessionHeaders } from './node-io.ts'
+import {
+  loadSession,
+  requestFacts,
+  sendCsrfRejected,
+  sendDbsc,
+  sendErrorReply,
+  sendJson,
+  setSessionHeaders,
+} from './node-io.ts'
 import { DENIED, errorReply, runGuard } from './replies.ts'
-import { commitHeaders, commitHeadersNow, deviceBoundStep, errorHeaders, passesCsrf, requestChecks, type AdapterOptions } from './steps.ts'
+import {
+  commitHeaders,
+  commitHeadersNow,
+  deviceBoundStep,
+  errorHeaders,
+  passesCsrf,
+  requestChecks,
+  type AdapterOptions,
+} from './steps.ts'
 
-export { loadSession, requestFacts, sendCsrfRejected, sendDbsc, sendErrorReply, sendStoreDown, setSessionHeaders } from './node-io.ts'
+export {
+  loadSession,
+  requestFacts,
+  sendCsrfRejected,
+  sendDbsc,
+  sendErrorReply,
+  sendStoreDown,
+  setSessionHeaders,
+} from './node-io.ts'
 
 /** What a `withSession` handler returns; hallpass writes it after committing the session. */
 export interface NodeReply {
@@ -20,7 +44,10 @@ export interface NodeReply {
 }
 
 /** A `withSession` handler. */
-export type NodeHandler<D extends SessionData = SessionData> = (req: IncomingMessage, session: Session<D>) => NodeReply | Promise<NodeReply>
+export type NodeHandler<D extends SessionData = SessionData> = (
+  req: IncomingMessage,
+  session: Session<D>,
+) => NodeReply | Promise<NodeReply>
 
 /** Options for `withSession`. */
 export interface NodeAdapterOptions extends AdapterOptions {
@@ -28,7 +55,9 @@ export interface NodeAdapterOptions extends AdapterOptions {
   onError?: (err: unknown, req: IncomingMessage) => void
 }
 
-const INTERNAL_ERROR = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' } })
+const INTERNAL_ERROR = JSON.stringify({
+  error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' },
+})
 
 /**
  * Commits the session and sets Set-Cookie (and Cache-Control) on `res`. Call it after your own headers, before the body.
@@ -40,7 +69,10 @@ const INTERNAL_ERROR = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message
  * res.end('ok')
  * ```
  */
-export async function commitSession(session: Session<SessionData>, res: ServerResponse): Promise<void> {
+export async function commitSession(
+  session: Session<SessionData>,
+  res: ServerResponse,
+): Promise<void> {
   setSessionHeaders(res, commitHeadersNow(session) ?? (await commitHeaders(session)))
 }
 
@@ -76,9 +108,14 @@ export function withSession<D extends SessionData>(
         if (!(await passesCsrf(checks.csrf, current, facts, options))) return sendCsrfRejected(res)
       }
       const reply = await runWithSession(current, () => handler(req, current))
-      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value as string | string[])
+      for (const [name, value] of Object.entries(reply.headers ?? {}))
+        res.setHeader(name, value as string | string[])
       // A reply that changed nothing is committed without awaiting (commitSession, inlined).
-      setSessionHeaders(res, commitHeadersNow(current as Session<SessionData>) ?? (await commitHeaders(current as Session<SessionData>)))
+      setSessionHeaders(
+        res,
+        commitHeadersNow(current as Session<SessionData>) ??
+          (await commitHeaders(current as Session<SessionData>)),
+      )
       res.statusCode = reply.status ?? 200
       res.end(reply.body)
     } catch (err) {
@@ -103,11 +140,18 @@ export function withSession<D extends SessionData>(
  * const admin = guard(requireRole('admin'), async () => ({ body: 'admin' }))
  * ```
  */
-export function guard<D extends SessionData>(check: Guard, handler: NodeHandler<D>): NodeHandler<D> {
+export function guard<D extends SessionData>(
+  check: Guard,
+  handler: NodeHandler<D>,
+): NodeHandler<D> {
   return async (req, session) =>
     runGuard(check, session, (outcome) => {
       if (outcome === 'allow') return handler(req, session)
       const denied = DENIED[outcome]
-      return { status: denied.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(denied.body) }
+      return {
+        status: denied.status,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(denied.body),
+      }
     })
 }

@@ -28,13 +28,21 @@ export interface RequestFacts {
 }
 
 /** Loads the session for the request. Throws only STORE_UNAVAILABLE. */
-export function loadFromFacts<D extends SessionData>(sessions: Sessions<D>, facts: RequestFacts, options: AdapterOptions): Promise<Session<D>> {
+export function loadFromFacts<D extends SessionData>(
+  sessions: Sessions<D>,
+  facts: RequestFacts,
+  options: AdapterOptions,
+): Promise<Session<D>> {
   const ip = clientIp(facts.socketIp, facts.forwardedFor, options.trustProxy ?? false)
   return sessions.load({ cookie: facts.cookie, ip, userAgent: facts.userAgent ?? undefined })
 }
 
 /** The client address: the socket's, or with `trustProxy` the last hop recorded in `X-Forwarded-For`. */
-export function clientIp(socketAddress: string | undefined, forwardedFor: string | null | undefined, trustProxy: boolean): string | undefined {
+export function clientIp(
+  socketAddress: string | undefined,
+  forwardedFor: string | null | undefined,
+  trustProxy: boolean,
+): string | undefined {
   if (trustProxy && forwardedFor) {
     const hops = forwardedFor.split(',')
     const last = hops[hops.length - 1]?.trim()
@@ -57,7 +65,10 @@ export interface RequestChecks {
 }
 
 /** The adapter's checks (undefined when DBSC and CSRF are both off). */
-export function requestChecks(sessions: Sessions<any>, options: AdapterOptions): RequestChecks | undefined {
+export function requestChecks(
+  sessions: Sessions<any>,
+  options: AdapterOptions,
+): RequestChecks | undefined {
   const deviceBound = sessions.deviceBound
   const csrf = csrfFor(sessions, options)
   return deviceBound || csrf ? { deviceBound, csrf } : undefined
@@ -65,7 +76,9 @@ export function requestChecks(sessions: Sessions<any>, options: AdapterOptions):
 
 /** The adapter's CSRF protector, built once (undefined when turned off). */
 export function csrfFor(sessions: Sessions<any>, options: AdapterOptions): Csrf | undefined {
-  return options.csrf === false ? undefined : createCsrf(sessions as Sessions<SessionData>, options.csrf ?? {})
+  return options.csrf === false
+    ? undefined
+    : createCsrf(sessions as Sessions<SessionData>, options.csrf ?? {})
 }
 
 /** What the DBSC step and the CSRF check read from a request. */
@@ -84,7 +97,11 @@ export interface CsrfFacts {
  * Device-bound sessions (DBSC), when `deviceBound` is on: answers the registration and refresh endpoints
  * and, with `enforce: 'session'`, refuses a bound session without its bound cookie. Undefined means go on.
  */
-export function deviceBoundStep(deviceBound: DeviceBoundServer | undefined, session: Session<any>, facts: CsrfFacts): Promise<DbscReply | undefined> | undefined {
+export function deviceBoundStep(
+  deviceBound: DeviceBoundServer | undefined,
+  session: Session<any>,
+  facts: CsrfFacts,
+): Promise<DbscReply | undefined> | undefined {
   const { method, path, target, header } = facts
   return deviceBound?.handle(session, { method, path, target, cookie: header('cookie'), header })
 }
@@ -93,7 +110,13 @@ export function deviceBoundStep(deviceBound: DeviceBoundServer | undefined, sess
  * Runs the CSRF check for this request and binds its state to the session (so `csrfToken(session)`
  * works and a new pre-session cookie is sent at commit). True when the request may proceed.
  */
-export async function passesCsrf(csrf: Csrf | undefined, session: Session<any>, facts: CsrfFacts, options: AdapterOptions, formToken?: () => Promise<string | undefined> | string | undefined): Promise<boolean> {
+export async function passesCsrf(
+  csrf: Csrf | undefined,
+  session: Session<any>,
+  facts: CsrfFacts,
+  options: AdapterOptions,
+  formToken?: () => Promise<string | undefined> | string | undefined,
+): Promise<boolean> {
   return !csrf || (await csrfVerdict(csrf, session, facts, options, formToken)).ok
 }
 
@@ -118,7 +141,9 @@ export async function csrfVerdict(
 
 /** The origin the request addressed: its Host, and its scheme (or `X-Forwarded-Proto` with `trustProxy`). */
 export function selfOrigin(facts: CsrfFacts, options: AdapterOptions): string {
-  const proto = options.trustProxy ? facts.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined
+  const proto = options.trustProxy
+    ? facts.header('x-forwarded-proto')?.split(',')[0]?.trim()
+    : undefined
   const scheme = proto === 'https' || proto === 'http' ? proto : facts.encrypted ? 'https' : 'http'
   return `${scheme}://${facts.host ?? ''}`
 }
@@ -127,7 +152,10 @@ export function selfOrigin(facts: CsrfFacts, options: AdapterOptions): string {
  * The request's `csrfToken()` (Express's `req.csrfToken`, Fastify's `request.csrfToken`). With `csrf: false`
  * it is one shared function: no CSRF state is bound to any session then, so it throws `csrfToken()`'s CONFIG_INVALID.
  */
-export function csrfTokenFunction(checks: RequestChecks | undefined, session: Session<any>): () => string {
+export function csrfTokenFunction(
+  checks: RequestChecks | undefined,
+  session: Session<any>,
+): () => string {
   return checks?.csrf ? () => csrfToken(session) : csrfTokenWithoutCsrf
 }
 
@@ -145,7 +173,8 @@ export function rawPath(target: string | undefined): string {
 
 /** `_csrf` from an already-parsed body object, if there is one. */
 export function formField(body: unknown): string | undefined {
-  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)._csrf : undefined
+  const value =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)._csrf : undefined
   return typeof value === 'string' ? value : undefined
 }
 
@@ -173,16 +202,23 @@ export function commitHeadersNow(session: Session<SessionData>): SessionHeaders 
   return committed && headersAfterCommit(session, committed.cookies)
 }
 
-function headersAfterCommit(session: Session<SessionData>, cookies: readonly string[]): SessionHeaders {
+function headersAfterCommit(
+  session: Session<SessionData>,
+  cookies: readonly string[],
+): SessionHeaders {
   const extra = csrfCookies(session)
   const dbsc = deviceBoundAfterCommit(session)
-  const all = extra.length > 0 || dbsc?.cookies ? [...cookies, ...extra, ...(dbsc?.cookies ?? [])] : cookies
+  const all =
+    extra.length > 0 || dbsc?.cookies ? [...cookies, ...extra, ...(dbsc?.cookies ?? [])] : cookies
   const result = sessionHeaders(session, all)
   return dbsc?.headers ? { ...result, headers: dbsc.headers } : result
 }
 
 /** Headers to add after commit: the Set-Cookie values, and `Cache-Control: no-store` when a cookie is set or the user is signed in. */
-export function sessionHeaders(session: Session<SessionData>, cookies: readonly string[]): SessionHeaders {
+export function sessionHeaders(
+  session: Session<SessionData>,
+  cookies: readonly string[],
+): SessionHeaders {
   return { cookies, noStore: cookies.length > 0 || session.isAuthenticated }
 }
 
@@ -191,7 +227,10 @@ export function sessionHeaders(session: Session<SessionData>, cookies: readonly 
  * cookie of an id this request issued or ended goes out. Otherwise the changes are committed as usual, falling
  * back to the id cookies when that fails. Never throws: an error never costs the user a session.
  */
-export async function errorHeaders(session: Session<any> | undefined, write: boolean): Promise<SessionHeaders> {
+export async function errorHeaders(
+  session: Session<any> | undefined,
+  write: boolean,
+): Promise<SessionHeaders> {
   if (!session) return { cookies: [], noStore: true }
   if (write) {
     try {

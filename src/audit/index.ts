@@ -20,7 +20,10 @@ export interface LineWriter {
  * const sessions = createSessions({ secret, onEvent: jsonLinesSink(createWriteStream('audit.log', { flags: 'a' })) })
  * ```
  */
-export function jsonLinesSink(writer: LineWriter = process.stdout, options: { filter?: (event: SessionEvent) => boolean } = {}): EventListener {
+export function jsonLinesSink(
+  writer: LineWriter = process.stdout,
+  options: { filter?: (event: SessionEvent) => boolean } = {},
+): EventListener {
   return (event) => {
     if (options.filter && !options.filter(event)) return
     writer.write(`${JSON.stringify({ ...event, time: new Date(event.at).toISOString() })}\n`)

@@ -50,20 +50,31 @@ const ALLOWED: Record<string, readonly string[]> = {
   help: [],
 }
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string }
+type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string
+}
 
 /** node:util parseArgs in strict mode: unknown flags and missing values are usage errors. */
 function parse(argv: readonly string[]): { positionals: string[]; values: Values } {
   try {
     return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true })
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '') : String(error))
+    throw new UsageError(
+      error instanceof Error
+        ? error.message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '')
+        : String(error),
+    )
   }
 }
 
 function secret(values: Values, out: Out): number {
   const bytes = values.bytes === undefined ? 32 : Number(values.bytes)
-  if (!/^\d+$/.test(values.bytes ?? '32') || !Number.isInteger(bytes) || bytes < 32 || bytes > 1024) {
+  if (
+    !/^\d+$/.test(values.bytes ?? '32') ||
+    !Number.isInteger(bytes) ||
+    bytes < 32 ||
+    bytes > 1024
+  ) {
     throw new UsageError('secret: --bytes must be an integer from 32 to 1024')
   }
   out(randomBytes(bytes).toString('base64url'))
@@ -72,7 +83,8 @@ function secret(values: Values, out: Out): number {
 
 async function sessions(positional: readonly string[], values: Values, out: Out): Promise<number> {
   if (values.postgres !== undefined) {
-    if ((values.sqlite ?? values.redis ?? values.prefix) !== undefined) throw new UsageError('name one store: --sqlite, --redis or --postgres')
+    if ((values.sqlite ?? values.redis ?? values.prefix) !== undefined)
+      throw new UsageError('name one store: --sqlite, --redis or --postgres')
     return postgresSessionsCommand(positional[0], positional.slice(1), values, out)
   }
   if (values.schema !== undefined) throw new UsageError('--schema goes with --postgres URL')
@@ -89,7 +101,11 @@ async function sessions(positional: readonly string[], values: Values, out: Out)
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code: 0 done, 1 failed, 2 usage. */
-export async function run(argv: readonly string[], out: Out = console.log, err: Out = console.error): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  out: Out = console.log,
+  err: Out = console.error,
+): Promise<number> {
   try {
     const { positionals, values } = parse(argv)
     const [command, ...rest] = positionals
@@ -101,9 +117,13 @@ export async function run(argv: readonly string[], out: Out = console.log, err: 
     const allowed = Object.hasOwn(ALLOWED, command) ? ALLOWED[command] : undefined
     if (!allowed) throw new UsageError(`unknown command "${command}"`)
     const stray = Object.keys(values).filter((name) => !allowed.includes(name))
-    if (stray.length > 0) throw new UsageError(`${command} does not take ${stray.map((name) => `--${name}`).join(', ')}`)
+    if (stray.length > 0)
+      throw new UsageError(
+        `${command} does not take ${stray.map((name) => `--${name}`).join(', ')}`,
+      )
     if (command === 'secret') {
-      if (rest.length > 0) throw new UsageError(`secret takes no arguments (got "${rest.join(' ')}")`)
+      if (rest.length > 0)
+        throw new UsageError(`secret takes no arguments (got "${rest.join(' ')}")`)
       return secret(values, out)
     }
     if (command === 'migrate') return await migrateCommand(rest, values, out)
@@ -113,7 +133,9 @@ export async function run(argv: readonly string[], out: Out = console.log, err: 
       err(`hallpass: ${error.message}\n\n${USAGE}`)
       return 2
     }
-    err(`hallpass: ${isHallpassError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error)}`)
+    err(
+      `hallpass: ${isHallpassError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error)}`,
+    )
     return 1
   }
 }

@@ -13,7 +13,8 @@ type Out = (line: string) => void
 
 /** A pg Pool on `url` (pg is an optional peer, loaded only here), failing fast when the server does not answer. */
 async function connect(url: string) {
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError('--postgres takes a postgres:// or postgresql:// URL')
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new UsageError('--postgres takes a postgres:// or postgresql:// URL')
   const pg = await import('pg')
   const pool = new pg.default.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 })
   pool.on('error', () => undefined) // a dropped connection fails the command's own query instead
@@ -28,7 +29,11 @@ function names(flags: PostgresFlags): { schema?: string; table?: string } {
 }
 
 /** `hallpass migrate --postgres URL [--schema S] [--table T]`: creates or upgrades the sessions table. */
-export async function migrateCommand(args: readonly string[], flags: PostgresFlags, out: Out): Promise<number> {
+export async function migrateCommand(
+  args: readonly string[],
+  flags: PostgresFlags,
+  out: Out,
+): Promise<number> {
   if (args.length > 0) throw new UsageError(`migrate takes no arguments (got "${args.join(' ')}")`)
   if (flags.postgres === undefined) throw new UsageError('migrate needs --postgres URL')
   const { migratePostgres } = await import('../stores/postgres/index.ts')
@@ -56,7 +61,12 @@ export async function postgresSessionsCommand(
 ): Promise<number> {
   const { postgresStore } = await import('../stores/postgres/index.ts')
   const pool = await connect(flags.postgres as string)
-  const store = postgresStore({ client: pool, purgeIntervalMs: 0, statementTimeoutMs: 30_000, ...names(flags) })
+  const store = postgresStore({
+    client: pool,
+    purgeIntervalMs: 0,
+    statementTimeoutMs: 30_000,
+    ...names(flags),
+  })
   try {
     for (const line of await sessionsCommand(action, args, store)) out(line)
     return 0

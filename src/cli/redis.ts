@@ -17,7 +17,10 @@ const SHOWN_PREFIXES = 5
  * there when it holds at least one hallpass key (a session, a tombstone or a user index); otherwise this
  * throws MissingStoreError naming the prefixes that do hold some. Nothing is written.
  */
-export async function openRedis(url: string, prefix: string = DEFAULT_PREFIX): Promise<OpenedStore> {
+export async function openRedis(
+  url: string,
+  prefix: string = DEFAULT_PREFIX,
+): Promise<OpenedStore> {
   const client = createClient({ url, socket: { connectTimeout: 3000, reconnectStrategy: false } })
   client.on('error', () => undefined)
   await client.connect()
@@ -35,7 +38,10 @@ async function requirePrefix(client: Client, prefix: string): Promise<void> {
   if (await scanPrefixes(client, `${escapeGlob(prefix)}{*`, (found) => found === prefix)) return
   const others = new Set<string>()
   await scanPrefixes(client, '*{????}*', (found) => others.add(found).size >= SHOWN_PREFIXES)
-  const seen = others.size === 0 ? 'no hallpass keys on this server' : `hallpass keys are under ${quoted(others)}`
+  const seen =
+    others.size === 0
+      ? 'no hallpass keys on this server'
+      : `hallpass keys are under ${quoted(others)}`
   throw new MissingStoreError(
     `no hallpass sessions under prefix '${prefix}' (${seen}); pass --prefix PREFIX, the prefix the app gives ` +
       'redisStore({ prefix }). An app whose sessions have all ended looks the same: then there is nothing to do.',
@@ -47,10 +53,21 @@ function quoted(names: Iterable<string>): string {
 }
 
 /** SCANs the keys that match `match`; true as soon as `stop` is true for the prefix of a hallpass key. */
-async function scanPrefixes(client: Client, match: string, stop: (prefix: string) => boolean): Promise<boolean> {
+async function scanPrefixes(
+  client: Client,
+  match: string,
+  stop: (prefix: string) => boolean,
+): Promise<boolean> {
   let cursor = '0'
   do {
-    const reply: unknown = await client.sendCommand(['SCAN', cursor, 'MATCH', match, 'COUNT', SCAN_COUNT])
+    const reply: unknown = await client.sendCommand([
+      'SCAN',
+      cursor,
+      'MATCH',
+      match,
+      'COUNT',
+      SCAN_COUNT,
+    ])
     const [next, keys] = reply as [string, string[]]
     cursor = String(next)
     for (const key of keys) {

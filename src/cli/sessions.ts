@@ -3,13 +3,20 @@ import type { SessionRecord, StoreStats } from '../stores/types.ts'
 import { UsageError, type Access, type OpenedStore } from './stores.ts'
 
 /** The actions and what each does to the store: reads open it read-only. */
-const ACTIONS = new Map<string, Access>([['list', 'read'], ['stats', 'read'], ['revoke', 'write'], ['purge', 'write']])
+const ACTIONS = new Map<string, Access>([
+  ['list', 'read'],
+  ['stats', 'read'],
+  ['revoke', 'write'],
+  ['purge', 'write'],
+])
 
 /** Whether `action` reads or writes; a usage error for an unknown action (checked before the store is opened). */
 export function accessFor(action: string | undefined): Access {
   const access = action === undefined ? undefined : ACTIONS.get(action)
   if (access === undefined) {
-    throw new UsageError(`unknown sessions action "${action ?? ''}": use list, revoke, stats or purge`)
+    throw new UsageError(
+      `unknown sessions action "${action ?? ''}": use list, revoke, stats or purge`,
+    )
   }
   return access
 }
@@ -20,7 +27,17 @@ export function formatSessions(records: readonly SessionRecord[]): string[] {
   const iso = (ms: number): string => new Date(ms).toISOString()
   return [...records]
     .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
-    .map((r) => [r.id, `created ${iso(r.createdAt)}`, `seen ${iso(r.lastSeenAt)}`, `expires ${iso(r.expiresAt)}`, r.persistent ? 'remembered' : 'browser', r.ip ?? '-', r.userAgent ?? '-'].join('  '))
+    .map((r) =>
+      [
+        r.id,
+        `created ${iso(r.createdAt)}`,
+        `seen ${iso(r.lastSeenAt)}`,
+        `expires ${iso(r.expiresAt)}`,
+        r.persistent ? 'remembered' : 'browser',
+        r.ip ?? '-',
+        r.userAgent ?? '-',
+      ].join('  '),
+    )
 }
 
 const HOUR = 3_600_000
@@ -39,7 +56,11 @@ export function formatStats(stats: StoreStats): string[] {
 }
 
 /** Runs `sessions <action> ...` against an opened store and returns the lines to print. */
-export async function sessionsCommand(action: string | undefined, args: readonly string[], store: OpenedStore['store']): Promise<string[]> {
+export async function sessionsCommand(
+  action: string | undefined,
+  args: readonly string[],
+  store: OpenedStore['store'],
+): Promise<string[]> {
   if (action === 'list') {
     const [userId] = args
     if (!userId) throw new UsageError('sessions list needs a user id')
@@ -47,19 +68,24 @@ export async function sessionsCommand(action: string | undefined, args: readonly
   }
   if (action === 'revoke') {
     const [userId, id] = args
-    if (!userId) throw new UsageError('sessions revoke needs a user id (and optionally one session id)')
+    if (!userId)
+      throw new UsageError('sessions revoke needs a user id (and optionally one session id)')
     const revoked = await store.revoke(userId, id === undefined ? {} : { ids: [id] })
     return [`revoked ${revoked.length} session${revoked.length === 1 ? '' : 's'}`]
   }
   if (action === 'stats') {
-    if (args.length > 0) throw new UsageError(`sessions stats takes no arguments (got "${args.join(' ')}")`)
+    if (args.length > 0)
+      throw new UsageError(`sessions stats takes no arguments (got "${args.join(' ')}")`)
     if (!store.stats) return ['this store cannot count its sessions (it has no stats())']
     return formatStats(await store.stats(HOUR))
   }
   if (action === 'purge') {
-    if (!store.purge) return ['nothing to purge: this store expires sessions by itself (Redis TTLs)']
+    if (!store.purge)
+      return ['nothing to purge: this store expires sessions by itself (Redis TTLs)']
     const removed = await store.purge()
     return [`purged ${removed} expired session${removed === 1 ? '' : 's'}`]
   }
-  throw new UsageError(`unknown sessions action "${action ?? ''}": use list, revoke, stats or purge`)
+  throw new UsageError(
+    `unknown sessions action "${action ?? ''}": use list, revoke, stats or purge`,
+  )
 }

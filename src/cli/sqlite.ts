@@ -17,18 +17,30 @@ import { MissingStoreError, UsageError, type Access, type OpenedStore } from './
  * (revoke, purge) gets a read-write one but changes only rows. A file without the table is an error that
  * names the hallpass tables it does hold, and is left as it was.
  */
-export async function openSqlite(path: string, access: Access, table: string = DEFAULT_TABLE): Promise<OpenedStore> {
+export async function openSqlite(
+  path: string,
+  access: Access,
+  table: string = DEFAULT_TABLE,
+): Promise<OpenedStore> {
   try {
     checkTableName(table)
   } catch {
-    throw new UsageError(`--table must be a plain SQL identifier (letters, digits, _), got ${JSON.stringify(table)}`)
+    throw new UsageError(
+      `--table must be a plain SQL identifier (letters, digits, _), got ${JSON.stringify(table)}`,
+    )
   }
   if (!existsSync(path)) throw new UsageError(`no SQLite database at ${path}`)
   const readonly = access === 'read'
   const db = new Database(path, { readonly, fileMustExist: true })
   try {
     requireTable(db, path, table)
-    const store = new SqliteSessionStore(db, prepareStatements(db, table, { readonly }), Date.now, true, 0)
+    const store = new SqliteSessionStore(
+      db,
+      prepareStatements(db, table, { readonly }),
+      Date.now,
+      true,
+      0,
+    )
     return { store, close: () => store.close() }
   } catch (error) {
     db.close()
@@ -52,7 +64,8 @@ function requireTable(db: Database.Database, path: string, table: string): void 
     missing.length === COLUMNS.length
       ? `no hallpass session table '${table}'`
       : `table '${table}' is not a hallpass session table (no ${missing.join(', ')})`
-  const found = tables.length === 0 ? 'no hallpass session table' : tables.map((name) => `'${name}'`).join(', ')
+  const found =
+    tables.length === 0 ? 'no hallpass session table' : tables.map((name) => `'${name}'`).join(', ')
   throw new MissingStoreError(
     `${what} in ${path} (it has ${found}); pass --table NAME, the table the app gives sqliteStore({ table })`,
   )

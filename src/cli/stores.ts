@@ -38,11 +38,15 @@ export class MissingStoreError extends Error {}
 /** The one store the flags name; an option that belongs to another store is a usage error. */
 function kindOf(flags: StoreFlags): Kind {
   const kinds = (Object.keys(STORE_OPTIONS) as Kind[]).filter((kind) => flags[kind] !== undefined)
-  if (kinds.length !== 1) throw new UsageError('name the store with exactly one of --sqlite PATH or --redis URL')
+  if (kinds.length !== 1)
+    throw new UsageError('name the store with exactly one of --sqlite PATH or --redis URL')
   const kind = kinds[0] as Kind
   for (const [other, options] of Object.entries(STORE_OPTIONS)) {
     for (const option of options) {
-      if (flags[option] !== undefined && !(STORE_OPTIONS[kind] as readonly string[]).includes(option)) {
+      if (
+        flags[option] !== undefined &&
+        !(STORE_OPTIONS[kind] as readonly string[]).includes(option)
+      ) {
         throw new UsageError(`--${option} goes with --${other}, not --${kind}`)
       }
     }

@@ -17,7 +17,10 @@ const VERSION = 1
 const NOOP_CHANNEL: TabChannel<never> = { post() {}, close() {} }
 
 /** Opens the named channel; `false`, or a browser without BroadcastChannel, gives a channel that does nothing. */
-export function openTabChannel<U>(name: string | false, onMessage: (message: TabMessage<U>) => void): TabChannel<U> {
+export function openTabChannel<U>(
+  name: string | false,
+  onMessage: (message: TabMessage<U>) => void,
+): TabChannel<U> {
   const Channel = (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel
   if (name === false || typeof Channel !== 'function') return NOOP_CHANNEL
   let channel: BroadcastChannel

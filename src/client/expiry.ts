@@ -15,7 +15,11 @@ export interface ExpiryTimer {
  * Calls `onWarn(secondsLeft)` once per deadline, `warnMs` before it (at once if less is left), then
  * `onExpire()` just after it. Only one timer is ever armed.
  */
-export function createExpiryTimer(warnMs: number, onWarn: (secondsLeft: number) => void, onExpire: () => void): ExpiryTimer {
+export function createExpiryTimer(
+  warnMs: number,
+  onWarn: (secondsLeft: number) => void,
+  onExpire: () => void,
+): ExpiryTimer {
   let deadline: number | undefined
   let warnedFor: number | undefined
   let timer: ReturnType<typeof setTimeout> | undefined

@@ -3,11 +3,26 @@ import { configError } from '../errors.ts'
 import { openTabChannel, type TabMessage } from './channel.ts'
 import { createExpiryTimer } from './expiry.ts'
 import { parseStatus, sameData, serverOffset, type StatusResult } from './status.ts'
-import type { ClientSessionInfo, SessionClient, SessionClientOptions, SessionSnapshot } from './types.ts'
+import type {
+  ClientSessionInfo,
+  SessionClient,
+  SessionClientOptions,
+  SessionSnapshot,
+} from './types.ts'
 
-export type { ClientSessionInfo, SessionClient, SessionClientOptions, SessionSnapshot } from './types.ts'
+export type {
+  ClientSessionInfo,
+  SessionClient,
+  SessionClientOptions,
+  SessionSnapshot,
+} from './types.ts'
 
-const LOADING: SessionSnapshot<never> = Object.freeze({ status: 'loading', user: null, session: null, checkedAt: null })
+const LOADING: SessionSnapshot<never> = Object.freeze({
+  status: 'loading',
+  user: null,
+  session: null,
+  checkedAt: null,
+})
 
 /**
  * Creates the session store for a browser app. It asks `statusUrl` at once, again when the window
@@ -26,7 +41,9 @@ const LOADING: SessionSnapshot<never> = Object.freeze({ status: 'loading', user:
  * await session.logout('/api/auth/logout', { headers: { 'x-csrf-token': csrfToken } })
  * ```
  */
-export function createSessionClient<U = unknown>(options: SessionClientOptions<U>): SessionClient<U> {
+export function createSessionClient<U = unknown>(
+  options: SessionClientOptions<U>,
+): SessionClient<U> {
   const config = checkOptions(options)
   const fetchImpl = config.fetch // called unbound: window.fetch throws "Illegal invocation" when called as a method of another object
   const listeners = new Set<() => void>()
@@ -61,7 +78,11 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
   }
 
   /** A new snapshot that reuses the current user and session objects when their data did not change. */
-  function make(status: SessionSnapshot<U>['status'], user: U | null, session: ClientSessionInfo | null): SessionSnapshot<U> {
+  function make(
+    status: SessionSnapshot<U>['status'],
+    user: U | null,
+    session: ClientSessionInfo | null,
+  ): SessionSnapshot<U> {
     return Object.freeze({
       status,
       user: sameData(user, snapshot.user) ? snapshot.user : user,
@@ -85,7 +106,11 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
       return
     }
     setSnapshot(make('authenticated', result.user, result.session))
-    if (before.status !== 'authenticated' || before.user !== snapshot.user || before.session !== snapshot.session) {
+    if (
+      before.status !== 'authenticated' ||
+      before.user !== snapshot.user ||
+      before.session !== snapshot.session
+    ) {
       channel.post({ type: 'signed-in', user: result.user, session: result.session })
     }
   }
@@ -98,10 +123,21 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
       return
     }
     const current = snapshot.session
-    if (ended && message.session.id === ended.id && message.session.idleExpiresAt <= ended.until) return // late news of a session seen to end
-    if (current && current.id === message.session.id && message.session.idleExpiresAt < current.idleExpiresAt) return
+    if (ended && message.session.id === ended.id && message.session.idleExpiresAt <= ended.until)
+      return // late news of a session seen to end
+    if (
+      current &&
+      current.id === message.session.id &&
+      message.session.idleExpiresAt < current.idleExpiresAt
+    )
+      return
     const next = make('authenticated', message.user, message.session)
-    if (snapshot.status !== 'authenticated' || next.user !== snapshot.user || next.session !== snapshot.session) setSnapshot(next)
+    if (
+      snapshot.status !== 'authenticated' ||
+      next.user !== snapshot.user ||
+      next.session !== snapshot.session
+    )
+      setSnapshot(next)
   }
 
   async function check(startedAt: number): Promise<SessionSnapshot<U>> {
@@ -117,14 +153,25 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
         signal: controller.signal,
       })
       const receivedAt = Date.now() // the Date header was stamped before this
-      if (response.status !== 401 && !response.ok) throw new Error(`hallpass/client: the status endpoint answered ${response.status}`)
-      const result = response.status === 401 ? ({ authenticated: false } as const) : parseStatus<U>(await response.json())
+      if (response.status !== 401 && !response.ok)
+        throw new Error(`hallpass/client: the status endpoint answered ${response.status}`)
+      const result =
+        response.status === 401
+          ? ({ authenticated: false } as const)
+          : parseStatus<U>(await response.json())
       if (startedAt !== generation || disposed) return snapshot
       offset = serverOffset(response.headers.get('date'), sentAt, receivedAt)
       apply(result)
     } catch {
       if (startedAt !== generation || disposed) return snapshot
-      setSnapshot(Object.freeze({ status: 'error', user: snapshot.user, session: snapshot.session, checkedAt: Date.now() }))
+      setSnapshot(
+        Object.freeze({
+          status: 'error',
+          user: snapshot.user,
+          session: snapshot.session,
+          checkedAt: Date.now(),
+        }),
+      )
     } finally {
       controllers.delete(controller)
     }
@@ -146,7 +193,12 @@ export function createSessionClient<U = unknown>(options: SessionClientOptions<U
     generation += 1
     let response: Response
     try {
-      response = await fetchImpl(url, { credentials: 'same-origin', cache: 'no-store', ...init, method: init.method ?? 'POST' })
+      response = await fetchImpl(url, {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        ...init,
+        method: init.method ?? 'POST',
+      })
     } catch (err) {
       void refresh() // the request may or may not have reached the server: ask what is true now
       throw err
@@ -224,9 +276,10 @@ function runCallback(fn: () => void): void {
   } catch (err) {
     const report = (globalThis as { reportError?: (e: unknown) => void }).reportError
     if (typeof report === 'function') report(err)
-    else setTimeout(() => {
-      throw err
-    })
+    else
+      setTimeout(() => {
+        throw err
+      })
   }
 }
 
@@ -239,14 +292,26 @@ interface CheckedOptions {
 }
 
 function checkOptions<U>(options: SessionClientOptions<U>): CheckedOptions {
-  if (typeof options !== 'object' || options === null) configError('createSessionClient needs an options object with { statusUrl }')
+  if (typeof options !== 'object' || options === null)
+    configError('createSessionClient needs an options object with { statusUrl }')
   const { statusUrl, expiringSeconds = 60, debounceMs = 250, channelName = 'hallpass' } = options
-  if (typeof statusUrl !== 'string' || statusUrl.length === 0) configError('statusUrl must be the URL of the session status endpoint, e.g. "/api/auth/session"')
-  if (typeof expiringSeconds !== 'number' || !Number.isFinite(expiringSeconds) || expiringSeconds < 0) configError('expiringSeconds must be a number of seconds >= 0')
-  if (typeof debounceMs !== 'number' || !Number.isFinite(debounceMs) || debounceMs < 0) configError('debounceMs must be a number of milliseconds >= 0')
-  if (channelName !== false && (typeof channelName !== 'string' || channelName.length === 0)) configError('channelName must be a non-empty string, or false')
+  if (typeof statusUrl !== 'string' || statusUrl.length === 0)
+    configError(
+      'statusUrl must be the URL of the session status endpoint, e.g. "/api/auth/session"',
+    )
+  if (
+    typeof expiringSeconds !== 'number' ||
+    !Number.isFinite(expiringSeconds) ||
+    expiringSeconds < 0
+  )
+    configError('expiringSeconds must be a number of seconds >= 0')
+  if (typeof debounceMs !== 'number' || !Number.isFinite(debounceMs) || debounceMs < 0)
+    configError('debounceMs must be a number of milliseconds >= 0')
+  if (channelName !== false && (typeof channelName !== 'string' || channelName.length === 0))
+    configError('channelName must be a non-empty string, or false')
   for (const name of ['onExpiring', 'onChange', 'fetch'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') configError(`${name} must be a function`)
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      configError(`${name} must be a function`)
   }
   const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch
   if (typeof fetchImpl !== 'function') configError('no fetch available: pass { fetch }')

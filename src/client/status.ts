@@ -26,19 +26,24 @@ export function parseSessionInfo(value: unknown): ClientSessionInfo | undefined 
   const createdAt = toEpochMs(value['createdAt'])
   const expiresAt = toEpochMs(value['expiresAt'])
   const idleExpiresAt = toEpochMs(value['idleExpiresAt'])
-  if (createdAt === undefined || expiresAt === undefined || idleExpiresAt === undefined) return undefined
+  if (createdAt === undefined || expiresAt === undefined || idleExpiresAt === undefined)
+    return undefined
   return { id: value['id'], createdAt, expiresAt, idleExpiresAt }
 }
 
 /** Validates a status body. Throws a plain Error when it does not follow the contract. */
 export function parseStatus<U>(body: unknown): StatusResult<U> {
   if (!isRecord(body) || typeof body['authenticated'] !== 'boolean') {
-    throw new Error('hallpass/client: the status endpoint must answer { authenticated: boolean, ... }')
+    throw new Error(
+      'hallpass/client: the status endpoint must answer { authenticated: boolean, ... }',
+    )
   }
   if (!body['authenticated']) return { authenticated: false }
   const session = parseSessionInfo(body['session'])
   if (!session) {
-    throw new Error('hallpass/client: an authenticated status needs session { id, createdAt, expiresAt, idleExpiresAt }')
+    throw new Error(
+      'hallpass/client: an authenticated status needs session { id, createdAt, expiresAt, idleExpiresAt }',
+    )
   }
   return { authenticated: true, user: (body['user'] ?? null) as U, session }
 }
@@ -48,7 +53,11 @@ export function parseStatus<U>(body: unknown): StatusResult<U> {
  * deadlines are timed on the server's clock. Zero when the header is consistent with equal clocks;
  * otherwise a lower bound of the true offset, so a deadline is never brought forward.
  */
-export function serverOffset(dateHeader: string | null, sentAt: number, receivedAt: number): number {
+export function serverOffset(
+  dateHeader: string | null,
+  sentAt: number,
+  receivedAt: number,
+): number {
   const serverMs = dateHeader ? Date.parse(dateHeader) : Number.NaN
   if (!Number.isFinite(serverMs)) return 0
   // The server stamped a time in [serverMs, serverMs + 1s) at some moment in [sentAt, receivedAt] of ours.

@@ -19,9 +19,11 @@ export interface KeySetup {
  */
 export function keySetup(secret: unknown): KeySetup {
   const duringBuild = globalThis.process?.env?.NEXT_PHASE === NEXT_BUILD_PHASE
-  if (!isMissingSecret(secret) || !duringBuild) return { keys: new KeyRing(secret), unusable: undefined }
-  const message = `hallpass: ${MISSING_SECRET}. This manager was created by \`next build\`, which needs no secret; `
-    + 'the running app does'
+  if (!isMissingSecret(secret) || !duringBuild)
+    return { keys: new KeyRing(secret), unusable: undefined }
+  const message =
+    `hallpass: ${MISSING_SECRET}. This manager was created by \`next build\`, which needs no secret; ` +
+    'the running app does'
   const throwaway = new KeyRing(randomBytes(32).toString('base64url'))
   return { keys: throwaway, unusable: new HallpassError('CONFIG_INVALID', message) }
 }

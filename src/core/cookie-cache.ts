@@ -1,7 +1,13 @@
 // The cookie cache: a sealed snapshot of a store-backed session in a second cookie, trusted for `ttl` ms only.
 import type { Sealer } from '../crypto/seal.ts'
 import type { SessionRecord } from '../stores/types.ts'
-import { clearedCookie, MAX_COOKIE_BYTES, readCookie, sessionCookie, type ResolvedCookieOptions } from './cookies.ts'
+import {
+  clearedCookie,
+  MAX_COOKIE_BYTES,
+  readCookie,
+  sessionCookie,
+  type ResolvedCookieOptions,
+} from './cookies.ts'
 import { decodeRecordJson, encodeRecordJson } from './record-codec.ts'
 
 /** Snapshots that let reads skip the store; sessions ended on this instance are never served from cache. */
@@ -45,7 +51,8 @@ export class CookieCache {
   /** Marks a session as ended on this instance, so its snapshot is refused at once. */
   end(id: string, now: number): void {
     this.ended.set(id, now + this.ttl)
-    if (this.ended.size > 10_000) for (const [key, until] of this.ended) if (until <= now) this.ended.delete(key)
+    if (this.ended.size > 10_000)
+      for (const [key, until] of this.ended) if (until <= now) this.ended.delete(key)
   }
 
   private isEnded(id: string, now: number): boolean {

@@ -13,7 +13,8 @@ const CODES = 'ABCDEFGHIJKL'
  * goes with a new name (`cookie.previousNames`).
  */
 export function attributesCode(cookie: ResolvedCookieOptions): string {
-  const index = SAME_SITE.indexOf(cookie.sameSite) * 4 + (cookie.secure ? 2 : 0) + (cookie.partitioned ? 1 : 0)
+  const index =
+    SAME_SITE.indexOf(cookie.sameSite) * 4 + (cookie.secure ? 2 : 0) + (cookie.partitioned ? 1 : 0)
   return CODES[index] as string
 }
 
@@ -31,9 +32,15 @@ function issuedPartitioned(code: string | undefined): boolean | undefined {
  * `code` is the carried cookie's attribute code, undefined when unknown (then the other partition state is
  * cleared blindly, once). Empty when the re-issued cookie simply overwrites the carried one.
  */
-function retiredCookies(cookie: ResolvedCookieOptions, name: string, code: string | undefined, cache: boolean) {
+function retiredCookies(
+  cookie: ResolvedCookieOptions,
+  name: string,
+  code: string | undefined,
+  cache: boolean,
+) {
   const renamed = name !== cookie.name
-  const partitioned = issuedPartitioned(code) ?? (renamed ? cookie.partitioned : !cookie.partitioned)
+  const partitioned =
+    issuedPartitioned(code) ?? (renamed ? cookie.partitioned : !cookie.partitioned)
   if (!renamed && (partitioned === cookie.partitioned || !cookie.secure)) return []
   const lower = name.toLowerCase()
   const host = lower.startsWith('__host-')
@@ -44,7 +51,9 @@ function retiredCookies(cookie: ResolvedCookieOptions, name: string, code: strin
     partitioned,
     ...(host && { path: '/', domain: undefined }),
   }
-  return cache ? [clearedCookie(old), clearedCookie({ ...old, name: `${name}-c` })] : [clearedCookie(old)]
+  return cache
+    ? [clearedCookie(old), clearedCookie({ ...old, name: `${name}-c` })]
+    : [clearedCookie(old)]
 }
 
 /** What a response must do about the cookie its request carried. */
@@ -74,13 +83,23 @@ export class CookieReissue {
    * A cookie that checked out (MAC or seal) under `name`, issued with attribute `code` (undefined: before codes).
    * `renewed` is the value to send when its key or attributes are out of date (undefined when both are current).
    */
-  checked(name: string, value: string, code: string | undefined, renewed: string | undefined): Carried {
+  checked(
+    name: string,
+    value: string,
+    code: string | undefined,
+    renewed: string | undefined,
+  ): Carried {
     if (name === this.cookie.name && renewed === undefined) return UP_TO_DATE
-    return { reissue: renewed ?? value, retire: retiredCookies(this.cookie, name, code, this.cache) }
+    return {
+      reissue: renewed ?? value,
+      retire: retiredCookies(this.cookie, name, code, this.cache),
+    }
   }
 
   /** A cookie that failed verification: a previous name is cleared under that name (ours is cleared anyway). */
   refused(name: string): Carried {
-    return name === this.cookie.name ? UP_TO_DATE : { retire: retiredCookies(this.cookie, name, undefined, this.cache) }
+    return name === this.cookie.name
+      ? UP_TO_DATE
+      : { retire: retiredCookies(this.cookie, name, undefined, this.cache) }
   }
 }

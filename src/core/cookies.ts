@@ -53,17 +53,29 @@ export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCooki
   const name = options.name ?? (secure ? '__Host-hp' : 'hp')
   const path = options.path ?? '/'
   const sameSite = options.sameSite ?? 'lax'
-  if (!NAME_PATTERN.test(name)) configError(`cookie.name "${name}" is not a valid cookie name (use letters, digits, - and _)`)
-  if (!['lax', 'strict', 'none'].includes(sameSite)) configError(`cookie.sameSite must be 'lax', 'strict' or 'none'`)
+  if (!NAME_PATTERN.test(name))
+    configError(`cookie.name "${name}" is not a valid cookie name (use letters, digits, - and _)`)
+  if (!['lax', 'strict', 'none'].includes(sameSite))
+    configError(`cookie.sameSite must be 'lax', 'strict' or 'none'`)
   if (!path.startsWith('/')) configError(`cookie.path must start with "/"`)
   const lower = name.toLowerCase()
   if (lower.startsWith('__host-') && (!secure || path !== '/' || options.domain !== undefined)) {
-    configError(`cookie "${name}" uses the __Host- prefix, which needs secure: true, path: '/' and no domain; set cookie.name to 'hp' for plain-HTTP development`)
+    configError(
+      `cookie "${name}" uses the __Host- prefix, which needs secure: true, path: '/' and no domain; set cookie.name to 'hp' for plain-HTTP development`,
+    )
   }
-  if (lower.startsWith('__secure-') && !secure) configError(`cookie "${name}" uses the __Secure- prefix, which needs secure: true`)
+  if (lower.startsWith('__secure-') && !secure)
+    configError(`cookie "${name}" uses the __Secure- prefix, which needs secure: true`)
   if (sameSite === 'none' && !secure) configError(`cookie.sameSite 'none' needs secure: true`)
   if (options.partitioned && !secure) configError(`cookie.partitioned needs secure: true`)
-  return { name, secure, sameSite, domain: options.domain, path, partitioned: options.partitioned ?? false }
+  return {
+    name,
+    secure,
+    sameSite,
+    domain: options.domain,
+    path,
+    partitioned: options.partitioned ?? false,
+  }
 }
 
 /**
@@ -71,9 +83,13 @@ export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCooki
  * a cookie name, repeats, or only looks different from the current one (browsers would send both, and hallpass
  * refuses look-alikes), or that hallpass uses for another cookie.
  */
-export function resolvePreviousNames(options: CookieOptions | undefined, cookie: ResolvedCookieOptions): string[] {
+export function resolvePreviousNames(
+  options: CookieOptions | undefined,
+  cookie: ResolvedCookieOptions,
+): string[] {
   const names: unknown = options?.previousNames ?? []
-  if (!Array.isArray(names)) configError('cookie.previousNames must be a list of the names the cookie had before')
+  if (!Array.isArray(names))
+    configError('cookie.previousNames must be a list of the names the cookie had before')
   const seen = new Set([looseName(cookie.name)])
   for (const name of names as unknown[]) {
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
@@ -86,7 +102,9 @@ export function resolvePreviousNames(options: CookieOptions | undefined, cookie:
       )
     }
     if (name === `${cookie.name}-c` || name === `${cookie.name}-dbsc`) {
-      configError(`cookie.previousNames: "${name}" is the name of hallpass's own cache or device-bound cookie`)
+      configError(
+        `cookie.previousNames: "${name}" is the name of hallpass's own cache or device-bound cookie`,
+      )
     }
     seen.add(looseName(name))
   }
@@ -101,7 +119,11 @@ export type CookieLookup =
 /** The session cookie found in a Cookie header, and under which of its names. */
 export type SessionCookieLookup =
   | { readonly value: string; readonly name: string; readonly problem?: undefined }
-  | { readonly value?: undefined; readonly name?: undefined; readonly problem?: 'duplicate' | 'lookalike' }
+  | {
+      readonly value?: undefined
+      readonly name?: undefined
+      readonly problem?: 'duplicate' | 'lookalike'
+    }
 
 const ABSENT: CookieLookup = {}
 
@@ -154,7 +176,11 @@ export function readCookie(header: string | null | undefined, name: string): Coo
         if (value !== undefined) problem = 'duplicate'
         const valueFrom = skipBlanks(header, eq + 1, end)
         value = header.slice(valueFrom, trimBlanks(header, valueFrom, end))
-      } else if (length >= core.length && length <= maxLookalike && looseName(header.slice(from, to)) === loose) {
+      } else if (
+        length >= core.length &&
+        length <= maxLookalike &&
+        looseName(header.slice(from, to)) === loose
+      ) {
         problem = 'lookalike'
       }
     }
@@ -177,7 +203,10 @@ function trimBlanks(text: string, from: number, to: number): number {
 }
 
 function looseName(name: string): string {
-  return name.normalize('NFKC').replace(/[\s\u200b-\u200f\u2060\ufeff\p{Cc}]/gu, '').toLowerCase()
+  return name
+    .normalize('NFKC')
+    .replace(/[\s\u200b-\u200f\u2060\ufeff\p{Cc}]/gu, '')
+    .toLowerCase()
 }
 
 const suffixes = new WeakMap<ResolvedCookieOptions, string>()
@@ -187,7 +216,11 @@ const suffixes = new WeakMap<ResolvedCookieOptions, string>()
  * server whose clock runs behind never asks for more than a browser keeps). The attributes of a
  * browser-session cookie are serialized once per options object (values are ours: base64url and dots).
  */
-export function sessionCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
+export function sessionCookie(
+  options: ResolvedCookieOptions,
+  value: string,
+  maxAgeSeconds?: number,
+): string {
   if (maxAgeSeconds !== undefined) return serializeCookie(options, value, maxAgeSeconds)
   let suffix = suffixes.get(options)
   if (suffix === undefined) {
@@ -197,8 +230,15 @@ export function sessionCookie(options: ResolvedCookieOptions, value: string, max
   return `${options.name}=${value}${suffix}`
 }
 
-function serializeCookie(options: ResolvedCookieOptions, value: string, maxAgeSeconds?: number): string {
-  const maxAge = maxAgeSeconds === undefined ? undefined : Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, Math.floor(maxAgeSeconds)))
+function serializeCookie(
+  options: ResolvedCookieOptions,
+  value: string,
+  maxAgeSeconds?: number,
+): string {
+  const maxAge =
+    maxAgeSeconds === undefined
+      ? undefined
+      : Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, Math.floor(maxAgeSeconds)))
   return serialize(options.name, value, {
     httpOnly: true,
     secure: options.secure,

@@ -5,20 +5,30 @@ import type { SessionData } from '../stores/types.ts'
 import { assertJsonValue, isPlainObject, keyProblem } from '../json.ts'
 
 /** Runs the Standard Schema (if any) and returns its output, or undefined when the data fails it. */
-export async function validateData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: unknown): Promise<D | { issues: readonly StandardSchemaV1.Issue[] }> {
+export async function validateData<D extends SessionData>(
+  schema: StandardSchemaV1<unknown, D> | undefined,
+  data: unknown,
+): Promise<D | { issues: readonly StandardSchemaV1.Issue[] }> {
   if (!schema) return data as D
   let result = schema['~standard'].validate(data)
   if (result instanceof Promise) result = await result
   if (result.issues) return { issues: result.issues }
-  return isPlainObject(result.value) ? result.value : { issues: [{ message: 'schema output is not an object' }] }
+  return isPlainObject(result.value)
+    ? result.value
+    : { issues: [{ message: 'schema output is not an object' }] }
 }
 
 /**
  * Validates data about to be written: plain JSON only (see `jsonProblem`), the schema checked against the
  * JSON round trip (what the next load will see), and `maxDataBytes`. Throws typed errors.
  */
-export async function checkWritableData<D extends SessionData>(schema: StandardSchemaV1<unknown, D> | undefined, data: SessionData, maxBytes: number): Promise<void> {
-  if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
+export async function checkWritableData<D extends SessionData>(
+  schema: StandardSchemaV1<unknown, D> | undefined,
+  data: SessionData,
+  maxBytes: number,
+): Promise<void> {
+  if (!isPlainObject(data))
+    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   for (const key of Object.keys(data)) {
     const problem = keyProblem(key)
     if (problem !== undefined) {
@@ -28,12 +38,22 @@ export async function checkWritableData<D extends SessionData>(schema: StandardS
   }
   const json = JSON.stringify(data)
   const bytes = Buffer.byteLength(json)
-  if (bytes > maxBytes) throw new HallpassError('SESSION_TOO_LARGE', `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`)
+  if (bytes > maxBytes)
+    throw new HallpassError(
+      'SESSION_TOO_LARGE',
+      `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`,
+    )
   if (!schema) return
   const checked = await validateData(schema, JSON.parse(json))
   if ('issues' in checked && Array.isArray(checked.issues)) {
-    const summary = checked.issues.slice(0, 3).map((issue) => `${formatPath(issue.path)}${issue.message}`).join('; ')
-    throw new HallpassError('SESSION_DATA_INVALID', `session data does not match the schema: ${summary}`)
+    const summary = checked.issues
+      .slice(0, 3)
+      .map((issue) => `${formatPath(issue.path)}${issue.message}`)
+      .join('; ')
+    throw new HallpassError(
+      'SESSION_DATA_INVALID',
+      `session data does not match the schema: ${summary}`,
+    )
   }
 }
 
@@ -43,13 +63,18 @@ function formatPath(path: StandardSchemaV1.Issue['path']): string {
 }
 
 /** Keys whose JSON differs between `before` and `after`, and keys removed. */
-export function diffData(before: SessionData, after: SessionData): { set: SessionData; unset: string[] } {
+export function diffData(
+  before: SessionData,
+  after: SessionData,
+): { set: SessionData; unset: string[] } {
   const set: SessionData = {}
   const unset: string[] = []
   for (const [key, value] of Object.entries(after)) {
-    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(before[key])) set[key] = value
+    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(before[key]))
+      set[key] = value
   }
-  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key) || after[key] === undefined) unset.push(key)
+  for (const key of Object.keys(before))
+    if (!Object.hasOwn(after, key) || after[key] === undefined) unset.push(key)
   return { set, unset }
 }
 

@@ -21,7 +21,10 @@ export function defaultStore(keys: KeyRing, clock: (() => number) | undefined): 
   const holder = globalThis as typeof globalThis & { [REGISTRY]?: Registry }
   const registry = (holder[REGISTRY] ??= new Map())
   const derived = keys.keys('default-store')
-  const id = createHash('sha256').update(derived.byId.get(derived.currentId) as Buffer).digest('base64url').slice(0, 22)
+  const id = createHash('sha256')
+    .update(derived.byId.get(derived.currentId) as Buffer)
+    .digest('base64url')
+    .slice(0, 22)
   let store = registry.get(id)
   if (!store) {
     store = memoryStore()

@@ -21,22 +21,99 @@ interface Base {
 
 /** Every event hallpass emits. Switch on `type`. */
 export type SessionEvent =
-  | (Base & { readonly type: 'session.created'; readonly id: string; readonly userId: string | null })
-  | (Base & { readonly type: 'session.regenerated'; readonly id: string; readonly previousId: string; readonly userId: string | null; readonly reason: 'login' | 'regenerate' })
-  | (Base & { readonly type: 'session.destroyed'; readonly id: string; readonly userId: string | null; readonly reason: 'destroy' | 'logout' })
+  | (Base & {
+      readonly type: 'session.created'
+      readonly id: string
+      readonly userId: string | null
+    })
+  | (Base & {
+      readonly type: 'session.regenerated'
+      readonly id: string
+      readonly previousId: string
+      readonly userId: string | null
+      readonly reason: 'login' | 'regenerate'
+    })
+  | (Base & {
+      readonly type: 'session.destroyed'
+      readonly id: string
+      readonly userId: string | null
+      readonly reason: 'destroy' | 'logout'
+    })
   /** logout()/destroy() could not reach the store: the cookie is cleared, the record lives until its idle timeout. */
-  | (Base & { readonly type: 'session.end_failed'; readonly id: string; readonly userId: string | null; readonly reason: 'destroy' | 'logout'; readonly ip?: string })
-  | (Base & { readonly type: 'session.expired'; readonly id: string; readonly userId: string | null; readonly reason: 'idle' | 'absolute' })
-  | (Base & { readonly type: 'session.revoked'; readonly id: string; readonly userId: string; readonly reason: 'revoke' | 'evicted' })
-  | (Base & { readonly type: 'session.rejected'; readonly reason: RejectReason; readonly id?: string; readonly ip?: string })
-  | (Base & { readonly type: 'login.succeeded'; readonly id: string; readonly userId: string; readonly ip?: string })
+  | (Base & {
+      readonly type: 'session.end_failed'
+      readonly id: string
+      readonly userId: string | null
+      readonly reason: 'destroy' | 'logout'
+      readonly ip?: string
+    })
+  | (Base & {
+      readonly type: 'session.expired'
+      readonly id: string
+      readonly userId: string | null
+      readonly reason: 'idle' | 'absolute'
+    })
+  | (Base & {
+      readonly type: 'session.revoked'
+      readonly id: string
+      readonly userId: string
+      readonly reason: 'revoke' | 'evicted'
+    })
+  | (Base & {
+      readonly type: 'session.rejected'
+      readonly reason: RejectReason
+      readonly id?: string
+      readonly ip?: string
+    })
+  | (Base & {
+      readonly type: 'login.succeeded'
+      readonly id: string
+      readonly userId: string
+      readonly ip?: string
+    })
   | (Base & { readonly type: 'login.failed'; readonly accountHash: string; readonly ip?: string })
-  | (Base & { readonly type: 'login.locked'; readonly accountHash: string; readonly ip?: string; readonly scope: 'account' | 'ip' | 'unavailable'; readonly retryAfter: number })
-  | (Base & { readonly type: 'logout'; readonly id: string; readonly userId: string | null; readonly ip?: string })
-  | (Base & { readonly type: 'csrf.rejected'; readonly reason: CsrfRejectReason; readonly method: string; readonly path: string; readonly id?: string; readonly ip?: string })
-  | (Base & { readonly type: 'dbsc.registered'; readonly id: string; readonly userId: string; readonly alg: 'ES256' | 'RS256'; readonly ip?: string })
-  | (Base & { readonly type: 'dbsc.refreshed'; readonly id: string; readonly userId: string; readonly ip?: string })
-  | (Base & { readonly type: 'dbsc.rejected'; readonly reason: DeviceBoundRejectReason; readonly path: string; readonly id?: string; readonly userId?: string | null; readonly ip?: string })
+  | (Base & {
+      readonly type: 'login.locked'
+      readonly accountHash: string
+      readonly ip?: string
+      readonly scope: 'account' | 'ip' | 'unavailable'
+      readonly retryAfter: number
+    })
+  | (Base & {
+      readonly type: 'logout'
+      readonly id: string
+      readonly userId: string | null
+      readonly ip?: string
+    })
+  | (Base & {
+      readonly type: 'csrf.rejected'
+      readonly reason: CsrfRejectReason
+      readonly method: string
+      readonly path: string
+      readonly id?: string
+      readonly ip?: string
+    })
+  | (Base & {
+      readonly type: 'dbsc.registered'
+      readonly id: string
+      readonly userId: string
+      readonly alg: 'ES256' | 'RS256'
+      readonly ip?: string
+    })
+  | (Base & {
+      readonly type: 'dbsc.refreshed'
+      readonly id: string
+      readonly userId: string
+      readonly ip?: string
+    })
+  | (Base & {
+      readonly type: 'dbsc.rejected'
+      readonly reason: DeviceBoundRejectReason
+      readonly path: string
+      readonly id?: string
+      readonly userId?: string | null
+      readonly ip?: string
+    })
 
 /** Why a device-bound session (DBSC) request was refused. */
 export type DeviceBoundRejectReason =

@@ -33,7 +33,11 @@ export interface Internals<D extends SessionData> {
   /** Awaits a store call, turning any non-hallpass failure into STORE_UNAVAILABLE (fail closed). */
   failClosed<T>(call: Promise<T>): Promise<T>
   /** Set when `deviceBound` is on: how `regenerate()` re-issues a device-bound session (`handle` is the Session). */
-  deviceReissue?: (handle: object, record: SessionRecord, changes: Privileges) => Promise<ReissuePlan>
+  deviceReissue?: (
+    handle: object,
+    record: SessionRecord,
+    changes: Privileges,
+  ) => Promise<ReissuePlan>
 }
 
 /** Roles and permissions as `regenerate()` checked them (omitted: unchanged). */

@@ -29,24 +29,43 @@ export function checkUserId(userId: unknown, call = 'login()'): asserts userId i
 
 /** A user id as every store keeps it exactly (see `checkUserId`). */
 export function isUserId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_USER_ID_LENGTH && value.isWellFormed()
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_USER_ID_LENGTH &&
+    value.isWellFormed()
+  )
 }
 
 /** The roles and permissions to store, de-duplicated; throws INVALID_ARGUMENT past the limits. */
 export function privilegesOf(options: LoginOptions): { roles?: string[]; permissions?: string[] } {
-  return { ...privileges('roles', options.roles), ...privileges('permissions', options.permissions) }
+  return {
+    ...privileges('roles', options.roles),
+    ...privileges('permissions', options.permissions),
+  }
 }
 
-function privileges(kind: 'roles' | 'permissions', values: readonly string[] | undefined): Partial<Record<typeof kind, string[]>> {
+function privileges(
+  kind: 'roles' | 'permissions',
+  values: readonly string[] | undefined,
+): Partial<Record<typeof kind, string[]>> {
   if (values === undefined) return {}
   if (!Array.isArray(values) || values.length > MAX_PRIVILEGES || !values.every(isPrivilege)) {
     const expected = `at most ${MAX_PRIVILEGES} non-empty strings of up to ${MAX_PRIVILEGE_LENGTH} characters`
-    throw new HallpassError('INVALID_ARGUMENT', `login() ${kind} must be ${expected} of well-formed Unicode`)
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      `login() ${kind} must be ${expected} of well-formed Unicode`,
+    )
   }
   return { [kind]: [...new Set(values)] }
 }
 
 /** One role or permission as every store keeps it exactly: 1 to 128 characters of well-formed Unicode. */
 export function isPrivilege(value: unknown): boolean {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_PRIVILEGE_LENGTH && value.isWellFormed()
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_PRIVILEGE_LENGTH &&
+    value.isWellFormed()
+  )
 }

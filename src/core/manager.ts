@@ -60,7 +60,9 @@ export interface SessionInfo {
  * const sessions = createSessions({ secret: process.env.SESSION_SECRET!, idleTimeout: '30m', absoluteTimeout: '24h' })
  * ```
  */
-export function createSessions<D extends SessionData = SessionData>(options: SessionsOptions<D>): Sessions<D> {
+export function createSessions<D extends SessionData = SessionData>(
+  options: SessionsOptions<D>,
+): Sessions<D> {
   return new Sessions(resolveOptions(options))
 }
 
@@ -85,7 +87,8 @@ export class Sessions<D extends SessionData = SessionData> {
     this.config = config
     this.reissue = new CookieReissue(config.cookie, config.cache !== undefined)
     keyRings.set(this, config.keys)
-    const idleFor = (persistent: boolean): number => (persistent ? config.rememberMeIdleTimeout() : config.idleTimeout())
+    const idleFor = (persistent: boolean): number =>
+      persistent ? config.rememberMeIdleTimeout() : config.idleTimeout()
     this.ctx = {
       store: config.store,
       codec: new TokenCodec(config.keys, this.reissue.code),
@@ -100,14 +103,19 @@ export class Sessions<D extends SessionData = SessionData> {
       maxSessionsPerUser: config.maxSessionsPerUser,
       maxDataBytes: config.maxDataBytes,
       idleFor,
-      ttlFor: (record, now) => Math.max(1, Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
+      ttlFor: (record, now) =>
+        Math.max(
+          1,
+          Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now,
+        ),
       failClosed,
       updates: new KeyedLock(),
     }
     const ctx = this.ctx as unknown as Internals<SessionData>
     const dbsc = config.deviceBound && new DeviceBound(config.deviceBound, ctx, config.keys)
     this.dbsc = dbsc
-    if (dbsc) this.ctx.deviceReissue = (handle, record, changes) => dbsc.reissue(handle, record, changes)
+    if (dbsc)
+      this.ctx.deviceReissue = (handle, record, changes) => dbsc.reissue(handle, record, changes)
   }
 
   /** The device-bound session (DBSC) server when `deviceBound` is on; adapters call it, and so can an app without one (docs/dbsc.md). */
@@ -153,15 +161,29 @@ export class Sessions<D extends SessionData = SessionData> {
   async load(input: LoadInput = {}): Promise<Session<D>> {
     this.assertUsable()
     const client: ClientInfo = { ip: input.ip, userAgent: input.userAgent }
-    const lookup = readSessionCookie(input.cookie, this.config.cookie.name, this.config.previousCookieNames)
+    const lookup = readSessionCookie(
+      input.cookie,
+      this.config.cookie.name,
+      this.config.previousCookieNames,
+    )
     if (lookup.problem) {
-      return this.anonymous(client, false, lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie')
+      return this.anonymous(
+        client,
+        false,
+        lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie',
+      )
     }
     if (lookup.value === undefined) return this.anonymous(client, false)
     if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup, client)
     const verified = this.ctx.codec.verify(lookup.value)
-    if ('rejected' in verified) return this.anonymous(client, this.reissue.refused(lookup.name), verified.rejected)
-    const carried = this.reissue.checked(lookup.name, lookup.value, verified.attributes, verified.resigned)
+    if ('rejected' in verified)
+      return this.anonymous(client, this.reissue.refused(lookup.name), verified.rejected)
+    const carried = this.reissue.checked(
+      lookup.name,
+      lookup.value,
+      verified.attributes,
+      verified.resigned,
+    )
     const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
     const record = cached ?? (await failClosed(this.config.store.get(verified.id)))
     if (record === 'corrupt') return this.anonymous(client, carried, 'invalid_data', verified.id)
@@ -176,14 +198,24 @@ export class Sessions<D extends SessionData = SessionData> {
     if (this.config.unusable) throw this.config.unusable
   }
 
-  private async loadSealed(sealed: SealedMode, lookup: { value: string; name: string }, client: ClientInfo): Promise<Session<D>> {
+  private async loadSealed(
+    sealed: SealedMode,
+    lookup: { value: string; name: string },
+    client: ClientInfo,
+  ): Promise<Session<D>> {
     const { value, name } = lookup
     const opened = sealed.open(value)
     if (!opened) return this.anonymous(client, this.reissue.refused(name), 'bad_seal')
     const { record } = opened
-    const carried = this.reissue.checked(name, value, opened.attributes, opened.stale ? value : undefined)
+    const carried = this.reissue.checked(
+      name,
+      value,
+      opened.attributes,
+      opened.stale ? value : undefined,
+    )
     const revoked = sealed.revocationCheck(record)
-    if (revoked && (await failClosed(revoked))) return this.anonymous(client, carried, 'revoked', record.id)
+    if (revoked && (await failClosed(revoked)))
+      return this.anonymous(client, carried, 'revoked', record.id)
     return this.accept(record, client, false, carried)
   }
 
@@ -192,8 +224,16 @@ export class Sessions<D extends SessionData = SessionData> {
    * `carried`: what the response does about the request's cookie (re-issued, same token and no store write, when it
    * came under an older key, other attributes or a previous name).
    */
-  private async accept(record: SessionRecord, client: ClientInfo, fromStore: boolean, carried: Carried): Promise<Session<D>> {
-    const data = recordProblem(record, this.config.maxDataBytes) === undefined ? await validateData(this.config.schema, record.data) : undefined
+  private async accept(
+    record: SessionRecord,
+    client: ClientInfo,
+    fromStore: boolean,
+    carried: Carried,
+  ): Promise<Session<D>> {
+    const data =
+      recordProblem(record, this.config.maxDataBytes) === undefined
+        ? await validateData(this.config.schema, record.data)
+        : undefined
     if (data === undefined || 'issues' in data) {
       await this.discard(record.id)
       return this.anonymous(client, carried, 'invalid_data', record.id)
@@ -202,8 +242,18 @@ export class Sessions<D extends SessionData = SessionData> {
     const expiry = this.expiryOf(record, now)
     if (expiry) {
       await this.discard(record.id)
-      this.ctx.events.emit({ type: 'session.expired', id: record.id, userId: record.userId, reason: expiry })
-      return new Session(this.ctx, null, {}, client, { touchDue: false, clearCookie: true, fromStore: false, carried })
+      this.ctx.events.emit({
+        type: 'session.expired',
+        id: record.id,
+        userId: record.userId,
+        reason: expiry,
+      })
+      return new Session(this.ctx, null, {}, client, {
+        touchDue: false,
+        clearCookie: true,
+        fromStore: false,
+        carried,
+      })
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
     const flags = { touchDue, clearCookie: false, fromStore, carried }
@@ -222,23 +272,33 @@ export class Sessions<D extends SessionData = SessionData> {
     if (this.config.sealed) this.config.sealed.unsupported('listSessions')
     const now = this.config.clock()
     const records = await failClosed(this.config.store.listByUser(userId))
-    return records
-      // A record load() would refuse as corrupt is not a device the user can sign in with: leave it out too.
-      .filter((record) => record.userId === userId && !this.expiryOf(record, now) && recordProblem(record, this.config.maxDataBytes) === undefined)
-      .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
-      .map((record) => ({
-        id: record.id,
-        userId,
-        createdAt: record.createdAt,
-        lastSeenAt: record.lastSeenAt,
-        expiresAt: record.expiresAt,
-        idleExpiresAt: Math.min(record.lastSeenAt + this.ctx.idleFor(record.persistent), record.expiresAt),
-        persistent: record.persistent,
-        ip: record.ip ?? null,
-        userAgent: record.userAgent ?? null,
-        device: describeDevice(record.userAgent),
-        deviceBound: record.device !== undefined,
-      }))
+    return (
+      records
+        // A record load() would refuse as corrupt is not a device the user can sign in with: leave it out too.
+        .filter(
+          (record) =>
+            record.userId === userId &&
+            !this.expiryOf(record, now) &&
+            recordProblem(record, this.config.maxDataBytes) === undefined,
+        )
+        .sort((a, b) => b.lastSeenAt - a.lastSeenAt)
+        .map((record) => ({
+          id: record.id,
+          userId,
+          createdAt: record.createdAt,
+          lastSeenAt: record.lastSeenAt,
+          expiresAt: record.expiresAt,
+          idleExpiresAt: Math.min(
+            record.lastSeenAt + this.ctx.idleFor(record.persistent),
+            record.expiresAt,
+          ),
+          persistent: record.persistent,
+          ip: record.ip ?? null,
+          userAgent: record.userAgent ?? null,
+          device: describeDevice(record.userAgent),
+          deviceBound: record.device !== undefined,
+        }))
+    )
   }
 
   /**
@@ -250,7 +310,8 @@ export class Sessions<D extends SessionData = SessionData> {
   async revokeSession(userId: string, id: string): Promise<boolean> {
     this.assertUsable()
     checkUserId(userId, 'revokeSession()')
-    if (this.config.sealed) this.config.sealed.unsupported('revokeSession (one sealed session by id)')
+    if (this.config.sealed)
+      this.config.sealed.unsupported('revokeSession (one sealed session by id)')
     if (!isSessionId(id)) return false
     return (await this.revoke(userId, { ids: [id] })) === 1
   }
@@ -262,14 +323,20 @@ export class Sessions<D extends SessionData = SessionData> {
    * @throws NOT_SUPPORTED with sealed cookies and no revocation store, or with `except`.
    * @throws STORE_UNAVAILABLE when the store fails.
    */
-  async revokeUserSessions(userId: string, options: { except?: string | null | undefined } = {}): Promise<number> {
+  async revokeUserSessions(
+    userId: string,
+    options: { except?: string | null | undefined } = {},
+  ): Promise<number> {
     this.assertUsable()
     checkUserId(userId, 'revokeUserSessions()')
     if (this.config.sealed) return this.revokeSealed(this.config.sealed, userId, options.except)
     return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})
   }
 
-  private async revoke(userId: string, options: { ids?: string[]; except?: string }): Promise<number> {
+  private async revoke(
+    userId: string,
+    options: { ids?: string[]; except?: string },
+  ): Promise<number> {
     const ids = await failClosed(this.config.store.revoke(userId, options))
     const now = this.config.clock()
     for (const id of ids) {
@@ -280,17 +347,39 @@ export class Sessions<D extends SessionData = SessionData> {
   }
 
   /** Sealed mode: records "revoked before now" for the user; every older sealed cookie is refused. Returns 0 (nothing is counted). */
-  private async revokeSealed(sealed: SealedMode, userId: string, except: string | null | undefined): Promise<number> {
+  private async revokeSealed(
+    sealed: SealedMode,
+    userId: string,
+    except: string | null | undefined,
+  ): Promise<number> {
     await failClosed(sealed.revokeAll(userId, except))
     this.ctx.events.emit({ type: 'session.revoked', id: '*', userId, reason: 'revoke' })
     return 0
   }
 
   /** An anonymous session; `clear`: the request's cookie is cleared (with what it retires), or left alone (false). */
-  private anonymous(client: ClientInfo, clear: Carried | false, reason?: RejectReason, id?: string, rotatedAway = false): Session<D> {
-    if (reason) this.ctx.events.emit({ type: 'session.rejected', reason, ...(id !== undefined && { id }), ...(client.ip !== undefined && { ip: client.ip }) })
+  private anonymous(
+    client: ClientInfo,
+    clear: Carried | false,
+    reason?: RejectReason,
+    id?: string,
+    rotatedAway = false,
+  ): Session<D> {
+    if (reason)
+      this.ctx.events.emit({
+        type: 'session.rejected',
+        reason,
+        ...(id !== undefined && { id }),
+        ...(client.ip !== undefined && { ip: client.ip }),
+      })
     const flags = { touchDue: false, clearCookie: clear !== false, fromStore: false, rotatedAway }
-    return new Session(this.ctx, null, {}, client, clear ? { ...flags, carried: { retire: clear.retire } } : flags)
+    return new Session(
+      this.ctx,
+      null,
+      {},
+      client,
+      clear ? { ...flags, carried: { retire: clear.retire } } : flags,
+    )
   }
 
   private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {

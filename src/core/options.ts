@@ -14,7 +14,11 @@ import { CookieCache } from './cookie-cache.ts'
 import { defaultStore } from './default-store.ts'
 import { isSealedCookies, SEALED_STORE, SealedMode, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
-import { resolveDeviceBound, type DeviceBoundOptions, type ResolvedDeviceBound } from '../dbsc/options.ts'
+import {
+  resolveDeviceBound,
+  type DeviceBoundOptions,
+  type ResolvedDeviceBound,
+} from '../dbsc/options.ts'
 
 /** Options for `createSessions`. Every duration is seconds or a string like `'30m'`. */
 export interface SessionsOptions<D extends SessionData = SessionData> {
@@ -81,55 +85,102 @@ export interface ResolvedOptions<D extends SessionData> {
 }
 
 const KNOWN_OPTIONS = new Set([
-  'secret', 'store', 'schema', 'idleTimeout', 'absoluteTimeout', 'rememberMeTimeout', 'rememberMeIdleTimeout',
-  'touchInterval', 'maxSessionsPerUser', 'maxDataBytes', 'cookie', 'clock', 'onEvent', 'cookieCache', 'deviceBound',
+  'secret',
+  'store',
+  'schema',
+  'idleTimeout',
+  'absoluteTimeout',
+  'rememberMeTimeout',
+  'rememberMeIdleTimeout',
+  'touchInterval',
+  'maxSessionsPerUser',
+  'maxDataBytes',
+  'cookie',
+  'clock',
+  'onEvent',
+  'cookieCache',
+  'deviceBound',
 ])
 
 function duration(name: string, value: unknown, fallback: Duration): number {
   const ms = parseDuration(value ?? fallback)
-  if (ms === undefined) configError(`${name} must be a positive number of seconds or a string like '30m', '24h' or '7d' (got ${JSON.stringify(value)})`)
+  if (ms === undefined)
+    configError(
+      `${name} must be a positive number of seconds or a string like '30m', '24h' or '7d' (got ${JSON.stringify(value)})`,
+    )
   return ms
 }
 
 function positiveInteger(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined
-  if (!Number.isInteger(value) || (value as number) < 1) configError(`${name} must be a positive integer (got ${JSON.stringify(value)})`)
+  if (!Number.isInteger(value) || (value as number) < 1)
+    configError(`${name} must be a positive integer (got ${JSON.stringify(value)})`)
   return value as number
 }
 
 /** Checks every option and fills defaults. Throws HallpassError CONFIG_INVALID with a fix-it message. */
-export function resolveOptions<D extends SessionData>(options: SessionsOptions<D>): ResolvedOptions<D> {
-  if (typeof options !== 'object' || options === null) configError('createSessions needs an options object with at least { secret }')
+export function resolveOptions<D extends SessionData>(
+  options: SessionsOptions<D>,
+): ResolvedOptions<D> {
+  if (typeof options !== 'object' || options === null)
+    configError('createSessions needs an options object with at least { secret }')
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) configError(`unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
+    if (!KNOWN_OPTIONS.has(key))
+      configError(`unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
   }
   const clock = options.clock ?? Date.now
-  if (typeof clock !== 'function') configError('clock must be a function returning epoch milliseconds')
+  if (typeof clock !== 'function')
+    configError('clock must be a function returning epoch milliseconds')
   const absoluteTimeout = duration('absoluteTimeout', options.absoluteTimeout, '24h')
   const rememberMeTimeout = duration('rememberMeTimeout', options.rememberMeTimeout, '30d')
   const rememberIdle = options.rememberMeIdleTimeout
-  const staticRememberIdle = typeof rememberIdle === 'function' ? undefined : duration('rememberMeIdleTimeout', rememberIdle, rememberMeTimeout / 1000)
+  const staticRememberIdle =
+    typeof rememberIdle === 'function'
+      ? undefined
+      : duration('rememberMeIdleTimeout', rememberIdle, rememberMeTimeout / 1000)
   const touchInterval = duration('touchInterval', options.touchInterval, '60s')
   const idle = options.idleTimeout
   const staticIdle = typeof idle === 'function' ? undefined : duration('idleTimeout', idle, '30m')
-  if (staticIdle !== undefined && staticIdle > absoluteTimeout) configError(`idleTimeout (${staticIdle / 1000}s) is longer than absoluteTimeout (${absoluteTimeout / 1000}s); shorten it or raise absoluteTimeout`)
-  if (staticIdle !== undefined && touchInterval >= staticIdle) configError(`touchInterval (${touchInterval / 1000}s) must be shorter than idleTimeout (${staticIdle / 1000}s)`)
-  if (staticRememberIdle !== undefined && staticRememberIdle > rememberMeTimeout) configError('rememberMeIdleTimeout must not exceed rememberMeTimeout')
+  if (staticIdle !== undefined && staticIdle > absoluteTimeout)
+    configError(
+      `idleTimeout (${staticIdle / 1000}s) is longer than absoluteTimeout (${absoluteTimeout / 1000}s); shorten it or raise absoluteTimeout`,
+    )
+  if (staticIdle !== undefined && touchInterval >= staticIdle)
+    configError(
+      `touchInterval (${touchInterval / 1000}s) must be shorter than idleTimeout (${staticIdle / 1000}s)`,
+    )
+  if (staticRememberIdle !== undefined && staticRememberIdle > rememberMeTimeout)
+    configError('rememberMeIdleTimeout must not exceed rememberMeTimeout')
   if (rememberMeTimeout > MAX_COOKIE_AGE_SECONDS * 1000) {
-    configError(`rememberMeTimeout (${Math.round(rememberMeTimeout / 86_400_000)} days) is longer than 400 days, the most a browser keeps a cookie (RFC 6265bis caps Max-Age at 400 days), so the cookie would vanish while the session lives on; use at most '400d'`)
+    configError(
+      `rememberMeTimeout (${Math.round(rememberMeTimeout / 86_400_000)} days) is longer than 400 days, the most a browser keeps a cookie (RFC 6265bis caps Max-Age at 400 days), so the cookie would vanish while the session lives on; use at most '400d'`,
+    )
   }
-  if (options.schema !== undefined && typeof options.schema?.['~standard']?.validate !== 'function') {
+  if (
+    options.schema !== undefined &&
+    typeof options.schema?.['~standard']?.validate !== 'function'
+  ) {
     configError('schema must be a Standard Schema (for example a zod, valibot or arktype schema)')
   }
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') configError('onEvent must be a function')
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    configError('onEvent must be a function')
   const { keys, unusable } = keySetup(options.secret)
   const cookie = resolveCookieOptions(options.cookie)
   const previousCookieNames = resolvePreviousNames(options.cookie, cookie)
   const revocationStore = isSealedCookies(options.store) ? options.store.revocation : undefined
-  const store = isSealedCookies(options.store) ? SEALED_STORE : ((options.store as Store | undefined) ?? defaultStore(keys, options.clock))
+  const store = isSealedCookies(options.store)
+    ? SEALED_STORE
+    : ((options.store as Store | undefined) ?? defaultStore(keys, options.clock))
   for (const candidate of [store, revocationStore]) {
-    if (candidate !== undefined && (typeof candidate.get !== 'function' || typeof candidate.create !== 'function' || typeof candidate.patch !== 'function')) {
-      configError('store must implement the Store contract (get, create, patch, destroy, listByUser, revoke) or be sealedCookies()')
+    if (
+      candidate !== undefined &&
+      (typeof candidate.get !== 'function' ||
+        typeof candidate.create !== 'function' ||
+        typeof candidate.patch !== 'function')
+    ) {
+      configError(
+        'store must implement the Store contract (get, create, patch, destroy, listByUser, revoke) or be sealedCookies()',
+      )
     }
   }
   const longest = Math.max(absoluteTimeout, rememberMeTimeout)
@@ -139,13 +190,26 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     : undefined
   let cache: CookieCache | undefined
   if (options.cookieCache) {
-    if (sealed) configError('cookieCache is for store-backed sessions; sealed cookies already need no store read')
-    const ttl = duration('cookieCache.ttl', options.cookieCache === true ? undefined : options.cookieCache.ttl, '30s')
+    if (sealed)
+      configError(
+        'cookieCache is for store-backed sessions; sealed cookies already need no store read',
+      )
+    const ttl = duration(
+      'cookieCache.ttl',
+      options.cookieCache === true ? undefined : options.cookieCache.ttl,
+      '30s',
+    )
     cache = new CookieCache(new Sealer(keys, 'cache'), ttl, { ...cookie, name: `${cookie.name}-c` })
   }
   const deviceBound = resolveDeviceBound(options.deviceBound, cookie)
-  if (deviceBound && sealed) configError('deviceBound needs a store: the device key and its challenges are kept on the server')
-  if (deviceBound && cache) configError('deviceBound cannot be combined with cookieCache: a cached snapshot could miss a key registered since')
+  if (deviceBound && sealed)
+    configError(
+      'deviceBound needs a store: the device key and its challenges are kept on the server',
+    )
+  if (deviceBound && cache)
+    configError(
+      'deviceBound cannot be combined with cookieCache: a cached snapshot could miss a key registered since',
+    )
   return {
     deviceBound,
     keys,
@@ -154,9 +218,14 @@ export function resolveOptions<D extends SessionData>(options: SessionsOptions<D
     sealed,
     cache,
     schema: options.schema,
-    idleTimeout: typeof idle === 'function' ? () => duration('idleTimeout()', idle(), '30m') : () => staticIdle as number,
+    idleTimeout:
+      typeof idle === 'function'
+        ? () => duration('idleTimeout()', idle(), '30m')
+        : () => staticIdle as number,
     rememberMeIdleTimeout:
-      typeof rememberIdle === 'function' ? () => duration('rememberMeIdleTimeout()', rememberIdle(), '30d') : () => staticRememberIdle as number,
+      typeof rememberIdle === 'function'
+        ? () => duration('rememberMeIdleTimeout()', rememberIdle(), '30d')
+        : () => staticRememberIdle as number,
     absoluteTimeout,
     rememberMeTimeout,
     touchInterval,

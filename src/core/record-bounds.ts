@@ -17,20 +17,34 @@ const MAX_ID_LENGTH = 64
 export function recordProblem(record: SessionRecord, maxDataBytes: number): string | undefined {
   const r = record as unknown as Record<string, unknown>
   if (!isPlainObject(r)) return 'not an object'
-  if (typeof r['id'] !== 'string' || r['id'].length === 0 || r['id'].length > MAX_ID_LENGTH) return 'id'
+  if (typeof r['id'] !== 'string' || r['id'].length === 0 || r['id'].length > MAX_ID_LENGTH)
+    return 'id'
   const userId = r['userId']
   if (userId !== null && !isUserId(userId)) return 'userId'
-  for (const field of ['createdAt', 'lastSeenAt', 'expiresAt'] as const) if (!isTime(r[field])) return field
+  for (const field of ['createdAt', 'lastSeenAt', 'expiresAt'] as const)
+    if (!isTime(r[field])) return field
   if (r['issuedAt'] !== undefined && !isTime(r['issuedAt'])) return 'issuedAt'
   const version = r['version']
-  if (!Number.isSafeInteger(version) || (version as number) < 0 || (version as number) >= Number.MAX_SAFE_INTEGER) return 'version'
+  if (
+    !Number.isSafeInteger(version) ||
+    (version as number) < 0 ||
+    (version as number) >= Number.MAX_SAFE_INTEGER
+  )
+    return 'version'
   if (typeof r['persistent'] !== 'boolean') return 'persistent'
   if (!isPrivilegeList(r['roles'])) return 'roles'
   if (!isPrivilegeList(r['permissions'])) return 'permissions'
-  const pending = (r['device'] as { pending?: { roles?: unknown; permissions?: unknown } } | undefined)?.pending
-  if (pending && (!isPrivilegeList(pending.roles) || !isPrivilegeList(pending.permissions))) return 'device'
+  const pending = (
+    r['device'] as { pending?: { roles?: unknown; permissions?: unknown } } | undefined
+  )?.pending
+  if (pending && (!isPrivilegeList(pending.roles) || !isPrivilegeList(pending.permissions)))
+    return 'device'
   if (r['ip'] !== undefined && typeof r['ip'] !== 'string') return 'ip'
-  if (r['userAgent'] !== undefined && (typeof r['userAgent'] !== 'string' || r['userAgent'].length > MAX_USER_AGENT_LENGTH)) return 'userAgent'
+  if (
+    r['userAgent'] !== undefined &&
+    (typeof r['userAgent'] !== 'string' || r['userAgent'].length > MAX_USER_AGENT_LENGTH)
+  )
+    return 'userAgent'
   return dataProblem(r['data'], maxDataBytes)
 }
 
@@ -45,7 +59,9 @@ function dataProblem(data: unknown, maxDataBytes: number): string | undefined {
     if (problem !== undefined) return `data: ${problem}`
   }
   // Plain JSON within the depth bound: stringify cannot throw here.
-  return Buffer.byteLength(JSON.stringify(data)) > maxDataBytes ? 'data over maxDataBytes' : undefined
+  return Buffer.byteLength(JSON.stringify(data)) > maxDataBytes
+    ? 'data over maxDataBytes'
+    : undefined
 }
 
 function isTime(value: unknown): boolean {

@@ -19,7 +19,15 @@ interface Compact {
 
 /** JSON text for a record (ip and user agent are left out of cookies unless present). */
 export function encodeRecordJson(record: SessionRecord): string {
-  const compact: Compact = { i: record.id, u: record.userId, d: record.data, c: record.createdAt, s: record.lastSeenAt, e: record.expiresAt, v: record.version }
+  const compact: Compact = {
+    i: record.id,
+    u: record.userId,
+    d: record.data,
+    c: record.createdAt,
+    s: record.lastSeenAt,
+    e: record.expiresAt,
+    v: record.version,
+  }
   if (record.persistent) compact.p = 1
   if (record.issuedAt !== undefined) compact.n = record.issuedAt
   if (record.roles) compact.r = record.roles
@@ -32,9 +40,12 @@ export function decodeRecordJson(text: string): SessionRecord | undefined {
   const c = parseJsonSafe(text)
   if (!isPlainObject(c)) return undefined
   const { i, u, d, s, e, v, n, r, m } = c
-  if (typeof i !== 'string' || (u !== null && typeof u !== 'string') || !isPlainObject(d)) return undefined
-  if (![c.c, s, e, v].every(Number.isFinite) || (n !== undefined && !Number.isFinite(n))) return undefined
-  if ((r !== undefined && !isStringArray(r)) || (m !== undefined && !isStringArray(m))) return undefined
+  if (typeof i !== 'string' || (u !== null && typeof u !== 'string') || !isPlainObject(d))
+    return undefined
+  if (![c.c, s, e, v].every(Number.isFinite) || (n !== undefined && !Number.isFinite(n)))
+    return undefined
+  if ((r !== undefined && !isStringArray(r)) || (m !== undefined && !isStringArray(m)))
+    return undefined
   return {
     id: i,
     userId: u,

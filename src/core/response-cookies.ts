@@ -24,7 +24,11 @@ export interface CookieState {
 }
 
 /** The Set-Cookie values for the end of a request. Throws SESSION_TOO_LARGE when a sealed session no longer fits. */
-export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'sealed' | 'cache'>, state: CookieState, now: number): string[] {
+export function responseCookies(
+  ctx: Pick<Internals<SessionData>, 'cookie' | 'sealed' | 'cache'>,
+  state: CookieState,
+  now: number,
+): string[] {
   const { record } = state
   if (!record) {
     if (!state.clearCookie) return []
@@ -38,7 +42,10 @@ export function responseCookies(ctx: Pick<Internals<SessionData>, 'cookie' | 'se
   const snapshot: SessionRecord = { ...record, data: state.data }
   const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
   if (sealed) {
-    cookies.push(...state.retire, sessionCookie(ctx.cookie, sealed.cookieValue(ctx.cookie.name, snapshot), maxAge))
+    cookies.push(
+      ...state.retire,
+      sessionCookie(ctx.cookie, sealed.cookieValue(ctx.cookie.name, snapshot), maxAge),
+    )
   } else if (state.issuedCookie !== undefined) {
     cookies.push(...state.retire, sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
   }

@@ -25,7 +25,8 @@ export class SealedRevocation {
     const marker = await this.store.get(revocationId(record.userId))
     if (!marker || marker === 'corrupt') return false
     const { revokedAt, ended } = marker.data
-    if (typeof revokedAt === 'number' && (record.issuedAt ?? record.createdAt) < revokedAt) return true
+    if (typeof revokedAt === 'number' && (record.issuedAt ?? record.createdAt) < revokedAt)
+      return true
     return isPlainObject(ended) && typeof ended[record.id] === 'number'
   }
 
@@ -38,7 +39,9 @@ export class SealedRevocation {
   async end(userId: string, id: string, expiresAt: number): Promise<void> {
     await this.write(userId, (data) => {
       const now = this.clock()
-      const kept = Object.entries(isPlainObject(data.ended) ? (data.ended as Ended) : {}).filter(([, until]) => typeof until === 'number' && until > now)
+      const kept = Object.entries(isPlainObject(data.ended) ? (data.ended as Ended) : {}).filter(
+        ([, until]) => typeof until === 'number' && until > now,
+      )
       kept.push([id, expiresAt])
       kept.sort((a, b) => b[1] - a[1])
       return { ...data, ended: Object.fromEntries(kept.slice(0, MAX_ENDED)) }
@@ -46,21 +49,41 @@ export class SealedRevocation {
   }
 
   /** Read-modify-write of the marker with compare-and-swap, creating it when absent. */
-  private async write(userId: string, change: (data: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+  private async write(
+    userId: string,
+    change: (data: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<void> {
     const id = revocationId(userId)
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await this.store.get(id)
       const now = this.clock()
       if (!current || current === 'corrupt') {
-        const marker: SessionRecord = { id, userId: null, data: change({}), createdAt: now, lastSeenAt: now, expiresAt: now + this.ttl, persistent: false, version: 1 }
+        const marker: SessionRecord = {
+          id,
+          userId: null,
+          data: change({}),
+          createdAt: now,
+          lastSeenAt: now,
+          expiresAt: now + this.ttl,
+          persistent: false,
+          version: 1,
+        }
         await this.store.create(marker, { ttl: this.ttl, replaces: id })
         return
       }
       const next = change(current.data)
-      const result = await this.store.patch(id, { set: next, unset: Object.keys(current.data).filter((key) => !(key in next)), ttl: this.ttl, expectVersion: current.version })
+      const result = await this.store.patch(id, {
+        set: next,
+        unset: Object.keys(current.data).filter((key) => !(key in next)),
+        ttl: this.ttl,
+        expectVersion: current.version,
+      })
       if (result === 'ok') return
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5))
     }
-    throw new HallpassError('STORE_UNAVAILABLE', `the revocation marker kept changing (${MAX_ATTEMPTS} compare-and-swap attempts); the revocation store is overloaded`)
+    throw new HallpassError(
+      'STORE_UNAVAILABLE',
+      `the revocation marker kept changing (${MAX_ATTEMPTS} compare-and-swap attempts); the revocation store is overloaded`,
+    )
   }
 }

@@ -39,7 +39,11 @@ export function sealedCookies(options: SealedCookiesOptions = {}): SealedCookies
 }
 
 export function isSealedCookies(value: unknown): value is SealedCookies {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'sealed-cookies'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'sealed-cookies'
+  )
 }
 
 /** Id of a user's revocation timestamp record (in the user's routing slot). */
@@ -66,7 +70,17 @@ export const SEALED_STORE: Store = {
 const ATTRIBUTES = /^[A-Za-z0-9_-]{0,8}$/
 
 /** A record as small as any, for measuring an anonymous session's cookie. */
-const PROBE: SessionRecord = { id: 'x'.repeat(26), userId: null, data: {}, createdAt: 0, lastSeenAt: 0, expiresAt: 0, persistent: false, version: 1, issuedAt: 0 }
+const PROBE: SessionRecord = {
+  id: 'x'.repeat(26),
+  userId: null,
+  data: {},
+  createdAt: 0,
+  lastSeenAt: 0,
+  expiresAt: 0,
+  persistent: false,
+  version: 1,
+  issuedAt: 0,
+}
 
 /**
  * What sealed mode does differently from store mode. The manager holds one (`config.sealed`, shared with every
@@ -102,13 +116,22 @@ export class SealedMode {
    * codes), or undefined when it does not open (forged, altered, unknown key, malformed). `stale`: sealed under an
    * older key or other attributes, so the next response re-seals it.
    */
-  open(cookieValue: string): { record: SessionRecord; attributes: string | undefined; stale: boolean } | undefined {
+  open(
+    cookieValue: string,
+  ): { record: SessionRecord; attributes: string | undefined; stale: boolean } | undefined {
     const text = this.sealer.open(cookieValue)
     const start = text?.indexOf('{') ?? -1
-    if (text === undefined || start < 0 || start > 8 || !ATTRIBUTES.test(text.slice(0, start))) return undefined
+    if (text === undefined || start < 0 || start > 8 || !ATTRIBUTES.test(text.slice(0, start)))
+      return undefined
     const record = decodeRecordJson(text.slice(start))
     const attributes = start === 0 ? undefined : text.slice(0, start)
-    return record && { record, attributes, stale: this.sealer.isStale(cookieValue) || attributes !== this.attributes }
+    return (
+      record && {
+        record,
+        attributes,
+        stale: this.sealer.isStale(cookieValue) || attributes !== this.attributes,
+      }
+    )
   }
 
   /**
@@ -116,37 +139,58 @@ export class SealedMode {
    * undefined when there is nothing to ask (anonymous, or no revocation store): no store read then.
    */
   revocationCheck(record: SessionRecord): Promise<boolean> | undefined {
-    return record.userId !== null && this.revocation ? this.revocation.isRevoked(record as SessionRecord & { userId: string }) : undefined
+    return record.userId !== null && this.revocation
+      ? this.revocation.isRevoked(record as SessionRecord & { userId: string })
+      : undefined
   }
 
   /** Would a cookie holding `record` with `data` stay within the browser's limit (with room for timestamps)? */
   fits(cookieName: string, record: SessionRecord | null, data: SessionData): boolean {
-    const bytes = this.attributes.length + Buffer.byteLength(encodeRecordJson({ ...(record ?? PROBE), data }))
+    const bytes =
+      this.attributes.length + Buffer.byteLength(encodeRecordJson({ ...(record ?? PROBE), data }))
     return cookieName.length + 1 + this.sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
   }
 
   /** For `set(key)`: throws SESSION_TOO_LARGE when the cookie would no longer fit. */
-  assertFits(cookieName: string, record: SessionRecord | null, data: SessionData, key: string): void {
+  assertFits(
+    cookieName: string,
+    record: SessionRecord | null,
+    data: SessionData,
+    key: string,
+  ): void {
     if (!this.fits(cookieName, record, data)) {
-      throw new HallpassError('SESSION_TOO_LARGE', `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`)
+      throw new HallpassError(
+        'SESSION_TOO_LARGE',
+        `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`,
+      )
     }
   }
 
   /** The session cookie's value after a write: the whole record, sealed. Throws SESSION_TOO_LARGE when it no longer fits. */
   cookieValue(cookieName: string, record: SessionRecord): string {
-    if (!this.fits(cookieName, record, record.data)) throw new HallpassError('SESSION_TOO_LARGE', `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`)
+    if (!this.fits(cookieName, record, record.data))
+      throw new HallpassError(
+        'SESSION_TOO_LARGE',
+        `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`,
+      )
     return this.sealer.seal(this.attributes + encodeRecordJson(record))
   }
 
   /** An id that stopped being valid (logout, destroy, login, regenerate) is remembered as ended, when there is a revocation store. */
   async ended(record: SessionRecord): Promise<void> {
-    if (this.revocation && record.userId !== null) await this.revocation.end(record.userId, record.id, record.expiresAt)
+    if (this.revocation && record.userId !== null)
+      await this.revocation.end(record.userId, record.id, record.expiresAt)
   }
 
   /** `revokeUserSessions` in sealed mode: every sealed cookie of the user issued before now is refused. */
   async revokeAll(userId: string, except: string | null | undefined): Promise<void> {
-    if (!this.revocation) unsupported('revokeUserSessions without sealedCookies({ revocation })', '')
-    if (except) unsupported('revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,', '')
+    if (!this.revocation)
+      unsupported('revokeUserSessions without sealedCookies({ revocation })', '')
+    if (except)
+      unsupported(
+        'revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,',
+        '',
+      )
     await this.revocation.revokeAll(userId)
   }
 

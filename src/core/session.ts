@@ -74,7 +74,13 @@ export class Session<D extends SessionData = SessionData> {
     record: SessionRecord | null,
     data: Partial<D>,
     private readonly client: ClientInfo,
-    flags: { touchDue: boolean; clearCookie: boolean; fromStore: boolean; rotatedAway?: boolean; carried?: Carried },
+    flags: {
+      touchDue: boolean
+      clearCookie: boolean
+      fromStore: boolean
+      rotatedAway?: boolean
+      carried?: Carried
+    },
   ) {
     this.rotatedAway = flags.rotatedAway ?? false
     this.retire = flags.carried?.retire ?? []
@@ -154,7 +160,9 @@ export class Session<D extends SessionData = SessionData> {
   /** When the session ends if idle from now on (epoch ms): the earlier of the idle and the absolute limit; null without a session. */
   get idleExpiresAt(): number | null {
     const seen = this.lastSeenAt
-    return this.record && seen !== null ? Math.min(seen + this.ctx.idleFor(this.record.persistent), this.record.expiresAt) : null
+    return this.record && seen !== null
+      ? Math.min(seen + this.ctx.idleFor(this.record.persistent), this.record.expiresAt)
+      : null
   }
 
   /** True once `commit()` has started (the adapter is sending the response): every mutation then throws `SESSION_COMMITTED`. */
@@ -182,7 +190,12 @@ export class Session<D extends SessionData = SessionData> {
     if (keyRefused !== undefined) throw new HallpassError('INVALID_ARGUMENT', keyRefused)
     if (value === undefined) return this.delete(key)
     assertJsonValue(value, key)
-    this.ctx.sealed?.assertFits(this.ctx.cookie.name, this.record, { ...this.working, [key]: value }, key)
+    this.ctx.sealed?.assertFits(
+      this.ctx.cookie.name,
+      this.record,
+      { ...this.working, [key]: value },
+      key,
+    )
     this.tracked.set(key, value)
     // A write that will create a session (see commit()) fixes its id now; one that will be dropped gets none.
     if (this.record === null && !this.rotatedAway) this.pendingToken ??= this.ctx.codec.issue(null)
@@ -220,7 +233,10 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   /** The compare-and-swap loop of `update()`; retries only lose to other processes. */
-  private async updateInStore(current: SessionRecord, fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
+  private async updateInStore(
+    current: SessionRecord,
+    fn: (draft: Partial<D>) => Partial<D> | void,
+  ): Promise<Readonly<Partial<D>>> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const fresh = await this.freshRecord(current.id)
       if (!fresh || isTombstone(fresh)) {
@@ -234,7 +250,11 @@ export class Session<D extends SessionData = SessionData> {
       const now = this.ctx.clock()
       const diff = diffData(base, next)
       const result = await this.ctx.failClosed(
-        this.ctx.store.patch(current.id, { ...diff, ...this.touchFields(current, now), expectVersion: fresh.version }),
+        this.ctx.store.patch(current.id, {
+          ...diff,
+          ...this.touchFields(current, now),
+          expectVersion: fresh.version,
+        }),
       )
       if (result === 'ok') {
         this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: now }
@@ -247,9 +267,14 @@ export class Session<D extends SessionData = SessionData> {
         await this.forgetMissing(current.id)
         throw gone()
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)))
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)),
+      )
     }
-    throw new HallpassError('SESSION_CONFLICT', `update() lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`)
+    throw new HallpassError(
+      'SESSION_CONFLICT',
+      `update() lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`,
+    )
   }
 
   /**
@@ -267,7 +292,8 @@ export class Session<D extends SessionData = SessionData> {
     checkUserId(userId)
     const now = this.ctx.clock()
     const persistent = options.rememberMe === true
-    const keepData = this.record === null || this.record.userId === null || this.record.userId === userId
+    const keepData =
+      this.record === null || this.record.userId === null || this.record.userId === userId
     await this.rotate(
       {
         userId,
@@ -279,7 +305,12 @@ export class Session<D extends SessionData = SessionData> {
       },
       'login',
     )
-    this.ctx.events.emit({ type: 'login.succeeded', id: this.id as string, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+    this.ctx.events.emit({
+      type: 'login.succeeded',
+      id: this.id as string,
+      userId,
+      ...(this.client.ip !== undefined && { ip: this.client.ip }),
+    })
   }
 
   /**
@@ -306,7 +337,10 @@ export class Session<D extends SessionData = SessionData> {
       return
     }
     const { id: _id, data: _data, version: _version, lastSeenAt: _seen, ...kept } = current
-    await this.rotate({ ...kept, ...changes, ...(plan && { device: plan.device }), data: this.working }, 'regenerate')
+    await this.rotate(
+      { ...kept, ...changes, ...(plan && { device: plan.device }), data: this.working },
+      'regenerate',
+    )
   }
 
   /**
@@ -337,7 +371,13 @@ export class Session<D extends SessionData = SessionData> {
     const id = this.record?.id ?? null // an id given at set() but never stored ends nothing
     const { userId } = this
     await this.end('logout')
-    if (id !== null) this.ctx.events.emit({ type: 'logout', id, userId, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+    if (id !== null)
+      this.ctx.events.emit({
+        type: 'logout',
+        id,
+        userId,
+        ...(this.client.ip !== undefined && { ip: this.client.ip }),
+      })
   }
 
   /**
@@ -387,7 +427,15 @@ export class Session<D extends SessionData = SessionData> {
     const wrote = issued || (this.wrote && !this.ctx.sealed)
     const { issuedCookie, clearCookie, retire } = this
     const data = this.record?.data ?? {}
-    const state = { record: this.record, data, wrote, issuedCookie, cacheStale: false, clearCookie, retire }
+    const state = {
+      record: this.record,
+      data,
+      wrote,
+      issuedCookie,
+      cacheStale: false,
+      clearCookie,
+      retire,
+    }
     return { cookies: this.sent(responseCookies(this.ctx, state, this.ctx.clock())) }
   }
 
@@ -397,7 +445,9 @@ export class Session<D extends SessionData = SessionData> {
    * @internal
    */
   get needsWrite(): boolean {
-    return this.record === null ? this.tracked.hasSets && !this.rotatedAway : this.tracked.dirty || this.touchDue
+    return this.record === null
+      ? this.tracked.hasSets && !this.rotatedAway
+      : this.tracked.dirty || this.touchDue
   }
 
   /**
@@ -412,7 +462,15 @@ export class Session<D extends SessionData = SessionData> {
 
   private cookiesNow(now: number): CommitResult {
     const { wrote, issuedCookie, cacheStale, clearCookie, retire } = this
-    const state = { record: this.record, data: this.working, wrote, issuedCookie, cacheStale, clearCookie, retire }
+    const state = {
+      record: this.record,
+      data: this.working,
+      wrote,
+      issuedCookie,
+      cacheStale,
+      clearCookie,
+      retire,
+    }
     return { cookies: this.sent(responseCookies(this.ctx, state, now)) }
   }
 
@@ -425,7 +483,6 @@ export class Session<D extends SessionData = SessionData> {
     this.cacheStale = false
     return cookies
   }
-
 
   /**
    * Refuses a mutation once the commit started: its Set-Cookie could no longer reach the browser, so
@@ -450,15 +507,27 @@ export class Session<D extends SessionData = SessionData> {
   private async freshRecord(id: string): Promise<SessionRecord | null> {
     const fresh = await this.ctx.failClosed(this.ctx.store.get(id))
     if (fresh === null) return null
-    if (fresh !== 'corrupt' && recordProblem(fresh, this.ctx.maxDataBytes) === undefined) return fresh
+    if (fresh !== 'corrupt' && recordProblem(fresh, this.ctx.maxDataBytes) === undefined)
+      return fresh
     if (fresh !== 'corrupt') await this.ctx.failClosed(this.ctx.store.destroy(id))
-    this.ctx.events.emit({ type: 'session.rejected', reason: 'invalid_data', id, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+    this.ctx.events.emit({
+      type: 'session.rejected',
+      reason: 'invalid_data',
+      id,
+      ...(this.client.ip !== undefined && { ip: this.client.ip }),
+    })
     return null
   }
 
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {
-    if (this.tracked.hasSets) await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
-    const result = await this.ctx.failClosed(this.ctx.store.patch(record.id, { ...this.tracked.patch(), ...this.touchFields(record, now) }))
+    if (this.tracked.hasSets)
+      await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
+    const result = await this.ctx.failClosed(
+      this.ctx.store.patch(record.id, {
+        ...this.tracked.patch(),
+        ...this.touchFields(record, now),
+      }),
+    )
     if (result === 'missing') {
       await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
@@ -472,8 +541,20 @@ export class Session<D extends SessionData = SessionData> {
   private async createAnonymous(now: number): Promise<void> {
     await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const issued = this.pendingToken ?? this.ctx.codec.issue(null)
-    const record = this.newRecord(issued.id, { userId: null, data: this.working, createdAt: now, expiresAt: now + this.ctx.absoluteTimeout, persistent: false }, now)
-    const created = await this.ctx.failClosed(this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }))
+    const record = this.newRecord(
+      issued.id,
+      {
+        userId: null,
+        data: this.working,
+        createdAt: now,
+        expiresAt: now + this.ctx.absoluteTimeout,
+        persistent: false,
+      },
+      now,
+    )
+    const created = await this.ctx.failClosed(
+      this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }),
+    )
     this.adopt(record, issued.cookieValue)
     this.emitEvicted(created, null)
     this.ctx.events.emit({ type: 'session.created', id: record.id, userId: null })
@@ -488,15 +569,27 @@ export class Session<D extends SessionData = SessionData> {
     const created = await this.ctx.failClosed(
       this.ctx.store.create(record, {
         ttl: this.ctx.ttlFor(record, now),
-        ...(previous && { replaces: previous.id, ...(!this.ctx.sealed && { tombstone: ROTATION_GRACE_MS }) }),
-        ...(this.ctx.maxSessionsPerUser !== undefined && { maxPerUser: this.ctx.maxSessionsPerUser }),
+        ...(previous && {
+          replaces: previous.id,
+          ...(!this.ctx.sealed && { tombstone: ROTATION_GRACE_MS }),
+        }),
+        ...(this.ctx.maxSessionsPerUser !== undefined && {
+          maxPerUser: this.ctx.maxSessionsPerUser,
+        }),
       }),
     )
     this.adopt(record, issued.cookieValue)
     if (previous) this.ctx.cache?.end(previous.id, now)
     if (previous && this.ctx.sealed) await this.ctx.failClosed(this.ctx.sealed.ended(previous))
     this.emitEvicted(created, fields.userId)
-    if (previous) this.ctx.events.emit({ type: 'session.regenerated', id: record.id, previousId: previous.id, userId: record.userId, reason })
+    if (previous)
+      this.ctx.events.emit({
+        type: 'session.regenerated',
+        id: record.id,
+        previousId: previous.id,
+        userId: record.userId,
+        reason,
+      })
     else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
   }
 
@@ -518,10 +611,21 @@ export class Session<D extends SessionData = SessionData> {
       } catch (err) {
         // The store is down: the record lives until its idle timeout, but this browser's cookie is cleared anyway.
         this.forget()
-        this.ctx.events.emit({ type: 'session.end_failed', id: current.id, userId: current.userId, reason, ...(this.client.ip !== undefined && { ip: this.client.ip }) })
+        this.ctx.events.emit({
+          type: 'session.end_failed',
+          id: current.id,
+          userId: current.userId,
+          reason,
+          ...(this.client.ip !== undefined && { ip: this.client.ip }),
+        })
         throw err
       }
-      this.ctx.events.emit({ type: 'session.destroyed', id: current.id, userId: current.userId, reason })
+      this.ctx.events.emit({
+        type: 'session.destroyed',
+        id: current.id,
+        userId: current.userId,
+        reason,
+      })
     }
     this.forget()
   }
@@ -541,7 +645,9 @@ export class Session<D extends SessionData = SessionData> {
    */
   private forget(rotatedAway = false): void {
     if (rotatedAway) this.rotatedAway = true
-    else this.clearCookie = this.clearCookie || this.loadedWithRecord || this.issuedCookie !== undefined
+    else
+      this.clearCookie =
+        this.clearCookie || this.loadedWithRecord || this.issuedCookie !== undefined
     this.record = null
     this.tracked.reset({})
     this.issuedCookie = undefined
@@ -567,7 +673,9 @@ export class Session<D extends SessionData = SessionData> {
       version: 1,
       ...(this.ctx.sealed && { issuedAt: now }),
       ...(this.client.ip !== undefined && { ip: this.client.ip }),
-      ...(this.client.userAgent !== undefined && { userAgent: this.client.userAgent.slice(0, MAX_USER_AGENT_LENGTH) }),
+      ...(this.client.userAgent !== undefined && {
+        userAgent: this.client.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+      }),
     }
   }
 
@@ -584,12 +692,16 @@ export class Session<D extends SessionData = SessionData> {
   private replaceWorking(next: Partial<D>): void {
     const diff = diffData(this.working, next)
     for (const key of diff.unset) this.delete(key as keyof D & string)
-    for (const [key, value] of Object.entries(diff.set)) this.set(key as keyof D & string, value as D[keyof D & string])
+    for (const [key, value] of Object.entries(diff.set))
+      this.set(key as keyof D & string, value as D[keyof D & string])
   }
 }
 
 function gone(): HallpassError {
-  return new HallpassError('SESSION_GONE', 'the session was destroyed, revoked or rotated by another request while this request ran')
+  return new HallpassError(
+    'SESSION_GONE',
+    'the session was destroyed, revoked or rotated by another request while this request ran',
+  )
 }
 
 type RecordFields = Omit<SessionRecord, 'id' | 'version' | 'lastSeenAt' | 'ip' | 'userAgent'>

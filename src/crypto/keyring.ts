@@ -39,13 +39,25 @@ export class KeyRing {
     if (!keys) {
       const byId = new Map<string, Buffer>()
       for (const secret of this.secrets) {
-        const key = Buffer.from(hkdfSync('sha256', secret, 'hallpass', `hallpass:${purpose}:v1`, 32))
+        const key = Buffer.from(
+          hkdfSync('sha256', secret, 'hallpass', `hallpass:${purpose}:v1`, 32),
+        )
         const id = keyId(key)
         const seen = byId.get(id)
-        if (seen && !seen.equals(key)) configError('two of the configured secrets share a key id; replace one of them (npx hallpass secret)')
+        if (seen && !seen.equals(key))
+          configError(
+            'two of the configured secrets share a key id; replace one of them (npx hallpass secret)',
+          )
         byId.set(id, key)
       }
-      keys = { currentId: keyId(Buffer.from(hkdfSync('sha256', this.secrets[0] as string, 'hallpass', `hallpass:${purpose}:v1`, 32))), byId }
+      keys = {
+        currentId: keyId(
+          Buffer.from(
+            hkdfSync('sha256', this.secrets[0] as string, 'hallpass', `hallpass:${purpose}:v1`, 32),
+          ),
+        ),
+        byId,
+      }
       this.derived.set(purpose, keys)
     }
     return keys
@@ -66,8 +78,7 @@ export function candidateKeys(keys: PurposeKeys, kid: string): Buffer[] {
 
 const HOW_TO = 'generate one with `npx hallpass secret` or `openssl rand -base64 32`'
 /** The CONFIG_INVALID message for a missing secret. */
-export const MISSING_SECRET =
-  `\`secret\` is required: pass a random string of at least ${MIN_SECRET_LENGTH} characters (${HOW_TO})`
+export const MISSING_SECRET = `\`secret\` is required: pass a random string of at least ${MIN_SECRET_LENGTH} characters (${HOW_TO})`
 
 /** True when no secret was given at all (an unset environment variable), as opposed to a bad one. */
 export function isMissingSecret(secret: unknown): boolean {
@@ -81,19 +92,25 @@ function normalizeSecrets(secret: unknown): string[] {
   else if (Array.isArray(secret)) entries = secret.map((value, i) => [`secret[${i}]`, value])
   else if (typeof secret === 'object') {
     entries = Object.entries(secret as object).map(([id, value]) => {
-      if (!/^[1-9]\d{0,5}$/.test(id)) configError(`secret key "${id}" must be a positive integer such as 1 or 2 (the highest signs), or pass a list, newest first`)
+      if (!/^[1-9]\d{0,5}$/.test(id))
+        configError(
+          `secret key "${id}" must be a positive integer such as 1 or 2 (the highest signs), or pass a list, newest first`,
+        )
       return [id, value]
     })
     entries.sort((a, b) => Number(b[0]) - Number(a[0]))
     entries = entries.map(([id, value]) => [`secret ${id}`, value])
   } else entries = []
   if (entries.length === 0) {
-    const forms = 'a string, a list of secrets (newest first) or numbered secrets like { 2: newer, 1: older }'
+    const forms =
+      'a string, a list of secrets (newest first) or numbered secrets like { 2: newer, 1: older }'
     configError(`\`secret\` must be ${forms} (${HOW_TO})`)
   }
   for (const [name, value] of entries) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
-      configError(`${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (${HOW_TO})`)
+      configError(
+        `${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (${HOW_TO})`,
+      )
     }
     if (new Set(value).size < 8) configError(`${name} is too repetitive to be random (${HOW_TO})`)
   }

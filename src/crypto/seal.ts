@@ -38,7 +38,12 @@ export class Sealer {
     const iv = nextIv()
     const cipher = createCipheriv('aes-256-gcm', this.keys.byId.get(kid) as Buffer, iv)
     cipher.setAAD(this.aad)
-    const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()])
+    const body = Buffer.concat([
+      iv,
+      cipher.update(plaintext, 'utf8'),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ])
     return `${kid}.${body.toString('base64url')}`
   }
 
@@ -48,13 +53,19 @@ export class Sealer {
     const match = SEAL_PATTERN.exec(sealed)
     if (!match) return undefined
     const body = Buffer.from(match[2] as string, 'base64url')
-    if (body.length < IV_BYTES + TAG_BYTES || body.toString('base64url') !== match[2]) return undefined
+    if (body.length < IV_BYTES + TAG_BYTES || body.toString('base64url') !== match[2])
+      return undefined
     for (const key of candidateKeys(this.keys, match[1] as string)) {
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES })
+        const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, IV_BYTES), {
+          authTagLength: TAG_BYTES,
+        })
         decipher.setAAD(this.aad)
         decipher.setAuthTag(body.subarray(body.length - TAG_BYTES))
-        return Buffer.concat([decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)), decipher.final()]).toString('utf8')
+        return Buffer.concat([
+          decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)),
+          decipher.final(),
+        ]).toString('utf8')
       } catch {
         // not this key
       }

@@ -31,7 +31,10 @@ export function isSessionId(id: unknown): id is string {
 
 /** Routing tag for a user's sessions: 4 characters of SHA-256 over the user id. */
 export function userTag(userId: string): string {
-  return createHash('sha256').update(`hallpass:user:${userId}`).digest('base64url').slice(0, TAG_LENGTH)
+  return createHash('sha256')
+    .update(`hallpass:user:${userId}`)
+    .digest('base64url')
+    .slice(0, TAG_LENGTH)
 }
 
 /** Public session id: routing tag plus 128 bits of SHA-256(token). Safe to show, log and store. */
@@ -70,7 +73,8 @@ export class TokenCodec {
   /** A new token for `userId` (or an anonymous one with a random tag). */
   issue(userId: string | null): IssuedToken {
     const random = randomBytes(TOKEN_BYTES + 3).toString('base64url')
-    const tag = userId === null ? random.slice(TOKEN_LENGTH, TOKEN_LENGTH + TAG_LENGTH) : userTag(userId)
+    const tag =
+      userId === null ? random.slice(TOKEN_LENGTH, TOKEN_LENGTH + TAG_LENGTH) : userTag(userId)
     const token = random.slice(0, TOKEN_LENGTH)
     const body = tag + token
     return { cookieValue: this.sign(body), id: idFor(tag, token) }
@@ -89,14 +93,22 @@ export class TokenCodec {
   verify(cookieValue: string): VerifiedToken | { rejected: TokenRejection } {
     const match = cookieValue.length <= 128 ? COOKIE_PATTERN.exec(cookieValue) : null
     if (!match) return { rejected: 'malformed' }
-    const [, kid, body, attributes, given] = match as unknown as [string, string, string, string | undefined, string]
+    const [, kid, body, attributes, given] = match as unknown as [
+      string,
+      string,
+      string,
+      string | undefined,
+      string,
+    ]
     const keys = candidateKeys(this.keys, kid)
     if (keys.length === 0) return { rejected: 'unknown_key' }
     const signed = attributes === undefined ? body : `${body}.${attributes}`
     const actual = Buffer.from(given)
     let ok = false
     for (const key of keys) {
-      ok = (actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac(key, signed)), actual)) || ok
+      ok =
+        (actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac(key, signed)), actual)) ||
+        ok
     }
     if (!ok) return { rejected: 'bad_mac' }
     const id = idFor(body.slice(0, TAG_LENGTH), body.slice(TAG_LENGTH))

@@ -43,7 +43,10 @@ interface Prefix {
  * Reads until the body ends or `bound` bytes have arrived (the chunk that crosses it is cut), then cancels
  * the stream. A cancelled tee branch stops receiving chunks, so the other branch is read as before.
  */
-async function readPrefix(stream: ReadableStream<Uint8Array> | null, bound: number): Promise<Prefix | undefined> {
+async function readPrefix(
+  stream: ReadableStream<Uint8Array> | null,
+  bound: number,
+): Promise<Prefix | undefined> {
   if (stream === null) return undefined
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
@@ -99,7 +102,8 @@ function multipartField({ bytes }: Prefix, boundary: string): string | undefined
     const contentEnd = text.indexOf(delimiter, contentStart)
     if (contentEnd === -1) return undefined // the part runs past the bound
     const field = fieldOf(text.slice(lineEnd + 2, headersEnd))
-    if (field?.name === '_csrf') return field.file ? undefined : utf8.decode(bytes.subarray(contentStart, contentEnd))
+    if (field?.name === '_csrf')
+      return field.file ? undefined : utf8.decode(bytes.subarray(contentStart, contentEnd))
     at = contentEnd + delimiter.length
   }
 }

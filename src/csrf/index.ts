@@ -35,12 +35,18 @@ export interface CsrfRequest {
   readonly ip?: string | undefined
 }
 
-export type CsrfVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: CsrfRejectReason }
+export type CsrfVerdict =
+  { readonly ok: true } | { readonly ok: false; readonly reason: CsrfRejectReason }
 
 /** Body and status of a CSRF rejection; no details that would help an attacker. */
 export const CSRF_REJECTION = {
   status: 403,
-  body: JSON.stringify({ error: { code: 'CSRF_REJECTED', message: 'This request failed the cross-site request forgery check.' } }),
+  body: JSON.stringify({
+    error: {
+      code: 'CSRF_REJECTED',
+      message: 'This request failed the cross-site request forgery check.',
+    },
+  }),
   headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
 } as const
 
@@ -67,7 +73,10 @@ export class Csrf {
   private readonly cookie: ResolvedCookieOptions
 
   /** @internal Use `createCsrf()`. */
-  constructor(private readonly sessions: Sessions<SessionData>, options: CsrfOptions) {
+  constructor(
+    private readonly sessions: Sessions<SessionData>,
+    options: CsrfOptions,
+  ) {
     this.tokens = new CsrfTokens(keyRingOf(sessions))
     this.policy = {
       origins: new Set((options.origins ?? []).map(checkOrigin)),
@@ -75,9 +84,11 @@ export class Csrf {
       requireToken: options.requireToken ?? false,
       exempt: new Set(options.exempt ?? []),
     }
-    for (const path of this.policy.exempt) if (!path.startsWith('/')) configError(`csrf exempt path "${path}" must start with "/"`)
+    for (const path of this.policy.exempt)
+      if (!path.startsWith('/')) configError(`csrf exempt path "${path}" must start with "/"`)
     const name = options.cookieName ?? (sessions.cookie.secure ? '__Host-hp-csrf' : 'hp-csrf')
-    if (name === sessions.cookie.name) configError('csrf cookieName must differ from the session cookie name')
+    if (name === sessions.cookie.name)
+      configError('csrf cookieName must differ from the session cookie name')
     this.cookie = { ...sessions.cookie, name }
   }
 
@@ -117,17 +128,29 @@ export class CsrfRequestState {
    * Checks a state-changing request. The token is read from the `x-csrf-token` header or, through
    * `formToken`, from a `_csrf` form field; never from the query string.
    */
-  async check(session: Session<SessionData>, formToken?: () => Promise<string | undefined> | string | undefined): Promise<CsrfVerdict> {
+  async check(
+    session: Session<SessionData>,
+    formToken?: () => Promise<string | undefined> | string | undefined,
+  ): Promise<CsrfVerdict> {
     const verdict = policyVerdict(
-      { method: this.request.method.toUpperCase(), path: this.request.path, selfOrigin: this.request.selfOrigin, secFetchSite: this.request.header('sec-fetch-site'), origin: this.request.header('origin') },
+      {
+        method: this.request.method.toUpperCase(),
+        path: this.request.path,
+        selfOrigin: this.request.selfOrigin,
+        secFetchSite: this.request.header('sec-fetch-site'),
+        origin: this.request.header('origin'),
+      },
       this.policy,
     )
     if (verdict.kind === 'pass') return OK
     if (verdict.kind === 'reject') return this.reject(verdict.reason, session)
     const token = this.request.header('x-csrf-token') ?? (await formToken?.())
     if (!token) return this.reject('token_missing', session)
-    const binding = session.isAuthenticated && session.id ? `s:${session.id}` : this.bindingForAnonymous()
-    return binding !== undefined && this.tokens.verify(token, binding) ? OK : this.reject('token_invalid', session)
+    const binding =
+      session.isAuthenticated && session.id ? `s:${session.id}` : this.bindingForAnonymous()
+    return binding !== undefined && this.tokens.verify(token, binding)
+      ? OK
+      : this.reject('token_invalid', session)
   }
 
   /**
@@ -141,9 +164,16 @@ export class CsrfRequestState {
    * await createCsrf(sessions).forRequest({ method, path, selfOrigin, header }).assert(session)
    * ```
    */
-  async assert(session: Session<SessionData>, formToken?: () => Promise<string | undefined> | string | undefined): Promise<void> {
+  async assert(
+    session: Session<SessionData>,
+    formToken?: () => Promise<string | undefined> | string | undefined,
+  ): Promise<void> {
     const verdict = await this.check(session, formToken)
-    if (!verdict.ok) throw new HallpassError('CSRF_REJECTED', 'This request failed the cross-site request forgery check.')
+    if (!verdict.ok)
+      throw new HallpassError(
+        'CSRF_REJECTED',
+        'This request failed the cross-site request forgery check.',
+      )
   }
 
   /** Set-Cookie values to add to the response (a new pre-session cookie, if one was issued). */
@@ -199,7 +229,10 @@ export function bindCsrf(session: Session<SessionData>, state: CsrfRequestState)
  */
 export function csrfToken(session: Session<any>): string {
   const state = bound.get(session)
-  if (!state) configError('csrfToken() found no CSRF state for this session: CSRF is off (csrf: false) or the session was not loaded by a hallpass adapter')
+  if (!state)
+    configError(
+      'csrfToken() found no CSRF state for this session: CSRF is off (csrf: false) or the session was not loaded by a hallpass adapter',
+    )
   return state.token(session)
 }
 
@@ -227,6 +260,9 @@ export function isBareOrigin(value: string): boolean {
 }
 
 function checkOrigin(origin: string): string {
-  if (!isBareOrigin(origin)) configError(`csrf origin "${origin}" must be a bare origin such as https://app.example.com (scheme, host and port only)`)
+  if (!isBareOrigin(origin))
+    configError(
+      `csrf origin "${origin}" must be a bare origin such as https://app.example.com (scheme, host and port only)`,
+    )
   return origin
 }

@@ -28,7 +28,10 @@ export interface RequestMeta {
 }
 
 /** What the metadata says: pass, reject, or "a valid token is required to pass". */
-export type PolicyVerdict = { readonly kind: 'pass' } | { readonly kind: 'reject'; readonly reason: CsrfRejectReason } | { readonly kind: 'needs_token' }
+export type PolicyVerdict =
+  | { readonly kind: 'pass' }
+  | { readonly kind: 'reject'; readonly reason: CsrfRejectReason }
+  | { readonly kind: 'needs_token' }
 
 const PASS: PolicyVerdict = { kind: 'pass' }
 const NEEDS_TOKEN: PolicyVerdict = { kind: 'needs_token' }
@@ -43,15 +46,19 @@ export function policyVerdict(meta: RequestMeta, config: PolicyConfig): PolicyVe
   const site = meta.secFetchSite
   if (site !== null && site !== undefined) {
     if (site === 'cross-site') return { kind: 'reject', reason: 'cross_site' }
-    if (site === 'same-site' && !config.allowSameSite) return { kind: 'reject', reason: 'same_site' }
-    if (site !== 'same-origin' && site !== 'none' && site !== 'same-site') return { kind: 'reject', reason: 'fetch_site_unknown' }
+    if (site === 'same-site' && !config.allowSameSite)
+      return { kind: 'reject', reason: 'same_site' }
+    if (site !== 'same-origin' && site !== 'none' && site !== 'same-site')
+      return { kind: 'reject', reason: 'fetch_site_unknown' }
   }
   const origin = meta.origin
   if (origin !== null && origin !== undefined) {
     if (origin === 'null') return { kind: 'reject', reason: 'origin_null' }
-    const allowed = config.origins.size > 0 ? config.origins.has(origin) : origin === meta.selfOrigin
+    const allowed =
+      config.origins.size > 0 ? config.origins.has(origin) : origin === meta.selfOrigin
     if (!allowed) return { kind: 'reject', reason: 'origin_mismatch' }
   }
-  const hasMetadata = (site !== null && site !== undefined) || (origin !== null && origin !== undefined)
+  const hasMetadata =
+    (site !== null && site !== undefined) || (origin !== null && origin !== undefined)
   return config.requireToken || !hasMetadata ? NEEDS_TOKEN : PASS
 }

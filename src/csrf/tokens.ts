@@ -22,7 +22,8 @@ export class CsrfTokens {
     const mask = randomBytes(RAW_BYTES)
     const masked = Buffer.allocUnsafe(RAW_BYTES * 2)
     mask.copy(masked, 0)
-    for (let i = 0; i < RAW_BYTES; i++) masked[RAW_BYTES + i] = (raw[i] as number) ^ (mask[i] as number)
+    for (let i = 0; i < RAW_BYTES; i++)
+      masked[RAW_BYTES + i] = (raw[i] as number) ^ (mask[i] as number)
     return masked.toString('base64url')
   }
 
@@ -32,16 +33,21 @@ export class CsrfTokens {
     const bytes = Buffer.from(token, 'base64url')
     if (bytes.length !== RAW_BYTES * 2) return false
     const unmasked = Buffer.allocUnsafe(RAW_BYTES)
-    for (let i = 0; i < RAW_BYTES; i++) unmasked[i] = (bytes[i] as number) ^ (bytes[RAW_BYTES + i] as number)
+    for (let i = 0; i < RAW_BYTES; i++)
+      unmasked[i] = (bytes[i] as number) ^ (bytes[RAW_BYTES + i] as number)
     let ok = false
-    for (const key of this.tokenKeys.byId.values()) ok = timingSafeEqual(unmasked, this.raw(key, binding)) || ok
+    for (const key of this.tokenKeys.byId.values())
+      ok = timingSafeEqual(unmasked, this.raw(key, binding)) || ok
     return ok
   }
 
   /** A new signed nonce for the pre-session cookie. */
   issueNonce(): { nonce: string; cookieValue: string } {
     const nonce = randomBytes(16).toString('base64url')
-    return { nonce, cookieValue: `${nonce}.${this.sign(this.nonceKeys.byId.get(this.nonceKeys.currentId) as Buffer, nonce)}` }
+    return {
+      nonce,
+      cookieValue: `${nonce}.${this.sign(this.nonceKeys.byId.get(this.nonceKeys.currentId) as Buffer, nonce)}`,
+    }
   }
 
   /** The nonce from a pre-session cookie value, or undefined when it is malformed or forged. */

@@ -6,7 +6,8 @@ import type { ResolvedDeviceBound } from './options.ts'
 import type { StampCodec } from './tokens.ts'
 
 /** The bound-cookie state of one request. */
-export type BoundState = 'unbound' | 'bound' | Extract<DeviceBoundRejectReason, `bound_cookie_${string}`>
+export type BoundState =
+  'unbound' | 'bound' | Extract<DeviceBoundRejectReason, `bound_cookie_${string}`>
 
 /** Values are stamps (`tokens.ts`) for the binding id whose time is the expiry, so checking one writes nothing. */
 export class BoundCookie {
@@ -31,7 +32,11 @@ export class BoundCookie {
   /** A Set-Cookie value with a fresh bound cookie for `binding`, valid for `boundCookieTtl` from `now`. */
   issue(binding: DeviceBinding, now: number): string {
     const { cookie, boundCookieTtl } = this.config
-    return sessionCookie(cookie, this.stamps.issue('cookie', binding.id, now + boundCookieTtl), boundCookieTtl / 1000)
+    return sessionCookie(
+      cookie,
+      this.stamps.issue('cookie', binding.id, now + boundCookieTtl),
+      boundCookieTtl / 1000,
+    )
   }
 
   /** A Set-Cookie value that removes the bound cookie: a DBSC browser then refreshes before its next request. */
@@ -43,7 +48,11 @@ export class BoundCookie {
    * Whether the request's Cookie header carries a live bound cookie for `binding`. A cookie issued before a
    * pending re-issue (`regenerate()` on a bound session) counts as expired: from then on only the key goes on.
    */
-  state(binding: DeviceBinding | undefined, cookieHeader: string | null | undefined, now: number): BoundState {
+  state(
+    binding: DeviceBinding | undefined,
+    cookieHeader: string | null | undefined,
+    now: number,
+  ): BoundState {
     if (!binding) return 'unbound'
     const lookup = readCookie(cookieHeader, this.config.cookie.name)
     if (lookup.problem) return 'bound_cookie_invalid'

@@ -52,12 +52,18 @@ export function passesDeviceCheck(session: Session<SessionData>): boolean {
   if (!session.deviceBinding) return true
   const state = requests.get(session)
   if (state?.bound === 'bound') return true
-  state?.server.report(session, state.path, state.bound === 'unbound' ? 'bound_cookie_missing' : state.bound)
+  state?.server.report(
+    session,
+    state.path,
+    state.bound === 'unbound' ? 'bound_cookie_missing' : state.bound,
+  )
   return false
 }
 
 /** What DBSC adds to a response after commit: the registration offer, and a Set-Cookie removing the bound cookie. */
-export function deviceBoundAfterCommit(session: Session<SessionData>): DbscResponseExtras | undefined {
+export function deviceBoundAfterCommit(
+  session: Session<SessionData>,
+): DbscResponseExtras | undefined {
   return requests.get(session)?.server.afterCommit(session)
 }
 
@@ -99,10 +105,14 @@ export class DeviceBound implements DeviceBoundServer {
     this.bound = new BoundCookie(config, this.stamps)
   }
 
-  async handle(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply | undefined> {
+  async handle(
+    session: Session<SessionData>,
+    request: DbscRequest,
+  ): Promise<DbscReply | undefined> {
     if (request.method === 'POST' && request.path === this.config.registrationPath)
       return this.register(session, request)
-    if (request.method === 'POST' && request.path === this.config.refreshPath) return this.refresh(session, request)
+    if (request.method === 'POST' && request.path === this.config.refreshPath)
+      return this.refresh(session, request)
     const bound = this.bound.state(session.deviceBinding, request.cookie, this.ctx.clock())
     const state: RequestState = {
       server: this,
@@ -148,7 +158,10 @@ export class DeviceBound implements DeviceBoundServer {
     const clear = state.clearBound ? [this.bound.clear()] : undefined
     state.clearBound = false
     if (offer === undefined && !clear) return undefined
-    return { ...(offer !== undefined && { headers: { [HEADERS.registration]: offer } }), ...(clear && { cookies: clear }) }
+    return {
+      ...(offer !== undefined && { headers: { [HEADERS.registration]: offer } }),
+      ...(clear && { cookies: clear }),
+    }
   }
 
   /**
@@ -166,7 +179,8 @@ export class DeviceBound implements DeviceBoundServer {
   /** Registration: verify the self-signed proof over our challenge, store the key, answer with instructions. */
   private async register(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply> {
     const id = session.id
-    if (id === null || session.userId === null) return this.refuse(session, request, 'no_session', 401)
+    if (id === null || session.userId === null)
+      return this.refuse(session, request, 'no_session', 401)
     if (session.deviceBinding) return this.refuse(session, request, 'already_bound', 409)
     const jwt = readSfString(firstHeader(request.header, HEADERS.response))
     if (jwt === undefined) return this.refuse(session, request, 'proof_missing', 400)
@@ -175,7 +189,8 @@ export class DeviceBound implements DeviceBoundServer {
     const now = this.ctx.clock()
     const stamp = this.stamps.read('register', id, proof.jti)
     if (!stamp) return this.refuse(session, request, 'challenge_invalid', 400)
-    if (now - stamp.time > this.config.challengeTtl) return this.refuse(session, request, 'challenge_expired', 400)
+    if (now - stamp.time > this.config.challengeTtl)
+      return this.refuse(session, request, 'challenge_expired', 400)
     const binding: DeviceBinding = {
       id: randomBytes(18).toString('base64url'),
       alg: proof.alg,
@@ -183,7 +198,9 @@ export class DeviceBound implements DeviceBoundServer {
       boundAt: now,
       usedAt: stamp.time,
     }
-    const outcome = await swapBinding(this.ctx, id, (record) => (record.device ? 'already_bound' : binding))
+    const outcome = await swapBinding(this.ctx, id, (record) =>
+      record.device ? 'already_bound' : binding,
+    )
     if (outcome !== 'ok')
       return this.refuse(
         session,
@@ -191,7 +208,13 @@ export class DeviceBound implements DeviceBoundServer {
         outcome === 'conflict' ? 'already_bound' : outcome,
         outcome === 'no_session' ? 401 : 409,
       )
-    this.ctx.events.emit({ type: 'dbsc.registered', id, userId: session.userId, alg: proof.alg, ...ipOf(session) })
+    this.ctx.events.emit({
+      type: 'dbsc.registered',
+      id,
+      userId: session.userId,
+      alg: proof.alg,
+      ...ipOf(session),
+    })
     return this.instructions(binding, now, [])
   }
 
@@ -202,7 +225,8 @@ export class DeviceBound implements DeviceBoundServer {
   private async refresh(session: Session<SessionData>, request: DbscRequest): Promise<DbscReply> {
     const id = session.id
     const binding = session.deviceBinding
-    if (id === null || session.userId === null) return this.refuse(session, request, 'no_session', 401)
+    if (id === null || session.userId === null)
+      return this.refuse(session, request, 'no_session', 401)
     if (!binding) return this.refuse(session, request, 'not_bound', 401)
     if (readSfString(firstHeader(request.header, HEADERS.sessionId)) !== binding.id)
       return this.refuse(session, request, 'session_mismatch', 401)
@@ -213,7 +237,8 @@ export class DeviceBound implements DeviceBoundServer {
     const now = this.ctx.clock()
     const stamp = this.stamps.read('refresh', binding.id, proof.jti)
     if (!stamp) return this.refuse(session, request, 'challenge_invalid', 403, binding)
-    if (stamp.time <= binding.usedAt) return this.refuse(session, request, 'challenge_replayed', 403, binding)
+    if (stamp.time <= binding.usedAt)
+      return this.refuse(session, request, 'challenge_replayed', 403, binding)
     if (now - stamp.time > this.config.challengeTtl)
       return this.refuse(session, request, 'challenge_expired', 403, binding)
     let spent: DeviceBinding = binding
@@ -239,7 +264,10 @@ export class DeviceBound implements DeviceBoundServer {
   }
 
   /** The re-issue that waited on the binding, now that the key is proven: new id, staged privileges, cookie. */
-  private async reissueNow(session: Session<SessionData>, binding: DeviceBinding): Promise<string[]> {
+  private async reissueNow(
+    session: Session<SessionData>,
+    binding: DeviceBinding,
+  ): Promise<string[]> {
     const { pending, ...live } = binding
     requests.set(session, {
       server: this,
@@ -273,13 +301,24 @@ export class DeviceBound implements DeviceBoundServer {
       'cache-control': 'no-store',
       [HEADERS.challenge]: `${sfString(challenge)};id=${sfString(binding.id)}`,
     }
-    return { status: 200, headers, cookies: [...cookies, this.bound.issue(binding, now)], body: JSON.stringify(body) }
+    return {
+      status: 200,
+      headers,
+      cookies: [...cookies, this.bound.issue(binding, now)],
+      body: JSON.stringify(body),
+    }
   }
 
   /** 403 with a fresh challenge: the browser signs it and tries again. */
   private challenge(binding: DeviceBinding): DbscReply {
-    const value = this.stamps.issue('refresh', binding.id, Math.max(this.ctx.clock(), binding.usedAt + 1))
-    return refusal(403, 'proof_missing', { [HEADERS.challenge]: `${sfString(value)};id=${sfString(binding.id)}` })
+    const value = this.stamps.issue(
+      'refresh',
+      binding.id,
+      Math.max(this.ctx.clock(), binding.usedAt + 1),
+    )
+    return refusal(403, 'proof_missing', {
+      [HEADERS.challenge]: `${sfString(value)};id=${sfString(binding.id)}`,
+    })
   }
 
   /** Emits `dbsc.rejected` for a refusal decided outside this class (a route guard). @internal */
@@ -301,7 +340,8 @@ export class DeviceBound implements DeviceBoundServer {
     rechallenge?: DeviceBinding,
   ): DbscReply {
     this.report(session, request.path, reason)
-    if (rechallenge && status === 403) return { ...this.challenge(rechallenge), body: refusal(status, reason).body }
+    if (rechallenge && status === 403)
+      return { ...this.challenge(rechallenge), body: refusal(status, reason).body }
     return refusal(status, reason)
   }
 }

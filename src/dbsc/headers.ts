@@ -21,7 +21,10 @@ export function readSfString(header: string | null | undefined): string | undefi
   if (typeof header !== 'string') return undefined
   const text = header.trim()
   if (text.length === 0 || text.length > 8192) return undefined
-  if (!text.startsWith('"')) return /^[A-Za-z0-9._~+\/=-]+$/.test(text.split(';')[0] as string) ? (text.split(';')[0] as string) : undefined
+  if (!text.startsWith('"'))
+    return /^[A-Za-z0-9._~+/=-]+$/.test(text.split(';')[0] as string)
+      ? (text.split(';')[0] as string)
+      : undefined
   let out = ''
   for (let i = 1; i < text.length; i++) {
     const c = text[i] as string
@@ -43,7 +46,10 @@ export function readSfString(header: string | null | undefined): string | undefi
 }
 
 /** The first of `names` the request carries. */
-export function firstHeader(header: (name: string) => string | null | undefined, names: readonly string[]): string | undefined {
+export function firstHeader(
+  header: (name: string) => string | null | undefined,
+  names: readonly string[],
+): string | undefined {
   for (const name of names) {
     const value = header(name)
     if (value !== null && value !== undefined) return value

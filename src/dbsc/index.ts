@@ -6,7 +6,12 @@ import { passesDeviceCheck } from './device-bound.ts'
 
 export type { DeviceBoundOptions, DeviceKeyAlgorithm } from './options.ts'
 export type { DbscReply } from './replies.ts'
-export type { DbscRequest, BoundState, DeviceBoundServer, DbscResponseExtras } from './device-bound.ts'
+export type {
+  DbscRequest,
+  BoundState,
+  DeviceBoundServer,
+  DbscResponseExtras,
+} from './device-bound.ts'
 export type { DeviceBinding } from '../core/types.ts'
 export type { DeviceBoundRejectReason } from '../core/events.ts'
 export { HEADERS as DBSC_HEADERS } from './headers.ts'

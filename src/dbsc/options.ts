@@ -36,35 +36,69 @@ export interface ResolvedDeviceBound {
   readonly cookie: ResolvedCookieOptions
 }
 
-const KNOWN = new Set(['registrationPath', 'refreshPath', 'boundCookieTtl', 'challengeTtl', 'enforce', 'algorithms'])
+const KNOWN = new Set([
+  'registrationPath',
+  'refreshPath',
+  'boundCookieTtl',
+  'challengeTtl',
+  'enforce',
+  'algorithms',
+])
 
 function path(name: string, value: unknown, fallback: string): string {
   const result = value ?? fallback
-  if (typeof result !== 'string' || !/^\/[A-Za-z0-9._~\/-]*$/.test(result)) configError(`deviceBound.${name} must be a plain absolute path such as '${fallback}'`)
+  if (typeof result !== 'string' || !/^\/[A-Za-z0-9._~/-]*$/.test(result))
+    configError(`deviceBound.${name} must be a plain absolute path such as '${fallback}'`)
   return result
 }
 
 /** Checks `deviceBound` and fills defaults. Throws HallpassError CONFIG_INVALID with a fix-it message. */
-export function resolveDeviceBound(options: unknown, cookie: ResolvedCookieOptions): ResolvedDeviceBound | undefined {
+export function resolveDeviceBound(
+  options: unknown,
+  cookie: ResolvedCookieOptions,
+): ResolvedDeviceBound | undefined {
   if (options === undefined || options === false) return undefined
   const given = options === true ? {} : options
-  if (typeof given !== 'object' || given === null) configError('deviceBound must be true or an object such as { boundCookieTtl: "10m" }')
-  for (const key of Object.keys(given)) if (!KNOWN.has(key)) configError(`unknown deviceBound option "${key}"; known options are ${[...KNOWN].join(', ')}`)
+  if (typeof given !== 'object' || given === null)
+    configError('deviceBound must be true or an object such as { boundCookieTtl: "10m" }')
+  for (const key of Object.keys(given))
+    if (!KNOWN.has(key))
+      configError(`unknown deviceBound option "${key}"; known options are ${[...KNOWN].join(', ')}`)
   const o = given as DeviceBoundOptions
   const boundCookieTtl = parseDuration(o.boundCookieTtl ?? '10m')
-  if (boundCookieTtl === undefined || boundCookieTtl < 10_000) configError(`deviceBound.boundCookieTtl must be a duration of at least 10s such as '10m' (got ${JSON.stringify(o.boundCookieTtl)})`)
-  const challengeTtl = o.challengeTtl === undefined ? boundCookieTtl + 300_000 : parseDuration(o.challengeTtl)
+  if (boundCookieTtl === undefined || boundCookieTtl < 10_000)
+    configError(
+      `deviceBound.boundCookieTtl must be a duration of at least 10s such as '10m' (got ${JSON.stringify(o.boundCookieTtl)})`,
+    )
+  const challengeTtl =
+    o.challengeTtl === undefined ? boundCookieTtl + 300_000 : parseDuration(o.challengeTtl)
   if (challengeTtl === undefined || challengeTtl <= boundCookieTtl) {
-    configError(`deviceBound.challengeTtl must be longer than boundCookieTtl: the browser signs the challenge it got with the last cookie once that cookie runs out`)
+    configError(
+      `deviceBound.challengeTtl must be longer than boundCookieTtl: the browser signs the challenge it got with the last cookie once that cookie runs out`,
+    )
   }
   const enforce = o.enforce ?? 'session'
-  if (enforce !== 'session' && enforce !== 'route') configError(`deviceBound.enforce must be 'session' or 'route'`)
+  if (enforce !== 'session' && enforce !== 'route')
+    configError(`deviceBound.enforce must be 'session' or 'route'`)
   const algorithms = o.algorithms ?? ['ES256', 'RS256']
-  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((alg) => alg === 'ES256' || alg === 'RS256')) {
+  if (
+    !Array.isArray(algorithms) ||
+    algorithms.length === 0 ||
+    !algorithms.every((alg) => alg === 'ES256' || alg === 'RS256')
+  ) {
     configError(`deviceBound.algorithms must list 'ES256' and/or 'RS256'`)
   }
   const registrationPath = path('registrationPath', o.registrationPath, '/dbsc/register')
   const refreshPath = path('refreshPath', o.refreshPath, '/dbsc/refresh')
-  if (registrationPath === refreshPath) configError('deviceBound.registrationPath and refreshPath must differ')
-  return { registrationPath, refreshPath, boundCookieTtl, challengeTtl, enforce, algorithms, cookie: { ...cookie, name: `${cookie.name}-dbsc` } }
+  if (registrationPath === refreshPath)
+    configError('deviceBound.registrationPath and refreshPath must differ')
+  return {
+    registrationPath,
+    refreshPath,
+    boundCookieTtl,
+    challengeTtl,
+    enforce,
+    algorithms,
+    cookie: { ...cookie, name: `${cookie.name}-dbsc` },
+  }
 }

@@ -8,7 +8,12 @@ import type { DeviceKeyAlgorithm } from './options.ts'
 export type ProofFailure = 'jwt_malformed' | 'key_invalid' | 'bad_signature' | 'challenge_missing'
 
 export type ProofResult =
-  | { readonly ok: true; readonly jti: string; readonly alg: DeviceKeyAlgorithm; readonly jwk: Record<string, string> }
+  | {
+      readonly ok: true
+      readonly jti: string
+      readonly alg: DeviceKeyAlgorithm
+      readonly jwk: Record<string, string>
+    }
   | { readonly ok: false; readonly reason: ProofFailure }
 
 const fail = (reason: ProofFailure): ProofResult => ({ ok: false, reason })
@@ -19,7 +24,10 @@ const PUBLIC_MEMBERS = { ES256: ['kty', 'crv', 'x', 'y'], RS256: ['kty', 'n', 'e
  * header, as the current draft says; the `jwk` or `key` claim of earlier drafts is also read), and the
  * JWT is signed by that key.
  */
-export async function verifyRegistration(jwt: string, algorithms: readonly DeviceKeyAlgorithm[]): Promise<ProofResult> {
+export async function verifyRegistration(
+  jwt: string,
+  algorithms: readonly DeviceKeyAlgorithm[],
+): Promise<ProofResult> {
   const jose = await loadJose()
   const header = headerOf(jose, jwt)
   if (!header || !algorithms.includes(header.alg)) return fail('jwt_malformed')
@@ -45,7 +53,12 @@ function loadJose(): Promise<Jose> {
   return (joseModule ??= import('jose'))
 }
 
-async function verifyWith(jose: Jose, jwt: string, alg: DeviceKeyAlgorithm, jwk: Record<string, string>): Promise<ProofResult> {
+async function verifyWith(
+  jose: Jose,
+  jwt: string,
+  alg: DeviceKeyAlgorithm,
+  jwk: Record<string, string>,
+): Promise<ProofResult> {
   let key: Awaited<ReturnType<Jose['importJWK']>>
   try {
     key = await jose.importJWK({ ...jwk, alg } as JWK, alg)
@@ -80,7 +93,8 @@ function headerOf(jose: Jose, jwt: string): ProofHeader | undefined {
   if (jwt.length > 8192 || jwt.split('.').length !== 3) return undefined
   try {
     const header = jose.decodeProtectedHeader(jwt)
-    if (header.typ !== 'dbsc+jwt' || (header.alg !== 'ES256' && header.alg !== 'RS256')) return undefined
+    if (header.typ !== 'dbsc+jwt' || (header.alg !== 'ES256' && header.alg !== 'RS256'))
+      return undefined
     return { alg: header.alg, jwk: header.jwk }
   } catch {
     return undefined
@@ -99,7 +113,8 @@ function claimsOf(jose: Jose, jwt: string): Record<string, unknown> | undefined 
 /** The public members of a JWK that fits `alg`, or undefined (wrong type or curve, private parts, non-strings). */
 function publicJwk(value: unknown, alg: DeviceKeyAlgorithm): Record<string, string> | undefined {
   if (!isPlainObject(value) || 'd' in value || 'p' in value) return undefined
-  if (alg === 'ES256' ? value.kty !== 'EC' || value.crv !== 'P-256' : value.kty !== 'RSA') return undefined
+  if (alg === 'ES256' ? value.kty !== 'EC' || value.crv !== 'P-256' : value.kty !== 'RSA')
+    return undefined
   const jwk: Record<string, string> = {}
   for (const member of PUBLIC_MEMBERS[alg]) {
     const part = value[member]

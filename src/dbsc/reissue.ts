@@ -26,7 +26,13 @@ export async function swapBinding(
     if (typeof device === 'string') return device
     const now = ctx.clock()
     const result = await ctx.failClosed(
-      ctx.store.patch(id, { set: {}, unset: [], ttl: ctx.ttlFor(record, now), expectVersion: record.version, device }),
+      ctx.store.patch(id, {
+        set: {},
+        unset: [],
+        ttl: ctx.ttlFor(record, now),
+        expectVersion: record.version,
+        device,
+      }),
     )
     if (result === 'ok') return 'ok'
     if (result === 'missing') return 'no_session'
@@ -55,7 +61,11 @@ export async function stageReissue(
     const permissions = changes.permissions ?? current.pending?.permissions
     return {
       ...current,
-      pending: { at: current.pending?.at ?? now, ...(roles && { roles }), ...(permissions && { permissions }) },
+      pending: {
+        at: current.pending?.at ?? now,
+        ...(roles && { roles }),
+        ...(permissions && { permissions }),
+      },
     }
   }
   let staged = withPending(binding)
@@ -80,5 +90,12 @@ export async function stageReissue(
       'the session was ended or rotated by another request while this request ran',
     )
   const { roles, permissions } = staged.pending ?? {}
-  return { stage: { ...record, ...(roles && { roles }), ...(permissions && { permissions }), device: staged } }
+  return {
+    stage: {
+      ...record,
+      ...(roles && { roles }),
+      ...(permissions && { permissions }),
+      device: staged,
+    },
+  }
 }

@@ -17,12 +17,22 @@ const MESSAGES: Record<number, string> = {
 }
 
 /** A JSON refusal with `DEVICE_BOUND_REFUSED` and the typed reason. */
-export function refusal(status: number, reason: string, headers: Record<string, string> = {}): DbscReply {
+export function refusal(
+  status: number,
+  reason: string,
+  headers: Record<string, string> = {},
+): DbscReply {
   return {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...headers,
+    },
     cookies: [],
-    body: JSON.stringify({ error: { code: 'DEVICE_BOUND_REFUSED', reason, message: MESSAGES[status] ?? 'Refused.' } }),
+    body: JSON.stringify({
+      error: { code: 'DEVICE_BOUND_REFUSED', reason, message: MESSAGES[status] ?? 'Refused.' },
+    }),
   }
 }
 
@@ -32,7 +42,7 @@ export function refusal(status: number, reason: string, headers: Record<string, 
  * used: leading slashes and backslashes collapse to one slash, and a target with other than visible ASCII becomes `/`.
  */
 export function retryReply(target: string, clearBoundCookie: string): DbscReply {
-  const local = /^[\x21-\x7e]*$/.test(target) ? `/${target.replace(/^[\/\\]+/, '')}` : '/'
+  const local = /^[\x21-\x7e]*$/.test(target) ? `/${target.replace(/^[/\\]+/, '')}` : '/'
   return {
     status: 307,
     headers: { location: local, 'cache-control': 'no-store' },

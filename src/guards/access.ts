@@ -1,6 +1,12 @@
 // Guards: requireAuth, requireRole and requirePermission as framework-neutral predicates, and createAccess for a privilege loader.
 import { configError } from '../errors.ts'
-import { hasPermission, hasRole, hasRolePermission, type Privileges, type RolePermissions } from './checks.ts'
+import {
+  hasPermission,
+  hasRole,
+  hasRolePermission,
+  type Privileges,
+  type RolePermissions,
+} from './checks.ts'
 import { isValidRole, parsePermission, PRIVILEGE_LIMITS } from './permissions.ts'
 
 /** The user a guard decides about. A `Session` is one. */
@@ -18,7 +24,9 @@ export type GuardOutcome = 'allow' | 'unauthenticated' | 'forbidden'
 export type Guard = (principal: Principal) => GuardOutcome | Promise<GuardOutcome>
 
 /** Reads a user's current roles and permissions from your user store. Return null for an unknown user. */
-export type PrivilegeLoader = (userId: string) => Privileges | null | undefined | Promise<Privileges | null | undefined>
+export type PrivilegeLoader = (
+  userId: string,
+) => Privileges | null | undefined | Promise<Privileges | null | undefined>
 
 /** Options for `createAccess`. */
 export interface AccessOptions {
@@ -43,7 +51,10 @@ export interface Access {
   privileges(principal: Principal): Privileges | Promise<Privileges>
 }
 
-const NOTHING: Privileges = Object.freeze({ roles: Object.freeze([]), permissions: Object.freeze([]) })
+const NOTHING: Privileges = Object.freeze({
+  roles: Object.freeze([]),
+  permissions: Object.freeze([]),
+})
 
 /**
  * Creates guards that read privileges from the server: the session record, or `load(userId)`.
@@ -58,7 +69,8 @@ const NOTHING: Privileges = Object.freeze({ roles: Object.freeze([]), permission
  */
 export function createAccess(options: AccessOptions = {}): Access {
   const { load, rolePermissions = {} } = options
-  if (load !== undefined && typeof load !== 'function') configError('createAccess load must be a function (userId) => ({ roles, permissions })')
+  if (load !== undefined && typeof load !== 'function')
+    configError('createAccess load must be a function (userId) => ({ roles, permissions })')
   checkRolePermissions(rolePermissions)
   const cache = new WeakMap<Principal, Privileges | Promise<Privileges>>()
 
@@ -66,10 +78,14 @@ export function createAccess(options: AccessOptions = {}): Access {
     if (principal.userId === null) return NOTHING
     if (!load) return principal
     let found = cache.get(principal)
-    if (!found) cache.set(principal, (found = Promise.resolve(load(principal.userId)).then(normalize)))
+    if (!found)
+      cache.set(principal, (found = Promise.resolve(load(principal.userId)).then(normalize)))
     return found
   }
-  const outcomeFor = (principal: Principal, allowed: (held: Privileges) => boolean): GuardOutcome | Promise<GuardOutcome> => {
+  const outcomeFor = (
+    principal: Principal,
+    allowed: (held: Privileges) => boolean,
+  ): GuardOutcome | Promise<GuardOutcome> => {
     if (principal.userId === null) return 'unauthenticated'
     const held = privileges(principal)
     const verdict = (p: Privileges): GuardOutcome => (allowed(p) ? 'allow' : 'forbidden')
@@ -80,12 +96,22 @@ export function createAccess(options: AccessOptions = {}): Access {
     requireAuth: () => (principal) => (principal.userId === null ? 'unauthenticated' : 'allow'),
     requireRole(...roles) {
       checkList('requireRole', roles, isValidRole, "role names such as 'admin'")
-      return (principal) => outcomeFor(principal, (held) => roles.some((role) => hasRole(held, role)))
+      return (principal) =>
+        outcomeFor(principal, (held) => roles.some((role) => hasRole(held, role)))
     },
     requirePermission(...permissions) {
-      checkList('requirePermission', permissions, (p) => parsePermission(p, false) !== undefined, "concrete permissions such as 'posts:delete' (wildcards belong in what you grant)")
+      checkList(
+        'requirePermission',
+        permissions,
+        (p) => parsePermission(p, false) !== undefined,
+        "concrete permissions such as 'posts:delete' (wildcards belong in what you grant)",
+      )
       return (principal) =>
-        outcomeFor(principal, (held) => permissions.every((p) => hasPermission(held, p) || hasRolePermission(held, p, rolePermissions)))
+        outcomeFor(principal, (held) =>
+          permissions.every(
+            (p) => hasPermission(held, p) || hasRolePermission(held, p, rolePermissions),
+          ),
+        )
     },
     privileges,
   }
@@ -94,23 +120,43 @@ export function createAccess(options: AccessOptions = {}): Access {
 /** A loader's answer, held to the same limits as the session record; anything malformed grants nothing. */
 function normalize(raw: Privileges | null | undefined): Privileges {
   if (typeof raw !== 'object' || raw === null) return NOTHING
-  const roles = Array.isArray(raw.roles) && raw.roles.length <= PRIVILEGE_LIMITS.maxEntries ? raw.roles.filter(isValidRole) : []
+  const roles =
+    Array.isArray(raw.roles) && raw.roles.length <= PRIVILEGE_LIMITS.maxEntries
+      ? raw.roles.filter(isValidRole)
+      : []
   return { roles, permissions: Array.isArray(raw.permissions) ? raw.permissions : [] }
 }
 
-function checkList(name: string, values: readonly unknown[], valid: (value: unknown) => boolean, expected: string): void {
+function checkList(
+  name: string,
+  values: readonly unknown[],
+  valid: (value: unknown) => boolean,
+  expected: string,
+): void {
   if (values.length === 0 || values.length > PRIVILEGE_LIMITS.maxEntries || !values.every(valid)) {
-    configError(`${name}() takes 1 to ${PRIVILEGE_LIMITS.maxEntries} ${expected}, each at most ${PRIVILEGE_LIMITS.maxLength} characters (got ${JSON.stringify(values).slice(0, 200)})`)
+    configError(
+      `${name}() takes 1 to ${PRIVILEGE_LIMITS.maxEntries} ${expected}, each at most ${PRIVILEGE_LIMITS.maxLength} characters (got ${JSON.stringify(values).slice(0, 200)})`,
+    )
   }
 }
 
 function checkRolePermissions(map: RolePermissions): void {
-  if (typeof map !== 'object' || map === null) configError('createAccess rolePermissions must be an object such as { editor: ["posts:*"] }')
+  if (typeof map !== 'object' || map === null)
+    configError('createAccess rolePermissions must be an object such as { editor: ["posts:*"] }')
   const entries = Object.entries(map)
-  if (entries.length > PRIVILEGE_LIMITS.maxEntries) configError(`createAccess rolePermissions has more than ${PRIVILEGE_LIMITS.maxEntries} roles`)
+  if (entries.length > PRIVILEGE_LIMITS.maxEntries)
+    configError(`createAccess rolePermissions has more than ${PRIVILEGE_LIMITS.maxEntries} roles`)
   for (const [role, grants] of entries) {
-    if (!isValidRole(role)) configError(`createAccess rolePermissions has an invalid role name ${JSON.stringify(role).slice(0, 140)}`)
-    checkList(`rolePermissions.${role}`, grants, (p) => parsePermission(p, true) !== undefined, "permissions such as 'posts:*'")
+    if (!isValidRole(role))
+      configError(
+        `createAccess rolePermissions has an invalid role name ${JSON.stringify(role).slice(0, 140)}`,
+      )
+    checkList(
+      `rolePermissions.${role}`,
+      grants,
+      (p) => parsePermission(p, true) !== undefined,
+      "permissions such as 'posts:*'",
+    )
   }
 }
 

@@ -64,7 +64,11 @@ export function hasPermission(subject: Privileges, permission: string): boolean 
  * if (hasRolePermission(session, 'posts:publish', grants)) publish()
  * ```
  */
-export function hasRolePermission(subject: Privileges, permission: string, rolePermissions: RolePermissions): boolean {
+export function hasRolePermission(
+  subject: Privileges,
+  permission: string,
+  rolePermissions: RolePermissions,
+): boolean {
   for (const role of rolesOf(subject)) {
     const grants = Object.hasOwn(rolePermissions, role) ? rolePermissions[role] : undefined
     if (grants && permissionSet(grants).has(permission)) return true

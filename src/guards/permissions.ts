@@ -19,7 +19,12 @@ const ROLE = /^[^\p{Cc}]+$/u
 
 /** True for a role name hallpass will compare: 1 to 128 characters, no control characters. */
 export function isValidRole(role: unknown): role is string {
-  return typeof role === 'string' && role.length > 0 && role.length <= PRIVILEGE_LIMITS.maxLength && ROLE.test(role)
+  return (
+    typeof role === 'string' &&
+    role.length > 0 &&
+    role.length <= PRIVILEGE_LIMITS.maxLength &&
+    ROLE.test(role)
+  )
 }
 
 /**
@@ -27,7 +32,8 @@ export function isValidRole(role: unknown): role is string {
  * or over the limits. `*` is allowed only as a whole segment, and only when `wildcards` is true.
  */
 export function parsePermission(value: unknown, wildcards: boolean): string[] | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > PRIVILEGE_LIMITS.maxLength) return undefined
+  if (typeof value !== 'string' || value.length === 0 || value.length > PRIVILEGE_LIMITS.maxLength)
+    return undefined
   const segments = value.split(':')
   if (segments.length > PRIVILEGE_LIMITS.maxSegments) return undefined
   let stars = 0

@@ -5,7 +5,14 @@ import { safeRedirectPath } from '../core/redirect.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import { applySession, csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse } from '../adapters/fetch-io.ts'
+import {
+  applySession,
+  csrfRejectedResponse,
+  formTokenOf,
+  loadSession,
+  requestFacts,
+  storeDownResponse,
+} from '../adapters/fetch-io.ts'
 import { attached, DENIED, isStoreDown } from '../adapters/replies.ts'
 import { csrfFor, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
 import { refuseDeviceBound } from './device-bound.ts'
@@ -60,7 +67,10 @@ export interface SessionLocals<D extends SessionData = SessionData> {
  * export const onRequest = sessionMiddleware(sessions)
  * ```
  */
-export function sessionMiddleware<D extends SessionData>(sessions: Sessions<D>, options: AstroOptions = {}) {
+export function sessionMiddleware<D extends SessionData>(
+  sessions: Sessions<D>,
+  options: AstroOptions = {},
+) {
   refuseDeviceBound(sessions, 'hallpass/astro')
   const csrf = csrfFor(sessions, options)
   return async (context: AstroContext, next: () => Promise<Response>): Promise<Response> => {
@@ -73,9 +83,17 @@ export function sessionMiddleware<D extends SessionData>(sessions: Sessions<D>, 
         return await next()
       }
       const { request } = context
-      const session = await loadSession(sessions, request, { ...options, getIp: () => context.clientAddress })
+      const session = await loadSession(sessions, request, {
+        ...options,
+        getIp: () => context.clientAddress,
+      })
       locals.session = session
-      if (!(await passesCsrf(csrf, session, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
+      if (
+        !(await passesCsrf(csrf, session, requestFacts(request), options, () =>
+          formTokenOf(request),
+        ))
+      )
+        return csrfRejectedResponse()
       const response = await runWithSession(session, next)
       return await applySession(session as Session<SessionData>, response)
     } catch (err) {
@@ -110,10 +128,21 @@ export interface GuardPageOptions {
  * ---
  * ```
  */
-export async function guardPage(context: AstroContext, check: Guard, options: GuardPageOptions = {}): Promise<Response | undefined> {
+export async function guardPage(
+  context: AstroContext,
+  check: Guard,
+  options: GuardPageOptions = {},
+): Promise<Response | undefined> {
   const outcome = await check(sessionOf(context))
   if (outcome === 'allow') return undefined
-  if (outcome === 'forbidden') return options.forbidden?.(context) ?? new Response('Forbidden', { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } })
+  if (outcome === 'forbidden')
+    return (
+      options.forbidden?.(context) ??
+      new Response('Forbidden', {
+        status: 403,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      })
+    )
   const next = safeRedirectPath(context.url.pathname + context.url.search)
   return context.redirect(`${options.loginPath ?? '/login'}?next=${encodeURIComponent(next)}`, 303)
 }
@@ -129,7 +158,10 @@ export async function guardPage(context: AstroContext, check: Guard, options: Gu
  * export const GET = guard(requireRole('admin'), () => Response.json({ ok: true }))
  * ```
  */
-export function guard<C extends AstroContext>(check: Guard, handler: (context: C) => Response | Promise<Response>): (context: C) => Promise<Response> {
+export function guard<C extends AstroContext>(
+  check: Guard,
+  handler: (context: C) => Response | Promise<Response>,
+): (context: C) => Promise<Response> {
   return async (context) => {
     const outcome = await check(sessionOf(context))
     if (outcome === 'allow') return handler(context)
@@ -139,5 +171,8 @@ export function guard<C extends AstroContext>(check: Guard, handler: (context: C
 }
 
 function sessionOf(context: AstroContext): Session<SessionData> {
-  return attached((context.locals as { session?: Session<SessionData> }).session, 'hallpass/astro (src/middleware.ts: export const onRequest = sessionMiddleware(sessions))')
+  return attached(
+    (context.locals as { session?: Session<SessionData> }).session,
+    'hallpass/astro (src/middleware.ts: export const onRequest = sessionMiddleware(sessions))',
+  )
 }

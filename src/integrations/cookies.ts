@@ -26,7 +26,12 @@ export interface JarCookie {
 export function jarCookies(setCookies: readonly string[]): JarCookie[] {
   return setCookies.map((header) => {
     const parsed = parseSetCookie(header)
-    const sameSite = parsed.sameSite === true ? 'strict' : parsed.sameSite === false || parsed.sameSite === undefined ? 'lax' : parsed.sameSite
+    const sameSite =
+      parsed.sameSite === true
+        ? 'strict'
+        : parsed.sameSite === false || parsed.sameSite === undefined
+          ? 'lax'
+          : parsed.sameSite
     return {
       name: parsed.name,
       value: parsed.value ?? '',

@@ -2,13 +2,26 @@
 import 'server-only'
 import { cookies, headers } from 'next/headers.js'
 import { cache } from 'react'
-import { csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from '../adapters/fetch-io.ts'
+import {
+  csrfRejectedResponse,
+  formTokenOf,
+  loadSession,
+  requestFacts,
+  storeDownResponse,
+  withSessionHeaders,
+} from '../adapters/fetch-io.ts'
 import { DENIED, isStoreDown, runGuard } from '../adapters/replies.ts'
-import { commitHeaders, csrfFor, loadFromFacts, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
+import {
+  commitHeaders,
+  csrfFor,
+  loadFromFacts,
+  passesCsrf,
+  type AdapterOptions,
+} from '../adapters/steps.ts'
 import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
-import { configError, HallpassError } from '../errors.ts'
+import { configError } from '../errors.ts'
 import { safeRedirectPath, sameOriginPath } from '../core/redirect.ts'
 import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
@@ -20,7 +33,11 @@ import { serverActionCheck } from './server-actions.ts'
 export type NextSessionsOptions = AdapterOptions
 
 /** A route handler wrapped by `withSession`: the request, the session, and Next's context (`params`). */
-export type NextRouteHandler<D extends SessionData, C> = (request: Request, session: Session<D>, context: C) => Response | Promise<Response>
+export type NextRouteHandler<D extends SessionData, C> = (
+  request: Request,
+  session: Session<D>,
+  context: C,
+) => Response | Promise<Response>
 
 /** What `gate()` checks in proxy.ts. */
 export interface GateOptions {
@@ -46,9 +63,13 @@ export interface NextSessions<D extends SessionData> {
    * through `cookies()` even when `fn` ends with `redirect()`. A refused action throws `CSRF_REJECTED` and the
    * server log says why (once per reason). `csrf.exempt` never applies to server actions: Next gives them no path.
    */
-  sessionAction<A extends unknown[], R>(fn: (session: Session<D>, ...args: A) => Promise<R>): (...args: A) => Promise<R>
+  sessionAction<A extends unknown[], R>(
+    fn: (session: Session<D>, ...args: A) => Promise<R>,
+  ): (...args: A) => Promise<R>
   /** Wraps a route handler: CSRF for unsafe methods, a 503 while the store is down, the session's cookies on the response. */
-  withSession<C = unknown>(handler: NextRouteHandler<D, C>): (request: Request, context: C) => Promise<Response>
+  withSession<C = unknown>(
+    handler: NextRouteHandler<D, C>,
+  ): (request: Request, context: C) => Promise<Response>
   /** Wraps a `withSession` handler with a guard: JSON 401 when anonymous, 403 when privileges fall short. */
   guard<C = unknown>(check: Guard, handler: NextRouteHandler<D, C>): NextRouteHandler<D, C>
   /**
@@ -72,7 +93,10 @@ export interface NextSessions<D extends SessionData> {
  * export const { getSession, sessionAction, withSession, gate } = nextSessions(sessions)
  * ```
  */
-export function nextSessions<D extends SessionData>(sessions: Sessions<D>, options: NextSessionsOptions = {}): NextSessions<D> {
+export function nextSessions<D extends SessionData>(
+  sessions: Sessions<D>,
+  options: NextSessionsOptions = {},
+): NextSessions<D> {
   refuseDeviceBound(sessions, 'hallpass/next')
   enableContext() // getSession() inside sessionAction/withSession finds their session through AsyncLocalStorage
   const csrf = csrfFor(sessions, options)
@@ -82,7 +106,12 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
     const [head, jar] = await Promise.all([headers(), cookies()])
     const session = await loadFromFacts(
       sessions,
-      { cookie: head.get('cookie'), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') },
+      {
+        cookie: head.get('cookie'),
+        socketIp: undefined,
+        forwardedFor: head.get('x-forwarded-for'),
+        userAgent: head.get('user-agent'),
+      },
       options,
     )
     // Committed now, so it is read-only from here on; server components cannot set cookies, route handlers and actions can.
@@ -90,13 +119,19 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
     return session
   })
 
-  const withSession = <C>(handler: NextRouteHandler<D, C>) =>
+  const withSession =
+    <C>(handler: NextRouteHandler<D, C>) =>
     async (request: Request, context: C): Promise<Response> => {
       let session: Session<D> | undefined
       try {
         session = await loadSession(sessions, request, options)
         const loaded = session
-        if (!(await passesCsrf(csrf, loaded, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
+        if (
+          !(await passesCsrf(csrf, loaded, requestFacts(request), options, () =>
+            formTokenOf(request),
+          ))
+        )
+          return csrfRejectedResponse()
         const response = await runWithSession(loaded, () => handler(request, loaded, context))
         const headers = await commitHeaders(loaded as Session<SessionData>)
         session = undefined
@@ -104,7 +139,8 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
       } catch (err) {
         if (isStoreDown(err)) return storeDownResponse()
         // redirect() and notFound() throw; Next still sends what was set through cookies().
-        if (session) writeJar(await cookies(), await commitToJar(session as Session<SessionData>), false)
+        if (session)
+          writeJar(await cookies(), await commitToJar(session as Session<SessionData>), false)
         throw err
       }
     }
@@ -112,16 +148,27 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
   return {
     getSession: async () => (currentSession() as Session<D> | undefined) ?? loadForRender(),
 
-    sessionAction: (fn) => async (...args) => {
-      const [head, jar] = await Promise.all([headers(), cookies()])
-      const session = await loadFromFacts(sessions, { cookie: head.get('cookie'), socketIp: undefined, forwardedFor: head.get('x-forwarded-for'), userAgent: head.get('user-agent') }, options)
-      await checkAction(session, head) // throws CSRF_REJECTED, and says why in the server log once per reason
-      try {
-        return await runWithSession(session, () => fn(session, ...args))
-      } finally {
-        writeJar(jar, await commitToJar(session as Session<SessionData>), false)
-      }
-    },
+    sessionAction:
+      (fn) =>
+      async (...args) => {
+        const [head, jar] = await Promise.all([headers(), cookies()])
+        const session = await loadFromFacts(
+          sessions,
+          {
+            cookie: head.get('cookie'),
+            socketIp: undefined,
+            forwardedFor: head.get('x-forwarded-for'),
+            userAgent: head.get('user-agent'),
+          },
+          options,
+        )
+        await checkAction(session, head) // throws CSRF_REJECTED, and says why in the server log once per reason
+        try {
+          return await runWithSession(session, () => fn(session, ...args))
+        } finally {
+          writeJar(jar, await commitToJar(session as Session<SessionData>), false)
+        }
+      },
 
     withSession,
 
@@ -135,15 +182,25 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
     gate: ({ signIn = '/login', guard } = {}) => {
       const signInPath = sameOriginPath(signIn)
       if (signInPath === undefined) {
-        configError(`gate({ signIn }) must be a path on this site such as '/login' (got ${JSON.stringify(signIn)})`)
+        configError(
+          `gate({ signIn }) must be a path on this site such as '/login' (got ${JSON.stringify(signIn)})`,
+        )
       }
       return async (request) => {
         const head = request.headers
-        const client = { cookie: head.get('cookie'), userAgent: head.get('user-agent') ?? undefined }
+        const client = {
+          cookie: head.get('cookie'),
+          userAgent: head.get('user-agent') ?? undefined,
+        }
         const session = await sessions.load(client)
-        const outcome = guard ? await guard(session) : session.isAuthenticated ? 'allow' : 'unauthenticated'
+        const outcome = guard
+          ? await guard(session)
+          : session.isAuthenticated
+            ? 'allow'
+            : 'unauthenticated'
         if (outcome === 'allow') return undefined
-        if (outcome === 'forbidden') return Response.json(DENIED.forbidden.body, { status: DENIED.forbidden.status })
+        if (outcome === 'forbidden')
+          return Response.json(DENIED.forbidden.body, { status: DENIED.forbidden.status })
         const url = new URL(request.url)
         const target = new URL(signInPath, url)
         target.searchParams.set('next', safeRedirectPath(url.pathname + url.search))
@@ -154,7 +211,11 @@ export function nextSessions<D extends SessionData>(sessions: Sessions<D>, optio
 }
 
 /** Writes a commit's cookies through Next's cookie store. Server components cannot write: `quiet` ignores that. */
-function writeJar(jar: Awaited<ReturnType<typeof cookies>>, toSet: readonly JarCookie[], quiet: boolean): void {
+function writeJar(
+  jar: Awaited<ReturnType<typeof cookies>>,
+  toSet: readonly JarCookie[],
+  quiet: boolean,
+): void {
   for (const cookie of toSet) {
     try {
       jar.set(cookie.name, cookie.value, cookie.options)

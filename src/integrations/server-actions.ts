@@ -48,12 +48,20 @@ export function serverActionCheck(
           hint(verdict.reason, facts, options, secure),
       )
     }
-    throw new HallpassError('CSRF_REJECTED', 'This server action failed the cross-site request forgery check.')
+    throw new HallpassError(
+      'CSRF_REJECTED',
+      'This server action failed the cross-site request forgery check.',
+    )
   }
 }
 
 /** Why, in words, with the fix when the cause is the app's setup. Header values are quoted and cut short. */
-function hint(reason: CsrfRejectReason, facts: CsrfFacts, options: AdapterOptions, secure: boolean): string {
+function hint(
+  reason: CsrfRejectReason,
+  facts: CsrfFacts,
+  options: AdapterOptions,
+  secure: boolean,
+): string {
   const origin = facts.header('origin') ?? ''
   const self = selfOrigin(facts, options)
   switch (reason) {

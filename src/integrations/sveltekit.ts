@@ -3,9 +3,20 @@ import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { csrfRejectedResponse, formTokenOf, storeDownResponse, withSessionHeaders } from '../adapters/fetch-io.ts'
+import {
+  csrfRejectedResponse,
+  formTokenOf,
+  storeDownResponse,
+  withSessionHeaders,
+} from '../adapters/fetch-io.ts'
 import { isStoreDown } from '../adapters/replies.ts'
-import { commitHeaders, csrfFor, loadFromFacts, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
+import {
+  commitHeaders,
+  csrfFor,
+  loadFromFacts,
+  passesCsrf,
+  type AdapterOptions,
+} from '../adapters/steps.ts'
 import { refuseDeviceBound } from './device-bound.ts'
 
 /** Options for `handleSession`. The client address comes from `event.getClientAddress()` (adapter-node's `ADDRESS_HEADER`/`XFF_DEPTH`), the origin from `event.url` (its `ORIGIN`/`PROTOCOL_HEADER`). */
@@ -55,20 +66,38 @@ export interface SessionLocals<D extends SessionData = SessionData> {
  * export const handle = handleSession(sessions)
  * ```
  */
-export function handleSession<D extends SessionData>(sessions: Sessions<D>, options: SvelteKitOptions = {}) {
+export function handleSession<D extends SessionData>(
+  sessions: Sessions<D>,
+  options: SvelteKitOptions = {},
+) {
   refuseDeviceBound(sessions, 'hallpass/sveltekit')
   const csrf = csrfFor(sessions, options)
-  return async <E extends SvelteKitEvent>({ event, resolve }: SvelteKitHandleInput<E>): Promise<Response> => {
+  return async <E extends SvelteKitEvent>({
+    event,
+    resolve,
+  }: SvelteKitHandleInput<E>): Promise<Response> => {
     const { request, url } = event
     try {
       const session = await loadFromFacts(
         sessions,
-        { cookie: request.headers.get('cookie'), socketIp: clientAddress(event), forwardedFor: null, userAgent: request.headers.get('user-agent') },
+        {
+          cookie: request.headers.get('cookie'),
+          socketIp: clientAddress(event),
+          forwardedFor: null,
+          userAgent: request.headers.get('user-agent'),
+        },
         {},
       )
       ;(event.locals as { session?: Session<D> }).session = session
-      const facts = { method: request.method, path: url.pathname, encrypted: url.protocol === 'https:', host: url.host, header: (name: string) => request.headers.get(name) }
-      if (!(await passesCsrf(csrf, session, facts, {}, () => formTokenOf(request)))) return csrfRejectedResponse()
+      const facts = {
+        method: request.method,
+        path: url.pathname,
+        encrypted: url.protocol === 'https:',
+        host: url.host,
+        header: (name: string) => request.headers.get(name),
+      }
+      if (!(await passesCsrf(csrf, session, facts, {}, () => formTokenOf(request))))
+        return csrfRejectedResponse()
       const response = await runWithSession(session, () => resolve(event))
       return withSessionHeaders(response, await commitHeaders(session as Session<SessionData>))
     } catch (err) {

@@ -1,6 +1,13 @@
 // hallpass/tanstack-start: a request middleware handler that loads, CSRF-checks and commits the session; getSession() in server functions, loaders and server routes.
 import '@tanstack/react-start/server-only'
-import { csrfRejectedResponse, formTokenOf, loadSession, requestFacts, storeDownResponse, withSessionHeaders } from '../adapters/fetch-io.ts'
+import {
+  csrfRejectedResponse,
+  formTokenOf,
+  loadSession,
+  requestFacts,
+  storeDownResponse,
+  withSessionHeaders,
+} from '../adapters/fetch-io.ts'
 import { isStoreDown } from '../adapters/replies.ts'
 import { commitHeaders, csrfFor, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
 import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
@@ -58,7 +65,10 @@ export interface TanstackSessions<D extends SessionData> {
  * export const startInstance = createStart(() => ({ requestMiddleware: [sessionMiddleware] }))
  * ```
  */
-export function tanstackSessions<D extends SessionData>(sessions: Sessions<D>, options: TanstackSessionsOptions = {}): TanstackSessions<D> {
+export function tanstackSessions<D extends SessionData>(
+  sessions: Sessions<D>,
+  options: TanstackSessionsOptions = {},
+): TanstackSessions<D> {
   refuseDeviceBound(sessions, 'hallpass/tanstack-start')
   enableContext() // getSession() finds the request's session through AsyncLocalStorage
   const csrf = csrfFor(sessions, options)
@@ -66,10 +76,18 @@ export function tanstackSessions<D extends SessionData>(sessions: Sessions<D>, o
     async sessionHandler({ request, next }) {
       try {
         const session = await loadSession(sessions, request, options)
-        if (!(await passesCsrf(csrf, session, requestFacts(request), options, () => formTokenOf(request)))) return csrfRejectedResponse()
+        if (
+          !(await passesCsrf(csrf, session, requestFacts(request), options, () =>
+            formTokenOf(request),
+          ))
+        )
+          return csrfRejectedResponse()
         const result = await runWithSession(session, () => next({ context: { session } }))
         // Loaders, server functions and server routes have run; a thrown redirect() is result.response here.
-        result.response = withSessionHeaders(result.response, await commitHeaders(session as Session<SessionData>))
+        result.response = withSessionHeaders(
+          result.response,
+          await commitHeaders(session as Session<SessionData>),
+        )
         return result
       } catch (err) {
         if (isStoreDown(err)) return storeDownResponse()

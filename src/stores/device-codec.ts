@@ -12,7 +12,14 @@ const BINDING_ID = /^[A-Za-z0-9_-]{16,64}$/
 /** JSON text for a binding: only its known members, so nothing else reaches a store. */
 export function encodeDevice(device: DeviceBinding): string {
   const { id, alg, jwk, boundAt, usedAt, pending } = device
-  return JSON.stringify({ id, alg, jwk, boundAt, usedAt, ...(pending && { pending: copyPending(pending) }) })
+  return JSON.stringify({
+    id,
+    alg,
+    jwk,
+    boundAt,
+    usedAt,
+    ...(pending && { pending: copyPending(pending) }),
+  })
 }
 
 /** The binding stored as `text`, or undefined when it is not exactly one (unknown members, private key parts, bad types). */
@@ -21,7 +28,14 @@ export function decodeDevice(text: unknown): DeviceBinding | undefined {
   const value = parseJsonSafe(text)
   if (!isDeviceBinding(value)) return undefined
   const { id, alg, jwk, boundAt, usedAt, pending } = value
-  return { id, alg, jwk: { ...jwk }, boundAt, usedAt, ...(pending && { pending: copyPending(pending) }) }
+  return {
+    id,
+    alg,
+    jwk: { ...jwk },
+    boundAt,
+    usedAt,
+    ...(pending && { pending: copyPending(pending) }),
+  }
 }
 
 /** True for a well-formed binding holding only a public key (and, optionally, a pending re-issue). */
@@ -29,17 +43,26 @@ export function isDeviceBinding(value: unknown): value is DeviceBinding {
   if (!isPlainObject(value)) return false
   const { id, alg, jwk, boundAt, usedAt, pending } = value as Record<string, unknown>
   if (Object.keys(value).some((key) => !BINDING_MEMBERS.has(key))) return false
-  if (typeof id !== 'string' || !BINDING_ID.test(id) || (alg !== 'ES256' && alg !== 'RS256')) return false
+  if (typeof id !== 'string' || !BINDING_ID.test(id) || (alg !== 'ES256' && alg !== 'RS256'))
+    return false
   if (!Number.isSafeInteger(boundAt) || !Number.isSafeInteger(usedAt)) return false
   if (pending !== undefined && !isPendingReissue(pending)) return false
   if (!isPlainObject(jwk)) return false
-  return Object.entries(jwk).every(([key, member]) => JWK_MEMBERS.has(key) && typeof member === 'string' && member.length <= 1024)
+  return Object.entries(jwk).every(
+    ([key, member]) => JWK_MEMBERS.has(key) && typeof member === 'string' && member.length <= 1024,
+  )
 }
 
 function isPendingReissue(value: unknown): value is PendingReissue {
-  if (!isPlainObject(value) || Object.keys(value).some((key) => !PENDING_MEMBERS.has(key))) return false
+  if (!isPlainObject(value) || Object.keys(value).some((key) => !PENDING_MEMBERS.has(key)))
+    return false
   const { at, roles, permissions } = value as Record<string, unknown>
-  return Number.isSafeInteger(at) && (at as number) >= 0 && isStringList(roles) && isStringList(permissions)
+  return (
+    Number.isSafeInteger(at) &&
+    (at as number) >= 0 &&
+    isStringList(roles) &&
+    isStringList(permissions)
+  )
 }
 
 /** An absent list or an array of strings; the limits `login()` sets are checked with the record's (`recordProblem`). */
@@ -48,11 +71,18 @@ function isStringList(value: unknown): boolean {
 }
 
 function copyPending({ at, roles, permissions }: PendingReissue): PendingReissue {
-  return { at, ...(roles && { roles: [...roles] }), ...(permissions && { permissions: [...permissions] }) }
+  return {
+    at,
+    ...(roles && { roles: [...roles] }),
+    ...(permissions && { permissions: [...permissions] }),
+  }
 }
 
 /** `target` with a private copy of `device` (or without one), so callers never share a stored object. */
-export function copyDevice<T extends object>(target: T, device: DeviceBinding | undefined): T & { device?: DeviceBinding } {
+export function copyDevice<T extends object>(
+  target: T,
+  device: DeviceBinding | undefined,
+): T & { device?: DeviceBinding } {
   const copy = device === undefined ? undefined : decodeDevice(encodeDevice(device))
   return copy === undefined ? target : { ...target, device: copy }
 }

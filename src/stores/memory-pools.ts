@@ -13,7 +13,10 @@ export interface Pooled {
  * a pool is its least recently written entry. Lookups try both pools.
  */
 export class Pools<E extends Pooled> {
-  private readonly maps: Record<PoolName, Map<string, E>> = { anonymous: new Map(), signedIn: new Map() }
+  private readonly maps: Record<PoolName, Map<string, E>> = {
+    anonymous: new Map(),
+    signedIn: new Map(),
+  }
 
   get size(): number {
     return this.maps.anonymous.size + this.maps.signedIn.size

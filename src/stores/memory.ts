@@ -3,7 +3,13 @@ import { configError, HallpassError } from '../errors.ts'
 import { isPlainObject } from '../json.ts'
 import { MAX_TIMER_MS, millisecondsOption } from './milliseconds.ts'
 import { StatsTally } from './stats.ts'
-import type { CreateOptions, CreateResult, EvictedSession, PatchResult, RevokeOptions } from './types.ts'
+import type {
+  CreateOptions,
+  CreateResult,
+  EvictedSession,
+  PatchResult,
+  RevokeOptions,
+} from './types.ts'
 import type { SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
 import { tombstoneFor } from './tombstone.ts'
 import { copyDevice } from './device-codec.ts'
@@ -57,7 +63,9 @@ interface Entry {
  * const sessions = createSessions({ secret, store: memoryStore({ maxSessions: 50_000 }) })
  * ```
  */
-export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonly size: number; close(): Promise<void> } {
+export function memoryStore(
+  options: MemoryStoreOptions = {},
+): Store & { readonly size: number; close(): Promise<void> } {
   return new MemoryStore(options)
 }
 
@@ -77,11 +85,26 @@ class MemoryStore implements Store {
     this.maxAnonymous = options.maxAnonymousSessions ?? this.maxSessions
     this.sweepBatch = options.sweepBatch ?? 500
     this.clock = options.clock ?? Date.now
-    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) configError('memoryStore maxSessions must be a positive integer')
-    if (!Number.isInteger(this.maxAnonymous) || this.maxAnonymous < 1 || this.maxAnonymous > this.maxSessions) {
-      configError(`memoryStore maxAnonymousSessions must be an integer from 1 to maxSessions (${this.maxSessions})`)
+    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1)
+      configError('memoryStore maxSessions must be a positive integer')
+    if (
+      !Number.isInteger(this.maxAnonymous) ||
+      this.maxAnonymous < 1 ||
+      this.maxAnonymous > this.maxSessions
+    ) {
+      configError(
+        `memoryStore maxAnonymousSessions must be an integer from 1 to maxSessions (${this.maxSessions})`,
+      )
     }
-    const sweepInterval = millisecondsOption('memoryStore', options, 'sweepIntervalMs', 'sweepInterval', 10_000, 1, MAX_TIMER_MS)
+    const sweepInterval = millisecondsOption(
+      'memoryStore',
+      options,
+      'sweepIntervalMs',
+      'sweepInterval',
+      10_000,
+      1,
+      MAX_TIMER_MS,
+    )
     this.sweeper = new LazyInterval(() => this.sweep(), sweepInterval)
   }
 
@@ -91,25 +114,41 @@ class MemoryStore implements Store {
 
   async get(id: string): Promise<SessionRecord | null> {
     const entry = this.live(id)
-    return entry ? { ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> } : null
+    return entry
+      ? { ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> }
+      : null
   }
 
   async create(record: SessionRecord, options: CreateOptions): Promise<CreateResult> {
     const { data, device, ...rest } = record
-    if (!isPlainObject(data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
+    if (!isPlainObject(data))
+      throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
     const meta = copyDevice(rest, device)
     const pool: PoolName = record.userId === null ? 'anonymous' : 'signedIn'
-    const stone = options.replaces !== undefined && options.replaces !== record.id ? options.tombstone : undefined
+    const stone =
+      options.replaces !== undefined && options.replaces !== record.id
+        ? options.tombstone
+        : undefined
     const need = stone === undefined ? 1 : 2
     if (pool === 'anonymous') this.admitAnonymous(need, [record.id, options.replaces])
     if (options.replaces !== undefined) this.remove(options.replaces)
     this.remove(record.id)
     const displaced = this.makeRoom(pool, need)
     this.sweeper.start()
-    this.entries.set(record.id, { pool, record: meta, json: JSON.stringify(data), dropAt: this.clock() + options.ttl })
+    this.entries.set(record.id, {
+      pool,
+      record: meta,
+      json: JSON.stringify(data),
+      dropAt: this.clock() + options.ttl,
+    })
     if (options.replaces !== undefined && stone !== undefined) {
       const { data: _none, ...tombstone } = tombstoneFor(options.replaces, record.lastSeenAt, stone)
-      this.entries.set(options.replaces, { pool, record: tombstone, json: '{}', dropAt: this.clock() + stone })
+      this.entries.set(options.replaces, {
+        pool,
+        record: tombstone,
+        json: '{}',
+        dropAt: this.clock() + stone,
+      })
     }
     if (record.userId === null) return { evicted: [], displaced }
     let ids = this.byUser.get(record.userId)
@@ -121,7 +160,8 @@ class MemoryStore implements Store {
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
     const entry = this.live(id)
     if (!entry || entry.record.version === 0) return 'missing' // gone, or a tombstone
-    if (patch.expectVersion !== undefined && entry.record.version !== patch.expectVersion) return 'conflict'
+    if (patch.expectVersion !== undefined && entry.record.version !== patch.expectVersion)
+      return 'conflict'
     if (Object.keys(patch.set).length > 0 || patch.unset.length > 0) {
       const data = JSON.parse(entry.json) as Record<string, unknown>
       for (const key of patch.unset) delete data[key]
@@ -147,7 +187,8 @@ class MemoryStore implements Store {
     const records: SessionRecord[] = []
     for (const id of this.byUser.get(userId) ?? []) {
       const entry = this.live(id)
-      if (entry) records.push({ ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> })
+      if (entry)
+        records.push({ ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> })
     }
     return records
   }
@@ -169,7 +210,8 @@ class MemoryStore implements Store {
   async stats(withinMs: number): Promise<StoreStats> {
     const now = this.clock()
     const tally = new StatsTally(now + withinMs)
-    for (const entry of this.entries.values()) if (entry.dropAt > now) tally.add(entry.record.userId, entry.dropAt)
+    for (const entry of this.entries.values())
+      if (entry.dropAt > now) tally.add(entry.record.userId, entry.dropAt)
     return tally.result()
   }
 
@@ -208,8 +250,13 @@ class MemoryStore implements Store {
     const ids = this.byUser.get(userId)
     if (max === undefined || !ids || ids.size <= max) return []
     const others = [...ids].filter((id) => id !== keep).flatMap((id) => this.live(id) ?? [])
-    others.sort((a, b) => a.record.lastSeenAt - b.record.lastSeenAt || a.record.createdAt - b.record.createdAt)
-    return others.slice(0, others.length + 1 - max).map((entry) => (this.remove(entry.record.id), entry.record.id))
+    others.sort(
+      (a, b) =>
+        a.record.lastSeenAt - b.record.lastSeenAt || a.record.createdAt - b.record.createdAt,
+    )
+    return others
+      .slice(0, others.length + 1 - max)
+      .map((entry) => (this.remove(entry.record.id), entry.record.id))
   }
 
   /**
@@ -219,7 +266,9 @@ class MemoryStore implements Store {
    */
   private admitAnonymous(need: number, ids: ReadonlyArray<string | undefined>): void {
     const signedIn = (): number => {
-      const freed = new Set(ids.filter((id) => id !== undefined && this.entries.get(id)?.pool === 'signedIn'))
+      const freed = new Set(
+        ids.filter((id) => id !== undefined && this.entries.get(id)?.pool === 'signedIn'),
+      )
       return this.entries.count('signedIn') - freed.size
     }
     if (signedIn() + need <= this.maxSessions) return
@@ -242,7 +291,8 @@ class MemoryStore implements Store {
     const displaced: EvictedSession[] = []
     if (pool === 'anonymous') {
       const anonymous = (): number => this.entries.count('anonymous')
-      while (anonymous() > 0 && anonymous() + need > this.maxAnonymous) this.evictOldest('anonymous')
+      while (anonymous() > 0 && anonymous() + need > this.maxAnonymous)
+        this.evictOldest('anonymous')
     }
     while (this.entries.size > 0 && this.entries.size + need > this.maxSessions) {
       if (this.sweep(SWEEP_ON_FULL) > 0) continue

@@ -33,6 +33,12 @@ export class StatsTally {
   result(): StoreStats {
     let maxPerUser = 0
     for (const count of this.perUser.values()) maxPerUser = Math.max(maxPerUser, count)
-    return { sessions: this.sessions, users: this.perUser.size, anonymous: this.anonymous, maxPerUser, expiring: this.expiring }
+    return {
+      sessions: this.sessions,
+      users: this.perUser.size,
+      anonymous: this.anonymous,
+      maxPerUser,
+      expiring: this.expiring,
+    }
   }
 }

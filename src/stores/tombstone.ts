@@ -12,5 +12,14 @@ export function isTombstone(record: SessionRecord): boolean {
 
 /** The tombstone a store writes under `id` at `at` (the new record's lastSeenAt, the manager's clock), kept for `ttl` ms. */
 export function tombstoneFor(id: string, at: number, ttl: number): SessionRecord {
-  return { id, userId: null, data: {}, createdAt: at, lastSeenAt: at, expiresAt: at + ttl, persistent: false, version: 0 }
+  return {
+    id,
+    userId: null,
+    data: {},
+    createdAt: at,
+    lastSeenAt: at,
+    expiresAt: at + ttl,
+    persistent: false,
+    version: 0,
+  }
 }

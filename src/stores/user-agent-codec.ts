@@ -32,8 +32,14 @@ const PHRASES = [
 /** Control characters never appear in a User-Agent header (HTTP forbids them), so they are free to use as codes. */
 const CONTROL = /[\x00-\x1f\x7f]/
 /** The codes: control characters but tab, line feed and carriage return, so redis-cli and MONITOR show one line. */
-const CODES = [...Array(32).keys()].filter((c) => c > 0 && c !== 9 && c !== 10 && c !== 13).slice(0, PHRASES.length).map((c) => String.fromCharCode(c))
-const ENCODE = new RegExp(PHRASES.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g')
+const CODES = [...Array(32).keys()]
+  .filter((c) => c > 0 && c !== 9 && c !== 10 && c !== 13)
+  .slice(0, PHRASES.length)
+  .map((c) => String.fromCharCode(c))
+const ENCODE = new RegExp(
+  PHRASES.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'),
+  'g',
+)
 const CODE_OF = new Map<string, string>(PHRASES.map((p, i) => [p, CODES[i] as string]))
 const PHRASE_OF = new Map<string, string>(PHRASES.map((p, i) => [CODES[i] as string, p]))
 const DECODE = /[\x00-\x1f\x7f]/g
@@ -52,7 +58,10 @@ export function shortUserAgent(userAgent: string): string | undefined {
  * or when it (or what it stands for) is longer than `maxLength`: checked before expanding, so a hostile value
  * of a few bytes per code cannot make a huge string.
  */
-export function fullUserAgent(short: string, maxLength = Number.MAX_SAFE_INTEGER): string | undefined {
+export function fullUserAgent(
+  short: string,
+  maxLength = Number.MAX_SAFE_INTEGER,
+): string | undefined {
   if (short.length > maxLength) return undefined
   let length = short.length
   for (let i = 0; i < short.length; i++) {

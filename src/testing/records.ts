@@ -12,7 +12,11 @@ export interface StoreUnderTest {
 }
 
 /** Registers one contract case: a fresh store from the factory, cleaned up afterwards. */
-export type ContractCase = (title: string, body: (t: StoreUnderTest) => Promise<void>, timeout?: number) => void
+export type ContractCase = (
+  title: string,
+  body: (t: StoreUnderTest) => Promise<void>,
+  timeout?: number,
+) => void
 
 export const HOUR = 3_600_000
 
@@ -20,7 +24,10 @@ let counter = 0
 /** A unique, well-formed session id for tests (26 characters like real ids). */
 export function testId(tag = 'test'): string {
   counter += 1
-  return `${tag.slice(0, 4).padEnd(4, 'x')}${String(counter).padStart(8, '0')}${Math.random().toString(36).slice(2, 16).padEnd(14, '0')}`.replace(/[^A-Za-z0-9_-]/g, 'x')
+  return `${tag.slice(0, 4).padEnd(4, 'x')}${String(counter).padStart(8, '0')}${Math.random().toString(36).slice(2, 16).padEnd(14, '0')}`.replace(
+    /[^A-Za-z0-9_-]/g,
+    'x',
+  )
 }
 
 /** A well-formed record for tests; a signed-in record's id carries its user's routing tag, as real ids do. */
@@ -42,7 +49,8 @@ export function testRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
 /** `store.get`, failing the test on a 'corrupt' answer (the suite only writes good records). */
 export async function read(store: Store, id: string): Promise<SessionRecord | null> {
   const record = await store.get(id)
-  if (record === 'corrupt') throw new Error(`store reported a record it wrote itself as corrupt: ${id}`)
+  if (record === 'corrupt')
+    throw new Error(`store reported a record it wrote itself as corrupt: ${id}`)
   return record
 }
 

@@ -8,7 +8,8 @@ import { HOUR, read, testRecord, type ContractCase } from './records.ts'
  * a store: the manager refuses it at the call.)
  */
 export function unicodeCases(run: ContractCase): void {
-  const title = 'keeps emoji exactly in user ids, roles, permissions, data keys and values; tells such users apart'
+  const title =
+    'keeps emoji exactly in user ids, roles, permissions, data keys and values; tells such users apart'
   run(title, async (t) => {
     const store = t.store
     const fox = '🦊 user 𝒳'
@@ -24,10 +25,14 @@ export function unicodeCases(run: ContractCase): void {
     await store.create(other, { ttl: HOUR })
     expect(await read(store, record.id)).toEqual(record)
     const party = { '😀': '😁' }
-    expect(await store.patch(record.id, { set: { '🎉': party }, unset: ['👍🏽'], ttl: HOUR })).toBe('ok')
+    expect(await store.patch(record.id, { set: { '🎉': party }, unset: ['👍🏽'], ttl: HOUR })).toBe(
+      'ok',
+    )
     const data = { '🛒': [{ '𝒳': '🎂 Zoë' }], flag: '🏳️‍🌈', '🎉': party }
     expect(await read(store, record.id)).toEqual({ ...record, data, version: 2 })
-    expect((await store.listByUser(fox)).map((r) => [r.id, r.userId, r.data])).toEqual([[record.id, fox, data]])
+    expect((await store.listByUser(fox)).map((r) => [r.id, r.userId, r.data])).toEqual([
+      [record.id, fox, data],
+    ])
     expect(await store.revoke(fox)).toEqual([record.id])
     expect((await store.listByUser(cat)).map((r) => r.id)).toEqual([other.id])
   })

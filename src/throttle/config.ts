@@ -34,27 +34,38 @@ export interface ThrottleOptions {
 /** A positive integer option, or CONFIG_INVALID. */
 export function count(name: string, value: number | undefined, fallback: number): number {
   const n = value ?? fallback
-  if (!Number.isInteger(n) || n < 1) configError(`throttle ${name} must be a positive integer (got ${JSON.stringify(value)})`)
+  if (!Number.isInteger(n) || n < 1)
+    configError(`throttle ${name} must be a positive integer (got ${JSON.stringify(value)})`)
   return n
 }
 
 /** A duration option in whole seconds (at least 1), or CONFIG_INVALID. */
 export function seconds(name: string, value: Duration | undefined, fallback: Duration): number {
   const ms = parseDuration(value ?? fallback)
-  if (ms === undefined) configError(`throttle ${name} must be a duration like '15m' (got ${JSON.stringify(value)})`)
+  if (ms === undefined)
+    configError(`throttle ${name} must be a duration like '15m' (got ${JSON.stringify(value)})`)
   return Math.max(1, Math.ceil(ms / 1000))
 }
 
 /** The Postgres counter store from `postgres` and `postgresSchema`, or undefined; CONFIG_INVALID for a bad mix. */
-export function postgresOption(options: ThrottleOptions): { client: ThrottlePostgresClient; schema: string } | undefined {
+export function postgresOption(
+  options: ThrottleOptions,
+): { client: ThrottlePostgresClient; schema: string } | undefined {
   const { postgres: client, postgresSchema: schema = 'public', redis } = options
   if (client === undefined) {
-    if (options.postgresSchema !== undefined) configError('throttle postgresSchema needs postgres (a pg Pool) as well')
+    if (options.postgresSchema !== undefined)
+      configError('throttle postgresSchema needs postgres (a pg Pool) as well')
     return undefined
   }
   if (redis !== undefined) configError('throttle: give redis or postgres, not both')
   const pg = client as { query?: unknown; connect?: unknown }
-  if (typeof pg.query !== 'function' || typeof pg.connect !== 'function') configError('throttle postgres must be a pg Pool or Client (rate-limiter-flexible speaks pg only)')
-  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) configError(`throttle postgresSchema must be a lowercase SQL identifier, got ${JSON.stringify(schema)}`)
+  if (typeof pg.query !== 'function' || typeof pg.connect !== 'function')
+    configError(
+      'throttle postgres must be a pg Pool or Client (rate-limiter-flexible speaks pg only)',
+    )
+  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    configError(
+      `throttle postgresSchema must be a lowercase SQL identifier, got ${JSON.stringify(schema)}`,
+    )
   return { client, schema }
 }

@@ -13,7 +13,11 @@ export type { ThrottlePostgresClient, ThrottleRedisClient } from './limiters.ts'
 /** The outcome of `check`: allowed, or blocked with the seconds to wait. */
 export type ThrottleVerdict =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly scope: 'account' | 'ip' | 'unavailable'; readonly retryAfter: number }
+  | {
+      readonly allowed: false
+      readonly scope: 'account' | 'ip' | 'unavailable'
+      readonly retryAfter: number
+    }
 
 /**
  * The outcome of `attempt`: the value `verify` returned, or why there is none. `invalid` means the
@@ -23,7 +27,11 @@ export type ThrottleVerdict =
 export type AttemptResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly reason: 'invalid' }
-  | { readonly ok: false; readonly reason: 'locked' | 'throttled' | 'unavailable'; readonly retryAfter: number }
+  | {
+      readonly ok: false
+      readonly reason: 'locked' | 'throttled' | 'unavailable'
+      readonly retryAfter: number
+    }
 
 export interface LoginAttempt {
   /** The account identifier as typed (email or username); normalized and hashed before use. */
@@ -51,7 +59,10 @@ const REASON = { account: 'locked', ip: 'throttled', unavailable: 'unavailable' 
  * if (result.ok) await session.login(result.value.id)
  * ```
  */
-export function createLoginThrottle(sessions: Sessions<SessionData>, options: ThrottleOptions = {}): LoginThrottle {
+export function createLoginThrottle(
+  sessions: Sessions<SessionData>,
+  options: ThrottleOptions = {},
+): LoginThrottle {
   return new LoginThrottle(sessions, options)
 }
 
@@ -66,7 +77,10 @@ export class LoginThrottle {
   private warnedNoIp = false
 
   /** @internal Use `createLoginThrottle()`. */
-  constructor(private readonly sessions: Sessions<SessionData>, options: ThrottleOptions) {
+  constructor(
+    private readonly sessions: Sessions<SessionData>,
+    options: ThrottleOptions,
+  ) {
     this.maxAccount = count('maxFailuresPerAccount', options.maxFailuresPerAccount, 5)
     this.maxIp = count('maxFailuresPerIp', options.maxFailuresPerIp, 50)
     this.backoffAfter = count('backoffAfter', options.backoffAfter, 3)
@@ -87,7 +101,10 @@ export class LoginThrottle {
 
   /** A stable, non-reversible id for an account (used in events instead of the raw identifier). */
   accountHash(account: string): string {
-    return createHmac('sha256', this.hashKey).update(account.trim().normalize('NFKC').toLowerCase()).digest('base64url').slice(0, 22)
+    return createHmac('sha256', this.hashKey)
+      .update(account.trim().normalize('NFKC').toLowerCase())
+      .digest('base64url')
+      .slice(0, 22)
   }
 
   /**
@@ -96,20 +113,29 @@ export class LoginThrottle {
    * its attempt is given back. A falsy one is a failure: it stays counted, and backoff or lockout follow.
    * If `verify` throws, the attempt stays counted and the error propagates. Fails closed.
    */
-  async attempt<T>(attempt: LoginAttempt, verify: () => T | Promise<T>): Promise<AttemptResult<NonNullable<T>>> {
+  async attempt<T>(
+    attempt: LoginAttempt,
+    verify: () => T | Promise<T>,
+  ): Promise<AttemptResult<NonNullable<T>>> {
     const account = this.accountHash(attempt.account)
     const ip = attempt.ip || undefined
     if (ip === undefined) this.warnNoIp()
     const verdict = await this.checkHashed(account, ip)
-    if (!verdict.allowed) return { ok: false, reason: REASON[verdict.scope], retryAfter: verdict.retryAfter }
+    if (!verdict.allowed)
+      return { ok: false, reason: REASON[verdict.scope], retryAfter: verdict.retryAfter }
     const taken = await this.take(account, ip)
-    if (!taken.allowed) return { ok: false, reason: REASON[taken.scope], retryAfter: taken.retryAfter }
+    if (!taken.allowed)
+      return { ok: false, reason: REASON[taken.scope], retryAfter: taken.retryAfter }
     const value = await verify()
     if (value !== null && value !== undefined && value !== false) {
       await this.giveBack(account, ip).catch(() => undefined)
       return { ok: true, value: value as NonNullable<T> }
     }
-    this.sessions.emit({ type: 'login.failed', accountHash: account, ...(ip !== undefined && { ip }) })
+    this.sessions.emit({
+      type: 'login.failed',
+      accountHash: account,
+      ...(ip !== undefined && { ip }),
+    })
     await this.penalize(account, ip, taken.failures).catch(() => undefined)
     return { ok: false, reason: 'invalid' }
   }
@@ -125,7 +151,12 @@ export class LoginThrottle {
    */
   async reset(account: string): Promise<void> {
     const hash = this.accountHash(account)
-    await this.bounded(Promise.all([this.limiters.accountFailures.delete(hash), this.limiters.locks.delete(`a:${hash}`)]))
+    await this.bounded(
+      Promise.all([
+        this.limiters.accountFailures.delete(hash),
+        this.limiters.locks.delete(`a:${hash}`),
+      ]),
+    )
   }
 
   /**
@@ -150,9 +181,15 @@ export class LoginThrottle {
 
   private async checkHashed(account: string, ip: string | undefined): Promise<ThrottleVerdict> {
     try {
-      const [ipLock, accountLock] = await this.bounded(Promise.all([ip ? this.limiters.locks.get(`i:${ip}`) : null, this.limiters.locks.get(`a:${account}`)]))
+      const [ipLock, accountLock] = await this.bounded(
+        Promise.all([
+          ip ? this.limiters.locks.get(`i:${ip}`) : null,
+          this.limiters.locks.get(`a:${account}`),
+        ]),
+      )
       if (lockedFor(ipLock)) return this.blocked('ip', secondsLeft(ipLock), account, ip)
-      if (lockedFor(accountLock)) return this.blocked('account', secondsLeft(accountLock), account, ip)
+      if (lockedFor(accountLock))
+        return this.blocked('account', secondsLeft(accountLock), account, ip)
       return ALLOWED
     } catch {
       return this.blocked('unavailable', 1, account, ip)
@@ -160,28 +197,50 @@ export class LoginThrottle {
   }
 
   /** Consumes one point from the account and the IP budgets; if either refuses, the other is given back. */
-  private async take(account: string, ip: string | undefined): Promise<ThrottleVerdict & { readonly failures?: number }> {
+  private async take(
+    account: string,
+    ip: string | undefined,
+  ): Promise<ThrottleVerdict & { readonly failures?: number }> {
     const [byAccount, byIp] = await Promise.allSettled([
       this.bounded(this.limiters.accountFailures.consume(account)),
       ip ? this.bounded(this.limiters.ipFailures.consume(ip)) : Promise.resolve(null),
     ])
-    if (byAccount.status === 'fulfilled' && byIp.status === 'fulfilled') return { allowed: true, failures: byAccount.value.consumedPoints }
-    const refused = (r: PromiseSettledResult<unknown>): r is PromiseRejectedResult => r.status === 'rejected' && r.reason instanceof RateLimiterRes
-    if ((byAccount.status === 'rejected' && !refused(byAccount)) || (byIp.status === 'rejected' && !refused(byIp))) {
+    if (byAccount.status === 'fulfilled' && byIp.status === 'fulfilled')
+      return { allowed: true, failures: byAccount.value.consumedPoints }
+    const refused = (r: PromiseSettledResult<unknown>): r is PromiseRejectedResult =>
+      r.status === 'rejected' && r.reason instanceof RateLimiterRes
+    if (
+      (byAccount.status === 'rejected' && !refused(byAccount)) ||
+      (byIp.status === 'rejected' && !refused(byIp))
+    ) {
       return this.blocked('unavailable', 1, account, ip)
     }
     // Over budget: the scope that still had room gets its point back (no verification happens).
-    if (byAccount.status === 'fulfilled') await this.bounded(this.limiters.accountFailures.reward(account)).catch(() => undefined)
-    if (byIp.status === 'fulfilled' && ip) await this.bounded(this.limiters.ipFailures.reward(ip)).catch(() => undefined)
+    if (byAccount.status === 'fulfilled')
+      await this.bounded(this.limiters.accountFailures.reward(account)).catch(() => undefined)
+    if (byIp.status === 'fulfilled' && ip)
+      await this.bounded(this.limiters.ipFailures.reward(ip)).catch(() => undefined)
     if (byIp.status === 'rejected' && ip) {
-      await this.bounded(this.limiters.locks.block(`i:${ip}`, this.lockoutSeconds)).catch(() => undefined)
+      await this.bounded(this.limiters.locks.block(`i:${ip}`, this.lockoutSeconds)).catch(
+        () => undefined,
+      )
       return this.blocked('ip', this.lockoutSeconds, account, ip)
     }
-    return this.blocked('account', secondsLeft((byAccount as PromiseRejectedResult).reason as RateLimiterRes), account, ip)
+    return this.blocked(
+      'account',
+      secondsLeft((byAccount as PromiseRejectedResult).reason as RateLimiterRes),
+      account,
+      ip,
+    )
   }
 
   private async giveBack(account: string, ip: string | undefined): Promise<void> {
-    await this.bounded(Promise.all([this.limiters.accountFailures.reward(account), ip ? this.limiters.ipFailures.reward(ip) : null]))
+    await this.bounded(
+      Promise.all([
+        this.limiters.accountFailures.reward(account),
+        ip ? this.limiters.ipFailures.reward(ip) : null,
+      ]),
+    )
   }
 
   /** After a wrong guess: the lock when the budget is spent, else a backoff delay once past `backoffAfter`. */
@@ -190,12 +249,28 @@ export class LoginThrottle {
       await this.bounded(this.limiters.locks.block(`a:${account}`, this.lockoutSeconds))
       this.blocked('account', this.lockoutSeconds, account, ip)
     } else if (failures > this.backoffAfter) {
-      await this.bounded(this.limiters.locks.block(`a:${account}`, Math.min(2 ** (failures - this.backoffAfter - 1), this.lockoutSeconds)))
+      await this.bounded(
+        this.limiters.locks.block(
+          `a:${account}`,
+          Math.min(2 ** (failures - this.backoffAfter - 1), this.lockoutSeconds),
+        ),
+      )
     }
   }
 
-  private blocked(scope: 'account' | 'ip' | 'unavailable', retryAfter: number, accountHash: string, ip: string | undefined): ThrottleVerdict & { readonly allowed: false } {
-    this.sessions.emit({ type: 'login.locked', accountHash, scope, retryAfter, ...(ip !== undefined && { ip }) })
+  private blocked(
+    scope: 'account' | 'ip' | 'unavailable',
+    retryAfter: number,
+    accountHash: string,
+    ip: string | undefined,
+  ): ThrottleVerdict & { readonly allowed: false } {
+    this.sessions.emit({
+      type: 'login.locked',
+      accountHash,
+      scope,
+      retryAfter,
+      ...(ip !== undefined && { ip }),
+    })
     return { allowed: false, scope, retryAfter }
   }
 
@@ -206,11 +281,24 @@ export class LoginThrottle {
   private bounded<T>(call: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HallpassError('STORE_UNAVAILABLE', `the throttle store did not answer within ${this.timeoutMs} ms`)), this.timeoutMs)
+      timer = setTimeout(
+        () =>
+          reject(
+            new HallpassError(
+              'STORE_UNAVAILABLE',
+              `the throttle store did not answer within ${this.timeoutMs} ms`,
+            ),
+          ),
+        this.timeoutMs,
+      )
     })
     return Promise.race([call, timeout])
       .catch((err: unknown) => {
-        throw err instanceof RateLimiterRes || err instanceof HallpassError ? err : new HallpassError('STORE_UNAVAILABLE', 'the throttle store is unavailable', { cause: err })
+        throw err instanceof RateLimiterRes || err instanceof HallpassError
+          ? err
+          : new HallpassError('STORE_UNAVAILABLE', 'the throttle store is unavailable', {
+              cause: err,
+            })
       })
       .finally(() => clearTimeout(timer))
   }

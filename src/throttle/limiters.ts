@@ -1,5 +1,10 @@
 // Builds the rate-limiter-flexible counters behind login throttling, on memory, a Redis client or a pg Pool.
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible'
 
 /** An ioredis client/Cluster or a node-redis (v4+) client/cluster. */
 export type ThrottleRedisClient = object
@@ -21,7 +26,8 @@ export interface LimiterSet {
 
 export interface LimiterConfig {
   readonly redis: ThrottleRedisClient | undefined
-  readonly postgres: { readonly client: ThrottlePostgresClient; readonly schema: string } | undefined
+  readonly postgres:
+    { readonly client: ThrottlePostgresClient; readonly schema: string } | undefined
   readonly prefix: string
   readonly accountPoints: number
   readonly accountWindowSeconds: number
@@ -35,9 +41,16 @@ export function createLimiters(config: LimiterConfig): LimiterSet {
     const common = { keyPrefix: `${config.prefix}:${name}`, points, duration }
     if (config.postgres !== undefined) {
       const { client, schema } = config.postgres
-      const storeType = typeof (client as { totalCount?: unknown }).totalCount === 'number' ? 'pool' : 'client'
+      const storeType =
+        typeof (client as { totalCount?: unknown }).totalCount === 'number' ? 'pool' : 'client'
       // The table exists already (the migration made it): nothing is created at runtime, so no request meets a missing table.
-      const table = { storeClient: client, storeType, schemaName: schema, tableName: THROTTLE_TABLE, tableCreated: true }
+      const table = {
+        storeClient: client,
+        storeType,
+        schemaName: schema,
+        tableName: THROTTLE_TABLE,
+        tableCreated: true,
+      }
       return new RateLimiterPostgres({ ...common, ...table }, () => undefined)
     }
     if (config.redis === undefined) return new RateLimiterMemory(common)

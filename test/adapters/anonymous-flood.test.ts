@@ -23,7 +23,11 @@ async function route(path: string, session: Session): Promise<{ status: number; 
 }
 
 const servers: Server[] = []
-afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))
+afterEach(() =>
+  Promise.all(
+    servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+  ),
+)
 
 const ADAPTERS = {
   fetch: (sessions: ReturnType<typeof testSessions>['sessions']) =>
@@ -37,7 +41,11 @@ const ADAPTERS = {
     createServer(
       nodeAdapter.withSession(sessions, async (req, session) => {
         const out = await route(req.url ?? '/', session)
-        return { status: out.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(out.json) }
+        return {
+          status: out.status,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(out.json),
+        }
       }),
     ),
 }
@@ -78,7 +86,8 @@ for (const adapter of Object.keys(ADAPTERS) as Array<keyof typeof ADAPTERS>) {
       expect(refused.status).toBe(503)
       expect(refused.json).toEqual(STORE_DOWN)
       expect(refused.setCookies).toEqual([])
-      for (const { user, browser } of users) expect((await browser.get('/whoami')).json).toEqual({ userId: user })
+      for (const { user, browser } of users)
+        expect((await browser.get('/whoami')).json).toEqual({ userId: user })
 
       expect((await app.browser().post('/login?user=dave')).json).toEqual({ userId: 'dave' })
       const revoked = app.events.filter((e) => e.type === 'session.revoked')

@@ -16,7 +16,9 @@ import { testSessions } from '../support/sessions.ts'
 const servers: Server[] = []
 const apps: FastifyInstance[] = []
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))))
+  await Promise.all(
+    servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+  )
   await Promise.all(apps.splice(0).map((app) => app.close()))
 })
 
@@ -85,7 +87,9 @@ describe("the request's csrfToken()", () => {
     it(`${name}: with csrf: false, throws CONFIG_INVALID (no CSRF state) and the POST goes through`, async () => {
       const browser = await start(false)
       expect((await browser.get('/token')).json).toEqual({ error: 'CONFIG_INVALID' })
-      expect((await browser.post('/write', { headers: { 'sec-fetch-site': null } })).status).toBe(200)
+      expect((await browser.post('/write', { headers: { 'sec-fetch-site': null } })).status).toBe(
+        200,
+      )
     })
   }
 })

@@ -18,7 +18,11 @@ const schema = z.object({ at: z.string() }).partial()
 const OLD = 'gate-review-old-secret-0123456789-abcdefgh'
 const NEW = 'gate-review-new-secret-9876543210-qrstuvwx'
 const servers: Server[] = []
-afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))
+afterEach(() =>
+  Promise.all(
+    servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+  ),
+)
 
 const sessionOf = (req: Request) => req.session as unknown as Session<z.infer<typeof schema>>
 
@@ -62,7 +66,13 @@ describe('hallpass/express keeps the gate through Express mounting', () => {
       sessionOf(req).set('at', 'twice')
       res.json({ ok: true })
     })
-    app.get('/read', (req, res) => res.json({ data: sessionOf(req).data, inst: res instanceof ServerResponse, ctor: res.constructor === ServerResponse }))
+    app.get('/read', (req, res) =>
+      res.json({
+        data: sessionOf(req).data,
+        inst: res instanceof ServerResponse,
+        ctor: res.constructor === ServerResponse,
+      }),
+    )
     const browser = await listen(app)
     const reply = await browser.post('/change')
     expect(reply.status).toBe(200)
@@ -72,12 +82,26 @@ describe('hallpass/express keeps the gate through Express mounting', () => {
 })
 
 describe('hallpass/express gate, attacked with what real apps send', () => {
-  const reallySent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: unknown) => boolean
+  const reallySent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')
+    ?.get as (this: unknown) => boolean
 
-  async function app(routes: (app: Express) => void, options: { before?: RequestHandler[]; secret?: SecretOption; store?: ReturnType<typeof outageStore>; clock?: TestClock } = {}) {
+  async function app(
+    routes: (app: Express) => void,
+    options: {
+      before?: RequestHandler[]
+      secret?: SecretOption
+      store?: ReturnType<typeof outageStore>
+      clock?: TestClock
+    } = {},
+  ) {
     const clock = options.clock ?? testClock()
     const store = options.store ?? outageStore(memoryStore({ clock }))
-    const { sessions } = testSessions({ store, schema, clock, ...(options.secret !== undefined && { secret: options.secret }) })
+    const { sessions } = testSessions({
+      store,
+      schema,
+      clock,
+      ...(options.secret !== undefined && { secret: options.secret }),
+    })
     const app = express()
     for (const middleware of options.before ?? []) app.use(middleware)
     app.use(session(sessions))
@@ -100,7 +124,9 @@ describe('hallpass/express gate, attacked with what real apps send', () => {
             sessionOf(req).set('at', where)
             res.type('text').send('zipped '.repeat(500))
           })
-          a.get('/gz', (req, res) => res.type('text').send(`read ${sessionOf(req).get('at')} `.repeat(200)))
+          a.get('/gz', (req, res) =>
+            res.type('text').send(`read ${sessionOf(req).get('at')} `.repeat(200)),
+          )
         },
         where === 'before' ? { before: [compression({ threshold: 0 })] } : {},
       )
@@ -121,7 +147,12 @@ describe('hallpass/express gate, attacked with what real apps send', () => {
     await old.browser.post('/change?at=old')
     const oldCookie = old.browser.cookie as string
     const rotated = await app(
-      (a) => a.get('/head', (req, res) => res.writeHead(200, ['Set-Cookie', 'app=1', 'Content-Type', 'text/plain']).end(String(sessionOf(req).get('at')))),
+      (a) =>
+        a.get('/head', (req, res) =>
+          res
+            .writeHead(200, ['Set-Cookie', 'app=1', 'Content-Type', 'text/plain'])
+            .end(String(sessionOf(req).get('at'))),
+        ),
       { secret: [NEW, OLD], store, clock },
     )
     const reply = await rotated.browser.get('/head', { cookie: oldCookie })
@@ -133,7 +164,10 @@ describe('hallpass/express gate, attacked with what real apps send', () => {
     expect(resigned?.split(';')[0]).not.toBe(oldCookie)
     expect(reply.headers.get('cache-control')).toBe('no-store')
     const retired = await app(() => {}, { secret: NEW, store, clock })
-    expect((await retired.browser.get('/read', { cookie: (resigned as string).split(';')[0] as string })).json).toEqual({ at: 'old' })
+    expect(
+      (await retired.browser.get('/read', { cookie: (resigned as string).split(';')[0] as string }))
+        .json,
+    ).toEqual({ at: 'old' })
   })
 
   it('holds a read once the touch interval has passed, and answers 503 when that touch cannot be written', async () => {
@@ -169,7 +203,11 @@ describe('hallpass/express gate, attacked with what real apps send', () => {
     let kind: unknown
     const { browser } = await app((a) => {
       a.get('/etag', (req, res) => {
-        kind = { instance: res instanceof ServerResponse, ctor: res.constructor === ServerResponse, sent: reallySent.call(res) }
+        kind = {
+          instance: res instanceof ServerResponse,
+          ctor: res.constructor === ServerResponse,
+          sent: reallySent.call(res),
+        }
         res.send('same body for etag')
       })
       a.get('/empty', (_req, res) => res.sendStatus(204))
@@ -183,7 +221,9 @@ describe('hallpass/express gate, attacked with what real apps send', () => {
     const etag = first.headers.get('etag') as string
     expect(etag).toBeTruthy()
     expect(kind).toEqual({ instance: true, ctor: true, sent: false })
-    const fresh = await browser.request('GET', '/etag', { headers: { 'if-none-match': etag, 'cache-control': 'max-age=0' } })
+    const fresh = await browser.request('GET', '/etag', {
+      headers: { 'if-none-match': etag, 'cache-control': 'max-age=0' },
+    })
     expect(fresh.status).toBe(304)
     expect(fresh.text).toBe('')
     const head = await browser.request('HEAD', '/etag')

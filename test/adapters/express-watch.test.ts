@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import compression from 'compression'
-import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express'
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { HallpassError } from '../../src/index.ts'
@@ -21,7 +27,10 @@ import { testSessions } from '../support/sessions.ts'
 import { session, sessionErrors } from '../../src/adapters/express.ts'
 
 // on-headers ships no types: the one call used here.
-const onHeaders = createRequire(import.meta.url)('on-headers') as (res: ServerResponse, listener: () => void) => void
+const onHeaders = createRequire(import.meta.url)('on-headers') as (
+  res: ServerResponse,
+  listener: () => void,
+) => void
 
 const schema = z.object({ at: z.string(), n: z.number() }).partial()
 type Data = z.infer<typeof schema>
@@ -29,19 +38,31 @@ type Data = z.infer<typeof schema>
 const WRITE_DELAY_MS = 150
 
 const servers: Server[] = []
-afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))
+afterEach(() =>
+  Promise.all(
+    servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+  ),
+)
 
 const sessionOf = (req: Request) => req.session as unknown as Session<Data>
 /** The session an earlier session() put on the request, kept before a later one replaced req.session. */
 const firstOf = (req: Request) => (req as unknown as { first: Session<Data> }).first
-const keepFirst: RequestHandler = (req, _res, next) => ((req as unknown as { first: unknown }).first = req.session, next())
+const keepFirst: RequestHandler = (req, _res, next) => (
+  ((req as unknown as { first: unknown }).first = req.session),
+  next()
+)
 
 /** A manager whose store writes land WRITE_DELAY_MS late, and a reader of what the store holds right now. */
 function manager(cookieName = 'hp') {
   const clock = testClock()
   const store = outageStore(memoryStore({ clock }))
   store.writeDelayMs = WRITE_DELAY_MS
-  const { sessions } = testSessions({ store, schema, clock, cookie: { secure: false, name: cookieName } })
+  const { sessions } = testSessions({
+    store,
+    schema,
+    clock,
+    cookie: { secure: false, name: cookieName },
+  })
   const stored = async (reply: Reply): Promise<Data | undefined> => {
     const pair = reply.setCookies.find((c) => c.startsWith(`${cookieName}=`))?.split(';')[0]
     return pair ? (await sessions.load({ cookie: pair })).data : undefined
@@ -57,7 +78,11 @@ async function listen(app: Express): Promise<Browser> {
 }
 
 /** An app with session() and sessionErrors() around `routes`. */
-async function appWith(sessions: Sessions<Data>, routes: (app: Express) => void, before: RequestHandler[] = []) {
+async function appWith(
+  sessions: Sessions<Data>,
+  routes: (app: Express) => void,
+  before: RequestHandler[] = [],
+) {
   const app = express()
   for (const middleware of before) app.use(middleware)
   app.use(session(sessions))
@@ -77,120 +102,131 @@ async function codeOf(mutate: () => unknown): Promise<string> {
 }
 
 // On GET the gate only watches until the change arms it; on POST it holds from the start: both must store first.
-describe.each(['get', 'post'] as const)('a change reaches the store before the reply, whatever sends it (%s)', (method) => {
-  const senders: Array<[string, (req: Request, res: Response, next: NextFunction) => void]> = [
-    ['res.end()', (_req, res) => void res.end('sent')],
-    ['res.json()', (_req, res) => void res.json('sent')],
-    ['writeHead() then end()', (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('sent')],
-    ['flushHeaders() then end()', (_req, res) => (res.flushHeaders(), void res.end('sent'))],
-    ['a piped stream', (_req, res) => void Readable.from(['se', 'nt']).pipe(res)],
-    ['res.redirect()', (_req, res) => res.redirect('/elsewhere')],
-    ['a 204', (_req, res) => void res.status(204).end()],
-    ['a 304', (_req, res) => void res.status(304).end()],
-  ]
-  for (const [name, send] of senders) {
-    it(`${name}: the change is stored when the client has the reply`, async () => {
+describe.each(['get', 'post'] as const)(
+  'a change reaches the store before the reply, whatever sends it (%s)',
+  (method) => {
+    const senders: Array<[string, (req: Request, res: Response, next: NextFunction) => void]> = [
+      ['res.end()', (_req, res) => void res.end('sent')],
+      ['res.json()', (_req, res) => void res.json('sent')],
+      [
+        'writeHead() then end()',
+        (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('sent'),
+      ],
+      ['flushHeaders() then end()', (_req, res) => (res.flushHeaders(), void res.end('sent'))],
+      ['a piped stream', (_req, res) => void Readable.from(['se', 'nt']).pipe(res)],
+      ['res.redirect()', (_req, res) => res.redirect('/elsewhere')],
+      ['a 204', (_req, res) => void res.status(204).end()],
+      ['a 304', (_req, res) => void res.status(304).end()],
+    ]
+    for (const [name, send] of senders) {
+      it(`${name}: the change is stored when the client has the reply`, async () => {
+        const { sessions, stored } = manager()
+        const browser = await appWith(sessions, (app) =>
+          app[method]('/change', (req, res, next) => {
+            sessionOf(req).set('at', name)
+            send(req, res, next)
+          }),
+        )
+        const reply = await browser[method]('/change')
+        expect(await stored(reply)).toEqual({ at: name })
+      })
+    }
+
+    it('res.sendFile(): stored before the file’s bytes, and the file arrives whole', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hallpass-watch-'))
+      writeFileSync(join(dir, 'page.txt'), 'file body '.repeat(5000))
       const { sessions, stored } = manager()
       const browser = await appWith(sessions, (app) =>
-        app[method]('/change', (req, res, next) => {
-          sessionOf(req).set('at', name)
-          send(req, res, next)
+        app[method]('/file', (req, res) => {
+          sessionOf(req).set('at', 'file')
+          res.sendFile(join(dir, 'page.txt'))
+        }),
+      )
+      const reply = await browser[method]('/file')
+      expect(reply.text).toBe('file body '.repeat(5000))
+      expect(await stored(reply)).toEqual({ at: 'file' })
+    })
+
+    it('a HEAD whose handler changes the session: stored, with its cookie', async () => {
+      const { sessions, stored } = manager()
+      const browser = await appWith(sessions, (app) =>
+        app.get('/page', (req, res) => {
+          sessionOf(req).set('at', req.method)
+          res.send('page')
+        }),
+      )
+      const reply = await browser.request('HEAD', '/page')
+      expect(await stored(reply)).toEqual({ at: 'HEAD' })
+    })
+
+    it('an un-awaited set() right before res.end() is held like an awaited one', async () => {
+      const { sessions, stored } = manager()
+      const browser = await appWith(sessions, (app) =>
+        app[method]('/change', (req, res) => {
+          void Promise.resolve().then(() => res.end('late'))
+          sessionOf(req).set('at', 'racing')
         }),
       )
       const reply = await browser[method]('/change')
-      expect(await stored(reply)).toEqual({ at: name })
+      expect(reply.text).toBe('late')
+      expect(await stored(reply)).toEqual({ at: 'racing' })
     })
-  }
 
-  it('res.sendFile(): stored before the file’s bytes, and the file arrives whole', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hallpass-watch-'))
-    writeFileSync(join(dir, 'page.txt'), 'file body '.repeat(5000))
-    const { sessions, stored } = manager()
-    const browser = await appWith(sessions, (app) =>
-      app[method]('/file', (req, res) => {
-        sessionOf(req).set('at', 'file')
-        res.sendFile(join(dir, 'page.txt'))
-      }),
-    )
-    const reply = await browser[method]('/file')
-    expect(reply.text).toBe('file body '.repeat(5000))
-    expect(await stored(reply)).toEqual({ at: 'file' })
-  })
-
-  it('a HEAD whose handler changes the session: stored, with its cookie', async () => {
-    const { sessions, stored } = manager()
-    const browser = await appWith(sessions, (app) =>
-      app.get('/page', (req, res) => {
-        sessionOf(req).set('at', req.method)
-        res.send('page')
-      }),
-    )
-    const reply = await browser.request('HEAD', '/page')
-    expect(await stored(reply)).toEqual({ at: 'HEAD' })
-  })
-
-  it('an un-awaited set() right before res.end() is held like an awaited one', async () => {
-    const { sessions, stored } = manager()
-    const browser = await appWith(sessions, (app) =>
-      app[method]('/change', (req, res) => {
-        void Promise.resolve().then(() => res.end('late'))
-        sessionOf(req).set('at', 'racing')
-      }),
-    )
-    const reply = await browser[method]('/change')
-    expect(reply.text).toBe('late')
-    expect(await stored(reply)).toEqual({ at: 'racing' })
-  })
-
-  it('a change in a mounted sub-app is stored before its reply', async () => {
-    const { sessions, stored } = manager()
-    const sub = express()
-    sub[method]('/change', (req, res) => {
-      sessionOf(req).set('at', 'sub')
-      res.send('sub')
-    })
-    const browser = await appWith(sessions, (app) => app.use('/sub', sub))
-    expect(await stored(await browser[method]('/sub/change'))).toEqual({ at: 'sub' })
-  })
-
-  for (const where of ['before', 'after'] as const) {
-    it(`compression installed ${where} session(): stored before the gzipped body`, async () => {
+    it('a change in a mounted sub-app is stored before its reply', async () => {
       const { sessions, stored } = manager()
-      const zip = compression({ threshold: 0 })
-      const browser = await appWith(
-        sessions,
-        (app) => {
-          if (where === 'after') app.use(zip)
-          app[method]('/gz', (req, res) => {
-            sessionOf(req).set('at', where)
-            res.type('text').send('zipped '.repeat(400))
-          })
-        },
-        where === 'before' ? [zip] : [],
-      )
-      const reply = await browser[method]('/gz')
-      expect(reply.headers.get('content-encoding')).toBe('gzip')
-      expect(reply.text).toBe('zipped '.repeat(400))
-      expect(await stored(reply)).toEqual({ at: where })
-    })
-  }
-
-  it('an on-headers wrapper installed after session(), then a change: stored, and the wrapper still runs once', async () => {
-    const { sessions, stored } = manager()
-    let ran = 0
-    const browser = await appWith(sessions, (app) => {
-      app.use((_req, res, next) => (onHeaders(res, () => void (ran++, res.setHeader('x-wrapped', 'yes'))), next()))
-      app[method]('/change', (req, res) => {
-        sessionOf(req).set('at', 'wrapped')
-        res.send('wrapped')
+      const sub = express()
+      sub[method]('/change', (req, res) => {
+        sessionOf(req).set('at', 'sub')
+        res.send('sub')
       })
+      const browser = await appWith(sessions, (app) => app.use('/sub', sub))
+      expect(await stored(await browser[method]('/sub/change'))).toEqual({ at: 'sub' })
     })
-    const reply = await browser[method]('/change')
-    expect(reply.headers.get('x-wrapped')).toBe('yes')
-    expect(ran).toBe(1)
-    expect(await stored(reply)).toEqual({ at: 'wrapped' })
-  })
-})
+
+    for (const where of ['before', 'after'] as const) {
+      it(`compression installed ${where} session(): stored before the gzipped body`, async () => {
+        const { sessions, stored } = manager()
+        const zip = compression({ threshold: 0 })
+        const browser = await appWith(
+          sessions,
+          (app) => {
+            if (where === 'after') app.use(zip)
+            app[method]('/gz', (req, res) => {
+              sessionOf(req).set('at', where)
+              res.type('text').send('zipped '.repeat(400))
+            })
+          },
+          where === 'before' ? [zip] : [],
+        )
+        const reply = await browser[method]('/gz')
+        expect(reply.headers.get('content-encoding')).toBe('gzip')
+        expect(reply.text).toBe('zipped '.repeat(400))
+        expect(await stored(reply)).toEqual({ at: where })
+      })
+    }
+
+    it('an on-headers wrapper installed after session(), then a change: stored, and the wrapper still runs once', async () => {
+      const { sessions, stored } = manager()
+      let ran = 0
+      const browser = await appWith(sessions, (app) => {
+        app.use(
+          (_req, res, next) => (
+            onHeaders(res, () => void (ran++, res.setHeader('x-wrapped', 'yes'))),
+            next()
+          ),
+        )
+        app[method]('/change', (req, res) => {
+          sessionOf(req).set('at', 'wrapped')
+          res.send('wrapped')
+        })
+      })
+      const reply = await browser[method]('/change')
+      expect(reply.headers.get('x-wrapped')).toBe('yes')
+      expect(ran).toBe(1)
+      expect(await stored(reply)).toEqual({ at: 'wrapped' })
+    })
+  },
+)
 
 describe('a change after the response started is refused, as with the full gate', () => {
   const starters: Array<[string, (res: Response) => void]> = [
@@ -220,7 +256,9 @@ describe('a change after the response started is refused, as with the full gate'
     const create = store.create.bind(store)
     store.create = (...args) => (writes++, create(...args))
     const browser = await appWith(sessions, (app) => {
-      app.use((req, res, next) => (onHeaders(res, () => sessionOf(req).set('at', 'in-headers')), next()))
+      app.use(
+        (req, res, next) => (onHeaders(res, () => sessionOf(req).set('at', 'in-headers')), next()),
+      )
       app.get('/page', (_req, res) => void res.send('page body'))
     })
     // The change runs inside a first writeHead already under way (from Node's own end()): too late to hold.
@@ -263,7 +301,9 @@ describe('a change after the response started is refused, as with the full gate'
   it('a read through the same on-headers wrapper still goes through untouched', async () => {
     const { sessions } = manager()
     const browser = await appWith(sessions, (app) => {
-      app.use((_req, res, next) => (onHeaders(res, () => res.setHeader('x-wrapped', 'yes')), next()))
+      app.use(
+        (_req, res, next) => (onHeaders(res, () => res.setHeader('x-wrapped', 'yes')), next()),
+      )
       app.get('/page', (_req, res) => void res.send('page body'))
     })
     const reply = await browser.get('/page')
@@ -290,7 +330,8 @@ describe.each(['get', 'post'] as const)('session() installed twice (%s)', (metho
       app.use(keepFirst)
       app.use(session(b.sessions))
       app[method]('/change', (req, res) => {
-        for (const which of order) (which === 'first' ? firstOf(req) : sessionOf(req)).set('at', which)
+        for (const which of order)
+          (which === 'first' ? firstOf(req) : sessionOf(req)).set('at', which)
         send(res)
       })
       app.use(sessionErrors())
@@ -300,16 +341,26 @@ describe.each(['get', 'post'] as const)('session() installed twice (%s)', (metho
     it(`two managers (cookies a and b), a change on ${change}: every change stored before the reply, both cookies sent`, async () => {
       const { a, b, reply } = await twoManagers((res) => void res.send('both'))
       expect(reply.status).toBe(200)
-      expect(await a.stored(reply)).toEqual((order as readonly string[]).includes('first') ? { at: 'first' } : undefined)
-      expect(await b.stored(reply)).toEqual((order as readonly string[]).includes('second') ? { at: 'second' } : undefined)
+      expect(await a.stored(reply)).toEqual(
+        (order as readonly string[]).includes('first') ? { at: 'first' } : undefined,
+      )
+      expect(await b.stored(reply)).toEqual(
+        (order as readonly string[]).includes('second') ? { at: 'second' } : undefined,
+      )
     })
 
     it(`two managers, a change on ${change}, then writeHead() and end(): the reply arrives whole with every change stored`, async () => {
-      const { a, b, reply } = await twoManagers((res) => void res.writeHead(201, { 'content-type': 'text/plain' }).end('head then end'))
+      const { a, b, reply } = await twoManagers(
+        (res) => void res.writeHead(201, { 'content-type': 'text/plain' }).end('head then end'),
+      )
       expect(reply.status).toBe(201)
       expect(reply.text).toBe('head then end')
-      expect(await a.stored(reply)).toEqual((order as readonly string[]).includes('first') ? { at: 'first' } : undefined)
-      expect(await b.stored(reply)).toEqual((order as readonly string[]).includes('second') ? { at: 'second' } : undefined)
+      expect(await a.stored(reply)).toEqual(
+        (order as readonly string[]).includes('first') ? { at: 'first' } : undefined,
+      )
+      expect(await b.stored(reply)).toEqual(
+        (order as readonly string[]).includes('second') ? { at: 'second' } : undefined,
+      )
     })
 
     it(`one manager twice, a change on ${change}: every change stored before the reply`, async () => {
@@ -319,7 +370,11 @@ describe.each(['get', 'post'] as const)('session() installed twice (%s)', (metho
       app.use(keepFirst)
       app.use(session(sessions))
       app[method]('/change', (req, res) => {
-        for (const which of order) (which === 'first' ? firstOf(req) : sessionOf(req)).set(which === 'first' ? 'at' : 'n', which === 'first' ? 'first' : 2)
+        for (const which of order)
+          (which === 'first' ? firstOf(req) : sessionOf(req)).set(
+            which === 'first' ? 'at' : 'n',
+            which === 'first' ? 'first' : 2,
+          )
         res.send('twice')
       })
       app.use(sessionErrors())
@@ -328,8 +383,16 @@ describe.each(['get', 'post'] as const)('session() installed twice (%s)', (metho
       // Each session is its own new one here: every Set-Cookie names a stored session with its change.
       const cookies = reply.setCookies.filter((c) => c.startsWith('hp='))
       expect(cookies).toHaveLength(order.length)
-      const all = await Promise.all(cookies.map((c) => sessions.load({ cookie: c.split(';')[0] as string }).then((s) => s.data)))
-      expect(all).toEqual(expect.arrayContaining(order.map((which) => (which === 'first' ? { at: 'first' } : { n: 2 }))))
+      const all = await Promise.all(
+        cookies.map((c) =>
+          sessions.load({ cookie: c.split(';')[0] as string }).then((s) => s.data),
+        ),
+      )
+      expect(all).toEqual(
+        expect.arrayContaining(
+          order.map((which) => (which === 'first' ? { at: 'first' } : { n: 2 })),
+        ),
+      )
       expect(await stored(reply)).toBeDefined()
     })
   }
@@ -400,14 +463,19 @@ describe('errors and outages', () => {
   it('a read with CSRF on sends the pre-session CSRF cookie, and a POST with its token passes', async () => {
     const { sessions } = manager()
     const browser = await appWith(sessions, (app) => {
-      app.get('/form', (req, res) => void res.send((req as unknown as { csrfToken(): string }).csrfToken()))
+      app.get(
+        '/form',
+        (req, res) => void res.send((req as unknown as { csrfToken(): string }).csrfToken()),
+      )
       app.post('/submit', (_req, res) => void res.send('accepted'))
     })
     const form = await browser.get('/form')
     expect(form.setCookies.some((c) => c.startsWith('hp-csrf='))).toBe(true)
     const noMetadata = { 'sec-fetch-site': null }
     expect((await browser.post('/submit', { headers: noMetadata })).status).toBe(403)
-    const ok = await browser.post('/submit', { headers: { ...noMetadata, 'x-csrf-token': form.text } })
+    const ok = await browser.post('/submit', {
+      headers: { ...noMetadata, 'x-csrf-token': form.text },
+    })
     expect(ok.text).toBe('accepted')
   })
 })

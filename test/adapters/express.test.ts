@@ -3,7 +3,12 @@ import { createServer, OutgoingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express'
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+} from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { memoryStore } from '../../src/stores/memory.ts'
@@ -16,11 +21,18 @@ import { session, sessionErrors } from '../../src/adapters/express.ts'
 
 const schema = z.object({ n: z.number(), at: z.string(), big: z.string() }).partial()
 const servers: Server[] = []
-afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))
+afterEach(() =>
+  Promise.all(
+    servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+  ),
+)
 
 const sessionOf = (req: Request) => req.session as unknown as Session<z.infer<typeof schema>>
 
-async function start(routes: (app: Express) => void, before: RequestHandler[] = []): Promise<Browser> {
+async function start(
+  routes: (app: Express) => void,
+  before: RequestHandler[] = [],
+): Promise<Browser> {
   const store = outageStore(memoryStore({ clock: testClock() }))
   store.writeDelayMs = 25
   const { sessions } = testSessions({ store, schema })
@@ -30,7 +42,8 @@ async function start(routes: (app: Express) => void, before: RequestHandler[] = 
   app.get('/read', (req, res) => res.json(sessionOf(req).data))
   routes(app)
   app.use(sessionErrors())
-  const onError: ErrorRequestHandler = (err, _req, res, _next) => res.status(500).json({ caught: err.code ?? 'unknown' })
+  const onError: ErrorRequestHandler = (err, _req, res, _next) =>
+    res.status(500).json({ caught: err.code ?? 'unknown' })
   app.use(onError)
   const server = createServer(app)
   servers.push(server)
@@ -38,19 +51,29 @@ async function start(routes: (app: Express) => void, before: RequestHandler[] = 
   return new Browser(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
 }
 
-const writeThen = (at: string, send: (res: express.Response) => void): RequestHandler => (req, res) => {
-  sessionOf(req).set('at', at)
-  send(res)
-}
+const writeThen =
+  (at: string, send: (res: express.Response) => void): RequestHandler =>
+  (req, res) => {
+    sessionOf(req).set('at', at)
+    send(res)
+  }
 
 /** Middleware that wraps res.write and res.end the way compression does: here, upper-casing string chunks. */
 const shout: RequestHandler = (_req, res, next) => {
   const { write, end } = res
   res.write = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
-    return (write as (...a: unknown[]) => boolean).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
+    return (write as (...a: unknown[]) => boolean).call(
+      this,
+      typeof chunk === 'string' ? chunk.toUpperCase() : chunk,
+      ...rest,
+    )
   } as typeof res.write
   res.end = function (this: typeof res, chunk: unknown, ...rest: unknown[]) {
-    return (end as (...a: unknown[]) => typeof res).call(this, typeof chunk === 'string' ? chunk.toUpperCase() : chunk, ...rest)
+    return (end as (...a: unknown[]) => typeof res).call(
+      this,
+      typeof chunk === 'string' ? chunk.toUpperCase() : chunk,
+      ...rest,
+    )
   } as typeof res.end
   next()
 }
@@ -62,8 +85,12 @@ describe('hallpass/express holds the response until the commit is done', () => {
     sendStatus: (res) => res.sendStatus(201),
     redirect: (res) => res.redirect('/read'),
     end: (res) => res.end('ok'),
-    writeHead: (res) => res.writeHead(200, { 'Set-Cookie': 'app=1', 'Cache-Control': 'public, max-age=60' }).end('ok'),
-    writeHeadArray: (res) => res.writeHead(200, 'Fine', ['Set-Cookie', 'app=1', 'Content-Type', 'text/plain']).end('ok'),
+    writeHead: (res) =>
+      res
+        .writeHead(200, { 'Set-Cookie': 'app=1', 'Cache-Control': 'public, max-age=60' })
+        .end('ok'),
+    writeHeadArray: (res) =>
+      res.writeHead(200, 'Fine', ['Set-Cookie', 'app=1', 'Content-Type', 'text/plain']).end('ok'),
     flushHeaders: (res) => (res.flushHeaders(), res.end('ok')),
     sendFile: (res) => res.sendFile(fileURLToPath(import.meta.url)),
     stream: (res) => {
@@ -101,7 +128,9 @@ describe('hallpass/express holds the response until the commit is done', () => {
 
   it('reads headersSent as true while the response is held', async () => {
     let seen: boolean | undefined
-    const browser = await start((app) => app.get('/held', (req, res) => (res.end('x'), (seen = res.headersSent))))
+    const browser = await start((app) =>
+      app.get('/held', (req, res) => (res.end('x'), (seen = res.headersSent))),
+    )
     await browser.get('/held')
     expect(seen).toBe(true)
   })
@@ -131,7 +160,23 @@ describe('hallpass/express holds the response until the commit is done', () => {
   })
 
   it('works under and over other middleware that wraps res.write and res.end', async () => {
-    for (const browser of [await start((app) => app.post('/w', writeThen('under', (res) => res.end('quiet'))), [shout]), await start((app) => app.post('/w', shout, writeThen('over', (res) => res.end('quiet'))))]) {
+    for (const browser of [
+      await start(
+        (app) =>
+          app.post(
+            '/w',
+            writeThen('under', (res) => res.end('quiet')),
+          ),
+        [shout],
+      ),
+      await start((app) =>
+        app.post(
+          '/w',
+          shout,
+          writeThen('over', (res) => res.end('quiet')),
+        ),
+      ),
+    ]) {
       const reply = await browser.post('/w')
       expect(reply.text).toBe('QUIET')
       expect(['under', 'over']).toContain((await browser.get('/read')).json.at)
@@ -183,7 +228,8 @@ describe('hallpass/express holds the response until the commit is done', () => {
 
 describe('hallpass/express does not hold a response whose commit has nothing to write', () => {
   // The response's own headersSent, not the gate's: true only once the headers have really gone out.
-  const reallySent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get as (this: unknown) => boolean
+  const reallySent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')
+    ?.get as (this: unknown) => boolean
 
   it('sends a read that changed nothing at once', async () => {
     let seen: { sent: boolean } | undefined

@@ -18,7 +18,8 @@ const NEW = 'fastify-now-new-secret-9876543210-qrstuvwx'
 const schema = z.object({ at: z.string() }).partial()
 const apps: FastifyInstance[] = []
 afterEach(() => Promise.all(apps.splice(0).map((app) => app.close())))
-const sessionOf = (request: FastifyRequest) => request.session as unknown as Session<z.infer<typeof schema>>
+const sessionOf = (request: FastifyRequest) =>
+  request.session as unknown as Session<z.infer<typeof schema>>
 
 const clock = testClock()
 const store = outageStore(memoryStore({ clock }))
@@ -30,7 +31,9 @@ async function start(secret: SecretOption) {
   apps.push(app)
   await app.register(session(sessions))
   app.post('/change', async (request) => (sessionOf(request).set('at', 'x'), { ok: true }))
-  app.get('/stream', async (request, reply) => reply.type('text/plain').send(Readable.from([String(sessionOf(request).get('at')), '!'])))
+  app.get('/stream', async (request, reply) =>
+    reply.type('text/plain').send(Readable.from([String(sessionOf(request).get('at')), '!'])),
+  )
   app.get('/hijack', async (request, reply) => {
     reply.hijack()
     reply.raw.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': 'app=1' })
@@ -61,7 +64,9 @@ describe('hallpass/fastify commits a reply with nothing to write at once', () =>
     }
     expect((late as { code?: string } | undefined)?.code).toBe('SESSION_COMMITTED')
     const retired = await start(NEW)
-    const renewed = (await rotated.get('/stream', { cookie: oldCookie })).setCookies[0]?.split(';')[0] as string
+    const renewed = (await rotated.get('/stream', { cookie: oldCookie })).setCookies[0]?.split(
+      ';',
+    )[0] as string
     expect((await retired.get('/stream', { cookie: renewed })).text).toBe('x!')
   })
 

@@ -20,16 +20,24 @@ async function start() {
   const app = Fastify()
   apps.push(app)
   await app.register(session(sessions))
-  app.get('/me', async (request) => ({ user: sessionOf(request).userId, data: sessionOf(request).data }))
+  app.get('/me', async (request) => ({
+    user: sessionOf(request).userId,
+    data: sessionOf(request).data,
+  }))
   app.post('/hijack-login', async (request, reply) => {
     reply.hijack()
     await sessionOf(request).login('alice')
     sessionOf(request).set('theme', 'dark')
-    if ((request.query as { head?: string }).head) reply.raw.writeHead(200, { 'content-type': 'text/plain' })
+    if ((request.query as { head?: string }).head)
+      reply.raw.writeHead(200, { 'content-type': 'text/plain' })
     reply.raw.end('signed in')
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
-  return { browser: new Browser(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`), sessions, store }
+  return {
+    browser: new Browser(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`),
+    sessions,
+    store,
+  }
 }
 
 describe('hallpass/fastify with reply.hijack()', () => {

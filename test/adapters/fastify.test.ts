@@ -21,7 +21,10 @@ const sessionOf = (request: FastifyRequest) => request.session as unknown as Ses
 
 async function start(routes: (app: FastifyInstance) => void) {
   const store = outageStore(memoryStore({ clock: testClock() }))
-  const { sessions } = testSessions({ store, schema: z.object({ n: z.number(), at: z.string() }).partial() })
+  const { sessions } = testSessions({
+    store,
+    schema: z.object({ n: z.number(), at: z.string() }).partial(),
+  })
   const app = Fastify()
   apps.push(app)
   await app.register(session(sessions))
@@ -29,7 +32,10 @@ async function start(routes: (app: FastifyInstance) => void) {
   app.post('/login', async (request) => (await sessionOf(request).login('u1'), { ok: true }))
   routes(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
-  return { browser: new Browser(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`), store }
+  return {
+    browser: new Browser(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`),
+    store,
+  }
 }
 
 describe('hallpass/fastify', () => {
@@ -49,7 +55,9 @@ describe('hallpass/fastify', () => {
 
   it('sends a commit that fails validation through the error handler, once', async () => {
     const { browser } = await start((a) => {
-      a.setErrorHandler((err: { code?: string }, _request, reply) => reply.code(500).send({ caught: err.code }))
+      a.setErrorHandler((err: { code?: string }, _request, reply) =>
+        reply.code(500).send({ caught: err.code }),
+      )
       a.post('/invalid', async (request) => {
         sessionOf(request).set('n', 'not a number')
         return { secret: 'never sent' }
@@ -79,13 +87,24 @@ describe('hallpass/fastify', () => {
 
   it('gives getSession() to route hooks and handlers, after body parsing', async () => {
     const { browser } = await start((a) =>
-      a.post('/ctx', { onRequest: guard(requireAuth()), preHandler: async (request) => void (request.headers['x-seen'] = String(getSession() === sessionOf(request))) }, async (request) => ({
-        hook: request.headers['x-seen'],
-        handler: getSession() === sessionOf(request),
-      })),
+      a.post(
+        '/ctx',
+        {
+          onRequest: guard(requireAuth()),
+          preHandler: async (request) =>
+            void (request.headers['x-seen'] = String(getSession() === sessionOf(request))),
+        },
+        async (request) => ({
+          hook: request.headers['x-seen'],
+          handler: getSession() === sessionOf(request),
+        }),
+      ),
     )
     expect((await browser.post('/ctx', { body: { a: 1 } })).status).toBe(401)
     await browser.post('/login')
-    expect((await browser.post('/ctx', { body: { a: 1 } })).json).toEqual({ hook: 'true', handler: true })
+    expect((await browser.post('/ctx', { body: { a: 1 } })).json).toEqual({
+      hook: 'true',
+      handler: true,
+    })
   })
 })

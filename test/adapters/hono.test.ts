@@ -10,9 +10,15 @@ import { testSessions } from '../support/sessions.ts'
 import { session, type SessionEnv } from '../../src/adapters/hono.ts'
 
 const servers: Server[] = []
-afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))
+afterEach(() =>
+  Promise.all(
+    servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+  ),
+)
 
-async function serve(app: { fetch: (request: Request) => Response | Promise<Response> }): Promise<Browser> {
+async function serve(app: {
+  fetch: (request: Request) => Response | Promise<Response>
+}): Promise<Browser> {
   const server = createAdaptorServer({ fetch: app.fetch }) as Server
   servers.push(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -20,9 +26,11 @@ async function serve(app: { fetch: (request: Request) => Response | Promise<Resp
 }
 
 describe('hallpass/hono', () => {
-  const { sessions } = testSessions({ schema: z.object({ n: z.number(), at: z.string() }).partial() })
+  const { sessions } = testSessions({
+    schema: z.object({ n: z.number(), at: z.string() }).partial(),
+  })
 
-  it('reads `_csrf` from the form a middleware before session() already parsed, from Hono\'s cache', async () => {
+  it("reads `_csrf` from the form a middleware before session() already parsed, from Hono's cache", async () => {
     const app = new Hono<SessionEnv>()
     app.use(async (c, next) => {
       if (c.req.method === 'POST') await c.req.parseBody()
@@ -34,7 +42,10 @@ describe('hallpass/hono', () => {
     const browser = await serve(app)
     const token = (await browser.get('/token')).json.token as string
     const form = { 'sec-fetch-site': null, 'content-type': 'application/x-www-form-urlencoded' }
-    const reply = await browser.post('/form', { headers: form, rawBody: `_csrf=${encodeURIComponent(token)}&a=1` })
+    const reply = await browser.post('/form', {
+      headers: form,
+      rawBody: `_csrf=${encodeURIComponent(token)}&a=1`,
+    })
     expect(reply.status).toBe(200)
     expect(reply.json).toEqual({ _csrf: token, a: '1' })
     expect((await browser.post('/form', { headers: form, rawBody: 'a=1' })).status).toBe(403)
@@ -73,7 +84,10 @@ describe('hallpass/hono', () => {
     const app = new Hono().use(session(sessions))
     app.onError((err, c) => c.json({ caught: (err as { code?: string }).code }, 500))
     app.post('/', (c) => {
-      ;(c.get('session') as unknown as { set(k: string, v: unknown): void }).set('n', 'not a number')
+      ;(c.get('session') as unknown as { set(k: string, v: unknown): void }).set(
+        'n',
+        'not a number',
+      )
       return c.json({ secret: 'never sent' })
     })
     const reply = await (await serve(app)).post('/')

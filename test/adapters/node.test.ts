@@ -8,7 +8,11 @@ import { withSessionHeaders } from '../../src/adapters/fetch.ts'
 import { withSession, type NodeHandler } from '../../src/adapters/node.ts'
 
 const servers: Server[] = []
-afterEach(() => Promise.all(servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r))))))
+afterEach(() =>
+  Promise.all(
+    servers.splice(0).map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+  ),
+)
 
 async function serve(handler: NodeHandler, onError?: (err: unknown) => void): Promise<Browser> {
   const { sessions } = testSessions()
@@ -22,7 +26,13 @@ describe('hallpass/node', () => {
   it("appends the session cookie to the app's and makes no-store win", async () => {
     const browser = await serve((_req, session) => {
       session.set('a', 1)
-      return { headers: { 'set-cookie': ['theme=dark', 'lang=en'], 'cache-control': 'public, max-age=600' }, body: 'ok' }
+      return {
+        headers: {
+          'set-cookie': ['theme=dark', 'lang=en'],
+          'cache-control': 'public, max-age=600',
+        },
+        body: 'ok',
+      }
     })
     const reply = await browser.get('/')
     expect(reply.setCookies.slice(0, 2)).toEqual(['theme=dark', 'lang=en'])
@@ -32,12 +42,17 @@ describe('hallpass/node', () => {
 
   it('turns a handler error into a bare 500 and reports it, without crashing', async () => {
     const seen: unknown[] = []
-    const browser = await serve(() => {
-      throw new Error('database password is hunter2')
-    }, (err) => seen.push(err))
+    const browser = await serve(
+      () => {
+        throw new Error('database password is hunter2')
+      },
+      (err) => seen.push(err),
+    )
     const reply = await browser.get('/')
     expect(reply.status).toBe(500)
-    expect(reply.json).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' } })
+    expect(reply.json).toEqual({
+      error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' },
+    })
     expect(reply.text).not.toContain('hunter2')
     expect(seen).toHaveLength(1)
     expect((await browser.get('/')).status).toBe(500)

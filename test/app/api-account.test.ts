@@ -31,7 +31,9 @@ describeOnStores('account API', {}, (run) => {
     const user = await app.createUser('user')
     const agent = new Agent(app)
     await agent.login(user.email, user.password)
-    expect(await (await agent.send('GET', '/api/me')).json()).toEqual({ user: { id: user.id, email: user.email, name: 'Test user', role: 'user' } })
+    expect(await (await agent.send('GET', '/api/me')).json()).toEqual({
+      user: { id: user.id, email: user.email, name: 'Test user', role: 'user' },
+    })
     const renamed = await agent.send('PUT', '/api/me', { json: { name: '  Grace Hopper  ' } })
     expect(renamed.status).toBe(200)
     expect(((await renamed.json()) as { user: { name: string } }).user.name).toBe('Grace Hopper')
@@ -50,15 +52,21 @@ describeOnStores('account API', {}, (run) => {
     await laptop.login(user.email, user.password)
     await phone.login(user.email, user.password, true)
 
-    const wrong = await laptop.send('POST', '/api/auth/password', { json: { currentPassword: 'not-my-password', newPassword: 'a-brand-new-password' } })
+    const wrong = await laptop.send('POST', '/api/auth/password', {
+      json: { currentPassword: 'not-my-password', newPassword: 'a-brand-new-password' },
+    })
     expect(wrong.status).toBe(403)
     expect(await errorOf(wrong)).toMatchObject({ code: 'WRONG_PASSWORD' })
-    const short = await laptop.send('POST', '/api/auth/password', { json: { currentPassword: user.password, newPassword: 'short' } })
+    const short = await laptop.send('POST', '/api/auth/password', {
+      json: { currentPassword: user.password, newPassword: 'short' },
+    })
     expect(short.status).toBe(400)
 
     const before = laptop.sessionCookie as string
     const beforeId = (await laptop.status()).session?.id
-    const res = await laptop.send('POST', '/api/auth/password', { json: { currentPassword: user.password, newPassword: 'a-brand-new-password' } })
+    const res = await laptop.send('POST', '/api/auth/password', {
+      json: { currentPassword: user.password, newPassword: 'a-brand-new-password' },
+    })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ ok: true, revoked: 1 })
     expect(laptop.sessionCookie).not.toBe(before)
@@ -72,13 +80,22 @@ describeOnStores('account API', {}, (run) => {
     expect(await replay.status()).toEqual({ authenticated: false })
     expect((await new Agent(app).login(user.email, user.password)).status).toBe(401)
     expect((await new Agent(app).login(user.email, 'a-brand-new-password')).status).toBe(200)
-    expect((await new Agent(app).send('POST', '/api/auth/password', { json: { currentPassword: 'x', newPassword: 'y'.repeat(12) } })).status).toBe(401)
+    expect(
+      (
+        await new Agent(app).send('POST', '/api/auth/password', {
+          json: { currentPassword: 'x', newPassword: 'y'.repeat(12) },
+        })
+      ).status,
+    ).toBe(401)
   })
 
   it('GET /api/sessions lists the devices with the current one marked', async () => {
     const { app } = run()
     const user = await app.createUser('user')
-    const firefox = new Agent(app, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0')
+    const firefox = new Agent(
+      app,
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0',
+    )
     const chrome = new Agent(app)
     await firefox.login(user.email, user.password)
     await chrome.login(user.email, user.password)
@@ -86,9 +103,13 @@ describeOnStores('account API', {}, (run) => {
     expect(list).toHaveLength(2)
     const current = list.find((d) => d.current)
     expect(current).toMatchObject({ ip: chrome.ip, userAgent: chrome.userAgent })
-    expect(list.find((d) => !d.current)).toMatchObject({ ip: firefox.ip, userAgent: firefox.userAgent })
+    expect(list.find((d) => !d.current)).toMatchObject({
+      ip: firefox.ip,
+      userAgent: firefox.userAgent,
+    })
     for (const d of list) {
-      for (const field of [d.createdAt, d.lastSeenAt, d.expiresAt]) expect(Number.isNaN(Date.parse(field))).toBe(false)
+      for (const field of [d.createdAt, d.lastSeenAt, d.expiresAt])
+        expect(Number.isNaN(Date.parse(field))).toBe(false)
     }
     expect((await new Agent(app).send('GET', '/api/sessions')).status).toBe(401)
   })

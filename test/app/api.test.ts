@@ -37,9 +37,13 @@ describeOnStores('auth API', { env: ENV }, (run) => {
     const user = await app.createUser('user')
     const agent = new Agent(app)
     agent.cookies.set('hp', '1.planted-by-an-attacker.x')
-    const res = await agent.send('POST', '/api/auth/login', { json: { email: user.email, password: user.password } })
+    const res = await agent.send('POST', '/api/auth/login', {
+      json: { email: user.email, password: user.password },
+    })
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ user: { id: user.id, email: user.email, name: 'Test user', role: 'user' } })
+    expect(await res.json()).toEqual({
+      user: { id: user.id, email: user.email, name: 'Test user', role: 'user' },
+    })
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('hp='))
     expect(cookie).toMatch(/; HttpOnly/i)
     expect(cookie).toMatch(/SameSite=Lax/i)
@@ -66,15 +70,26 @@ describeOnStores('auth API', { env: ENV }, (run) => {
     const user = await app.createUser('user')
     const attacker = new Agent(app)
     await attacker.csrf()
-    const unknown = await attacker.send('POST', '/api/auth/login', { json: { email: 'nobody@example.com', password: 'whatever-123' } })
-    const wrong = await attacker.send('POST', '/api/auth/login', { json: { email: user.email, password: 'wrong-password' } })
-    for (let i = 0; i < 3; i++) await attacker.send('POST', '/api/auth/login', { json: { email: user.email, password: 'wrong-password' } })
+    const unknown = await attacker.send('POST', '/api/auth/login', {
+      json: { email: 'nobody@example.com', password: 'whatever-123' },
+    })
+    const wrong = await attacker.send('POST', '/api/auth/login', {
+      json: { email: user.email, password: 'wrong-password' },
+    })
+    for (let i = 0; i < 3; i++)
+      await attacker.send('POST', '/api/auth/login', {
+        json: { email: user.email, password: 'wrong-password' },
+      })
     // Locked now: even the right password, from another network, gets the very same answer.
-    const locked = await new Agent(app).send('POST', '/api/auth/login', { json: { email: user.email, password: user.password } })
+    const locked = await new Agent(app).send('POST', '/api/auth/login', {
+      json: { email: user.email, password: user.password },
+    })
     const bodies = await Promise.all([unknown, wrong, locked].map((r) => r.text()))
     for (const res of [unknown, wrong, locked]) expect(res.status).toBe(401)
     expect(new Set(bodies).size).toBe(1)
-    expect(JSON.parse(bodies[0] as string)).toEqual({ error: { code: 'INVALID_CREDENTIALS', message: 'Wrong email or password.' } })
+    expect(JSON.parse(bodies[0] as string)).toEqual({
+      error: { code: 'INVALID_CREDENTIALS', message: 'Wrong email or password.' },
+    })
     expect(comparable(wrong)).toEqual(comparable(unknown))
     expect(comparable(locked)).toEqual(comparable(unknown))
     expect(wrong.headers.get('retry-after')).toBeNull()
@@ -85,7 +100,9 @@ describeOnStores('auth API', { env: ENV }, (run) => {
     const agent = new Agent(app)
     const statuses: number[] = []
     for (let i = 0; i < 8; i++) {
-      const res = await agent.send('POST', '/api/auth/login', { json: { email: `ghost${i}@example.com`, password: 'nope-nope-nope' } })
+      const res = await agent.send('POST', '/api/auth/login', {
+        json: { email: `ghost${i}@example.com`, password: 'nope-nope-nope' },
+      })
       statuses.push(res.status)
       if (res.status === 429) {
         expect(await errorOf(res)).toMatchObject({ code: 'LOGIN_THROTTLED' })
@@ -112,12 +129,19 @@ describeOnStores('auth API', { env: ENV }, (run) => {
       { 'x-csrf-token': agent.token as string, origin: 'null' },
     ]
     for (const headers of attempts) {
-      const res = await agent.send('PUT', '/api/me', { json: { name: 'Hacked' }, headers, csrf: false })
+      const res = await agent.send('PUT', '/api/me', {
+        json: { name: 'Hacked' },
+        headers,
+        csrf: false,
+      })
       expect(res.status).toBe(403)
       expect(await errorOf(res)).toMatchObject({ code: 'CSRF_REJECTED' })
     }
     const anonymous = new Agent(app)
-    const login = await anonymous.send('POST', '/api/auth/login', { json: { email: user.email, password: user.password }, csrf: false })
+    const login = await anonymous.send('POST', '/api/auth/login', {
+      json: { email: user.email, password: user.password },
+      csrf: false,
+    })
     expect(login.status).toBe(403)
     expect(anonymous.sessionCookie).toBeUndefined()
     const me = (await (await agent.send('GET', '/api/me')).json()) as { user: { name: string } }
@@ -125,7 +149,10 @@ describeOnStores('auth API', { env: ENV }, (run) => {
     // The token of another session is no good either.
     const other = new Agent(app)
     await other.csrf()
-    const res = await agent.send('PUT', '/api/me', { json: { name: 'Hacked' }, headers: { 'x-csrf-token': other.token as string } })
+    const res = await agent.send('PUT', '/api/me', {
+      json: { name: 'Hacked' },
+      headers: { 'x-csrf-token': other.token as string },
+    })
     expect(res.status).toBe(403)
   })
 
@@ -134,19 +161,35 @@ describeOnStores('auth API', { env: ENV }, (run) => {
     const user = await app.createUser('user')
     const agent = new Agent(app)
     await agent.login(user.email, user.password)
-    const res = await agent.send('PUT', '/api/me', { json: { name: 'Browser' }, headers: { 'sec-fetch-site': 'same-origin', origin: app.origin }, csrf: false })
+    const res = await agent.send('PUT', '/api/me', {
+      json: { name: 'Browser' },
+      headers: { 'sec-fetch-site': 'same-origin', origin: app.origin },
+      csrf: false,
+    })
     expect(res.status).toBe(200)
   })
 
   it('bad bodies: malformed JSON and wrong content type 400, invalid fields 400, over 16 KiB 413', async () => {
     const agent = new Agent(run().app)
     const cases: Array<[Parameters<Agent['send']>[2], number, string]> = [
-      [{ body: '{"email":', headers: { 'content-type': 'application/json' } }, 400, 'MALFORMED_BODY'],
+      [
+        { body: '{"email":', headers: { 'content-type': 'application/json' } },
+        400,
+        'MALFORMED_BODY',
+      ],
       [{ form: { email: 'a@example.com', password: 'x' } }, 400, 'MALFORMED_BODY'],
       [{ json: { email: 'a@example.com' } }, 400, 'INVALID_INPUT'],
-      [{ json: { email: 'a@example.com', password: 'x', rememberMe: 'yes' } }, 400, 'INVALID_INPUT'],
+      [
+        { json: { email: 'a@example.com', password: 'x', rememberMe: 'yes' } },
+        400,
+        'INVALID_INPUT',
+      ],
       [{ json: ['not', 'an', 'object'] }, 400, 'INVALID_INPUT'],
-      [{ json: { email: 'a@example.com', password: 'x'.repeat(17_000) } }, 413, 'PAYLOAD_TOO_LARGE'],
+      [
+        { json: { email: 'a@example.com', password: 'x'.repeat(17_000) } },
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
     ]
     for (const [sent, status, code] of cases) {
       const res = await agent.send('POST', '/api/auth/login', sent)
@@ -208,7 +251,9 @@ describe('production mode', () => {
     try {
       const res = await fetch(`${app.base}/api/csrf`)
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d{8}/)
-      expect(res.headers.getSetCookie()[0]).toMatch(/^__Host-hp-csrf=.*; Path=\/; HttpOnly; Secure/i)
+      expect(res.headers.getSetCookie()[0]).toMatch(
+        /^__Host-hp-csrf=.*; Path=\/; HttpOnly; Secure/i,
+      )
     } finally {
       await app.close()
     }

@@ -23,19 +23,24 @@ function post(body: Buffer, { agent, chunked = false }: Send): Promise<Outcome> 
     const length = chunked ? {} : { 'content-length': body.length }
     const headers = { 'content-type': 'application/json', origin: app.origin, ...length }
     const req = request(`${app.base}/api/auth/login`, { method: 'POST', agent, headers })
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ error: error.code ?? error.message }),
+    )
     req.on('response', (res) => {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (text += chunk))
-      res.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }))
+      res.on('error', (error: NodeJS.ErrnoException) =>
+        resolve({ error: error.code ?? error.message }),
+      )
       res.on('end', () => {
         const reply = JSON.parse(text) as { error?: { code?: unknown } }
         resolve({ status: res.statusCode ?? 0, code: reply.error?.code })
       })
     })
     if (!chunked) return void req.end(body)
-    for (let offset = 0; offset < body.length; offset += 65_536) req.write(body.subarray(offset, offset + 65_536))
+    for (let offset = 0; offset < body.length; offset += 65_536)
+      req.write(body.subarray(offset, offset + 65_536))
     req.end()
   })
 }
@@ -55,7 +60,8 @@ describe('a 1 MB login body', () => {
     const reused = new Agent({ keepAlive: true, maxSockets: 1 })
     const pooled = new Agent({ keepAlive: true })
     const outcomes: Outcome[] = []
-    for (let i = 0; i < 15; i++) outcomes.push(await post(body, { agent: reused, chunked: i % 3 === 0 }))
+    for (let i = 0; i < 15; i++)
+      outcomes.push(await post(body, { agent: reused, chunked: i % 3 === 0 }))
     const parallel = [
       ...Array.from({ length: 15 }, () => post(body, { agent: pooled })),
       ...Array.from({ length: 10 }, () => post(body, { agent: false })),
@@ -63,12 +69,17 @@ describe('a 1 MB login body', () => {
     ]
     outcomes.push(...(await Promise.all(parallel)))
     expect(outcomes).toHaveLength(50)
-    expect(outcomes.filter((outcome) => !('status' in outcome) || outcome.status !== 413)).toEqual([])
+    expect(outcomes.filter((outcome) => !('status' in outcome) || outcome.status !== 413)).toEqual(
+      [],
+    )
     expect(outcomes).toEqual(Array.from({ length: 50 }, () => TOO_LARGE))
     // The kept-alive connection is still in step after a 413: the next request on it gets its own answer.
     const small = Buffer.from('{"email":"a@example.com"}')
     expect(await post(small, { agent: reused })).toEqual({ status: 400, code: 'INVALID_INPUT' })
-    expect(await post(small, { agent: reused, chunked: true })).toEqual({ status: 400, code: 'INVALID_INPUT' })
+    expect(await post(small, { agent: reused, chunked: true })).toEqual({
+      status: 400,
+      code: 'INVALID_INPUT',
+    })
     reused.destroy()
     pooled.destroy()
   }, 120_000) // a hang guard: 50 MB over loopback on a busy 2-core machine
@@ -81,7 +92,9 @@ describe('a body past the drain bound', () => {
     const connected = new Promise<Socket>((resolve) => app.server.once('connection', resolve))
     const sent = post(body, { agent, chunked })
     const socket = await connected
-    const closed = new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', resolve)))
+    const closed = new Promise<void>((resolve) =>
+      socket.destroyed ? resolve() : socket.once('close', resolve),
+    )
     await sent // the client may read the 413 or see the connection cut: either way it is done
     await closed
     agent.destroy()

@@ -29,16 +29,25 @@ async function agents(app: AppUnderTest, n: number): Promise<Agent[]> {
 }
 
 describeOnStores('login brute force', { env: ENV }, (run) => {
-  it.each([30, 100])('%i wrong passwords at once from as many IPs: 5 are checked, every answer is the same 401', async (n) => {
-    const { app } = run()
-    const user = await app.createUser('user')
-    const spy = spyOnPasswords(app)
-    restore = spy.restore
-    const burst = await agents(app, n)
-    const responses = await Promise.all(burst.map((agent, i) => agent.send('POST', '/api/auth/login', { json: { email: user.email, password: `guess-${i}` } })))
-    expect(responses.map((r) => r.status)).toEqual(Array(n).fill(401))
-    expect(spy.checked).toHaveLength(5)
-  })
+  it.each([30, 100])(
+    '%i wrong passwords at once from as many IPs: 5 are checked, every answer is the same 401',
+    async (n) => {
+      const { app } = run()
+      const user = await app.createUser('user')
+      const spy = spyOnPasswords(app)
+      restore = spy.restore
+      const burst = await agents(app, n)
+      const responses = await Promise.all(
+        burst.map((agent, i) =>
+          agent.send('POST', '/api/auth/login', {
+            json: { email: user.email, password: `guess-${i}` },
+          }),
+        ),
+      )
+      expect(responses.map((r) => r.status)).toEqual(Array(n).fill(401))
+      expect(spy.checked).toHaveLength(5)
+    },
+  )
 
   it('30 guesses at once with the right password 8th: at most 5 wrong ones are checked, and the account is locked', async () => {
     const { app } = run()
@@ -46,7 +55,13 @@ describeOnStores('login brute force', { env: ENV }, (run) => {
     const spy = spyOnPasswords(app)
     restore = spy.restore
     const burst = await agents(app, 30)
-    const responses = await Promise.all(burst.map((agent, i) => agent.send('POST', '/api/auth/login', { json: { email: user.email, password: i === 7 ? user.password : `guess-${i}` } })))
+    const responses = await Promise.all(
+      burst.map((agent, i) =>
+        agent.send('POST', '/api/auth/login', {
+          json: { email: user.email, password: i === 7 ? user.password : `guess-${i}` },
+        }),
+      ),
+    )
     const wrongChecked = spy.checked.filter((p) => p !== user.password)
     expect(wrongChecked.length).toBeLessThanOrEqual(5)
     expect(spy.checked.length).toBeLessThanOrEqual(6)
@@ -65,7 +80,11 @@ describeOnStores('login brute force', { env: ENV }, (run) => {
     restore = spy.restore
     const attacker = new Agent(app)
     await attacker.csrf()
-    const responses = await Promise.all(users.map((u) => attacker.send('POST', '/api/auth/login', { json: { email: u.email, password: 'guess' } })))
+    const responses = await Promise.all(
+      users.map((u) =>
+        attacker.send('POST', '/api/auth/login', { json: { email: u.email, password: 'guess' } }),
+      ),
+    )
     expect(spy.checked).toHaveLength(6)
     expect(responses.filter((r) => r.status === 401)).toHaveLength(6)
     expect(responses.filter((r) => r.status === 429)).toHaveLength(24)

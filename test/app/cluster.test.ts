@@ -8,7 +8,13 @@ describe('on Redis Cluster', () => {
   let app: AppUnderTest
   beforeAll(async () => {
     cluster = await startCluster()
-    app = await startApp({ env: { REDIS_CLUSTER_NODES: cluster.rootNodes.map((n) => `${n.host}:${n.port}`).join(','), LOGIN_MAX_FAILURES: '2', LOGIN_BACKOFF_AFTER: '2' } })
+    app = await startApp({
+      env: {
+        REDIS_CLUSTER_NODES: cluster.rootNodes.map((n) => `${n.host}:${n.port}`).join(','),
+        LOGIN_MAX_FAILURES: '2',
+        LOGIN_BACKOFF_AFTER: '2',
+      },
+    })
   }, 60_000)
   afterAll(async () => {
     await app?.close()
@@ -22,11 +28,16 @@ describe('on Redis Cluster', () => {
   it('signs in on several devices, lists them, revokes the others, logs out', async () => {
     const user = await app.createUser('user')
     const devices = [new Agent(app), new Agent(app), new Agent(app)]
-    for (const device of devices) expect((await device.login(user.email, user.password)).status).toBe(200)
+    for (const device of devices)
+      expect((await device.login(user.email, user.password)).status).toBe(200)
     const [keeper, other] = devices as [Agent, Agent, Agent]
-    const list = (await (await keeper.send('GET', '/api/sessions')).json()) as { sessions: unknown[] }
+    const list = (await (await keeper.send('GET', '/api/sessions')).json()) as {
+      sessions: unknown[]
+    }
     expect(list.sessions).toHaveLength(3)
-    expect(await (await keeper.send('POST', '/api/sessions/revoke-others')).json()).toEqual({ revoked: 2 })
+    expect(await (await keeper.send('POST', '/api/sessions/revoke-others')).json()).toEqual({
+      revoked: 2,
+    })
     expect((await other.status()).authenticated).toBe(false)
     expect((await keeper.send('POST', '/api/auth/logout')).status).toBe(204)
     expect((await keeper.status()).authenticated).toBe(false)
@@ -35,7 +46,10 @@ describe('on Redis Cluster', () => {
   it('locks an account after repeated failures (throttle counters in the cluster)', async () => {
     const user = await app.createUser('user')
     const attacker = new Agent(app)
-    for (let i = 0; i < 3; i++) await attacker.send('POST', '/api/auth/login', { json: { email: user.email, password: 'wrong-wrong' } })
+    for (let i = 0; i < 3; i++)
+      await attacker.send('POST', '/api/auth/login', {
+        json: { email: user.email, password: 'wrong-wrong' },
+      })
     expect((await new Agent(app).login(user.email, user.password)).status).toBe(401)
   })
 })

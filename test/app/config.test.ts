@@ -47,17 +47,30 @@ describe('loadConfig', () => {
 
   it('requires a secret of 32+ characters in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError)
-    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short' })).toThrow(/at least 32 characters/)
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short' })).toThrow(
+      /at least 32 characters/,
+    )
     expect(() => loadConfig({ SESSION_SECRET: 'short' })).toThrow(/at least 32/)
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: GOOD_SECRET })).toMatchObject({ production: true, secret: GOOD_SECRET, secretGenerated: false })
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: GOOD_SECRET })).toMatchObject({
+      production: true,
+      secret: GOOD_SECRET,
+      secretGenerated: false,
+    })
   })
 
   it('lists SESSION_SECRET then SESSION_SECRET_PREVIOUS (newest first): key ids come from the secrets, not their places', () => {
     const older = 'o'.repeat(16) + '0123456789abcdef'
     const old = 'p'.repeat(16) + '0123456789abcdef'
-    expect(loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: old }).secret).toEqual([GOOD_SECRET, old])
-    expect(loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: ` ${old} , ${older} ` }).secret).toEqual([GOOD_SECRET, old, older])
-    expect(() => loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: 'too-short' })).toThrow(/SESSION_SECRET_PREVIOUS\[0\]/)
+    expect(
+      loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: old }).secret,
+    ).toEqual([GOOD_SECRET, old])
+    expect(
+      loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: ` ${old} , ${older} ` })
+        .secret,
+    ).toEqual([GOOD_SECRET, old, older])
+    expect(() =>
+      loadConfig({ SESSION_SECRET: GOOD_SECRET, SESSION_SECRET_PREVIOUS: 'too-short' }),
+    ).toThrow(/SESSION_SECRET_PREVIOUS\[0\]/)
   })
 
   it('refuses bad values with a message naming the variable', () => {
@@ -78,8 +91,11 @@ describe('loadConfig', () => {
       [{ TLS_CERT_FILE: 'cert.pem' }, /set both TLS_CERT_FILE and TLS_KEY_FILE/],
       [{ DEVICE_BOUND_COOKIE_TTL: '5' }, /^DEVICE_BOUND_COOKIE_TTL must be a whole number from 10/],
     ]
-    for (const [env, message] of cases) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message)
-    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-2:7001' }).redisClusterNodes).toEqual([
+    for (const [env, message] of cases)
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message)
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-2:7001' }).redisClusterNodes,
+    ).toEqual([
       { host: '127.0.0.1', port: 7000 },
       { host: 'redis-2', port: 7001 },
     ])
@@ -101,10 +117,14 @@ function runServer(
 ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now()
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=hallpass-source', 'demo/server.ts'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=hallpass-source', 'demo/server.ts'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => {
@@ -153,35 +173,62 @@ describe('the server process', () => {
   })
 
   it('exits 1 with one clear line: a TLS file that cannot be read', async () => {
-    const tls = { TLS_CERT_FILE: join(dir, 'missing.pem'), TLS_KEY_FILE: join(dir, 'missing-key.pem') }
+    const tls = {
+      TLS_CERT_FILE: join(dir, 'missing.pem'),
+      TLS_KEY_FILE: join(dir, 'missing-key.pem'),
+    }
     const env = { ...tls, DATABASE_PATH: join(dir, 't.db') }
     const run = await runServer(env)
     expect(run.code).toBe(1)
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hallpass demo: cannot read TLS_CERT_FILE/)])
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^hallpass demo: cannot read TLS_CERT_FILE/),
+    ])
   })
 
   it('exits 1 with one clear line: production without a secret', async () => {
     const run = await runServer({ NODE_ENV: 'production', DATABASE_PATH: join(dir, 'p.db') })
     expect(run.code).toBe(1)
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hallpass demo: SESSION_SECRET is required when NODE_ENV=production/)])
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^hallpass demo: SESSION_SECRET is required when NODE_ENV=production/),
+    ])
   })
 
   it('exits 1 with one clear line: a secret that is too short', async () => {
-    const run = await runServer({ NODE_ENV: 'production', SESSION_SECRET: 'tooshort', DATABASE_PATH: join(dir, 'p.db') })
+    const run = await runServer({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'tooshort',
+      DATABASE_PATH: join(dir, 'p.db'),
+    })
     expect(run.code).toBe(1)
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hallpass demo: SESSION_SECRET must be at least 32 characters/)])
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^hallpass demo: SESSION_SECRET must be at least 32 characters/),
+    ])
   })
 
   it('exits 1 with one clear line: Redis unreachable at startup', async () => {
-    const run = await runServer({ SESSION_SECRET: GOOD_SECRET, REDIS_URL: 'redis://127.0.0.1:1', DATABASE_PATH: join(dir, 'r.db') })
+    const run = await runServer({
+      SESSION_SECRET: GOOD_SECRET,
+      REDIS_URL: 'redis://127.0.0.1:1',
+      DATABASE_PATH: join(dir, 'r.db'),
+    })
     expect(run.code).toBe(1)
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hallpass demo: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/)])
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^hallpass demo: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/),
+    ])
   })
 
   it('exits 1 with one clear line: Postgres unreachable at startup (its password not shown)', async () => {
-    const run = await runServer({ SESSION_SECRET: GOOD_SECRET, POSTGRES_URL: 'postgres://app:hunter2@127.0.0.1:1/app', DATABASE_PATH: join(dir, 'pg.db') })
+    const run = await runServer({
+      SESSION_SECRET: GOOD_SECRET,
+      POSTGRES_URL: 'postgres://app:hunter2@127.0.0.1:1/app',
+      DATABASE_PATH: join(dir, 'pg.db'),
+    })
     expect(run.code).toBe(1)
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hallpass demo: cannot set up Postgres at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/app/)])
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^hallpass demo: cannot set up Postgres at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/app/,
+      ),
+    ])
     expect(run.stderr).not.toContain('hunter2')
   })
 })

@@ -11,7 +11,8 @@ import { startApp, type AppUnderTest } from './harness.ts'
  * What this Chromium needs for DBSC on Linux, found by trying: both features (the second allows a software key where
  * there is no TPM), and a secure origin that is really trusted: the pinned SPKI, not --ignore-certificate-errors.
  */
-const DBSC_FEATURES = '--enable-features=DeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting'
+const DBSC_FEATURES =
+  '--enable-features=DeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting'
 const BOUND_COOKIE_SECONDS = 10 // the shortest boundCookieTtl hallpass accepts
 const BOUND = '__Host-hp-dbsc'
 
@@ -49,7 +50,10 @@ describe('device-bound sessions in Chromium', () => {
         })
       },
     })
-    browser = await launchChromium([`--ignore-certificate-errors-spki-list=${certificate.spki}`, DBSC_FEATURES])
+    browser = await launchChromium([
+      `--ignore-certificate-errors-spki-list=${certificate.spki}`,
+      DBSC_FEATURES,
+    ])
   })
 
   afterAll(async () => {
@@ -79,7 +83,10 @@ describe('device-bound sessions in Chromium', () => {
   /** Real time: Chromium keeps its cookies by the wall clock. Resolves once this context's bound cookie is gone. */
   const waitOut = (context: BrowserContext) =>
     expect
-      .poll(() => boundCookieOf(context), { timeout: (BOUND_COOKIE_SECONDS + 5) * 1000, interval: 250 })
+      .poll(() => boundCookieOf(context), {
+        timeout: (BOUND_COOKIE_SECONDS + 5) * 1000,
+        interval: 250,
+      })
       .toBeUndefined()
 
   it('registers once, refreshes on its own when the bound cookie runs out; a copy of its jar is refused', async () => {
@@ -87,7 +94,9 @@ describe('device-bound sessions in Chromium', () => {
     const context = await newContext()
     const page = await context.newPage()
     await signIn(page, user)
-    await expect.poll(() => boundCookieOf(context)).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' })
+    await expect
+      .poll(() => boundCookieOf(context))
+      .toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' })
     expect(count('dbsc.registered', user.id)).toBe(1)
     expect(exchanges.filter((e) => e.path === '/dbsc/register').map((e) => e.status)).toEqual([200]) // offered once
 
@@ -97,12 +106,16 @@ describe('device-bound sessions in Chromium', () => {
     await page.goto('/')
     expect(await page.textContent('h1')).toBe('Hello, Test user')
     expect(count('dbsc.refreshed', user.id)).toBeGreaterThan(refreshedBefore)
-    const [refresh, navigation] = exchanges.slice(seen).filter((e) => e.path === '/dbsc/refresh' || e.path === '/')
+    const [refresh, navigation] = exchanges
+      .slice(seen)
+      .filter((e) => e.path === '/dbsc/refresh' || e.path === '/')
     // Deferred the page, refreshed
     expect(refresh).toMatchObject({ method: 'POST', status: 200, boundCookie: false, proof: true })
     expect(navigation).toMatchObject({ method: 'GET', status: 200, boundCookie: true })
     // Every refresh was one request: the challenge came with the registration answer and with each refresh.
-    expect(exchanges.filter((e) => e.path === '/dbsc/refresh').every((e) => e.proof && e.status === 200)).toBe(true)
+    expect(
+      exchanges.filter((e) => e.path === '/dbsc/refresh').every((e) => e.proof && e.status === 200),
+    ).toBe(true)
 
     const copy = await newContext()
     await copy.addCookies(await context.cookies(app.origin))
@@ -114,11 +127,16 @@ describe('device-bound sessions in Chromium', () => {
     await copyPage.goto('/')
     expect(new URL(copyPage.url()).pathname).toBe('/login') // anonymous: the copy has no key to refresh with
     expect(
-      events.some((e) => e.type === 'dbsc.rejected' && e.reason === 'bound_cookie_missing' && e.userId === user.id),
+      events.some(
+        (e) =>
+          e.type === 'dbsc.rejected' && e.reason === 'bound_cookie_missing' && e.userId === user.id,
+      ),
     ).toBe(true)
     // The copy's refusal ended nothing: the device's session is still the user's (checked on the server, so the
     // browser's second automatic refresh, whose timing is Chromium's, is not what this asserts).
-    const ended = events.filter((e) => e.type === 'session.destroyed' || e.type === 'session.revoked' || e.type === 'logout')
+    const ended = events.filter(
+      (e) => e.type === 'session.destroyed' || e.type === 'session.revoked' || e.type === 'logout',
+    )
     expect(ended.filter((e) => 'userId' in e && e.userId === user.id)).toEqual([])
   }, 60_000)
 
@@ -137,7 +155,10 @@ describe('device-bound sessions in Chromium', () => {
     await copyPage.goto('/admin')
     // The first request after the change was served (as admin: a user would get 403), it had a live bound cookie.
     // Its response removed that cookie, so the page's own status check, and every later request, is anonymous.
-    expect(exchanges.slice(asked).find((e) => e.path === '/admin')).toMatchObject({ status: 200, boundCookie: true })
+    expect(exchanges.slice(asked).find((e) => e.path === '/admin')).toMatchObject({
+      status: 200,
+      boundCookie: true,
+    })
     const later = await copy.newPage()
     await later.goto('/')
     expect(new URL(later.url()).pathname).toBe('/login')
@@ -150,7 +171,11 @@ describe('device-bound sessions in Chromium', () => {
       .filter((e) => e.path === '/admin' || e.path === '/dbsc/refresh')
       .map((e) => `${e.method} ${e.path} ${e.status}`)
     // Sent back, refreshed, re-issued
-    expect(steps.slice(0, 3)).toEqual(['GET /admin 307', 'POST /dbsc/refresh 200', 'GET /admin 200'])
+    expect(steps.slice(0, 3)).toEqual([
+      'GET /admin 307',
+      'POST /dbsc/refresh 200',
+      'GET /admin 200',
+    ])
     // Early refreshes of a 10 s cookie
     expect(steps.slice(3).every((step) => step === 'POST /dbsc/refresh 200')).toBe(true)
     expect(count('session.regenerated', user.id)).toBe(1)

@@ -66,7 +66,10 @@ it("an admin changes a user's role; a copied jar asking first gets nothing; the 
 
   const adminDevice = new DbscAgent(app.base, clock)
   await signIn(adminDevice, admin.email, admin.password)
-  expect((await adminDevice.request('PUT', `/api/admin/users/${user.id}/role`, {}, { role: 'admin' })).status).toBe(200)
+  expect(
+    (await adminDevice.request('PUT', `/api/admin/users/${user.id}/role`, {}, { role: 'admin' }))
+      .status,
+  ).toBe(200)
 
   const first = await thief.request('GET', '/api/me') // the first request of that session after the change
   expect(first.json.user.role).toBe('admin') // its bound cookie was live: within the minutes a copy always works
@@ -82,7 +85,9 @@ it("an admin changes a user's role; a copied jar asking first gets nothing; the 
   expect((await device.request('GET', '/api/admin/users')).status).toBe(200)
   const after = await signedInId(device)
   expect(after).not.toBe(before)
-  expect(await app.deps.sessions.listSessions(user.id)).toMatchObject([{ id: after, deviceBound: true }])
+  expect(await app.deps.sessions.listSessions(user.id)).toMatchObject([
+    { id: after, deviceBound: true },
+  ])
 })
 
 it('a lost key never locks out; a copied session cookie alone can neither use nor end the session', async () => {
@@ -94,7 +99,9 @@ it('a lost key never locks out; a copied session cookie alone can neither use no
   const before = await signedInId(device)
 
   const thief = new DbscAgent(app.base, clock)
-  thief.jar.set('hp', { ...(device.jar.get('hp') as { value: string; expiresAt: number | undefined }) })
+  thief.jar.set('hp', {
+    ...(device.jar.get('hp') as { value: string; expiresAt: number | undefined }),
+  })
   expect((await thief.request('GET', '/api/me')).json.error.code).toBe('UNAUTHENTICATED')
   expect((await thief.request('POST', '/api/auth/logout')).status).toBe(204)
   expect(await signedInId(device)).toBe(before) // still signed in

@@ -28,7 +28,10 @@ export interface AppUnderTest {
   /** Moves the sessions' clock forward. */
   advance(ms: number): void
   /** A new user with a random email; its password is `password`. */
-  createUser(role?: Role, password?: string): Promise<{ id: string; email: string; password: string }>
+  createUser(
+    role?: Role,
+    password?: string,
+  ): Promise<{ id: string; email: string; password: string }>
   close(): Promise<void>
 }
 
@@ -48,13 +51,19 @@ let instances = 0
 
 /** Starts the app on 127.0.0.1 with an ephemeral port; APP_ORIGIN is http://localhost:<port> (https with `tls`). */
 export async function startApp(options: StartOptions = {}): Promise<AppUnderTest> {
+  // eslint-disable-next-line prefer-const -- set once the server listens; `fetch` reads it late
   let handler: ((request: Request, env: never) => Response | Promise<Response>) | undefined
   const fetch = (request: Request, env: unknown) =>
     handler ? handler(request, env as never) : new Response('starting', { status: 503 })
   const listen = { fetch, port: 0, hostname: '127.0.0.1' }
-  const https = options.tls && { createServer: createHttpsServer, serverOptions: readTls(options.tls) }
+  const https = options.tls && {
+    createServer: createHttpsServer,
+    serverOptions: readTls(options.tls),
+  }
   const server = serve(https ? { ...listen, ...https } : listen)
-  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())))
+  await new Promise<void>((resolve) =>
+    server.listening ? resolve() : server.once('listening', () => resolve()),
+  )
   const port = (server.address() as AddressInfo).port
   const config = loadConfig({
     PORT: String(port),
@@ -75,11 +84,13 @@ export async function startApp(options: StartOptions = {}): Promise<AppUnderTest
   })
   const app = createApp(runtime.deps)
   const exchange = options.onExchange
-  handler = exchange ? async (request, env) => {
-    const response = await app.fetch(request, env)
-    exchange(request, response)
-    return response
-  } : (request, env) => app.fetch(request, env)
+  handler = exchange
+    ? async (request, env) => {
+        const response = await app.fetch(request, env)
+        exchange(request, response)
+        return response
+      }
+    : (request, env) => app.fetch(request, env)
   return {
     base: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     origin: config.appOrigin,
@@ -91,7 +102,12 @@ export async function startApp(options: StartOptions = {}): Promise<AppUnderTest
     },
     async createUser(role = 'user', password = `pw-${randomBytes(8).toString('hex')}`) {
       const email = `${role}-${randomBytes(5).toString('hex')}@example.com`
-      const user = runtime.deps.users.create({ email, name: `Test ${role}`, role, passwordHash: await runtime.deps.passwords.hash(password) })
+      const user = runtime.deps.users.create({
+        email,
+        name: `Test ${role}`,
+        role,
+        passwordHash: await runtime.deps.passwords.hash(password),
+      })
       return { id: user.id, email, password }
     },
     async close() {
@@ -146,8 +162,13 @@ export class Agent {
   }
 
   async send(method: string, path: string, sent: Sent = {}): Promise<Response> {
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, 'x-forwarded-for': this.ip, ...sent.headers }
-    if ((sent.csrf ?? method !== 'GET') && headers['x-csrf-token'] === undefined) headers['x-csrf-token'] = this.token ?? (await this.csrf())
+    const headers: Record<string, string> = {
+      'user-agent': this.userAgent,
+      'x-forwarded-for': this.ip,
+      ...sent.headers,
+    }
+    if ((sent.csrf ?? method !== 'GET') && headers['x-csrf-token'] === undefined)
+      headers['x-csrf-token'] = this.token ?? (await this.csrf())
     const jar = this.cookieHeader()
     if (jar) headers['cookie'] = jar
     let body: string | undefined = sent.body
@@ -159,7 +180,12 @@ export class Agent {
       body = new URLSearchParams(sent.form).toString()
       headers['content-type'] ??= 'application/x-www-form-urlencoded'
     }
-    const res = await fetch(`${this.app.base}${path}`, { method, headers, body: body ?? null, redirect: 'manual' })
+    const res = await fetch(`${this.app.base}${path}`, {
+      method,
+      headers,
+      body: body ?? null,
+      redirect: 'manual',
+    })
     this.absorb(res)
     return res
   }
@@ -178,12 +204,18 @@ export class Agent {
 
   /** Signs in through the JSON API and refreshes the CSRF token (it is bound to the new session id). */
   async login(email: string, password: string, rememberMe = false): Promise<Response> {
-    const res = await this.send('POST', '/api/auth/login', { json: { email, password, rememberMe } })
+    const res = await this.send('POST', '/api/auth/login', {
+      json: { email, password, rememberMe },
+    })
     if (res.ok) await this.csrf()
     return res
   }
 
-  async status(): Promise<{ authenticated: boolean; user?: { id: string; role: string; name: string }; session?: { id: string; idleExpiresAt: string; expiresAt: string } }> {
+  async status(): Promise<{
+    authenticated: boolean
+    user?: { id: string; role: string; name: string }
+    session?: { id: string; idleExpiresAt: string; expiresAt: string }
+  }> {
     return (await this.send('GET', '/api/auth/session')).json() as never
   }
 }

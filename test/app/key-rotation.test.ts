@@ -27,11 +27,15 @@ describe('reference app: key rotation across restarts', () => {
     const original = browser.sessionCookie as string
     await first.close()
 
-    const rotating = await startApp({ env: { DATABASE_PATH: database, SESSION_SECRET: NEW, SESSION_SECRET_PREVIOUS: OLD } })
+    const rotating = await startApp({
+      env: { DATABASE_PATH: database, SESSION_SECRET: NEW, SESSION_SECRET_PREVIOUS: OLD },
+    })
     const during = carry(browser, rotating)
     const status = await during.send('GET', '/api/auth/session')
     expect(((await status.json()) as { authenticated: boolean }).authenticated).toBe(true)
-    expect(status.headers.getSetCookie().some((c) => c.startsWith('hp=') && /Max-Age=\d/.test(c))).toBe(true) // re-signed, remember-me kept
+    expect(
+      status.headers.getSetCookie().some((c) => c.startsWith('hp=') && /Max-Age=\d/.test(c)),
+    ).toBe(true) // re-signed, remember-me kept
     const resigned = during.sessionCookie as string
     expect(resigned.split('.')[0]).not.toBe(original.split('.')[0])
     expect(resigned.split('.')[1]).toBe(original.split('.')[1]) // the same token

@@ -16,7 +16,10 @@ function switchable(): { wrap: (store: Store) => Store; set: (down: boolean) => 
         get(target, key, receiver) {
           const value = Reflect.get(target, key, receiver) as unknown
           if (typeof value !== 'function' || key === 'close') return value
-          return (...args: unknown[]) => (down ? Promise.reject(new HallpassError('STORE_UNAVAILABLE', 'simulated outage')) : (value as (...a: unknown[]) => unknown).apply(target, args))
+          return (...args: unknown[]) =>
+            down
+              ? Promise.reject(new HallpassError('STORE_UNAVAILABLE', 'simulated outage'))
+              : (value as (...a: unknown[]) => unknown).apply(target, args)
         },
       }),
   }
@@ -53,7 +56,9 @@ describe('store outage (sqlite)', () => {
     await agent.login(user.email, user.password)
     toggle.set(true)
     await expectDown(app, agent)
-    const login = await new Agent(app).send('POST', '/api/auth/login', { json: { email: user.email, password: user.password } })
+    const login = await new Agent(app).send('POST', '/api/auth/login', {
+      json: { email: user.email, password: user.password },
+    })
     expect(login.status).toBe(503)
     expect(await errorOf(login)).toMatchObject({ code: 'STORE_UNAVAILABLE' })
     toggle.set(false)
@@ -79,7 +84,9 @@ describe('store outage (redis)', () => {
     await redis.kill()
     await expectDown(app, agent)
     // The login throttle shares the connection: it fails closed too.
-    const login = await new Agent(app).send('POST', '/api/auth/login', { json: { email: user.email, password: user.password } })
+    const login = await new Agent(app).send('POST', '/api/auth/login', {
+      json: { email: user.email, password: user.password },
+    })
     expect(login.status).toBe(503)
     await redis.restart() // empty: nothing was persisted, so the old session is gone
     const deadline = Date.now() + 10_000

@@ -28,7 +28,8 @@ class FormBrowser extends Agent {
 function expectCsrfOnEveryForm(html: string): void {
   const forms = html.match(/<form[^>]*method="post"[\s\S]*?<\/form>/g) ?? []
   expect(forms.length).toBeGreaterThan(0)
-  for (const form of forms) expect(form).toMatch(/<input type="hidden" name="_csrf" value="[A-Za-z0-9_-]{40,}">/)
+  for (const form of forms)
+    expect(form).toMatch(/<input type="hidden" name="_csrf" value="[A-Za-z0-9_-]{40,}">/)
 }
 
 describe('pages without JavaScript', () => {
@@ -92,7 +93,10 @@ describe('pages without JavaScript', () => {
     const browser = new FormBrowser(app)
     await browser.signIn(user.email, user.password)
     await browser.page('/')
-    const res = await browser.send('POST', '/account/name', { form: { name: 'Forged' }, csrf: false })
+    const res = await browser.send('POST', '/account/name', {
+      form: { name: 'Forged' },
+      csrf: false,
+    })
     expect(res.status).toBe(403)
     expect((await browser.page('/')).html).toContain('Hello, Test user')
   })
@@ -102,14 +106,30 @@ describe('pages without JavaScript', () => {
     const browser = new FormBrowser(app)
     await browser.signIn(user.email, user.password)
     await browser.page('/')
-    expect((await browser.submit('/account/name', { name: 'Renamed Person' })).headers.get('location')).toBe('/?notice=name-saved')
+    expect(
+      (await browser.submit('/account/name', { name: 'Renamed Person' })).headers.get('location'),
+    ).toBe('/?notice=name-saved')
     const page = await browser.page('/?notice=name-saved')
     expect(page.html).toContain('Hello, Renamed Person')
     expect(page.html).toContain('Your name was saved.')
-    expect((await browser.submit('/account/password', { currentPassword: 'wrong-wrong', newPassword: 'another-long-password' })).headers.get('location')).toBe('/?error=wrong-password')
+    expect(
+      (
+        await browser.submit('/account/password', {
+          currentPassword: 'wrong-wrong',
+          newPassword: 'another-long-password',
+        })
+      ).headers.get('location'),
+    ).toBe('/?error=wrong-password')
     const other = new FormBrowser(app)
     await other.signIn(user.email, user.password)
-    expect((await browser.submit('/account/password', { currentPassword: user.password, newPassword: 'another-long-password' })).headers.get('location')).toBe('/?notice=password-changed')
+    expect(
+      (
+        await browser.submit('/account/password', {
+          currentPassword: user.password,
+          newPassword: 'another-long-password',
+        })
+      ).headers.get('location'),
+    ).toBe('/?notice=password-changed')
     expect((await other.page('/')).location).toBe('/login')
   })
 
@@ -121,9 +141,13 @@ describe('pages without JavaScript', () => {
     const page = await me.page('/sessions')
     expect(page.html).toContain('This device')
     expect(page.html).toContain(`data-session-id="${secondId}"`)
-    expect((await me.submit(`/sessions/${secondId}/revoke`)).headers.get('location')).toBe('/sessions?notice=device-revoked')
+    expect((await me.submit(`/sessions/${secondId}/revoke`)).headers.get('location')).toBe(
+      '/sessions?notice=device-revoked',
+    )
     expect((await second.page('/')).location).toBe('/login')
-    expect((await me.submit('/sessions/revoke-others')).headers.get('location')).toBe('/sessions?notice=others-revoked')
+    expect((await me.submit('/sessions/revoke-others')).headers.get('location')).toBe(
+      '/sessions?notice=others-revoked',
+    )
     expect((await third.page('/')).location).toBe('/login')
     expect((await me.page('/')).status).toBe(200)
   })
@@ -137,20 +161,38 @@ describe('pages without JavaScript', () => {
     expect(denied.status).toBe(403)
     expect(denied.html).toContain('Admins only')
     expect(denied.html).not.toContain('idleTimeoutMinutes')
-    expect((await userBrowser.submit('/admin/settings', { idleTimeoutMinutes: '9' })).status).toBe(403)
+    expect((await userBrowser.submit('/admin/settings', { idleTimeoutMinutes: '9' })).status).toBe(
+      403,
+    )
 
     const adminBrowser = new FormBrowser(app)
     await adminBrowser.signIn(admin.email, admin.password)
     const page = await adminBrowser.page('/admin')
     expect(page.status).toBe(200)
     expectCsrfOnEveryForm(page.html)
-    expect((await adminBrowser.submit('/admin/settings', { idleTimeoutMinutes: '3' })).headers.get('location')).toBe('/admin?error=bad-timeout')
-    expect((await adminBrowser.submit('/admin/settings', { idleTimeoutMinutes: '45' })).headers.get('location')).toBe('/admin?notice=settings-saved')
+    expect(
+      (await adminBrowser.submit('/admin/settings', { idleTimeoutMinutes: '3' })).headers.get(
+        'location',
+      ),
+    ).toBe('/admin?error=bad-timeout')
+    expect(
+      (await adminBrowser.submit('/admin/settings', { idleTimeoutMinutes: '45' })).headers.get(
+        'location',
+      ),
+    ).toBe('/admin?notice=settings-saved')
     expect(app.deps.settings.idleTimeoutMinutes()).toBe(45)
-    expect((await adminBrowser.submit(`/admin/users/${user.id}/role`, { role: 'admin' })).headers.get('location')).toBe('/admin?notice=role-saved')
+    expect(
+      (await adminBrowser.submit(`/admin/users/${user.id}/role`, { role: 'admin' })).headers.get(
+        'location',
+      ),
+    ).toBe('/admin?notice=role-saved')
     expect((await userBrowser.page('/admin')).status).toBe(200)
     await adminBrowser.submit(`/admin/users/${user.id}/role`, { role: 'user' })
-    expect((await adminBrowser.submit(`/admin/users/${user.id}/revoke-sessions`)).headers.get('location')).toBe('/admin?notice=user-sessions-revoked')
+    expect(
+      (await adminBrowser.submit(`/admin/users/${user.id}/revoke-sessions`)).headers.get(
+        'location',
+      ),
+    ).toBe('/admin?notice=user-sessions-revoked')
     expect((await userBrowser.page('/')).location).toBe('/login')
     app.deps.settings.setIdleTimeoutMinutes(30)
   })
@@ -168,9 +210,15 @@ describe('pages without JavaScript', () => {
   })
 
   it('flash messages come from a fixed list, never from the URL', async () => {
-    const html = (await new FormBrowser(app).page('/login?notice=%3Cscript%3Ealert(1)%3C/script%3E&error=<b>x</b>')).html
+    const html = (
+      await new FormBrowser(app).page(
+        '/login?notice=%3Cscript%3Ealert(1)%3C/script%3E&error=<b>x</b>',
+      )
+    ).html
     expect(html).not.toContain('<script>alert')
     expect(html).not.toContain('<b>x</b>')
-    expect((await new FormBrowser(app).page('/login?notice=signed-out')).html).toContain('You have been signed out.')
+    expect((await new FormBrowser(app).page('/login?notice=signed-out')).html).toContain(
+      'You have been signed out.',
+    )
   })
 })

@@ -42,7 +42,9 @@ describe('npm start', () => {
       let output = ''
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+      const exited = new Promise<number | null>((resolve) =>
+        child.once('exit', (code) => resolve(code)),
+      )
       await new Promise<void>((resolve, reject) => {
         child.stdout.on('data', () => output.includes('hallpass demo is running') && resolve())
         void exited.then(() => reject(new Error(`npm start exited early:\n${output}`)))

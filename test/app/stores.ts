@@ -16,13 +16,21 @@ export interface Running {
 }
 
 /** `describe(title)` on each store, with a started app; `run()` gives it to the tests. */
-export function describeOnStores(title: string, options: StartOptions, body: (run: () => Running) => void): void {
+export function describeOnStores(
+  title: string,
+  options: StartOptions,
+  body: (run: () => Running) => void,
+): void {
   describe.each(['sqlite', 'redis', 'postgres'] as const)(`${title} (%s)`, (kind) => {
     let running: Running | undefined
     beforeAll(async () => {
       const redis = kind === 'redis' ? await startRedis() : undefined
       const postgres = kind === 'postgres' ? await startPostgres() : undefined
-      const env = { ...options.env, ...(redis && { REDIS_URL: redis.url }), ...(postgres && { POSTGRES_URL: postgres.url }) }
+      const env = {
+        ...options.env,
+        ...(redis && { REDIS_URL: redis.url }),
+        ...(postgres && { POSTGRES_URL: postgres.url }),
+      }
       running = { app: await startApp({ ...options, env }), kind, redis, postgres }
     })
     afterAll(async () => {

@@ -8,7 +8,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=hallpass-source', '--import', 'tsx', 'bench/run.ts', '--smoke'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['--conditions=hallpass-source', '--import', 'tsx', 'bench/run.ts', '--smoke'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
@@ -19,14 +23,18 @@ function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: stri
 }
 
 describe('bench smoke mode', () => {
-  it('runs every scenario with only 2xx answers and prints the table', { timeout: 150_000 }, async () => {
-    const { code, stdout, stderr } = await runSmoke()
-    expect(stderr, stderr).not.toMatch(/FAILED|bench failed/)
-    expect(code, stderr).toBe(0)
-    for (const s of SCENARIOS) expect(stdout).toContain(`| ${s.label} |`)
-    expect(stdout).toContain('### Targets')
-    // Every Redis scenario was counted, and every session store was weighed.
-    expect(stdout).toMatch(/\| hallpass\/node \| read \| hgetall/)
-    expect(stdout).toMatch(/\| express-session \| \d+ \| 1\.00 \|/)
-  })
+  it(
+    'runs every scenario with only 2xx answers and prints the table',
+    { timeout: 150_000 },
+    async () => {
+      const { code, stdout, stderr } = await runSmoke()
+      expect(stderr, stderr).not.toMatch(/FAILED|bench failed/)
+      expect(code, stderr).toBe(0)
+      for (const s of SCENARIOS) expect(stdout).toContain(`| ${s.label} |`)
+      expect(stdout).toContain('### Targets')
+      // Every Redis scenario was counted, and every session store was weighed.
+      expect(stdout).toMatch(/\| hallpass\/node \| read \| hgetall/)
+      expect(stdout).toMatch(/\| express-session \| \d+ \| 1\.00 \|/)
+    },
+  )
 })

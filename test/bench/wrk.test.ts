@@ -21,7 +21,13 @@ Transfer/sec:      3.07MB
 describe('parseWrk', () => {
   it('reads req/s, p99 in ms and the request count', () => {
     const result = parseWrk(REPORT)
-    expect(result).toMatchObject({ requests: 22700, seconds: 1, rps: 22691.35, p99: 7.62, non2xx: 0 })
+    expect(result).toMatchObject({
+      requests: 22700,
+      seconds: 1,
+      rps: 22691.35,
+      p99: 7.62,
+      non2xx: 0,
+    })
     expect(problems(result)).toEqual([])
   })
 
@@ -31,16 +37,27 @@ describe('parseWrk', () => {
   })
 
   it('reports non-2xx answers and socket errors as problems', () => {
-    const bad = REPORT.replace('Requests/sec', '  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 5\nRequests/sec')
-    expect(problems(parseWrk(bad))).toEqual(['5 non-2xx responses', '2 socket read errors', '3 socket timeout errors'])
+    const bad = REPORT.replace(
+      'Requests/sec',
+      '  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 5\nRequests/sec',
+    )
+    expect(problems(parseWrk(bad))).toEqual([
+      '5 non-2xx responses',
+      '2 socket read errors',
+      '3 socket timeout errors',
+    ])
   })
 
   it('reports a run with no completed request', () => {
-    expect(problems(parseWrk(REPORT.replace('22700 requests', '0 requests')))).toContain('no requests completed')
+    expect(problems(parseWrk(REPORT.replace('22700 requests', '0 requests')))).toContain(
+      'no requests completed',
+    )
   })
 
   it('throws on output it cannot read', () => {
-    expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(/cannot parse wrk output/)
+    expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(
+      /cannot parse wrk output/,
+    )
   })
 })
 

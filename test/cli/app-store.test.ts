@@ -21,10 +21,20 @@ let bin: string
 
 /** Builds the package as `npm run build` does (tsc -p tsconfig.build.json) into a scratch copy, minus declarations. */
 beforeAll(async () => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { hallpass: string } }
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    bin: { hallpass: string }
+  }
   const build = join(dir, 'package')
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-  const flags = ['--noCheck', '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false']
+  const flags = [
+    '--noCheck',
+    '--declaration',
+    'false',
+    '--declarationMap',
+    'false',
+    '--sourceMap',
+    'false',
+  ]
   const out = ['--outDir', join(build, 'dist'), '--inlineSources', 'false']
   await exec(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), ...out, ...flags])
   writeFileSync(join(build, 'package.json'), JSON.stringify(pkg))
@@ -96,36 +106,64 @@ describe('hallpass sessions --sqlite against an app that names its table', () =>
     await store.close()
   })
 
-  it('without --table: exit 1 naming --table and the table the file has; the file is byte-identical', async () => {
-    for (const action of [['revoke', 'alice'], ['list', 'alice'], ['stats'], ['purge']]) {
+  it(
+    'without --table: exit 1 naming --table and the table the file has; the file is byte-identical',
+    async () => {
+      for (const action of [['revoke', 'alice'], ['list', 'alice'], ['stats'], ['purge']]) {
+        const before = sqliteState(file)
+        const result = await hallpass('sessions', ...action, '--sqlite', file)
+        expect(result, action.join(' ')).toMatchObject({ code: 1, stdout: '' })
+        const message = `no hallpass session table 'hallpass_sessions' in ${file} (it has 'app_sessions'); pass --table`
+        expect(result.stderr).toContain(message)
+        expect(sqliteState(file)).toEqual(before)
+      }
+      // A read-only reader of an idle WAL file leaves SQLite's empty -wal and -shm beside it (this test's own reads too).
+      expect(readFileSync(`${file}-wal`)).toHaveLength(0)
+    },
+    RUNS,
+  )
+
+  it(
+    'list and stats with --table read the sessions and leave the file as it was',
+    async () => {
       const before = sqliteState(file)
-      const result = await hallpass('sessions', ...action, '--sqlite', file)
-      expect(result, action.join(' ')).toMatchObject({ code: 1, stdout: '' })
-      const message = `no hallpass session table 'hallpass_sessions' in ${file} (it has 'app_sessions'); pass --table`
-      expect(result.stderr).toContain(message)
+      const listed = await hallpass(
+        'sessions',
+        'list',
+        'alice',
+        '--sqlite',
+        file,
+        '--table',
+        'app_sessions',
+      )
+      expect(listed.code).toBe(0)
+      expect(listed.stdout.trim().split('\n')).toHaveLength(2)
+      const stats = await hallpass('sessions', 'stats', '--sqlite', file, '--table=app_sessions')
+      expect(stats.stdout).toMatch(/^sessions {13}3\nsigned-in users {6}2\n/)
       expect(sqliteState(file)).toEqual(before)
-    }
-    // A read-only reader of an idle WAL file leaves SQLite's empty -wal and -shm beside it (this test's own reads too).
-    expect(readFileSync(`${file}-wal`)).toHaveLength(0)
-  }, RUNS)
+    },
+    RUNS,
+  )
 
-  it('list and stats with --table read the sessions and leave the file as it was', async () => {
-    const before = sqliteState(file)
-    const listed = await hallpass('sessions', 'list', 'alice', '--sqlite', file, '--table', 'app_sessions')
-    expect(listed.code).toBe(0)
-    expect(listed.stdout.trim().split('\n')).toHaveLength(2)
-    const stats = await hallpass('sessions', 'stats', '--sqlite', file, '--table=app_sessions')
-    expect(stats.stdout).toMatch(/^sessions {13}3\nsigned-in users {6}2\n/)
-    expect(sqliteState(file)).toEqual(before)
-  }, RUNS)
-
-  it('revoke with --table ends the user’s sessions: their cookies now load as anonymous', async () => {
-    const result = await hallpass('sessions', 'revoke', 'alice', '--sqlite', file, '--table', 'app_sessions')
-    expect(result).toMatchObject({ code: 0, stdout: 'revoked 2 sessions\n', stderr: '' })
-    const store = sqliteStore({ database: file, table: 'app_sessions', purgeIntervalMs: 0 })
-    expect(await usersOf(store, [...alice, ...bob])).toEqual([null, null, 'bob'])
-    await store.close()
-  }, RUNS)
+  it(
+    'revoke with --table ends the user’s sessions: their cookies now load as anonymous',
+    async () => {
+      const result = await hallpass(
+        'sessions',
+        'revoke',
+        'alice',
+        '--sqlite',
+        file,
+        '--table',
+        'app_sessions',
+      )
+      expect(result).toMatchObject({ code: 0, stdout: 'revoked 2 sessions\n', stderr: '' })
+      const store = sqliteStore({ database: file, table: 'app_sessions', purgeIntervalMs: 0 })
+      expect(await usersOf(store, [...alice, ...bob])).toEqual([null, null, 'bob'])
+      await store.close()
+    },
+    RUNS,
+  )
 })
 
 describe('hallpass sessions --sqlite against a file that is not a session store', () => {
@@ -138,26 +176,34 @@ describe('hallpass sessions --sqlite against a file that is not a session store'
     db.close()
   })
 
-  it('every action exits 1 and leaves the bytes, the journal mode (not WAL) and the schema as they were', async () => {
-    const runs = [
-      ['list', 'alice'],
-      ['stats', '--table', 'app_sessions'],
-      ['revoke', 'alice'],
-      ['revoke', 'alice', '--table', 'users'],
-      ['purge'],
-    ]
-    for (const args of runs) {
-      const before = sqliteState(file)
-      expect(before.journalMode).toBe('delete')
-      const result = await hallpass('sessions', ...args, '--sqlite', file)
-      expect(result, args.join(' ')).toMatchObject({ code: 1, stdout: '' })
-      expect(result.stderr).toMatch(/ in .*unrelated\.db \(it has no hallpass session table\); pass --table NAME/)
-      const users = "table 'users' is not a hallpass session table (no user_id, data,"
-      if (args.includes('users')) expect(result.stderr).toContain(users)
-      expect(sqliteState(file)).toEqual(before)
-    }
-    expect(readdirSync(dir).filter((name) => name.startsWith('unrelated'))).toEqual(['unrelated.db'])
-  }, RUNS)
+  it(
+    'every action exits 1 and leaves the bytes, the journal mode (not WAL) and the schema as they were',
+    async () => {
+      const runs = [
+        ['list', 'alice'],
+        ['stats', '--table', 'app_sessions'],
+        ['revoke', 'alice'],
+        ['revoke', 'alice', '--table', 'users'],
+        ['purge'],
+      ]
+      for (const args of runs) {
+        const before = sqliteState(file)
+        expect(before.journalMode).toBe('delete')
+        const result = await hallpass('sessions', ...args, '--sqlite', file)
+        expect(result, args.join(' ')).toMatchObject({ code: 1, stdout: '' })
+        expect(result.stderr).toMatch(
+          / in .*unrelated\.db \(it has no hallpass session table\); pass --table NAME/,
+        )
+        const users = "table 'users' is not a hallpass session table (no user_id, data,"
+        if (args.includes('users')) expect(result.stderr).toContain(users)
+        expect(sqliteState(file)).toEqual(before)
+      }
+      expect(readdirSync(dir).filter((name) => name.startsWith('unrelated'))).toEqual([
+        'unrelated.db',
+      ])
+    },
+    RUNS,
+  )
 })
 
 describe('hallpass sessions --redis against an app that names its prefix', () => {
@@ -169,7 +215,10 @@ describe('hallpass sessions --redis against an app that names its prefix', () =>
   /** Every key on the server with its serialized value (DUMP), sorted: what a command could have changed. */
   async function keyspace(): Promise<Array<[string, string]>> {
     const keys = (await client.keys('*')).sort()
-    const dump = async (key: string): Promise<[string, string]> => [key, `${await client.sendCommand(['DUMP', key])}`]
+    const dump = async (key: string): Promise<[string, string]> => [
+      key,
+      `${await client.sendCommand(['DUMP', key])}`,
+    ]
     return Promise.all(keys.map(dump))
   }
 
@@ -186,34 +235,75 @@ describe('hallpass sessions --redis against an app that names its prefix', () =>
     await server?.stop()
   })
 
-  it('without --prefix: exit 1 naming --prefix and the prefix that holds sessions; nothing changes', async () => {
-    const before = await keyspace()
-    for (const action of [['revoke', 'alice'], ['list', 'alice'], ['stats'], ['purge']]) {
-      const result = await hallpass('sessions', ...action, '--redis', server.url)
-      expect(result, action.join(' ')).toMatchObject({ code: 1, stdout: '' })
-      const message = "no hallpass sessions under prefix 'hp:' (hallpass keys are under 'shop:'); pass --prefix PREFIX"
-      expect(result.stderr).toContain(message)
-    }
-    const other = await hallpass('sessions', 'revoke', 'alice', '--redis', server.url, '--prefix', 'cache:')
-    expect(other).toMatchObject({ code: 1 })
-    expect(other.stderr).toContain("no hallpass sessions under prefix 'cache:'")
-    expect(await keyspace()).toEqual(before)
-  }, RUNS)
+  it(
+    'without --prefix: exit 1 naming --prefix and the prefix that holds sessions; nothing changes',
+    async () => {
+      const before = await keyspace()
+      for (const action of [['revoke', 'alice'], ['list', 'alice'], ['stats'], ['purge']]) {
+        const result = await hallpass('sessions', ...action, '--redis', server.url)
+        expect(result, action.join(' ')).toMatchObject({ code: 1, stdout: '' })
+        const message =
+          "no hallpass sessions under prefix 'hp:' (hallpass keys are under 'shop:'); pass --prefix PREFIX"
+        expect(result.stderr).toContain(message)
+      }
+      const other = await hallpass(
+        'sessions',
+        'revoke',
+        'alice',
+        '--redis',
+        server.url,
+        '--prefix',
+        'cache:',
+      )
+      expect(other).toMatchObject({ code: 1 })
+      expect(other.stderr).toContain("no hallpass sessions under prefix 'cache:'")
+      expect(await keyspace()).toEqual(before)
+    },
+    RUNS,
+  )
 
-  it('list and stats with --prefix read the sessions and change nothing', async () => {
-    const before = await keyspace()
-    const listed = await hallpass('sessions', 'list', 'alice', '--redis', server.url, '--prefix', 'shop:')
-    expect(listed.code).toBe(0)
-    expect(listed.stdout.trim().split('\n')).toHaveLength(2)
-    const stats = await hallpass('sessions', 'stats', '--redis', server.url, '--prefix=shop:')
-    expect(stats.stdout).toMatch(/^sessions {13}3\nsigned-in users {6}2\n/)
-    expect(await keyspace()).toEqual(before)
-  }, RUNS)
+  it(
+    'list and stats with --prefix read the sessions and change nothing',
+    async () => {
+      const before = await keyspace()
+      const listed = await hallpass(
+        'sessions',
+        'list',
+        'alice',
+        '--redis',
+        server.url,
+        '--prefix',
+        'shop:',
+      )
+      expect(listed.code).toBe(0)
+      expect(listed.stdout.trim().split('\n')).toHaveLength(2)
+      const stats = await hallpass('sessions', 'stats', '--redis', server.url, '--prefix=shop:')
+      expect(stats.stdout).toMatch(/^sessions {13}3\nsigned-in users {6}2\n/)
+      expect(await keyspace()).toEqual(before)
+    },
+    RUNS,
+  )
 
-  it('revoke with --prefix ends the user’s sessions: their cookies now load as anonymous', async () => {
-    const result = await hallpass('sessions', 'revoke', 'alice', '--redis', server.url, '--prefix', 'shop:')
-    expect(result).toMatchObject({ code: 0, stdout: 'revoked 2 sessions\n', stderr: '' })
-    expect(await usersOf(redisStore({ client, prefix: 'shop:' }), [...alice, ...bob])).toEqual([null, null, 'bob'])
-    expect(await client.get('cache:home')).toBe('unrelated')
-  }, RUNS)
+  it(
+    'revoke with --prefix ends the user’s sessions: their cookies now load as anonymous',
+    async () => {
+      const result = await hallpass(
+        'sessions',
+        'revoke',
+        'alice',
+        '--redis',
+        server.url,
+        '--prefix',
+        'shop:',
+      )
+      expect(result).toMatchObject({ code: 0, stdout: 'revoked 2 sessions\n', stderr: '' })
+      expect(await usersOf(redisStore({ client, prefix: 'shop:' }), [...alice, ...bob])).toEqual([
+        null,
+        null,
+        'bob',
+      ])
+      expect(await client.get('cache:home')).toBe('unrelated')
+    },
+    RUNS,
+  )
 })

@@ -17,7 +17,11 @@ import { run } from '../../src/cli/index.ts'
 async function capture(argv: string[]) {
   const out: string[] = []
   const err: string[] = []
-  const code = await run(argv, (l) => out.push(l), (l) => err.push(l))
+  const code = await run(
+    argv,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  )
   return { code, out, err }
 }
 
@@ -47,17 +51,37 @@ describe('hallpass secret', () => {
   })
 
   it('refuses a weak size, unknown commands and a missing store with usage and exit 2', async () => {
-    expect(await capture(['secret', '--bytes', '8'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--bytes/)] })
-    expect(await capture(['nope'])).toMatchObject({ code: 2, err: [expect.stringMatching(/unknown command/)] })
-    expect(await capture(['constructor'])).toMatchObject({ code: 2, err: [expect.stringMatching(/unknown command/)] })
-    expect(await capture(['sessions', 'list', 'alice'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--sqlite PATH or --redis URL/)] })
-    expect(await capture(['sessions', 'list', 'alice', '--sqlite', '/nonexistent/dir/x.db'])).toMatchObject({ code: 2, err: [expect.stringMatching(/no SQLite database/)] })
+    expect(await capture(['secret', '--bytes', '8'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/--bytes/)],
+    })
+    expect(await capture(['nope'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/unknown command/)],
+    })
+    expect(await capture(['constructor'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/unknown command/)],
+    })
+    expect(await capture(['sessions', 'list', 'alice'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/--sqlite PATH or --redis URL/)],
+    })
+    expect(
+      await capture(['sessions', 'list', 'alice', '--sqlite', '/nonexistent/dir/x.db']),
+    ).toMatchObject({ code: 2, err: [expect.stringMatching(/no SQLite database/)] })
   })
 })
 
 describe('hallpass arguments (node:util parseArgs, strict)', () => {
   it('--help, -h and help print the usage on stdout and exit 0', async () => {
-    for (const argv of [['--help'], ['-h'], ['help'], ['secret', '--help'], ['sessions', 'list', '--help']]) {
+    for (const argv of [
+      ['--help'],
+      ['-h'],
+      ['help'],
+      ['secret', '--help'],
+      ['sessions', 'list', '--help'],
+    ]) {
       const result = await capture(argv)
       expect(result, argv.join(' ')).toMatchObject({ code: 0, err: [] })
       expect(result.out[0]).toMatch(/^Usage: hallpass <command>/)
@@ -66,11 +90,18 @@ describe('hallpass arguments (node:util parseArgs, strict)', () => {
   })
 
   it('no command at all is a usage error (exit 2)', async () => {
-    expect(await capture([])).toMatchObject({ code: 2, out: [], err: [expect.stringMatching(/name a command[\s\S]*Usage:/)] })
+    expect(await capture([])).toMatchObject({
+      code: 2,
+      out: [],
+      err: [expect.stringMatching(/name a command[\s\S]*Usage:/)],
+    })
   })
 
   it('--bytes=64 and --bytes 64 both work', async () => {
-    for (const argv of [['secret', '--bytes=64'], ['secret', '--bytes', '64']]) {
+    for (const argv of [
+      ['secret', '--bytes=64'],
+      ['secret', '--bytes', '64'],
+    ]) {
       const result = await capture(argv)
       expect(result.code, argv.join(' ')).toBe(0)
       expect(Buffer.from(result.out[0]!, 'base64url')).toHaveLength(64)
@@ -85,20 +116,43 @@ describe('hallpass arguments (node:util parseArgs, strict)', () => {
   })
 
   it('a flag another command takes, a missing value, stray arguments and a non-number are usage errors', async () => {
-    expect(await capture(['secret', '--sqlite', 'x.db'])).toMatchObject({ code: 2, err: [expect.stringMatching(/secret does not take --sqlite/)] })
-    expect(await capture(['sessions', 'stats', '--bytes', '64', '--sqlite', 'x.db'])).toMatchObject({ code: 2, err: [expect.stringMatching(/sessions does not take --bytes/)] })
-    expect(await capture(['secret', '--bytes'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--bytes <value>' argument missing/)] })
-    expect(await capture(['secret', 'extra'])).toMatchObject({ code: 2, err: [expect.stringMatching(/secret takes no arguments/)] })
-    expect(await capture(['secret', '--bytes=64abc'])).toMatchObject({ code: 2, err: [expect.stringMatching(/--bytes must be an integer/)] })
+    expect(await capture(['secret', '--sqlite', 'x.db'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/secret does not take --sqlite/)],
+    })
+    expect(await capture(['sessions', 'stats', '--bytes', '64', '--sqlite', 'x.db'])).toMatchObject(
+      { code: 2, err: [expect.stringMatching(/sessions does not take --bytes/)] },
+    )
+    expect(await capture(['secret', '--bytes'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/--bytes <value>' argument missing/)],
+    })
+    expect(await capture(['secret', 'extra'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/secret takes no arguments/)],
+    })
+    expect(await capture(['secret', '--bytes=64abc'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/--bytes must be an integer/)],
+    })
     expect(await capture(['secret', '--bytes=0x40'])).toMatchObject({ code: 2 })
   })
 
   it('a store option goes with its own store flag only; an unknown action fails before a store is opened', async () => {
     const cases: Array<[string[], string]> = [
-      [['list', 'a', '--sqlite', 'x.db', '--prefix', 'app:'], '--prefix goes with --redis, not --sqlite'],
-      [['list', 'a', '--redis', 'redis://127.0.0.1:1', '--table', 't'], '--table goes with --sqlite, not --redis'],
+      [
+        ['list', 'a', '--sqlite', 'x.db', '--prefix', 'app:'],
+        '--prefix goes with --redis, not --sqlite',
+      ],
+      [
+        ['list', 'a', '--redis', 'redis://127.0.0.1:1', '--table', 't'],
+        '--table goes with --sqlite, not --redis',
+      ],
       [['list', 'a', '--table', 't'], 'exactly one of --sqlite PATH or --redis URL'],
-      [['list', 'a', '--sqlite', 'x.db', '--table', 'a-b'], '--table must be a plain SQL identifier'],
+      [
+        ['list', 'a', '--sqlite', 'x.db', '--table', 'a-b'],
+        '--table must be a plain SQL identifier',
+      ],
       [['toString', '--sqlite', '/nonexistent/x.db'], 'unknown sessions action "toString"'],
     ]
     for (const [args, message] of cases) {
@@ -106,7 +160,10 @@ describe('hallpass arguments (node:util parseArgs, strict)', () => {
       expect(await capture(['sessions', ...args]), args.join(' ')).toMatchObject(usage)
     }
     const secret = await capture(['secret', '--table', 't'])
-    expect(secret).toMatchObject({ code: 2, err: [expect.stringContaining('secret does not take --table')] })
+    expect(secret).toMatchObject({
+      code: 2,
+      err: [expect.stringContaining('secret does not take --table')],
+    })
   })
 })
 
@@ -121,7 +178,13 @@ describe('sessions stats', () => {
     await store.create(testRecord(), { ttl: 5 * 3_600_000 })
     await store.create(testRecord({ userId: 'dora' }), { ttl: 1_000 })
     now += 2_000 // dora's session has expired: it no longer counts
-    expect(await store.stats!(3_600_000)).toEqual({ sessions: 5, users: 2, anonymous: 1, maxPerUser: 3, expiring: 2 })
+    expect(await store.stats!(3_600_000)).toEqual({
+      sessions: 5,
+      users: 2,
+      anonymous: 1,
+      maxPerUser: 3,
+      expiring: 2,
+    })
     await store.close()
   })
 })
@@ -140,11 +203,21 @@ describe('hallpass sessions on SQLite', () => {
     expect(listed.out).toHaveLength(3)
     expect(listed.out.join('\n')).toContain(first!)
     expect(listed.out[0]).toMatch(/device-2/)
-    expect((await capture(['sessions', 'revoke', 'alice', second!, '--sqlite', file])).out).toEqual(['revoked 1 session'])
-    expect((await capture(['sessions', 'revoke', 'bob', third!, '--sqlite', file])).out).toEqual(['revoked 0 sessions'])
-    expect((await capture(['sessions', 'revoke', 'alice', '--sqlite', file])).out).toEqual(['revoked 2 sessions'])
-    expect((await capture(['sessions', 'list', 'alice', '--sqlite', file])).out).toEqual(['no sessions'])
-    expect((await capture(['sessions', 'purge', '--sqlite', file])).out).toEqual(['purged 0 expired sessions'])
+    expect((await capture(['sessions', 'revoke', 'alice', second!, '--sqlite', file])).out).toEqual(
+      ['revoked 1 session'],
+    )
+    expect((await capture(['sessions', 'revoke', 'bob', third!, '--sqlite', file])).out).toEqual([
+      'revoked 0 sessions',
+    ])
+    expect((await capture(['sessions', 'revoke', 'alice', '--sqlite', file])).out).toEqual([
+      'revoked 2 sessions',
+    ])
+    expect((await capture(['sessions', 'list', 'alice', '--sqlite', file])).out).toEqual([
+      'no sessions',
+    ])
+    expect((await capture(['sessions', 'purge', '--sqlite', file])).out).toEqual([
+      'purged 0 expired sessions',
+    ])
   })
 
   it('list reads through a read-only connection: a corrupt row is skipped and left for the app to delete', async () => {
@@ -160,7 +233,9 @@ describe('hallpass sessions on SQLite', () => {
     expect(listed.out).toHaveLength(1)
     expect(listed.out[0]).not.toContain(broken)
     const after = new Database(corrupt, { readonly: true })
-    expect(after.prepare('SELECT data FROM hallpass_sessions WHERE id = ?').pluck().get(broken)).toBe('{not json')
+    expect(
+      after.prepare('SELECT data FROM hallpass_sessions WHERE id = ?').pluck().get(broken),
+    ).toBe('{not json')
     after.close()
   })
 
@@ -168,7 +243,11 @@ describe('hallpass sessions on SQLite', () => {
     const store = sqliteStore({ database: file, purgeInterval: 0 })
     await signIn(store, 'dave', 3)
     await signIn(store, 'erin', 1)
-    const anonymous = await createSessions({ secret: TEST_SECRET, store, cookie: { secure: false } }).load({})
+    const anonymous = await createSessions({
+      secret: TEST_SECRET,
+      store,
+      cookie: { secure: false },
+    }).load({})
     anonymous.set('cart', ['book'])
     await anonymous.commit()
     await store.close()
@@ -194,14 +273,25 @@ describe('hallpass sessions on Redis', () => {
     const client = await createClient({ url: server.url }).connect()
     const ids = await signIn(redisStore({ client, prefix: 'app:' }), 'carol', 2)
     await client.close()
-    const listed = await capture(['sessions', 'list', 'carol', '--redis', server.url, '--prefix', 'app:'])
+    const listed = await capture([
+      'sessions',
+      'list',
+      'carol',
+      '--redis',
+      server.url,
+      '--prefix',
+      'app:',
+    ])
     expect(listed.out.map((line) => line.split('  ')[0]).sort()).toEqual([...ids].sort())
     const wrongPrefix = await capture(['sessions', 'list', 'carol', '--redis', server.url])
     const message = expect.stringMatching(/under prefix 'hp:' .*'app:'.*pass --prefix PREFIX/)
     expect(wrongPrefix).toMatchObject({ code: 1, out: [], err: [message] })
     const purge = await capture(['sessions', 'purge', '--redis', server.url, '--prefix', 'app:'])
     expect(purge.out[0]).toMatch(/expires sessions by itself/)
-    expect((await capture(['sessions', 'revoke', 'carol', '--redis', server.url, '--prefix', 'app:'])).out).toEqual(['revoked 2 sessions'])
+    expect(
+      (await capture(['sessions', 'revoke', 'carol', '--redis', server.url, '--prefix', 'app:']))
+        .out,
+    ).toEqual(['revoked 2 sessions'])
   })
 
   it('stats scans only its prefix and skips the user indexes', async () => {
@@ -213,7 +303,11 @@ describe('hallpass sessions on Redis', () => {
     await client.close()
     const result = await capture(['sessions', 'stats', '--redis', server.url, '--prefix', 'st:'])
     expect(result.code).toBe(0)
-    expect(result.out.slice(0, 3)).toEqual(['sessions             3', 'signed-in users      2', 'sessions per user    1.5 on average, 2 at most'])
+    expect(result.out.slice(0, 3)).toEqual([
+      'sessions             3',
+      'signed-in users      2',
+      'sessions per user    1.5 on average, 2 at most',
+    ])
     expect(result.out[4]).toBe('expiring within 1 h  3')
   })
 

@@ -47,11 +47,27 @@ describe('hallpass migrate and sessions --postgres', () => {
   })
 
   it('lists, counts, revokes and purges the sessions of a named table', async () => {
-    expect((await capture(['migrate', '--postgres', server.url, '--schema', 'auth', '--table', 'sessions'])).code).toBe(
-      0,
-    )
+    expect(
+      (
+        await capture([
+          'migrate',
+          '--postgres',
+          server.url,
+          '--schema',
+          'auth',
+          '--table',
+          'sessions',
+        ])
+      ).code,
+    ).toBe(0)
     const clock = testClock(Date.now())
-    const store = postgresStore({ client: pool, schema: 'auth', table: 'sessions', purgeIntervalMs: 0, clock })
+    const store = postgresStore({
+      client: pool,
+      schema: 'auth',
+      table: 'sessions',
+      purgeIntervalMs: 0,
+      clock,
+    })
     const sessions = createSessions({ secret: TEST_SECRET, store, cookie: { secure: false } })
     for (let i = 0; i < 3; i++) {
       const session = await sessions.load({ ip: '203.0.113.7', userAgent: `device-${i}` })
@@ -78,16 +94,29 @@ describe('hallpass migrate and sessions --postgres', () => {
     expect(listed.out).toHaveLength(3)
     expect(listed.out[0]).toMatch(/203\.0\.113\.7 {2}device-\d$/)
     expect((await capture(['sessions', 'stats', ...flags])).out[0]).toMatch(/^sessions\s+3$/)
-    expect((await capture(['sessions', 'purge', ...flags])).out).toEqual(['purged 1 expired session'])
-    expect((await capture(['sessions', 'revoke', 'erin', ...flags])).out).toEqual(['revoked 3 sessions'])
+    expect((await capture(['sessions', 'purge', ...flags])).out).toEqual([
+      'purged 1 expired session',
+    ])
+    expect((await capture(['sessions', 'revoke', 'erin', ...flags])).out).toEqual([
+      'revoked 3 sessions',
+    ])
     expect(await store.listByUser('erin')).toEqual([])
     await store.close()
   })
 
   it('refuses a table that was never migrated, naming the command, with exit code 1', async () => {
-    const result = await capture(['sessions', 'stats', '--postgres', server.url, '--table', 'nowhere'])
+    const result = await capture([
+      'sessions',
+      'stats',
+      '--postgres',
+      server.url,
+      '--table',
+      'nowhere',
+    ])
     expect(result.code).toBe(1)
-    expect(result.err.join('\n')).toMatch(/CONFIG_INVALID: .*run `hallpass migrate --postgres <URL> --table nowhere`/)
+    expect(result.err.join('\n')).toMatch(
+      /CONFIG_INVALID: .*run `hallpass migrate --postgres <URL> --table nowhere`/,
+    )
   })
 
   it('usage errors (exit 2): no URL, a URL of another kind, two stores, --table without --postgres, arguments to migrate', async () => {
@@ -104,7 +133,12 @@ describe('hallpass migrate and sessions --postgres', () => {
   })
 
   it('an unreachable database is exit code 1 with one line, not a hang', async () => {
-    const result = await capture(['sessions', 'stats', '--postgres', 'postgres://hallpass@127.0.0.1:1/postgres'])
+    const result = await capture([
+      'sessions',
+      'stats',
+      '--postgres',
+      'postgres://hallpass@127.0.0.1:1/postgres',
+    ])
     expect(result.code).toBe(1)
     expect(result.err).toEqual([expect.stringMatching(/^hallpass: STORE_UNAVAILABLE: /)])
   })

@@ -1,6 +1,14 @@
 // hallpass/client in real Chromium: status transitions, focus/visibility refresh, cross-tab logout, and no token access.
 import { describe, expect, it } from 'vitest'
-import { CSRF_HEADER, login, trapCounts, useChromiumSuite, USER, waitForStatus, type TestPage } from './harness.ts'
+import {
+  CSRF_HEADER,
+  login,
+  trapCounts,
+  useChromiumSuite,
+  USER,
+  waitForStatus,
+  type TestPage,
+} from './harness.ts'
 
 // No touches during a test: a touch moves the idle deadline, and another tab's newer deadline is a real
 // change of snapshot (tested on its own below), so with the harness's 1 s default the exact sequences here
@@ -8,7 +16,8 @@ import { CSRF_HEADER, login, trapCounts, useChromiumSuite, USER, waitForStatus, 
 const suite = useChromiumSuite({ touchInterval: '1h' })
 const open = suite.open
 
-const statuses = (p: TestPage) => p.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))
+const statuses = (p: TestPage) =>
+  p.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))
 const snapshotOf = (p: TestPage) => p.page.evaluate(() => window.hp!.client.getSnapshot())
 
 describe('hallpass/client in Chromium', () => {
@@ -16,7 +25,11 @@ describe('hallpass/client in Chromium', () => {
     const a = await open()
     await waitForStatus(a.page, 'anonymous')
     expect(await statuses(a)).toEqual(['loading', 'anonymous'])
-    expect(await snapshotOf(a)).toMatchObject({ user: null, session: null, checkedAt: expect.any(Number) })
+    expect(await snapshotOf(a)).toMatchObject({
+      user: null,
+      session: null,
+      checkedAt: expect.any(Number),
+    })
 
     await login(a.page)
     const epoch = await open()
@@ -58,21 +71,33 @@ describe('hallpass/client in Chromium', () => {
     expect(a.statusRequests()).toBe(start + 1)
 
     await a.page.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => 'hidden',
+      })
       document.dispatchEvent(new Event('visibilitychange'))
     })
     await a.page.waitForTimeout(200)
     expect(a.statusRequests()).toBe(start + 1) // becoming hidden is not a reason to ask
 
     await a.page.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' })
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => 'visible',
+      })
       document.dispatchEvent(new Event('visibilitychange'))
     })
     await expect.poll(() => a.statusRequests()).toBe(start + 2)
 
     const fetches = await a.page.evaluate(() => window.hp!.log.fetches)
     expect(fetches.length).toBe(3)
-    for (const init of fetches) expect(init).toEqual({ url: '/api/session', method: 'GET', credentials: 'same-origin', cache: 'no-store' })
+    for (const init of fetches)
+      expect(init).toEqual({
+        url: '/api/session',
+        method: 'GET',
+        credentials: 'same-origin',
+        cache: 'no-store',
+      })
 
     // After dispose, nothing listens any more.
     await a.page.evaluate(() => {
@@ -93,7 +118,9 @@ describe('hallpass/client in Chromium', () => {
 
     // A logout the server refuses (no CSRF header) changes nothing, here or there.
     const aRequests = a.statusRequests()
-    const refused = await a.page.evaluate(() => window.hp!.client.logout('/api/logout').then((r) => r.status))
+    const refused = await a.page.evaluate(() =>
+      window.hp!.client.logout('/api/logout').then((r) => r.status),
+    )
     expect(refused).toBe(403)
     await expect.poll(() => a.statusRequests()).toBe(aRequests + 1) // it re-checked instead of guessing
     expect((await snapshotOf(a)).status).toBe('authenticated')
@@ -109,7 +136,9 @@ describe('hallpass/client in Chromium', () => {
     await b.page.waitForTimeout(300)
     expect(b.statusRequests()).toBe(bRequests) // no request storm: the message was enough
 
-    const logoutInit = (await a.page.evaluate(() => window.hp!.log.fetches)).find((f) => f.url === '/api/logout')
+    const logoutInit = (await a.page.evaluate(() => window.hp!.log.fetches)).find(
+      (f) => f.url === '/api/logout',
+    )
     expect(logoutInit).toMatchObject({ method: 'POST', credentials: 'same-origin' })
     const serverSays = await b.page.evaluate(() => fetch('/api/session').then((r) => r.json()))
     expect(serverSays).toEqual({ authenticated: false })
@@ -140,7 +169,10 @@ describe('hallpass/client in Chromium', () => {
     await login(a.page)
     await a.page.evaluate(() => window.hp!.client.refresh())
     expect((await snapshotOf(a)).status).toBe('authenticated')
-    const status = await a.page.evaluate((headers) => window.hp!.client.logout('/api/logout', { headers }).then((r) => r.status), CSRF_HEADER)
+    const status = await a.page.evaluate(
+      (headers) => window.hp!.client.logout('/api/logout', { headers }).then((r) => r.status),
+      CSRF_HEADER,
+    )
     expect(status).toBe(204)
     expect(await statuses(a)).toEqual(['loading', 'anonymous', 'authenticated', 'anonymous'])
   })
@@ -151,11 +183,15 @@ describe('hallpass/client in Chromium', () => {
     await a.page.evaluate(() => window.hp!.client.refresh())
     await waitForStatus(a.page, 'authenticated')
     const cookies = await suite.browser.context.cookies(suite.server.origin)
-    expect(cookies).toEqual([expect.objectContaining({ name: 'hp', httpOnly: true, sameSite: 'Lax' })])
+    expect(cookies).toEqual([
+      expect.objectContaining({ name: 'hp', httpOnly: true, sameSite: 'Lax' }),
+    ])
     expect(await a.page.evaluate(() => window.__rawCookie())).not.toContain('hp=')
     expect(await trapCounts(a.page)).toEqual({ cookieReads: 0, storageCalls: 0 })
     // And the shipped code has no way to: none of these APIs appear in the bundle.
-    expect(suite.script).not.toMatch(/document\.cookie|cookieStore|localStorage|sessionStorage|indexedDB/)
+    expect(suite.script).not.toMatch(
+      /document\.cookie|cookieStore|localStorage|sessionStorage|indexedDB/,
+    )
     expect(suite.script).toContain('BroadcastChannel')
   })
 })

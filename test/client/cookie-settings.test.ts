@@ -25,7 +25,10 @@ afterEach(async () => {
 })
 
 /** Serves the scenario app with `cookie` (sharing store and clock with `after`) on a new port of the same host. */
-async function deploy(cookie: CookieOptions, after?: World): Promise<{ world: World; url: string }> {
+async function deploy(
+  cookie: CookieOptions,
+  after?: World,
+): Promise<{ world: World; url: string }> {
   const world = after ? redeploy(after, cookie) : createWorld('store', { cookie })
   const app = await SERVERS.node(world)
   running.push(app)
@@ -47,7 +50,9 @@ describe('cookie settings changed between deploys, in Chromium', () => {
   it('Partitioned on, then off again: one cookie each time, and the same signed-in session', async () => {
     const first = await deploy({ secure: true })
     await page.goto(`${first.url}/whoami`)
-    const login = (await page.evaluate(() => fetch('/login?user=alice', { method: 'POST' }).then((r) => r.json()))) as { id: string }
+    const login = (await page.evaluate(() =>
+      fetch('/login?user=alice', { method: 'POST' }).then((r) => r.json()),
+    )) as { id: string }
     expect(await sessionCookies()).toHaveLength(1)
     let previous = first.world
     for (const partitioned of [true, false]) {
@@ -64,11 +69,18 @@ describe('cookie settings changed between deploys, in Chromium', () => {
   it("sameSite 'lax' → 'strict', then a rename: one cookie with the new settings, the same session", async () => {
     const first = await deploy({ secure: true })
     await page.goto(`${first.url}/whoami`)
-    const login = (await page.evaluate(() => fetch('/login?user=alice', { method: 'POST' }).then((r) => r.json()))) as { id: string }
+    const login = (await page.evaluate(() =>
+      fetch('/login?user=alice', { method: 'POST' }).then((r) => r.json()),
+    )) as { id: string }
     const strict = await deploy({ secure: true, sameSite: 'strict' }, first.world)
     expect(await whoami(strict.url)).toMatchObject({ userId: 'alice', id: login.id })
-    expect((await sessionCookies()).map((c) => [c.name, c.sameSite])).toEqual([['__Host-hp', 'Strict']])
-    const renamed = await deploy({ secure: true, sameSite: 'strict', name: '__Host-sid', previousNames: ['__Host-hp'] }, strict.world)
+    expect((await sessionCookies()).map((c) => [c.name, c.sameSite])).toEqual([
+      ['__Host-hp', 'Strict'],
+    ])
+    const renamed = await deploy(
+      { secure: true, sameSite: 'strict', name: '__Host-sid', previousNames: ['__Host-hp'] },
+      strict.world,
+    )
     expect(await whoami(renamed.url)).toMatchObject({ userId: 'alice', id: login.id })
     expect((await sessionCookies()).map((c) => c.name)).toEqual(['__Host-sid'])
     expect(await whoami(renamed.url)).toMatchObject({ userId: 'alice', id: login.id })

@@ -4,7 +4,10 @@ import { login, useChromiumSuite, waitForStatus, type TestPage } from './harness
 
 const SKEW_MS = 5 * 60_000 // deadlines come in server time: without correcting for this, nothing would fire for minutes
 const IDLE_SECONDS = 3
-const suite = useChromiumSuite({ skewMs: SKEW_MS }, (server) => void (server.idleSeconds = IDLE_SECONDS))
+const suite = useChromiumSuite(
+  { skewMs: SKEW_MS },
+  (server) => void (server.idleSeconds = IDLE_SECONDS),
+)
 const open = suite.open
 
 /** Signs in and has the client learn it. */
@@ -23,7 +26,9 @@ describe('hallpass/client onExpiring', () => {
     const b = await open({ expiring: '60' }) // another tab, asking for more warning than the session has left
     await waitForStatus(b.page, 'anonymous')
     await signIn(a)
-    const deadline = async () => (await a.page.evaluate(() => window.hp!.client.getSnapshot().session!.idleExpiresAt)) - SKEW_MS
+    const deadline = async () =>
+      (await a.page.evaluate(() => window.hp!.client.getSnapshot().session!.idleExpiresAt)) -
+      SKEW_MS
     const first = await deadline()
 
     // B learns of the sign-in from A's broadcast, and is warned at once: about 3 s left (up to 1 s more
@@ -33,19 +38,25 @@ describe('hallpass/client onExpiring', () => {
     expect([3, 4]).toContain((await expiring(b))[0]!.secondsLeft)
 
     // A is warned 2 s before the deadline, timed on the server's clock (give or take the Date header's 1 s resolution).
-    await a.page.waitForFunction(() => window.hp!.log.expiring.length === 1, undefined, { timeout: 4_000 })
+    await a.page.waitForFunction(() => window.hp!.log.expiring.length === 1, undefined, {
+      timeout: 4_000,
+    })
     const [warning] = await expiring(a)
     expect(warning!.secondsLeft).toBe(2)
     expect(warning!.at - (first - 2_000)).toBeGreaterThanOrEqual(-50)
     expect(warning!.at - (first - 2_000)).toBeLessThan(1_500)
 
     // Activity slides the deadline; the client moves its one timer and warns again for the new deadline.
-    await a.page.waitForTimeout(Math.max(0, first - 700 - (await a.page.evaluate(() => Date.now()))))
+    await a.page.waitForTimeout(
+      Math.max(0, first - 700 - (await a.page.evaluate(() => Date.now()))),
+    )
     await a.page.evaluate(() => window.hp!.client.refresh())
     const second = await deadline()
     expect(second - first).toBeGreaterThan(2_100) // so a surviving first timer (grace + clock error <= 2 s) would show
     const requests = a.statusRequests()
-    await a.page.waitForFunction(() => window.hp!.log.expiring.length === 2, undefined, { timeout: 4_000 })
+    await a.page.waitForFunction(() => window.hp!.log.expiring.length === 2, undefined, {
+      timeout: 4_000,
+    })
     const [, again] = await expiring(a)
     expect(again!.secondsLeft).toBe(2)
     expect(again!.at).toBeGreaterThanOrEqual(second - 2_050)
@@ -57,7 +68,13 @@ describe('hallpass/client onExpiring', () => {
     expect(endedAt - second).toBeLessThan(2_500) // 1 s grace, plus up to 1 s from the Date header's resolution
     expect(a.statusRequests()).toBe(requests)
     expect(await expiring(a)).toHaveLength(2)
-    expect(await a.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))).toEqual(['loading', 'anonymous', 'authenticated', 'authenticated', 'anonymous'])
+    expect(await a.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))).toEqual([
+      'loading',
+      'anonymous',
+      'authenticated',
+      'authenticated',
+      'anonymous',
+    ])
 
     const serverSays = await a.page.evaluate(() => fetch('/api/session').then((r) => r.json()))
     expect(serverSays).toEqual({ authenticated: false })
@@ -69,7 +86,8 @@ describe('hallpass/client onExpiring', () => {
     await waitForStatus(b.page, 'anonymous')
     await signIn(a)
     await waitForStatus(b.page, 'authenticated', 1_000)
-    const idleDeadline = (p: TestPage) => p.page.evaluate(() => window.hp!.client.getSnapshot().session!.idleExpiresAt)
+    const idleDeadline = (p: TestPage) =>
+      p.page.evaluate(() => window.hp!.client.getSnapshot().session!.idleExpiresAt)
     const before = await idleDeadline(b)
     const bRequests = b.statusRequests()
 
@@ -77,8 +95,17 @@ describe('hallpass/client onExpiring', () => {
     await a.page.evaluate(() => window.hp!.client.refresh())
     const after = await idleDeadline(a)
     expect(after).toBeGreaterThan(before)
-    await b.page.waitForFunction((t) => window.hp!.client.getSnapshot().session!.idleExpiresAt === t, after, { timeout: 1_000 })
+    await b.page.waitForFunction(
+      (t) => window.hp!.client.getSnapshot().session!.idleExpiresAt === t,
+      after,
+      { timeout: 1_000 },
+    )
     expect(b.statusRequests()).toBe(bRequests)
-    expect(await b.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))).toEqual(['loading', 'anonymous', 'authenticated', 'authenticated'])
+    expect(await b.page.evaluate(() => window.hp!.log.snapshots.map((s) => s.status))).toEqual([
+      'loading',
+      'anonymous',
+      'authenticated',
+      'authenticated',
+    ])
   })
 })

@@ -13,8 +13,14 @@ import { withSession, type NodeReply } from '../../src/adapters/node.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ]
 export const CSRF_HEADER = { 'x-csrf-token': 'test-csrf-token' }
 export const USER = { id: 'u1', email: 'user@example.com', name: 'Ada' }
@@ -52,7 +58,10 @@ export interface ServerOptions {
  * A node:http server on an ephemeral loopback port: the test page, the bundled client, and a status,
  * login and logout API on the real library. `skewMs` moves the server's clock (and its Date header).
  */
-export async function startServer(script: string, options: ServerOptions = {}): Promise<TestServer> {
+export async function startServer(
+  script: string,
+  options: ServerOptions = {},
+): Promise<TestServer> {
   const clock = (): number => Date.now() + (options.skewMs ?? 0)
   const state = { idleSeconds: 1800 }
   const sessions = createSessions({
@@ -62,24 +71,43 @@ export async function startServer(script: string, options: ServerOptions = {}): 
     touchInterval: options.touchInterval ?? '1s',
     clock,
   })
-  const reply = (status: number, body: unknown, headers: Record<string, string> = {}): NodeReply => ({
+  const reply = (
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): NodeReply => ({
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', date: new Date(clock()).toUTCString(), ...headers },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      date: new Date(clock()).toUTCString(),
+      ...headers,
+    },
     body: body === undefined ? '' : JSON.stringify(body),
   })
   const server: Server = createServer(
     withSession(sessions, async (req, session) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
       const route = `${req.method} ${url.pathname}`
-      if (route === 'GET /') return { headers: { 'content-type': 'text/html; charset=utf-8' }, body: PAGE }
-      if (route === 'GET /client.js') return { headers: { 'content-type': 'text/javascript; charset=utf-8' }, body: script }
+      if (route === 'GET /')
+        return { headers: { 'content-type': 'text/html; charset=utf-8' }, body: PAGE }
+      if (route === 'GET /client.js')
+        return { headers: { 'content-type': 'text/javascript; charset=utf-8' }, body: script }
       if (route === 'GET /api/session') {
         if (!session.isAuthenticated) return reply(200, { authenticated: false })
-        const stamp = url.searchParams.get('format') === 'iso' ? (ms: number | null) => new Date(ms ?? 0).toISOString() : (ms: number | null) => ms
+        const stamp =
+          url.searchParams.get('format') === 'iso'
+            ? (ms: number | null) => new Date(ms ?? 0).toISOString()
+            : (ms: number | null) => ms
         return reply(200, {
           authenticated: true,
           user: USER,
-          session: { id: session.id, createdAt: stamp(session.createdAt), expiresAt: stamp(session.expiresAt), idleExpiresAt: stamp(session.idleExpiresAt) },
+          session: {
+            id: session.id,
+            createdAt: stamp(session.createdAt),
+            expiresAt: stamp(session.expiresAt),
+            idleExpiresAt: stamp(session.idleExpiresAt),
+          },
         })
       }
       if (route === 'POST /api/login') {
@@ -87,7 +115,8 @@ export async function startServer(script: string, options: ServerOptions = {}): 
         return reply(200, { user: USER })
       }
       if (route === 'POST /api/logout') {
-        if (req.headers['x-csrf-token'] !== CSRF_HEADER['x-csrf-token']) return reply(403, { error: { code: 'CSRF_REJECTED', message: 'no' } })
+        if (req.headers['x-csrf-token'] !== CSRF_HEADER['x-csrf-token'])
+          return reply(403, { error: { code: 'CSRF_REJECTED', message: 'no' } })
         await session.logout()
         return reply(204, undefined, { 'clear-site-data': '"cache", "cookies", "storage"' })
       }
@@ -113,7 +142,8 @@ export async function startServer(script: string, options: ServerOptions = {}): 
   }
 }
 
-const PAGE = '<!doctype html><meta charset="utf-8"><title>hallpass/client test</title><script src="/client.js"></script><p>hallpass/client test page</p>'
+const PAGE =
+  '<!doctype html><meta charset="utf-8"><title>hallpass/client test</title><script src="/client.js"></script><p>hallpass/client test page</p>'
 
 /**
  * Runs before any page script: counts every read of document.cookie, the Cookie Store API and web storage,
@@ -149,10 +179,16 @@ export interface TestBrowser {
 /** Launches Debian's Chromium with a fresh profile. Fails (never skips) when it is not installed. */
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium was not found at ${CHROMIUM}. The hallpass/client browser tests need it: install Debian's chromium package (apt-get install chromium) and run them again.`)
+    throw new Error(
+      `Chromium was not found at ${CHROMIUM}. The hallpass/client browser tests need it: install Debian's chromium package (apt-get install chromium) and run them again.`,
+    )
   }
   const profile = mkdtempSync(join(tmpdir(), 'hallpass-client-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  })
   await context.addInitScript(TRAPS)
   return {
     context,
@@ -171,7 +207,12 @@ export interface TestPage {
 }
 
 /** Opens the test page. `query` configures the client (see page.ts); `before` runs first in the page (e.g. removing BroadcastChannel). */
-export async function openPage(browser: TestBrowser, origin: string, query: Record<string, string> = {}, before?: string): Promise<TestPage> {
+export async function openPage(
+  browser: TestBrowser,
+  origin: string,
+  query: Record<string, string> = {},
+  before?: string,
+): Promise<TestPage> {
   const page = await browser.context.newPage()
   let count = 0
   page.on('request', (request) => {
@@ -184,12 +225,16 @@ export async function openPage(browser: TestBrowser, origin: string, query: Reco
 
 /** Waits until the page's client reports `status`. */
 export async function waitForStatus(page: Page, status: string, timeout = 5_000): Promise<void> {
-  await page.waitForFunction((s) => window.hp?.client.getSnapshot().status === s, status, { timeout })
+  await page.waitForFunction((s) => window.hp?.client.getSnapshot().status === s, status, {
+    timeout,
+  })
 }
 
 /** Signs the browser context in (the cookie is set by the response, as in a real login). */
 export async function login(page: Page): Promise<void> {
-  const status = await page.evaluate(() => fetch('/api/login', { method: 'POST' }).then((r) => r.status))
+  const status = await page.evaluate(() =>
+    fetch('/api/login', { method: 'POST' }).then((r) => r.status),
+  )
   if (status !== 200) throw new Error(`login failed with ${status}`)
 }
 
@@ -199,7 +244,10 @@ export function trapCounts(page: Page): Promise<{ cookieReads: number; storageCa
 }
 
 /** Closes the pages and clears the cookies (so a failure cannot leak into the next test); returns each page's trap counts. */
-export async function closePages(browser: TestBrowser, pages: TestPage[]): Promise<Array<{ cookieReads: number; storageCalls: number }>> {
+export async function closePages(
+  browser: TestBrowser,
+  pages: TestPage[],
+): Promise<Array<{ cookieReads: number; storageCalls: number }>> {
   const counts = []
   for (const p of pages.splice(0)) {
     counts.push(await trapCounts(p.page).catch(() => ({ cookieReads: -1, storageCalls: -1 })))
@@ -219,7 +267,10 @@ export interface ChromiumSuite {
 }
 
 /** Registers the suite's hooks; `setup` adjusts the server before the browser starts. */
-export function useChromiumSuite(serverOptions: ServerOptions = {}, setup?: (server: TestServer) => void): ChromiumSuite {
+export function useChromiumSuite(
+  serverOptions: ServerOptions = {},
+  setup?: (server: TestServer) => void,
+): ChromiumSuite {
   const opened: TestPage[] = []
   const suite = {
     open: async (query: Record<string, string> = {}, before?: string) => {
@@ -236,7 +287,8 @@ export function useChromiumSuite(serverOptions: ServerOptions = {}, setup?: (ser
   })
   afterEach(async () => {
     // Every page of every test: no script read a cookie or touched web storage.
-    for (const counts of await closePages(suite.browser, opened)) expect(counts).toEqual({ cookieReads: 0, storageCalls: 0 })
+    for (const counts of await closePages(suite.browser, opened))
+      expect(counts).toEqual({ cookieReads: 0, storageCalls: 0 })
   })
   afterAll(async () => {
     await suite.browser?.close()

@@ -1,5 +1,9 @@
 // The test page's script: creates one hallpass/client store from the query string and records what it does.
-import { createSessionClient, type SessionClient, type SessionSnapshot } from '../../src/client/index.ts'
+import {
+  createSessionClient,
+  type SessionClient,
+  type SessionSnapshot,
+} from '../../src/client/index.ts'
 
 /** What the page records for the test to read. */
 export interface PageLog {
@@ -8,7 +12,12 @@ export interface PageLog {
   /** Every onExpiring call: seconds left, and when (browser clock). */
   expiring: Array<{ secondsLeft: number; at: number }>
   /** The init of every request the client made. */
-  fetches: Array<{ url: string; method: string | undefined; credentials: string | undefined; cache: string | undefined }>
+  fetches: Array<{
+    url: string
+    method: string | undefined
+    credentials: string | undefined
+    cache: string | undefined
+  }>
   changes: number
 }
 
@@ -29,7 +38,12 @@ const client = createSessionClient({
   onExpiring: (secondsLeft) => log.expiring.push({ secondsLeft, at: Date.now() }),
   onChange: () => void (log.changes += 1),
   fetch: (input, init) => {
-    log.fetches.push({ url: String(input), method: init?.method, credentials: init?.credentials, cache: init?.cache })
+    log.fetches.push({
+      url: String(input),
+      method: init?.method,
+      credentials: init?.credentials,
+      cache: init?.cache,
+    })
     return fetch(input, init)
   },
 })

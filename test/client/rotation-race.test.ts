@@ -28,20 +28,40 @@ afterEach(async () => {
 
 /** Runs `fetch(path)` in the page and keeps its promise under `name`, so the test can await it later. */
 async function start(name: string, method: string, path: string): Promise<void> {
-  await page.evaluate(([n, m, p]) => {
-    const w = window as unknown as Record<string, Promise<unknown>>
-    w[n as string] = fetch(p as string, { method: m as string }).then(async (r) => ({ status: r.status, body: await r.json() }))
-  }, [name, method, path])
+  await page.evaluate(
+    ([n, m, p]) => {
+      const w = window as unknown as Record<string, Promise<unknown>>
+      w[n as string] = fetch(p as string, { method: m as string }).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }))
+    },
+    [name, method, path],
+  )
 }
-const result = (name: string): Promise<{ status: number; body: { userId: string | null; id: string | null } }> =>
-  page.evaluate((n) => (window as unknown as Record<string, Promise<never>>)[n] as Promise<never>, name)
-const jar = async (): Promise<string | undefined> => (await browser.context.cookies()).find((c) => c.name === world.sessions.cookie.name)?.value
-const whoami = async () => (await page.evaluate(() => fetch('/whoami').then((r) => r.json()))) as { userId: string | null; id: string | null }
+const result = (
+  name: string,
+): Promise<{ status: number; body: { userId: string | null; id: string | null } }> =>
+  page.evaluate(
+    (n) => (window as unknown as Record<string, Promise<never>>)[n] as Promise<never>,
+    name,
+  )
+const jar = async (): Promise<string | undefined> =>
+  (await browser.context.cookies()).find((c) => c.name === world.sessions.cookie.name)?.value
+const whoami = async () =>
+  (await page.evaluate(() => fetch('/whoami').then((r) => r.json()))) as {
+    userId: string | null
+    id: string | null
+  }
 
 describe('rotation race in Chromium', () => {
   for (const how of ['regenerate', 'login'] as const) {
     it(`${how}: a slow request sent before the rotation and answered after it leaves the user signed in`, async () => {
-      await start('first', 'POST', how === 'regenerate' ? '/login?user=alice' : '/set?key=cart&value=book')
+      await start(
+        'first',
+        'POST',
+        how === 'regenerate' ? '/login?user=alice' : '/set?key=cart&value=book',
+      )
       await result('first')
       const before = await jar()
       world.clock.advance(61_000) // the slow request's touch has come due: it writes at commit

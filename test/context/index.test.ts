@@ -6,7 +6,12 @@ import { findSession, getSession, runWithSession } from '../../src/context/index
 
 describe('hallpass/context', () => {
   it('throws CONFIG_INVALID outside a request, naming the fix', () => {
-    expect(() => getSession()).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('session middleware') }))
+    expect(() => getSession()).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('session middleware'),
+      }),
+    )
     expect(findSession()).toBeUndefined()
   })
 

@@ -22,7 +22,10 @@ async function anonymousWrite(sessions: Manager, i: number): Promise<void> {
 describe('anonymous flood (#24)', () => {
   it('a flood of anonymous writes over a small bound never signs a user out', async () => {
     const clock = testClock()
-    const { sessions, events } = testSessions({ clock, store: memoryStore({ clock, maxSessions: 50 }) })
+    const { sessions, events } = testSessions({
+      clock,
+      store: memoryStore({ clock, maxSessions: 50 }),
+    })
     const alice = await signIn(sessions, 'alice')
     for (let i = 0; i < 1_000; i++) await anonymousWrite(sessions, i)
     expect((await sessions.load({ cookie: alice })).userId).toBe('alice')
@@ -36,12 +39,16 @@ describe('anonymous flood (#24)', () => {
     const cookies: string[] = []
     for (const user of users) cookies.push(await signIn(sessions, user))
     await expect(anonymousWrite(sessions, 1)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
-    for (const [i, cookie] of cookies.entries()) expect((await sessions.load({ cookie })).userId).toBe(users[i])
+    for (const [i, cookie] of cookies.entries())
+      expect((await sessions.load({ cookie })).userId).toBe(users[i])
   })
 
   it('a login into a store full of signed-in sessions evicts the LRU one, with session.revoked "evicted"', async () => {
     const clock = testClock()
-    const { sessions, events } = testSessions({ clock, store: memoryStore({ clock, maxSessions: 3 }) })
+    const { sessions, events } = testSessions({
+      clock,
+      store: memoryStore({ clock, maxSessions: 3 }),
+    })
     const alice = await signIn(sessions, 'alice')
     const bob = await signIn(sessions, 'bob')
     await signIn(sessions, 'carol')
@@ -50,6 +57,8 @@ describe('anonymous flood (#24)', () => {
     await signIn(sessions, 'dave')
     expect((await sessions.load({ cookie: bob })).isAuthenticated).toBe(false)
     expect((await sessions.load({ cookie: alice })).userId).toBe('alice')
-    expect(events.filter((e) => e.type === 'session.revoked')).toMatchObject([{ userId: 'bob', reason: 'evicted' }])
+    expect(events.filter((e) => e.type === 'session.revoked')).toMatchObject([
+      { userId: 'bob', reason: 'evicted' },
+    ])
   })
 })

@@ -38,7 +38,9 @@ describe('a missing secret while `next build` runs (NEXT_PHASE=phase-production-
     ['a short secret', 'too-short'],
     ['a repetitive secret', 'a'.repeat(40)],
   ])('still throws at once for %s', (_name, secret) => {
-    expect(() => createSessions({ secret })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+    expect(() => createSessions({ secret })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    )
   })
 
   it('a manager with a secret works as usual during the build', async () => {
@@ -56,7 +58,10 @@ describe('a missing secret anywhere else', () => {
     ['next dev', 'phase-development-server'],
   ])('throws CONFIG_INVALID at createSessions() under %s', (_name, phase) => {
     vi.stubEnv('NEXT_PHASE', phase)
-    const refusal = expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(missing) })
+    const refusal = expect.objectContaining({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(missing),
+    })
     expect(() => createSessions({ secret: undefined as unknown as string })).toThrow(refusal)
   })
 })

@@ -25,7 +25,9 @@ describe('mutation after commit', () => {
     expect(await session.commit()).toEqual({ cookies: [] })
     const calls = { ...counted.calls }
     for (const [name, mutate] of attempts) {
-      await expect((async () => mutate(session))(), name).rejects.toMatchObject({ code: 'SESSION_COMMITTED' })
+      await expect((async () => mutate(session))(), name).rejects.toMatchObject({
+        code: 'SESSION_COMMITTED',
+      })
     }
     expect(counted.calls).toEqual(calls)
     expect(session.data).toEqual({ theme: 'dark' })
@@ -40,7 +42,9 @@ describe('mutation after commit', () => {
     const session = await sessions.load()
     session.set('a', 1)
     const committing = session.commit()
-    expect(() => session.set('b', 2)).toThrow(expect.objectContaining({ code: 'SESSION_COMMITTED' }))
+    expect(() => session.set('b', 2)).toThrow(
+      expect.objectContaining({ code: 'SESSION_COMMITTED' }),
+    )
     const cookie = cookiePair((await committing).cookies[0])
     expect((await sessions.load({ cookie })).data).toEqual({ a: 1 })
   })

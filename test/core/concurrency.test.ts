@@ -25,7 +25,13 @@ describe('concurrency', () => {
     const { sessions } = testSessions<{ counter: number }>()
     const cookie = await loggedIn(sessions)
     const requests = await Promise.all(Array.from({ length: 100 }, () => sessions.load({ cookie })))
-    await Promise.all(requests.map((session) => session.update((d) => ({ ...d, counter: (d.counter ?? 0) + 1 })).then(() => session.commit())))
+    await Promise.all(
+      requests.map((session) =>
+        session
+          .update((d) => ({ ...d, counter: (d.counter ?? 0) + 1 }))
+          .then(() => session.commit()),
+      ),
+    )
     expect((await sessions.load({ cookie })).get('counter')).toBe(100)
   })
 

@@ -25,22 +25,74 @@ describe('configuration', () => {
     ['an unknown option', { secret: TEST_SECRET, idleTimout: '5m' }, /unknown option "idleTimout"/],
     ['a bad duration', { secret: TEST_SECRET, idleTimeout: '30 minutes' }, /idleTimeout.*'30m'/],
     ['a negative duration', { secret: TEST_SECRET, absoluteTimeout: -5 }, /absoluteTimeout/],
-    ['idle longer than absolute', { secret: TEST_SECRET, idleTimeout: '2d', absoluteTimeout: '1d' }, /longer than absoluteTimeout/],
-    ['touch not shorter than idle', { secret: TEST_SECRET, idleTimeout: '1m', touchInterval: '1m' }, /touchInterval/],
+    [
+      'idle longer than absolute',
+      { secret: TEST_SECRET, idleTimeout: '2d', absoluteTimeout: '1d' },
+      /longer than absoluteTimeout/,
+    ],
+    [
+      'touch not shorter than idle',
+      { secret: TEST_SECRET, idleTimeout: '1m', touchInterval: '1m' },
+      /touchInterval/,
+    ],
     ['a fractional cap', { secret: TEST_SECRET, maxSessionsPerUser: 1.5 }, /maxSessionsPerUser/],
     ['a non-schema', { secret: TEST_SECRET, schema: { parse() {} } }, /Standard Schema/],
     ['a store without the contract', { secret: TEST_SECRET, store: {} }, /Store contract/],
-    ['__Host- without secure', { secret: TEST_SECRET, cookie: { name: '__Host-s', secure: false } }, /__Host-.*secure: true/],
-    ['__Host- with a domain', { secret: TEST_SECRET, cookie: { domain: 'example.com' } }, /__Host-/],
-    ['__Secure- without secure', { secret: TEST_SECRET, cookie: { name: '__Secure-s', secure: false } }, /__Secure-/],
-    ['SameSite=None without secure', { secret: TEST_SECRET, cookie: { secure: false, sameSite: 'none' } }, /sameSite 'none'/],
-    ['a cookie name with a space', { secret: TEST_SECRET, cookie: { name: 'my cookie' } }, /not a valid cookie name/],
-    ['previousNames that is not a list', { secret: TEST_SECRET, cookie: { previousNames: 'hp' } }, /previousNames must be a list/],
-    ['a previous name that is no cookie name', { secret: TEST_SECRET, cookie: { previousNames: ['old name'] } }, /previousNames.*not a valid cookie name/],
-    ['the current name as a previous name', { secret: TEST_SECRET, cookie: { previousNames: ['__Host-hp'] } }, /previousNames.*look-alike/],
-    ['a look-alike of the current name', { secret: TEST_SECRET, cookie: { previousNames: ['__HOST-hp'] } }, /previousNames.*look-alike/],
-    ['a previous name twice', { secret: TEST_SECRET, cookie: { previousNames: ['hp', 'HP'] } }, /previousNames.*once/],
-    ['the cache cookie as a previous name', { secret: TEST_SECRET, cookie: { previousNames: ['__Host-hp-c'] } }, /previousNames.*cache/],
+    [
+      '__Host- without secure',
+      { secret: TEST_SECRET, cookie: { name: '__Host-s', secure: false } },
+      /__Host-.*secure: true/,
+    ],
+    [
+      '__Host- with a domain',
+      { secret: TEST_SECRET, cookie: { domain: 'example.com' } },
+      /__Host-/,
+    ],
+    [
+      '__Secure- without secure',
+      { secret: TEST_SECRET, cookie: { name: '__Secure-s', secure: false } },
+      /__Secure-/,
+    ],
+    [
+      'SameSite=None without secure',
+      { secret: TEST_SECRET, cookie: { secure: false, sameSite: 'none' } },
+      /sameSite 'none'/,
+    ],
+    [
+      'a cookie name with a space',
+      { secret: TEST_SECRET, cookie: { name: 'my cookie' } },
+      /not a valid cookie name/,
+    ],
+    [
+      'previousNames that is not a list',
+      { secret: TEST_SECRET, cookie: { previousNames: 'hp' } },
+      /previousNames must be a list/,
+    ],
+    [
+      'a previous name that is no cookie name',
+      { secret: TEST_SECRET, cookie: { previousNames: ['old name'] } },
+      /previousNames.*not a valid cookie name/,
+    ],
+    [
+      'the current name as a previous name',
+      { secret: TEST_SECRET, cookie: { previousNames: ['__Host-hp'] } },
+      /previousNames.*look-alike/,
+    ],
+    [
+      'a look-alike of the current name',
+      { secret: TEST_SECRET, cookie: { previousNames: ['__HOST-hp'] } },
+      /previousNames.*look-alike/,
+    ],
+    [
+      'a previous name twice',
+      { secret: TEST_SECRET, cookie: { previousNames: ['hp', 'HP'] } },
+      /previousNames.*once/,
+    ],
+    [
+      'the cache cookie as a previous name',
+      { secret: TEST_SECRET, cookie: { previousNames: ['__Host-hp-c'] } },
+      /previousNames.*cache/,
+    ],
   ])('refuses %s', (_title, options, message) => {
     const err = configErrorOf(options)
     expect(err.code).toBe('CONFIG_INVALID')
@@ -49,7 +101,12 @@ describe('configuration', () => {
 
   it('accepts a minimal config with safe cookie defaults', async () => {
     const sessions = createSessions({ secret: TEST_SECRET })
-    expect(sessions.cookie).toMatchObject({ name: '__Host-hp', secure: true, sameSite: 'lax', path: '/' })
+    expect(sessions.cookie).toMatchObject({
+      name: '__Host-hp',
+      secure: true,
+      sameSite: 'lax',
+      path: '/',
+    })
     const session = await sessions.load()
     session.set('a', 1)
     const [cookie] = (await session.commit()).cookies
@@ -57,7 +114,12 @@ describe('configuration', () => {
   })
 
   it('accepts numbered secrets and a zod schema', () => {
-    expect(() => createSessions({ secret: { 2: TEST_SECRET, 1: `${TEST_SECRET}-old` }, schema: z.object({ n: z.number() }).partial() })).not.toThrow()
+    expect(() =>
+      createSessions({
+        secret: { 2: TEST_SECRET, 1: `${TEST_SECRET}-old` },
+        schema: z.object({ n: z.number() }).partial(),
+      }),
+    ).not.toThrow()
   })
 
   it('parses durations in seconds and with units', () => {

@@ -17,9 +17,16 @@ const tokenOf = (pair: string): string => (pair.split('=')[1] as string).split('
 function app(extra: Partial<SessionsOptions> = {}) {
   const clock = testClock()
   const counted = countingStore(memoryStore({ clock }))
-  const deploy = (cookie: CookieOptions, store: Store | ReturnType<typeof sealedCookies> = counted.store) =>
-    createSessions({ secret: TEST_SECRET, store, clock, cookie, ...extra })
-  return { clock, calls: counted.calls, deploy, writes: () => counted.calls.create + counted.calls.patch }
+  const deploy = (
+    cookie: CookieOptions,
+    store: Store | ReturnType<typeof sealedCookies> = counted.store,
+  ) => createSessions({ secret: TEST_SECRET, store, clock, cookie, ...extra })
+  return {
+    clock,
+    calls: counted.calls,
+    deploy,
+    writes: () => counted.calls.create + counted.calls.patch,
+  }
 }
 
 async function signIn(sessions: ReturnType<ReturnType<typeof app>['deploy']>, rememberMe = false) {
@@ -46,7 +53,9 @@ describe('cookie attributes changed between deploys', () => {
     const writing = await strict.load({ cookie: pair })
     writing.set('k', 'v')
     const written = (await writing.commit()).cookies
-    expect(written.filter((c) => c.startsWith('__Host-hp=') && /SameSite=Strict/.test(c))).toHaveLength(1)
+    expect(
+      written.filter((c) => c.startsWith('__Host-hp=') && /SameSite=Strict/.test(c)),
+    ).toHaveLength(1)
     const current = await strict.load({ cookie: cookiePair(reissued) })
     expect(current.id).toBe(id)
     expect((await current.commit()).cookies).toEqual([])
@@ -61,7 +70,9 @@ describe('cookie attributes changed between deploys', () => {
     const { createHmac, hkdfSync, createHash } = await import('node:crypto')
     // The format before codes: <kid>.<tag+token>.<mac over tag+token>, with the same key.
     const key = Buffer.from(hkdfSync('sha256', TEST_SECRET, 'hallpass', 'hallpass:cookie:v1', 32))
-    expect(`k${createHash('sha256').update('hallpass:kid:v1').update(key).digest('base64url').slice(0, 6)}`).toBe(kid)
+    expect(
+      `k${createHash('sha256').update('hallpass:kid:v1').update(key).digest('base64url').slice(0, 6)}`,
+    ).toBe(kid)
     const legacy = `${name}=${kid}.${body}.${createHmac('sha256', key).update(body).digest('base64url')}`
     const carried = await sessions.load({ cookie: legacy })
     expect(carried.id).toBe(id)
@@ -122,13 +133,27 @@ describe('cookie.previousNames', () => {
     expect(cookiePair(current)).toBe(`__Host-sid=${pair.split('=')[1]}`)
   })
 
-  it("an old name without a prefix is cleared with the current path and domain; a __Host- one with Path=/ and no Domain", async () => {
+  it('an old name without a prefix is cleared with the current path and domain; a __Host- one with Path=/ and no Domain', async () => {
     const { deploy } = app()
     const { pair } = await signIn(deploy({ name: 'hp', domain: 'example.com', path: '/app' }))
-    const [old] = (await (await deploy({ name: 'sid', domain: 'example.com', path: '/app', previousNames: ['hp'] }).load({ cookie: pair })).commit()).cookies
+    const [old] = (
+      await (
+        await deploy({
+          name: 'sid',
+          domain: 'example.com',
+          path: '/app',
+          previousNames: ['hp'],
+        }).load({ cookie: pair })
+      ).commit()
+    ).cookies
     expect(old).toMatch(/^hp=; Max-Age=0; Domain=example\.com; Path=\/app; HttpOnly; Secure/)
     const { pair: hostPair } = await signIn(deploy({}))
-    const moved = deploy({ name: '__Secure-sid', domain: 'example.com', path: '/app', previousNames: ['__Host-hp'] })
+    const moved = deploy({
+      name: '__Secure-sid',
+      domain: 'example.com',
+      path: '/app',
+      previousNames: ['__Host-hp'],
+    })
     const [hostOld, renewed] = (await (await moved.load({ cookie: hostPair })).commit()).cookies
     expect(hostOld).toBe('__Host-hp=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax')
     expect(renewed).toMatch(/^__Secure-sid=.*Domain=example\.com; Path=\/app/)
@@ -148,7 +173,9 @@ describe('cookie.previousNames', () => {
     expect(session.userId).toBe('alice')
     expect((await session.commit()).cookies).toEqual([])
     // Duplicates or look-alikes under the old name do not matter while the current name is there...
-    expect((await renamed.load({ cookie: `${bobPair}; ${bobPair}; ${current}` })).userId).toBe('alice')
+    expect((await renamed.load({ cookie: `${bobPair}; ${bobPair}; ${current}` })).userId).toBe(
+      'alice',
+    )
   })
 
   it('without the current name, duplicates and look-alikes of the old name fail closed: anonymous, no store lookup, nothing cleared', async () => {
@@ -157,7 +184,10 @@ describe('cookie.previousNames', () => {
     const renamed = deploy(RENAMED)
     expect((await renamed.load({ cookie: pair })).userId).toBe('alice') // alone, the old name is read
     const lookups = calls.get
-    for (const cookie of [`${pair}; ${pair}`, `${pair}; ${pair.replace('__Host-hp', '__host-HP')}`]) {
+    for (const cookie of [
+      `${pair}; ${pair}`,
+      `${pair}; ${pair.replace('__Host-hp', '__host-HP')}`,
+    ]) {
       const session = await renamed.load({ cookie })
       expect(session.isAuthenticated).toBe(false)
       expect((await session.commit()).cookies).toEqual([])
@@ -188,7 +218,10 @@ describe('cookie.previousNames', () => {
     const renamed = deploy(RENAMED)
     const leaving = await renamed.load({ cookie: pair })
     await leaving.logout()
-    expect((await leaving.commit()).cookies.map((c) => [c.split('=')[0], clears(c)])).toEqual([['__Host-hp', true], ['__Host-sid', true]])
+    expect((await leaving.commit()).cookies.map((c) => [c.split('=')[0], clears(c)])).toEqual([
+      ['__Host-hp', true],
+      ['__Host-sid', true],
+    ])
     const { pair: again } = await signIn(deploy({}))
     const switching = await renamed.load({ cookie: again })
     await switching.login('bob')
@@ -197,10 +230,15 @@ describe('cookie.previousNames', () => {
     expect(fresh).toMatch(/^__Host-sid=k/)
   })
 
-  it('with the cookie cache on, the old name\'s cache cookie is cleared too', async () => {
+  it("with the cookie cache on, the old name's cache cookie is cleared too", async () => {
     const { deploy } = app({ cookieCache: true })
     const { pair } = await signIn(deploy({}))
     const cookies = (await (await deploy(RENAMED).load({ cookie: pair })).commit()).cookies
-    expect(cookies.map((c) => [c.split('=')[0], clears(c)])).toEqual([['__Host-hp', true], ['__Host-hp-c', true], ['__Host-sid', false], ['__Host-sid-c', false]])
+    expect(cookies.map((c) => [c.split('=')[0], clears(c)])).toEqual([
+      ['__Host-hp', true],
+      ['__Host-hp-c', true],
+      ['__Host-sid', false],
+      ['__Host-sid-c', false],
+    ])
   })
 })

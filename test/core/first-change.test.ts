@@ -32,12 +32,26 @@ describe('beforeFirstChange', () => {
     it(`fires once, synchronously, before ${name}() touches the data or the store`, async () => {
       const { sessions, cookie, calls } = await signedIn()
       const session = await sessions.load({ cookie })
-      const seen: Array<{ data: unknown; userId: string | null; storeCalls: number; needsWrite: boolean }> = []
-      session.beforeFirstChange(() => seen.push({ data: { ...session.data }, userId: session.userId, storeCalls: Object.values(calls).reduce((a, b) => a + b, 0), needsWrite: session.needsWrite }))
+      const seen: Array<{
+        data: unknown
+        userId: string | null
+        storeCalls: number
+        needsWrite: boolean
+      }> = []
+      session.beforeFirstChange(() =>
+        seen.push({
+          data: { ...session.data },
+          userId: session.userId,
+          storeCalls: Object.values(calls).reduce((a, b) => a + b, 0),
+          needsWrite: session.needsWrite,
+        }),
+      )
       const before = Object.values(calls).reduce((a, b) => a + b, 0)
       const pending = (async () => mutate(session))()
       // Synchronously, before any await: the listener already ran, and saw the session as it was.
-      expect(seen).toEqual([{ data: { theme: 'dark' }, userId: 'alice', storeCalls: before, needsWrite: false }])
+      expect(seen).toEqual([
+        { data: { theme: 'dark' }, userId: 'alice', storeCalls: before, needsWrite: false },
+      ])
       await pending
       session.delete('nothing') // a second mutation (every one passes assertOpen) does not fire it again
       session.set('y', 2)
@@ -52,7 +66,9 @@ describe('beforeFirstChange', () => {
       let fired = 0
       session.beforeFirstChange(() => fired++)
       expect(session.commitWithoutWrite(), name).toEqual({ cookies: [] })
-      await expect((async () => mutate(session))(), name).rejects.toMatchObject({ code: 'SESSION_COMMITTED' })
+      await expect((async () => mutate(session))(), name).rejects.toMatchObject({
+        code: 'SESSION_COMMITTED',
+      })
       expect(fired, name).toBe(0)
     }
   })
@@ -79,7 +95,9 @@ describe('beforeFirstChange', () => {
     const session = await sessions.load({ cookie })
     let fired = 0
     session.beforeFirstChange(() => fired++)
-    expect(() => session.set('__proto__' as never, 1 as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => session.set('__proto__' as never, 1 as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    )
     expect(fired).toBe(1)
     expect(session.needsWrite).toBe(false) // nothing changed: the commit writes nothing
   })
@@ -92,7 +110,9 @@ describe('needsWrite', () => {
     expect((await sessions.load({ cookie })).needsWrite).toBe(false)
   })
 
-  for (const [name, mutate] of MUTATIONS.filter(([n]) => n === 'set' || n === 'delete' || n === 'update')) {
+  for (const [name, mutate] of MUTATIONS.filter(
+    ([n]) => n === 'set' || n === 'delete' || n === 'update',
+  )) {
     it(`is true after ${name}() on a stored session, and false again once committed`, async () => {
       const { sessions, cookie } = await signedIn()
       const session = await sessions.load({ cookie })
@@ -119,7 +139,9 @@ describe('needsWrite', () => {
   })
 
   it('after login/regenerate/destroy/logout: the id change is already in the store, and the commit sends its cookie without a write', async () => {
-    for (const [name, mutate] of MUTATIONS.filter(([n]) => ['login', 'regenerate', 'destroy', 'logout'].includes(n))) {
+    for (const [name, mutate] of MUTATIONS.filter(([n]) =>
+      ['login', 'regenerate', 'destroy', 'logout'].includes(n),
+    )) {
       const { sessions, cookie } = await signedIn()
       const session = await sessions.load({ cookie })
       await mutate(session)

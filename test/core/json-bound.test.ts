@@ -46,8 +46,12 @@ describe('jsonBytesBound', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 8 }), (value) => {
         // -0 (JSON writes 0) and the forbidden keys are the JSON values hallpass refuses
-        fc.pre(!Object.is(value, -0) && !/__proto__|constructor|prototype/.test(JSON.stringify(value)))
-        expect(jsonBytesBound(value)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(value)))
+        fc.pre(
+          !Object.is(value, -0) && !/__proto__|constructor|prototype/.test(JSON.stringify(value)),
+        )
+        expect(jsonBytesBound(value)).toBeGreaterThanOrEqual(
+          Buffer.byteLength(JSON.stringify(value)),
+        )
         expect(jsonProblem(value, 'v')).toBeUndefined()
       }),
       { numRuns: 2_000 },
@@ -55,7 +59,13 @@ describe('jsonBytesBound', () => {
   })
 
   it('bounds the worst cases: control characters, long numbers, deep nesting and cycles', () => {
-    const numbers = [-1.2345678901234567e-308, Number.MIN_VALUE, -0.0000010064270531770172, -1.2345678901234567e21]
+    const numbers = [
+      -1.2345678901234567e-308,
+      Number.MIN_VALUE,
+      -0.0000010064270531770172,
+      // eslint-disable-next-line no-loss-of-precision -- the long literal is the case under test
+      -1.2345678901234567e21,
+    ]
     for (const value of ['\x00\x1f', 'é€😀', ...numbers, { ['\x01'.repeat(5)]: ['é😀'] }]) {
       expect(jsonBytesBound(value)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(value)))
     }

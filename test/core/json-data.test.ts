@@ -24,23 +24,36 @@ const NOT_JSON: Array<[string, unknown, string]> = [
   ['a function', () => 1, 'v'],
   ['a symbol', Symbol('s'), 'v'],
   ['undefined in an array', [1, undefined], 'v[1]'],
+  // eslint-disable-next-line no-sparse-arrays -- the hole is the case under test
   ['a hole in an array', [1, , 3], 'v'],
   ['undefined in an object', { a: undefined }, 'v.a'],
   ['a cycle', cyclic, 'v.self'],
-  ['a Date deep inside', { cart: { items: [{ sku: 'a' }, { added: new Date() }] } }, 'v.cart.items[1].added'],
+  [
+    'a Date deep inside',
+    { cart: { items: [{ sku: 'a' }, { added: new Date() }] } },
+    'v.cart.items[1].added',
+  ],
   ['a RegExp', /x/, 'v'],
   ['a typed array', new Uint8Array(2), 'v'],
   ['an object with toJSON', { toJSON: () => 'x' }, 'v.toJSON'],
 ]
 
 describe('session data is plain JSON', () => {
-  it.each(NOT_JSON)('set() refuses %s with SESSION_DATA_INVALID naming the path', async (_what, value, path) => {
-    const { sessions, store } = testSessions()
-    const session = await sessions.load()
-    expect(() => session.set('v', value)).toThrow(expect.objectContaining({ code: 'SESSION_DATA_INVALID', message: expect.stringContaining(`${path} `) }))
-    await session.commit()
-    expect((store as ReturnType<typeof memoryStore>).size).toBe(0)
-  })
+  it.each(NOT_JSON)(
+    'set() refuses %s with SESSION_DATA_INVALID naming the path',
+    async (_what, value, path) => {
+      const { sessions, store } = testSessions()
+      const session = await sessions.load()
+      expect(() => session.set('v', value)).toThrow(
+        expect.objectContaining({
+          code: 'SESSION_DATA_INVALID',
+          message: expect.stringContaining(`${path} `),
+        }),
+      )
+      await session.commit()
+      expect((store as ReturnType<typeof memoryStore>).size).toBe(0)
+    },
+  )
 
   it.each(NOT_JSON)('update() refuses %s and stores nothing', async (_what, value, path) => {
     const { sessions } = testSessions()
@@ -49,7 +62,10 @@ describe('session data is plain JSON', () => {
     session.set('kept', 1)
     const { cookies } = await session.commit()
     const next = await sessions.load({ cookie: cookiePair(cookies[0]) }) // the next request: a committed session takes no more changes
-    await expect(next.update((draft) => ({ ...draft, v: value }))).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID', message: expect.stringContaining(`${path} `) })
+    await expect(next.update((draft) => ({ ...draft, v: value }))).rejects.toMatchObject({
+      code: 'SESSION_DATA_INVALID',
+      message: expect.stringContaining(`${path} `),
+    })
     expect(next.get('v' as never)).toBeUndefined()
     expect(next.get('kept' as never)).toBe(1)
   })
@@ -62,7 +78,12 @@ describe('session data is plain JSON', () => {
     first.set('visits', 1)
     const cookie = cookiePair((await first.commit()).cookies[0])
     const second = await sessions.load({ cookie })
-    expect(() => second.set('lastLogin', new Date())).toThrow(expect.objectContaining({ code: 'SESSION_DATA_INVALID', message: expect.stringMatching(/lastLogin .*epoch ms/) }))
+    expect(() => second.set('lastLogin', new Date())).toThrow(
+      expect.objectContaining({
+        code: 'SESSION_DATA_INVALID',
+        message: expect.stringMatching(/lastLogin .*epoch ms/),
+      }),
+    )
     await second.commit()
     const third = await sessions.load({ cookie })
     expect(third.userId).toBe('alice')
@@ -86,15 +107,21 @@ describe('session data is plain JSON', () => {
     const schema = z.object({ profile: z.object({ name: z.string() }) }).partial()
     const { sessions } = testSessions({ schema })
     const session = await sessions.load()
-    const profile = Object.defineProperty({}, 'name', { value: 'Ann', enumerable: false }) as { name: string }
+    const profile = Object.defineProperty({}, 'name', { value: 'Ann', enumerable: false }) as {
+      name: string
+    }
     session.set('profile', profile)
-    await expect(session.commit()).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID', message: expect.stringContaining('profile.name') })
+    await expect(session.commit()).rejects.toMatchObject({
+      code: 'SESSION_DATA_INVALID',
+      message: expect.stringContaining('profile.name'),
+    })
   })
 
-  it('get() reads only the data\'s own keys', async () => {
+  it("get() reads only the data's own keys", async () => {
     const { sessions } = testSessions()
     const session = await sessions.load()
-    for (const key of ['toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']) expect(session.get(key)).toBeUndefined()
+    for (const key of ['toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'])
+      expect(session.get(key)).toBeUndefined()
     session.set('toString', 'mine')
     expect(session.get('toString')).toBe('mine')
     const cookie = cookiePair((await session.commit()).cookies[0])
@@ -108,12 +135,27 @@ describe('session data is plain JSON', () => {
     const session = await sessions.load()
     let deep: unknown = 'bottom'
     for (let i = 0; i < 64; i++) deep = [deep]
-    session.set('v', { s: 'x', n: 1.5, z: -0, t: true, f: false, nil: null, list: [1, 'a', null, { k: [] }], empty: {}, bare: Object.create(null) as object })
+    session.set('v', {
+      s: 'x',
+      n: 1.5,
+      z: -0,
+      t: true,
+      f: false,
+      nil: null,
+      list: [1, 'a', null, { k: [] }],
+      empty: {},
+      bare: Object.create(null) as object,
+    })
     session.set('deep', deep)
     const { cookies } = await session.commit()
     expect(cookies).toHaveLength(1)
     const next = await sessions.load({ cookie: cookiePair(cookies[0]) })
     expect(next.get('deep' as never)).toEqual(deep)
-    expect(() => next.set('w', [deep])).toThrow(expect.objectContaining({ code: 'SESSION_DATA_INVALID', message: expect.stringMatching(/nested more than 64 levels/) }))
+    expect(() => next.set('w', [deep])).toThrow(
+      expect.objectContaining({
+        code: 'SESSION_DATA_INVALID',
+        message: expect.stringMatching(/nested more than 64 levels/),
+      }),
+    )
   })
 })

@@ -12,7 +12,8 @@ const B = 'rotation-secret-B-9876543210-qrstuvwxyzABCDEF'
 const kid = (pair: string): string => (pair.split('=')[1] as string).split('.')[0] as string
 
 /** One "process" of the app: a manager on the shared store with the given secrets. */
-const boot = (secret: SecretOption, store: Store) => createSessions({ secret, store, cookie: { secure: false } })
+const boot = (secret: SecretOption, store: Store) =>
+  createSessions({ secret, store, cookie: { secure: false } })
 
 describe('key rotation across restarts', () => {
   for (const [form, during, after] of [
@@ -70,7 +71,11 @@ describe('key rotation across restarts', () => {
     const login = await first.load()
     await login.login('alice')
     const old = cookiePair((await login.commit()).cookies[0])
-    const rotating = createSessions({ secret: [B, A], store: sealedCookies(), cookie: { secure: false } })
+    const rotating = createSessions({
+      secret: [B, A],
+      store: sealedCookies(),
+      cookie: { secure: false },
+    })
     const carried = await rotating.load({ cookie: old })
     expect(carried.userId).toBe('alice')
     const renewed = cookiePair((await carried.commit()).cookies[0])
@@ -82,7 +87,9 @@ describe('key rotation across restarts', () => {
 
   it('refuses two secrets whose key ids would collide only if they differ; a repeated secret is fine', () => {
     expect(() => boot([A, A], memoryStore())).not.toThrow()
-    expect(() => boot([], memoryStore())).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+    expect(() => boot([], memoryStore())).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    )
     expect(() => boot(['short'], memoryStore())).toThrow(/secret\[0\]/)
   })
 })

@@ -8,7 +8,10 @@ const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 
 async function anonymousWithData(sessions: ReturnType<typeof testSessions>['sessions']) {
-  const session = await sessions.load({ ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' })
+  const session = await sessions.load({
+    ip: '203.0.113.9',
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0',
+  })
   session.set('cart', ['book'])
   return cookiePair((await session.commit()).cookies[0])
 }
@@ -30,7 +33,12 @@ describe('login', () => {
     expect(next.userId).toBe('alice')
     expect(next.roles).toEqual(['user'])
     expect(next.get('cart')).toEqual(['book'])
-    expect(events.map((e) => e.type)).toEqual(['session.created', 'session.regenerated', 'login.succeeded', 'session.rejected'])
+    expect(events.map((e) => e.type)).toEqual([
+      'session.created',
+      'session.regenerated',
+      'login.succeeded',
+      'session.rejected',
+    ])
   })
 
   it('logging in as another user does not inherit the previous user’s data', async () => {
@@ -47,7 +55,9 @@ describe('login', () => {
     const session = await sessions.load()
     await expect(session.login('')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(session.login('x'.repeat(300))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
-    await expect(session.login('a', { roles: Array.from({ length: 300 }, (_, i) => `r${i}`) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    await expect(
+      session.login('a', { roles: Array.from({ length: 300 }, (_, i) => `r${i}`) }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
   })
 
   it('regenerate keeps user, data and the absolute deadline', async () => {
@@ -99,7 +109,11 @@ describe('logout', () => {
 describe('timeouts', () => {
   it('idle timeout ends the session on the server, whatever the client sends', async () => {
     // The store runs on real time, so only the manager's own check (on the injected clock) can end it.
-    const { sessions, clock, events } = testSessions({ store: memoryStore(), idleTimeout: '30m', touchInterval: '1m' })
+    const { sessions, clock, events } = testSessions({
+      store: memoryStore(),
+      idleTimeout: '30m',
+      touchInterval: '1m',
+    })
     const session = await sessions.load()
     await session.login('alice')
     const pair = cookiePair((await session.commit()).cookies[0])
@@ -117,7 +131,11 @@ describe('timeouts', () => {
   })
 
   it('absolute timeout ends an active session', async () => {
-    const { sessions, clock, events } = testSessions({ store: memoryStore(), idleTimeout: '30m', absoluteTimeout: '2h' })
+    const { sessions, clock, events } = testSessions({
+      store: memoryStore(),
+      idleTimeout: '30m',
+      absoluteTimeout: '2h',
+    })
     const session = await sessions.load()
     await session.login('alice')
     const pair = cookiePair((await session.commit()).cookies[0])
@@ -194,11 +212,17 @@ describe('data rules', () => {
 
   it('session info lists device, ip, created and last-seen', async () => {
     const { sessions, clock } = testSessions()
-    const first = await sessions.load({ ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/140.0 Safari/537.36' })
+    const first = await sessions.load({
+      ip: '198.51.100.7',
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/140.0 Safari/537.36',
+    })
     await first.login('alice')
     await first.commit()
     clock.advance(MINUTE)
-    const second = await sessions.load({ ip: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko Firefox/140.0' })
+    const second = await sessions.load({
+      ip: '203.0.113.9',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko Firefox/140.0',
+    })
     await second.login('alice')
     await second.commit()
     const list = await sessions.listSessions('alice')
@@ -215,10 +239,17 @@ describe('hostile data', () => {
     const { sessions } = testSessions()
     const session = await sessions.load()
     await session.login('alice')
-    expect(() => session.set('profile', JSON.parse('{"nested":{"__proto__":{"admin":true}}}'))).toThrow(
-      expect.objectContaining({ code: 'SESSION_DATA_INVALID', message: expect.stringContaining('profile.nested') }),
+    expect(() =>
+      session.set('profile', JSON.parse('{"nested":{"__proto__":{"admin":true}}}')),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'SESSION_DATA_INVALID',
+        message: expect.stringContaining('profile.nested'),
+      }),
     )
-    await expect(session.update(() => JSON.parse('{"constructor":{"prototype":{}}}'))).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+    await expect(
+      session.update(() => JSON.parse('{"constructor":{"prototype":{}}}')),
+    ).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
     expect(({} as Record<string, unknown>).admin).toBeUndefined()
   })
 })

@@ -6,7 +6,8 @@ import { HallpassError, safeRedirectPath } from '../../src/index.ts'
 const APP = 'https://app.example'
 
 /** What `?next=` holds once the framework decoded the query string of `/login?next=<raw>`. */
-const fromQuery = (raw: string): string | null => new URL(`${APP}/login?next=${raw}`).searchParams.get('next')
+const fromQuery = (raw: string): string | null =>
+  new URL(`${APP}/login?next=${raw}`).searchParams.get('next')
 
 /** Where a browser goes with this value as the `Location` of a response from the login page. */
 const browserTarget = (location: string): URL => new URL(location, `${APP}/login`)
@@ -84,7 +85,14 @@ describe('safeRedirectPath', () => {
     expect(safeRedirectPath(value, '/home')).toBe('/home')
   })
 
-  const nonStrings = [undefined, null, 42, ['/account'], { toString: () => '/account' }, new URL(`${APP}/account`)]
+  const nonStrings = [
+    undefined,
+    null,
+    42,
+    ['/account'],
+    { toString: () => '/account' },
+    new URL(`${APP}/account`),
+  ]
   it.each(nonStrings.map((value) => [value]))('refuses the non-string %j', (value) => {
     expect(safeRedirectPath(value, '/home')).toBe('/home')
   })
@@ -102,10 +110,29 @@ describe('safeRedirectPath', () => {
 
   it('whatever it returns, a browser resolving it from any page stays on the origin (fast-check, 5,000 runs)', () => {
     const pieces = [
-      ...['/', '\\', '.', '..', '%', ' ', ':', '@', '?', '#', '\t', '\n', '\r', '\u3000', '\uff0f', 'evil.example'],
+      ...[
+        '/',
+        '\\',
+        '.',
+        '..',
+        '%',
+        ' ',
+        ':',
+        '@',
+        '?',
+        '#',
+        '\t',
+        '\n',
+        '\r',
+        '\u3000',
+        '\uff0f',
+        'evil.example',
+      ],
       ...['2', 'e', 'E', 'f', 'F', '5', 'c', 'C', '0', '9', 'a', 'd', 'D', 'http'], // %2F %5C %09 %0A %0D %2E http:
     ]
-    const value = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((parts) => parts.join(''))
+    const value = fc
+      .array(fc.constantFrom(...pieces), { maxLength: 12 })
+      .map((parts) => parts.join(''))
     fc.assert(
       fc.property(value, fc.constantFrom('/login', '/a/b/', '/'), (candidate, from) => {
         const path = safeRedirectPath(candidate, '/fallback')

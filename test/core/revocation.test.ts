@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
-async function devices(sessions: ReturnType<typeof testSessions>['sessions'], userId: string, count: number, clock?: { advance(ms: number): void }) {
+async function devices(
+  sessions: ReturnType<typeof testSessions>['sessions'],
+  userId: string,
+  count: number,
+  clock?: { advance(ms: number): void },
+) {
   const cookies: string[] = []
   for (let i = 0; i < count; i++) {
     clock?.advance(1_000)
@@ -25,7 +30,9 @@ describe('revocation', () => {
     const [aliceSession] = await sessions.listSessions('alice')
     expect(await sessions.revokeSession('alice', aliceSession!.id)).toBe(true)
     expect((await sessions.load({ cookie: aliceCookie })).isAuthenticated).toBe(false)
-    expect(events.filter((e) => e.type === 'session.revoked')).toMatchObject([{ id: aliceSession!.id, userId: 'alice', reason: 'revoke' }])
+    expect(events.filter((e) => e.type === 'session.revoked')).toMatchObject([
+      { id: aliceSession!.id, userId: 'alice', reason: 'revoke' },
+    ])
   })
 
   it('log out everywhere else: revokeUserSessions with except keeps the current one', async () => {
@@ -34,7 +41,8 @@ describe('revocation', () => {
     const current = await sessions.load({ cookie: cookies[0] })
     expect(await sessions.revokeUserSessions('alice', { except: current.id })).toBe(3)
     expect((await sessions.load({ cookie: cookies[0] })).userId).toBe('alice')
-    for (const cookie of cookies.slice(1)) expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
+    for (const cookie of cookies.slice(1))
+      expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
   })
 
   it('password change: rotate the current session and revoke every other one', async () => {
@@ -44,7 +52,8 @@ describe('revocation', () => {
     await current.regenerate()
     await sessions.revokeUserSessions('alice', { except: current.id })
     const [fresh] = (await current.commit()).cookies
-    for (const cookie of cookies) expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
+    for (const cookie of cookies)
+      expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
     expect((await sessions.load({ cookie: cookiePair(fresh) })).userId).toBe('alice')
     expect(await sessions.listSessions('alice')).toHaveLength(1)
   })
@@ -55,7 +64,9 @@ describe('revocation', () => {
     expect((await sessions.load({ cookie: cookies[0] })).isAuthenticated).toBe(false)
     expect((await sessions.load({ cookie: cookies[1] })).userId).toBe('alice')
     expect((await sessions.load({ cookie: cookies[2] })).userId).toBe('alice')
-    expect(events.filter((e) => e.type === 'session.revoked' && e.reason === 'evicted')).toHaveLength(1)
+    expect(
+      events.filter((e) => e.type === 'session.revoked' && e.reason === 'evicted'),
+    ).toHaveLength(1)
   })
 })
 

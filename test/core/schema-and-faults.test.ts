@@ -6,16 +6,26 @@ import { countingStore } from '../support/counting-store.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 import { testRecord } from '../../src/testing/index.ts'
 
-const schema = z.object({ userName: z.string().max(50), cart: z.array(z.object({ sku: z.string(), qty: z.number().int() })) }).partial()
+const schema = z
+  .object({
+    userName: z.string().max(50),
+    cart: z.array(z.object({ sku: z.string(), qty: z.number().int() })),
+  })
+  .partial()
 
 describe('schema', () => {
   it('types the data and refuses invalid writes with SESSION_DATA_INVALID', async () => {
     const { sessions, store } = testSessions({ schema })
     const session = await sessions.load()
-    expectTypeOf(session.get('cart')).toEqualTypeOf<Array<{ sku: string; qty: number }> | undefined>()
+    expectTypeOf(session.get('cart')).toEqualTypeOf<
+      Array<{ sku: string; qty: number }> | undefined
+    >()
     // @ts-expect-error qty must be a number
     session.set('cart', [{ sku: 'a', qty: 'two' }])
-    await expect(session.commit()).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID', message: expect.stringMatching(/cart\.0\.qty/) })
+    await expect(session.commit()).rejects.toMatchObject({
+      code: 'SESSION_DATA_INVALID',
+      message: expect.stringMatching(/cart\.0\.qty/),
+    })
     expect((store as ReturnType<typeof memoryStore>).size).toBe(0)
   })
 
@@ -45,7 +55,9 @@ describe('store outages', () => {
     const err = await sessions.load({ cookie }).catch((e: unknown) => e)
     expect(err).toMatchObject({ name: 'HallpassError', code: 'STORE_UNAVAILABLE' })
     expect((err as Error).message).not.toMatch(/6379|ECONNREFUSED/)
-    await expect(sessions.listSessions('alice')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    await expect(sessions.listSessions('alice')).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    })
     const fresh = await sessions.load() // no cookie: no store needed
     await expect(fresh.login('bob')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
     expect((await fresh.commit()).cookies).toEqual([])
@@ -96,7 +108,16 @@ describe('listSessions and corrupt records', () => {
     await good.login('ursula')
     await good.commit()
     const now = Date.now()
-    await store.create(testRecord({ userId: 'ursula', userAgent: 'x'.repeat(600), createdAt: now, lastSeenAt: now, expiresAt: now + 3_600_000 }), { ttl: 3_600_000 })
+    await store.create(
+      testRecord({
+        userId: 'ursula',
+        userAgent: 'x'.repeat(600),
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: now + 3_600_000,
+      }),
+      { ttl: 3_600_000 },
+    )
     const listed = await sessions.listSessions('ursula')
     expect(listed.map((s) => s.userAgent)).toEqual(['curl/8.5.0'])
   })

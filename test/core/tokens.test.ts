@@ -17,7 +17,14 @@ async function signedInCookie() {
   await session.login('alice')
   session.set('role', 'user')
   const pair = cookiePair((await session.commit()).cookies[0])
-  return { sessions, calls, events, pair, value: pair.slice(pair.indexOf('=') + 1), name: pair.slice(0, pair.indexOf('=')) }
+  return {
+    sessions,
+    calls,
+    events,
+    pair,
+    value: pair.slice(pair.indexOf('=') + 1),
+    name: pair.slice(0, pair.indexOf('=')),
+  }
 }
 
 describe('tokens', () => {
@@ -36,7 +43,9 @@ describe('tokens', () => {
     const { sessions, calls, name } = await signedInCookie()
     const [info] = await sessions.listSessions('alice')
     const before = calls.get
-    const session = await sessions.load({ cookie: `${name}=1.${info!.id}${'A'.repeat(21)}.${'B'.repeat(43)}` })
+    const session = await sessions.load({
+      cookie: `${name}=1.${info!.id}${'A'.repeat(21)}.${'B'.repeat(43)}`,
+    })
     expect(session.isAuthenticated).toBe(false)
     expect(calls.get).toBe(before)
   })
@@ -55,13 +64,25 @@ describe('tokens', () => {
 
   it('a cookie signed with another secret is refused', async () => {
     const { sessions, name, value } = await signedInCookie()
-    const forger = new TokenCodec(new KeyRing('attacker-secret-0123456789-abcdefghij'), value.split('.')[2] as string)
-    const [, body, code, mac] = forger.issue('alice').cookieValue.split('.') as [string, string, string, string]
+    const forger = new TokenCodec(
+      new KeyRing('attacker-secret-0123456789-abcdefghij'),
+      value.split('.')[2] as string,
+    )
+    const [, body, code, mac] = forger.issue('alice').cookieValue.split('.') as [
+      string,
+      string,
+      string,
+      string,
+    ]
     // Under the victim's key id, and under a legacy numbered id (checked against every listed key), with and
     // without the attribute code: a MAC mismatch every way.
     for (const kid of [value.split('.')[0], '1']) {
-      expect((await sessions.load({ cookie: `${name}=${kid}.${body}.${code}.${mac}` })).isAuthenticated).toBe(false)
-      expect((await sessions.load({ cookie: `${name}=${kid}.${body}.${mac}` })).isAuthenticated).toBe(false)
+      expect(
+        (await sessions.load({ cookie: `${name}=${kid}.${body}.${code}.${mac}` })).isAuthenticated,
+      ).toBe(false)
+      expect(
+        (await sessions.load({ cookie: `${name}=${kid}.${body}.${mac}` })).isAuthenticated,
+      ).toBe(false)
     }
   })
 
@@ -72,7 +93,11 @@ describe('tokens', () => {
     const session = await before.load()
     await session.login('bob')
     const pair = cookiePair((await session.commit()).cookies[0])
-    const rotated = createSessions({ secret: { 2: TEST_SECRET, 1: old }, store, cookie: { secure: false } })
+    const rotated = createSessions({
+      secret: { 2: TEST_SECRET, 1: old },
+      store,
+      cookie: { secure: false },
+    })
     expect((await rotated.load({ cookie: pair })).userId).toBe('bob')
     const fresh = await rotated.load()
     fresh.set('x', 1)
@@ -125,7 +150,9 @@ describe('cookie header parsing', () => {
     const { sessions, events, pair } = await signedInCookie()
     expect((await sessions.load({ cookie: `${pair}; ${pair}` })).isAuthenticated).toBe(false)
     expect((await sessions.load({ cookie: `${pair}; HP=x` })).isAuthenticated).toBe(false)
-    expect(events.filter((e) => e.type === 'session.rejected').map((e) => 'reason' in e && e.reason)).toEqual(['duplicate_cookie', 'lookalike_cookie'])
+    expect(
+      events.filter((e) => e.type === 'session.rejected').map((e) => 'reason' in e && e.reason),
+    ).toEqual(['duplicate_cookie', 'lookalike_cookie'])
   })
 })
 
@@ -133,7 +160,14 @@ describe('stored JSON', () => {
   it('refuses forbidden keys however they are spelled, and parses plain records on the fast path', async () => {
     const { parseJsonSafe } = await import('../../src/json.ts')
     expect(parseJsonSafe('{"a":{"b":[1,"x"]}}')).toEqual({ a: { b: [1, 'x'] } })
-    for (const text of ['{"__proto__":{"x":1}}', '{"a":{"\\u005f_proto__":{}}}', '{"constructor":{"prototype":{}}}', '{"a":[{"prototype":1}]}', '{"a":', '']) {
+    for (const text of [
+      '{"__proto__":{"x":1}}',
+      '{"a":{"\\u005f_proto__":{}}}',
+      '{"constructor":{"prototype":{}}}',
+      '{"a":[{"prototype":1}]}',
+      '{"a":',
+      '',
+    ]) {
       expect(parseJsonSafe(text)).toBeUndefined()
     }
     expect(parseJsonSafe('{"note":"caf\\u00e9"}')).toEqual({ note: 'café' })
@@ -142,11 +176,16 @@ describe('stored JSON', () => {
 
   it('stringifies for the stores with one check: forbidden keys at any depth and values JSON cannot hold are refused', async () => {
     const { stringifyJsonSafe } = await import('../../src/json.ts')
-    expect(stringifyJsonSafe({ note: 'a prototype of constructor' })).toBe('{"note":"a prototype of constructor"}')
+    expect(stringifyJsonSafe({ note: 'a prototype of constructor' })).toBe(
+      '{"note":"a prototype of constructor"}',
+    )
     expect(stringifyJsonSafe(undefined)).toBeUndefined()
     const poisoned = JSON.parse('{"a":[{"__proto__":{"x":1}}]}') as unknown
     const cycle: Record<string, unknown> = {}
     cycle.self = cycle
-    for (const bad of [poisoned, { constructor: 1 }, { n: 1n }, cycle]) expect(() => stringifyJsonSafe(bad)).toThrow(expect.objectContaining({ code: 'SESSION_DATA_INVALID' }))
+    for (const bad of [poisoned, { constructor: 1 }, { n: 1n }, cycle])
+      expect(() => stringifyJsonSafe(bad)).toThrow(
+        expect.objectContaining({ code: 'SESSION_DATA_INVALID' }),
+      )
   })
 })

@@ -66,7 +66,8 @@ async function listen(server: Server, read: () => number | undefined): Promise<D
   return {
     url: `http://127.0.0.1:${port}`,
     readAtDecision: read,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   }
 }
 
@@ -93,7 +94,10 @@ const DOORS = {
     app.get('/', (c) => c.json({ token: c.get('csrfToken')() }))
     app.post('/', async (c) => {
       const body = await c.req.parseBody()
-      return c.json({ note: typeof body.note === 'string' ? body.note.length : -1, last: body.last })
+      return c.json({
+        note: typeof body.note === 'string' ? body.note.length : -1,
+        last: body.last,
+      })
     })
     const server = createAdaptorServer({ fetch: app.fetch }) as Server
     p.watch(server)
@@ -101,7 +105,9 @@ const DOORS = {
   },
   async node(): Promise<Door> {
     const p = probe()
-    const server = createServer(nodeAdapter.withSession(sessionsFor(p.decided), async () => ({ body: 'ok' })))
+    const server = createServer(
+      nodeAdapter.withSession(sessionsFor(p.decided), async () => ({ body: 'ok' })),
+    )
     p.watch(server)
     return listen(server, p.read)
   },
@@ -127,7 +133,12 @@ const DOORS = {
     app.post('/', (_req, res) => void res.send('ok'))
     let held: number | undefined
     const baseline = await liveArrayBuffers()
-    const onError: express.ErrorRequestHandler = async (err: { status?: number }, _req, res, _next) => {
+    const onError: express.ErrorRequestHandler = async (
+      err: { status?: number },
+      _req,
+      res,
+      _next,
+    ) => {
       held = (await liveArrayBuffers()) - baseline
       res.status(err.status ?? 500).end()
     }
@@ -141,7 +152,10 @@ const DOORS = {
     const app = Fastify()
     await app.register(fastifyAdapter.session(sessionsFor(p.decided)))
     app.setErrorHandler(
-      (err: { statusCode?: number }, _request, reply) => (p.decided(), reply.code(err.statusCode ?? 500).send()),
+      (err: { statusCode?: number }, _request, reply) => (
+        p.decided(),
+        reply.code(err.statusCode ?? 500).send()
+      ),
     )
     app.post('/', async () => 'ok')
     await app.listen({ port: 0, host: '127.0.0.1' })
@@ -180,7 +194,10 @@ function flood(
     let sent = 0
     const send = (): void => {
       while (!answered && sent < total) {
-        const chunk = sent === 0 ? Buffer.concat([Buffer.from(head), filler]).subarray(0, filler.length) : filler
+        const chunk =
+          sent === 0
+            ? Buffer.concat([Buffer.from(head), filler]).subarray(0, filler.length)
+            : filler
         sent += chunk.length
         if (!req.write(chunk)) return void req.once('drain', send)
       }
@@ -217,7 +234,14 @@ const ATTACKS: Attack[] = [
   { door: 'node', type: URLENCODED, head: 'a=', status: 403, read: 0 },
   { door: 'express', type: URLENCODED, head: 'a=', status: 403, read: 0 },
   // The app's parser runs first and answers by its own limit (100 kb), after discarding the rest (so a smaller flood).
-  { door: 'express, parser first', type: URLENCODED, head: 'a=', status: 413, held: 100_000, size: 64 * MiB },
+  {
+    door: 'express, parser first',
+    type: URLENCODED,
+    head: 'a=',
+    status: 413,
+    held: 100_000,
+    size: 64 * MiB,
+  },
   // Fastify refuses a type it has no parser for, and parses others within its bodyLimit (1 MiB)
   // before hallpass's preHandler.
   { door: 'fastify', type: URLENCODED, head: 'a=', status: 415, read: 0 },
@@ -246,17 +270,24 @@ describe('a huge form body with no Origin and no token, on every adapter', () =>
 })
 
 describe('a legitimate form with its token in the first 64 KiB', () => {
-  it.each(['fetch', 'hono'] as const)('%s: passes, and the handler reads the whole 1 MB body', async (door) => {
-    open = await DOORS[door]()
-    const page = await fetch(`${open.url}/`)
-    const { token } = (await page.json()) as { token: string }
-    const cookie = page.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ')
-    const body = `_csrf=${encodeURIComponent(token)}&note=${'n'.repeat(MiB)}&last=end`
-    const reply = await fetch(`${open.url}/`, { method: 'POST', headers: { cookie, 'content-type': URLENCODED }, body })
-    expect(reply.status).toBe(200)
-    expect(await reply.json()).toEqual({ note: MiB, last: 'end' })
-  })
+  it.each(['fetch', 'hono'] as const)(
+    '%s: passes, and the handler reads the whole 1 MB body',
+    async (door) => {
+      open = await DOORS[door]()
+      const page = await fetch(`${open.url}/`)
+      const { token } = (await page.json()) as { token: string }
+      const cookie = page.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ')
+      const body = `_csrf=${encodeURIComponent(token)}&note=${'n'.repeat(MiB)}&last=end`
+      const reply = await fetch(`${open.url}/`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': URLENCODED },
+        body,
+      })
+      expect(reply.status).toBe(200)
+      expect(await reply.json()).toEqual({ note: MiB, last: 'end' })
+    },
+  )
 })

@@ -5,7 +5,11 @@ import { cookiePair, testSessions } from '../support/sessions.ts'
 
 const SELF = 'http://localhost:3000'
 
-function request(method: string, headers: Record<string, string> = {}, path = '/api/thing'): CsrfRequest {
+function request(
+  method: string,
+  headers: Record<string, string> = {},
+  path = '/api/thing',
+): CsrfRequest {
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
   return { method, path, selfOrigin: SELF, header: (name) => lower[name] }
 }
@@ -51,32 +55,63 @@ describe('csrf policy', () => {
     [{ 'content-type': 'text/plain' }, 'token_missing'],
   ])('rejects a POST with %o as %s, with an event', async (headers, reason) => {
     const { csrf, session, events } = await setup()
-    expect(await csrf.forRequest(request('POST', headers)).check(session)).toEqual({ ok: false, reason })
-    expect(events.at(-1)).toMatchObject({ type: 'csrf.rejected', reason, method: 'POST', id: session.id })
+    expect(await csrf.forRequest(request('POST', headers)).check(session)).toEqual({
+      ok: false,
+      reason,
+    })
+    expect(events.at(-1)).toMatchObject({
+      type: 'csrf.rejected',
+      reason,
+      method: 'POST',
+      id: session.id,
+    })
   })
 
   it('allows same-site only when configured', async () => {
     const { csrf, session } = await setup({ allowSameSite: true })
-    expect(await csrf.forRequest(request('POST', { 'sec-fetch-site': 'same-site', origin: SELF })).check(session)).toEqual({ ok: true })
+    expect(
+      await csrf
+        .forRequest(request('POST', { 'sec-fetch-site': 'same-site', origin: SELF }))
+        .check(session),
+    ).toEqual({ ok: true })
   })
 
   it('configured origins are matched exactly', async () => {
     const { csrf, session } = await setup({ origins: ['https://app.example.com'] })
-    expect(await csrf.forRequest(request('POST', { origin: 'https://app.example.com' })).check(session)).toEqual({ ok: true })
+    expect(
+      await csrf.forRequest(request('POST', { origin: 'https://app.example.com' })).check(session),
+    ).toEqual({ ok: true })
     expect((await csrf.forRequest(request('POST', { origin: SELF })).check(session)).ok).toBe(false)
-    expect((await csrf.forRequest(request('POST', { origin: 'https://app.example.com:8443' })).check(session)).ok).toBe(false)
+    expect(
+      (
+        await csrf
+          .forRequest(request('POST', { origin: 'https://app.example.com:8443' }))
+          .check(session)
+      ).ok,
+    ).toBe(false)
   })
 
   it('exemptions are exact paths only', async () => {
     const { csrf, session } = await setup({ exempt: ['/webhook/'] })
-    const post = (path: string) => csrf.forRequest(request('POST', { 'sec-fetch-site': 'cross-site' }, path)).check(session)
+    const post = (path: string) =>
+      csrf.forRequest(request('POST', { 'sec-fetch-site': 'cross-site' }, path)).check(session)
     expect((await post('/webhook/')).ok).toBe(true)
-    for (const path of ['/webhook', '/webhooks', '/webhook/../x', '/webhook/x', '/WEBHOOK/', '/webhook//']) expect((await post(path)).ok).toBe(false)
+    for (const path of [
+      '/webhook',
+      '/webhooks',
+      '/webhook/../x',
+      '/webhook/x',
+      '/WEBHOOK/',
+      '/webhook//',
+    ])
+      expect((await post(path)).ok).toBe(false)
   })
 
   it('refuses misconfiguration at startup', () => {
     const { sessions } = testSessions()
-    expect(() => createCsrf(sessions, { origins: ['https://app.example.com/'] })).toThrow(/bare origin/)
+    expect(() => createCsrf(sessions, { origins: ['https://app.example.com/'] })).toThrow(
+      /bare origin/,
+    )
     expect(() => createCsrf(sessions, { origins: ['app.example.com'] })).toThrow(/bare origin/)
     expect(() => createCsrf(sessions, { exempt: ['webhook'] })).toThrow(/start with/)
   })
@@ -87,22 +122,43 @@ describe('csrf tokens', () => {
     const { csrf, session, cookie, token } = await setup()
     const again = csrf.forRequest(request('GET', { cookie })).token(session)
     expect(again).not.toBe(token)
-    expect(await csrf.forRequest(request('POST', { 'x-csrf-token': token })).check(session)).toEqual({ ok: true })
-    expect(await csrf.forRequest(request('POST', { 'x-csrf-token': again })).check(session)).toEqual({ ok: true })
+    expect(
+      await csrf.forRequest(request('POST', { 'x-csrf-token': token })).check(session),
+    ).toEqual({ ok: true })
+    expect(
+      await csrf.forRequest(request('POST', { 'x-csrf-token': again })).check(session),
+    ).toEqual({ ok: true })
     expect(await csrf.forRequest(request('POST')).check(session, () => token)).toEqual({ ok: true })
   })
 
   it('assert() throws CSRF_REJECTED for a cross-site request (and emits the reason), and resolves for a good one', async () => {
     const { csrf, session, token, events } = await setup()
-    await expect(csrf.forRequest(request('POST', { 'sec-fetch-site': 'cross-site', 'x-csrf-token': 'forged' })).assert(session)).rejects.toMatchObject({ name: 'HallpassError', code: 'CSRF_REJECTED' })
-    expect(events.filter((e) => e.type === 'csrf.rejected').map((e) => 'reason' in e && e.reason)).toEqual(['cross_site'])
-    await expect(csrf.forRequest(request('POST', { 'x-csrf-token': token })).assert(session)).resolves.toBeUndefined()
+    await expect(
+      csrf
+        .forRequest(request('POST', { 'sec-fetch-site': 'cross-site', 'x-csrf-token': 'forged' }))
+        .assert(session),
+    ).rejects.toMatchObject({ name: 'HallpassError', code: 'CSRF_REJECTED' })
+    expect(
+      events.filter((e) => e.type === 'csrf.rejected').map((e) => 'reason' in e && e.reason),
+    ).toEqual(['cross_site'])
+    await expect(
+      csrf.forRequest(request('POST', { 'x-csrf-token': token })).assert(session),
+    ).resolves.toBeUndefined()
   })
 
   it('requireToken demands a token even for same-origin requests', async () => {
     const { csrf, session, token } = await setup({ requireToken: true })
-    expect((await csrf.forRequest(request('POST', { 'sec-fetch-site': 'same-origin' })).check(session)).ok).toBe(false)
-    expect((await csrf.forRequest(request('POST', { 'sec-fetch-site': 'same-origin', 'x-csrf-token': token })).check(session)).ok).toBe(true)
+    expect(
+      (await csrf.forRequest(request('POST', { 'sec-fetch-site': 'same-origin' })).check(session))
+        .ok,
+    ).toBe(false)
+    expect(
+      (
+        await csrf
+          .forRequest(request('POST', { 'sec-fetch-site': 'same-origin', 'x-csrf-token': token }))
+          .check(session)
+      ).ok,
+    ).toBe(true)
   })
 
   it('rejects a wrong token, a flipped byte and another session’s token', async () => {
@@ -111,8 +167,16 @@ describe('csrf tokens', () => {
     await other.login('bob')
     const bobToken = a.csrf.forRequest(request('GET')).token(other)
     const flipped = (a.token[10] === 'A' ? 'B' : 'A') + a.token.slice(1)
-    for (const token of ['nope', 'A'.repeat(86), `${a.token.slice(0, 10)}${a.token[10] === 'x' ? 'y' : 'x'}${a.token.slice(11)}`, flipped, bobToken]) {
-      expect(await a.csrf.forRequest(request('POST', { 'x-csrf-token': token })).check(a.session)).toEqual({ ok: false, reason: 'token_invalid' })
+    for (const token of [
+      'nope',
+      'A'.repeat(86),
+      `${a.token.slice(0, 10)}${a.token[10] === 'x' ? 'y' : 'x'}${a.token.slice(11)}`,
+      flipped,
+      bobToken,
+    ]) {
+      expect(
+        await a.csrf.forRequest(request('POST', { 'x-csrf-token': token })).check(a.session),
+      ).toEqual({ ok: false, reason: 'token_invalid' })
     }
   })
 
@@ -125,11 +189,27 @@ describe('csrf tokens', () => {
     const [preCookie] = first.cookies()
     expect(preCookie).toMatch(/^hp-csrf=[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax$/)
     const pair = cookiePair(preCookie)
-    expect(await csrf.forRequest(request('POST', { cookie: pair, 'x-csrf-token': token })).check(visitor)).toEqual({ ok: true })
-    expect((await csrf.forRequest(request('POST', { 'x-csrf-token': token })).check(visitor)).ok).toBe(false)
-    expect((await csrf.forRequest(request('POST', { cookie: 'hp-csrf=forged.value', 'x-csrf-token': token })).check(visitor)).ok).toBe(false)
+    expect(
+      await csrf
+        .forRequest(request('POST', { cookie: pair, 'x-csrf-token': token }))
+        .check(visitor),
+    ).toEqual({ ok: true })
+    expect(
+      (await csrf.forRequest(request('POST', { 'x-csrf-token': token })).check(visitor)).ok,
+    ).toBe(false)
+    expect(
+      (
+        await csrf
+          .forRequest(request('POST', { cookie: 'hp-csrf=forged.value', 'x-csrf-token': token }))
+          .check(visitor)
+      ).ok,
+    ).toBe(false)
     await visitor.login('alice')
-    expect(await csrf.forRequest(request('POST', { cookie: pair, 'x-csrf-token': token })).check(visitor)).toEqual({ ok: false, reason: 'token_invalid' })
+    expect(
+      await csrf
+        .forRequest(request('POST', { cookie: pair, 'x-csrf-token': token }))
+        .check(visitor),
+    ).toEqual({ ok: false, reason: 'token_invalid' })
   })
 
   it('the token rotates on login', async () => {
@@ -139,6 +219,8 @@ describe('csrf tokens', () => {
     await session.login('alice')
     const before = csrf.forRequest(request('GET')).token(session)
     await session.login('alice')
-    expect((await csrf.forRequest(request('POST', { 'x-csrf-token': before })).check(session)).ok).toBe(false)
+    expect(
+      (await csrf.forRequest(request('POST', { 'x-csrf-token': before })).check(session)).ok,
+    ).toBe(false)
   })
 })

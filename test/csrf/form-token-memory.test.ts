@@ -1,7 +1,13 @@
 // The token lookup's clone is cancelled: it keeps none of the body the handler reads (own file: a clean heap).
 import { expect, it } from 'vitest'
 import { readFormToken } from '../../src/csrf/form-token.ts'
-import { countingBody, drain, liveArrayBuffers, streamedPost, URLENCODED } from '../support/form-bodies.ts'
+import {
+  countingBody,
+  drain,
+  liveArrayBuffers,
+  streamedPost,
+  URLENCODED,
+} from '../support/form-bodies.ts'
 
 const MiB = 1024 * 1024
 

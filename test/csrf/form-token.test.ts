@@ -1,7 +1,14 @@
 // The CSRF form-token lookup reads at most 64 KiB, from a tee it cancels: the attack, legit forms, the handler's copy.
 import { describe, expect, it } from 'vitest'
 import { FORM_TOKEN_BOUND, readFormToken } from '../../src/csrf/form-token.ts'
-import { BOUNDARY, countingBody, MULTIPART, part, streamedPost, URLENCODED } from '../support/form-bodies.ts'
+import {
+  BOUNDARY,
+  countingBody,
+  MULTIPART,
+  part,
+  streamedPost,
+  URLENCODED,
+} from '../support/form-bodies.ts'
 
 const URL_ = 'http://app.test/anything'
 const TOKEN = 'tok3n_value-0123456789abcdefghijklmnopqrstuvwxyz'
@@ -20,12 +27,16 @@ describe('readFormToken: urlencoded', () => {
   })
 
   it('finds a token anywhere in a form that fits the bound, percent-decoded', async () => {
-    expect(await readFormToken(post(URLENCODED, `a=1&b=2&_csrf=${encodeURIComponent('a+b/c=')}`))).toBe('a+b/c=')
+    expect(
+      await readFormToken(post(URLENCODED, `a=1&b=2&_csrf=${encodeURIComponent('a+b/c=')}`)),
+    ).toBe('a+b/c=')
     expect(await readFormToken(post(`${URLENCODED}; charset=UTF-8`, `_csrf=${TOKEN}`))).toBe(TOKEN)
   })
 
   it('treats a token past the first 64 KiB as missing', async () => {
-    expect(await readFormToken(post(URLENCODED, `pad=${'p'.repeat(FORM_TOKEN_BOUND)}&_csrf=${TOKEN}`))).toBeUndefined()
+    expect(
+      await readFormToken(post(URLENCODED, `pad=${'p'.repeat(FORM_TOKEN_BOUND)}&_csrf=${TOKEN}`)),
+    ).toBeUndefined()
   })
 
   it('never returns a field the bound cuts in two', async () => {
@@ -42,7 +53,10 @@ describe('readFormToken: multipart', () => {
 
   it('finds the token in a part within the bound, before a 1 MB file the handler still gets whole', async () => {
     const file = 'f'.repeat(MiB)
-    const request = post(MULTIPART, multipart(part('_csrf', TOKEN), part('upload', file, 'big.bin')))
+    const request = post(
+      MULTIPART,
+      multipart(part('_csrf', TOKEN), part('upload', file, 'big.bin')),
+    )
     expect(await readFormToken(request)).toBe(TOKEN)
     const form = await request.formData()
     expect((await (form.get('upload') as File).text()).length).toBe(MiB)
@@ -50,19 +64,29 @@ describe('readFormToken: multipart', () => {
 
   it('skips earlier parts, accepts a preamble and a quoted boundary', async () => {
     const body = `preamble\r\n${multipart(part('name', 'Ada'), part('_csrf', TOKEN))}`
-    expect(await readFormToken(post(`multipart/form-data; boundary="${BOUNDARY}"`, body))).toBe(TOKEN)
+    expect(await readFormToken(post(`multipart/form-data; boundary="${BOUNDARY}"`, body))).toBe(
+      TOKEN,
+    )
   })
 
   it('treats a token after the first 64 KiB of parts as missing', async () => {
-    const body = multipart(part('upload', 'f'.repeat(FORM_TOKEN_BOUND), 'a.bin'), part('_csrf', TOKEN))
+    const body = multipart(
+      part('upload', 'f'.repeat(FORM_TOKEN_BOUND), 'a.bin'),
+      part('_csrf', TOKEN),
+    )
     expect(await readFormToken(post(MULTIPART, body))).toBeUndefined()
   })
 
   it('does not take a file part named _csrf, or a part with no closing delimiter', async () => {
-    expect(await readFormToken(post(MULTIPART, multipart(part('_csrf', TOKEN, 't.txt'))))).toBeUndefined()
+    expect(
+      await readFormToken(post(MULTIPART, multipart(part('_csrf', TOKEN, 't.txt')))),
+    ).toBeUndefined()
     expect(
       await readFormToken(
-        post(MULTIPART, `--${BOUNDARY}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${TOKEN}`),
+        post(
+          MULTIPART,
+          `--${BOUNDARY}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${TOKEN}`,
+        ),
       ),
     ).toBeUndefined()
   })
@@ -71,13 +95,17 @@ describe('readFormToken: multipart', () => {
 describe('readFormToken: anything else is "no token", never an error', () => {
   it('answers undefined for other types, no boundary, a used body, no body, a failing stream', async () => {
     expect(await readFormToken(post('text/plain', `_csrf=${TOKEN}`))).toBeUndefined()
-    expect(await readFormToken(post('application/json', JSON.stringify({ _csrf: TOKEN })))).toBeUndefined()
+    expect(
+      await readFormToken(post('application/json', JSON.stringify({ _csrf: TOKEN }))),
+    ).toBeUndefined()
     expect(await readFormToken(post('multipart/form-data', part('_csrf', TOKEN)))).toBeUndefined()
     const used = post(URLENCODED, `_csrf=${TOKEN}`)
     await used.text()
     expect(await readFormToken(used)).toBeUndefined()
     expect(
-      await readFormToken(new Request(URL_, { method: 'POST', headers: { 'content-type': URLENCODED } })),
+      await readFormToken(
+        new Request(URL_, { method: 'POST', headers: { 'content-type': URLENCODED } }),
+      ),
     ).toBeUndefined()
     const failing = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -95,7 +123,10 @@ describe('readFormToken: the body is never buffered', () => {
 
   it('the attack: 512 MiB streamed with no token pulls the bound and at most two chunks from the source', async () => {
     for (const type of [URLENCODED, MULTIPART]) {
-      const head = type === URLENCODED ? 'a=' : `--${BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\n`
+      const head =
+        type === URLENCODED
+          ? 'a='
+          : `--${BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\n`
       const body = countingBody(head, 512 * MiB, CHUNK)
       expect(await readFormToken(streamedPost(URL_, type, body.stream))).toBeUndefined()
       // What the lookup read (under the bound plus one chunk), and the chunk the tee reads ahead for the other branch.

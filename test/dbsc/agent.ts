@@ -37,9 +37,18 @@ export async function makeKey(alg: 'ES256' | 'RS256' = 'ES256'): Promise<KeyPair
 }
 
 /** A DBSC proof: `typ: dbsc+jwt`, the challenge as `jti`, and (for registration) the public key in the header. */
-export async function proof(key: KeyPair, claims: Record<string, unknown>, options: { withKey?: boolean; header?: Record<string, unknown> } = {}): Promise<string> {
+export async function proof(
+  key: KeyPair,
+  claims: Record<string, unknown>,
+  options: { withKey?: boolean; header?: Record<string, unknown> } = {},
+): Promise<string> {
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, typ: 'dbsc+jwt', ...(options.withKey && { jwk: key.jwk }), ...options.header })
+    .setProtectedHeader({
+      alg: key.alg,
+      typ: 'dbsc+jwt',
+      ...(options.withKey && { jwk: key.jwk }),
+      ...options.header,
+    })
     .sign(key.privateKey)
 }
 
@@ -48,9 +57,19 @@ export function parseOffers(header: string | null): Offer[] {
   if (!header) return []
   const offers: Offer[] = []
   for (const match of header.matchAll(/\(([^)]*)\)((?:;\s*[a-z_]+="(?:[^"\\]|\\.)*")*)/g)) {
-    const params = new Map([...(match[2] ?? '').matchAll(/;\s*([a-z_]+)="((?:[^"\\]|\\.)*)"/g)].map((p) => [p[1] as string, (p[2] as string).replace(/\\(.)/g, '$1')]))
+    const params = new Map(
+      [...(match[2] ?? '').matchAll(/;\s*([a-z_]+)="((?:[^"\\]|\\.)*)"/g)].map((p) => [
+        p[1] as string,
+        (p[2] as string).replace(/\\(.)/g, '$1'),
+      ]),
+    )
     const path = params.get('path')
-    if (path) offers.push({ algorithms: (match[1] ?? '').trim().split(/\s+/), path, challenge: params.get('challenge') })
+    if (path)
+      offers.push({
+        algorithms: (match[1] ?? '').trim().split(/\s+/),
+        path,
+        challenge: params.get('challenge'),
+      })
   }
   return offers
 }
@@ -58,7 +77,8 @@ export function parseOffers(header: string | null): Offer[] {
 /** Parses `Secure-Session-Challenge: "c";id="s"` into challenge by session id. */
 export function parseChallenges(header: string | null): Map<string, string> {
   const found = new Map<string, string>()
-  for (const match of (header ?? '').matchAll(/"((?:[^"\\]|\\.)*)"\s*;\s*id="((?:[^"\\]|\\.)*)"/g)) found.set(match[2] as string, match[1] as string)
+  for (const match of (header ?? '').matchAll(/"((?:[^"\\]|\\.)*)"\s*;\s*id="((?:[^"\\]|\\.)*)"/g))
+    found.set(match[2] as string, match[1] as string)
   return found
 }
 
@@ -83,7 +103,9 @@ export class DbscAgent {
 
   get cookie(): string | undefined {
     const now = this.clock()
-    const pairs = [...this.jar].filter(([, c]) => c.expiresAt === undefined || c.expiresAt > now).map(([name, c]) => `${name}=${c.value}`)
+    const pairs = [...this.jar]
+      .filter(([, c]) => c.expiresAt === undefined || c.expiresAt > now)
+      .map(([name, c]) => `${name}=${c.value}`)
     return pairs.length === 0 ? undefined : pairs.join('; ')
   }
 
@@ -104,7 +126,12 @@ export class DbscAgent {
     redirects = 0,
   ): Promise<AgentReply> {
     if (this.bound && !this.hasLiveCookie(this.bound.cookieName)) await this.refresh()
-    const reply = await this.send(method, path, { 'sec-fetch-site': 'same-origin', ...headers }, json)
+    const reply = await this.send(
+      method,
+      path,
+      { 'sec-fetch-site': 'same-origin', ...headers },
+      json,
+    )
     const location = reply.headers.get('location')
     if (reply.status === 307 && location && redirects < 5) {
       return this.request(method, location, headers, json, redirects + 1)
@@ -117,13 +144,20 @@ export class DbscAgent {
 
   /** Registration: a new key pair, a proof over the offered challenge, then the instructions JSON. */
   async register(offer: Offer, key?: KeyPair): Promise<AgentReply> {
-    this.key = key ?? (await makeKey(this.options.alg ?? (offer.algorithms.includes('ES256') ? 'ES256' : 'RS256')))
+    this.key =
+      key ??
+      (await makeKey(this.options.alg ?? (offer.algorithms.includes('ES256') ? 'ES256' : 'RS256')))
     const jwt = await proof(this.key, { jti: offer.challenge }, { withKey: true })
     this.sent.push(jwt)
     const reply = await this.send('POST', offer.path, { 'secure-session-response': `"${jwt}"` })
     if (reply.status === 200) {
       const { session_identifier: id, refresh_url: refreshUrl, credentials } = reply.json
-      this.bound = { id, refreshUrl, cookieName: credentials[0].name, challenge: parseChallenges(reply.headers.get('secure-session-challenge')).get(id) }
+      this.bound = {
+        id,
+        refreshUrl,
+        cookieName: credentials[0].name,
+        challenge: parseChallenges(reply.headers.get('secure-session-challenge')).get(id),
+      }
     }
     return reply
   }
@@ -139,9 +173,16 @@ export class DbscAgent {
   }
 
   /** One refresh request, with a proof when a challenge is cached. */
-  async refreshOnce(bound: BoundSession, override?: { jwt?: string; sessionId?: string }): Promise<AgentReply> {
-    const headers: Record<string, string> = { 'sec-secure-session-id': `"${override?.sessionId ?? bound.id}"` }
-    const jwt = override?.jwt ?? (bound.challenge && this.key ? await proof(this.key, { jti: bound.challenge }) : undefined)
+  async refreshOnce(
+    bound: BoundSession,
+    override?: { jwt?: string; sessionId?: string },
+  ): Promise<AgentReply> {
+    const headers: Record<string, string> = {
+      'sec-secure-session-id': `"${override?.sessionId ?? bound.id}"`,
+    }
+    const jwt =
+      override?.jwt ??
+      (bound.challenge && this.key ? await proof(this.key, { jti: bound.challenge }) : undefined)
     if (jwt) {
       headers['secure-session-response'] = `"${jwt}"`
       this.sent.push(jwt)
@@ -154,17 +195,28 @@ export class DbscAgent {
 
   hasLiveCookie(name: string): boolean {
     const cookie = this.jar.get(name)
-    return cookie !== undefined && (cookie.expiresAt === undefined || cookie.expiresAt > this.clock())
+    return (
+      cookie !== undefined && (cookie.expiresAt === undefined || cookie.expiresAt > this.clock())
+    )
   }
 
   /** Sends a request with this agent's cookies and keeps the cookies it sets. */
-  async send(method: string, path: string, headers: Record<string, string> = {}, payload?: unknown): Promise<AgentReply> {
+  async send(
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    payload?: unknown,
+  ): Promise<AgentReply> {
     const cookie = this.cookie
     const body = payload === undefined ? undefined : JSON.stringify(payload)
     const response = await fetch(this.base + path, {
       method,
       redirect: 'manual',
-      headers: { ...(cookie && { cookie }), ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        ...(cookie && { cookie }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
+      },
       ...(body !== undefined && { body }),
     })
     const text = await response.text()
@@ -183,6 +235,10 @@ export class DbscAgent {
     const name = pair.slice(0, pair.indexOf('='))
     const maxAge = /;\s*max-age=(\d+)/i.exec(setCookie)?.[1]
     if (maxAge === '0' || pair.endsWith('=')) this.jar.delete(name)
-    else this.jar.set(name, { value: pair.slice(name.length + 1), expiresAt: maxAge === undefined ? undefined : this.clock() + Number(maxAge) * 1000 })
+    else
+      this.jar.set(name, {
+        value: pair.slice(name.length + 1),
+        expiresAt: maxAge === undefined ? undefined : this.clock() + Number(maxAge) * 1000,
+      })
   }
 }

@@ -10,7 +10,10 @@ import { reasons, start } from './app.ts'
 describe('deviceBound configuration', () => {
   it.each([
     [{ deviceBound: { nope: 1 } }, /unknown deviceBound option "nope"/],
-    [{ deviceBound: { boundCookieTtl: '10m', challengeTtl: '5m' } }, /challengeTtl must be longer than boundCookieTtl/],
+    [
+      { deviceBound: { boundCookieTtl: '10m', challengeTtl: '5m' } },
+      /challengeTtl must be longer than boundCookieTtl/,
+    ],
     [{ deviceBound: { boundCookieTtl: '1s' } }, /at least 10s/],
     [{ deviceBound: { enforce: 'sometimes' } }, /'session' or 'route'/],
     [{ deviceBound: { algorithms: ['HS256'] } }, /ES256/],
@@ -46,9 +49,14 @@ describe('deviceBound protocol details', () => {
     const id = registered.json.session_identifier as string
     const challenged = await browser.send('POST', '/dbsc/refresh', { 'sec-session-id': id })
     expect(challenged.status).toBe(403)
-    const challenge = /^"([^"]+)";id="([^"]+)"$/.exec(challenged.headers.get('secure-session-challenge') ?? '')
+    const challenge = /^"([^"]+)";id="([^"]+)"$/.exec(
+      challenged.headers.get('secure-session-challenge') ?? '',
+    )
     expect(challenge?.[2]).toBe(id)
-    const refreshed = await browser.send('POST', '/dbsc/refresh', { 'sec-session-id': id, 'sec-session-response': await proof(key, { jti: challenge?.[1] }) })
+    const refreshed = await browser.send('POST', '/dbsc/refresh', {
+      'sec-session-id': id,
+      'sec-session-response': await proof(key, { jti: challenge?.[1] }),
+    })
     expect(refreshed.status).toBe(200)
   })
 
@@ -58,17 +66,33 @@ describe('deviceBound protocol details', () => {
     await browser.request('POST', '/login')
     const offer = browser.lastOffer!
     const key = await makeKey()
-    const register = (jwt: string) => browser.send('POST', '/dbsc/register', { 'secure-session-response': `"${jwt}"` })
+    const register = (jwt: string) =>
+      browser.send('POST', '/dbsc/register', { 'secure-session-response': `"${jwt}"` })
     const leaked = { ...key.jwk, d: 'AAAA' }
-    expect((await register(await proof(key, { jti: offer.challenge }, { header: { jwk: leaked } }))).json.error.reason).toBe('key_invalid')
+    expect(
+      (await register(await proof(key, { jti: offer.challenge }, { header: { jwk: leaked } }))).json
+        .error.reason,
+    ).toBe('key_invalid')
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'dbsc+jwt' })).toString('base64url')}.${Buffer.from(JSON.stringify({ jti: offer.challenge })).toString('base64url')}.`
     expect((await register(none)).json.error.reason).toBe('jwt_malformed')
-    expect((await register(await proof(key, { jti: offer.challenge }, { withKey: true, header: { typ: 'JWT' } }))).json.error.reason).toBe('jwt_malformed')
+    expect(
+      (
+        await register(
+          await proof(key, { jti: offer.challenge }, { withKey: true, header: { typ: 'JWT' } }),
+        )
+      ).json.error.reason,
+    ).toBe('jwt_malformed')
     expect((await browser.send('POST', '/dbsc/register')).json.error.reason).toBe('proof_missing')
     t.clock.advance(16 * 60_000)
     const late = await register(await proof(key, { jti: offer.challenge }, { withKey: true }))
     expect(late.json.error.reason).toBe('challenge_expired')
-    expect(reasons(t.events)).toEqual(['key_invalid', 'jwt_malformed', 'jwt_malformed', 'proof_missing', 'challenge_expired'])
+    expect(reasons(t.events)).toEqual([
+      'key_invalid',
+      'jwt_malformed',
+      'jwt_malformed',
+      'proof_missing',
+      'challenge_expired',
+    ])
     expect((await t.sessions.listSessions('alice'))[0]?.deviceBound).toBe(false)
   })
 
@@ -156,7 +180,12 @@ describe('deviceBound protocol details', () => {
     const jwt = await proof(browser.key!, { jti: browser.bound!.challenge })
     const id = browser.bound!.id
     const replies = await Promise.all(
-      Array.from({ length: 10 }, () => browser.send('POST', '/dbsc/refresh', { 'sec-secure-session-id': `"${id}"`, 'secure-session-response': `"${jwt}"` })),
+      Array.from({ length: 10 }, () =>
+        browser.send('POST', '/dbsc/refresh', {
+          'sec-secure-session-id': `"${id}"`,
+          'secure-session-response': `"${jwt}"`,
+        }),
+      ),
     )
     expect(replies.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(403)])
   })

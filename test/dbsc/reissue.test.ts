@@ -38,8 +38,12 @@ describe('regenerate() on a device-bound session', () => {
     expect(mine.json.id).not.toBe(login.json.id)
     expect((await victim.request('GET', '/guarded')).json).toEqual({ ok: true })
     // The old id is gone
-    expect((await thief.send('GET', '/open', { cookie: withoutBoundCookie(stolen) })).json.userId).toBeNull()
-    expect(await t.sessions.listSessions('alice')).toMatchObject([{ id: mine.json.id, deviceBound: true }])
+    expect(
+      (await thief.send('GET', '/open', { cookie: withoutBoundCookie(stolen) })).json.userId,
+    ).toBeNull()
+    expect(await t.sessions.listSessions('alice')).toMatchObject([
+      { id: mine.json.id, deviceBound: true },
+    ])
     expect(t.events.filter((e) => e.type === 'session.regenerated')).toHaveLength(1)
     expect(reasons(t.events)).toEqual([
       'already_bound',
@@ -59,7 +63,11 @@ describe('regenerate() on a device-bound session', () => {
     const after = await device.request('GET', '/open')
     expect(after.json.roles).toEqual(['admin'])
     const [record] = await t.sessions.store.listByUser('alice')
-    expect(record).toMatchObject({ id: after.json.id, roles: ['admin'], permissions: ['reports:read'] })
+    expect(record).toMatchObject({
+      id: after.json.id,
+      roles: ['admin'],
+      permissions: ['reports:read'],
+    })
     expect(record?.device?.pending).toBeUndefined()
   })
 
@@ -82,9 +90,16 @@ describe('regenerate() on a device-bound session', () => {
     const binding = record?.device
     if (!binding) throw new Error('expected a bound session')
     const pending = { at: t.clock(), roles: ['r'.repeat(129)] } // one character past MAX_PRIVILEGE_LENGTH
-    await t.sessions.store.patch(login.json.id, { set: {}, unset: [], ttl: 60_000, device: { ...binding, pending } })
+    await t.sessions.store.patch(login.json.id, {
+      set: {},
+      unset: [],
+      ttl: 60_000,
+      device: { ...binding, pending },
+    })
     expect((await device.request('GET', '/open')).json.userId).toBeNull()
-    expect(t.events).toContainEqual(expect.objectContaining({ type: 'session.rejected', reason: 'invalid_data' }))
+    expect(t.events).toContainEqual(
+      expect.objectContaining({ type: 'session.rejected', reason: 'invalid_data' }),
+    )
     expect(await t.sessions.store.get(login.json.id)).toBeNull()
   })
 })
@@ -124,11 +139,17 @@ describe('a request of a bound session without its bound cookie', () => {
     expect(write.headers.getSetCookie()).toEqual([]) // no new anonymous session in place of the bound one
     const logout = await thief.send('POST', '/logout', { cookie, 'sec-fetch-site': 'same-origin' })
     // Only its own copy goes
-    expect(logout.headers.getSetCookie()).toEqual(['hp=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax'])
+    expect(logout.headers.getSetCookie()).toEqual([
+      'hp=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax',
+    ])
     expect(await device.request('GET', '/open')).toMatchObject({
       json: { userId: 'alice', id: login.json.id, data: {} },
     })
-    expect(reasons(t.events)).toEqual(['bound_cookie_missing', 'bound_cookie_missing', 'bound_cookie_missing'])
+    expect(reasons(t.events)).toEqual([
+      'bound_cookie_missing',
+      'bound_cookie_missing',
+      'bound_cookie_missing',
+    ])
   })
 
   it('a bound cookie that does not pass is removed with a 307 to the same local path and query', async () => {
@@ -140,13 +161,19 @@ describe('a request of a bound session without its bound cookie', () => {
     const sentBack = await device.send('GET', '/open?a=1&b=2', { cookie: stale })
     expect(sentBack.status).toBe(307)
     expect(sentBack.headers.get('location')).toBe('/open?a=1&b=2')
-    expect(sentBack.headers.getSetCookie()).toEqual(['hp-dbsc=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax'])
-    expect((await device.send('GET', '//evil.example/x', { cookie: stale })).headers.get('location')).toBe(
-      '/evil.example/x',
-    )
+    expect(sentBack.headers.getSetCookie()).toEqual([
+      'hp-dbsc=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax',
+    ])
+    expect(
+      (await device.send('GET', '//evil.example/x', { cookie: stale })).headers.get('location'),
+    ).toBe('/evil.example/x')
     const forged = stale.replace(/hp-dbsc=[^;]*/, `hp-dbsc=${'A'.repeat(48)}`)
     expect((await device.send('GET', '/open', { cookie: forged })).status).toBe(307)
-    expect(reasons(t.events)).toEqual(['bound_cookie_expired', 'bound_cookie_expired', 'bound_cookie_invalid'])
+    expect(reasons(t.events)).toEqual([
+      'bound_cookie_expired',
+      'bound_cookie_expired',
+      'bound_cookie_invalid',
+    ])
   })
 
   it("enforce: 'route': the request goes on, and a bound cookie that does not pass is removed", async () => {
@@ -157,7 +184,9 @@ describe('a request of a bound session without its bound cookie', () => {
     t.clock.advance(TEN_MINUTES + 1)
     const open = await device.send('GET', '/open', { cookie: stale })
     expect(open.json.userId).toBe('alice')
-    expect(open.headers.getSetCookie()).toEqual(['hp-dbsc=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax'])
+    expect(open.headers.getSetCookie()).toEqual([
+      'hp-dbsc=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax',
+    ])
     expect((await device.send('GET', '/guarded', { cookie: stale })).status).toBe(401)
     expect((await device.request('GET', '/guarded')).json).toEqual({ ok: true }) // refreshed first
   })

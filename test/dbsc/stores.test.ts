@@ -25,14 +25,20 @@ function legacyDatabase(): Database.Database {
   db.exec(`CREATE TABLE hallpass_sessions (id TEXT PRIMARY KEY NOT NULL, user_id TEXT, data TEXT NOT NULL, created_at INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, persistent INTEGER NOT NULL, version INTEGER NOT NULL,
     roles TEXT, permissions TEXT, ip TEXT, user_agent TEXT, drop_at INTEGER NOT NULL)`)
-  db.prepare(`INSERT INTO hallpass_sessions VALUES ('oldxold0000000000000000000', 'u', '{"a":1}', 1, 1, 9e15, 0, 1, NULL, NULL, NULL, NULL, 9e15)`).run()
+  db.prepare(
+    `INSERT INTO hallpass_sessions VALUES ('oldxold0000000000000000000', 'u', '{"a":1}', 1, 1, 9e15, 0, 1, NULL, NULL, NULL, NULL, 9e15)`,
+  ).run()
   return db
 }
 
 const STORES: Record<string, () => Store> = {
   sqlite: () => sqliteStore({ database: ':memory:' }),
   'sqlite, table from before the device column': () => sqliteStore({ database: legacyDatabase() }),
-  redis: () => redisStore({ client: (redis as NonNullable<typeof redis>).client, prefix: uniquePrefix('dbsc') }),
+  redis: () =>
+    redisStore({
+      client: (redis as NonNullable<typeof redis>).client,
+      prefix: uniquePrefix('dbsc'),
+    }),
 }
 
 for (const [name, makeStore] of Object.entries(STORES)) {
@@ -43,7 +49,10 @@ for (const [name, makeStore] of Object.entries(STORES)) {
       const device = t.agent()
       await device.request('POST', '/login')
       const record = await store.get((await device.request('GET', '/open')).json.id)
-      expect(record !== 'corrupt' && record?.device).toMatchObject({ alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256' } })
+      expect(record !== 'corrupt' && record?.device).toMatchObject({
+        alg: 'ES256',
+        jwk: { kty: 'EC', crv: 'P-256' },
+      })
       const stolen = device.cookie as string
       t.clock.advance(10 * 60_000 + 1)
       // Sent back, its bound cookie removed
@@ -51,7 +60,9 @@ for (const [name, makeStore] of Object.entries(STORES)) {
       expect((await device.request('GET', '/open')).json.userId).toBe('alice') // refreshed with the key
       const replay = await device.refreshOnce(device.bound!, { jwt: device.sent.at(-1) as string })
       expect(replay.json.error.reason).toBe('challenge_replayed')
-      const fresh = await device.refreshOnce(device.bound!, { jwt: await proof(device.key!, { jti: device.bound!.challenge }) })
+      const fresh = await device.refreshOnce(device.bound!, {
+        jwt: await proof(device.key!, { jti: device.bound!.challenge }),
+      })
       expect(fresh.status).toBe(200)
       expect((await t.sessions.listSessions('alice'))[0]?.deviceBound).toBe(true)
       // A role change waits on the binding in this store until the device refreshes; then the device gets the new id.
@@ -63,11 +74,18 @@ for (const [name, makeStore] of Object.entries(STORES)) {
       const after = await device.request('GET', '/open')
       expect(after.json).toMatchObject({ userId: 'alice', roles: ['admin'] })
       const moved = await store.get(after.json.id)
-      expect(moved !== 'corrupt' && moved?.device).toMatchObject({ id: device.bound?.id, alg: 'ES256' })
+      expect(moved !== 'corrupt' && moved?.device).toMatchObject({
+        id: device.bound?.id,
+        alg: 'ES256',
+      })
       expect(moved !== 'corrupt' && moved?.device?.pending).toBeUndefined()
       expect(await store.get(before)).not.toMatchObject({ userId: 'alice' }) // gone (a tombstone at most)
       expect(reasons(t.events)).toEqual(['bound_cookie_expired', 'challenge_replayed'])
-      if (name.includes('before')) expect(await store.get('oldxold0000000000000000000')).toMatchObject({ userId: 'u', data: { a: 1 } })
+      if (name.includes('before'))
+        expect(await store.get('oldxold0000000000000000000')).toMatchObject({
+          userId: 'u',
+          data: { a: 1 },
+        })
       await store.close?.()
     })
   })

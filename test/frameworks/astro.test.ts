@@ -14,7 +14,9 @@ exampleSuite(
   'examples/astro in Chromium',
   async () => {
     await buildWithNode(DIR, [ASTRO, 'build'], QUIET)
-    return startApp(DIR, ['dist/server/entry.mjs'], { env: { SESSION_SECRET: SECRET, PLAIN_HTTP: '1' } })
+    return startApp(DIR, ['dist/server/entry.mjs'], {
+      env: { SESSION_SECRET: SECRET, PLAIN_HTTP: '1' },
+    })
   },
   (env) => {
     it("a cross-site form POST is refused by hallpass's CSRF check (Astro's checkOrigin is off in its favour)", async () => {
@@ -56,13 +58,16 @@ describe('hallpass/astro in a client bundle', () => {
     rmSync(variant, { recursive: true, force: true })
     mkdirSync(variant, { recursive: true })
     try {
-      for (const entry of ['src', 'package.json', 'astro.config.mjs', 'tsconfig.json']) cpSync(join(DIR, entry), join(variant, entry), { recursive: true })
+      for (const entry of ['src', 'package.json', 'astro.config.mjs', 'tsconfig.json'])
+        cpSync(join(DIR, entry), join(variant, entry), { recursive: true })
       writeFileSync(
         join(variant, 'src', 'pages', 'index.astro'),
         `<p>oops</p>\n<script>\n  import { sessionMiddleware } from 'hallpass/astro'\n  console.log(typeof sessionMiddleware)\n</script>\n`,
       )
       const output = await failingBuild(variant, [ASTRO, 'build'])
-      expect(output).toContain('hallpass/astro is server-only and was imported into code bundled for the browser')
+      expect(output).toContain(
+        'hallpass/astro is server-only and was imported into code bundled for the browser',
+      )
     } finally {
       rmSync(join(DIR, '.variants'), { recursive: true, force: true })
     }

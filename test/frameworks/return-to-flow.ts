@@ -31,7 +31,12 @@ export interface SignInForm {
  * origin (the example's fallback, /account), with no request sent to another host (`.example` never resolves,
  * so a navigation there fails; the request is recorded either way).
  */
-export async function signInStaysOnSite(browser: Browser, origin: string, raw: string, form: SignInForm) {
+export async function signInStaysOnSite(
+  browser: Browser,
+  origin: string,
+  raw: string,
+  form: SignInForm,
+) {
   for (const javaScriptEnabled of form.withoutJavaScript ? [true, false] : [true]) {
     const context = await browser.newContext({ javaScriptEnabled })
     const offSite: string[] = []
@@ -43,7 +48,8 @@ export async function signInStaysOnSite(browser: Browser, origin: string, raw: s
       await page.goto(`${origin}/login?next=${raw}`)
       await page.fill('input[name=email]', form.user.email)
       await page.fill('input[name=password]', form.user.password)
-      const left = (url: URL): boolean => url.origin !== origin || !url.pathname.startsWith('/login')
+      const left = (url: URL): boolean =>
+        url.origin !== origin || !url.pathname.startsWith('/login')
       const landed = page.waitForURL(left).catch((err: unknown) => err)
       await page.click(form.submit)
       const failure = await landed // a navigation elsewhere fails (ERR_NAME_NOT_RESOLVED): offSite says where it went

@@ -17,9 +17,15 @@ function setup(options: { secure?: boolean; csrf?: CsrfOptions; trustProxy?: boo
     onEvent: (event) => events.push(event),
   })
   const warnings: string[] = []
-  const adapter = { ...(options.csrf && { csrf: options.csrf }), ...(options.trustProxy && { trustProxy: true }) }
-  const check = serverActionCheck(csrfFor(sessions, adapter), adapter, sessions.cookie.secure, (line) =>
-    warnings.push(line),
+  const adapter = {
+    ...(options.csrf && { csrf: options.csrf }),
+    ...(options.trustProxy && { trustProxy: true }),
+  }
+  const check = serverActionCheck(
+    csrfFor(sessions, adapter),
+    adapter,
+    sessions.cookie.secure,
+    (line) => warnings.push(line),
   )
   /** Runs the check for an action request with these headers: 'ran' or the error code. */
   const action = async (headers: Record<string, string>): Promise<string> => {
@@ -35,15 +41,15 @@ function setup(options: { secure?: boolean; csrf?: CsrfOptions; trustProxy?: boo
 
 describe('server actions and csrf.exempt', () => {
   it('an exemption of "/" (or any path) does not let a cross-site server action through', async () => {
-    const { action, events } = setup({ csrf: { exempt: ['/', '/login', SERVER_ACTION_PATH.replace('(', '/(')] } })
+    const { action, events } = setup({
+      csrf: { exempt: ['/', '/login', SERVER_ACTION_PATH.replace('(', '/(')] },
+    })
     expect(await action({ 'sec-fetch-site': 'cross-site' })).toBe('CSRF_REJECTED')
     expect(await action({ origin: 'https://evil.example' })).toBe('CSRF_REJECTED')
     expect(await action({})).toBe('CSRF_REJECTED')
-    expect(events.filter((e) => e.type === 'csrf.rejected').map((e) => 'path' in e && e.path)).toEqual([
-      SERVER_ACTION_PATH,
-      SERVER_ACTION_PATH,
-      SERVER_ACTION_PATH,
-    ])
+    expect(
+      events.filter((e) => e.type === 'csrf.rejected').map((e) => 'path' in e && e.path),
+    ).toEqual([SERVER_ACTION_PATH, SERVER_ACTION_PATH, SERVER_ACTION_PATH])
   })
 
   it('still lets a same-origin action through', async () => {

@@ -16,7 +16,11 @@ export interface ExampleEnv {
  * One suite per example: `start` builds and starts it once, Chromium is launched once, the shared flows
  * below run as tests, and `more` adds the framework's own tests.
  */
-export function exampleSuite(title: string, start: () => Promise<RunningApp>, more: (env: () => ExampleEnv) => void): void {
+export function exampleSuite(
+  title: string,
+  start: () => Promise<RunningApp>,
+  more: (env: () => ExampleEnv) => void,
+): void {
   let app: RunningApp | undefined
   let browser: Browser | undefined
   const env = (): ExampleEnv => ({ app: app as RunningApp, browser: browser as Browser })
@@ -29,13 +33,18 @@ export function exampleSuite(title: string, start: () => Promise<RunningApp>, mo
     await app?.stop()
   })
   describe(title, { timeout: 60_000 }, () => {
-    it('sign in with remember-me, reload, the protected page, a role denied, sign out, the old cookie refused', () => signInFlow(env().browser, env().app.origin))
-    it('an admin reaches the page behind the role guard', () => adminFlow(env().browser, env().app.origin))
-    it('the device list revokes another device, which is signed out at once', () => revokeFlow(env().browser, env().app.origin))
+    it('sign in with remember-me, reload, the protected page, a role denied, sign out, the old cookie refused', () =>
+      signInFlow(env().browser, env().app.origin))
+    it('an admin reaches the page behind the role guard', () =>
+      adminFlow(env().browser, env().app.origin))
+    it('the device list revokes another device, which is signed out at once', () =>
+      revokeFlow(env().browser, env().app.origin))
     it('the login throttle: an address that sprays 50 wrong passwords is locked out, the others are not', () =>
       throttleFlow(env().app.origin))
-    it.each(OFF_SITE_NEXT)('a sign-in from /login?next=%s lands on the site, never on another host', (raw) =>
-      signInStaysOnSite(env().browser, env().app.origin, raw, { user: BOB, submit: '#sign-in' }),
+    it.each(OFF_SITE_NEXT)(
+      'a sign-in from /login?next=%s lands on the site, never on another host',
+      (raw) =>
+        signInStaysOnSite(env().browser, env().app.origin, raw, { user: BOB, submit: '#sign-in' }),
     )
     more(env)
   })
@@ -46,12 +55,20 @@ export const ADA = { email: 'ada@example.com', password: 'correct horse', name: 
 export const BOB = { email: 'bob@example.com', password: 'battery staple', name: 'Bob' }
 
 /** Signs in through the example's /login form and waits for the page it lands on. */
-export async function signIn(page: Page, origin: string, user: { email: string; password: string }, options: { remember?: boolean; from?: string } = {}): Promise<void> {
+export async function signIn(
+  page: Page,
+  origin: string,
+  user: { email: string; password: string },
+  options: { remember?: boolean; from?: string } = {},
+): Promise<void> {
   await page.goto(origin + (options.from ?? '/login'))
   await page.fill('input[name=email]', user.email)
   await page.fill('input[name=password]', user.password)
   if (options.remember) await page.check('input[name=remember]')
-  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.click('#sign-in')])
+  await Promise.all([
+    page.waitForURL((url) => !url.pathname.startsWith('/login')),
+    page.click('#sign-in'),
+  ])
 }
 
 /** The session cookie as Chromium holds it. */
@@ -60,7 +77,10 @@ export async function sessionCookie(context: BrowserContext, origin: string, nam
 }
 
 /** What the status endpoint says for this Cookie header. */
-export async function statusFor(origin: string, cookie: string): Promise<{ authenticated: boolean; user?: { name: string }; session?: { id: string } }> {
+export async function statusFor(
+  origin: string,
+  cookie: string,
+): Promise<{ authenticated: boolean; user?: { name: string }; session?: { id: string } }> {
   const response = await fetch(origin + '/api/auth/session', { headers: { cookie } })
   expect(response.status).toBe(200)
   expect(response.headers.get('cache-control')).toContain('no-store')
@@ -79,7 +99,10 @@ export async function signInFlow(browser: Browser, origin: string): Promise<void
     await page.goto(origin + '/account')
     expect(new URL(page.url()).pathname).toBe('/login')
 
-    await signIn(page, origin, BOB, { remember: true, from: new URL(page.url()).pathname + new URL(page.url()).search })
+    await signIn(page, origin, BOB, {
+      remember: true,
+      from: new URL(page.url()).pathname + new URL(page.url()).search,
+    })
     expect(new URL(page.url()).pathname).toBe('/account')
     await expect.poll(() => page.textContent('#persistent')).toContain('Remembered')
     const cookie = await sessionCookie(context, origin)
@@ -106,7 +129,10 @@ export async function signInFlow(browser: Browser, origin: string): Promise<void
 
     // The old cookie, replayed by someone who kept a copy, is refused everywhere.
     expect(await statusFor(origin, header)).toEqual({ authenticated: false })
-    const replay = await fetch(origin + '/account', { headers: { cookie: header }, redirect: 'manual' })
+    const replay = await fetch(origin + '/account', {
+      headers: { cookie: header },
+      redirect: 'manual',
+    })
     expect([302, 303]).toContain(replay.status)
     expect(replay.headers.get('location')).toMatch(/^(http:\/\/[^/]+)?\/login/)
   } finally {
@@ -130,11 +156,18 @@ export async function adminFlow(browser: Browser, origin: string): Promise<void>
 
 /** Two browsers sign in as the same user; the first revokes the second from the device list, which is then signed out. */
 export async function revokeFlow(browser: Browser, origin: string): Promise<void> {
-  const [laptop, phone] = [await browser.newContext(), await browser.newContext({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1' })]
+  const [laptop, phone] = [
+    await browser.newContext(),
+    await browser.newContext({
+      userAgent:
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1',
+    }),
+  ]
   try {
     const phonePage = await phone.newPage()
     await signIn(phonePage, origin, ADA)
-    const phoneId = (await statusFor(origin, `hp=${(await sessionCookie(phone, origin))?.value}`)).session?.id
+    const phoneId = (await statusFor(origin, `hp=${(await sessionCookie(phone, origin))?.value}`))
+      .session?.id
     const page = await laptop.newPage()
     await signIn(page, origin, ADA)
     await page.goto(origin + '/account')
@@ -158,7 +191,11 @@ interface LoginAnswer {
 }
 
 /** POSTs the sign-in form (same Origin, as a browser does) from a chosen loopback address; resolves with the status. */
-function postLogin(origin: string, from: string, fields: Record<string, string>): Promise<LoginAnswer> {
+function postLogin(
+  origin: string,
+  from: string,
+  fields: Record<string, string>,
+): Promise<LoginAnswer> {
   const body = new URLSearchParams(fields).toString()
   return new Promise((resolve, reject) => {
     const request = httpRequest(
@@ -192,36 +229,60 @@ function postLogin(origin: string, from: string, fields: Record<string, string>)
 export async function throttleFlow(origin: string): Promise<void> {
   const statuses: number[] = []
   for (let i = 0; i < 51; i++) {
-    statuses.push((await postLogin(origin, '127.0.0.2', { email: `spray-${i}@example.com`, password: 'guess' })).status)
+    statuses.push(
+      (await postLogin(origin, '127.0.0.2', { email: `spray-${i}@example.com`, password: 'guess' }))
+        .status,
+    )
   }
   expect(statuses).toEqual([...Array(50).fill(400), 429])
   const right = await postLogin(origin, '127.0.0.2', { email: BOB.email, password: BOB.password })
   expect(right.status).toBe(429)
   expect(Number(right.retryAfter)).toBeGreaterThan(0)
-  expect((await postLogin(origin, '127.0.0.1', { email: BOB.email, password: BOB.password })).status).toBe(303)
+  expect(
+    (await postLogin(origin, '127.0.0.1', { email: BOB.email, password: BOB.password })).status,
+  ).toBe(303)
 }
 
 /** A page on another site (localhost vs 127.0.0.1) that auto-submits a form to `action`. */
-export async function attackerSite(action: string, fields: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
-  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`).join('')
+export async function attackerSite(
+  action: string,
+  fields: Record<string, string>,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
+    .join('')
   const server: Server = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html')
-    res.end(`<!doctype html><form id="f" method="POST" action="${action}">${inputs}</form><script>document.getElementById('f').submit()</script>`)
+    res.end(
+      `<!doctype html><form id="f" method="POST" action="${action}">${inputs}</form><script>document.getElementById('f').submit()</script>`,
+    )
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  return { url: `http://localhost:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) }
+  return {
+    url: `http://localhost:${port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
 }
 
 /** A signed-in user visits a page on another site that posts a form to `path`: the answer is 403 and the user stays signed in. */
-export async function crossSiteFormFlow(browser: Browser, origin: string, path: string): Promise<string> {
+export async function crossSiteFormFlow(
+  browser: Browser,
+  origin: string,
+  path: string,
+): Promise<string> {
   const context = await browser.newContext()
   const attacker = await attackerSite(origin + path, { _csrf: 'forged' })
   try {
     const page = await context.newPage()
     await signIn(page, origin, BOB)
     const before = await sessionCookie(context, origin)
-    const [response] = await Promise.all([page.waitForResponse((r) => r.url().startsWith(origin + path.split('?')[0]) && r.request().method() === 'POST'), page.goto(attacker.url)])
+    const [response] = await Promise.all([
+      page.waitForResponse(
+        (r) => r.url().startsWith(origin + path.split('?')[0]) && r.request().method() === 'POST',
+      ),
+      page.goto(attacker.url),
+    ])
     expect(response.status()).toBe(403)
     expect((await statusFor(origin, `hp=${before?.value}`)).authenticated).toBe(true)
     return await response.text()

@@ -3,7 +3,14 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { binOf, buildWithNode, exampleDir, failingBuild, freePort, startApp } from './harness.ts'
-import { BOB, crossSiteFormFlow, exampleSuite, sessionCookie, signIn, statusFor } from './session-flow.ts'
+import {
+  BOB,
+  crossSiteFormFlow,
+  exampleSuite,
+  sessionCookie,
+  signIn,
+  statusFor,
+} from './session-flow.ts'
 
 const DIR = exampleDir('sveltekit')
 const VITE = binOf('vite')
@@ -20,7 +27,9 @@ exampleSuite(
   (env) => {
     it('a cross-site form POST is refused (SvelteKit answers first: its origin check stays on)', async () => {
       const { app, browser } = env()
-      expect(await crossSiteFormFlow(browser, app.origin, '/logout')).toContain('Cross-site POST form submissions are forbidden')
+      expect(await crossSiteFormFlow(browser, app.origin, '/logout')).toContain(
+        'Cross-site POST form submissions are forbidden',
+      )
     })
 
     it("a cross-site JSON POST, which SvelteKit's origin check lets through, is refused by hallpass's CSRF in the handle hook", async () => {
@@ -32,13 +41,27 @@ exampleSuite(
         const cookie = `hp=${(await sessionCookie(context, app.origin))?.value}`
         const forged = await fetch(app.origin + '/api/auth/session', {
           method: 'POST',
-          headers: { cookie, 'content-type': 'application/json', origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+          headers: {
+            cookie,
+            'content-type': 'application/json',
+            origin: 'http://evil.example',
+            'sec-fetch-site': 'cross-site',
+          },
           body: '{}',
         })
         expect(forged.status).toBe(403)
         expect(await forged.json()).toMatchObject({ error: { code: 'CSRF_REJECTED' } })
         // The same request from the app's own page goes through.
-        const own = await page.evaluate(async () => (await fetch('/api/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status)
+        const own = await page.evaluate(
+          async () =>
+            (
+              await fetch('/api/auth/session', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: '{}',
+              })
+            ).status,
+        )
         expect(own).toBe(200)
         expect((await statusFor(app.origin, cookie)).authenticated).toBe(true)
       } finally {
@@ -56,17 +79,24 @@ exampleSuite(
         await page.waitForSelector('#late-error')
         expect(await page.locator('#late').count()).toBe(0)
         // SvelteKit logs the error's stack (the HallpassError with code SESSION_COMMITTED), not its code.
-        await expect.poll(() => app.output().slice(before)).toMatch(/HallpassError: session\.set\(\) was called after the session was committed/)
+        await expect
+          .poll(() => app.output().slice(before))
+          .toMatch(/HallpassError: session\.set\(\) was called after the session was committed/)
       } finally {
         await context.close()
       }
     })
 
     it('a form action that logs in and redirect()s keeps the Set-Cookie on the 303', async () => {
-      const { app, browser } = env()
+      const { app } = env()
       const response = await fetch(app.origin + '/login', {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.origin, 'sec-fetch-site': 'same-origin', accept: 'text/html' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: app.origin,
+          'sec-fetch-site': 'same-origin',
+          accept: 'text/html',
+        },
         body: new URLSearchParams({ email: BOB.email, password: BOB.password }),
         redirect: 'manual',
       })
@@ -85,13 +115,16 @@ describe('hallpass/sveltekit in a client bundle', () => {
     rmSync(variant, { recursive: true, force: true })
     mkdirSync(variant, { recursive: true })
     try {
-      for (const entry of ['src', 'package.json', 'vite.config.js', 'tsconfig.json']) cpSync(join(DIR, entry), join(variant, entry), { recursive: true })
+      for (const entry of ['src', 'package.json', 'vite.config.js', 'tsconfig.json'])
+        cpSync(join(DIR, entry), join(variant, entry), { recursive: true })
       writeFileSync(
         join(variant, 'src', 'routes', '+page.svelte'),
         `<script lang="ts">\n  import { handleSession } from 'hallpass/sveltekit'\n  console.log(typeof handleSession)\n</script>\n<p>oops</p>\n`,
       )
       const output = await failingBuild(variant, [VITE, 'build'])
-      expect(output).toContain('hallpass/sveltekit is server-only and was imported into code bundled for the browser')
+      expect(output).toContain(
+        'hallpass/sveltekit is server-only and was imported into code bundled for the browser',
+      )
     } finally {
       rmSync(join(DIR, '.variants'), { recursive: true, force: true })
     }

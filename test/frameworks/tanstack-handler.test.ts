@@ -12,12 +12,16 @@ function setup(store: Store = memoryStore()) {
   return { sessions, ...tanstackSessions(sessions) }
 }
 
-const cookieOf = (response: Response): string => (response.headers.getSetCookie()[0] ?? '').split(';')[0]!
+const cookieOf = (response: Response): string =>
+  (response.headers.getSetCookie()[0] ?? '').split(';')[0]!
 
 describe('tanstackSessions().sessionHandler', () => {
   it('commits a login made before `throw redirect()` onto the redirect response', async () => {
     const { sessionHandler, getSession, sessions } = setup()
-    const request = new Request(`${ORIGIN}/_serverFn/signIn`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })
+    const request = new Request(`${ORIGIN}/_serverFn/signIn`, {
+      method: 'POST',
+      headers: { 'sec-fetch-site': 'same-origin' },
+    })
     const result = await sessionHandler({
       request,
       next: async () => {
@@ -61,7 +65,10 @@ describe('tanstackSessions().sessionHandler', () => {
       },
     })
     release()
-    const error = await late.then(() => undefined, (err: unknown) => err)
+    const error = await late.then(
+      () => undefined,
+      (err: unknown) => err,
+    )
     expect(isHallpassError(error, 'SESSION_COMMITTED')).toBe(true)
   })
 
@@ -69,7 +76,10 @@ describe('tanstackSessions().sessionHandler', () => {
     const { sessionHandler } = setup()
     let ran = false
     const result = await sessionHandler({
-      request: new Request(`${ORIGIN}/_serverFn/signOut`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' } }),
+      request: new Request(`${ORIGIN}/_serverFn/signOut`, {
+        method: 'POST',
+        headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' },
+      }),
       next: async () => {
         ran = true
         return { response: new Response('ok') }
@@ -88,7 +98,10 @@ describe('tanstackSessions().sessionHandler', () => {
     store.get = async () => {
       throw new Error('ECONNREFUSED 10.0.0.5:6379')
     }
-    const result = await sessionHandler({ request: new Request(`${ORIGIN}/account`, { headers: { cookie } }), next: async () => ({ response: new Response('ok') }) })
+    const result = await sessionHandler({
+      request: new Request(`${ORIGIN}/account`, { headers: { cookie } }),
+      next: async () => ({ response: new Response('ok') }),
+    })
     expect(result instanceof Response && result.status).toBe(503)
     expect(await (result as Response).text()).not.toContain('ECONNREFUSED')
   })

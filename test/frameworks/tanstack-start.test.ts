@@ -11,35 +11,70 @@ const VITE = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js')
 describeExampleFlow('hallpass/tanstack-start in examples/tanstack-start', async () => {
   const dir = exampleDir('tanstack-start')
   await buildWithNode(dir, [VITE, 'build'], ENV)
-  return startApp(dir, [binOf('srvx'), 'serve', '--prod', '--entry', 'dist/server/server.js', '--static', '../client', '--port', '{port}', '--host', '127.0.0.1'], {
-    env: ENV,
-    readyPath: '/login',
-  })
+  return startApp(
+    dir,
+    [
+      binOf('srvx'),
+      'serve',
+      '--prod',
+      '--entry',
+      'dist/server/server.js',
+      '--static',
+      '../client',
+      '--port',
+      '{port}',
+      '--host',
+      '127.0.0.1',
+    ],
+    {
+      env: ENV,
+      readyPath: '/login',
+    },
+  )
 })
 
 describe('hallpass/tanstack-start in client code', () => {
   // The component of the home route runs in the browser: it must not reach the session module, nor hallpass/tanstack-start.
   it.each([
-    { what: "the app's session module (*.server.ts)", from: '../lib/session.server', use: 'getSession().userId', denied: /Denied by file pattern: \*\*\/\*\.server\.\*[\s\S]*Import: "\.\.\/lib\/session\.server"/ },
-    { what: 'hallpass/tanstack-start itself', from: 'hallpass/tanstack-start', use: 'typeof tanstackSessions', denied: /Denied by marker[\s\S]*Import: "@tanstack\/react-start\/server-only"/ },
-  ])('fails the build when a component imports $what', async ({ from, use, denied }) => {
-    const dir = join(ROOT, '.variants', `tanstack-client-import-${from.replace(/\W+/g, '-')}`)
-    rmSync(dir, { recursive: true, force: true })
-    for (const entry of ['src', 'vite.config.ts', 'tsconfig.json']) cpSync(join(exampleDir('tanstack-start'), entry), join(dir, entry), { recursive: true })
-    const home = join(dir, 'src', 'routes', 'index.tsx')
-    const name = use.match(/\w+(?=\(|$)/)?.[0] ?? ''
-    writeFileSync(
-      home,
-      readFileSync(home, 'utf8')
-        .replace("import { createFileRoute } from '@tanstack/react-router'", `import { createFileRoute } from '@tanstack/react-router'\nimport { ${name} } from '${from}'`)
-        .replace('<p>Sign in, look at your devices, try the admin page.</p>', `<p>{${use}}</p>`),
-    )
-    try {
-      const output = await failingBuild(dir, [VITE, 'build'])
-      expect(output).toContain('[import-protection] Import denied in client environment')
-      expect(output).toMatch(denied)
-    } finally {
+    {
+      what: "the app's session module (*.server.ts)",
+      from: '../lib/session.server',
+      use: 'getSession().userId',
+      denied:
+        /Denied by file pattern: \*\*\/\*\.server\.\*[\s\S]*Import: "\.\.\/lib\/session\.server"/,
+    },
+    {
+      what: 'hallpass/tanstack-start itself',
+      from: 'hallpass/tanstack-start',
+      use: 'typeof tanstackSessions',
+      denied: /Denied by marker[\s\S]*Import: "@tanstack\/react-start\/server-only"/,
+    },
+  ])(
+    'fails the build when a component imports $what',
+    async ({ from, use, denied }) => {
+      const dir = join(ROOT, '.variants', `tanstack-client-import-${from.replace(/\W+/g, '-')}`)
       rmSync(dir, { recursive: true, force: true })
-    }
-  }, 300_000)
+      for (const entry of ['src', 'vite.config.ts', 'tsconfig.json'])
+        cpSync(join(exampleDir('tanstack-start'), entry), join(dir, entry), { recursive: true })
+      const home = join(dir, 'src', 'routes', 'index.tsx')
+      const name = use.match(/\w+(?=\(|$)/)?.[0] ?? ''
+      writeFileSync(
+        home,
+        readFileSync(home, 'utf8')
+          .replace(
+            "import { createFileRoute } from '@tanstack/react-router'",
+            `import { createFileRoute } from '@tanstack/react-router'\nimport { ${name} } from '${from}'`,
+          )
+          .replace('<p>Sign in, look at your devices, try the admin page.</p>', `<p>{${use}}</p>`),
+      )
+      try {
+        const output = await failingBuild(dir, [VITE, 'build'])
+        expect(output).toContain('[import-protection] Import denied in client environment')
+        expect(output).toMatch(denied)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+    300_000,
+  )
 })

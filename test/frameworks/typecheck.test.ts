@@ -20,8 +20,14 @@ const CHECKS: Record<string, string[][]> = {
 /** Runs an example's commands in order; the first that fails gives its whole output. */
 async function check(example: string): Promise<{ example: string; failed?: string }> {
   for (const args of CHECKS[example] as string[][]) {
-    const { status, output } = await runWithNode(exampleDir(example), args, { ASTRO_TELEMETRY_DISABLED: '1' })
-    if (status !== 0) return { example, failed: `${args.slice(1).join(' ') || args[0]} exited ${status}:\n${output}` }
+    const { status, output } = await runWithNode(exampleDir(example), args, {
+      ASTRO_TELEMETRY_DISABLED: '1',
+    })
+    if (status !== 0)
+      return {
+        example,
+        failed: `${args.slice(1).join(' ') || args[0]} exited ${status}:\n${output}`,
+      }
   }
   return { example }
 }

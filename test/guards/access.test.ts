@@ -1,7 +1,13 @@
 // Guards and the privilege loader: outcomes, role grants, caching, fail-closed loader answers, startup errors.
 import { describe, expect, it } from 'vitest'
 import { isHallpassError } from '../../src/errors.ts'
-import { createAccess, requireAuth, requirePermission, requireRole, type Principal } from '../../src/guards/access.ts'
+import {
+  createAccess,
+  requireAuth,
+  requirePermission,
+  requireRole,
+  type Principal,
+} from '../../src/guards/access.ts'
 import { hasPermission, hasRole, hasRolePermission } from '../../src/guards/checks.ts'
 
 const anonymous: Principal = { userId: null, roles: [], permissions: [] }
@@ -19,13 +25,23 @@ describe('default guards (session record)', () => {
   })
 
   it('denies a principal whose stored privileges are malformed instead of throwing', () => {
-    const broken = { userId: 'u2', roles: 'admin', permissions: { '*': true } } as unknown as Principal
+    const broken = {
+      userId: 'u2',
+      roles: 'admin',
+      permissions: { '*': true },
+    } as unknown as Principal
     expect(requireRole('admin')(broken)).toBe('forbidden')
     expect(requirePermission('posts:read')(broken)).toBe('forbidden')
   })
 
   it('rejects bad guard arguments at startup with CONFIG_INVALID', () => {
-    for (const build of [() => requireRole(), () => requireRole(''), () => requirePermission('posts:*'), () => requirePermission('a b'), () => requireRole(...Array.from({ length: 300 }, (_, i) => `r${i}`))]) {
+    for (const build of [
+      () => requireRole(),
+      () => requireRole(''),
+      () => requirePermission('posts:*'),
+      () => requirePermission('a b'),
+      () => requireRole(...Array.from({ length: 300 }, (_, i) => `r${i}`)),
+    ]) {
       expect(build).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
     }
   })
@@ -40,7 +56,9 @@ describe('hasRole, hasPermission, hasRolePermission', () => {
     expect(hasPermission(editor, 'x'.repeat(10_000))).toBe(false)
     expect(hasRolePermission(editor, 'media:upload', { editor: ['media:*'] })).toBe(true)
     expect(hasRolePermission(editor, 'media:upload', { admin: ['*'] })).toBe(false)
-    expect(hasRolePermission({ roles: ['__proto__', 'constructor'], permissions: [] }, 'a:b', {})).toBe(false)
+    expect(
+      hasRolePermission({ roles: ['__proto__', 'constructor'], permissions: [] }, 'a:b', {}),
+    ).toBe(false)
   })
 })
 
@@ -54,7 +72,9 @@ describe('createAccess', () => {
   it('reads privileges from the loader once per request, and sees changes on the next one', async () => {
     const roles = new Map([['u1', ['admin']]])
     let calls = 0
-    const access = createAccess({ load: (id) => (calls++, { roles: roles.get(id) ?? [], permissions: [] }) })
+    const access = createAccess({
+      load: (id) => (calls++, { roles: roles.get(id) ?? [], permissions: [] }),
+    })
     const request1 = { ...editor }
     expect(await access.requireRole('admin')(request1)).toBe('allow')
     expect(await access.requireAuth()(request1)).toBe('allow')
@@ -68,10 +88,19 @@ describe('createAccess', () => {
   })
 
   it('ignores the session record when a loader is set, and fails closed on odd loader answers', async () => {
-    const answers: unknown[] = [null, undefined, 'admin', { roles: 'admin' }, { roles: Array(300).fill('admin') }, { roles: ['admin\u0000'] }]
+    const answers: unknown[] = [
+      null,
+      undefined,
+      'admin',
+      { roles: 'admin' },
+      { roles: Array(300).fill('admin') },
+      { roles: ['admin\u0000'] },
+    ]
     for (const answer of answers) {
       const access = createAccess({ load: () => answer as never })
-      expect(await access.requireRole('admin')({ userId: 'u', roles: ['admin'], permissions: ['*'] })).toBe('forbidden')
+      expect(
+        await access.requireRole('admin')({ userId: 'u', roles: ['admin'], permissions: ['*'] }),
+      ).toBe('forbidden')
     }
   })
 
@@ -81,7 +110,12 @@ describe('createAccess', () => {
   })
 
   it('rejects bad options at startup', () => {
-    const bad = [{ load: 'x' }, { rolePermissions: { editor: ['posts:**'] } }, { rolePermissions: { '': ['a'] } }, { rolePermissions: null }]
+    const bad = [
+      { load: 'x' },
+      { rolePermissions: { editor: ['posts:**'] } },
+      { rolePermissions: { '': ['a'] } },
+      { rolePermissions: null },
+    ]
     for (const options of bad) {
       let caught: unknown
       try {

@@ -1,9 +1,19 @@
 // Permission parsing, wildcard matching and the abuse limits.
 import { describe, expect, it } from 'vitest'
-import { isValidRole, parsePermission, PermissionSet, PRIVILEGE_LIMITS } from '../../src/guards/permissions.ts'
+import {
+  isValidRole,
+  parsePermission,
+  PermissionSet,
+  PRIVILEGE_LIMITS,
+} from '../../src/guards/permissions.ts'
 
 describe('PermissionSet', () => {
-  const grants = new PermissionSet(['posts:*', 'reports:read', '*:comments:moderate', 'users:*:view'])
+  const grants = new PermissionSet([
+    'posts:*',
+    'reports:read',
+    '*:comments:moderate',
+    'users:*:view',
+  ])
 
   it.each([
     ['posts:read', true],
@@ -32,14 +42,21 @@ describe('PermissionSet', () => {
   })
 
   it('ignores malformed grants and grants nothing past the entry limit', () => {
-    expect(new PermissionSet(['', 'a::b', 'a b', 'x'.repeat(200), 42 as unknown as string, 'ok']).has('ok')).toBe(true)
+    expect(
+      new PermissionSet(['', 'a::b', 'a b', 'x'.repeat(200), 42 as unknown as string, 'ok']).has(
+        'ok',
+      ),
+    ).toBe(true)
     const many = Array.from({ length: PRIVILEGE_LIMITS.maxEntries + 1 }, (_, i) => `p:${i}`)
     expect(new PermissionSet(many).has('p:1')).toBe(false)
     expect(new PermissionSet('posts:*' as unknown as string[]).has('posts:read')).toBe(false)
   })
 
   it('stays fast on the largest allowed input', () => {
-    const patterns = Array.from({ length: PRIVILEGE_LIMITS.maxEntries }, (_, i) => `*:*:*:s${i}:a:b:c:*`)
+    const patterns = Array.from(
+      { length: PRIVILEGE_LIMITS.maxEntries },
+      (_, i) => `*:*:*:s${i}:a:b:c:*`,
+    )
     const set = new PermissionSet(patterns)
     const started = performance.now()
     for (let i = 0; i < 1000; i++) set.has('a:b:c:d:a:b:c:d')

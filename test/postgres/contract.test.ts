@@ -1,10 +1,20 @@
 // The shared Store contract on a real PostgreSQL server (pg Pool, pg Client, postgres.js) and on PGlite.
 import type { PGlite } from '@electric-sql/pglite'
 import { afterAll, beforeAll } from 'vitest'
-import { migratePostgres, postgresStore, type PostgresClientLike } from '../../src/stores/postgres/index.ts'
+import {
+  migratePostgres,
+  postgresStore,
+  type PostgresClientLike,
+} from '../../src/stores/postgres/index.ts'
 import { testStore } from '../../src/testing/index.ts'
 import { testClock } from '../support/clock.ts'
-import { connectClients, openPglite, startPostgres, uniqueTable, type PostgresClients } from '../support/postgres.ts'
+import {
+  connectClients,
+  openPglite,
+  startPostgres,
+  uniqueTable,
+  type PostgresClients,
+} from '../support/postgres.ts'
 
 let clients: PostgresClients | undefined
 let lite: PGlite | undefined
@@ -43,6 +53,10 @@ for (const [kind, client] of Object.entries(CLIENTS)) {
       statementTimeoutMs: 30_000,
       ...(clock && { clock }),
     })
-    return { store, ...(clock && { advance: (ms: number) => clock.advance(ms) }), cleanup: () => store.close() }
+    return {
+      store,
+      ...(clock && { advance: (ms: number) => clock.advance(ms) }),
+      cleanup: () => store.close(),
+    }
   })
 }

@@ -2,7 +2,11 @@
 // forward, expired rows purged in batches, and the counts of stats().
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migratePostgres, postgresStore, type PostgresStore } from '../../src/stores/postgres/index.ts'
+import {
+  migratePostgres,
+  postgresStore,
+  type PostgresStore,
+} from '../../src/stores/postgres/index.ts'
 import type { SessionRecord } from '../../src/stores/types.ts'
 import { testRecord } from '../../src/testing/index.ts'
 import { testClock, type TestClock } from '../support/clock.ts'
@@ -29,7 +33,11 @@ async function fresh(
   const table = uniqueTable('data')
   await migratePostgres({ client: pool, table })
   const clock = testClock(Date.now())
-  return { store: postgresStore({ client: pool, table, clock, purgeIntervalMs: 0, ...options }), table, clock }
+  return {
+    store: postgresStore({ client: pool, table, clock, purgeIntervalMs: 0, ...options }),
+    table,
+    clock,
+  }
 }
 
 describe('Unicode Postgres cannot keep exactly is refused with a typed error', () => {
@@ -60,10 +68,14 @@ describe('Unicode Postgres cannot keep exactly is refused with a typed error', (
     }
     const record = testRecord()
     await store.create(record, { ttl: HOUR })
-    await expect(store.patch(record.id, { set: { q: 'a\u0000b' }, unset: [], ttl: HOUR })).rejects.toMatchObject({
+    await expect(
+      store.patch(record.id, { set: { q: 'a\u0000b' }, unset: [], ttl: HOUR }),
+    ).rejects.toMatchObject({
       code: 'SESSION_DATA_INVALID',
     })
-    await expect(store.patch(record.id, { set: {}, unset: ['k\uD800'], ttl: HOUR })).rejects.toMatchObject({
+    await expect(
+      store.patch(record.id, { set: {}, unset: ['k\uD800'], ttl: HOUR }),
+    ).rejects.toMatchObject({
       code: 'SESSION_DATA_INVALID',
     })
     expect(await store.get(record.id)).toMatchObject({ version: 1, data: {} })
@@ -71,7 +83,12 @@ describe('Unicode Postgres cannot keep exactly is refused with a typed error', (
 
   it('what it can keep round-trips exactly: emoji, a backslash before "u0000", other control characters', async () => {
     const { store } = await fresh()
-    const data = { emoji: 'Zoë 🚀 👩‍👩‍👧', escaped: '\\u0000 and \\ud800', control: '\u0001\u001f\t\n', 'kéy 🔑': true }
+    const data = {
+      emoji: 'Zoë 🚀 👩‍👩‍👧',
+      escaped: '\\u0000 and \\ud800',
+      control: '\u0001\u001f\t\n',
+      'kéy 🔑': true,
+    }
     const record = testRecord({ userId: 'user 🚀', data, roles: ['rôle'] })
     await store.create(record, { ttl: HOUR })
     expect(await store.get(record.id)).toEqual(record)
@@ -105,22 +122,25 @@ describe('rows the store did not write', () => {
     ],
   ]
 
-  it.each(bad)('%s: get answers corrupt and deletes it, listByUser skips it', async (_, change, patched) => {
-    const { store, table } = await fresh()
-    const [one, two] = [testRecord({ userId: 'hand-edited' }), testRecord({ userId: 'hand-edited' })] as [
-      SessionRecord,
-      SessionRecord,
-    ]
-    await store.create(one, { ttl: HOUR })
-    await store.create(two, { ttl: HOUR })
-    await pool.query(`UPDATE "${table}" SET ${change} WHERE id = ANY($1)`, [[one.id, two.id]])
-    expect(await store.patch(one.id, { set: { a: 1 }, unset: [], ttl: HOUR })).toBe(patched)
-    expect(await store.get(one.id)).toBe('corrupt')
-    expect(await store.get(one.id)).toBeNull()
-    expect(await store.listByUser('hand-edited')).toEqual([])
-    expect([null, 'corrupt']).toContain(await store.get(two.id)) // deleted by listByUser, or now
-    expect((await pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(0)
-  })
+  it.each(bad)(
+    '%s: get answers corrupt and deletes it, listByUser skips it',
+    async (_, change, patched) => {
+      const { store, table } = await fresh()
+      const [one, two] = [
+        testRecord({ userId: 'hand-edited' }),
+        testRecord({ userId: 'hand-edited' }),
+      ] as [SessionRecord, SessionRecord]
+      await store.create(one, { ttl: HOUR })
+      await store.create(two, { ttl: HOUR })
+      await pool.query(`UPDATE "${table}" SET ${change} WHERE id = ANY($1)`, [[one.id, two.id]])
+      expect(await store.patch(one.id, { set: { a: 1 }, unset: [], ttl: HOUR })).toBe(patched)
+      expect(await store.get(one.id)).toBe('corrupt')
+      expect(await store.get(one.id)).toBeNull()
+      expect(await store.listByUser('hand-edited')).toEqual([])
+      expect([null, 'corrupt']).toContain(await store.get(two.id)) // deleted by listByUser, or now
+      expect((await pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(0)
+    },
+  )
 })
 
 describe('times only move forward', () => {
@@ -129,11 +149,21 @@ describe('times only move forward', () => {
     const record = testRecord()
     await store.create(record, { ttl: 10 * 60_000 })
     expect(
-      await store.patch(record.id, { set: {}, unset: [], lastSeenAt: record.lastSeenAt + 61_000, ttl: 10 * 60_000 }),
+      await store.patch(record.id, {
+        set: {},
+        unset: [],
+        lastSeenAt: record.lastSeenAt + 61_000,
+        ttl: 10 * 60_000,
+      }),
     ).toBe('ok')
     // A request that loaded before that touch writes afterwards, with the TTL it computed from its older copy.
     expect(
-      await store.patch(record.id, { set: { late: 1 }, unset: [], lastSeenAt: record.lastSeenAt + 30_000, ttl: 2_000 }),
+      await store.patch(record.id, {
+        set: { late: 1 },
+        unset: [],
+        lastSeenAt: record.lastSeenAt + 30_000,
+        ttl: 2_000,
+      }),
     ).toBe('ok')
     expect(await store.get(record.id)).toMatchObject({ lastSeenAt: record.lastSeenAt + 61_000 })
     clock.advance(9 * 60_000)
@@ -169,12 +199,22 @@ describe('purge() and stats()', () => {
     const { store } = await fresh()
     const anonymous = testRecord()
     await store.create(anonymous, { ttl: HOUR })
-    await store.create(testRecord({ userId: 'many' }), { ttl: HOUR, replaces: anonymous.id, tombstone: 60_000 })
+    await store.create(testRecord({ userId: 'many' }), {
+      ttl: HOUR,
+      replaces: anonymous.id,
+      tombstone: 60_000,
+    })
     await store.create(testRecord({ userId: 'many' }), { ttl: 5_000 })
     await store.create(testRecord({ userId: 'many' }), { ttl: HOUR })
     await store.create(testRecord({ userId: 'one' }), { ttl: HOUR })
     await store.create(testRecord(), { ttl: 5_000 })
     await store.create(testRecord(), { ttl: 1 })
-    expect(await store.stats(10_000)).toEqual({ sessions: 6, users: 2, anonymous: 2, maxPerUser: 3, expiring: 3 })
+    expect(await store.stats(10_000)).toEqual({
+      sessions: 6,
+      users: 2,
+      anonymous: 2,
+      maxPerUser: 3,
+      expiring: 3,
+    })
   })
 })

@@ -35,12 +35,20 @@ async function storeOn(
   const table = uniqueTable('fault')
   await migratePostgres({ client, table })
   const setup = postgresStore({ client, table, statementTimeoutMs: 30_000, purgeIntervalMs: 0 })
-  return { store: postgresStore({ client, table, statementTimeoutMs, purgeIntervalMs: 0 }), setup, table }
+  return {
+    store: postgresStore({ client, table, statementTimeoutMs, purgeIntervalMs: 0 }),
+    setup,
+    table,
+  }
 }
 
 describe.each(['pg Pool', 'postgres.js'])('the server goes away and comes back (%s)', (kind) => {
   it('answers STORE_UNAVAILABLE (the manager too) while it is down, then works again with the same objects', async () => {
-    const pool = new pg.Pool({ connectionString: server.url, max: 4, connectionTimeoutMillis: 5_000 })
+    const pool = new pg.Pool({
+      connectionString: server.url,
+      max: 4,
+      connectionTimeoutMillis: 5_000,
+    })
     const sql = postgres(server.url, { max: 4, onnotice: () => undefined, connect_timeout: 5 })
     const client: PostgresClientLike = kind === 'pg Pool' ? pool : sql
     try {
@@ -62,7 +70,14 @@ describe.each(['pg Pool', 'postgres.js'])('the server goes away and comes back (
       // Recovery without a restart: postgres.js may still hand one query a connection attempt it began while the
       // server was down (ECONNREFUSED, so STORE_UNAVAILABLE); the same objects then work again.
       await expect
-        .poll(() => sessions.load({ cookie }).then((s) => s.userId, () => 'unavailable'), { timeout: 10_000 })
+        .poll(
+          () =>
+            sessions.load({ cookie }).then(
+              (s) => s.userId,
+              () => 'unavailable',
+            ),
+          { timeout: 10_000 },
+        )
         .toBe('outage')
       const again = await sessions.load({ cookie })
       expect(again.userId).toBe('outage')
@@ -84,9 +99,9 @@ describe('a full pool', () => {
       const record = testRecord()
       await setup.create(record, { ttl: HOUR })
       const held = await pool.connect() // the app holds the only connection
-      await expect(store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR })).rejects.toMatchObject(
-        UNAVAILABLE,
-      )
+      await expect(
+        store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR }),
+      ).rejects.toMatchObject(UNAVAILABLE)
       held.release()
       // Waiters are served in order: once this read is answered, the abandoned patch would have run before it.
       expect(await setup.get(record.id)).toMatchObject({ version: 1, data: {} })
@@ -102,9 +117,9 @@ describe('a full pool', () => {
       const record = testRecord()
       await setup.create(record, { ttl: HOUR })
       const held = await sql.reserve()
-      await expect(store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR })).rejects.toMatchObject(
-        UNAVAILABLE,
-      )
+      await expect(
+        store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR }),
+      ).rejects.toMatchObject(UNAVAILABLE)
       held.release()
       expect(await setup.get(record.id)).toMatchObject({ version: 1, data: {} })
     } finally {
@@ -165,7 +180,9 @@ describe('a statement slower than the deadline', () => {
       const record = testRecord()
       await setup.create(record, { ttl: HOUR })
       // The lock is held until the cancelled statement has left the server: it never waits its turn and runs.
-      expect(await blocked(table, record.id, patch(store, record.id), noLockWaiters)).toMatchObject(UNAVAILABLE)
+      expect(await blocked(table, record.id, patch(store, record.id), noLockWaiters)).toMatchObject(
+        UNAVAILABLE,
+      )
       expect(await setup.get(record.id)).toMatchObject({ version: 1, data: {} })
     } finally {
       await sql.end({ timeout: 1 })
@@ -192,12 +209,15 @@ describe('a statement slower than the deadline', () => {
       const record = testRecord({ data: { a: 1 } })
       await setup.create(record, { ttl: HOUR })
       expect(
-        await blocked(table, record.id, () => store.patch(record.id, { set: { b: 2 }, unset: ['a'], ttl: HOUR })),
+        await blocked(table, record.id, () =>
+          store.patch(record.id, { set: { b: 2 }, unset: ['a'], ttl: HOUR }),
+        ),
       ).toMatchObject(UNAVAILABLE)
       const after = (await setup.get(record.id)) as SessionRecord
-      expect([JSON.stringify({ v: 1, data: { a: 1 } }), JSON.stringify({ v: 2, data: { b: 2 } })]).toContain(
-        JSON.stringify({ v: after.version, data: after.data }),
-      )
+      expect([
+        JSON.stringify({ v: 1, data: { a: 1 } }),
+        JSON.stringify({ v: 2, data: { b: 2 } }),
+      ]).toContain(JSON.stringify({ v: after.version, data: after.data }))
       expect(await setup.patch(record.id, { set: { c: 3 }, unset: [], ttl: HOUR })).toBe('ok')
     } finally {
       await pool.end()
@@ -211,7 +231,9 @@ describe('a statement slower than the deadline', () => {
       const existing = testRecord({ userId: 'capped-slow' })
       await setup.create(existing, { ttl: HOUR })
       const login = testRecord({ userId: 'capped-slow' })
-      const outcome = await blocked(table, existing.id, () => store.create(login, { ttl: HOUR, maxPerUser: 1 }))
+      const outcome = await blocked(table, existing.id, () =>
+        store.create(login, { ttl: HOUR, maxPerUser: 1 }),
+      )
       expect(outcome).toMatchObject(UNAVAILABLE)
       expect((await setup.listByUser('capped-slow')).map((r) => r.id)).toEqual([existing.id])
     } finally {

@@ -25,7 +25,8 @@ async function startProcess(env: Record<string, string>): Promise<string> {
   child.stdout?.on('data', (chunk: Buffer) => void (out += chunk.toString()))
   while (!out.includes('\n')) {
     const [code] = await Promise.race([once(child.stdout!, 'data'), once(child, 'exit')])
-    if (typeof code === 'number' || code === null) throw new Error(`app process exited early (${String(code)})`)
+    if (typeof code === 'number' || code === null)
+      throw new Error(`app process exited early (${String(code)})`)
   }
   return `http://127.0.0.1:${out.trim()}`
 }
@@ -56,7 +57,10 @@ async function get(
   base: string,
   path: string,
   cookie?: string,
-): Promise<{ body: { pid?: number; userId?: string | null; revoked?: number }; setCookie: string | undefined }> {
+): Promise<{
+  body: { pid?: number; userId?: string | null; revoked?: number }
+  setCookie: string | undefined
+}> {
   const response = await fetch(`${base}${path}`, { headers: cookie ? { cookie } : {} })
   return { body: (await response.json()) as never, setCookie: response.headers.getSetCookie()[0] }
 }

@@ -2,10 +2,19 @@
 // rotation, parallel logins against the per-user cap, and a serialization failure retried.
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migratePostgres, postgresStore, type PostgresClientLike } from '../../src/stores/postgres/index.ts'
+import {
+  migratePostgres,
+  postgresStore,
+  type PostgresClientLike,
+} from '../../src/stores/postgres/index.ts'
 import type { SessionRecord, Store } from '../../src/stores/types.ts'
 import { testRecord } from '../../src/testing/index.ts'
-import { connectClients, startPostgres, uniqueTable, type PostgresClients } from '../support/postgres.ts'
+import {
+  connectClients,
+  startPostgres,
+  uniqueTable,
+  type PostgresClients,
+} from '../support/postgres.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 const HOUR = 3_600_000
@@ -34,7 +43,16 @@ async function freshStore(
 ): Promise<{ store: Store; table: string }> {
   const table = uniqueTable('race')
   await migratePostgres({ client, table })
-  return { store: postgresStore({ client, table, purgeIntervalMs: 0, statementTimeoutMs: 30_000, ...options }), table }
+  return {
+    store: postgresStore({
+      client,
+      table,
+      purgeIntervalMs: 0,
+      statementTimeoutMs: 30_000,
+      ...options,
+    }),
+    table,
+  }
 }
 
 /** Resolves once `count` backends of this server wait for a lock (a statement is in flight, held up). */
@@ -62,8 +80,12 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
     const first = await sessions.load()
     await first.login('alice')
     const cookie = cookiePair((await first.commit()).cookies[0])
-    const requests = await Promise.all(Array.from({ length: 1000 }, () => sessions.load({ cookie })))
-    const results = await Promise.allSettled(requests.map((s) => s.update((d) => void (d.n = Number(d.n ?? 0) + 1))))
+    const requests = await Promise.all(
+      Array.from({ length: 1000 }, () => sessions.load({ cookie })),
+    )
+    const results = await Promise.allSettled(
+      requests.map((s) => s.update((d) => void (d.n = Number(d.n ?? 0) + 1))),
+    )
     expect(results.filter((r) => r.status === 'rejected')).toEqual([])
     expect((await sessions.load({ cookie })).get('n')).toBe(1000)
   }, 120_000)
@@ -74,7 +96,12 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
     await store.create(record, { ttl: HOUR })
     await admin.query('BEGIN')
     await admin.query(`DELETE FROM "${table}" WHERE id = $1`, [record.id]) // the logout, not committed yet
-    const write = store.patch(record.id, { set: { late: true }, unset: [], ttl: HOUR, lastSeenAt: Date.now() })
+    const write = store.patch(record.id, {
+      set: { late: true },
+      unset: [],
+      ttl: HOUR,
+      lastSeenAt: Date.now(),
+    })
     await waitersOnLock(1)
     await admin.query('COMMIT')
     expect(await write).toBe('missing')
@@ -90,7 +117,9 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
       await admin.query('BEGIN')
       await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [record.id])
       const first =
-        round % 2 === 0 ? store.destroy(record.id) : store.patch(record.id, { set: { a: round }, unset: [], ttl: HOUR })
+        round % 2 === 0
+          ? store.destroy(record.id)
+          : store.patch(record.id, { set: { a: round }, unset: [], ttl: HOUR })
       await waitersOnLock(1)
       const second =
         round % 2 === 0
@@ -128,8 +157,10 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
       const next = testRecord({ userId: user, data: { cart: 1 } })
       await admin.query('BEGIN')
       await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [old.id])
-      const write = (): Promise<unknown> => store.patch(old.id, { set: { late: true }, unset: [], ttl: HOUR })
-      const login = (): Promise<unknown> => store.create(next, { ttl: HOUR, replaces: old.id, tombstone: 60_000 })
+      const write = (): Promise<unknown> =>
+        store.patch(old.id, { set: { late: true }, unset: [], ttl: HOUR })
+      const login = (): Promise<unknown> =>
+        store.create(next, { ttl: HOUR, replaces: old.id, tombstone: 60_000 })
       const a = writeFirst ? write() : login()
       await waitersOnLock(1)
       const b = writeFirst ? login() : write()
@@ -148,7 +179,9 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
     const logins: SessionRecord[] = Array.from({ length: 20 }, (_, i) =>
       testRecord({ userId: 'crowd', createdAt: now + i, lastSeenAt: now + i }),
     )
-    const results = await Promise.all(logins.map((record) => store.create(record, { ttl: HOUR, maxPerUser: 3 })))
+    const results = await Promise.all(
+      logins.map((record) => store.create(record, { ttl: HOUR, maxPerUser: 3 })),
+    )
     const left = (await store.listByUser('crowd')).map((r) => r.id)
     const evicted = results.flatMap((r) => r.evicted)
     expect(left).toHaveLength(3)
@@ -188,7 +221,9 @@ describe('serialization failures on PostgreSQL', () => {
     const record = testRecord({ data: { n: 0 } })
     await store.create(record, { ttl: HOUR })
     await admin.query('BEGIN')
-    await admin.query(`UPDATE "${table}" SET data = data || '{"other": true}' WHERE id = $1`, [record.id])
+    await admin.query(`UPDATE "${table}" SET data = data || '{"other": true}' WHERE id = $1`, [
+      record.id,
+    ])
     const write = store.patch(record.id, { set: { mine: true }, unset: [], ttl: HOUR })
     write.catch(() => undefined)
     await waitersOnLock(1)
@@ -199,7 +234,9 @@ describe('serialization failures on PostgreSQL', () => {
   it('runs the statement again, so both changes persist', async () => {
     const { write, store, id } = await conflictingWrite(5)
     expect(await write).toBe('ok')
-    expect((await store.get(id)) as SessionRecord).toMatchObject({ data: { n: 0, other: true, mine: true } })
+    expect((await store.get(id)) as SessionRecord).toMatchObject({
+      data: { n: 0, other: true, mine: true },
+    })
   })
 
   it('gives up after conflictRetries with SESSION_CONFLICT, having changed nothing', async () => {

@@ -31,7 +31,10 @@ describe('the schema version check', () => {
     const refusal = store.get('0000aaaaaaaaaaaaaaaaaaaaaa')
     await expect(refusal).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
     await expect(refusal).rejects.toThrow(`hallpass migrate --postgres <URL> --table ${table}`)
-    expect(await migratePostgres({ client: pool, table })).toEqual({ from: 0, to: POSTGRES_SCHEMA_VERSION })
+    expect(await migratePostgres({ client: pool, table })).toEqual({
+      from: 0,
+      to: POSTGRES_SCHEMA_VERSION,
+    })
     expect(await store.get('0000aaaaaaaaaaaaaaaaaaaaaa')).toBeNull() // the same store, no restart
   })
 
@@ -42,7 +45,10 @@ describe('the schema version check', () => {
     ] as const) {
       const table = uniqueTable('version')
       await migratePostgres({ client: pool, table })
-      await pool.query('UPDATE hallpass_schema SET version = $1 WHERE table_name = $2', [version, table])
+      await pool.query('UPDATE hallpass_schema SET version = $1 WHERE table_name = $2', [
+        version,
+        table,
+      ])
       const store = postgresStore({ client: pool, table, purgeIntervalMs: 0 })
       const refusal = store.create(testRecord(), { ttl: HOUR })
       await expect(refusal).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
@@ -54,12 +60,16 @@ describe('the schema version check', () => {
   it('names the schema in the command when it is not public, and migrate creates that schema', async () => {
     const schema = uniqueTable('schema')
     const store = postgresStore({ client: pool, schema, purgeIntervalMs: 0 })
-    await expect(store.ping?.()).rejects.toThrow(`hallpass migrate --postgres <URL> --schema ${schema}`)
+    await expect(store.ping?.()).rejects.toThrow(
+      `hallpass migrate --postgres <URL> --schema ${schema}`,
+    )
     await migratePostgres({ client: pool, schema })
     await store.ping?.()
     const record = testRecord()
     await store.create(record, { ttl: HOUR })
-    expect((await pool.query(`SELECT id FROM "${schema}".hallpass_sessions`)).rows).toEqual([{ id: record.id }])
+    expect((await pool.query(`SELECT id FROM "${schema}".hallpass_sessions`)).rows).toEqual([
+      { id: record.id },
+    ])
   })
 })
 
@@ -80,10 +90,12 @@ describe('migratePostgres', () => {
     const table = uniqueTable('newer')
     await migratePostgres({ client: pool, table })
     await pool.query('UPDATE hallpass_schema SET version = 99 WHERE table_name = $1', [table])
-    await expect(migratePostgres({ client: pool, table })).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
-    expect((await pool.query('SELECT version FROM hallpass_schema WHERE table_name = $1', [table])).rows).toEqual([
-      { version: 99 },
-    ])
+    await expect(migratePostgres({ client: pool, table })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    })
+    expect(
+      (await pool.query('SELECT version FROM hallpass_schema WHERE table_name = $1', [table])).rows,
+    ).toEqual([{ version: 99 }])
   })
 
   it('the exported SQL, applied by another tool, gives a table the store accepts', async () => {
@@ -95,7 +107,10 @@ describe('migratePostgres', () => {
     const record = testRecord({ userId: 'tool-user' })
     await store.create(record, { ttl: HOUR })
     expect(await store.get(record.id)).toEqual(record)
-    expect(await migratePostgres({ client: pool, schema, table: 'sessions' })).toEqual({ from: 1, to: 1 })
+    expect(await migratePostgres({ client: pool, schema, table: 'sessions' })).toEqual({
+      from: 1,
+      to: 1,
+    })
   })
 })
 
@@ -114,7 +129,8 @@ describe('postgresStore options', () => {
       () => postgresStore(undefined as never),
       () => postgresSchemaSql({ table: 'x y' }),
     ]
-    for (const attempt of bad) expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+    for (const attempt of bad)
+      expect(attempt).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
   })
 
   it('close() stops the store but leaves the app’s pool open', async () => {

@@ -37,7 +37,10 @@ function client(kind: (typeof CLIENT_KINDS)[number]): RedisClientLike {
 }
 
 /** Ages this prefix's keys on the deployment the client talks to. */
-function advancer(kind: (typeof CLIENT_KINDS)[number], prefix: string): (ms: number) => Promise<void> {
+function advancer(
+  kind: (typeof CLIENT_KINDS)[number],
+  prefix: string,
+): (ms: number) => Promise<void> {
   const time = /cluster/i.test(kind) ? clusterTime : standaloneTime
   if (!time) throw new Error('Redis servers were not started')
   return (ms) => time.advance(prefix, ms)
@@ -71,7 +74,14 @@ describe('redisStore construction', () => {
       driver.release()
       return `${driver.library} ${driver.cluster ? 'cluster' : 'standalone'}`
     })
-    expect(detected).toEqual(['node-redis standalone', 'ioredis standalone', 'node-redis cluster', 'ioredis cluster', 'node-redis standalone', 'node-redis cluster'])
+    expect(detected).toEqual([
+      'node-redis standalone',
+      'ioredis standalone',
+      'node-redis cluster',
+      'ioredis cluster',
+      'node-redis standalone',
+      'node-redis cluster',
+    ])
   })
 
   it('arms no per-command timer in node-redis 6 (its default 5 s timeout would add an AbortSignal per command)', async () => {
@@ -82,10 +92,15 @@ describe('redisStore construction', () => {
       return original.call(AbortSignal, ms)
     }
     try {
-      const store = redisStore({ client: client('node-redis 6 standalone'), prefix: uniquePrefix() })
+      const store = redisStore({
+        client: client('node-redis 6 standalone'),
+        prefix: uniquePrefix(),
+      })
       for (let i = 0; i < 20; i++) expect(await store.get('0000aaaaaaaaaaaaaaaaaaaaaa')).toBeNull()
       await store.close()
-      const direct = client('node-redis 6 standalone') as unknown as { sendCommand(args: string[]): Promise<unknown> }
+      const direct = client('node-redis 6 standalone') as unknown as {
+        sendCommand(args: string[]): Promise<unknown>
+      }
       await direct.sendCommand(['PING']) // the same client without our options does arm one: the check can fail
     } finally {
       AbortSignal.timeout = original
@@ -95,7 +110,12 @@ describe('redisStore construction', () => {
 
   it('refuses other clients and bad options with CONFIG_INVALID', () => {
     const good = client('ioredis standalone')
-    for (const bad of [() => redisStore({ client: {} as RedisClientLike }), () => redisStore({ client: good, prefix: 'a{b}' }), () => redisStore({ client: good, commandTimeout: 0 }), () => redisStore({ client: good, extra: 1 } as never)]) {
+    for (const bad of [
+      () => redisStore({ client: {} as RedisClientLike }),
+      () => redisStore({ client: good, prefix: 'a{b}' }),
+      () => redisStore({ client: good, commandTimeout: 0 }),
+      () => redisStore({ client: good, extra: 1 } as never),
+    ]) {
       expect(bad).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
     }
   })

@@ -2,7 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Sessions } from '../../src/index.ts'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
-import { redisCli, startStandaloneClients, uniquePrefix, type RedisServer, type StandaloneClients } from '../support/redis.ts'
+import {
+  redisCli,
+  startStandaloneClients,
+  uniquePrefix,
+  type RedisServer,
+  type StandaloneClients,
+} from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 let redis: StandaloneClients
@@ -12,7 +18,10 @@ const clients: Array<{ name: string; client: RedisClientLike }> = []
 beforeAll(async () => {
   redis = await startStandaloneClients()
   server = redis.server
-  clients.push({ name: 'node-redis', client: redis.nodeRedis }, { name: 'ioredis', client: redis.ioredis })
+  clients.push(
+    { name: 'node-redis', client: redis.nodeRedis },
+    { name: 'ioredis', client: redis.ioredis },
+  )
 })
 
 afterAll(async () => redis?.stop())
@@ -42,26 +51,38 @@ async function recovered(sessions: Sessions, limitMs: number): Promise<number> {
     const attempt = await timed(() => login(sessions, 'after-restart'))
     if (attempt.code === 'ok') return Date.now() - started
     expect(attempt.code).toBe('STORE_UNAVAILABLE')
-    if (Date.now() - started > limitMs) throw new Error(`store did not recover within ${limitMs} ms`)
+    if (Date.now() - started > limitMs)
+      throw new Error(`store did not recover within ${limitMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
 
 describe('redisStore under faults', () => {
   it('a killed server gives STORE_UNAVAILABLE within 2 s (no hang, no crash); after a restart the same store works again', async () => {
-    const setups = clients.map(({ name, client }) => ({ name, ...testSessions({ store: redisStore({ client, prefix: uniquePrefix() }) }) }))
+    const setups = clients.map(({ name, client }) => ({
+      name,
+      ...testSessions({ store: redisStore({ client, prefix: uniquePrefix() }) }),
+    }))
     const cookies = await Promise.all(setups.map(({ sessions }) => login(sessions, 'victim')))
     // Requests in flight while the server dies, and requests made while it is down.
-    const inFlight = setups.flatMap(({ sessions }, i) => Array.from({ length: 20 }, () => timed(() => sessions.load({ cookie: cookies[i] }))))
+    const inFlight = setups.flatMap(({ sessions }, i) =>
+      Array.from({ length: 20 }, () => timed(() => sessions.load({ cookie: cookies[i] }))),
+    )
     await server.kill()
     const during = await Promise.all(inFlight)
-    const down = await Promise.all(setups.flatMap(({ sessions }, i) => [timed(() => sessions.load({ cookie: cookies[i] })), timed(() => login(sessions, 'nobody'))]))
+    const down = await Promise.all(
+      setups.flatMap(({ sessions }, i) => [
+        timed(() => sessions.load({ cookie: cookies[i] })),
+        timed(() => login(sessions, 'nobody')),
+      ]),
+    )
     for (const result of [...during, ...down]) {
       expect(['ok', 'STORE_UNAVAILABLE']).toContain(result.code)
       expect(result.ms).toBeLessThan(2000)
     }
     expect(down.every((r) => r.code === 'STORE_UNAVAILABLE')).toBe(true)
-    for (const { sessions } of setups) await expect(sessions.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    for (const { sessions } of setups)
+      await expect(sessions.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
 
     await server.restart()
     for (const { name, sessions } of setups) {
@@ -89,7 +110,11 @@ describe('redisStore under faults', () => {
     )
     server.pause()
     try {
-      const results = await Promise.all(setups.map(({ sessions, cookie, session }) => Promise.all([timed(() => sessions.load({ cookie })), timed(() => session.commit())])))
+      const results = await Promise.all(
+        setups.map(({ sessions, cookie, session }) =>
+          Promise.all([timed(() => sessions.load({ cookie })), timed(() => session.commit())]),
+        ),
+      )
       results.forEach((pair, i) => {
         for (const result of pair) {
           expect(result.code, setups[i]?.name).toBe('STORE_UNAVAILABLE')
@@ -120,9 +145,15 @@ describe('redisStore under faults', () => {
         await session.commit()
       }
       const stats = redisCli(server.port, 'INFO', 'commandstats')
-      const calls = (command: string): number => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
-      const failed = Number(/cmdstat_evalsha:calls=\d+,[^\n]*failed_calls=(\d+)/.exec(stats)?.[1] ?? 0)
-      expect({ evalsha: calls('evalsha'), failedEvalsha: failed, eval: calls('eval') }, name).toEqual({ evalsha: 3, failedEvalsha: 1, eval: 1 })
+      const calls = (command: string): number =>
+        Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
+      const failed = Number(
+        /cmdstat_evalsha:calls=\d+,[^\n]*failed_calls=(\d+)/.exec(stats)?.[1] ?? 0,
+      )
+      expect(
+        { evalsha: calls('evalsha'), failedEvalsha: failed, eval: calls('eval') },
+        name,
+      ).toEqual({ evalsha: 3, failedEvalsha: 1, eval: 1 })
       expect((await sessions.load({ cookie })).get('n')).toBe(2)
     }
   })

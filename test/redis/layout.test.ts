@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { userTag } from '../../src/crypto/token.ts'
 import { redisStore } from '../../src/stores/redis/index.ts'
 import { testRecord } from '../../src/testing/index.ts'
-import { redisCli, startStandaloneClients, type RedisServer, type StandaloneClients } from '../support/redis.ts'
+import {
+  redisCli,
+  startStandaloneClients,
+  type RedisServer,
+  type StandaloneClients,
+} from '../support/redis.ts'
 
 let redis: StandaloneClients
 let server: RedisServer
@@ -27,8 +32,17 @@ function idFor(userId: string | null, n: number): string {
 describe('Redis key layout', () => {
   it('one compact hash per session under hp:{tag}, data fields prefixed with a dot, the user agent in its short form', async () => {
     const store = redisStore({ client })
-    const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
-    const record = testRecord({ id: idFor('ada', 1), userId: 'ada', data: { cart: ['book'], n: 2 }, persistent: true, roles: ['admin'], ip: '203.0.113.7', userAgent })
+    const userAgent =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
+    const record = testRecord({
+      id: idFor('ada', 1),
+      userId: 'ada',
+      data: { cart: ['book'], n: 2 },
+      persistent: true,
+      roles: ['admin'],
+      ip: '203.0.113.7',
+      userAgent,
+    })
     await store.create(record, { ttl: HOUR })
     const key = `hp:{${userTag('ada')}}${record.id.slice(4)}`
     const fields = await client.hGetAll(key)
@@ -51,18 +65,25 @@ describe('Redis key layout', () => {
   })
 
   it('with shortUserAgents: false writes the user agent as it is (for a fleet still running a version without the short form), and reads both', async () => {
-    const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
+    const userAgent =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
     const full = redisStore({ client, prefix: 'uaf:', shortUserAgents: false })
     const short = redisStore({ client, prefix: 'uaf:' })
     const record = testRecord({ id: idFor('ulf', 1), userId: 'ulf', userAgent })
     await full.create(record, { ttl: HOUR })
     const fields = await client.hGetAll(`uaf:{${userTag('ulf')}}${record.id.slice(4)}`)
-    expect([fields.a, fields.a1, fields.b]).toEqual([userAgent.slice(0, 64), userAgent.slice(64), undefined])
+    expect([fields.a, fields.a1, fields.b]).toEqual([
+      userAgent.slice(0, 64),
+      userAgent.slice(64),
+      undefined,
+    ])
     expect(await short.get(record.id)).toEqual(record)
     const other = testRecord({ id: idFor('ulf', 2), userId: 'ulf', userAgent })
     await short.create(other, { ttl: HOUR })
     expect(await full.get(other.id)).toEqual(other)
-    expect(() => redisStore({ client, shortUserAgents: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+    expect(() => redisStore({ client, shortUserAgents: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    )
   })
 
   it('keeps a user agent it cannot shorten as it is, chunked at 64 bytes, and refuses a short form with an unknown code', async () => {
@@ -72,7 +93,11 @@ describe('Redis key layout', () => {
     await store.create(record, { ttl: HOUR })
     const key = `ua:{${userTag('uma')}}${record.id.slice(4)}`
     const fields = await client.hGetAll(key)
-    expect([fields.a, fields.a1, fields.b]).toEqual([userAgent.slice(0, 64), userAgent.slice(64), undefined])
+    expect([fields.a, fields.a1, fields.b]).toEqual([
+      userAgent.slice(0, 64),
+      userAgent.slice(64),
+      undefined,
+    ])
     expect(await store.get(record.id)).toEqual(record)
     await client.hSet(key, 'b', 'Chrome\x1f')
     await client.hDel(key, ['a', 'a1'])
@@ -86,7 +111,11 @@ describe('Redis key layout', () => {
 
   it('the user index is a sorted set in the same hash tag, scored by Redis-clock expiry, living as long as the absolute expiry', async () => {
     const store = redisStore({ client, prefix: 'lay:' })
-    const record = testRecord({ id: idFor('bea', 2), userId: 'bea', expiresAt: Date.now() + 24 * HOUR })
+    const record = testRecord({
+      id: idFor('bea', 2),
+      userId: 'bea',
+      expiresAt: Date.now() + 24 * HOUR,
+    })
     await store.create(record, { ttl: HOUR })
     const index = `lay:{${userTag('bea')}}u:bea`
     const [seconds, micros] = cli('TIME').split('\n').map(Number) as [number, number]

@@ -4,7 +4,13 @@ import type { Sessions } from '../../src/index.ts'
 import { redisStore } from '../../src/stores/redis/index.ts'
 import type { Store } from '../../src/stores/types.ts'
 import { userTag } from '../../src/crypto/token.ts'
-import { CLIENT_KINDS, redisCli, startClients, uniquePrefix, type RedisClients } from '../support/redis.ts'
+import {
+  CLIENT_KINDS,
+  redisCli,
+  startClients,
+  uniquePrefix,
+  type RedisClients,
+} from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 let redis: RedisClients | undefined
@@ -18,11 +24,19 @@ afterAll(async () => {
 })
 
 /** One request: load the cookie, run `handle`, commit; returns the cookie for the next request. */
-async function request(sessions: Sessions, cookie: string | undefined, handle: (s: Awaited<ReturnType<Sessions['load']>>) => unknown = () => undefined): Promise<string | undefined> {
+async function request(
+  sessions: Sessions,
+  cookie: string | undefined,
+  handle: (s: Awaited<ReturnType<Sessions['load']>>) => unknown = () => undefined,
+): Promise<string | undefined> {
   const session = await sessions.load({ cookie })
   await handle(session)
   const [setCookie] = (await session.commit()).cookies
-  return setCookie === undefined ? cookie : setCookie.includes('=;') ? undefined : cookiePair(setCookie)
+  return setCookie === undefined
+    ? cookie
+    : setCookie.includes('=;')
+      ? undefined
+      : cookiePair(setCookie)
 }
 
 async function loggedIn(sessions: Sessions, userId: string, before?: string): Promise<string> {
@@ -30,7 +44,14 @@ async function loggedIn(sessions: Sessions, userId: string, before?: string): Pr
 }
 
 describe.each(CLIENT_KINDS)('manager on redisStore (%s)', (kind) => {
-  const setup = (options: Parameters<typeof testSessions>[0] = {}): { sessions: Sessions; store: Store; events: ReturnType<typeof testSessions>['events']; prefix: string } => {
+  const setup = (
+    options: Parameters<typeof testSessions>[0] = {},
+  ): {
+    sessions: Sessions
+    store: Store
+    events: ReturnType<typeof testSessions>['events']
+    prefix: string
+  } => {
     if (!redis) throw new Error('Redis servers were not started')
     const prefix = uniquePrefix()
     // A generous timeout: these tests saturate a small CI machine on purpose; outages are tested in faults.test.ts.
@@ -42,16 +63,26 @@ describe.each(CLIENT_KINDS)('manager on redisStore (%s)', (kind) => {
   it('1,000 concurrent commits, each changing a different key, lose nothing', async () => {
     const { sessions } = setup()
     const cookie = await loggedIn(sessions, 'many-writes')
-    await Promise.all(Array.from({ length: 1000 }, (_, i) => request(sessions, cookie, (s) => s.set(`k${i}`, i))))
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => request(sessions, cookie, (s) => s.set(`k${i}`, i))),
+    )
     const after = await sessions.load({ cookie })
     expect(Object.keys(after.data)).toHaveLength(1000)
-    expect(Array.from({ length: 1000 }, (_, i) => after.get(`k${i}`))).toEqual(Array.from({ length: 1000 }, (_, i) => i))
+    expect(Array.from({ length: 1000 }, (_, i) => after.get(`k${i}`))).toEqual(
+      Array.from({ length: 1000 }, (_, i) => i),
+    )
   }, 60_000)
 
   it('100 concurrent update() increments end at exactly 100', async () => {
     const { sessions } = setup()
     const cookie = await request(sessions, undefined, (s) => s.set('counter', 0))
-    await Promise.all(Array.from({ length: 100 }, () => request(sessions, cookie, (s) => s.update((d) => void (d.counter = (d.counter as number) + 1)))))
+    await Promise.all(
+      Array.from({ length: 100 }, () =>
+        request(sessions, cookie, (s) =>
+          s.update((d) => void (d.counter = (d.counter as number) + 1)),
+        ),
+      ),
+    )
     expect((await sessions.load({ cookie })).get('counter')).toBe(100)
   }, 60_000)
 
@@ -62,7 +93,10 @@ describe.each(CLIENT_KINDS)('manager on redisStore (%s)', (kind) => {
       const loaded = await Promise.all(Array.from({ length: 5 }, () => sessions.load({ cookie })))
       const id = loaded[0]?.id as string
       loaded.forEach((s, i) => s.set(`late${i}`, round))
-      const [revoked] = await Promise.all([sessions.revokeUserSessions('raced'), ...loaded.map((s) => s.commit())])
+      const [revoked] = await Promise.all([
+        sessions.revokeUserSessions('raced'),
+        ...loaded.map((s) => s.commit()),
+      ])
       expect(revoked).toBe(1)
       expect(await store.get(id)).toBeNull()
       expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
@@ -86,7 +120,9 @@ describe.each(CLIENT_KINDS)('manager on redisStore (%s)', (kind) => {
     if (redis && kind.toLowerCase().includes('cluster')) {
       const port = redis.cluster.ports[0] as number
       const slot = (key: string): string => redisCli(port, 'cluster', 'keyslot', key).trim()
-      expect(slot(`${prefix}{${id.slice(0, 4)}}${id.slice(4)}`)).toBe(slot(`${prefix}{${userTag('alice')}}u:alice`))
+      expect(slot(`${prefix}{${id.slice(0, 4)}}${id.slice(4)}`)).toBe(
+        slot(`${prefix}{${userTag('alice')}}u:alice`),
+      )
     }
   })
 
@@ -96,7 +132,9 @@ describe.each(CLIENT_KINDS)('manager on redisStore (%s)', (kind) => {
     for (let i = 0; i < 5; i++) cookies.push(await loggedIn(sessions, 'bob'))
     const listed = await sessions.listSessions('bob')
     expect(listed).toHaveLength(3)
-    expect(events.filter((e) => e.type === 'session.revoked' && e.reason === 'evicted')).toHaveLength(2)
+    expect(
+      events.filter((e) => e.type === 'session.revoked' && e.reason === 'evicted'),
+    ).toHaveLength(2)
     const current = cookies[4] as string
     const regenerated = (await request(sessions, current, (s) => s.regenerate())) as string
     expect(regenerated).not.toBe(current)

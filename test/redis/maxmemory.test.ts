@@ -2,7 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Sessions } from '../../src/index.ts'
 import { redisStore } from '../../src/stores/redis/index.ts'
-import { redisCli, startStandaloneClients, uniquePrefix, type StandaloneClients } from '../support/redis.ts'
+import {
+  redisCli,
+  startStandaloneClients,
+  uniquePrefix,
+  type StandaloneClients,
+} from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 let redis: StandaloneClients
@@ -15,7 +20,9 @@ afterAll(async () => redis?.stop())
 
 function setup() {
   const prefix = uniquePrefix('mm')
-  const { sessions, clock, events } = testSessions({ store: redisStore({ client: redis.nodeRedis, prefix }) })
+  const { sessions, clock, events } = testSessions({
+    store: redisStore({ client: redis.nodeRedis, prefix }),
+  })
   return { sessions, clock, events, prefix }
 }
 
@@ -41,9 +48,12 @@ describe('redis maxmemory policies', () => {
     })()
     await signIn(sessions, 'alice', guest) // a login from the anonymous session: new session, index, tombstone
     await signIn(sessions, 'alice')
-    const keys = redisCli(redis.server.port, '--scan', '--pattern', `${prefix}*`).split('\n').filter(Boolean)
+    const keys = redisCli(redis.server.port, '--scan', '--pattern', `${prefix}*`)
+      .split('\n')
+      .filter(Boolean)
     expect(keys.length).toBeGreaterThanOrEqual(4)
-    for (const key of keys) expect(Number(redisCli(redis.server.port, 'PTTL', key)), key).toBeGreaterThan(0)
+    for (const key of keys)
+      expect(Number(redisCli(redis.server.port, 'PTTL', key)), key).toBeGreaterThan(0)
   })
 
   it('noeviction at the limit: writes fail closed with STORE_UNAVAILABLE, signed-in users stay signed in', async () => {
@@ -51,7 +61,9 @@ describe('redis maxmemory policies', () => {
     const alice = await signIn(sessions, 'alice')
     const carol = await signIn(sessions, 'carol')
     expect(redisCli(redis.server.port, 'CONFIG', 'GET', 'maxmemory-policy')).toContain('noeviction')
-    const used = Number(/used_memory:(\d+)/.exec(redisCli(redis.server.port, 'INFO', 'memory'))?.[1])
+    const used = Number(
+      /used_memory:(\d+)/.exec(redisCli(redis.server.port, 'INFO', 'memory'))?.[1],
+    )
     redisCli(redis.server.port, 'CONFIG', 'SET', 'maxmemory', String(used + 256 * 1024))
     try {
       let refused: unknown

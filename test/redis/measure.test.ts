@@ -2,12 +2,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Sessions } from '../../src/index.ts'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
-import { redisCli, startStandaloneClients, uniquePrefix, type RedisServer, type StandaloneClients } from '../support/redis.ts'
+import {
+  redisCli,
+  startStandaloneClients,
+  uniquePrefix,
+  type RedisServer,
+  type StandaloneClients,
+} from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 const REQUESTS = 200
 const SESSIONS = 10_000
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
 
 let redis: StandaloneClients
 let server: RedisServer
@@ -41,18 +48,25 @@ function commandStats(): Record<string, number> {
   const stats: Record<string, number> = {}
   for (const line of redisCli(server.port, 'INFO', 'commandstats').split('\n')) {
     const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim())
-    if (match && !/^(info|config)/.test(match[1] as string)) stats[match[1] as string] = Number(match[2])
+    if (match && !/^(info|config)/.test(match[1] as string))
+      stats[match[1] as string] = Number(match[2])
   }
   return stats
 }
 
 /** Runs `count` requests after CONFIG RESETSTAT; returns server-side commands per request and client round trips per request. */
-async function perRequest(count: number, request: (i: number) => Promise<unknown>): Promise<{ server: Record<string, number>; roundTrips: number }> {
+async function perRequest(
+  count: number,
+  request: (i: number) => Promise<unknown>,
+): Promise<{ server: Record<string, number>; roundTrips: number }> {
   redisCli(server.port, 'CONFIG', 'RESETSTAT')
   sent = 0
   for (let i = 0; i < count; i++) await request(i)
   const stats = commandStats()
-  return { server: Object.fromEntries(Object.entries(stats).map(([name, calls]) => [name, calls / count])), roundTrips: sent / count }
+  return {
+    server: Object.fromEntries(Object.entries(stats).map(([name, calls]) => [name, calls / count])),
+    roundTrips: sent / count,
+  }
 }
 
 function usedMemory(): number {
@@ -72,7 +86,11 @@ async function settledMemory(): Promise<number> {
 }
 
 /** A signed-in session holding { userId, counter }: the data is set before login, which carries it over in one write. */
-async function login(sessions: Sessions, userId: string, client: { ip?: string; userAgent?: string } = {}): Promise<string> {
+async function login(
+  sessions: Sessions,
+  userId: string,
+  client: { ip?: string; userAgent?: string } = {},
+): Promise<string> {
   const session = await sessions.load(client)
   session.set('userId', userId)
   session.set('counter', 1)
@@ -84,19 +102,40 @@ async function login(sessions: Sessions, userId: string, client: { ip?: string; 
  * Bytes per session: used_memory delta over SESSIONS logins spread over `users` distinct users, then the share of
  * the user indexes (measured by deleting them). Also checks that the session hashes kept the compact encoding.
  */
-async function bytesPerSession(users: number, client: { ip?: string; userAgent?: string }): Promise<{ total: number; index: number }> {
+async function bytesPerSession(
+  users: number,
+  client: { ip?: string; userAgent?: string },
+): Promise<{ total: number; index: number }> {
   redisCli(server.port, 'FLUSHALL')
   const prefix = uniquePrefix('m')
   const { sessions } = testSessions({ store: redisStore({ client: counted(), prefix }) })
   const cookie = await login(sessions, 'warm-up', client) // loads the scripts, so the script cache is not counted
   const id = (await sessions.load({ cookie })).id as string
-  expect(redisCli(server.port, 'OBJECT', 'ENCODING', `${prefix}{${id.slice(0, 4)}}${id.slice(4)}`).trim()).toBe('listpack')
+  expect(
+    redisCli(
+      server.port,
+      'OBJECT',
+      'ENCODING',
+      `${prefix}{${id.slice(0, 4)}}${id.slice(4)}`,
+    ).trim(),
+  ).toBe('listpack')
   redisCli(server.port, 'FLUSHALL')
   const before = await settledMemory()
-  for (let i = 0; i < SESSIONS; i += 500) await Promise.all(Array.from({ length: 500 }, (_, j) => login(sessions, `user-${100_000 + ((i + j) % users)}`, client)))
+  for (let i = 0; i < SESSIONS; i += 500)
+    await Promise.all(
+      Array.from({ length: 500 }, (_, j) =>
+        login(sessions, `user-${100_000 + ((i + j) % users)}`, client),
+      ),
+    )
   const after = await settledMemory()
   expect(Number(redisCli(server.port, 'DBSIZE'))).toBe(SESSIONS + users)
-  redisCli(server.port, 'EVAL', "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1", '0', `${prefix}*u:*`)
+  redisCli(
+    server.port,
+    'EVAL',
+    "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1",
+    '0',
+    `${prefix}*u:*`,
+  )
   const sessionsOnly = await settledMemory()
   return { total: (after - before) / SESSIONS, index: (after - sessionsOnly) / SESSIONS }
 }
@@ -105,7 +144,12 @@ async function bytesPerSession(users: number, client: { ip?: string; userAgent?:
 async function floorPerKey(): Promise<number> {
   redisCli(server.port, 'FLUSHALL')
   const before = await settledMemory()
-  redisCli(server.port, 'EVAL', `for i = 1, ${SESSIONS} do redis.call('SET', 'hp:{abcd}' .. string.format('%022d', i), 'x', 'PX', 3600000) end return 1`, '0')
+  redisCli(
+    server.port,
+    'EVAL',
+    `for i = 1, ${SESSIONS} do redis.call('SET', 'hp:{abcd}' .. string.format('%022d', i), 'x', 'PX', 3600000) end return 1`,
+    '0',
+  )
   const after = await settledMemory()
   redisCli(server.port, 'FLUSHALL')
   return (after - before) / SESSIONS
@@ -113,7 +157,9 @@ async function floorPerKey(): Promise<number> {
 
 describe('measured cost of the Redis store (printed, and held to budgets)', () => {
   it('a read request is 1 command; a write request is the load plus 1 script call', async () => {
-    const { sessions, clock } = testSessions({ store: redisStore({ client: counted(), prefix: uniquePrefix('c') }) })
+    const { sessions, clock } = testSessions({
+      store: redisStore({ client: counted(), prefix: uniquePrefix('c') }),
+    })
     const cookie = await login(sessions, 'reader')
     const warmUp = await sessions.load({ cookie })
     warmUp.set('counter', 0)
@@ -126,9 +172,15 @@ describe('measured cost of the Redis store (printed, and held to budgets)', () =
     })
     clock.advance(61_000) // past the touch interval: the next read also writes lastSeenAt, once
     const touch = await perRequest(1, async () => (await sessions.load({ cookie })).commit())
-    console.log(`[redis measure] per read request: ${read.roundTrips} round trip(s); server commandstats ${JSON.stringify(read.server)}`)
-    console.log(`[redis measure] per write request: ${write.roundTrips} round trip(s); server commandstats ${JSON.stringify(write.server)}`)
-    console.log(`[redis measure] first read after the touch interval: ${touch.roundTrips} round trip(s); ${JSON.stringify(touch.server)}`)
+    console.log(
+      `[redis measure] per read request: ${read.roundTrips} round trip(s); server commandstats ${JSON.stringify(read.server)}`,
+    )
+    console.log(
+      `[redis measure] per write request: ${write.roundTrips} round trip(s); server commandstats ${JSON.stringify(write.server)}`,
+    )
+    console.log(
+      `[redis measure] first read after the touch interval: ${touch.roundTrips} round trip(s); ${JSON.stringify(touch.server)}`,
+    )
     expect(read.roundTrips).toBe(1)
     expect(read.server).toEqual({ hgetall: 1 })
     expect(write.roundTrips).toBe(2)
@@ -145,9 +197,13 @@ describe('measured cost of the Redis store (printed, and held to budgets)', () =
     const shared = await bytesPerSession(SESSIONS / 10, {})
     const line = (label: string, m: { total: number; index: number }): string =>
       `${label}: ${m.total.toFixed(1)} B per session = ${(m.total - m.index).toFixed(1)} B session hash + ${m.index.toFixed(1)} B user index`
-    console.log(`[redis measure] Redis's own floor for one key with a TTL (1-byte value, key as long as ours): ${floor.toFixed(1)} B`)
+    console.log(
+      `[redis measure] Redis's own floor for one key with a TTL (1-byte value, key as long as ours): ${floor.toFixed(1)} B`,
+    )
     console.log(`[redis measure] ${line('one session per user, no device info', plain)}`)
-    console.log(`[redis measure] ${line(`one session per user, ip + ${UA.length}-char user agent`, device)}`)
+    console.log(
+      `[redis measure] ${line(`one session per user, ip + ${UA.length}-char user agent`, device)}`,
+    )
     console.log(`[redis measure] ${line('ten sessions per user, no device info', shared)}`)
     // Budgets (docs/redis.md): a signed-in user with one session costs two Redis keys (the session and the user's
     // index), so no layout gets under 2x the floor; ours stays within 120 B of content above it.

@@ -18,7 +18,15 @@ const STORES: Record<string, () => Store> = {
   memory: () => memoryStore(),
   sqlite: () => sqliteStore({ database: new Database(':memory:') }),
   ...Object.fromEntries(
-    CLIENT_KINDS.map((kind) => [`redis (${kind})`, () => redisStore({ client: (redis as RedisClients).clients[kind], prefix: uniquePrefix(), commandTimeout: 15_000 })]),
+    CLIENT_KINDS.map((kind) => [
+      `redis (${kind})`,
+      () =>
+        redisStore({
+          client: (redis as RedisClients).clients[kind],
+          prefix: uniquePrefix(),
+          commandTimeout: 15_000,
+        }),
+    ]),
   ),
 }
 
@@ -28,8 +36,12 @@ describe.each(Object.keys(STORES))('update() under contention on %s', (name) => 
     const first = await sessions.load()
     await first.login('alice')
     const cookie = cookiePair((await first.commit()).cookies[0])
-    const requests = await Promise.all(Array.from({ length: 1000 }, () => sessions.load({ cookie })))
-    const results = await Promise.allSettled(requests.map((s) => s.update((d) => void (d.n = Number(d.n ?? 0) + 1))))
+    const requests = await Promise.all(
+      Array.from({ length: 1000 }, () => sessions.load({ cookie })),
+    )
+    const results = await Promise.allSettled(
+      requests.map((s) => s.update((d) => void (d.n = Number(d.n ?? 0) + 1))),
+    )
     expect(results.filter((r) => r.status === 'rejected')).toEqual([])
     expect((await sessions.load({ cookie })).get('n')).toBe(1000)
   }, 60_000)

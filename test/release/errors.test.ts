@@ -13,9 +13,17 @@ function filesUnder(dir: string, suffix: RegExp): string[] {
     .map((entry) => join(entry.parentPath, entry.name))
 }
 
-const source = filesUnder('src', /\.ts$/).map((path) => ({ path: relative(ROOT, path), text: readFileSync(path, 'utf8') }))
-const tests = filesUnder('test', /\.test\.ts$/).filter((path) => path !== THIS).map((path) => readFileSync(path, 'utf8'))
-const union = /export type HallpassErrorCode =([^;]*?)\n\n/.exec(readFileSync(join(ROOT, 'src/errors.ts'), 'utf8'))?.[1] ?? ''
+const source = filesUnder('src', /\.ts$/).map((path) => ({
+  path: relative(ROOT, path),
+  text: readFileSync(path, 'utf8'),
+}))
+const tests = filesUnder('test', /\.test\.ts$/)
+  .filter((path) => path !== THIS)
+  .map((path) => readFileSync(path, 'utf8'))
+const union =
+  /export type HallpassErrorCode =([^;]*?)\n\n/.exec(
+    readFileSync(join(ROOT, 'src/errors.ts'), 'utf8'),
+  )?.[1] ?? ''
 const codes = [...union.matchAll(/\| '([A-Z_]+)'/g)].map((match) => match[1] as string)
 
 describe('HallpassErrorCode', () => {
@@ -27,12 +35,18 @@ describe('HallpassErrorCode', () => {
   it.each(codes)('%s is thrown somewhere in src/ and asserted in a test', (code) => {
     const thrown = new RegExp(`new HallpassError\\(\\s*'${code}'`)
     expect(source.filter((file) => thrown.test(file.text)).map((file) => file.path)).not.toEqual([])
-    expect(tests.some((text) => text.includes(`'${code}'`) || text.includes(`"${code}"`))).toBe(true)
+    expect(tests.some((text) => text.includes(`'${code}'`) || text.includes(`"${code}"`))).toBe(
+      true,
+    )
   })
 
   it('src/ throws no plain Error: only the CLI (usage errors it prints), the browser client (caught inside) and the store test suite do', () => {
     const allowed = /^src\/(cli|client|testing)\//
-    const plain = source.filter((file) => !allowed.test(file.path) && /new (Error|TypeError|RangeError)\(/.test(file.text)).map((file) => file.path)
+    const plain = source
+      .filter(
+        (file) => !allowed.test(file.path) && /new (Error|TypeError|RangeError)\(/.test(file.text),
+      )
+      .map((file) => file.path)
     expect(plain).toEqual([])
   })
 })

@@ -27,7 +27,8 @@ const MAY_IMPORT_STORES = new Set(['stores', 'manager', 'tools'])
 
 function layerOf(path: string): number {
   const index = LAYERS.findIndex(([, pattern]) => pattern.test(path))
-  if (index < 0) throw new Error(`src/${path} is in no layer: add it to LAYERS and to docs/architecture.md`)
+  if (index < 0)
+    throw new Error(`src/${path} is in no layer: add it to LAYERS and to docs/architecture.md`)
   return index
 }
 
@@ -38,8 +39,14 @@ const files = readdirSync(SRC, { recursive: true, withFileTypes: true })
 /** Every relative import of a source file, as a path under src/. */
 function importsOf(path: string): string[] {
   const text = readFileSync(join(SRC, path), 'utf8')
-  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((match) => match[1] as string)
-  return specifiers.map((specifier) => relative(SRC, join(SRC, dirname(path), specifier)).split('\\').join('/'))
+  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map(
+    (match) => match[1] as string,
+  )
+  return specifiers.map((specifier) =>
+    relative(SRC, join(SRC, dirname(path), specifier))
+      .split('\\')
+      .join('/'),
+  )
 }
 
 describe('source layers', () => {
@@ -56,14 +63,21 @@ describe('source layers', () => {
     const upward = files.flatMap((path) =>
       importsOf(path)
         .filter((target) => layerOf(target) > layerOf(path))
-        .map((target) => `${path} (${LAYERS[layerOf(path)]?.[0]}) imports ${target} (${LAYERS[layerOf(target)]?.[0]})`),
+        .map(
+          (target) =>
+            `${path} (${LAYERS[layerOf(path)]?.[0]}) imports ${target} (${LAYERS[layerOf(target)]?.[0]})`,
+        ),
     )
     expect(upward).toEqual([])
   })
 
   it('features, adapters and integrations take store types from the manager, never from src/stores/', () => {
     const skipping = files.flatMap((path) =>
-      MAY_IMPORT_STORES.has(LAYERS[layerOf(path)]?.[0] as string) ? [] : importsOf(path).filter((target) => target.startsWith('stores/')).map((target) => `${path} imports ${target}`),
+      MAY_IMPORT_STORES.has(LAYERS[layerOf(path)]?.[0] as string)
+        ? []
+        : importsOf(path)
+            .filter((target) => target.startsWith('stores/'))
+            .map((target) => `${path} imports ${target}`),
     )
     expect(skipping).toEqual([])
   })

@@ -17,7 +17,9 @@ describe('npm test setup (pretest)', () => {
   afterAll(() => rmSync(bin, { recursive: true, force: true }))
 
   it('is the pretest of npm test', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
     expect(pkg.scripts.pretest).toBe('node scripts/test-setup.mjs')
   })
 
@@ -29,11 +31,17 @@ describe('npm test setup (pretest)', () => {
 
   it('without the tools and without root, stops at once with the exact apt-get command', () => {
     // As root, run it as `nobody` so it cannot install anything; otherwise we already are not root.
-    const result = spawnSync(join(bin, 'node'), [SCRIPT], { encoding: 'utf8', env: { PATH: bin }, ...(root && { uid: 65534, gid: 65534 }) })
+    const result = spawnSync(join(bin, 'node'), [SCRIPT], {
+      encoding: 'utf8',
+      env: { PATH: bin },
+      ...(root && { uid: 65534, gid: 65534 }),
+    })
     expect(result.status).toBe(1)
     expect(result.stdout).not.toMatch(/apt-get/) // nothing was run
     expect(result.stderr).toMatch(/needs redis-server, redis-cli, .*wrk/)
-    expect(result.stderr).toContain('sudo apt-get update && sudo apt-get install -y redis-server redis-tools ')
+    expect(result.stderr).toContain(
+      'sudo apt-get update && sudo apt-get install -y redis-server redis-tools ',
+    )
     expect(result.stderr).toMatch(/install -y redis-server redis-tools (chromium )?wrk openssl\n/)
   })
 })

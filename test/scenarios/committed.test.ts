@@ -50,7 +50,13 @@ describeMatrix('mutation after commit', (s) => {
 
 describe('Express: an id change after res.write()', () => {
   const servers: Server[] = []
-  afterEach(() => Promise.all(servers.splice(0).map((server) => new Promise((r) => (server.closeAllConnections(), server.close(r))))))
+  afterEach(() =>
+    Promise.all(
+      servers
+        .splice(0)
+        .map((server) => new Promise((r) => (server.closeAllConnections(), server.close(r)))),
+    ),
+  )
 
   it('regenerate() and login() after the first byte throw SESSION_COMMITTED, and the user stays signed in', async () => {
     const { sessions } = testSessions({ store: memoryStore({ clock: testClock() }) })

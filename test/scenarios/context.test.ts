@@ -5,12 +5,20 @@ import { describeMatrix } from './harness/matrix.ts'
 describeMatrix('context', (s) => {
   it('returns the request session after an async hop', async () => {
     await s.browser.post('/login?user=alice')
-    expect((await s.browser.get('/context')).json).toEqual({ same: true, userId: 'alice', body: null })
+    expect((await s.browser.get('/context')).json).toEqual({
+      same: true,
+      userId: 'alice',
+      body: null,
+    })
   })
 
   it('returns the request session after the body was parsed', async () => {
     await s.browser.post('/login?user=alice')
-    expect((await s.browser.post('/context', { body: { hello: 'world' } })).json).toEqual({ same: true, userId: 'alice', body: { hello: 'world' } })
+    expect((await s.browser.post('/context', { body: { hello: 'world' } })).json).toEqual({
+      same: true,
+      userId: 'alice',
+      body: { hello: 'world' },
+    })
   })
 
   it('keeps concurrent requests apart', async () => {

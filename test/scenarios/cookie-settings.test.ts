@@ -7,7 +7,8 @@ import { describeMatrix, type Scenario } from './harness/matrix.ts'
 import { SERVERS, type Running } from './harness/servers.ts'
 import { createWorld, redeploy, type World } from './harness/world.ts'
 
-const token = (setCookie: string): string => (setCookie.split(';')[0] as string).split('=')[1]?.split('.')[1] as string
+const token = (setCookie: string): string =>
+  (setCookie.split(';')[0] as string).split('=')[1]?.split('.')[1] as string
 const isClear = (setCookie: string): boolean => /max-age=0/i.test(setCookie)
 const SECURE: CookieOptions = { secure: true }
 
@@ -16,7 +17,11 @@ describeMatrix('cookie settings changed between deploys', (s: Scenario) => {
   afterEach(async () => void (await Promise.all(running.splice(0).map((app) => app.close()))))
 
   /** Deploys `cookie` (sharing the store and clock of `after` when given) and points `browser` at it. */
-  async function deploy(cookie: CookieOptions, browser?: Browser, after?: World): Promise<{ world: World; browser: Browser }> {
+  async function deploy(
+    cookie: CookieOptions,
+    browser?: Browser,
+    after?: World,
+  ): Promise<{ world: World; browser: Browser }> {
     const world = after ? redeploy(after, cookie) : createWorld('store', { cookie })
     const app = await SERVERS[s.adapter](world)
     running.push(app)
@@ -37,7 +42,13 @@ describeMatrix('cookie settings changed between deploys', (s: Scenario) => {
    * The read's Set-Cookie values re-issue the same token under the new settings without a store write (the record is
    * still the login's first version), and the next read needs nothing.
    */
-  async function expectReissued(read: Reply, issued: string, browser: Browser, id: string, world: World) {
+  async function expectReissued(
+    read: Reply,
+    issued: string,
+    browser: Browser,
+    id: string,
+    world: World,
+  ) {
     const reissued = read.setCookies.filter((c) => !isClear(c))
     expect(reissued).toHaveLength(1)
     expect(token(reissued[0] as string)).toBe(token(issued))
@@ -50,14 +61,22 @@ describeMatrix('cookie settings changed between deploys', (s: Scenario) => {
   }
 
   it("sameSite 'none' → 'strict': the next read re-issues the cookie with SameSite=Strict", async () => {
-    const { login, issued, two, read } = await changeSettings({ ...SECURE, sameSite: 'none' }, { ...SECURE, sameSite: 'strict' })
+    const { login, issued, two, read } = await changeSettings(
+      { ...SECURE, sameSite: 'none' },
+      { ...SECURE, sameSite: 'strict' },
+    )
     expect(issued).toMatch(/SameSite=None/i)
     expect(read.setCookies.filter(isClear)).toEqual([]) // the new cookie replaces the old one in place
-    expect(await expectReissued(read, issued, two.browser, login.json.id, two.world)).toMatch(/SameSite=Strict/i)
+    expect(await expectReissued(read, issued, two.browser, login.json.id, two.world)).toMatch(
+      /SameSite=Strict/i,
+    )
   })
 
   it('partitioned off → on, and back: the other partition state is cleared first, then the cookie is re-issued', async () => {
-    const { login, issued, two, read } = await changeSettings(SECURE, { ...SECURE, partitioned: true })
+    const { login, issued, two, read } = await changeSettings(SECURE, {
+      ...SECURE,
+      partitioned: true,
+    })
     expect(issued).not.toMatch(/Partitioned/i)
     expect(read.setCookies).toHaveLength(2)
     expect(read.setCookies[0]).toMatch(/^__Host-hp=;/)
@@ -69,11 +88,17 @@ describeMatrix('cookie settings changed between deploys', (s: Scenario) => {
     const back = await three.browser.get('/whoami')
     expect(back.setCookies[0]).toMatch(/^__Host-hp=;.*Partitioned/i)
     expect(isClear(back.setCookies[0] as string)).toBe(true)
-    expect(await expectReissued(back, issued, three.browser, login.json.id, three.world)).not.toMatch(/Partitioned/i)
+    expect(
+      await expectReissued(back, issued, three.browser, login.json.id, three.world),
+    ).not.toMatch(/Partitioned/i)
   })
 
   it('a renamed cookie is read under its previous name, re-issued under the new one, and the old one cleared', async () => {
-    const { login, issued, two, read } = await changeSettings(SECURE, { ...SECURE, name: '__Host-sid', previousNames: ['__Host-hp'] })
+    const { login, issued, two, read } = await changeSettings(SECURE, {
+      ...SECURE,
+      name: '__Host-sid',
+      previousNames: ['__Host-hp'],
+    })
     expect(read.setCookies).toHaveLength(2)
     expect(read.setCookies[0]).toMatch(/^__Host-hp=;.*Max-Age=0/i)
     expect(read.setCookies[0]).toMatch(/Path=\//)

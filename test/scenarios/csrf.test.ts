@@ -19,8 +19,16 @@ async function tokenOf(browser: Browser): Promise<string> {
 }
 
 /** Sends a state-changing request and checks it was refused and did nothing. */
-async function refused(s: Scenario, browser: Browser, headers: Record<string, string | null>, init: { path?: string; rawBody?: string } = {}): Promise<void> {
-  const reply = await browser.post(init.path ?? '/set?key=pwned&value=1', { headers, ...(init.rawBody !== undefined && { rawBody: init.rawBody }) })
+async function refused(
+  s: Scenario,
+  browser: Browser,
+  headers: Record<string, string | null>,
+  init: { path?: string; rawBody?: string } = {},
+): Promise<void> {
+  const reply = await browser.post(init.path ?? '/set?key=pwned&value=1', {
+    headers,
+    ...(init.rawBody !== undefined && { rawBody: init.rawBody }),
+  })
   expect(reply.status).toBe(403)
   expect(reply.json).toMatchObject({ error: { code: 'CSRF_REJECTED' } })
   expect((await browser.get('/whoami')).json.data).not.toHaveProperty('pwned')
@@ -31,30 +39,47 @@ describeMatrix('csrf', (s) => {
   it('lets same-origin requests from the app’s own pages through', async () => {
     const browser = await signedIn(s)
     expect((await browser.post('/set?key=theme&value=dark')).status).toBe(200)
-    expect((await browser.post('/set?key=a&value=1', { headers: { 'sec-fetch-site': null, origin: new URL(browser.base).origin } })).status).toBe(200)
+    expect(
+      (
+        await browser.post('/set?key=a&value=1', {
+          headers: { 'sec-fetch-site': null, origin: new URL(browser.base).origin },
+        })
+      ).status,
+    ).toBe(200)
   })
 
-  it('refuses a cross-site POST', async () => refused(s, await signedIn(s), { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' }))
-  it('refuses a same-site POST from a sibling subdomain', async () => refused(s, await signedIn(s), { 'sec-fetch-site': 'same-site' }))
-  it('refuses Origin: null', async () => refused(s, await signedIn(s), { ...NO_METADATA, origin: 'null' }))
+  it('refuses a cross-site POST', async () =>
+    refused(s, await signedIn(s), {
+      'sec-fetch-site': 'cross-site',
+      origin: 'https://evil.example',
+    }))
+  it('refuses a same-site POST from a sibling subdomain', async () =>
+    refused(s, await signedIn(s), { 'sec-fetch-site': 'same-site' }))
+  it('refuses Origin: null', async () =>
+    refused(s, await signedIn(s), { ...NO_METADATA, origin: 'null' }))
   it('refuses an Origin on another port', async () => {
     const port = Number(new URL(s.app.url).port)
     await refused(s, await signedIn(s), { ...NO_METADATA, origin: `http://127.0.0.1:${port + 1}` })
   })
-  it('refuses an Origin with a suffix domain', async () => refused(s, await signedIn(s), { ...NO_METADATA, origin: `${s.app.url}.evil.example` }))
-  it('refuses a request with no metadata and no token', async () => refused(s, await signedIn(s), NO_METADATA))
+  it('refuses an Origin with a suffix domain', async () =>
+    refused(s, await signedIn(s), { ...NO_METADATA, origin: `${s.app.url}.evil.example` }))
+  it('refuses a request with no metadata and no token', async () =>
+    refused(s, await signedIn(s), NO_METADATA))
 
   it('refuses a wrong token, a flipped one and another session’s token', async () => {
     const alice = await signedIn(s, 'alice')
     const bob = await signedIn(s, 'bob')
     const mine = await tokenOf(alice)
     const flipped = (mine[0] === 'A' ? 'B' : 'A') + mine.slice(1)
-    for (const token of ['wrong', flipped, await tokenOf(bob)]) await refused(s, alice, { ...NO_METADATA, 'x-csrf-token': token })
+    for (const token of ['wrong', flipped, await tokenOf(bob)])
+      await refused(s, alice, { ...NO_METADATA, 'x-csrf-token': token })
   })
 
   it('accepts a valid token when no metadata is sent', async () => {
     const browser = await signedIn(s)
-    const reply = await browser.post('/set?key=ok&value=1', { headers: { ...NO_METADATA, 'x-csrf-token': await tokenOf(browser) } })
+    const reply = await browser.post('/set?key=ok&value=1', {
+      headers: { ...NO_METADATA, 'x-csrf-token': await tokenOf(browser) },
+    })
     expect(reply.status).toBe(200)
   })
 
@@ -65,19 +90,33 @@ describeMatrix('csrf', (s) => {
     expect(preCookie).toBeDefined()
     expect((await browser.post('/login?user=alice')).status).toBe(200)
     const cookie = `${browser.cookie}; ${preCookie}`
-    const reply = await browser.post('/set?key=pwned&value=1', { cookie, headers: { ...NO_METADATA, 'x-csrf-token': anonymous.json.token } })
+    const reply = await browser.post('/set?key=pwned&value=1', {
+      cookie,
+      headers: { ...NO_METADATA, 'x-csrf-token': anonymous.json.token },
+    })
     expect(reply.status).toBe(403)
   })
 
   it('never reads the token from the query string', async () => {
     const browser = await signedIn(s)
-    await refused(s, browser, NO_METADATA, { path: `/set?key=pwned&value=1&_csrf=${encodeURIComponent(await tokenOf(browser))}` })
+    await refused(s, browser, NO_METADATA, {
+      path: `/set?key=pwned&value=1&_csrf=${encodeURIComponent(await tokenOf(browser))}`,
+    })
   })
 
   it('does not care about text/plain, multipart or method-override headers', async () => {
     const browser = await signedIn(s)
     await refused(s, browser, { ...NO_METADATA, 'content-type': 'text/plain' }, { rawBody: 'a=1' })
-    await refused(s, browser, { 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain', 'x-http-method-override': 'GET' }, { rawBody: '{}' })
+    await refused(
+      s,
+      browser,
+      {
+        'sec-fetch-site': 'cross-site',
+        'content-type': 'text/plain',
+        'x-http-method-override': 'GET',
+      },
+      { rawBody: '{}' },
+    )
     const multipart = await browser.post('/set?key=pwned&value=1', {
       headers: { ...NO_METADATA, 'content-type': 'multipart/form-data; boundary=x' },
       rawBody: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',

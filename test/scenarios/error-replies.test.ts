@@ -3,7 +3,8 @@ import { expect, it } from 'vitest'
 import { describeMatrix } from './harness/matrix.ts'
 import { gate } from './harness/world.ts'
 
-const clears = (cookies: string[], name: string): boolean => cookies.some((c) => c.startsWith(`${name}=`) && /max-age=0/i.test(c))
+const clears = (cookies: string[], name: string): boolean =>
+  cookies.some((c) => c.startsWith(`${name}=`) && /max-age=0/i.test(c))
 
 describeMatrix('errors after an id change', (s) => {
   it('a handler that throws after login() answers 500 with the new cookie, and the user is signed in', async () => {
@@ -13,7 +14,10 @@ describeMatrix('errors after an id change', (s) => {
     expect(failed.status).toBe(500)
     expect(failed.setCookies.filter((c) => !/max-age=0/i.test(c))).toHaveLength(1)
     expect(s.browser.cookie).not.toBe(before)
-    expect((await s.browser.get('/whoami')).json).toMatchObject({ userId: 'alice', data: { cart: 'book' } })
+    expect((await s.browser.get('/whoami')).json).toMatchObject({
+      userId: 'alice',
+      data: { cart: 'book' },
+    })
   })
 
   it('a handler that throws after regenerate() answers 500 with the new cookie, and the user stays signed in', async () => {
@@ -61,26 +65,38 @@ describeMatrix('update() failures', (s) => {
 
   it('60 concurrent update() increments on one session all succeed', async () => {
     await s.browser.post('/login?user=alice')
-    const replies = await Promise.all(Array.from({ length: 60 }, () => s.browser.post('/incr?key=n')))
+    const replies = await Promise.all(
+      Array.from({ length: 60 }, () => s.browser.post('/incr?key=n')),
+    )
     expect(replies.map((r) => r.status)).toEqual(replies.map(() => 200))
     expect((await s.browser.get('/whoami')).json.data.n).toBe(60)
   })
 })
 
 for (const mode of ['store', 'cache'] as const) {
-  describeMatrix('logout during a store outage', (s) => {
-    it('answers 503, clears the session (and cache) cookie, and emits session.end_failed', async () => {
-      await s.browser.post('/login?user=alice')
-      await s.browser.get('/whoami')
-      s.world.store.failing.add('destroy')
-      const reply = await s.browser.post('/logout')
-      expect(reply.status).toBe(503)
-      expect(reply.json.error.code).toBe('STORE_UNAVAILABLE')
-      const name = s.world.sessions.cookie.name
-      expect(clears(reply.setCookies, name)).toBe(true)
-      if (mode === 'cache') expect(clears(reply.setCookies, `${name}-c`)).toBe(true)
-      expect(s.browser.cookie).toBeUndefined()
-      expect(s.world.events).toContainEqual(expect.objectContaining({ type: 'session.end_failed', userId: 'alice', reason: 'logout' }))
-    })
-  }, mode)
+  describeMatrix(
+    'logout during a store outage',
+    (s) => {
+      it('answers 503, clears the session (and cache) cookie, and emits session.end_failed', async () => {
+        await s.browser.post('/login?user=alice')
+        await s.browser.get('/whoami')
+        s.world.store.failing.add('destroy')
+        const reply = await s.browser.post('/logout')
+        expect(reply.status).toBe(503)
+        expect(reply.json.error.code).toBe('STORE_UNAVAILABLE')
+        const name = s.world.sessions.cookie.name
+        expect(clears(reply.setCookies, name)).toBe(true)
+        if (mode === 'cache') expect(clears(reply.setCookies, `${name}-c`)).toBe(true)
+        expect(s.browser.cookie).toBeUndefined()
+        expect(s.world.events).toContainEqual(
+          expect.objectContaining({
+            type: 'session.end_failed',
+            userId: 'alice',
+            reason: 'logout',
+          }),
+        )
+      })
+    },
+    mode,
+  )
 }

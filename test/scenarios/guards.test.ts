@@ -3,7 +3,23 @@ import { expect, it } from 'vitest'
 import { rawHttp, rawRequest } from './harness/client.ts'
 import { describeMatrix } from './harness/matrix.ts'
 
-const TRICKS = ['/ADMIN', '/Admin', '//admin', '/%61dmin', '/%2561dmin', '/admin;x', '/admin;/', '/admin/', '/admin%2f', '/admin%00', '/./admin', '/x/../admin', '/admin?x=1', '/admin#x', 'http://127.0.0.1/admin']
+const TRICKS = [
+  '/ADMIN',
+  '/Admin',
+  '//admin',
+  '/%61dmin',
+  '/%2561dmin',
+  '/admin;x',
+  '/admin;/',
+  '/admin/',
+  '/admin%2f',
+  '/admin%00',
+  '/./admin',
+  '/x/../admin',
+  '/admin?x=1',
+  '/admin#x',
+  'http://127.0.0.1/admin',
+]
 
 describeMatrix('guards', (s) => {
   it('answers 401 to anonymous requests and 403 to users without the role', async () => {
@@ -42,10 +58,15 @@ describeMatrix('guards', (s) => {
     const user = s.newBrowser()
     await user.post('/login?user=bob&roles=editor')
     for (const path of TRICKS) {
-      for (const [cookie, expected] of [[undefined, 401], [user.cookie, 403]] as const) {
+      for (const [cookie, expected] of [
+        [undefined, 401],
+        [user.cookie, 403],
+      ] as const) {
         for (const method of ['GET', 'HEAD']) {
           const reply = await rawRequest(s.app.url, rawHttp(method, path, cookie ? { cookie } : {}))
-          expect.soft([expected, 404], `${method} ${path} ${cookie ? 'user' : 'anonymous'}`).toContain(reply.status)
+          expect
+            .soft([expected, 404], `${method} ${path} ${cookie ? 'user' : 'anonymous'}`)
+            .toContain(reply.status)
           expect.soft(reply.text, `${method} ${path}`).not.toContain('secret')
         }
       }

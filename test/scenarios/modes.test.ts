@@ -10,7 +10,10 @@ function scenarios(mode: Mode) {
       const preLogin = s.browser.cookie as string
       const login = await s.browser.post('/login?user=alice')
       expect(login.json.id).not.toBe(before.json.id)
-      expect((await s.browser.get('/whoami')).json).toMatchObject({ userId: 'alice', data: { theme: 'dark' } })
+      expect((await s.browser.get('/whoami')).json).toMatchObject({
+        userId: 'alice',
+        data: { theme: 'dark' },
+      })
       expect((await s.newBrowser().get('/whoami', { cookie: preLogin })).json.userId).toBeNull()
     })
 
@@ -47,7 +50,12 @@ function scenarios(mode: Mode) {
     it('a forged or truncated cookie is anonymous, never a 500', async () => {
       await s.browser.post('/login?user=alice')
       const real = (s.browser.cookie as string).split('; ').find((c) => c.startsWith('hp='))!
-      for (const cookie of [`${real.slice(0, -4)}AAAA`, real.slice(0, 30), 'hp=1.%00%ff', `${real}; ${real}`]) {
+      for (const cookie of [
+        `${real.slice(0, -4)}AAAA`,
+        real.slice(0, 30),
+        'hp=1.%00%ff',
+        `${real}; ${real}`,
+      ]) {
         const reply = await s.newBrowser().get('/whoami', { cookie })
         expect(reply.status).toBe(200)
         expect(reply.json.userId).toBeNull()

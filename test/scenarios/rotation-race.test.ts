@@ -8,7 +8,12 @@ const clears = (reply: Reply): boolean => reply.setCookies.some((c) => /max-age=
 const TOUCH_DUE = 61_000
 
 /** Starts a request at a gate (the handler waits there after loading), and returns its reply once the gate opens. */
-async function held(s: Scenario, name: string, path: string, cookie: string): Promise<{ open(): Promise<Reply> }> {
+async function held(
+  s: Scenario,
+  name: string,
+  path: string,
+  cookie: string,
+): Promise<{ open(): Promise<Reply> }> {
   const reply = s.browser.get(`${path}${path.includes('?') ? '&' : '?'}gate=${name}`, { cookie })
   await gate(s.world.hooks, name).reached
   return { open: () => (gate(s.world.hooks, name).open(), reply) }
@@ -22,7 +27,12 @@ describeMatrix('rotation races', (s) => {
         else await s.browser.post('/set?key=cart&value=book') // login from an anonymous session
         const before = s.browser.cookie as string
         if (work !== 'a write') s.world.clock.advance(TOUCH_DUE)
-        const slow = await held(s, `slow-${how}`, work === 'a write' ? '/slow?set=lastPage' : '/slow', before)
+        const slow = await held(
+          s,
+          `slow-${how}`,
+          work === 'a write' ? '/slow?set=lastPage' : '/slow',
+          before,
+        )
         const rotated = await s.browser.post(`/rotate?how=${how}`)
         expect(rotated.status).toBe(200)
         expect(s.browser.cookie).not.toBe(before)
@@ -44,10 +54,13 @@ describeMatrix('rotation races', (s) => {
       for (const path of ['/slow', '/slow?set=lastPage', '/admin', '/whoami']) {
         const late = await s.browser.get(path, { cookie: before })
         expect(late.setCookies, path).toEqual([])
-        if (path !== '/admin') expect(late.json, path).toMatchObject({ userId: null, isNew: true, data: {} })
+        if (path !== '/admin')
+          expect(late.json, path).toMatchObject({ userId: null, isNew: true, data: {} })
         else expect(late.status).toBe(401)
       }
-      expect(s.world.events).toContainEqual(expect.objectContaining({ type: 'session.rejected', reason: 'rotated' }))
+      expect(s.world.events).toContainEqual(
+        expect.objectContaining({ type: 'session.rejected', reason: 'rotated' }),
+      )
       expect((await s.browser.get('/whoami')).json.userId).toBe('alice')
     })
   }

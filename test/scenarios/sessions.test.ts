@@ -26,7 +26,11 @@ describeMatrix('session lifecycle', (s) => {
     expect(untouched.json.id).toBeNull()
     const first = await s.browser.post('/set?key=theme&value=dark')
     expect(first.json.id).toEqual(expect.any(String))
-    expect((await s.browser.get('/whoami')).json).toMatchObject({ id: first.json.id, isNew: false, data: { theme: 'dark' } })
+    expect((await s.browser.get('/whoami')).json).toMatchObject({
+      id: first.json.id,
+      isNew: false,
+      data: { theme: 'dark' },
+    })
   })
 
   it('reads without writing: no Set-Cookie, but no-store once signed in', async () => {
@@ -59,7 +63,9 @@ describeMatrix('session lifecycle', (s) => {
   it('keeps both of two concurrent writes to different keys', async () => {
     await s.browser.post('/login?user=alice')
     const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
-    const replies = await Promise.all(keys.map((key) => s.browser.post(`/set?key=${key}&value=${key}`)))
+    const replies = await Promise.all(
+      keys.map((key) => s.browser.post(`/set?key=${key}&value=${key}`)),
+    )
     expect(replies.map((r) => r.status)).toEqual(keys.map(() => 200))
     const data = (await s.browser.get('/whoami')).json.data
     for (const key of keys) expect(data[key]).toBe(key)

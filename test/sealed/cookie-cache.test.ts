@@ -11,7 +11,14 @@ function cluster(ttl: Duration = '30s') {
   const clock = testClock()
   const shared = memoryStore({ clock })
   const counted = countingStore(shared)
-  const make = () => createSessions({ secret: TEST_SECRET, store: counted.store, clock, cookie: { secure: false }, cookieCache: { ttl } })
+  const make = () =>
+    createSessions({
+      secret: TEST_SECRET,
+      store: counted.store,
+      clock,
+      cookie: { secure: false },
+      cookieCache: { ttl },
+    })
   return { a: make(), b: make(), clock, calls: counted.calls }
 }
 
@@ -126,6 +133,8 @@ describe('cookie cache', () => {
 
   it('is refused with sealed cookies', async () => {
     const { sealedCookies } = await import('../../src/sealed/index.ts')
-    expect(() => createSessions({ secret: TEST_SECRET, store: sealedCookies(), cookieCache: true })).toThrow(/cookieCache/)
+    expect(() =>
+      createSessions({ secret: TEST_SECRET, store: sealedCookies(), cookieCache: true }),
+    ).toThrow(/cookieCache/)
   })
 })

@@ -16,7 +16,11 @@ function sealed(options: Parameters<typeof testSessions>[0] = {}) {
   return testSessions({ store: sealedCookies(), ...options })
 }
 
-async function signIn(sessions: ReturnType<typeof sealed>['sessions'], userId = 'alice', rememberMe = false) {
+async function signIn(
+  sessions: ReturnType<typeof sealed>['sessions'],
+  userId = 'alice',
+  rememberMe = false,
+) {
   const session = await sessions.load()
   await session.login(userId, { rememberMe, roles: ['user'] })
   session.set('cart', ['book'])
@@ -50,11 +54,19 @@ describe('sealed cookies', () => {
   })
 
   it('idle and absolute expiry are sealed inside and checked on the server', async () => {
-    const { sessions, clock } = sealed({ idleTimeout: '30m', absoluteTimeout: '2h', touchInterval: '1m' })
+    const { sessions, clock } = sealed({
+      idleTimeout: '30m',
+      absoluteTimeout: '2h',
+      touchInterval: '1m',
+    })
     let cookie = await signIn(sessions)
     clock.advance(31 * MINUTE)
     expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
-    const { sessions: s2, clock: c2 } = sealed({ idleTimeout: '30m', absoluteTimeout: '2h', touchInterval: '1m' })
+    const { sessions: s2, clock: c2 } = sealed({
+      idleTimeout: '30m',
+      absoluteTimeout: '2h',
+      touchInterval: '1m',
+    })
     cookie = await signIn(s2)
     for (let i = 0; i < 8; i++) {
       c2.advance(15 * MINUTE)
@@ -84,7 +96,9 @@ describe('sealed cookies', () => {
     const { sessions } = sealed()
     const session = await sessions.load()
     session.set('small', 'ok')
-    expect(() => session.set('big', 'x'.repeat(4000))).toThrow(expect.objectContaining({ code: 'SESSION_TOO_LARGE' }))
+    expect(() => session.set('big', 'x'.repeat(4000))).toThrow(
+      expect.objectContaining({ code: 'SESSION_TOO_LARGE' }),
+    )
     expect(session.get('big')).toBeUndefined()
     const [cookie] = (await session.commit()).cookies
     expect(cookie!.split(';')[0]!.length).toBeLessThanOrEqual(4096)
@@ -93,11 +107,26 @@ describe('sealed cookies', () => {
   it('key rotation: an old key opens while listed, is refused once removed', async () => {
     const clock = testClock()
     const old = `${TEST_SECRET}-old`
-    const before = createSessions({ secret: old, store: sealedCookies(), clock, cookie: { secure: false } })
+    const before = createSessions({
+      secret: old,
+      store: sealedCookies(),
+      clock,
+      cookie: { secure: false },
+    })
     const cookie = await signIn(before)
-    const rotated = createSessions({ secret: { 2: TEST_SECRET, 1: old }, store: sealedCookies(), clock, cookie: { secure: false } })
+    const rotated = createSessions({
+      secret: { 2: TEST_SECRET, 1: old },
+      store: sealedCookies(),
+      clock,
+      cookie: { secure: false },
+    })
     expect((await rotated.load({ cookie })).userId).toBe('alice')
-    const retired = createSessions({ secret: TEST_SECRET, store: sealedCookies(), clock, cookie: { secure: false } })
+    const retired = createSessions({
+      secret: TEST_SECRET,
+      store: sealedCookies(),
+      clock,
+      cookie: { secure: false },
+    })
     expect((await retired.load({ cookie })).userId).toBeNull()
   })
 
@@ -114,22 +143,37 @@ describe('sealed cookies', () => {
     expect((await sessions.load({ cookie: phone })).isAuthenticated).toBe(false)
     expect((await sessions.load({ cookie: laptop })).isAuthenticated).toBe(false)
     expect((await sessions.load({ cookie: fresh })).userId).toBe('alice')
-    await expect(sessions.revokeUserSessions('alice', { except: current.id })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
+    await expect(
+      sessions.revokeUserSessions('alice', { except: current.id }),
+    ).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
   })
 
   it('a revocation marker that keeps changing gives up with a typed STORE_UNAVAILABLE, not a plain Error', async () => {
     const store = memoryStore()
-    const contended = { ...store, get: store.get.bind(store), create: store.create.bind(store), patch: async () => 'conflict' as const }
+    const contended = {
+      ...store,
+      get: store.get.bind(store),
+      create: store.create.bind(store),
+      patch: async () => 'conflict' as const,
+    }
     const revocation = new SealedRevocation(contended as typeof store, () => Date.now(), MINUTE)
     await revocation.revokeAll('alice') // creates the marker
-    await expect(revocation.revokeAll('alice')).rejects.toMatchObject({ name: 'HallpassError', code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/kept changing/) })
+    await expect(revocation.revokeAll('alice')).rejects.toMatchObject({
+      name: 'HallpassError',
+      code: 'STORE_UNAVAILABLE',
+      message: expect.stringMatching(/kept changing/),
+    })
   })
 
   it('without a revocation store, listing and revoking say so clearly', async () => {
     const { sessions } = sealed()
     await expect(sessions.listSessions('alice')).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
-    await expect(sessions.revokeUserSessions('alice')).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
-    await expect(sessions.revokeSession('alice', 'x')).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
+    await expect(sessions.revokeUserSessions('alice')).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+    })
+    await expect(sessions.revokeSession('alice', 'x')).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+    })
   })
 
   it('logout clears the cookie', async () => {
@@ -163,19 +207,31 @@ describe('seal parser', () => {
 
   it('never throws and never opens random input (fast-check)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 5000 }), fc.base64String({ maxLength: 400 }).map((b) => `3.${b.replace(/\+/g, '-').replace(/\//g, '_').replace(/=/g, '')}`)), (value) => {
-        expect(sealer.open(value)).toBeUndefined()
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 5000 }),
+          fc
+            .base64String({ maxLength: 400 })
+            .map((b) => `3.${b.replace(/\+/g, '-').replace(/\//g, '_').replace(/=/g, '')}`),
+        ),
+        (value) => {
+          expect(sealer.open(value)).toBeUndefined()
+        },
+      ),
       { numRuns: 2000 },
     )
   })
 
   it('refuses every single-byte change of a real seal', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: good.length - 1 }), fc.constantFrom(...'ABCabc019-_'), (index, char) => {
-        fc.pre(good[index] !== char)
-        expect(sealer.open(good.slice(0, index) + char + good.slice(index + 1))).toBeUndefined()
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: good.length - 1 }),
+        fc.constantFrom(...'ABCabc019-_'),
+        (index, char) => {
+          fc.pre(good[index] !== char)
+          expect(sealer.open(good.slice(0, index) + char + good.slice(index + 1))).toBeUndefined()
+        },
+      ),
       { numRuns: 500 },
     )
   })
@@ -212,7 +268,8 @@ describe('sealed cookies with a revocation store', () => {
       cookies.push(cookie)
       await (await sessions.load({ cookie })).logout()
     }
-    for (const cookie of cookies) expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
+    for (const cookie of cookies)
+      expect((await sessions.load({ cookie })).isAuthenticated).toBe(false)
     expect(revocation.size).toBe(1)
   })
 })

@@ -11,7 +11,14 @@ import { memoryStore } from '../../src/stores/memory.ts'
 import { redisStore } from '../../src/stores/redis/index.ts'
 import { sqliteStore } from '../../src/stores/sqlite.ts'
 import type { Store } from '../../src/stores/types.ts'
-import { hostileHash, hostileRow, mutatedRecord, writeHash, writeObject, writeRow } from '../support/hostile-records.ts'
+import {
+  hostileHash,
+  hostileRow,
+  mutatedRecord,
+  writeHash,
+  writeObject,
+  writeRow,
+} from '../support/hostile-records.ts'
 import { startRedis, uniquePrefix, type RedisServer } from '../support/redis.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
@@ -45,14 +52,27 @@ afterAll(async () => {
 const targets: Record<string, (id: () => string, now: number) => Promise<Target>> = {
   memory: async (id, now) => {
     const store = memoryStore()
-    const valid = { id: '', userId: 'victim', data: { cart: ['book'] }, createdAt: now, lastSeenAt: now, expiresAt: now + 3_600_000, persistent: false, version: 3, roles: ['user'] }
+    const valid = {
+      id: '',
+      userId: 'victim',
+      data: { cart: ['book'] },
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + 3_600_000,
+      persistent: false,
+      version: 3,
+      roles: ['user'],
+    }
     return {
       store,
       writes: mutatedRecord(valid).map((record) => ({
         label: safeLabel(record),
         write: async () => {
           await store.destroy(id())
-          return writeObject(store, { ...record, id: typeof record['id'] === 'string' && record['id'] !== '' ? record['id'] : id() })
+          return writeObject(store, {
+            ...record,
+            id: typeof record['id'] === 'string' && record['id'] !== '' ? record['id'] : id(),
+          })
         },
       })),
       exists: async () => (await store.get(id())) !== null,
@@ -64,8 +84,16 @@ const targets: Record<string, (id: () => string, now: number) => Promise<Target>
     const store = sqliteStore({ database: db })
     return {
       store,
-      writes: hostileRow(now).map((row) => ({ label: safeLabel(row), write: async () => writeRow(db, 'hallpass_sessions', id(), row, now + 60_000) })),
-      exists: async () => (db.prepare('SELECT count(*) AS n FROM hallpass_sessions WHERE id = ?').get(id()) as { n: number }).n > 0,
+      writes: hostileRow(now).map((row) => ({
+        label: safeLabel(row),
+        write: async () => writeRow(db, 'hallpass_sessions', id(), row, now + 60_000),
+      })),
+      exists: async () =>
+        (
+          db.prepare('SELECT count(*) AS n FROM hallpass_sessions WHERE id = ?').get(id()) as {
+            n: number
+          }
+        ).n > 0,
       close: async () => {
         await store.close?.()
         db.close()
@@ -78,7 +106,10 @@ const targets: Record<string, (id: () => string, now: number) => Promise<Target>
     const key = () => `${prefix}{${id().slice(0, 4)}}${id().slice(4)}`
     return {
       store,
-      writes: hostileHash(now).map((hash) => ({ label: safeLabel(hash), write: async () => (await writeHash(client, key(), hash), true) })),
+      writes: hostileHash(now).map((hash) => ({
+        label: safeLabel(hash),
+        write: async () => (await writeHash(client, key(), hash), true),
+      })),
       exists: async () => (await client.exists(key())) === 1,
       close: async () => undefined,
     }
@@ -112,7 +143,11 @@ describe.each(Object.keys(targets))('hostile records in the %s store', (name) =>
     const now = Date.now()
     const built = await targets[name]!(() => victim, now)
     target = built
-    const made = testSessions({ store: built.store, maxDataBytes: MAX_DATA_BYTES, clock: () => now + 1000 })
+    const made = testSessions({
+      store: built.store,
+      maxDataBytes: MAX_DATA_BYTES,
+      clock: () => now + 1000,
+    })
     sessions = made.sessions
     events = made.events
     const session = await sessions.load()
@@ -121,18 +156,25 @@ describe.each(Object.keys(targets))('hostile records in the %s store', (name) =>
     cookie = cookiePair((await session.commit()).cookies[0])
     victim = session.id as string
     server = createServer(
-      withSession(sessions, async (_req, s) => {
-        s.get('cart')
-        if (s.isAuthenticated) {
-          try {
-            await s.update((draft) => ({ ...draft, visits: typeof draft['visits'] === 'number' ? draft['visits'] + 1 : 1 }))
-          } catch (err) {
-            typedOnly(err)
-            return { status: 409, body: (err as HallpassError).code }
+      withSession(
+        sessions,
+        async (_req, s) => {
+          s.get('cart')
+          if (s.isAuthenticated) {
+            try {
+              await s.update((draft) => ({
+                ...draft,
+                visits: typeof draft['visits'] === 'number' ? draft['visits'] + 1 : 1,
+              }))
+            } catch (err) {
+              typedOnly(err)
+              return { status: 409, body: (err as HallpassError).code }
+            }
           }
-        }
-        return { body: 'ok' }
-      }, { csrf: false, onError: () => undefined }),
+          return { body: 'ok' }
+        },
+        { csrf: false, onError: () => undefined },
+      ),
     )
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -143,38 +185,47 @@ describe.each(Object.keys(targets))('hostile records in the %s store', (name) =>
     await target.close()
   })
 
-  it(`${RUNS} records: load, get, update and commit never throw an untyped error; a rejected record is deleted`, async () => {
-    let written = 0
-    await fc.assert(
-      fc.asyncProperty(target.writes, async ({ write }) => {
-        if (!(await write())) return
-        written++
-        events.length = 0
-        const session = await sessions.load({ cookie, ip: '203.0.113.1' })
-        session.get('cart')
-        expect(typeof session.get('toString' as never)).not.toBe('function')
-        if (session.isAuthenticated) {
-          await session.update((draft) => ({ ...draft, visits: 1 })).catch(typedOnly)
-          session.set('seen', true)
-        }
-        await session.commit().catch(typedOnly)
-        if (events.some((e) => e.type === 'session.rejected' && e.reason === 'invalid_data')) expect(await target.exists()).toBe(false)
-      }),
-      { numRuns: RUNS },
-    )
-    expect(written).toBeGreaterThan(RUNS / 2)
-    expect(Object.prototype).not.toHaveProperty('admin')
-  }, TIMEOUT)
+  it(
+    `${RUNS} records: load, get, update and commit never throw an untyped error; a rejected record is deleted`,
+    async () => {
+      let written = 0
+      await fc.assert(
+        fc.asyncProperty(target.writes, async ({ write }) => {
+          if (!(await write())) return
+          written++
+          events.length = 0
+          const session = await sessions.load({ cookie, ip: '203.0.113.1' })
+          session.get('cart')
+          expect(typeof session.get('toString' as never)).not.toBe('function')
+          if (session.isAuthenticated) {
+            await session.update((draft) => ({ ...draft, visits: 1 })).catch(typedOnly)
+            session.set('seen', true)
+          }
+          await session.commit().catch(typedOnly)
+          if (events.some((e) => e.type === 'session.rejected' && e.reason === 'invalid_data'))
+            expect(await target.exists()).toBe(false)
+        }),
+        { numRuns: RUNS },
+      )
+      expect(written).toBeGreaterThan(RUNS / 2)
+      expect(Object.prototype).not.toHaveProperty('admin')
+    },
+    TIMEOUT,
+  )
 
-  it(`${HTTP_RUNS} records over HTTP: never a 500`, async () => {
-    await fc.assert(
-      fc.asyncProperty(target.writes, async ({ write }) => {
-        if (!(await write())) return
-        const res = await fetch(`${base}/`, { headers: { cookie } })
-        await res.text()
-        expect(res.status).toBeLessThan(500)
-      }),
-      { numRuns: HTTP_RUNS },
-    )
-  }, TIMEOUT)
+  it(
+    `${HTTP_RUNS} records over HTTP: never a 500`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(target.writes, async ({ write }) => {
+          if (!(await write())) return
+          const res = await fetch(`${base}/`, { headers: { cookie } })
+          await res.text()
+          expect(res.status).toBeLessThan(500)
+        }),
+        { numRuns: HTTP_RUNS },
+      )
+    },
+    TIMEOUT,
+  )
 })

@@ -39,7 +39,10 @@ describe('timers start on first use (#25)', () => {
         sessions,
         memory: memoryStore(),
         withStore: createSessions({ secret: TEST_SECRET, store: memoryStore() }),
-        sealed: createSessions({ secret: TEST_SECRET, store: sealedCookies({ revocation: memoryStore() }) }),
+        sealed: createSessions({
+          secret: TEST_SECRET,
+          store: sealedCookies({ revocation: memoryStore() }),
+        }),
         sqlite: sqliteStore({ database: ':memory:' }),
         csrf: createCsrf(sessions),
         throttle: createLoginThrottle(sessions),
@@ -90,7 +93,8 @@ describe('timers start on first use (#25)', () => {
     expect(vi.getTimerCount()).toBe(0)
     await store.create(testRecord(), { ttl: 10_000 })
     expect(vi.getTimerCount()).toBe(1)
-    const rows = () => (database.prepare('SELECT COUNT(*) AS n FROM hallpass_sessions').get() as { n: number }).n
+    const rows = () =>
+      (database.prepare('SELECT COUNT(*) AS n FROM hallpass_sessions').get() as { n: number }).n
     expect(rows()).toBe(1)
     clock.advance(20_000)
     vi.advanceTimersByTime(1_000)

@@ -14,7 +14,8 @@ describe('memoryStore bounds', () => {
     const store = memoryStore({ maxSessions: 10 })
     const alice = signedIn('alice')
     await store.create(alice, { ttl: TTL })
-    for (let i = 0; i < 1_000; i++) expect((await store.create(anonymous(), { ttl: TTL })).displaced ?? []).toEqual([])
+    for (let i = 0; i < 1_000; i++)
+      expect((await store.create(anonymous(), { ttl: TTL })).displaced ?? []).toEqual([])
     expect(await store.get(alice.id)).toMatchObject({ userId: 'alice' })
     expect(store.size).toBe(10)
     await store.close()
@@ -25,7 +26,8 @@ describe('memoryStore bounds', () => {
     const alice = signedIn('alice')
     await store.create(alice, { ttl: TTL })
     const guest = anonymous()
-    for (let i = 0; i < 100_050; i++) await store.create({ ...guest, id: `guest-${i}` }, { ttl: TTL })
+    for (let i = 0; i < 100_050; i++)
+      await store.create({ ...guest, id: `guest-${i}` }, { ttl: TTL })
     expect(store.size).toBe(100_000)
     expect(await store.get(alice.id)).toMatchObject({ userId: 'alice' })
     await store.close()
@@ -52,7 +54,9 @@ describe('memoryStore bounds', () => {
     for (const guest of guests.slice(0, 3)) await store.create(guest, { ttl: TTL })
     await store.patch(guests[0]!.id, { set: { cart: [1] }, unset: [], ttl: TTL })
     for (const guest of guests.slice(3)) await store.create(guest, { ttl: TTL })
-    const kept = await Promise.all(guests.map(async (guest) => (await store.get(guest.id)) !== null))
+    const kept = await Promise.all(
+      guests.map(async (guest) => (await store.get(guest.id)) !== null),
+    )
     expect(kept).toEqual([true, false, false, true, true])
     expect(await store.get(alice.id)).not.toBeNull()
     expect(store.size).toBe(4)
@@ -65,7 +69,10 @@ describe('memoryStore bounds', () => {
     for (const user of users) await store.create(user, { ttl: TTL })
     const refused = await store.create(anonymous(), { ttl: TTL }).catch((err: unknown) => err)
     expect(refused).toBeInstanceOf(HallpassError)
-    expect(refused).toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/maxSessions/) })
+    expect(refused).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      message: expect.stringMatching(/maxSessions/),
+    })
     for (const user of users) expect(await store.get(user.id)).not.toBeNull()
     expect(store.size).toBe(3)
     await store.close()

@@ -23,13 +23,21 @@ const MODES: Record<string, Mode> = {
     advance: async (ms) => clock.advance(ms),
     options: { cookieCache: { ttl: '30s' } },
   }),
-  'sealed cookies': (clock) => ({ store: sealedCookies(), advance: async (ms) => clock.advance(ms) }),
+  'sealed cookies': (clock) => ({
+    store: sealedCookies(),
+    advance: async (ms) => clock.advance(ms),
+  }),
 }
 
 /** When each request runs, in seconds after T0 (the login): L loads, S touches, L writes. */
 const TIMELINES = [
   { name: 'a write right after a touch', lLoads: 59, sTouches: 61, lWrites: 64 },
-  { name: 'a long upload: its TTL would drop from 600 s to 2 s', lLoads: 30, sTouches: 597, lWrites: 598 },
+  {
+    name: 'a long upload: its TTL would drop from 600 s to 2 s',
+    lLoads: 30,
+    sTouches: 597,
+    lWrites: 598,
+  },
 ]
 
 /** The browser's cookies: each response's Set-Cookie values replace those of the same name, in order. */
@@ -48,44 +56,47 @@ class Jar {
   }
 }
 
-describe.each(Object.entries(MODES))('a slow request cannot end the session early (%s)', (_name, mode) => {
-  it.each(TIMELINES)('$name', async ({ lLoads, sTouches, lWrites }) => {
-    const clock = testClock()
-    const { store, advance, options = {} } = mode(clock)
-    const timeouts = { idleTimeout: '10m', touchInterval: '60s', absoluteTimeout: '24h' } as const
-    const { sessions } = testSessions({ store, clock, ...timeouts, ...options })
-    const T0 = clock()
-    const at = async (second: number): Promise<void> => advance(T0 + second * SECOND - clock())
-    const jar = new Jar()
-    try {
-      const login = await sessions.load()
-      await login.login('alice')
-      jar.take((await login.commit()).cookies)
+describe.each(Object.entries(MODES))(
+  'a slow request cannot end the session early (%s)',
+  (_name, mode) => {
+    it.each(TIMELINES)('$name', async ({ lLoads, sTouches, lWrites }) => {
+      const clock = testClock()
+      const { store, advance, options = {} } = mode(clock)
+      const timeouts = { idleTimeout: '10m', touchInterval: '60s', absoluteTimeout: '24h' } as const
+      const { sessions } = testSessions({ store, clock, ...timeouts, ...options })
+      const T0 = clock()
+      const at = async (second: number): Promise<void> => advance(T0 + second * SECOND - clock())
+      const jar = new Jar()
+      try {
+        const login = await sessions.load()
+        await login.login('alice')
+        jar.take((await login.commit()).cookies)
 
-      await at(lLoads)
-      const slow = await sessions.load({ cookie: jar.header })
-      await at(sTouches)
-      const touching = await sessions.load({ cookie: jar.header })
-      expect(touching.needsWrite).toBe(true) // the touch interval has passed: S writes lastSeenAt
-      jar.take((await touching.commit()).cookies)
-      await at(lWrites)
-      slow.set('upload', 'done')
-      jar.take((await slow.commit()).cookies)
+        await at(lLoads)
+        const slow = await sessions.load({ cookie: jar.header })
+        await at(sTouches)
+        const touching = await sessions.load({ cookie: jar.header })
+        expect(touching.needsWrite).toBe(true) // the touch interval has passed: S writes lastSeenAt
+        jar.take((await touching.commit()).cookies)
+        await at(lWrites)
+        slow.set('upload', 'done')
+        jar.take((await slow.commit()).cookies)
 
-      // L's own view ended the session at T0+600 s. Its write is the user's last activity: the session lasts
-      // 600 s from there.
-      await at(601)
-      expect(await signedIn(sessions, jar.header)).toBe(true)
-      await at(lWrites + 599)
-      const late = await sessions.load({ cookie: jar.header })
-      expect([late.userId, late.get('upload')]).toEqual(['alice', 'done'])
-      await at(lWrites + 600)
-      expect(await signedIn(sessions, jar.header)).toBe(false)
-    } finally {
-      if ('close' in store) await store.close?.()
-    }
-  })
-})
+        // L's own view ended the session at T0+600 s. Its write is the user's last activity: the session lasts
+        // 600 s from there.
+        await at(601)
+        expect(await signedIn(sessions, jar.header)).toBe(true)
+        await at(lWrites + 599)
+        const late = await sessions.load({ cookie: jar.header })
+        expect([late.userId, late.get('upload')]).toEqual(['alice', 'done'])
+        await at(lWrites + 600)
+        expect(await signedIn(sessions, jar.header)).toBe(false)
+      } finally {
+        if ('close' in store) await store.close?.()
+      }
+    })
+  },
+)
 
 /** Loads the session without committing (a touch would move the deadline this test checks). */
 async function signedIn(sessions: Sessions, cookie: string): Promise<boolean> {

@@ -21,7 +21,8 @@ afterEach(async () => {
   db.close()
 })
 
-const rowCount = (id: string): unknown => db.prepare('SELECT count(*) FROM hallpass_sessions WHERE id = ?').pluck().get(id)
+const rowCount = (id: string): unknown =>
+  db.prepare('SELECT count(*) FROM hallpass_sessions WHERE id = ?').pluck().get(id)
 
 /** Writes a good record, then overwrites one column with raw SQL. */
 async function tamper(column: string, value: unknown, userId = 'tampered'): Promise<SessionRecord> {
@@ -78,7 +79,9 @@ describe('sqliteStore corrupt rows', () => {
     await store.patch(list.id, { set: { a: 1 }, unset: [], ttl: HOUR })
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.prototype).not.toHaveProperty('polluted')
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(Object.getOwnPropertyNames(Object.getPrototypeOf({})).sort())
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(
+      Object.getOwnPropertyNames(Object.getPrototypeOf({})).sort(),
+    )
   })
 
   it('listByUser skips corrupt rows, deletes them, and returns the good ones', async () => {
@@ -109,11 +112,15 @@ describe('sqliteStore corrupt rows', () => {
 describe('sqliteStore atomicity', () => {
   /** Makes SQLite abort any insert of an id starting with "boom" (a failure half-way through create). */
   const failInserts = (): void => {
-    db.exec("CREATE TRIGGER boom BEFORE INSERT ON hallpass_sessions WHEN NEW.id LIKE 'boom%' BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    db.exec(
+      "CREATE TRIGGER boom BEFORE INSERT ON hallpass_sessions WHEN NEW.id LIKE 'boom%' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    )
   }
   /** Makes SQLite abort the deletion of one id (a failure at the last step of create or revoke). */
   const failDeleteOf = (id: string): void => {
-    db.exec(`CREATE TRIGGER stuck BEFORE DELETE ON hallpass_sessions WHEN OLD.id = '${id}' BEGIN SELECT RAISE(ABORT, 'stuck'); END`)
+    db.exec(
+      `CREATE TRIGGER stuck BEFORE DELETE ON hallpass_sessions WHEN OLD.id = '${id}' BEGIN SELECT RAISE(ABORT, 'stuck'); END`,
+    )
   }
 
   it('create with replaces: when the insert fails, the replaced session is still there', async () => {
@@ -121,7 +128,9 @@ describe('sqliteStore atomicity', () => {
     const old = testRecord({ data: { cart: [1] } })
     await store.create(old, { ttl: HOUR })
     const next = testRecord({ id: `boom${old.id.slice(4)}`, userId: 'rotating' })
-    await expect(store.create(next, { ttl: HOUR, replaces: old.id })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    await expect(store.create(next, { ttl: HOUR, replaces: old.id })).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    })
     expect(await store.get(old.id)).toEqual(old)
     expect(await store.listByUser('rotating')).toEqual([])
   })
@@ -133,7 +142,9 @@ describe('sqliteStore atomicity', () => {
     await store.create(old, { ttl: HOUR })
     failDeleteOf(victim.id)
     const next = testRecord({ userId: 'capped' })
-    await expect(store.create(next, { ttl: 2 * HOUR, replaces: old.id, maxPerUser: 1 })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    await expect(
+      store.create(next, { ttl: 2 * HOUR, replaces: old.id, maxPerUser: 1 }),
+    ).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
     expect(await store.get(old.id)).toEqual(old)
     expect(await store.get(next.id)).toBeNull()
     expect((await store.listByUser('capped')).map((r) => r.id)).toEqual([victim.id])
@@ -146,11 +157,15 @@ describe('sqliteStore atomicity', () => {
     const readerDb = new Database(join(dir, 'sessions.db'))
     let current = testRecord({ userId: 'watched' })
     await writer.create(current, { ttl: HOUR })
-    const live = readerDb.prepare('SELECT count(*) FROM hallpass_sessions WHERE user_id = ?').pluck()
+    const live = readerDb
+      .prepare('SELECT count(*) FROM hallpass_sessions WHERE user_id = ?')
+      .pluck()
     const seen: unknown[] = []
     // Runs inside the writer's create, after the replaced row is deleted and before the new row is inserted.
     writerDb.function('observe', () => (seen.push(live.get('watched')), 0))
-    writerDb.exec('CREATE TRIGGER watch BEFORE INSERT ON hallpass_sessions BEGIN SELECT observe(); END')
+    writerDb.exec(
+      'CREATE TRIGGER watch BEFORE INSERT ON hallpass_sessions BEGIN SELECT observe(); END',
+    )
     for (let i = 0; i < 10; i++) {
       const next = testRecord({ userId: 'watched' })
       await writer.create(next, { ttl: HOUR, replaces: current.id })
@@ -180,6 +195,8 @@ describe('sqliteStore atomicity', () => {
     const short = testRecord({ userId: 'remembered' })
     const { evicted } = await store.create(short, { ttl: HOUR, maxPerUser: 2 })
     expect(evicted).toEqual([long1.id])
-    expect((await store.listByUser('remembered')).map((r) => r.id).sort()).toEqual([long2.id, short.id].sort())
+    expect((await store.listByUser('remembered')).map((r) => r.id).sort()).toEqual(
+      [long2.id, short.id].sort(),
+    )
   })
 })

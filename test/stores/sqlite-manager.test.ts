@@ -12,8 +12,16 @@ type Counter = { n: number; tags: string[] }
 const opened: { store: SqliteStore; db?: Database.Database }[] = []
 const dirs: string[] = []
 
-function manager(store: SqliteStore, extra: { maxSessionsPerUser?: number } = {}): Sessions<Counter> {
-  return createSessions<Counter>({ secret: SECRET, store, cookie: { secure: false, name: 'hp' }, ...extra })
+function manager(
+  store: SqliteStore,
+  extra: { maxSessionsPerUser?: number } = {},
+): Sessions<Counter> {
+  return createSessions<Counter>({
+    secret: SECRET,
+    store,
+    cookie: { secure: false, name: 'hp' },
+    ...extra,
+  })
 }
 function fileStore(file: string): SqliteStore {
   const db = new Database(file)
@@ -31,7 +39,11 @@ function cookiePair(setCookie: string | undefined): string {
   if (!setCookie) throw new Error('no Set-Cookie was issued')
   return setCookie.split(';')[0] as string
 }
-async function start(sessions: Sessions<Counter>, userId?: string, rememberMe = false): Promise<string> {
+async function start(
+  sessions: Sessions<Counter>,
+  userId?: string,
+  rememberMe = false,
+): Promise<string> {
   const session = await sessions.load({})
   if (userId === undefined) session.set('n', 0)
   else await session.login(userId, { rememberMe })
@@ -93,7 +105,10 @@ describe('sqliteStore with createSessions', () => {
   it('concurrent requests setting different keys both persist', async () => {
     const sessions = manager(fileStore(tempFile()))
     const cookie = await start(sessions)
-    const [first, second] = await Promise.all([sessions.load({ cookie }), sessions.load({ cookie })])
+    const [first, second] = await Promise.all([
+      sessions.load({ cookie }),
+      sessions.load({ cookie }),
+    ])
     first.set('n', 5)
     second.set('tags', ['x'])
     await Promise.all([first.commit(), second.commit()])

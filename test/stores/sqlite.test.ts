@@ -44,14 +44,27 @@ const codeOf = (fn: () => unknown): string | undefined => {
 
 describe('sqliteStore options', () => {
   it('refuses table names that are not plain identifiers', () => {
-    for (const table of ['', 'sessions; DROP TABLE users', 'a"b', '1abc', 'sqlite_master', 'x'.repeat(64), 42]) {
-      expect(codeOf(() => sqliteStore({ database: ':memory:', table: table as string })), String(table)).toBe('CONFIG_INVALID')
+    for (const table of [
+      '',
+      'sessions; DROP TABLE users',
+      'a"b',
+      '1abc',
+      'sqlite_master',
+      'x'.repeat(64),
+      42,
+    ]) {
+      expect(
+        codeOf(() => sqliteStore({ database: ':memory:', table: table as string })),
+        String(table),
+      ).toBe('CONFIG_INVALID')
     }
   })
 
   it('refuses a database that is not a better-sqlite3 Database, a closed or readonly one, and bad options', () => {
     expect(codeOf(() => sqliteStore({ database: {} as Database.Database }))).toBe('CONFIG_INVALID')
-    expect(codeOf(() => sqliteStore({ database: null as unknown as string }))).toBe('CONFIG_INVALID')
+    expect(codeOf(() => sqliteStore({ database: null as unknown as string }))).toBe(
+      'CONFIG_INVALID',
+    )
     expect(codeOf(() => sqliteStore({ database: '' }))).toBe('CONFIG_INVALID')
     expect(codeOf(() => sqliteStore(undefined as never))).toBe('CONFIG_INVALID')
     const closed = new Database(':memory:')
@@ -62,18 +75,31 @@ describe('sqliteStore options', () => {
     const readonly = new Database(file, { readonly: true })
     expect(codeOf(() => sqliteStore({ database: readonly }))).toBe('CONFIG_INVALID')
     readonly.close()
-    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeInterval: -1 }))).toBe('CONFIG_INVALID')
-    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeInterval: 1.5 }))).toBe('CONFIG_INVALID')
-    expect(codeOf(() => sqliteStore({ database: ':memory:', clock: 5 as unknown as () => number }))).toBe('CONFIG_INVALID')
-    expect(codeOf(() => sqliteStore({ database: ':memory:', tabel: 'x' } as never))).toBe('CONFIG_INVALID')
-    expect(codeOf(() => sqliteStore({ database: join(tempFile(), 'no', 'such', 'dir.db') }))).toBe('CONFIG_INVALID')
+    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeInterval: -1 }))).toBe(
+      'CONFIG_INVALID',
+    )
+    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeInterval: 1.5 }))).toBe(
+      'CONFIG_INVALID',
+    )
+    expect(
+      codeOf(() => sqliteStore({ database: ':memory:', clock: 5 as unknown as () => number })),
+    ).toBe('CONFIG_INVALID')
+    expect(codeOf(() => sqliteStore({ database: ':memory:', tabel: 'x' } as never))).toBe(
+      'CONFIG_INVALID',
+    )
+    expect(codeOf(() => sqliteStore({ database: join(tempFile(), 'no', 'such', 'dir.db') }))).toBe(
+      'CONFIG_INVALID',
+    )
   })
 
   it('refuses to reuse an existing table of another shape, and leaves it alone', () => {
     const db = new Database(':memory:')
     db.exec('CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT)')
     expect(codeOf(() => sqliteStore({ database: db, table: 'users' }))).toBe('CONFIG_INVALID')
-    expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('users')).toEqual(['id', 'email'])
+    expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('users')).toEqual([
+      'id',
+      'email',
+    ])
     db.close()
   })
 
@@ -83,10 +109,17 @@ describe('sqliteStore options', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('delete')
     const store = sqliteStore({ database: db, table: 'app_sessions' })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'app_sessions'").pluck().all()
+    const indexes = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'app_sessions'")
+      .pluck()
+      .all()
     expect(indexes).toContain('app_sessions_user_idx')
-    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM app_sessions WHERE user_id = ? AND drop_at > ?').all('u', 0) as { detail: string }[]
-    expect(plan.map((step) => step.detail).join(' ')).toMatch(/USING (COVERING )?INDEX app_sessions_user_idx/)
+    const plan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT id FROM app_sessions WHERE user_id = ? AND drop_at > ?')
+      .all('u', 0) as { detail: string }[]
+    expect(plan.map((step) => step.detail).join(' ')).toMatch(
+      /USING (COVERING )?INDEX app_sessions_user_idx/,
+    )
     void store.close()
     db.close()
   })
@@ -95,7 +128,13 @@ describe('sqliteStore options', () => {
 describe('sqliteStore persistence and sharing', () => {
   it('a session written by one store instance is read by a new one on the same file', async () => {
     const file = tempFile()
-    const record = testRecord({ userId: 'persisted', data: { cart: ['a'] }, roles: ['user'], ip: '10.0.0.1', persistent: true })
+    const record = testRecord({
+      userId: 'persisted',
+      data: { cart: ['a'] },
+      roles: ['user'],
+      ip: '10.0.0.1',
+      persistent: true,
+    })
     const first = sqliteStore({ database: file })
     await first.create(record, { ttl: HOUR })
     await first.patch(record.id, { set: { step: 2 }, unset: [], ttl: HOUR })
@@ -103,20 +142,29 @@ describe('sqliteStore persistence and sharing', () => {
     expect(first.database.open).toBe(false)
 
     const second = sqliteStore({ database: file })
-    expect(await second.get(record.id)).toEqual({ ...record, data: { cart: ['a'], step: 2 }, version: 2 })
+    expect(await second.get(record.id)).toEqual({
+      ...record,
+      data: { cart: ['a'], step: 2 },
+      version: 2,
+    })
     expect((await second.listByUser('persisted')).map((r) => r.id)).toEqual([record.id])
     await second.close()
   })
 
   it('shares the app database: the app keeps its tables, and close() leaves the connection open', async () => {
     const db = new Database(tempFile('app.db'))
-    db.exec("CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL); INSERT INTO users VALUES ('u1', 'a@example.com')")
+    db.exec(
+      "CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL); INSERT INTO users VALUES ('u1', 'a@example.com')",
+    )
     db.defaultSafeIntegers(true) // an app setting the store must not trip over
     const store = sqliteStore({ database: db })
     const record = testRecord({ userId: 'u1' })
     await store.create(record, { ttl: HOUR })
     expect(await store.get(record.id)).toEqual(record)
-    const joined = db.prepare('SELECT u.email FROM users u JOIN hallpass_sessions s ON s.user_id = u.id').pluck().get()
+    const joined = db
+      .prepare('SELECT u.email FROM users u JOIN hallpass_sessions s ON s.user_id = u.id')
+      .pluck()
+      .get()
     expect(joined).toBe('a@example.com')
     await store.close()
     expect(db.open).toBe(true)
@@ -125,10 +173,15 @@ describe('sqliteStore persistence and sharing', () => {
 })
 
 describe('sqliteStore purge', () => {
-  it('the unref\'d timer deletes expired rows and keeps live ones', async () => {
+  it("the unref'd timer deletes expired rows and keeps live ones", async () => {
     let now = 1_000_000
-    const store = sqliteStore<Database.Database>({ database: ':memory:', clock: () => now, purgeInterval: 5 })
-    const count = (): unknown => store.database.prepare('SELECT count(*) FROM hallpass_sessions').pluck().get()
+    const store = sqliteStore<Database.Database>({
+      database: ':memory:',
+      clock: () => now,
+      purgeInterval: 5,
+    })
+    const count = (): unknown =>
+      store.database.prepare('SELECT count(*) FROM hallpass_sessions').pluck().get()
     for (let i = 0; i < 20; i++) await store.create(testRecord(), { ttl: 1_000 })
     const live = testRecord()
     await store.create(live, { ttl: 10_000 })
@@ -172,7 +225,15 @@ describe('sqliteStore outages', () => {
     const store = sqliteStore({ database: db })
     db.close()
     const record = testRecord()
-    for (const call of [store.get(record.id), store.create(record, { ttl: HOUR }), store.patch(record.id, { set: {}, unset: [], ttl: HOUR }), store.destroy(record.id), store.listByUser('u'), store.revoke('u'), store.purge()]) {
+    for (const call of [
+      store.get(record.id),
+      store.create(record, { ttl: HOUR }),
+      store.patch(record.id, { set: {}, unset: [], ttl: HOUR }),
+      store.destroy(record.id),
+      store.listByUser('u'),
+      store.revoke('u'),
+      store.purge(),
+    ]) {
       await expect(call).rejects.toMatchObject({ name: 'HallpassError', code: 'STORE_UNAVAILABLE' })
     }
     await store.close()
@@ -187,7 +248,9 @@ describe('sqliteStore outages', () => {
     other.exec('BEGIN IMMEDIATE') // another process holds the write lock
     const err = await store.create(testRecord(), { ttl: HOUR }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE', cause: { code: 'SQLITE_BUSY' } })
-    await expect(store.patch(existing.id, { set: { a: 1 }, unset: [], ttl: HOUR })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    await expect(
+      store.patch(existing.id, { set: { a: 1 }, unset: [], ttl: HOUR }),
+    ).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
     expect(await store.get(existing.id)).toEqual(existing)
     other.exec('ROLLBACK')
     expect(await store.patch(existing.id, { set: { a: 1 }, unset: [], ttl: HOUR })).toBe('ok')
@@ -201,10 +264,18 @@ describe('sqliteStore outages', () => {
     const record = testRecord({ data: { a: 1 } })
     await store.create(record, { ttl: HOUR })
     const poisoned = JSON.parse('{"__proto__": {"x": 1}}') as Record<string, unknown>
-    await expect(store.patch(record.id, { set: poisoned, unset: [], ttl: HOUR })).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
-    await expect(store.patch(record.id, { set: { deep: poisoned }, unset: [], ttl: HOUR })).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
-    await expect(store.patch(record.id, { set: { big: 1n }, unset: [], ttl: HOUR })).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
-    await expect(store.create(testRecord({ data: poisoned }), { ttl: HOUR })).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+    await expect(
+      store.patch(record.id, { set: poisoned, unset: [], ttl: HOUR }),
+    ).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+    await expect(
+      store.patch(record.id, { set: { deep: poisoned }, unset: [], ttl: HOUR }),
+    ).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+    await expect(
+      store.patch(record.id, { set: { big: 1n }, unset: [], ttl: HOUR }),
+    ).rejects.toMatchObject({ code: 'SESSION_DATA_INVALID' })
+    await expect(store.create(testRecord({ data: poisoned }), { ttl: HOUR })).rejects.toMatchObject(
+      { code: 'SESSION_DATA_INVALID' },
+    )
     expect(await store.get(record.id)).toEqual(record)
     await store.close()
   })

@@ -26,10 +26,18 @@ describe('store timing options carry their unit in the name', () => {
   it('a duration string or seconds-style value meant for createSessions is refused with the unit named', async () => {
     const client = await createClient({ url: server.url }).connect()
     try {
-      expect(configMessage(() => memoryStore({ sweepIntervalMs: '10s' as never }))).toMatch(/memoryStore sweepIntervalMs must be a whole number of milliseconds/)
-      expect(configMessage(() => sqliteStore({ database: ':memory:', purgeIntervalMs: '1m' as never }))).toMatch(/sqliteStore purgeIntervalMs must be a whole number of milliseconds from 0 \(off\)/)
-      expect(configMessage(() => redisStore({ client, commandTimeoutMs: '1s' as never }))).toMatch(/redisStore commandTimeoutMs must be a whole number of milliseconds from 1 to 60000/)
-      expect(configMessage(() => redisStore({ client, commandTimeoutMs: 0.5 }))).toMatch(/milliseconds/)
+      expect(configMessage(() => memoryStore({ sweepIntervalMs: '10s' as never }))).toMatch(
+        /memoryStore sweepIntervalMs must be a whole number of milliseconds/,
+      )
+      expect(
+        configMessage(() => sqliteStore({ database: ':memory:', purgeIntervalMs: '1m' as never })),
+      ).toMatch(/sqliteStore purgeIntervalMs must be a whole number of milliseconds from 0 \(off\)/)
+      expect(configMessage(() => redisStore({ client, commandTimeoutMs: '1s' as never }))).toMatch(
+        /redisStore commandTimeoutMs must be a whole number of milliseconds from 1 to 60000/,
+      )
+      expect(configMessage(() => redisStore({ client, commandTimeoutMs: 0.5 }))).toMatch(
+        /milliseconds/,
+      )
       expect(configMessage(() => memoryStore({ sweepIntervalMs: 0 }))).toMatch(/from 1/)
     } finally {
       await client.close()
@@ -39,10 +47,20 @@ describe('store timing options carry their unit in the name', () => {
   it('the older names still work, and giving both names is an error', async () => {
     const client = await createClient({ url: server.url }).connect()
     try {
-      expect(configMessage(() => redisStore({ client, commandTimeoutMs: 500, commandTimeout: 500 }))).toMatch(/give commandTimeoutMs only/)
-      expect(configMessage(() => sqliteStore({ database: ':memory:', purgeIntervalMs: 0, purgeInterval: 0 }))).toMatch(/give purgeIntervalMs only/)
-      expect(configMessage(() => memoryStore({ sweepIntervalMs: 5, sweepInterval: 5 }))).toMatch(/give sweepIntervalMs only/)
-      expect(configMessage(() => redisStore({ client, commandTimeout: 60_001 }))).toMatch(/commandTimeoutMs must be/)
+      expect(
+        configMessage(() => redisStore({ client, commandTimeoutMs: 500, commandTimeout: 500 })),
+      ).toMatch(/give commandTimeoutMs only/)
+      expect(
+        configMessage(() =>
+          sqliteStore({ database: ':memory:', purgeIntervalMs: 0, purgeInterval: 0 }),
+        ),
+      ).toMatch(/give purgeIntervalMs only/)
+      expect(configMessage(() => memoryStore({ sweepIntervalMs: 5, sweepInterval: 5 }))).toMatch(
+        /give sweepIntervalMs only/,
+      )
+      expect(configMessage(() => redisStore({ client, commandTimeout: 60_001 }))).toMatch(
+        /commandTimeoutMs must be/,
+      )
       await redisStore({ client, commandTimeout: 500 }).ping!()
       await redisStore({ client, commandTimeoutMs: 500 }).ping!()
     } finally {
@@ -56,7 +74,10 @@ describe('store timing options carry their unit in the name', () => {
     server.pause()
     try {
       const started = performance.now()
-      await expect(store.get('a'.repeat(26))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/no reply within 200 ms/) })
+      await expect(store.get('a'.repeat(26))).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        message: expect.stringMatching(/no reply within 200 ms/),
+      })
       expect(performance.now() - started).toBeLessThan(30_000) // far below 200 s; the message proves the 200 ms timer fired
     } finally {
       server.resume()
@@ -69,7 +90,11 @@ describe('store timing options carry their unit in the name', () => {
     const store = sqliteStore({ database: ':memory:', clock: () => now, purgeIntervalMs: 5 })
     await store.create(testRecord(), { ttl: 1_000 })
     now += 2_000
-    const count = (): unknown => (store.database as unknown as { prepare(sql: string): { pluck(): { get(): unknown } } }).prepare('SELECT count(*) FROM hallpass_sessions').pluck().get()
+    const count = (): unknown =>
+      (store.database as unknown as { prepare(sql: string): { pluck(): { get(): unknown } } })
+        .prepare('SELECT count(*) FROM hallpass_sessions')
+        .pluck()
+        .get()
     expect(count()).toBe(1)
     await expect.poll(count, { timeout: 5_000, interval: 10 }).toBe(0)
     await store.close()

@@ -46,6 +46,7 @@ describe('user agent short form', () => {
   })
 
   it('refuses a short form holding a control character that is no code', () => {
-    for (const bad of ['\x00', '\t', '\n', '\r', '\x1f', '\x7f', 'Chrome\x1e1']) expect(fullUserAgent(bad)).toBeUndefined()
+    for (const bad of ['\x00', '\t', '\n', '\r', '\x1f', '\x7f', 'Chrome\x1e1'])
+      expect(fullUserAgent(bad)).toBeUndefined()
   })
 })

@@ -22,5 +22,9 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
       `Chromium is required at ${CHROMIUM} (Debian: apt-get install chromium); the browser tests never skip.`,
     )
   // playwright's launch() gives every run a fresh, temporary user-data dir.
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+  })
 }

@@ -1,10 +1,17 @@
 // Wraps a real store and counts calls per method, to prove which requests touch the store.
 import type { Store } from '../../src/stores/types.ts'
 
-export type StoreCalls = Record<'get' | 'create' | 'patch' | 'destroy' | 'listByUser' | 'revoke', number>
+export type StoreCalls = Record<
+  'get' | 'create' | 'patch' | 'destroy' | 'listByUser' | 'revoke',
+  number
+>
 
 /** The same store, with a live tally of calls; `down = true` makes every call fail like a lost connection. */
-export function countingStore(inner: Store): { store: Store; calls: StoreCalls; setDown(down: boolean): void } {
+export function countingStore(inner: Store): {
+  store: Store
+  calls: StoreCalls
+  setDown(down: boolean): void
+} {
   const calls: StoreCalls = { get: 0, create: 0, patch: 0, destroy: 0, listByUser: 0, revoke: 0 }
   let down = false
   const wrap = <K extends keyof StoreCalls>(name: K) =>

@@ -40,7 +40,9 @@ function binDir(): string {
     ...versions.map((version) => join(root, version, 'bin')),
     ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
   ]
-  const found = dirs.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')))
+  const found = dirs.find(
+    (dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')),
+  )
   if (found) return found
   throw new Error(
     'PostgreSQL is not installed: the Postgres store tests need initdb and postgres ' +
@@ -57,7 +59,8 @@ function runAs(): {
   owner?: { uid: number; gid: number }
 } {
   if (process.getuid?.() !== 0) return { wrap: (command, args) => [command, args] }
-  const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim())
+  const id = (flag: string): number =>
+    Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim())
   const uid = id('-u')
   if (!Number.isInteger(uid) || uid <= 0)
     throw new Error(
@@ -85,7 +88,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves once a connection succeeds, rejects after `timeoutMs`. */
-async function waitForConnection(url: string, timeoutMs: number, exited: Promise<never>): Promise<void> {
+async function waitForConnection(
+  url: string,
+  timeoutMs: number,
+  exited: Promise<never>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {
@@ -101,7 +108,9 @@ async function waitForConnection(url: string, timeoutMs: number, exited: Promise
       await Promise.race([new Promise((resolve) => setTimeout(resolve, 50)), exited])
     }
   }
-  throw new Error(`postgres at ${url} did not accept connections within ${timeoutMs} ms: ${String(last)}`)
+  throw new Error(
+    `postgres at ${url} did not accept connections within ${timeoutMs} ms: ${String(last)}`,
+  )
 }
 
 /** initdb into a fresh temp directory, then start `postgres` on a free loopback port (fsync off: tests only). */
@@ -142,11 +151,16 @@ export async function startPostgres(): Promise<PostgresServer> {
     const [command, wrapped] = wrap(join(bin, 'postgres'), args)
     const started = spawn(command, wrapped, { stdio: ['ignore', 'ignore', 'pipe'] })
     let log = ''
-    started.stderr?.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4000)))
+    started.stderr?.on(
+      'data',
+      (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4000)),
+    )
     live.add(started)
     started.once('exit', () => live.delete(started))
     const exited = new Promise<never>((_, reject) =>
-      started.once('exit', (code) => reject(new Error(`postgres on port ${port} exited early (code ${code}): ${log}`))),
+      started.once('exit', (code) =>
+        reject(new Error(`postgres on port ${port} exited early (code ${code}): ${log}`)),
+      ),
     )
     exited.catch(() => undefined)
     child = started

@@ -42,7 +42,9 @@ export function requireRedisBinaries(): void {
   for (const binary of ['redis-server', 'redis-cli']) {
     const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' })
     if (probe.error || probe.status !== 0) {
-      throw new Error(`${binary} is not installed or not on PATH. The Redis store tests need a real Redis 7: install it (Debian: apt-get install redis-server redis-tools) and run the tests again.`)
+      throw new Error(
+        `${binary} is not installed or not on PATH. The Redis store tests need a real Redis 7: install it (Debian: apt-get install redis-server redis-tools) and run the tests again.`,
+      )
     }
   }
 }
@@ -94,18 +96,40 @@ async function waitForPing(port: number, timeoutMs: number): Promise<void> {
 }
 
 function cli(args: string[]): string {
-  const result = spawnSync('redis-cli', ['-h', HOST, ...args], { encoding: 'utf8', timeout: 30_000 })
-  if (result.status !== 0) throw new Error(`redis-cli ${args.join(' ')} failed: ${result.stderr || result.stdout}`)
+  const result = spawnSync('redis-cli', ['-h', HOST, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
+  if (result.status !== 0)
+    throw new Error(`redis-cli ${args.join(' ')} failed: ${result.stderr || result.stdout}`)
   return result.stdout
 }
 
 /** Spawns one redis-server and waits until it answers; the caller owns the process. */
 async function spawnServer(port: number, dir: string, extra: string[]): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no', ...extra]
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--protected-mode',
+    'no',
+    ...extra,
+  ]
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   live.add(child)
   child.once('exit', () => live.delete(child))
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited early (code ${code})`))))
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`redis-server on port ${port} exited early (code ${code})`)),
+    ),
+  )
   exited.catch(() => undefined)
   await Promise.race([waitForPing(port, 10_000), exited])
   return child
@@ -166,7 +190,16 @@ export async function startCluster(): Promise<RedisCluster> {
         rmSync(nodeDir, { recursive: true, force: true })
         mkdirSync(nodeDir, { recursive: true })
         try {
-          children.push(await spawnServer(port, nodeDir, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']))
+          children.push(
+            await spawnServer(port, nodeDir, [
+              '--cluster-enabled',
+              'yes',
+              '--cluster-config-file',
+              'nodes.conf',
+              '--cluster-node-timeout',
+              '2000',
+            ]),
+          )
           ports.push(port)
           break
         } catch (err) {
@@ -174,10 +207,20 @@ export async function startCluster(): Promise<RedisCluster> {
         }
       }
     }
-    cli(['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
+    cli([
+      '--cluster',
+      'create',
+      ...ports.map((p) => `${HOST}:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ])
     const deadline = Date.now() + 30_000
-    while (!ports.every((p) => cli(['-p', String(p), 'cluster', 'info']).includes('cluster_state:ok'))) {
-      if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok within 30 s')
+    while (
+      !ports.every((p) => cli(['-p', String(p), 'cluster', 'info']).includes('cluster_state:ok'))
+    ) {
+      if (Date.now() > deadline)
+        throw new Error('Redis Cluster did not reach cluster_state:ok within 30 s')
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   } catch (err) {
@@ -246,15 +289,26 @@ export async function startClients(): Promise<RedisClients> {
   const [server, cluster] = await Promise.all([startRedis(), startCluster()])
   const nodeRedis = createClient({ url: server.url })
   nodeRedis.on('error', () => undefined)
-  const nodeCluster = createCluster({ rootNodes: cluster.rootNodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })) })
+  const nodeCluster = createCluster({
+    rootNodes: cluster.rootNodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
+  })
   nodeCluster.on('error', () => undefined)
   const nodeRedis6 = createClient6({ url: server.url })
   nodeRedis6.on('error', () => undefined)
-  const nodeCluster6 = createCluster6({ rootNodes: cluster.rootNodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })) })
+  const nodeCluster6 = createCluster6({
+    rootNodes: cluster.rootNodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
+  })
   nodeCluster6.on('error', () => undefined)
   const ioredis = new Redis(server.port, HOST)
   const ioCluster = new Cluster([...cluster.rootNodes])
-  await Promise.all([nodeRedis.connect(), nodeCluster.connect(), nodeRedis6.connect(), nodeCluster6.connect(), ioredisReady(ioredis), ioredisReady(ioCluster)])
+  await Promise.all([
+    nodeRedis.connect(),
+    nodeCluster.connect(),
+    nodeRedis6.connect(),
+    nodeCluster6.connect(),
+    ioredisReady(ioredis),
+    ioredisReady(ioCluster),
+  ])
   return {
     server,
     cluster,
@@ -267,7 +321,14 @@ export async function startClients(): Promise<RedisClients> {
       'node-redis 6 cluster': nodeCluster6 as unknown as RedisClientLike,
     },
     stop: async () => {
-      await Promise.allSettled([nodeRedis.close(), nodeCluster.close(), nodeRedis6.close(), nodeCluster6.close(), ioredis.quit(), ioCluster.quit()])
+      await Promise.allSettled([
+        nodeRedis.close(),
+        nodeCluster.close(),
+        nodeRedis6.close(),
+        nodeCluster6.close(),
+        ioredis.quit(),
+        ioCluster.quit(),
+      ])
       await Promise.allSettled([server.stop(), cluster.stop()])
     },
   }

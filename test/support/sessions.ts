@@ -7,11 +7,20 @@ import { testClock } from './clock.ts'
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop'
 
 /** A manager on a fresh memory store, with its clock and the events it emitted. */
-export function testSessions<D extends SessionData = SessionData>(options: Partial<SessionsOptions<D>> = {}) {
+export function testSessions<D extends SessionData = SessionData>(
+  options: Partial<SessionsOptions<D>> = {},
+) {
   const clock = testClock()
   const events: SessionEvent[] = []
   const store = options.store ?? memoryStore({ clock })
-  const sessions = createSessions<D>({ secret: TEST_SECRET, clock, store, cookie: { secure: false }, onEvent: (e) => events.push(e), ...options })
+  const sessions = createSessions<D>({
+    secret: TEST_SECRET,
+    clock,
+    store,
+    cookie: { secure: false },
+    onEvent: (e) => events.push(e),
+    ...options,
+  })
   return { sessions, clock, events, store }
 }
 

@@ -31,7 +31,10 @@ export function storeMatrix(): Readonly<Record<string, StoreFactory>> {
     await time?.close()
     await redis?.stop()
   })
-  const clockOnly = (clock: TestClock) => async (ms: number): Promise<void> => clock.advance(ms)
+  const clockOnly =
+    (clock: TestClock) =>
+    async (ms: number): Promise<void> =>
+      clock.advance(ms)
   const onRedis = (clock: TestClock, client: 'nodeRedis' | 'ioredis'): ClockedStore => {
     if (!redis || !time) throw new Error('Redis was not started')
     const prefix = uniquePrefix()
@@ -44,7 +47,10 @@ export function storeMatrix(): Readonly<Record<string, StoreFactory>> {
   }
   return {
     memory: (clock) => ({ store: memoryStore({ clock }), advance: clockOnly(clock) }),
-    sqlite: (clock) => ({ store: sqliteStore({ database: ':memory:', clock }), advance: clockOnly(clock) }),
+    sqlite: (clock) => ({
+      store: sqliteStore({ database: ':memory:', clock }),
+      advance: clockOnly(clock),
+    }),
     'redis (node-redis)': (clock) => onRedis(clock, 'nodeRedis'),
     'redis (ioredis)': (clock) => onRedis(clock, 'ioredis'),
   }

@@ -43,6 +43,9 @@ export function selfSignedCertificate(): SelfSigned {
     ],
     { stdio: 'pipe' },
   )
-  const publicKey = new X509Certificate(readFileSync(certFile)).publicKey.export({ type: 'spki', format: 'der' })
+  const publicKey = new X509Certificate(readFileSync(certFile)).publicKey.export({
+    type: 'spki',
+    format: 'der',
+  })
   return { certFile, keyFile, spki: createHash('sha256').update(publicKey).digest('base64') }
 }

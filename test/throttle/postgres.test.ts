@@ -35,12 +35,16 @@ describe('login throttle on PostgreSQL (pg Pool)', () => {
     for (let i = 0; i < 5; i++)
       await throttle.attempt({ account: 'victim@example.com', ip: `198.51.100.${i}` }, () => false)
     expect(await throttle.failures('victim@example.com')).toBe(5)
-    expect(await throttle.check({ account: 'victim@example.com', ip: '203.0.113.5' })).toMatchObject({
+    expect(
+      await throttle.check({ account: 'victim@example.com', ip: '203.0.113.5' }),
+    ).toMatchObject({
       allowed: false,
       scope: 'account',
     })
     await throttle.reset('victim@example.com')
-    expect(await throttle.check({ account: 'victim@example.com', ip: '203.0.113.5' })).toEqual({ allowed: true })
+    expect(await throttle.check({ account: 'victim@example.com', ip: '203.0.113.5' })).toEqual({
+      allowed: true,
+    })
   })
 
   it('100 wrong guesses at once on one account: exactly 5 are checked', async () => {
@@ -71,14 +75,23 @@ describe('login throttle on PostgreSQL (pg Pool)', () => {
     outagePool.on('error', () => undefined)
     try {
       const { sessions } = testSessions()
-      const throttle = createLoginThrottle(sessions, { postgres: outagePool, prefix: prefix(), timeout: '1s' })
+      const throttle = createLoginThrottle(sessions, {
+        postgres: outagePool,
+        prefix: prefix(),
+        timeout: '1s',
+      })
       const attempt = { account: 'carol@example.com', ip: '203.0.113.9' }
       expect(await throttle.check(attempt)).toEqual({ allowed: true })
       await server.halt()
       let checked = 0
-      expect(await throttle.attempt(attempt, () => ++checked)).toMatchObject({ ok: false, reason: 'unavailable' })
+      expect(await throttle.attempt(attempt, () => ++checked)).toMatchObject({
+        ok: false,
+        reason: 'unavailable',
+      })
       expect(checked).toBe(0)
-      await expect(throttle.failures('carol@example.com')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+      await expect(throttle.failures('carol@example.com')).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      })
       await server.start()
       expect(await throttle.check(attempt)).toEqual({ allowed: true })
     } finally {
@@ -94,7 +107,9 @@ describe('login throttle on PostgreSQL (pg Pool)', () => {
       { postgres: pool, postgresSchema: 'Bad Name' },
       { postgresSchema: 'x' },
     ]) {
-      expect(() => createLoginThrottle(sessions, options)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+      expect(() => createLoginThrottle(sessions, options)).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID' }),
+      )
     }
   })
 })

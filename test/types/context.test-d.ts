@@ -2,7 +2,15 @@
 import { expectTypeOf } from 'vitest'
 import type { Session, SessionData } from 'hallpass'
 import { findSession, getSession } from 'hallpass/context'
-import { createAccess, hasPermission, hasRole, hasRolePermission, requireRole, type Guard, type GuardOutcome } from 'hallpass/guards'
+import {
+  createAccess,
+  hasPermission,
+  hasRole,
+  hasRolePermission,
+  requireRole,
+  type Guard,
+  type GuardOutcome,
+} from 'hallpass/guards'
 
 expectTypeOf(getSession()).toEqualTypeOf<Session<SessionData>>()
 expectTypeOf(getSession<{ cart: string[] }>().get('cart')).toEqualTypeOf<string[] | undefined>()
@@ -11,7 +19,9 @@ expectTypeOf(findSession()).toEqualTypeOf<Session<SessionData> | undefined>()
 const session = getSession()
 expectTypeOf(hasRole(session, 'admin')).toEqualTypeOf<boolean>()
 expectTypeOf(hasPermission(session, 'posts:delete')).toEqualTypeOf<boolean>()
-expectTypeOf(hasRolePermission(session, 'posts:delete', { editor: ['posts:*'] })).toEqualTypeOf<boolean>()
+expectTypeOf(
+  hasRolePermission(session, 'posts:delete', { editor: ['posts:*'] }),
+).toEqualTypeOf<boolean>()
 expectTypeOf(requireRole('admin')).toEqualTypeOf<Guard>()
 
 // A custom guard is a plain function of the session.

@@ -15,7 +15,9 @@ const sessions = createSessions({ secret: 'x'.repeat(40), schema })
 const app = new Hono().use(session(sessions))
 app.get('/cart', guard(requireRole('shopper')), (c) => {
   expectTypeOf(c.get('session')).toEqualTypeOf<Session<Data>>()
-  expectTypeOf(c.get('session').get('cart')).toEqualTypeOf<{ sku: string; qty: number }[] | undefined>()
+  expectTypeOf(c.get('session').get('cart')).toEqualTypeOf<
+    { sku: string; qty: number }[] | undefined
+  >()
   expectTypeOf(c.var.session.data.userId).toEqualTypeOf<string | undefined>()
   c.get('session').set('cart', [{ sku: 'a', qty: 1 }])
   // @ts-expect-error qty is a number in the schema

@@ -12,8 +12,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en">
       <body>
         <nav>
-          <Link href="/">Home</Link> · <Link href="/account">Account</Link> · <Link href="/admin">Admin</Link> ·{' '}
-          <span data-testid="nav-user">{user ? `Signed in as ${user.name}` : <Link href="/login">Sign in</Link>}</span>
+          <Link href="/">Home</Link> · <Link href="/account">Account</Link> ·{' '}
+          <Link href="/admin">Admin</Link> ·{' '}
+          <span data-testid="nav-user">
+            {user ? `Signed in as ${user.name}` : <Link href="/login">Sign in</Link>}
+          </span>
         </nav>
         {children}
       </body>

@@ -45,7 +45,11 @@ export interface PostgresJsLike {
 
 /** The query method of PGlite and of its transactions. */
 export interface PGliteQueryLike {
-  query(query: string, params: Array<string | null>, options: { rowMode: 'array' }): Promise<{ rows: unknown[] }>
+  query(
+    query: string,
+    params: Array<string | null>,
+    options: { rowMode: 'array' },
+  ): Promise<{ rows: unknown[] }>
 }
 
 /** The parts of an `@electric-sql/pglite` `PGlite` (or `PGliteWorker`) the store uses. */
@@ -64,9 +68,14 @@ export type ClientKind = 'pg Pool' | 'pg Client' | 'postgres.js' | 'PGlite'
 
 /** The kind of `client`, or undefined when it is none of the four. */
 export function clientKind(client: unknown): ClientKind | undefined {
-  if (client === null || (typeof client !== 'object' && typeof client !== 'function')) return undefined
+  if (client === null || (typeof client !== 'object' && typeof client !== 'function'))
+    return undefined
   const c = client as Record<string, unknown>
-  if (typeof client === 'function' && typeof c.unsafe === 'function' && typeof c.begin === 'function')
+  if (
+    typeof client === 'function' &&
+    typeof c.unsafe === 'function' &&
+    typeof c.begin === 'function'
+  )
     return 'postgres.js'
   if (typeof c.query !== 'function') return undefined
   if (typeof c.transaction === 'function') return 'PGlite'

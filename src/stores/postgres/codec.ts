@@ -51,27 +51,36 @@ function checkedJson(text: string, what: string): string {
 /** A whole number of milliseconds as a parameter; INVALID_ARGUMENT otherwise. */
 export function integerParam(value: number, what: string): string {
   if (!Number.isSafeInteger(value))
-    throw new HallpassError('INVALID_ARGUMENT', `postgresStore: ${what} must be a whole number of milliseconds`)
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      `postgresStore: ${what} must be a whole number of milliseconds`,
+    )
   return String(value)
 }
 
 /** A time-to-live as a parameter: rounded up to whole milliseconds, at least 1. */
 export function ttlParam(ttl: number): string {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl))
-    throw new HallpassError('INVALID_ARGUMENT', 'postgresStore: ttl must be a finite number of milliseconds')
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      'postgresStore: ttl must be a finite number of milliseconds',
+    )
   return integerParam(Math.max(1, Math.ceil(ttl)), 'ttl')
 }
 
 function list(value: readonly string[] | undefined, what: string): string | null {
   if (value === undefined) return null
-  if (!Array.isArray(value)) throw new HallpassError('INVALID_ARGUMENT', `session ${what} must be an array of strings`)
+  if (!Array.isArray(value))
+    throw new HallpassError('INVALID_ARGUMENT', `session ${what} must be an array of strings`)
   for (const item of value) storableText(item, `${what} entry`)
   return JSON.stringify(value)
 }
 
 /** The device binding as jsonb text, or null. */
 export function deviceParam(device: DeviceBinding | null | undefined): string | null {
-  return device === undefined || device === null ? null : checkedJson(encodeDevice(device), 'the device binding')
+  return device === undefined || device === null
+    ? null
+    : checkedJson(encodeDevice(device), 'the device binding')
 }
 
 /** Parameters $1..$13 of an insert, in the order of the columns in `INSERT_COLUMNS`. */
@@ -135,7 +144,9 @@ function optionalText(value: unknown): string | null | undefined {
 function decodeList(value: unknown): string[] | null | undefined {
   if (value === null) return null
   const parsed = typeof value === 'string' ? parseJsonSafe(value) : undefined
-  return Array.isArray(parsed) && parsed.every((item) => typeof item === 'string') ? (parsed as string[]) : undefined
+  return Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')
+    ? (parsed as string[])
+    : undefined
 }
 
 /** The record a row (selected with SELECT_COLUMNS) holds, or undefined when any column is not what the store writes. */
@@ -175,7 +186,12 @@ export function decodeRow(row: Row): SessionRecord | undefined {
   const device = deviceText === null ? null : decodeDevice(deviceText)
   const ipValue = optionalText(ip)
   const agent = optionalText(userAgent)
-  if (!isPlainObject(parsed) || roles === undefined || permissions === undefined || device === undefined)
+  if (
+    !isPlainObject(parsed) ||
+    roles === undefined ||
+    permissions === undefined ||
+    device === undefined
+  )
     return undefined
   if (ipValue === undefined || agent === undefined) return undefined
   return {

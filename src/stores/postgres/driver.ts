@@ -31,7 +31,10 @@ interface Adapter {
 
 /** The error a deadline raises. */
 export function timedOut(ms: number): HallpassError {
-  return new HallpassError('STORE_UNAVAILABLE', `the Postgres session store is unavailable: no answer within ${ms} ms`)
+  return new HallpassError(
+    'STORE_UNAVAILABLE',
+    `the Postgres session store is unavailable: no answer within ${ms} ms`,
+  )
 }
 
 /** Throws when the deadline passed, so nothing more is sent (and a transaction rolls back instead of committing). */
@@ -42,12 +45,19 @@ function checkSignal(signal: AbortSignal): void {
 function rowsOf(result: { rows: unknown[] } | unknown): Row[] {
   const rows = (result as { rows?: unknown } | null)?.rows ?? result
   if (!Array.isArray(rows) || !rows.every(Array.isArray))
-    throw new HallpassError('STORE_UNAVAILABLE', 'the Postgres client returned rows in an unknown shape')
+    throw new HallpassError(
+      'STORE_UNAVAILABLE',
+      'the Postgres client returned rows in an unknown shape',
+    )
   return rows as Row[]
 }
 
 /** Resolves with `pending` unless the signal aborts first; a value that arrives late goes to `late` (to give back). */
-function abortable<T>(pending: Promise<T>, signal: AbortSignal, late: (value: T) => void): Promise<T> {
+function abortable<T>(
+  pending: Promise<T>,
+  signal: AbortSignal,
+  late: (value: T) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason)
     if (signal.aborted) onAbort()
@@ -68,7 +78,10 @@ function abortable<T>(pending: Promise<T>, signal: AbortSignal, late: (value: T)
 
 /** A pg Pool: each call checks out a connection; at the deadline, the waiting checkout or busy connection is cut. */
 function pgPool(pool: PgPoolLike): Adapter {
-  const withClient = async <T>(signal: AbortSignal, work: (client: PgPoolClientLike) => Promise<T>): Promise<T> => {
+  const withClient = async <T>(
+    signal: AbortSignal,
+    work: (client: PgPoolClientLike) => Promise<T>,
+  ): Promise<T> => {
     const client = await abortable(pool.connect(), signal, (late) => late.release())
     let released = false
     const release = (destroy: boolean): void => {
@@ -224,7 +237,9 @@ export class PostgresDriver {
   ) {
     const kind = clientKind(client)
     if (kind === undefined)
-      configError('postgresStore client must be a pg Pool or Client, a postgres.js sql instance, or a PGlite database')
+      configError(
+        'postgresStore client must be a pg Pool or Client, a postgres.js sql instance, or a PGlite database',
+      )
     this.kind = kind
     if (kind === 'pg Pool') this.adapter = pgPool(client as PgPoolLike)
     else if (kind === 'pg Client') this.adapter = pgClient(client as PgClientLike)

@@ -7,8 +7,19 @@ import { PostgresDriver } from './driver.ts'
 import { checkIdentifier, DEFAULT_SCHEMA, DEFAULT_TABLE } from './schema.ts'
 import { PostgresSessionStore } from './store.ts'
 
-export type { PGliteLike, PgClientLike, PgPoolLike, PostgresClientLike, PostgresJsLike } from './clients.ts'
-export { migratePostgres, postgresSchemaSql, POSTGRES_SCHEMA_VERSION, type MigrateOptions } from './schema.ts'
+export type {
+  PGliteLike,
+  PgClientLike,
+  PgPoolLike,
+  PostgresClientLike,
+  PostgresJsLike,
+} from './clients.ts'
+export {
+  migratePostgres,
+  postgresSchemaSql,
+  POSTGRES_SCHEMA_VERSION,
+  type MigrateOptions,
+} from './schema.ts'
 
 /** Options for `postgresStore`. */
 export interface PostgresStoreOptions {
@@ -64,10 +75,18 @@ const KNOWN_OPTIONS = [
   'clock',
 ]
 
-function wholeNumber(name: string, value: unknown, fallback: number, min: number, max: number): number {
+function wholeNumber(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const n = value ?? fallback
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
-    configError(`postgresStore ${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`)
+    configError(
+      `postgresStore ${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`,
+    )
   return n
 }
 
@@ -93,12 +112,20 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     configError('postgresStore needs an options object: postgresStore({ client })')
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.includes(key))
-      configError(`postgresStore: unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(', ')}`)
+      configError(
+        `postgresStore: unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(', ')}`,
+      )
   }
   const schema = checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA)
   const table = checkIdentifier('table', options.table ?? DEFAULT_TABLE)
   const timeout = wholeNumber('statementTimeoutMs', options.statementTimeoutMs, 2000, 1, 600_000)
-  const purgeIntervalMs = wholeNumber('purgeIntervalMs', options.purgeIntervalMs, 60_000, 0, MAX_TIMER_MS)
+  const purgeIntervalMs = wholeNumber(
+    'purgeIntervalMs',
+    options.purgeIntervalMs,
+    60_000,
+    0,
+    MAX_TIMER_MS,
+  )
   const conflictRetries = wholeNumber('conflictRetries', options.conflictRetries, 5, 0, 20)
   const purgeBatch = wholeNumber('purgeBatch', options.purgeBatch, 1000, 1, 100_000)
   const clock = options.clock

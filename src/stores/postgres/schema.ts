@@ -195,8 +195,11 @@ export interface MigrateOptions {
  * await migratePostgres({ client: pool })           // or: npx hallpass migrate --postgres "$DATABASE_URL"
  * ```
  */
-export async function migratePostgres(options: MigrateOptions): Promise<{ from: number; to: number }> {
-  if (typeof options !== 'object' || options === null) configError('migratePostgres needs { client }')
+export async function migratePostgres(
+  options: MigrateOptions,
+): Promise<{ from: number; to: number }> {
+  if (typeof options !== 'object' || options === null)
+    configError('migratePostgres needs { client }')
   const names = {
     schema: checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA),
     table: checkIdentifier('table', options.table ?? DEFAULT_TABLE),
@@ -204,8 +207,12 @@ export async function migratePostgres(options: MigrateOptions): Promise<{ from: 
   const driver = new PostgresDriver(options.client, options.timeoutMs ?? 30_000)
   try {
     return await driver.transaction(async (run) => {
-      await run(`SELECT 1 FROM (SELECT pg_advisory_xact_lock($1::text::bigint)) locked`, [lockKey(names, 'migrate')])
-      const exists = await run('SELECT 1 FROM pg_namespace WHERE nspname = $1::text', [names.schema])
+      await run(`SELECT 1 FROM (SELECT pg_advisory_xact_lock($1::text::bigint)) locked`, [
+        lockKey(names, 'migrate'),
+      ])
+      const exists = await run('SELECT 1 FROM pg_namespace WHERE nspname = $1::text', [
+        names.schema,
+      ])
       if (exists.length === 0) await run(`CREATE SCHEMA "${names.schema}"`, [])
       for (const sql of versionTable(names.schema)) await run(sql, [])
       const from = (await recordedVersion(run, names)) ?? 0

@@ -11,7 +11,15 @@ import type {
   Store,
   StoreStats,
 } from '../types.ts'
-import { decodeRow, deviceParam, integerParam, recordParams, storableJson, storableText, ttlParam } from './codec.ts'
+import {
+  decodeRow,
+  deviceParam,
+  integerParam,
+  recordParams,
+  storableJson,
+  storableText,
+  ttlParam,
+} from './codec.ts'
 import { sqlState, type PostgresDriver, type Row } from './driver.ts'
 import { checkSchema, lockKey } from './schema.ts'
 import { statements, type Statements, type TableName } from './sql.ts'
@@ -50,7 +58,10 @@ export class PostgresSessionStore implements Store {
     this.sql = statements(settings.names)
     this.tableKey = `${settings.names.schema}.${settings.names.table}`
     if (settings.purgeIntervalMs > 0) {
-      this.timer = setInterval(() => void this.purge().catch(() => undefined), settings.purgeIntervalMs)
+      this.timer = setInterval(
+        () => void this.purge().catch(() => undefined),
+        settings.purgeIntervalMs,
+      )
       this.timer.unref()
     }
   }
@@ -72,14 +83,20 @@ export class PostgresSessionStore implements Store {
   }
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
-    if (!isSessionId(record.id)) throw new HallpassError('INVALID_ARGUMENT', 'postgresStore: malformed session id')
+    if (!isSessionId(record.id))
+      throw new HallpassError('INVALID_ARGUMENT', 'postgresStore: malformed session id')
     const old =
-      options.replaces !== undefined && options.replaces !== record.id && isSessionId(options.replaces)
+      options.replaces !== undefined &&
+      options.replaces !== record.id &&
+      isSessionId(options.replaces)
         ? options.replaces
         : null
-    const stone = old !== null && options.tombstone !== undefined ? ttlParam(options.tombstone) : null
+    const stone =
+      old !== null && options.tombstone !== undefined ? ttlParam(options.tombstone) : null
     const max =
-      options.maxPerUser === undefined || record.userId === null ? null : integerParam(options.maxPerUser, 'maxPerUser')
+      options.maxPerUser === undefined || record.userId === null
+        ? null
+        : integerParam(options.maxPerUser, 'maxPerUser')
     const params = [
       ...recordParams(record),
       ttlParam(options.ttl),
@@ -89,8 +106,12 @@ export class PostgresSessionStore implements Store {
       integerParam(record.lastSeenAt, 'lastSeenAt'),
       max,
     ]
-    const evicted = (rows: Row[]): string[] => rows.map((row) => text(row[0])).filter((id) => id !== undefined)
-    if (max === null) return { evicted: evicted(await this.attempt(() => this.driver.run(this.sql.create, params))) }
+    const evicted = (rows: Row[]): string[] =>
+      rows.map((row) => text(row[0])).filter((id) => id !== undefined)
+    if (max === null)
+      return {
+        evicted: evicted(await this.attempt(() => this.driver.run(this.sql.create, params))),
+      }
     // The cap counts the user's sessions: logins of one user take turns, so each counts the ones before it.
     const key = lockKey(this.settings.names, `user:${record.userId}`)
     const rows = await this.attempt(() =>
@@ -128,7 +149,9 @@ export class PostgresSessionStore implements Store {
     if (row?.[0] === '1') return 'ok'
     const seen = row?.[1]
     // A live row at another version is a conflict; no row, or a tombstone, is missing (never recreated).
-    return patch.expectVersion !== undefined && typeof seen === 'string' && seen !== '0' ? 'conflict' : 'missing'
+    return patch.expectVersion !== undefined && typeof seen === 'string' && seen !== '0'
+      ? 'conflict'
+      : 'missing'
   }
 
   async destroy(id: string): Promise<boolean> {
@@ -157,7 +180,12 @@ export class PostgresSessionStore implements Store {
     const ids = options.ids === undefined ? null : options.ids.filter(isSessionId)
     if (ids !== null && ids.length === 0) return []
     const except = typeof options.except === 'string' ? options.except : null
-    const params = [storableText(userId, 'user id'), except, ids === null ? null : JSON.stringify(ids), this.now()]
+    const params = [
+      storableText(userId, 'user id'),
+      except,
+      ids === null ? null : JSON.stringify(ids),
+      this.now(),
+    ]
     const rows = await this.attempt(() => this.driver.run(this.sql.revoke, params))
     return rows.filter((row) => row[1] === 'true').map((row) => String(row[0]))
   }
@@ -237,8 +265,16 @@ export class PostgresSessionStore implements Store {
 function unavailable(err: unknown, state: string | undefined): HallpassError {
   const reason = err instanceof Error ? err.message : String(err)
   if (state?.startsWith('22'))
-    return new HallpassError('SESSION_DATA_INVALID', `Postgres refused a value of the session (${state}): ${reason}`, {
-      cause: err,
-    })
-  return new HallpassError('STORE_UNAVAILABLE', `the Postgres session store is unavailable: ${reason}`, { cause: err })
+    return new HallpassError(
+      'SESSION_DATA_INVALID',
+      `Postgres refused a value of the session (${state}): ${reason}`,
+      {
+        cause: err,
+      },
+    )
+  return new HallpassError(
+    'STORE_UNAVAILABLE',
+    `the Postgres session store is unavailable: ${reason}`,
+    { cause: err },
+  )
 }

@@ -12,7 +12,12 @@ export interface NodeRedisClientLike {
 
 /** The parts of a node-redis v5 or v6 cluster (`createCluster()`) this store uses. */
 export interface NodeRedisClusterLike {
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[], options?: { timeout?: number }): Promise<unknown>
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: { timeout?: number },
+  ): Promise<unknown>
   readonly masters: readonly unknown[]
 }
 
@@ -43,7 +48,11 @@ export function errorCode(err: unknown): string {
 }
 
 function unavailable(reason: string, cause?: unknown): HallpassError {
-  return new HallpassError('STORE_UNAVAILABLE', `the Redis session store is unavailable: ${reason}`, cause === undefined ? {} : { cause })
+  return new HallpassError(
+    'STORE_UNAVAILABLE',
+    `the Redis session store is unavailable: ${reason}`,
+    cause === undefined ? {} : { cause },
+  )
 }
 
 /** `err` as STORE_UNAVAILABLE (HallpassErrors pass through unchanged). */
@@ -66,7 +75,10 @@ export class RedisDriver {
     private readonly timeout: number,
   ) {
     const c = client as unknown as Record<string, unknown>
-    if (typeof c !== 'object' || c === null) configError('redisStore needs { client }: a connected node-redis or ioredis client or cluster')
+    if (typeof c !== 'object' || c === null)
+      configError(
+        'redisStore needs { client }: a connected node-redis or ioredis client or cluster',
+      )
     if (typeof c.call === 'function' && typeof c.status === 'string') {
       const io = client as IoRedisLike
       this.library = 'ioredis'
@@ -87,7 +99,9 @@ export class RedisDriver {
       this.send = (_key, args) => single.sendCommand(args, NO_CLIENT_TIMEOUT)
       this.down = () => single.isOpen && !single.isReady
     } else {
-      configError('redisStore client must be a node-redis (v5 or v6) client or cluster (createClient/createCluster) or an ioredis Redis or Cluster')
+      configError(
+        'redisStore client must be a node-redis (v5 or v6) client or cluster (createClient/createCluster) or an ioredis Redis or Cluster',
+      )
     }
     listenForErrors(client)
   }
@@ -120,7 +134,10 @@ export class RedisDriver {
     let timer: ReturnType<typeof setTimeout> | undefined
     const sent = this.send(key, args)
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(unavailable(`no reply within ${this.timeout} ms`)), this.timeout)
+      timer = setTimeout(
+        () => reject(unavailable(`no reply within ${this.timeout} ms`)),
+        this.timeout,
+      )
       timer.unref?.()
     })
     try {

@@ -3,7 +3,11 @@ import { TAG_LENGTH, userTag } from '../../crypto/token.ts'
 import { isForbiddenKey, isPlainObject, parseJsonSafe, stringifyJsonSafe } from '../../json.ts'
 import { HallpassError } from '../../errors.ts'
 import { decodeDevice, encodeDevice, MAX_DEVICE_BYTES } from '../device-codec.ts'
-import { fullUserAgent, MAX_USER_AGENT_LENGTH, shortUserAgent as shortForm } from '../user-agent-codec.ts'
+import {
+  fullUserAgent,
+  MAX_USER_AGENT_LENGTH,
+  shortUserAgent as shortForm,
+} from '../user-agent-codec.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
 
 /**
@@ -43,7 +47,11 @@ export class Keys {
 }
 
 function integer(value: number, what: string): string {
-  if (!Number.isSafeInteger(value)) throw new HallpassError('INVALID_ARGUMENT', `session ${what} must be an integer number of milliseconds`)
+  if (!Number.isSafeInteger(value))
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      `session ${what} must be an integer number of milliseconds`,
+    )
   return String(value)
 }
 
@@ -72,7 +80,8 @@ function pushChunked(fields: string[], name: string, value: string): void {
 
 /** The field name holding data key `key` (data fields are prefixed so they never collide with metadata). */
 export function dataField(key: string): string {
-  if (isForbiddenKey(key)) throw new HallpassError('SESSION_DATA_INVALID', `"${key}" cannot be used as a session key`)
+  if (isForbiddenKey(key))
+    throw new HallpassError('SESSION_DATA_INVALID', `"${key}" cannot be used as a session key`)
   return `.${key}`
 }
 
@@ -88,9 +97,22 @@ export function dataValue(value: unknown): string | undefined {
  */
 export function encodeHash(record: SessionRecord, shortUserAgent = true): string[] {
   const created = record.createdAt
-  const fields = ['c', integer(created, 'createdAt'), 'l', integer(record.lastSeenAt - created, 'lastSeenAt'), 'e', integer(record.expiresAt - created, 'expiresAt'), 'v', integer(record.version, 'version')]
+  const fields = [
+    'c',
+    integer(created, 'createdAt'),
+    'l',
+    integer(record.lastSeenAt - created, 'lastSeenAt'),
+    'e',
+    integer(record.expiresAt - created, 'expiresAt'),
+    'v',
+    integer(record.version, 'version'),
+  ]
   if (record.userId !== null) {
-    if (typeof record.userId !== 'string' || record.userId.length === 0) throw new HallpassError('INVALID_ARGUMENT', 'session userId must be a non-empty string or null')
+    if (typeof record.userId !== 'string' || record.userId.length === 0)
+      throw new HallpassError(
+        'INVALID_ARGUMENT',
+        'session userId must be a non-empty string or null',
+      )
     fields.push('u', record.userId)
     const indexTag = userTag(record.userId)
     if (indexTag !== tagOf(record.id)) fields.push('t', indexTag)
@@ -105,7 +127,8 @@ export function encodeHash(record: SessionRecord, shortUserAgent = true): string
     else pushChunked(fields, 'b', short)
   }
   if (record.device !== undefined) pushChunked(fields, 'k', encodeDevice(record.device))
-  if (!isPlainObject(record.data)) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
+  if (!isPlainObject(record.data))
+    throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   for (const [key, value] of Object.entries(record.data)) {
     const json = dataValue(value)
     if (json !== undefined) fields.push(dataField(key), json)
@@ -188,12 +211,15 @@ export function decodeHash(id: string, reply: unknown): SessionRecord | null | '
   const [created, seen, expires, version] = numbers.map(Number) as [number, number, number, number]
   const userId = meta.get('u')
   const persistent = meta.get('p')
-  if (version < 0 || userId === '' || (persistent !== undefined && persistent !== '1')) return 'corrupt'
+  if (version < 0 || userId === '' || (persistent !== undefined && persistent !== '1'))
+    return 'corrupt'
   const roles = joined.has('r') ? stringList(joined.get('r') as string) : undefined
   const permissions = joined.has('m') ? stringList(joined.get('m') as string) : undefined
   if ((joined.has('r') && !roles) || (joined.has('m') && !permissions)) return 'corrupt'
   const ip = joined.get('i')
-  const userAgent = joined.has('b') ? fullUserAgent(joined.get('b') as string, MAX_USER_AGENT_LENGTH) : joined.get('a')
+  const userAgent = joined.has('b')
+    ? fullUserAgent(joined.get('b') as string, MAX_USER_AGENT_LENGTH)
+    : joined.get('a')
   if (joined.has('b') && (userAgent === undefined || joined.has('a'))) return 'corrupt'
   const device = joined.has('k') ? decodeDevice(joined.get('k')) : undefined
   if (joined.has('k') && !device) return 'corrupt'
@@ -219,10 +245,12 @@ export function deviceFields(device: DeviceBinding | null): { set: string[]; uns
   const set: string[] = []
   if (device !== null) {
     const json = encodeDevice(device)
-    if (Buffer.byteLength(json) > MAX_DEVICE_BYTES) throw new HallpassError('INVALID_ARGUMENT', 'the device binding is too large')
+    if (Buffer.byteLength(json) > MAX_DEVICE_BYTES)
+      throw new HallpassError('INVALID_ARGUMENT', 'the device binding is too large')
     pushChunked(set, 'k', json)
   }
   const unset: string[] = []
-  for (let i = set.length / 2; i < MAX_DEVICE_BYTES / CHUNK_BYTES; i++) unset.push(i === 0 ? 'k' : `k${i}`)
+  for (let i = set.length / 2; i < MAX_DEVICE_BYTES / CHUNK_BYTES; i++)
+    unset.push(i === 0 ? 'k' : `k${i}`)
   return { set, unset }
 }

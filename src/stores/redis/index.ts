@@ -6,7 +6,12 @@ import { RedisDriver, type RedisClientLike } from './client.ts'
 import { DEFAULT_PREFIX } from './codec.ts'
 import { RedisStore } from './store.ts'
 
-export type { IoRedisLike, NodeRedisClientLike, NodeRedisClusterLike, RedisClientLike } from './client.ts'
+export type {
+  IoRedisLike,
+  NodeRedisClientLike,
+  NodeRedisClusterLike,
+  RedisClientLike,
+} from './client.ts'
 
 /** Options for `redisStore`. */
 export interface RedisStoreOptions {
@@ -46,16 +51,33 @@ export interface RedisStoreOptions {
  * ```
  */
 export function redisStore(options: RedisStoreOptions): Store & { close(): Promise<void> } {
-  if (typeof options !== 'object' || options === null) configError('redisStore needs an options object: redisStore({ client })')
+  if (typeof options !== 'object' || options === null)
+    configError('redisStore needs an options object: redisStore({ client })')
   for (const key of Object.keys(options)) {
-    if (!['client', 'prefix', 'commandTimeoutMs', 'commandTimeout', 'shortUserAgents'].includes(key)) configError(`redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs, shortUserAgents`)
+    if (
+      !['client', 'prefix', 'commandTimeoutMs', 'commandTimeout', 'shortUserAgents'].includes(key)
+    )
+      configError(
+        `redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs, shortUserAgents`,
+      )
   }
   const prefix = options.prefix ?? DEFAULT_PREFIX
   if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 64) {
-    configError('redisStore prefix must be a string of at most 64 characters without "{" or "}" (braces would change the Cluster hash slot)')
+    configError(
+      'redisStore prefix must be a string of at most 64 characters without "{" or "}" (braces would change the Cluster hash slot)',
+    )
   }
-  const timeout = millisecondsOption('redisStore', options, 'commandTimeoutMs', 'commandTimeout', 1000, 1, 60_000)
+  const timeout = millisecondsOption(
+    'redisStore',
+    options,
+    'commandTimeoutMs',
+    'commandTimeout',
+    1000,
+    1,
+    60_000,
+  )
   const shortUserAgents = options.shortUserAgents ?? true
-  if (typeof shortUserAgents !== 'boolean') configError('redisStore shortUserAgents must be true or false')
+  if (typeof shortUserAgents !== 'boolean')
+    configError('redisStore shortUserAgents must be true or false')
   return new RedisStore(new RedisDriver(options.client, timeout), prefix, shortUserAgents)
 }

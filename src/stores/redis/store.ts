@@ -1,6 +1,14 @@
 // The Redis Store: one HGETALL per load, one script per commit, and a per-user index kept in the user's hash slot.
 import { isSessionId, userTag } from '../../crypto/token.ts'
-import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
+import type {
+  CreateOptions,
+  PatchResult,
+  RevokeOptions,
+  SessionPatch,
+  SessionRecord,
+  Store,
+  StoreStats,
+} from '../types.ts'
 import { HallpassError } from '../../errors.ts'
 import { errorCode, unavailableFrom, type RedisDriver } from './client.ts'
 import { dataField, dataValue, decodeHash, deviceFields, encodeHash, Keys, tagOf } from './codec.ts'
@@ -11,18 +19,25 @@ const PATCH_RESULTS: Record<number, PatchResult> = { 0: 'missing', 1: 'ok', 2: '
 
 /** A TTL in whole milliseconds (at least 1), checked here so a script never fails between two writes. */
 function ms(value: number): string {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new HallpassError('INVALID_ARGUMENT', 'redisStore: ttl must be a finite number of milliseconds')
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      'redisStore: ttl must be a finite number of milliseconds',
+    )
   return String(Math.max(1, Math.ceil(value)))
 }
 
 function integer(value: number | undefined, what: string): string {
   if (value === undefined) return ''
-  if (!Number.isSafeInteger(value)) throw new HallpassError('INVALID_ARGUMENT', `redisStore: ${what} must be an integer`)
+  if (!Number.isSafeInteger(value))
+    throw new HallpassError('INVALID_ARGUMENT', `redisStore: ${what} must be an integer`)
   return String(value)
 }
 
 function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v))) : []
+  return Array.isArray(value)
+    ? value.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)))
+    : []
 }
 
 /** The Store contract on Redis. Build it with `redisStore()`. */
@@ -70,13 +85,17 @@ export class RedisStore implements Store {
   }
 
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
-    if (!isSessionId(record.id)) throw new HallpassError('INVALID_ARGUMENT', 'redisStore: malformed session id')
+    if (!isSessionId(record.id))
+      throw new HallpassError('INVALID_ARGUMENT', 'redisStore: malformed session id')
     const fields = encodeHash(record, this.shortUserAgents)
     const tag = tagOf(record.id)
     const userId = record.userId
     const indexTag = userId === null ? undefined : userTag(userId)
     const replaces = options.replaces
-    const old = replaces !== undefined && replaces !== record.id && isSessionId(replaces) ? replaces : undefined
+    const old =
+      replaces !== undefined && replaces !== record.id && isSessionId(replaces)
+        ? replaces
+        : undefined
     const indexHere = indexTag !== undefined && this.together(tag, indexTag)
     const oldHere = old !== undefined && this.together(tag, tagOf(old))
     const ttl = ms(options.ttl)
@@ -87,14 +106,32 @@ export class RedisStore implements Store {
     if (indexHere) keys.push(this.keys.index(userId as string))
     if (oldHere) keys.push(this.keys.session(old))
     const flags = `1${indexHere ? 1 : 0}${oldHere ? 1 : 0}`
-    const stone = old !== undefined && options.tombstone !== undefined ? [ms(options.tombstone), integer(record.lastSeenAt, 'lastSeenAt')] : ['', '']
-    let reply = (await this.run('create', keys, [flags, record.id, ttl, indexTtl, max, old ?? '', indexTag ?? tag, ...stone, ...fields])) as unknown[]
+    const stone =
+      old !== undefined && options.tombstone !== undefined
+        ? [ms(options.tombstone), integer(record.lastSeenAt, 'lastSeenAt')]
+        : ['', '']
+    let reply = (await this.run('create', keys, [
+      flags,
+      record.id,
+      ttl,
+      indexTtl,
+      max,
+      old ?? '',
+      indexTag ?? tag,
+      ...stone,
+      ...fields,
+    ])) as unknown[]
     const detached = strings([reply[2]])[0]
     if (indexTag !== undefined && !indexHere) {
       // Cluster, an id outside its user's slot (never one the manager issues): index it in a second step.
-      reply = (await this.run('create', [this.keys.index(userId as string)], ['010', record.id, ttl, indexTtl, max, '', indexTag])) as unknown[]
+      reply = (await this.run(
+        'create',
+        [this.keys.index(userId as string)],
+        ['010', record.id, ttl, indexTtl, max, '', indexTag],
+      )) as unknown[]
     }
-    for (const id of strings(reply[1])) await this.run('revokeOne', [this.keys.session(id)], [userId as string])
+    for (const id of strings(reply[1]))
+      await this.run('revokeOne', [this.keys.session(id)], [userId as string])
     if (detached) await this.unindexElsewhere(detached, old as string)
     // Cluster, login from a session in another slot (an anonymous one): delete it once the new one exists.
     // If that fails, take the new session back too, so no session nobody holds a cookie for is left indexed.
@@ -123,7 +160,14 @@ export class RedisStore implements Store {
       set.push(...device.set)
       unset.push(...device.unset)
     }
-    const args = [ms(patch.ttl), integer(patch.expectVersion, 'expectVersion'), integer(patch.lastSeenAt, 'lastSeenAt'), String(set.length / 2), ...set, ...unset]
+    const args = [
+      ms(patch.ttl),
+      integer(patch.expectVersion, 'expectVersion'),
+      integer(patch.lastSeenAt, 'lastSeenAt'),
+      String(set.length / 2),
+      ...set,
+      ...unset,
+    ]
     const result = await this.run('patch', [this.keys.session(id)], args)
     return PATCH_RESULTS[Number(result)] ?? 'missing'
   }
@@ -135,7 +179,9 @@ export class RedisStore implements Store {
   /** Deletes one record and, given a tombstone's [ttl, time], leaves the tombstone in the same script. */
   private async retire(id: string, stone: string[]): Promise<boolean> {
     if (!isSessionId(id)) return false
-    const [existed, detached] = strings(await this.run('destroy', [this.keys.session(id)], [id, ...stone]))
+    const [existed, detached] = strings(
+      await this.run('destroy', [this.keys.session(id)], [id, ...stone]),
+    )
     if (detached) await this.unindexElsewhere(detached, id)
     return existed === '1'
   }
@@ -168,7 +214,11 @@ export class RedisStore implements Store {
     const all = options.ids === undefined
     const ids = all ? [] : (options.ids ?? []).filter(isSessionId)
     if (!all && ids.length === 0) return []
-    const [revokedReply, elsewhereReply] = (await this.run('revoke', [index], [userTag(userId), userId, options.except ?? '', all ? '1' : '0', ...ids])) as unknown[]
+    const [revokedReply, elsewhereReply] = (await this.run(
+      'revoke',
+      [index],
+      [userTag(userId), userId, options.except ?? '', all ? '1' : '0', ...ids],
+    )) as unknown[]
     const revoked = strings(revokedReply)
     const elsewhere = strings(elsewhereReply)
     // Cluster, sessions in another slot than the user's index (never the case for ids the manager issues).

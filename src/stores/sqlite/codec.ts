@@ -43,7 +43,11 @@ export type RowValues = [
 /** Serializes session data to JSON text; throws SESSION_DATA_INVALID on forbidden keys or values JSON cannot hold. */
 export function encodeJson(value: unknown): string {
   const text = stringifyJsonSafe(value)
-  if (text === undefined) throw new HallpassError('SESSION_DATA_INVALID', 'session data must be JSON without __proto__, constructor or prototype keys')
+  if (text === undefined)
+    throw new HallpassError(
+      'SESSION_DATA_INVALID',
+      'session data must be JSON without __proto__, constructor or prototype keys',
+    )
   return text
 }
 
@@ -75,16 +79,26 @@ export function decodeData(text: unknown): SessionData | undefined {
 
 /** The record a row holds, or undefined when any column has the wrong type or undecodable JSON. */
 export function decodeRow(row: Row): SessionRecord | undefined {
-  const { id, user_id: userId, created_at: createdAt, last_seen_at: lastSeenAt, expires_at: expiresAt, version } = row
+  const {
+    id,
+    user_id: userId,
+    created_at: createdAt,
+    last_seen_at: lastSeenAt,
+    expires_at: expiresAt,
+    version,
+  } = row
   if (typeof id !== 'string' || (userId !== null && typeof userId !== 'string')) return undefined
-  if (!isTime(createdAt) || !isTime(lastSeenAt) || !isTime(expiresAt) || !isTime(row.drop_at)) return undefined
-  if (!Number.isSafeInteger(version) || (row.persistent !== 0 && row.persistent !== 1)) return undefined
+  if (!isTime(createdAt) || !isTime(lastSeenAt) || !isTime(expiresAt) || !isTime(row.drop_at))
+    return undefined
+  if (!Number.isSafeInteger(version) || (row.persistent !== 0 && row.persistent !== 1))
+    return undefined
   if (!isOptionalString(row.ip) || !isOptionalString(row.user_agent)) return undefined
   const data = decodeData(row.data)
   const roles = decodeList(row.roles)
   const permissions = decodeList(row.permissions)
   const device = row.device === null ? null : decodeDevice(row.device)
-  if (data === undefined || roles === false || permissions === false || device === undefined) return undefined
+  if (data === undefined || roles === false || permissions === false || device === undefined)
+    return undefined
   return {
     id,
     userId,
@@ -119,5 +133,7 @@ function isOptionalString(value: unknown): boolean {
 function decodeList(value: unknown): string[] | null | false {
   if (value === null) return null
   const list = typeof value === 'string' ? parseJsonSafe(value) : undefined
-  return Array.isArray(list) && list.every((item) => typeof item === 'string') ? (list as string[]) : false
+  return Array.isArray(list) && list.every((item) => typeof item === 'string')
+    ? (list as string[])
+    : false
 }

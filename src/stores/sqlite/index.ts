@@ -72,34 +72,64 @@ const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'purgeInt
  * const sessions = createSessions({ secret, store: sqliteStore({ database: db }) })
  * ```
  */
-export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(options: SqliteStoreOptions<DB>): SqliteStore<DB> {
-  if (typeof options !== 'object' || options === null) configError('sqliteStore needs an options object with at least { database }')
+export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
+  options: SqliteStoreOptions<DB>,
+): SqliteStore<DB> {
+  if (typeof options !== 'object' || options === null)
+    configError('sqliteStore needs an options object with at least { database }')
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) configError(`sqliteStore: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
+    if (!KNOWN_OPTIONS.has(key))
+      configError(
+        `sqliteStore: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`,
+      )
   }
   const table = checkTableName(options.table ?? DEFAULT_TABLE)
-  const purgeInterval = millisecondsOption('sqliteStore', options, 'purgeIntervalMs', 'purgeInterval', 60_000, 0, MAX_TIMER_MS)
+  const purgeInterval = millisecondsOption(
+    'sqliteStore',
+    options,
+    'purgeIntervalMs',
+    'purgeInterval',
+    60_000,
+    0,
+    MAX_TIMER_MS,
+  )
   const clock = options.clock ?? Date.now
-  if (typeof clock !== 'function') configError('sqliteStore clock must be a function returning epoch milliseconds')
+  if (typeof clock !== 'function')
+    configError('sqliteStore clock must be a function returning epoch milliseconds')
 
   const owned = typeof options.database === 'string'
   const db = owned ? openFile(options.database as string) : adopt(options.database)
   try {
     useWal(db, owned)
-    return new SqliteSessionStore(db, prepareSchema(db, table), clock, owned, purgeInterval) as SqliteStore as SqliteStore<DB>
+    return new SqliteSessionStore(
+      db,
+      prepareSchema(db, table),
+      clock,
+      owned,
+      purgeInterval,
+    ) as SqliteStore as SqliteStore<DB>
   } catch (cause) {
     if (owned) db.close()
     if (cause instanceof HallpassError) throw cause
-    throw new HallpassError('STORE_UNAVAILABLE', `sqliteStore could not set up table "${table}"`, { cause })
+    throw new HallpassError('STORE_UNAVAILABLE', `sqliteStore could not set up table "${table}"`, {
+      cause,
+    })
   }
 }
 
 function openFile(filename: string): Connection {
-  if (filename.trim() === '') configError("sqliteStore database must be a better-sqlite3 Database, a file path, or ':memory:' (got an empty string)")
+  if (filename.trim() === '')
+    configError(
+      "sqliteStore database must be a better-sqlite3 Database, a file path, or ':memory:' (got an empty string)",
+    )
   try {
     return new Database(filename)
   } catch (cause) {
-    throw new HallpassError('CONFIG_INVALID', `hallpass: sqliteStore could not open the database file ${JSON.stringify(filename)}`, { cause })
+    throw new HallpassError(
+      'CONFIG_INVALID',
+      `hallpass: sqliteStore could not open the database file ${JSON.stringify(filename)}`,
+      { cause },
+    )
   }
 }
 
@@ -107,11 +137,19 @@ function openFile(filename: string): Connection {
 function adopt(value: unknown): Connection {
   const db = value as Partial<Connection> | null
   const shaped =
-    typeof db === 'object' && db !== null &&
-    typeof db.prepare === 'function' && typeof db.transaction === 'function' && typeof db.pragma === 'function' && typeof db.exec === 'function'
-  if (!shaped) configError("sqliteStore database must be a better-sqlite3 Database, a file path, or ':memory:'")
+    typeof db === 'object' &&
+    db !== null &&
+    typeof db.prepare === 'function' &&
+    typeof db.transaction === 'function' &&
+    typeof db.pragma === 'function' &&
+    typeof db.exec === 'function'
+  if (!shaped)
+    configError(
+      "sqliteStore database must be a better-sqlite3 Database, a file path, or ':memory:'",
+    )
   if (db.open !== true) configError('sqliteStore was given a closed Database')
-  if (db.readonly === true) configError('sqliteStore needs a writable Database (it was opened readonly)')
+  if (db.readonly === true)
+    configError('sqliteStore needs a writable Database (it was opened readonly)')
   return db as Connection
 }
 

@@ -8,8 +8,20 @@ type Statement<P extends unknown[], R = unknown> = BetterSqlite3.Statement<P, R>
 
 /** The columns of a hallpass sessions table. */
 export const COLUMNS = [
-  'id', 'user_id', 'data', 'created_at', 'last_seen_at', 'expires_at', 'persistent', 'version',
-  'roles', 'permissions', 'ip', 'user_agent', 'drop_at', 'device',
+  'id',
+  'user_id',
+  'data',
+  'created_at',
+  'last_seen_at',
+  'expires_at',
+  'persistent',
+  'version',
+  'roles',
+  'permissions',
+  'ip',
+  'user_agent',
+  'drop_at',
+  'device',
 ] as const
 
 /** Every statement the store runs, prepared once. */
@@ -18,16 +30,29 @@ export interface Statements {
   readonly insert: Statement<RowValues>
   /** Rewrites a patched row; lastSeenAt and dropAt only ever move forward. */
   readonly update: Statement<
-    [data: string, version: number, device: string | null, lastSeenAt: number, dropAt: number, id: string]
+    [
+      data: string,
+      version: number,
+      device: string | null,
+      lastSeenAt: number,
+      dropAt: number,
+      id: string,
+    ]
   >
   readonly remove: Statement<[id: string], { drop_at: unknown }>
   readonly listByUser: Statement<[userId: string, now: number], Row>
   /** The user's other live sessions, least recently used first (last seen, then created): the per-user cap's victims. */
   readonly othersByUse: Statement<[userId: string, now: number, keep: string], { id: string }>
   readonly revokeOne: Statement<[id: string, userId: string], { drop_at: unknown }>
-  readonly revokeAll: Statement<[userId: string, except: string | null], { id: unknown; drop_at: unknown }>
+  readonly revokeAll: Statement<
+    [userId: string, except: string | null],
+    { id: unknown; drop_at: unknown }
+  >
   readonly purge: Statement<[now: number]>
-  readonly stats: Statement<[expiringBefore: number, now: number], { sessions: number; users: number; anonymous: number | null; expiring: number | null }>
+  readonly stats: Statement<
+    [expiringBefore: number, now: number],
+    { sessions: number; users: number; anonymous: number | null; expiring: number | null }
+  >
   readonly maxPerUser: Statement<[now: number], number | null>
 }
 
@@ -40,7 +65,9 @@ const PLAIN_NAME = /^(?!sqlite_)[A-Za-z_][A-Za-z0-9_]{0,62}$/i
 /** Plain identifiers only: the name is spliced into SQL, so nothing that needs escaping is accepted. */
 export function checkTableName(table: unknown): string {
   if (typeof table !== 'string' || !PLAIN_NAME.test(table)) {
-    configError(`sqliteStore table must be a plain SQL identifier (letters, digits, _; not starting with sqlite_), got ${JSON.stringify(table)}`)
+    configError(
+      `sqliteStore table must be a plain SQL identifier (letters, digits, _; not starting with sqlite_), got ${JSON.stringify(table)}`,
+    )
   }
   return table
 }
@@ -71,9 +98,13 @@ export function prepareSchema(db: Database, table: string): Statements {
   `)
   // Tables created before device binding (DBSC) existed gain its column; nothing else is migrated.
   const absent = missingColumns(db, table)
-  if (absent.length === 1 && absent[0] === 'device') db.exec(`ALTER TABLE ${t} ADD COLUMN device TEXT`)
+  if (absent.length === 1 && absent[0] === 'device')
+    db.exec(`ALTER TABLE ${t} ADD COLUMN device TEXT`)
   const missing = missingColumns(db, table)
-  if (missing.length > 0) configError(`table ${t} exists but is not a hallpass sessions table (missing ${missing.join(', ')}); choose another table name`)
+  if (missing.length > 0)
+    configError(
+      `table ${t} exists but is not a hallpass sessions table (missing ${missing.join(', ')}); choose another table name`,
+    )
   // The per-user index serves listByUser, revoke and the per-user cap; the other serves the purge.
   db.exec(`
     CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id, drop_at);
@@ -84,38 +115,61 @@ export function prepareSchema(db: Database, table: string): Statements {
 
 /** The hallpass columns `table` (a checked plain name) lacks: all of them when there is no such table. Only reads. */
 export function missingColumns(db: Database, table: string): string[] {
-  const present = new Set((db.pragma(`table_info("${table}")`) as { name: string }[]).map((column) => column.name))
+  const present = new Set(
+    (db.pragma(`table_info("${table}")`) as { name: string }[]).map((column) => column.name),
+  )
   return COLUMNS.filter((column) => !present.has(column))
 }
 
 /** The tables of `db` that have every hallpass column (to name them when the one asked for is not there). */
 export function sessionTables(db: Database): string[] {
-  const tables = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck()
-  return tables.all().filter((name) => PLAIN_NAME.test(name) && missingColumns(db, name).length === 0)
+  const tables = db
+    .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .pluck()
+  return tables
+    .all()
+    .filter((name) => PLAIN_NAME.test(name) && missingColumns(db, name).length === 0)
 }
 
 /**
  * Prepares the statements over a table that already has every column; creates and alters nothing (the CLI
  * uses it on an app's database). `readonly`: a corrupt row is skipped, not deleted (`remove` only reads).
  */
-export function prepareStatements(db: Database, table: string, { readonly = false } = {}): Statements {
+export function prepareStatements(
+  db: Database,
+  table: string,
+  { readonly = false } = {},
+): Statements {
   const t = `"${table}"`
   const cols = COLUMNS.join(', ')
-  const prepare = <P extends unknown[], R = unknown>(sql: string): Statement<P, R> => db.prepare<P, R>(sql).safeIntegers(false)
-  const remove = readonly ? `SELECT drop_at FROM ${t} WHERE id = ?` : `DELETE FROM ${t} WHERE id = ? RETURNING drop_at`
+  const prepare = <P extends unknown[], R = unknown>(sql: string): Statement<P, R> =>
+    db.prepare<P, R>(sql).safeIntegers(false)
+  const remove = readonly
+    ? `SELECT drop_at FROM ${t} WHERE id = ?`
+    : `DELETE FROM ${t} WHERE id = ? RETURNING drop_at`
   return {
     select: prepare(`SELECT ${cols} FROM ${t} WHERE id = ?`),
-    insert: prepare(`INSERT OR REPLACE INTO ${t} (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`),
+    insert: prepare(
+      `INSERT OR REPLACE INTO ${t} (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+    ),
     // Never earlier than what is stored: a request that loaded before another one's touch must not undo it.
     update: prepare(`UPDATE ${t} SET data = ?, version = ?, device = ?,
       last_seen_at = max(last_seen_at, ?), drop_at = max(drop_at, ?) WHERE id = ?`),
     remove: prepare(remove),
-    listByUser: prepare(`SELECT ${cols} FROM ${t} WHERE user_id = ? AND drop_at > ? ORDER BY created_at, id`),
-    othersByUse: prepare(`SELECT id FROM ${t} WHERE user_id = ? AND drop_at > ? AND id <> ? ORDER BY last_seen_at, created_at`),
+    listByUser: prepare(
+      `SELECT ${cols} FROM ${t} WHERE user_id = ? AND drop_at > ? ORDER BY created_at, id`,
+    ),
+    othersByUse: prepare(
+      `SELECT id FROM ${t} WHERE user_id = ? AND drop_at > ? AND id <> ? ORDER BY last_seen_at, created_at`,
+    ),
     revokeOne: prepare(`DELETE FROM ${t} WHERE id = ? AND user_id = ? RETURNING drop_at`),
     revokeAll: prepare(`DELETE FROM ${t} WHERE user_id = ? AND id IS NOT ? RETURNING id, drop_at`),
     purge: prepare(`DELETE FROM ${t} WHERE drop_at <= ?`),
-    stats: prepare(`SELECT count(*) AS sessions, count(DISTINCT user_id) AS users, sum(user_id IS NULL) AS anonymous, sum(drop_at <= ?) AS expiring FROM ${t} WHERE drop_at > ?`),
-    maxPerUser: prepare<[number], number | null>(`SELECT max(n) FROM (SELECT count(*) AS n FROM ${t} WHERE user_id IS NOT NULL AND drop_at > ? GROUP BY user_id)`).pluck(),
+    stats: prepare(
+      `SELECT count(*) AS sessions, count(DISTINCT user_id) AS users, sum(user_id IS NULL) AS anonymous, sum(drop_at <= ?) AS expiring FROM ${t} WHERE drop_at > ?`,
+    ),
+    maxPerUser: prepare<[number], number | null>(
+      `SELECT max(n) FROM (SELECT count(*) AS n FROM ${t} WHERE user_id IS NOT NULL AND drop_at > ? GROUP BY user_id)`,
+    ).pluck(),
   }
 }

@@ -2,7 +2,15 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { HallpassError } from '../../errors.ts'
 import { isForbiddenKey } from '../../json.ts'
-import type { CreateOptions, PatchResult, RevokeOptions, SessionPatch, SessionRecord, Store, StoreStats } from '../types.ts'
+import type {
+  CreateOptions,
+  PatchResult,
+  RevokeOptions,
+  SessionPatch,
+  SessionRecord,
+  Store,
+  StoreStats,
+} from '../types.ts'
 import { tombstoneFor } from '../tombstone.ts'
 import { decodeRow, encodeJson, encodeRow, isExpired } from './codec.ts'
 import { encodeDevice } from '../device-codec.ts'
@@ -16,9 +24,15 @@ export class SqliteSessionStore implements Store {
   readonly kind = 'sqlite'
   /** The purge timer, started by the first `get` or `create` (never at construction: Workers refuse that). */
   private readonly purger: LazyInterval | undefined
-  private readonly createTx: BetterSqlite3.Transaction<(record: SessionRecord, options: CreateOptions) => { evicted: string[] }>
-  private readonly patchTx: BetterSqlite3.Transaction<(id: string, patch: SessionPatch) => PatchResult>
-  private readonly revokeTx: BetterSqlite3.Transaction<(userId: string, options: RevokeOptions) => string[]>
+  private readonly createTx: BetterSqlite3.Transaction<
+    (record: SessionRecord, options: CreateOptions) => { evicted: string[] }
+  >
+  private readonly patchTx: BetterSqlite3.Transaction<
+    (id: string, patch: SessionPatch) => PatchResult
+  >
+  private readonly revokeTx: BetterSqlite3.Transaction<
+    (userId: string, options: RevokeOptions) => string[]
+  >
 
   constructor(
     /** The connection in use (yours, or the one the store opened). */
@@ -107,8 +121,19 @@ export class SqliteSessionStore implements Store {
   async stats(withinMs: number): Promise<StoreStats> {
     return failClosed(() => {
       const now = this.clock()
-      const row = this.sql.stats.get(now + withinMs, now) as { sessions: number; users: number; anonymous: number | null; expiring: number | null }
-      return { sessions: row.sessions, users: row.users, anonymous: row.anonymous ?? 0, maxPerUser: this.sql.maxPerUser.get(now) ?? 0, expiring: row.expiring ?? 0 }
+      const row = this.sql.stats.get(now + withinMs, now) as {
+        sessions: number
+        users: number
+        anonymous: number | null
+        expiring: number | null
+      }
+      return {
+        sessions: row.sessions,
+        users: row.users,
+        anonymous: row.anonymous ?? 0,
+        maxPerUser: this.sql.maxPerUser.get(now) ?? 0,
+        expiring: row.expiring ?? 0,
+      }
     })
   }
 
@@ -127,7 +152,13 @@ export class SqliteSessionStore implements Store {
     const now = this.clock()
     if (options.replaces !== undefined && options.replaces !== record.id) {
       this.sql.remove.run(options.replaces)
-      if (options.tombstone !== undefined) this.sql.insert.run(...encodeRow(tombstoneFor(options.replaces, record.lastSeenAt, options.tombstone), now + options.tombstone))
+      if (options.tombstone !== undefined)
+        this.sql.insert.run(
+          ...encodeRow(
+            tombstoneFor(options.replaces, record.lastSeenAt, options.tombstone),
+            now + options.tombstone,
+          ),
+        )
     }
     this.sql.insert.run(...encodeRow(record, now + options.ttl))
     if (record.userId === null || options.maxPerUser === undefined) return { evicted: [] }
@@ -150,20 +181,35 @@ export class SqliteSessionStore implements Store {
       return 'missing'
     }
     if (record.version === 0) return 'missing' // a tombstone: never written to
-    if (patch.expectVersion !== undefined && record.version !== patch.expectVersion) return 'conflict'
+    if (patch.expectVersion !== undefined && record.version !== patch.expectVersion)
+      return 'conflict'
     const setKeys = Object.keys(patch.set)
     let json = row.data as string
     if (setKeys.length > 0 || patch.unset.length > 0) {
       const data = record.data
       for (const key of patch.unset) delete data[key]
       for (const key of setKeys) {
-        if (isForbiddenKey(key)) throw new HallpassError('SESSION_DATA_INVALID', `"${key}" cannot be used as a session key`)
+        if (isForbiddenKey(key))
+          throw new HallpassError(
+            'SESSION_DATA_INVALID',
+            `"${key}" cannot be used as a session key`,
+          )
         data[key] = patch.set[key]
       }
       json = encodeJson(data)
     }
-    const device = patch.device === undefined ? ((row.device as string | null) ?? null) : patch.device && encodeDevice(patch.device)
-    this.sql.update.run(json, record.version + 1, device, patch.lastSeenAt ?? record.lastSeenAt, now + patch.ttl, id)
+    const device =
+      patch.device === undefined
+        ? ((row.device as string | null) ?? null)
+        : patch.device && encodeDevice(patch.device)
+    this.sql.update.run(
+      json,
+      record.version + 1,
+      device,
+      patch.lastSeenAt ?? record.lastSeenAt,
+      now + patch.ttl,
+      id,
+    )
     return 'ok'
   }
 
@@ -190,10 +236,13 @@ function failClosed<T>(call: () => T): T {
     return call()
   } catch (cause) {
     if (cause instanceof HallpassError) throw cause
-    throw new HallpassError('STORE_UNAVAILABLE', 'the SQLite session store is unavailable', { cause })
+    throw new HallpassError('STORE_UNAVAILABLE', 'the SQLite session store is unavailable', {
+      cause,
+    })
   }
 }
 
 function checkTtl(ttl: unknown): void {
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) throw new HallpassError('INVALID_ARGUMENT', 'ttl must be a finite number of milliseconds')
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl))
+    throw new HallpassError('INVALID_ARGUMENT', 'ttl must be a finite number of milliseconds')
 }

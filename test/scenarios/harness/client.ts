@@ -32,7 +32,16 @@ export class Browser {
    * Sends a request as a current browser would from the app's own pages (`Sec-Fetch-Site: same-origin`),
    * unless `init.headers` says otherwise; a header set to null is left out.
    */
-  async request(method: string, path: string, init: { body?: unknown; cookie?: string | null; headers?: Record<string, string | null>; rawBody?: string } = {}): Promise<Reply> {
+  async request(
+    method: string,
+    path: string,
+    init: {
+      body?: unknown
+      cookie?: string | null
+      headers?: Record<string, string | null>
+      rawBody?: string
+    } = {},
+  ): Promise<Reply> {
     const headers: Record<string, string> = { 'sec-fetch-site': 'same-origin' }
     const cookie = init.cookie === undefined ? this.cookie : (init.cookie ?? undefined)
     if (cookie) headers.cookie = cookie
@@ -42,7 +51,12 @@ export class Browser {
       else headers[name] = value
     }
     const body = init.rawBody ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined)
-    const response = await fetch(this.base + path, { method, headers, redirect: 'manual', ...(body !== undefined && { body }) })
+    const response = await fetch(this.base + path, {
+      method,
+      headers,
+      redirect: 'manual',
+      ...(body !== undefined && { body }),
+    })
     const text = await response.text()
     const setCookies = response.headers.getSetCookie()
     if (init.cookie === undefined) for (const value of setCookies) this.remember(value)
@@ -58,7 +72,15 @@ export class Browser {
   get(path: string, init?: { cookie?: string | null }): Promise<Reply> {
     return this.request('GET', path, init)
   }
-  post(path: string, init?: { body?: unknown; cookie?: string | null; headers?: Record<string, string | null>; rawBody?: string }): Promise<Reply> {
+  post(
+    path: string,
+    init?: {
+      body?: unknown
+      cookie?: string | null
+      headers?: Record<string, string | null>
+      rawBody?: string
+    },
+  ): Promise<Reply> {
     return this.request('POST', path, init)
   }
 
@@ -71,12 +93,18 @@ export class Browser {
 }
 
 /** Sends raw bytes as one HTTP/1.1 request and returns the reply's status (0 if the server just closed) and raw text. */
-export function rawRequest(base: string, request: string | Buffer): Promise<{ status: number; text: string }> {
+export function rawRequest(
+  base: string,
+  request: string | Buffer,
+): Promise<{ status: number; text: string }> {
   const { hostname, port } = new URL(base)
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname)
     let text = ''
-    const timer = setTimeout(() => (socket.destroy(), reject(new Error('raw request timed out'))), 5_000)
+    const timer = setTimeout(
+      () => (socket.destroy(), reject(new Error('raw request timed out'))),
+      5_000,
+    )
     socket.on('data', (chunk) => (text += chunk.toString('latin1')))
     socket.on('error', () => undefined)
     socket.on('close', () => {
@@ -88,7 +116,11 @@ export function rawRequest(base: string, request: string | Buffer): Promise<{ st
 }
 
 /** A raw request line plus headers, exactly as given (no normalization of the path), with `Connection: close`. */
-export function rawHttp(method: string, target: string, headers: Record<string, string> = {}): string {
+export function rawHttp(
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+): string {
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`)
   return `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines.join('')}Connection: close\r\n\r\n`
 }

@@ -15,7 +15,11 @@ export interface Scenario {
 }
 
 /** Declares `suite` once per adapter (in the given session mode); `scenario` is filled before each test. */
-export function describeMatrix(title: string, suite: (scenario: Scenario) => void, mode: Mode = 'store'): void {
+export function describeMatrix(
+  title: string,
+  suite: (scenario: Scenario) => void,
+  mode: Mode = 'store',
+): void {
   for (const adapter of Object.keys(SERVERS) as AdapterName[]) {
     describe(`${title} [${adapter}${mode === 'store' ? '' : `, ${mode}`}]`, () => {
       const scenario = { adapter } as Scenario

@@ -32,7 +32,8 @@ async function listen(server: Server): Promise<Running> {
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   }
 }
 
@@ -43,29 +44,45 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function startFetch(world: World): Promise<Running> {
-  const app = fetchAdapter.withSession(world.sessions, async (request, session) => {
-    const route = findRoute(world.routes, request.method, pathOf(new URL(request.url).pathname))
-    if (!route) return Response.json({ error: 'not found' }, { status: 404 })
-    const handler: fetchAdapter.FetchHandler = async (req, s) => {
-      const body = req.method === 'POST' ? await req.json().catch(() => null) : null
-      const out = await route.run({ session: s, query: new URL(req.url).searchParams, body })
-      return Response.json(out.json, { status: out.status ?? 200 })
-    }
-    return (route.guard ? fetchAdapter.guard(route.guard, handler) : handler)(request, session)
-  }, world.adapterOptions)
+  const app = fetchAdapter.withSession(
+    world.sessions,
+    async (request, session) => {
+      const route = findRoute(world.routes, request.method, pathOf(new URL(request.url).pathname))
+      if (!route) return Response.json({ error: 'not found' }, { status: 404 })
+      const handler: fetchAdapter.FetchHandler = async (req, s) => {
+        const body = req.method === 'POST' ? await req.json().catch(() => null) : null
+        const out = await route.run({ session: s, query: new URL(req.url).searchParams, body })
+        return Response.json(out.json, { status: out.status ?? 200 })
+      }
+      return (route.guard ? fetchAdapter.guard(route.guard, handler) : handler)(request, session)
+    },
+    world.adapterOptions,
+  )
   return listen(createAdaptorServer({ fetch: app }) as Server)
 }
 
 function startNode(world: World): Promise<Running> {
-  const app = nodeAdapter.withSession(world.sessions, async (req, session) => {
-    const route = findRoute(world.routes, req.method ?? 'GET', pathOf(req.url ?? '/'))
-    if (!route) return { status: 404, body: '{"error":"not found"}' }
-    const handler: nodeAdapter.NodeHandler = async (r, s) => {
-      const out = await route.run({ session: s, query: query(r.url ?? ''), body: r.method === 'POST' ? await readJson(r).catch(() => null) : null })
-      return { status: out.status ?? 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(out.json) }
-    }
-    return (route.guard ? nodeAdapter.guard(route.guard, handler) : handler)(req, session)
-  }, world.adapterOptions)
+  const app = nodeAdapter.withSession(
+    world.sessions,
+    async (req, session) => {
+      const route = findRoute(world.routes, req.method ?? 'GET', pathOf(req.url ?? '/'))
+      if (!route) return { status: 404, body: '{"error":"not found"}' }
+      const handler: nodeAdapter.NodeHandler = async (r, s) => {
+        const out = await route.run({
+          session: s,
+          query: query(r.url ?? ''),
+          body: r.method === 'POST' ? await readJson(r).catch(() => null) : null,
+        })
+        return {
+          status: out.status ?? 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(out.json),
+        }
+      }
+      return (route.guard ? nodeAdapter.guard(route.guard, handler) : handler)(req, session)
+    },
+    world.adapterOptions,
+  )
   return listen(createServer(app))
 }
 
@@ -76,7 +93,11 @@ function startExpress(world: World): Promise<Running> {
   for (const route of world.routes) {
     const guards: RequestHandler[] = route.guard ? [expressAdapter.guard(route.guard)] : []
     const handler: RequestHandler = async (req, res) => {
-      const out = await route.run({ session: req.session as unknown as Session, query: query(req.originalUrl), body: req.body ?? null })
+      const out = await route.run({
+        session: req.session as unknown as Session,
+        query: query(req.originalUrl),
+        body: req.body ?? null,
+      })
       res.status(out.status ?? 200).json(out.json)
     }
     if (route.method === 'GET') app.get(route.path, ...guards, handler)
@@ -109,7 +130,11 @@ async function startFastify(world: World): Promise<Running> {
       url: route.path,
       ...(route.guard && { onRequest: fastifyAdapter.guard(route.guard) }),
       handler: async (request, reply) => {
-        const out = await route.run({ session: request.session as unknown as Session, query: query(request.url), body: request.body ?? null })
+        const out = await route.run({
+          session: request.session as unknown as Session,
+          query: query(request.url),
+          body: request.body ?? null,
+        })
         return reply.code(out.status ?? 200).send(out.json)
       },
     })

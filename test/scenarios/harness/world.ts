@@ -3,7 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { getSession } from '../../../src/context/index.ts'
 import { csrfToken } from '../../../src/csrf/index.ts'
 import type { Session } from '../../../src/core/session.ts'
-import { createAccess, requirePermission, requireRole, type Guard, type Privileges } from '../../../src/guards/index.ts'
+import {
+  createAccess,
+  requirePermission,
+  requireRole,
+  type Guard,
+  type Privileges,
+} from '../../../src/guards/index.ts'
 import { sealedCookies } from '../../../src/sealed/index.ts'
 import { memoryStore } from '../../../src/stores/memory.ts'
 import type { Store } from '../../../src/stores/types.ts'
@@ -25,12 +31,25 @@ export interface OutageControls {
 
 /** A store that fails calls the way a network client does, while `down` is true (or for the methods in `failing`), and can be made slow to write. */
 export function outageStore(inner: Store): Store & OutageControls {
-  const wrapped = { kind: inner.kind, down: false, failing: new Set(), writeDelayMs: 0, conflicts: false } as unknown as Store & OutageControls
+  const wrapped = {
+    kind: inner.kind,
+    down: false,
+    failing: new Set(),
+    writeDelayMs: 0,
+    conflicts: false,
+  } as unknown as Store & OutageControls
   for (const method of ['get', 'create', 'patch', 'destroy', 'listByUser', 'revoke'] as const) {
     ;(wrapped as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-      if (wrapped.down || wrapped.failing.has(method)) throw new Error('connect ECONNREFUSED 127.0.0.1:6379 (secret-internal-host)')
-      if (wrapped.conflicts && method === 'patch' && (args[1] as { expectVersion?: number }).expectVersion !== undefined) return 'conflict'
-      if (wrapped.writeDelayMs > 0 && (method === 'create' || method === 'patch')) await sleep(wrapped.writeDelayMs)
+      if (wrapped.down || wrapped.failing.has(method))
+        throw new Error('connect ECONNREFUSED 127.0.0.1:6379 (secret-internal-host)')
+      if (
+        wrapped.conflicts &&
+        method === 'patch' &&
+        (args[1] as { expectVersion?: number }).expectVersion !== undefined
+      )
+        return 'conflict'
+      if (wrapped.writeDelayMs > 0 && (method === 'create' || method === 'patch'))
+        await sleep(wrapped.writeDelayMs)
       return (inner[method] as (...a: unknown[]) => Promise<unknown>).apply(inner, args)
     }
   }
@@ -54,15 +73,35 @@ export function createWorld(mode: Mode = 'store', options: WorldOptions = {}) {
   const backing =
     mode === 'sealed'
       ? { store: sealedCookies({ revocation: store }) }
-      : { store, ...(mode === 'cache' && { cookieCache: { ttl: '30s' as const } }), ...(mode === 'dbsc' && { deviceBound: { boundCookieTtl: '10m' as const } }) }
+      : {
+          store,
+          ...(mode === 'cache' && { cookieCache: { ttl: '30s' as const } }),
+          ...(mode === 'dbsc' && { deviceBound: { boundCookieTtl: '10m' as const } }),
+        }
   const cookie = options.cookie && { cookie: options.cookie }
-  const { sessions, events } = testSessions({ clock, ...backing, idleTimeout: IDLE_MS / 1000, absoluteTimeout: ABSOLUTE_MS / 1000, ...cookie })
+  const { sessions, events } = testSessions({
+    clock,
+    ...backing,
+    idleTimeout: IDLE_MS / 1000,
+    absoluteTimeout: ABSOLUTE_MS / 1000,
+    ...cookie,
+  })
   const users = new Map<string, Privileges>()
   const live = createAccess({ load: (userId) => users.get(userId) ?? null })
   // CSRF is on by default in every adapter; the scenarios add one exact exemption to attack.
   const adapterOptions = { csrf: { exempt: ['/webhook/'] } }
   const hooks: Hooks = { parked: [], gates: new Map() }
-  return { mode, clock, store, sessions, events, users, adapterOptions, hooks, routes: routes(live.requireRole('admin'), hooks) }
+  return {
+    mode,
+    clock,
+    store,
+    sessions,
+    events,
+    users,
+    adapterOptions,
+    hooks,
+    routes: routes(live.requireRole('admin'), hooks),
+  }
 }
 export type World = ReturnType<typeof createWorld>
 
@@ -92,7 +131,10 @@ export interface Route {
 export interface Hooks {
   /** Sessions handed out by `/park`, still held after their response was sent. */
   readonly parked: Session[]
-  readonly gates: Map<string, { opened: Promise<void>; open(): void; reached: Promise<void>; reach(): void }>
+  readonly gates: Map<
+    string,
+    { opened: Promise<void>; open(): void; reached: Promise<void>; reach(): void }
+  >
 }
 
 /** The gate called `name` (created on first use): a route waits at it, the test opens it. */
@@ -119,11 +161,21 @@ async function pause(hooks: Hooks, query: URLSearchParams): Promise<void> {
 }
 
 const list = (value: string | null): string[] => (value ? value.split(',') : [])
-const view = (session: Session) => ({ userId: session.userId, isNew: session.isNew, id: session.id, data: session.data, roles: session.roles })
+const view = (session: Session) => ({
+  userId: session.userId,
+  isNew: session.isNew,
+  id: session.id,
+  data: session.data,
+  roles: session.roles,
+})
 
 function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
   return [
-    { method: 'POST', path: '/park', run: ({ session }) => (hooks.parked.push(session), { json: view(session) }) },
+    {
+      method: 'POST',
+      path: '/park',
+      run: ({ session }) => (hooks.parked.push(session), { json: view(session) }),
+    },
     {
       method: 'GET',
       path: '/slow',
@@ -148,15 +200,25 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
       method: 'POST',
       path: '/login',
       async run({ session, query }) {
-        await session.login(query.get('user') ?? 'alice', { roles: list(query.get('roles')), permissions: list(query.get('permissions')) })
+        await session.login(query.get('user') ?? 'alice', {
+          roles: list(query.get('roles')),
+          permissions: list(query.get('permissions')),
+        })
         return { json: view(session) }
       },
     },
-    { method: 'POST', path: '/logout', run: async ({ session }) => (await session.logout(), { json: view(session) }) },
+    {
+      method: 'POST',
+      path: '/logout',
+      run: async ({ session }) => (await session.logout(), { json: view(session) }),
+    },
     {
       method: 'POST',
       path: '/set',
-      run: ({ session, query }) => (session.set(query.get('key') ?? 'k', query.get('value') ?? ''), { json: view(session) }),
+      run: ({ session, query }) => (
+        session.set(query.get('key') ?? 'k', query.get('value') ?? ''),
+        { json: view(session) }
+      ),
     },
     {
       method: 'POST',
@@ -164,7 +226,9 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
       async run({ session, query }) {
         const key = query.get('key') ?? 'n'
         await pause(hooks, query)
-        const data = await session.update((draft) => void (draft[key] = Number(draft[key] ?? 0) + 1))
+        const data = await session.update(
+          (draft) => void (draft[key] = Number(draft[key] ?? 0) + 1),
+        )
         if (query.get('throw')) throw new Error('the handler failed after update()')
         return { json: data }
       },
@@ -178,11 +242,30 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
         return { json: view(session) }
       },
     },
-    { method: 'GET', path: '/admin', guard: requireRole('admin'), run: () => ({ json: { secret: 'admin-secret' } }) },
-    { method: 'GET', path: '/reports', guard: requirePermission('reports:read'), run: () => ({ json: { secret: 'reports-secret' } }) },
-    { method: 'GET', path: '/live-admin', guard: liveAdmin, run: () => ({ json: { secret: 'live-admin-secret' } }) },
+    {
+      method: 'GET',
+      path: '/admin',
+      guard: requireRole('admin'),
+      run: () => ({ json: { secret: 'admin-secret' } }),
+    },
+    {
+      method: 'GET',
+      path: '/reports',
+      guard: requirePermission('reports:read'),
+      run: () => ({ json: { secret: 'reports-secret' } }),
+    },
+    {
+      method: 'GET',
+      path: '/live-admin',
+      guard: liveAdmin,
+      run: () => ({ json: { secret: 'live-admin-secret' } }),
+    },
     { method: 'GET', path: '/context', run: ({ session }) => fromContext(session) },
-    { method: 'GET', path: '/csrf-token', run: ({ session }) => ({ json: { token: csrfToken(session) } }) },
+    {
+      method: 'GET',
+      path: '/csrf-token',
+      run: ({ session }) => ({ json: { token: csrfToken(session) } }),
+    },
     { method: 'POST', path: '/webhook/', run: ({ session }) => ({ json: view(session) }) },
     { method: 'POST', path: '/context', run: ({ session, body }) => fromContext(session, body) },
   ]

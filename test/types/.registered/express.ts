@@ -7,7 +7,9 @@ import { expectTypeOf } from 'vitest'
 import { z } from 'zod'
 
 const Item = z.object({ sku: z.string(), qty: z.number().int() })
-const schema = z.object({ userId: z.string(), cart: z.array(Item), theme: z.enum(['light', 'dark']) }).partial()
+const schema = z
+  .object({ userId: z.string(), cart: z.array(Item), theme: z.enum(['light', 'dark']) })
+  .partial()
 const sessions = createSessions({ secret: 'x'.repeat(40), schema })
 
 declare module 'hallpass/express' {

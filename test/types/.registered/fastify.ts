@@ -26,7 +26,11 @@ app.get('/visits', { onRequest: guard(requirePermission('stats:read')) }, async 
   request.session.get('cart')
   return { visits: request.session.data.visits ?? 0 }
 })
-app.get<{ Params: { id: string } }>('/items/:id', { preHandler: guard(requirePermission('items:read')) }, async (request) => {
-  expectTypeOf(request.params.id).toEqualTypeOf<string>()
-  expectTypeOf(request.session.userId).toEqualTypeOf<string | null>()
-})
+app.get<{ Params: { id: string } }>(
+  '/items/:id',
+  { preHandler: guard(requirePermission('items:read')) },
+  async (request) => {
+    expectTypeOf(request.params.id).toEqualTypeOf<string>()
+    expectTypeOf(request.session.userId).toEqualTypeOf<string | null>()
+  },
+)

@@ -12,7 +12,8 @@ export default async function AccountPage() {
     <main>
       <h1>Account</h1>
       <p data-testid="who">
-        {user.name} ({user.email}), {session.persistent ? 'kept signed in' : 'signed in until the browser closes'}
+        {user.name} ({user.email}),{' '}
+        {session.persistent ? 'kept signed in' : 'signed in until the browser closes'}
       </p>
       <h2>Your devices</h2>
       <ul>

@@ -5,5 +5,8 @@ import type { LayoutServerLoad } from './$types'
 
 export const load: LayoutServerLoad = ({ locals }) => {
   const user = findUser(locals.session.userId)
-  return { user: user ? { name: user.name, email: user.email } : null, csrf: csrfToken(locals.session) }
+  return {
+    user: user ? { name: user.name, email: user.email } : null,
+    csrf: csrfToken(locals.session),
+  }
 }

@@ -37,7 +37,12 @@ export const listDevices = createServerFn({ method: 'GET' }).handler(async () =>
   const session = getSession()
   if (!session.userId) throw redirect({ to: '/login' })
   const devices = await sessions.listSessions(session.userId)
-  return devices.map((device) => ({ id: device.id, device: device.device, lastSeenAt: device.lastSeenAt, current: device.id === session.id }))
+  return devices.map((device) => ({
+    id: device.id,
+    device: device.device,
+    lastSeenAt: device.lastSeenAt,
+    current: device.id === session.id,
+  }))
 })
 
 export const revokeDevice = createServerFn({ method: 'POST' })

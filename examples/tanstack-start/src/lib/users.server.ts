@@ -9,8 +9,20 @@ export interface User {
 }
 
 const USERS: ReadonlyArray<User & { password: string }> = [
-  { id: 'u-ada', email: 'ada@example.com', name: 'Ada', role: 'admin', password: 'correct horse battery staple' },
-  { id: 'u-bob', email: 'bob@example.com', name: 'Bob', role: 'member', password: 'hunter2 hunter2' },
+  {
+    id: 'u-ada',
+    email: 'ada@example.com',
+    name: 'Ada',
+    role: 'admin',
+    password: 'correct horse battery staple',
+  },
+  {
+    id: 'u-bob',
+    email: 'bob@example.com',
+    name: 'Bob',
+    role: 'member',
+    password: 'hunter2 hunter2',
+  },
 ]
 
 const digest = (text: string) => createHash('sha256').update(text).digest()

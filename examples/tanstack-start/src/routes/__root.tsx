@@ -29,8 +29,11 @@ function RootLayout() {
   return (
     <>
       <nav>
-        <Link to="/">Home</Link> · <Link to="/account">Account</Link> · <Link to="/admin">Admin</Link> ·{' '}
-        <span data-testid="nav-user">{viewer ? `Signed in as ${viewer.name}` : <Link to="/login">Sign in</Link>}</span>
+        <Link to="/">Home</Link> · <Link to="/account">Account</Link> ·{' '}
+        <Link to="/admin">Admin</Link> ·{' '}
+        <span data-testid="nav-user">
+          {viewer ? `Signed in as ${viewer.name}` : <Link to="/login">Sign in</Link>}
+        </span>
       </nav>
       <Outlet />
     </>

@@ -21,7 +21,8 @@ function AccountPage() {
     <main>
       <h1>Account</h1>
       <p data-testid="who">
-        {viewer.name} ({viewer.email}), {viewer.persistent ? 'kept signed in' : 'signed in until the browser closes'}
+        {viewer.name} ({viewer.email}),{' '}
+        {viewer.persistent ? 'kept signed in' : 'signed in until the browser closes'}
       </p>
       <h2>Your devices</h2>
       <ul>
@@ -31,7 +32,13 @@ function AccountPage() {
             {device.current ? (
               ' (this device)'
             ) : (
-              <button type="button" onClick={async () => { await revoke({ data: device.id }); await router.invalidate() }}>
+              <button
+                type="button"
+                onClick={async () => {
+                  await revoke({ data: device.id })
+                  await router.invalidate()
+                }}
+              >
                 Revoke
               </button>
             )}

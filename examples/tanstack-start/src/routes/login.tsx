@@ -4,7 +4,8 @@ import { useServerFn } from '@tanstack/react-start'
 import { signIn } from '../lib/auth'
 
 export const Route = createFileRoute('/login')({
-  validateSearch: (search: Record<string, unknown>): { next?: string } => (typeof search.next === 'string' ? { next: search.next } : {}),
+  validateSearch: (search: Record<string, unknown>): { next?: string } =>
+    typeof search.next === 'string' ? { next: search.next } : {},
   component: LoginPage,
 })
 
@@ -19,7 +20,12 @@ function LoginPage() {
     event.preventDefault()
     const form = new FormData(event.currentTarget)
     const result = await signInFn({
-      data: { email: String(form.get('email') ?? ''), password: String(form.get('password') ?? ''), remember: form.get('remember') === 'on', ...(next && { next }) },
+      data: {
+        email: String(form.get('email') ?? ''),
+        password: String(form.get('password') ?? ''),
+        remember: form.get('remember') === 'on',
+        ...(next && { next }),
+      },
     })
     if (result?.error) setError(result.error)
   }
@@ -27,18 +33,25 @@ function LoginPage() {
   return (
     <main>
       <h1>Sign in</h1>
-      {error && <p role="alert" data-testid="login-error">{error}</p>}
+      {error && (
+        <p role="alert" data-testid="login-error">
+          {error}
+        </p>
+      )}
       <form method="post" onSubmit={onSubmit}>
         <label>
           Email <input name="email" type="email" autoComplete="username" required />
         </label>
         <label>
-          Password <input name="password" type="password" autoComplete="current-password" required />
+          Password{' '}
+          <input name="password" type="password" autoComplete="current-password" required />
         </label>
         <label>
           <input name="remember" type="checkbox" /> Keep me signed in
         </label>
-        <button type="submit" disabled={!hydrated}>Sign in</button>
+        <button type="submit" disabled={!hydrated}>
+          Sign in
+        </button>
       </form>
     </main>
   )

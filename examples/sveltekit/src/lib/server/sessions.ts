@@ -8,7 +8,9 @@ export type Data = {
 }
 
 // SvelteKit runs the app once while building to analyse its routes: no secret is needed then.
-const secret = building ? 'build-time-analysis-only-never-used-for-requests' : process.env.SESSION_SECRET
+const secret = building
+  ? 'build-time-analysis-only-never-used-for-requests'
+  : process.env.SESSION_SECRET
 if (!secret) throw new Error('Set SESSION_SECRET (generate one with `npx hallpass secret`)')
 
 export const sessions = createSessions<Data>({

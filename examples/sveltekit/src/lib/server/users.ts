@@ -12,8 +12,14 @@ const SALT = 'hallpass-example'
 const hash = (password: string): Buffer => scryptSync(password, SALT, 32)
 
 const accounts = [
-  { user: { id: 'u1', email: 'ada@example.com', name: 'Ada', roles: ['admin'] }, hash: hash('correct horse') },
-  { user: { id: 'u2', email: 'bob@example.com', name: 'Bob', roles: [] }, hash: hash('battery staple') },
+  {
+    user: { id: 'u1', email: 'ada@example.com', name: 'Ada', roles: ['admin'] },
+    hash: hash('correct horse'),
+  },
+  {
+    user: { id: 'u2', email: 'bob@example.com', name: 'Bob', roles: [] },
+    hash: hash('battery staple'),
+  },
 ]
 
 /** Compared with when the email is unknown, so every sign-in costs exactly one hash (computed once, up front). */

@@ -7,12 +7,18 @@ import type { Actions, PageServerLoad } from './$types'
 const signedIn = requireAuth()
 
 export const load: PageServerLoad = async ({ locals, url }) => {
-  if ((await signedIn(locals.session)) !== 'allow') redirect(303, `/login?next=${encodeURIComponent(url.pathname)}`)
+  if ((await signedIn(locals.session)) !== 'allow')
+    redirect(303, `/login?next=${encodeURIComponent(url.pathname)}`)
   const userId = locals.session.userId as string
   const devices = await sessions.listSessions(userId)
   return {
     persistent: locals.session.persistent,
-    devices: devices.map((d) => ({ id: d.id, device: d.device, lastSeenAt: d.lastSeenAt, current: d.id === locals.session.id })),
+    devices: devices.map((d) => ({
+      id: d.id,
+      device: d.device,
+      lastSeenAt: d.lastSeenAt,
+      current: d.id === locals.session.id,
+    })),
   }
 }
 

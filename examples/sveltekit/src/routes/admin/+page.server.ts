@@ -7,6 +7,7 @@ const admins = requireRole('admin')
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const outcome = await admins(locals.session)
-  if (outcome === 'unauthenticated') redirect(303, `/login?next=${encodeURIComponent(url.pathname)}`)
+  if (outcome === 'unauthenticated')
+    redirect(303, `/login?next=${encodeURIComponent(url.pathname)}`)
   if (outcome === 'forbidden') error(403, 'Admins only.')
 }

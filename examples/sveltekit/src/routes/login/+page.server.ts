@@ -15,7 +15,9 @@ export const actions = {
     const email = String(form.get('email') ?? '')
     const password = String(form.get('password') ?? '')
     // The guess is counted before the password is checked, so a locked account or IP checks nothing.
-    const result = await loginThrottle.attempt({ account: email, ip: locals.session.ip }, () => verify(email, password))
+    const result = await loginThrottle.attempt({ account: email, ip: locals.session.ip }, () =>
+      verify(email, password),
+    )
     if (!result.ok) {
       // A locked account gets the answer and the work of a wrong password (docs/security.md, login throttling).
       if (result.reason === 'locked') verifyNothing(password)
@@ -26,10 +28,15 @@ export const actions = {
         return fail(503, { error: 'Signing in is unavailable right now; try again shortly.' })
       }
       setHeaders({ 'retry-after': String(result.retryAfter) })
-      return fail(429, { error: `Too many attempts from your network; try again in ${result.retryAfter} seconds.` })
+      return fail(429, {
+        error: `Too many attempts from your network; try again in ${result.retryAfter} seconds.`,
+      })
     }
     const user = result.value
-    await locals.session.login(user.id, { rememberMe: form.get('remember') === 'on', roles: user.roles })
+    await locals.session.login(user.id, {
+      rememberMe: form.get('remember') === 'on',
+      roles: user.roles,
+    })
     // `next` comes from the query string: only a path on this site, parsed the way the browser will read it.
     redirect(303, safeRedirectPath(url.searchParams.get('next'), '/account'))
   },

@@ -11,7 +11,12 @@ export const GET: APIRoute = ({ locals: { session } }) => {
     {
       authenticated: true,
       user: { id: user.id, email: user.email, name: user.name },
-      session: { id: session.id, createdAt: session.createdAt, expiresAt: session.expiresAt, idleExpiresAt: session.idleExpiresAt },
+      session: {
+        id: session.id,
+        createdAt: session.createdAt,
+        expiresAt: session.expiresAt,
+        idleExpiresAt: session.idleExpiresAt,
+      },
     },
     { headers: noStore },
   )

@@ -8,7 +8,12 @@ export const GET = withSession(async (_request, session) => {
     ? {
         authenticated: true,
         user,
-        session: { id: session.id, createdAt: session.createdAt, expiresAt: session.expiresAt, idleExpiresAt: session.idleExpiresAt },
+        session: {
+          id: session.id,
+          createdAt: session.createdAt,
+          expiresAt: session.expiresAt,
+          idleExpiresAt: session.idleExpiresAt,
+        },
       }
     : { authenticated: false }
   return Response.json(body, { headers: { 'cache-control': 'no-store' } })

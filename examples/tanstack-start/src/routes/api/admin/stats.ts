@@ -11,8 +11,16 @@ export const Route = createFileRoute('/api/admin/stats')({
       GET: async () => {
         const session = getSession()
         const outcome = await adminsOnly(session)
-        if (outcome === 'unauthenticated') return Response.json({ error: { code: 'UNAUTHENTICATED', message: 'Sign in to continue.' } }, { status: 401 })
-        if (outcome === 'forbidden') return Response.json({ error: { code: 'FORBIDDEN', message: 'You do not have access to this resource.' } }, { status: 403 })
+        if (outcome === 'unauthenticated')
+          return Response.json(
+            { error: { code: 'UNAUTHENTICATED', message: 'Sign in to continue.' } },
+            { status: 401 },
+          )
+        if (outcome === 'forbidden')
+          return Response.json(
+            { error: { code: 'FORBIDDEN', message: 'You do not have access to this resource.' } },
+            { status: 403 },
+          )
         return Response.json({ devices: (await sessions.listSessions(session.userId!)).length })
       },
     },

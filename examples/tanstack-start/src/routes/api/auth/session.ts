@@ -13,7 +13,12 @@ export const Route = createFileRoute('/api/auth/session')({
           ? {
               authenticated: true,
               user,
-              session: { id: session.id, createdAt: session.createdAt, expiresAt: session.expiresAt, idleExpiresAt: session.idleExpiresAt },
+              session: {
+                id: session.id,
+                createdAt: session.createdAt,
+                expiresAt: session.expiresAt,
+                idleExpiresAt: session.idleExpiresAt,
+              },
             }
           : { authenticated: false }
         return Response.json(body, { headers: { 'cache-control': 'no-store' } })
