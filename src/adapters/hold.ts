@@ -1,4 +1,5 @@
 // Holds one node response until the session is committed, so no byte leaves before the store has the changes.
+import { sessionControl } from '../core/control.ts'
 import { OutgoingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
@@ -271,8 +272,8 @@ export function watchResponse<C>(
   armNow: boolean,
 ): void {
   const gate = new Gate(res, policy, session, context)
-  if (armNow || session.needsWrite) return gate.arm(false)
-  session.beforeFirstChange(() => gate.arm(true))
+  if (armNow || sessionControl().needsWrite(session)) return gate.arm(false)
+  sessionControl().beforeFirstChange(session, () => gate.arm(true))
 }
 
 /**

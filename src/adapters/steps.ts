@@ -1,4 +1,5 @@
 // The request's steps, framework-neutral, in the order every adapter calls them: load, DBSC, CSRF, (handler), commit.
+import { sessionControl } from '../core/control.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
@@ -198,7 +199,7 @@ export async function commitHeaders(session: Session<SessionData>): Promise<Sess
  * nothing, the common read); undefined when it must write: call `commitHeaders` then.
  */
 export function commitHeadersNow(session: Session<SessionData>): SessionHeaders | undefined {
-  const committed = session.commitWithoutWrite()
+  const committed = sessionControl().commitWithoutWrite(session)
   return committed && headersAfterCommit(session, committed.cookies)
 }
 
@@ -245,7 +246,10 @@ export async function errorHeaders(
 /** `errorHeaders(session, false)` without awaiting: only the cookie of an id this request issued or ended. Never throws. */
 export function errorHeadersNow(session: Session<any>): SessionHeaders {
   try {
-    return { cookies: (session as Session<SessionData>).commitAfterError().cookies, noStore: true }
+    return {
+      cookies: sessionControl().commitAfterError(session as Session<SessionData>).cookies,
+      noStore: true,
+    }
   } catch {
     return { cookies: [], noStore: true }
   }

@@ -11,6 +11,7 @@ import type { Carried } from './cookie-reissue.ts'
 import type { Internals } from './internals.ts'
 import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
+import { grantControl } from './control.ts'
 
 export type { LoginOptions }
 
@@ -67,6 +68,16 @@ export class Session<D extends SessionData = SessionData> {
   private pendingToken: IssuedToken | undefined = undefined
   /** Called once, before the first mutation of this request (see `beforeFirstChange`). */
   private changeListener: (() => void) | undefined = undefined
+
+  static {
+    grantControl({
+      needsWrite: (session) => session.needsWrite,
+      commitWithoutWrite: (session) => session.commitWithoutWrite(),
+      commitAfterError: (session) => session.commitAfterError(),
+      beforeFirstChange: (session, listener) => session.beforeFirstChange(listener),
+      setAside: (session) => session.setAside(),
+    })
+  }
 
   /** @internal Created by `sessions.load()`. */
   constructor(
@@ -347,7 +358,7 @@ export class Session<D extends SessionData = SessionData> {
    * Device-bound sessions: this request lacks the session's bound cookie, so it goes on as anonymous. Nothing is
    * written or cleared for it; `login()` starts a new session, `logout()` clears this browser's cookie. @internal
    */
-  setAside(): void {
+  private setAside(): void {
     this.forget(true)
   }
 
@@ -409,7 +420,7 @@ export class Session<D extends SessionData = SessionData> {
    * so a response that changed nothing is not held for a microtask.
    * @internal
    */
-  commitWithoutWrite(): CommitResult | undefined {
+  private commitWithoutWrite(): CommitResult | undefined {
     if (this.needsWrite) return undefined
     this.committed = true
     return this.cookiesNow(this.ctx.clock())
@@ -420,7 +431,7 @@ export class Session<D extends SessionData = SessionData> {
    * issued or ended, as the store already has it.
    * @internal
    */
-  commitAfterError(): CommitResult {
+  private commitAfterError(): CommitResult {
     this.committed = true
     // What login, regenerate or update() already wrote is in the store: send its cookie and a snapshot of it.
     const issued = this.issuedCookie !== undefined
@@ -444,7 +455,7 @@ export class Session<D extends SessionData = SessionData> {
    * passes `assertOpen`, which calls the `beforeFirstChange` listener first) or a touch due at load.
    * @internal
    */
-  get needsWrite(): boolean {
+  private get needsWrite(): boolean {
     return this.record === null
       ? this.tracked.hasSets && !this.rotatedAway
       : this.tracked.dirty || this.touchDue
@@ -456,7 +467,7 @@ export class Session<D extends SessionData = SessionData> {
    * adapter holds the response from then on, so a request that changes nothing is never held.
    * @internal
    */
-  beforeFirstChange(listener: () => void): void {
+  private beforeFirstChange(listener: () => void): void {
     this.changeListener = listener
   }
 

@@ -1,4 +1,5 @@
 // The DBSC server: answers the registration and refresh endpoints, checks the bound cookie, and offers registration.
+import { sessionControl } from '../core/control.ts'
 import { randomBytes } from 'node:crypto'
 import type { DeviceBoundRejectReason } from '../core/events.ts'
 import type { Internals, Privileges, ReissuePlan } from '../core/internals.ts'
@@ -127,7 +128,7 @@ export class DeviceBound implements DeviceBoundServer {
       // in again at once, and can neither act for the session nor end it.
       if (bound === 'bound_cookie_missing' && this.config.enforce === 'session') {
         this.report(session, request.path, bound)
-        session.setAside()
+        sessionControl().setAside(session)
       }
       return undefined
     }

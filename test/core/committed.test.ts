@@ -1,4 +1,5 @@
 // The commit is the last moment a request may change its session: later mutations throw SESSION_COMMITTED before any store call.
+import { sessionControl } from '../../src/core/control.ts'
 import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../../src/stores/memory.ts'
 import { countingStore } from '../support/counting-store.ts'
@@ -60,25 +61,27 @@ describe('commitWithoutWrite (what adapters try first, so a read is not held for
 
     const read = await sessions.load({ cookie })
     const calls = { ...counted.calls }
-    expect(read.commitWithoutWrite()).toEqual({ cookies: [] })
+    expect(sessionControl().commitWithoutWrite(read)).toEqual({ cookies: [] })
     expect(counted.calls).toEqual(calls) // no store call
     expect(read.isCommitted).toBe(true)
     expect(() => read.set('x', 1)).toThrow(expect.objectContaining({ code: 'SESSION_COMMITTED' }))
 
     const changed = await sessions.load({ cookie })
     changed.set('x', 1)
-    expect(changed.commitWithoutWrite()).toBeUndefined() // a write: the caller must commit()
+    expect(sessionControl().commitWithoutWrite(changed)).toBeUndefined() // a write: the caller must commit()
     expect(changed.isCommitted).toBe(false)
     expect(await changed.commit()).toEqual({ cookies: [] })
     expect((await sessions.load({ cookie })).get('x')).toBe(1)
 
     clock.advance(2 * 60_000)
     const touched = await sessions.load({ cookie })
-    expect(touched.commitWithoutWrite()).toBeUndefined() // the touch interval passed: a write
+    expect(sessionControl().commitWithoutWrite(touched)).toBeUndefined() // the touch interval passed: a write
 
     const anonymous = await sessions.load()
     anonymous.set('cart', 1)
-    expect(anonymous.commitWithoutWrite()).toBeUndefined() // creating the session is a write
-    expect(await sessions.load().then((s) => s.commitWithoutWrite())).toEqual({ cookies: [] })
+    expect(sessionControl().commitWithoutWrite(anonymous)).toBeUndefined() // creating the session is a write
+    expect(await sessions.load().then((s) => sessionControl().commitWithoutWrite(s))).toEqual({
+      cookies: [],
+    })
   })
 })

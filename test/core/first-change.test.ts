@@ -1,4 +1,5 @@
 // Session.beforeFirstChange fires once, synchronously, before any mutation takes effect (never after commit), and needsWrite tracks the change.
+import { sessionControl } from '../../src/core/control.ts'
 import { describe, expect, it } from 'vitest'
 import type { Session } from '../../src/core/session.ts'
 import { memoryStore } from '../../src/stores/memory.ts'
@@ -38,12 +39,12 @@ describe('beforeFirstChange', () => {
         storeCalls: number
         needsWrite: boolean
       }> = []
-      session.beforeFirstChange(() =>
+      sessionControl().beforeFirstChange(session, () =>
         seen.push({
           data: { ...session.data },
           userId: session.userId,
           storeCalls: Object.values(calls).reduce((a, b) => a + b, 0),
-          needsWrite: session.needsWrite,
+          needsWrite: sessionControl().needsWrite(session),
         }),
       )
       const before = Object.values(calls).reduce((a, b) => a + b, 0)
@@ -64,8 +65,8 @@ describe('beforeFirstChange', () => {
     for (const [name, mutate] of MUTATIONS) {
       const session = await sessions.load({ cookie })
       let fired = 0
-      session.beforeFirstChange(() => fired++)
-      expect(session.commitWithoutWrite(), name).toEqual({ cookies: [] })
+      sessionControl().beforeFirstChange(session, () => fired++)
+      expect(sessionControl().commitWithoutWrite(session), name).toEqual({ cookies: [] })
       await expect((async () => mutate(session))(), name).rejects.toMatchObject({
         code: 'SESSION_COMMITTED',
       })
@@ -78,14 +79,14 @@ describe('beforeFirstChange', () => {
     const wrote = await sessions.load({ cookie })
     wrote.set('x', 1)
     let fired = 0
-    wrote.beforeFirstChange(() => fired++)
+    sessionControl().beforeFirstChange(wrote, () => fired++)
     await wrote.commit()
     expect(() => wrote.set('x', 2)).toThrow(expect.objectContaining({ code: 'SESSION_COMMITTED' }))
     expect(fired).toBe(0)
 
     const failed = await sessions.load({ cookie })
-    failed.beforeFirstChange(() => fired++)
-    expect(failed.commitAfterError()).toEqual({ cookies: [] })
+    sessionControl().beforeFirstChange(failed, () => fired++)
+    expect(sessionControl().commitAfterError(failed)).toEqual({ cookies: [] })
     expect(() => failed.set('x', 2)).toThrow(expect.objectContaining({ code: 'SESSION_COMMITTED' }))
     expect(fired).toBe(0)
   })
@@ -94,20 +95,20 @@ describe('beforeFirstChange', () => {
     const { sessions, cookie } = await signedIn()
     const session = await sessions.load({ cookie })
     let fired = 0
-    session.beforeFirstChange(() => fired++)
+    sessionControl().beforeFirstChange(session, () => fired++)
     expect(() => session.set('__proto__' as never, 1 as never)).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     )
     expect(fired).toBe(1)
-    expect(session.needsWrite).toBe(false) // nothing changed: the commit writes nothing
+    expect(sessionControl().needsWrite(session)).toBe(false) // nothing changed: the commit writes nothing
   })
 })
 
 describe('needsWrite', () => {
   it('is false on a fresh read, of a new and of a stored session', async () => {
     const { sessions, cookie } = await signedIn()
-    expect((await sessions.load()).needsWrite).toBe(false)
-    expect((await sessions.load({ cookie })).needsWrite).toBe(false)
+    expect(sessionControl().needsWrite(await sessions.load())).toBe(false)
+    expect(sessionControl().needsWrite(await sessions.load({ cookie }))).toBe(false)
   })
 
   for (const [name, mutate] of MUTATIONS.filter(
@@ -119,13 +120,13 @@ describe('needsWrite', () => {
       await mutate(session)
       if (name === 'update') {
         // update() writes the store itself: nothing is left for the commit.
-        expect(session.needsWrite).toBe(false)
+        expect(sessionControl().needsWrite(session)).toBe(false)
         expect((await sessions.load({ cookie })).get('x')).toBe(1)
         return
       }
-      expect(session.needsWrite).toBe(true)
+      expect(sessionControl().needsWrite(session)).toBe(true)
       await session.commit()
-      expect(session.needsWrite).toBe(false)
+      expect(sessionControl().needsWrite(session)).toBe(false)
     })
   }
 
@@ -133,9 +134,9 @@ describe('needsWrite', () => {
     const { sessions } = await signedIn()
     const fresh = await sessions.load()
     fresh.delete('theme')
-    expect(fresh.needsWrite).toBe(false)
+    expect(sessionControl().needsWrite(fresh)).toBe(false)
     fresh.set('x', 1)
-    expect(fresh.needsWrite).toBe(true)
+    expect(sessionControl().needsWrite(fresh)).toBe(true)
   })
 
   it('after login/regenerate/destroy/logout: the id change is already in the store, and the commit sends its cookie without a write', async () => {
@@ -145,16 +146,16 @@ describe('needsWrite', () => {
       const { sessions, cookie } = await signedIn()
       const session = await sessions.load({ cookie })
       await mutate(session)
-      expect(session.needsWrite, name).toBe(false)
-      const committed = session.commitWithoutWrite()
+      expect(sessionControl().needsWrite(session), name).toBe(false)
+      const committed = sessionControl().commitWithoutWrite(session)
       expect(committed?.cookies.length, name).toBe(1) // the new id's cookie, or the clearing one
     }
   })
 
   it('is true at load when the touch is due, false before', async () => {
     const { sessions, cookie, clock } = await signedIn()
-    expect((await sessions.load({ cookie })).needsWrite).toBe(false)
+    expect(sessionControl().needsWrite(await sessions.load({ cookie }))).toBe(false)
     clock.advance(61_000)
-    expect((await sessions.load({ cookie })).needsWrite).toBe(true)
+    expect(sessionControl().needsWrite(await sessions.load({ cookie }))).toBe(true)
   })
 })

@@ -1,0 +1,30 @@
+// The front doors' hooks into a Session: what the request pipeline calls and applications never see.
+import type { SessionData } from '../stores/types.ts'
+import type { CommitResult, Session } from './session.ts'
+
+/** What the request pipeline may do to a Session besides its public API. */
+export interface SessionControl {
+  /** True when `commit()` would write to the store now (a mutation, or a touch due at load). */
+  needsWrite(session: Session<SessionData>): boolean
+  /** `commit()` without awaiting anything when it has nothing to write; undefined when it must write. */
+  commitWithoutWrite(session: Session<SessionData>): CommitResult | undefined
+  /** `commit({ write: false })`: after an error, only the cookie of an id this request issued or ended. */
+  commitAfterError(session: Session<SessionData>): CommitResult
+  /** Calls `listener` once, synchronously, before the first mutation of this request. */
+  beforeFirstChange(session: Session<SessionData>, listener: () => void): void
+  /** Device-bound sessions: the bound cookie is missing, so the request goes on as anonymous. */
+  setAside(session: Session<SessionData>): void
+}
+
+let granted: SessionControl | undefined
+
+/** @internal Called once, by the Session class, with functions that reach its private members. */
+export function grantControl(control: SessionControl): void {
+  granted = control
+}
+
+/** The pipeline's hooks into a Session (see `SessionControl`). */
+export function sessionControl(): SessionControl {
+  if (granted === undefined) throw new Error('hallpass: the Session class was not loaded')
+  return granted
+}
