@@ -12,6 +12,7 @@ import {
 import { spawnScenario, type Child } from './lib/children.ts'
 import { checkRead, checkWrite, login, loginMany, sequential } from './lib/client.ts'
 import { machine } from './lib/machine.ts'
+import { PG_TABLES, startBenchPostgres, type BenchPostgres } from './lib/postgres.ts'
 import { profileScenario } from './lib/profile.ts'
 import {
   commandDelta,
@@ -27,6 +28,7 @@ import {
   emptyResults,
   mainTable,
   memoryTable,
+  postgresTable,
   spreadTable,
   targets,
   targetTable,
@@ -162,9 +164,26 @@ async function measureBytes(redis: BenchRedis, child: Child, results: Results): 
   await redis.admin.flushAll()
 }
 
+/** Table growth over `count` logins of distinct users, from an empty table. */
+async function measurePostgresBytes(
+  postgres: BenchPostgres,
+  s: Scenario,
+  child: Child,
+  results: Results,
+): Promise<void> {
+  const table = s.id.startsWith('hallpass') ? PG_TABLES.hallpass : PG_TABLES.peer
+  await postgres.truncate(table)
+  const before = await postgres.tableBytes(table)
+  await loginMany(child.url, config.sessions)
+  results.postgresBytesPerSession = ((await postgres.tableBytes(table)) - before) / config.sessions
+  await postgres.truncate(table)
+}
+
 async function main(): Promise<number> {
   const started = Date.now()
   const redis = await startRedis()
+  const postgres = selected.some((s) => s.postgres) ? await startBenchPostgres() : undefined
+  if (postgres) process.env.HALLPASS_BENCH_POSTGRES_URL = postgres.url
   const children = new Map<ScenarioId, Child>()
   try {
     if (args.profile) {
@@ -219,6 +238,18 @@ async function main(): Promise<number> {
         failures.push(`${s.id} commands/memory: ${(err as Error).message}`)
       }
     }
+    for (const s of selected.filter((x) => x.sessionsInPostgres && postgres)) {
+      try {
+        await measurePostgresBytes(
+          postgres as BenchPostgres,
+          s,
+          children.get(s.id) as Child,
+          all.get(s.id) as Results,
+        )
+      } catch (err) {
+        failures.push(`${s.id} Postgres bytes: ${(err as Error).message}`)
+      }
+    }
     const outcomes = targets(all)
     const minutes = ((Date.now() - started) / 60_000).toFixed(1)
     console.log(
@@ -245,6 +276,12 @@ async function main(): Promise<number> {
         '',
         memoryTable(all),
         '',
+        '### Postgres table size per session',
+        '',
+        `pg_total_relation_size growth (heap, indexes, TOAST) over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}.`,
+        '',
+        postgresTable(all),
+        '',
         '### Every repetition (req/s)',
         '',
         spreadTable(all),
@@ -267,6 +304,7 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all([...children.values()].map((c) => c.stop()))
     await redis.stop()
+    await postgres?.stop()
   }
 }
 

@@ -17,6 +17,10 @@ export type ScenarioId =
   | 'fastify-bare'
   | 'fastify-session'
   | 'hallpass-fastify'
+  | 'node-raw-postgres'
+  | 'hallpass-node-postgres'
+  | 'express-session-postgres'
+  | 'hallpass-express-postgres'
 
 export interface Scenario {
   readonly id: ScenarioId
@@ -25,6 +29,9 @@ export interface Scenario {
   readonly redis: boolean
   /** Keeps one record per session in Redis (bytes per session are measured). */
   readonly sessionsInRedis: boolean
+  /** Needs the bench's PostgreSQL server; with `sessionsInPostgres`, bytes per session are measured. */
+  readonly postgres?: boolean
+  readonly sessionsInPostgres?: boolean
   /** Ratios in the main table are against these, in order. */
   readonly baselines: readonly ScenarioId[]
 }
@@ -138,6 +145,42 @@ export const SCENARIOS: readonly Scenario[] = [
     sessionsInRedis: true,
     baselines: ['fastify-session', 'fastify-bare'],
   },
+  // PostgreSQL (#26): the same routes on one pg Pool each (pg's defaults); the limit is one statement by primary key.
+  {
+    id: 'node-raw-postgres',
+    label: 'node:http + one raw Postgres statement by key (the limit)',
+    redis: false,
+    sessionsInRedis: false,
+    postgres: true,
+    baselines: ['node-bare'],
+  },
+  {
+    id: 'hallpass-node-postgres',
+    label: 'node:http + hallpass/node, Postgres',
+    redis: false,
+    sessionsInRedis: false,
+    postgres: true,
+    sessionsInPostgres: true,
+    baselines: ['node-raw-postgres'],
+  },
+  {
+    id: 'express-session-postgres',
+    label: 'express + express-session + connect-pg-simple',
+    redis: false,
+    sessionsInRedis: false,
+    postgres: true,
+    sessionsInPostgres: true,
+    baselines: ['express-bare'],
+  },
+  {
+    id: 'hallpass-express-postgres',
+    label: 'express + hallpass/express, Postgres',
+    redis: false,
+    sessionsInRedis: false,
+    postgres: true,
+    sessionsInPostgres: true,
+    baselines: ['express-session-postgres', 'express-bare'],
+  },
 ]
 
 export const SHORT_NAMES: Record<ScenarioId, string> = {
@@ -157,6 +200,10 @@ export const SHORT_NAMES: Record<ScenarioId, string> = {
   'fastify-bare': 'fastify bare',
   'fastify-session': '@fastify/session',
   'hallpass-fastify': 'hallpass/fastify',
+  'node-raw-postgres': 'raw SELECT',
+  'hallpass-node-postgres': 'hallpass/node (pg)',
+  'express-session-postgres': 'express-session (pg)',
+  'hallpass-express-postgres': 'hallpass/express (pg)',
 }
 
 export type Endpoint = 'read' | 'write'
@@ -222,6 +269,20 @@ export const RATIO_TARGETS: readonly RatioTarget[] = [
     source: '#15',
   },
   { scenario: 'hallpass-sealed', baseline: 'node-bare', endpoint: 'read', min: 0.8, source: '#15' },
+  {
+    scenario: 'hallpass-express-postgres',
+    baseline: 'express-session-postgres',
+    endpoint: 'read',
+    min: 1,
+    source: '#26',
+  },
+  {
+    scenario: 'hallpass-express-postgres',
+    baseline: 'express-session-postgres',
+    endpoint: 'write',
+    min: 1,
+    source: '#26',
+  },
 ]
 
 /** hallpass scenarios on Redis: the round-trip and bytes-per-session targets apply to them. */
