@@ -23,6 +23,7 @@ export interface BenchPostgres {
 export async function startBenchPostgres(): Promise<BenchPostgres> {
   const server = await startPostgres()
   const admin = new pg.Pool({ connectionString: server.url, max: 2 })
+  admin.on('error', () => undefined) // a connection the server drops when it stops
   await migratePostgres({ client: admin, table: PG_TABLES.hallpass })
   await admin.query(
     `CREATE TABLE ${PG_TABLES.raw} (id text PRIMARY KEY, user_id text NOT NULL, counter integer NOT NULL)`,
