@@ -22,7 +22,10 @@ export interface BetterSqlite3Database {
 
 /** The parts of a bun:sqlite `Database` the store uses. */
 export interface BunSqliteDatabase {
-  prepare(source: string): StatementLike & { safeIntegers(toggle: boolean): unknown }
+  /** `finalize()`: bun:sqlite closes a database only once its statements are finalized. */
+  prepare(
+    source: string,
+  ): StatementLike & { safeIntegers(toggle: boolean): unknown; finalize(): unknown }
   query(source: string): unknown
   exec(source: string): unknown
   /** A transaction function; `.immediate()` runs it in `BEGIN IMMEDIATE` (a savepoint when nested). */

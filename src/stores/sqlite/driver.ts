@@ -36,8 +36,8 @@ export interface SqliteDriver {
 /** The driver for `db`, or undefined when it is none of better-sqlite3, bun:sqlite and node:sqlite. */
 export function driverFor(db: unknown): SqliteDriver | undefined {
   const kind = driverKind(db)
-  if (kind === 'better-sqlite3') return withTransactionFunction(kind, db as BetterSqlite3Database)
-  if (kind === 'bun:sqlite') return withTransactionFunction(kind, db as BunSqliteDatabase)
+  if (kind === 'better-sqlite3') return betterSqlite3(db as BetterSqlite3Database)
+  if (kind === 'bun:sqlite') return bunSqlite(db as BunSqliteDatabase)
   if (kind === 'node:sqlite') return nodeSqlite(db as NodeSqliteDatabase)
   return undefined
 }
@@ -51,14 +51,11 @@ function statement<P extends SqlValue[], R>(raw: StatementLike): Statement<P, R>
   }
 }
 
-/** better-sqlite3 and bun:sqlite: the same API, with a transaction helper that does IMMEDIATE and savepoints. */
-function withTransactionFunction(
-  kind: 'better-sqlite3' | 'bun:sqlite',
-  db: BetterSqlite3Database | BunSqliteDatabase,
-): SqliteDriver {
+/** better-sqlite3: its transaction helper does IMMEDIATE, and savepoints inside an open transaction. */
+function betterSqlite3(db: BetterSqlite3Database): SqliteDriver {
   const transaction = db.transaction((work) => work())
   return {
-    kind,
+    kind: 'better-sqlite3',
     database: db,
     prepare(sql) {
       const raw = db.prepare(sql)
@@ -66,13 +63,38 @@ function withTransactionFunction(
       return statement(raw)
     },
     exec: (sql) => void db.exec(sql),
-    immediate<T>(work: () => T): T {
-      let value!: T // set by `work`, which the helper runs before returning (or throws)
-      transaction.immediate(() => void (value = work()))
-      return value
-    },
+    immediate: (work) => runIn(transaction, work),
     close: () => void db.close(),
   }
+}
+
+/** bun:sqlite: better-sqlite3's API; its statements are finalized on close, or the file would stay open. */
+function bunSqlite(db: BunSqliteDatabase): SqliteDriver {
+  const transaction = db.transaction((work) => work())
+  const prepared: { finalize(): unknown }[] = []
+  return {
+    kind: 'bun:sqlite',
+    database: db,
+    prepare(sql) {
+      const raw = db.prepare(sql)
+      raw.safeIntegers(false)
+      prepared.push(raw)
+      return statement(raw)
+    },
+    exec: (sql) => void db.exec(sql),
+    immediate: (work) => runIn(transaction, work),
+    close() {
+      for (const raw of prepared.splice(0)) raw.finalize()
+      db.close()
+    },
+  }
+}
+
+/** Runs `work` through a transaction helper's `.immediate()` and returns its result. */
+function runIn<T>(transaction: { immediate(work: () => void): void }, work: () => T): T {
+  let value!: T // set by `work`, which the helper runs before returning (or throws)
+  transaction.immediate(() => void (value = work()))
+  return value
 }
 
 /** node:sqlite has no transaction helper: BEGIN IMMEDIATE / COMMIT by hand, ROLLBACK on any error. */
