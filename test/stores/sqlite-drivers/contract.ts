@@ -1,6 +1,7 @@
 // The SQLite store on one driver: the shared Store contract plus what the store promises about the app's connection.
 // Runs under vitest (Node) and under `bun test` (which serves the `vitest` import from bun:test).
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -190,6 +191,15 @@ export function sqliteDriverContract(driver: DriverUnderTest): void {
       await store.close()
       await expect(store.get(record.id)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
     })
+
+    if (driver.kind !== 'better-sqlite3') {
+      it('never loads better-sqlite3 (in the node:sqlite run it cannot even be resolved)', () => {
+        const require = createRequire(import.meta.url)
+        const loaded = Object.keys(require.cache).filter((path) => path.includes('better-sqlite3'))
+        expect(loaded).toEqual([])
+        if (driver.kind === 'node:sqlite') expect(() => require('better-sqlite3')).toThrow()
+      })
+    }
   })
 }
 

@@ -8,7 +8,12 @@ if (typeof registerHooks !== 'function')
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
-    if (specifier === 'better-sqlite3' || specifier.startsWith('better-sqlite3/'))
+    // By name, and by path (vitest resolves a package itself, then imports the file it found).
+    const hidden =
+      specifier === 'better-sqlite3' ||
+      specifier.startsWith('better-sqlite3/') ||
+      specifier.includes('/node_modules/better-sqlite3/')
+    if (hidden)
       throw Object.assign(new Error(`Cannot find module '${specifier}' (hidden by the test)`), {
         code: 'MODULE_NOT_FOUND',
       })
