@@ -9,6 +9,8 @@ import {
   prepareStatements,
   sessionTables,
 } from '../stores/sqlite/schema.ts'
+import { adoptDatabase } from '../stores/sqlite/open.ts'
+import type { SqliteDriver } from '../stores/sqlite/driver.ts'
 import { SqliteSessionStore } from '../stores/sqlite/store.ts'
 import { MissingStoreError, UsageError, type Access, type OpenedStore } from './stores.ts'
 
@@ -33,10 +35,11 @@ export async function openSqlite(
   const readonly = access === 'read'
   const db = new Database(path, { readonly, fileMustExist: true })
   try {
-    requireTable(db, path, table)
+    const driver = adoptDatabase(db)
+    requireTable(driver, path, table)
     const store = new SqliteSessionStore(
-      db,
-      prepareStatements(db, table, { readonly }),
+      driver,
+      prepareStatements(driver, table, { readonly }),
       Date.now,
       true,
       0,
@@ -49,7 +52,7 @@ export async function openSqlite(
 }
 
 /** Throws MissingStoreError unless `table` has every hallpass column, naming the tables that do. Only reads. */
-function requireTable(db: Database.Database, path: string, table: string): void {
+function requireTable(db: SqliteDriver, path: string, table: string): void {
   let missing: string[]
   let tables: string[]
   try {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { isHallpassError } from '../../src/errors.ts'
 import { testRecord, testStore } from '../../src/testing/index.ts'
 import { sqliteStore } from '../../src/stores/sqlite.ts'
+import { COLUMNS } from '../../src/stores/sqlite/schema.ts'
 
 const HOUR = 3_600_000
 const dirs: string[] = []
@@ -28,7 +29,7 @@ testStore('sqlite (in memory, injected clock)', () => {
 
 testStore('sqlite (file, WAL, real clock)', () => {
   const file = tempFile()
-  const store = sqliteStore({ database: file })
+  const store = sqliteStore<Database.Database>({ database: file })
   expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal')
   return { store, cleanup: () => store.close() }
 })
@@ -103,6 +104,27 @@ describe('sqliteStore options', () => {
     db.close()
   })
 
+  it('refuses a table from before the device column: nothing is migrated, and the table is left alone', () => {
+    const db = new Database(':memory:')
+    const columns = COLUMNS.filter((column) => column !== 'device')
+    db.exec(`CREATE TABLE hallpass_sessions (${columns.join(', ')})`)
+    const err = (() => {
+      try {
+        sqliteStore({ database: db })
+      } catch (error) {
+        return error
+      }
+    })()
+    expect(err).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('missing device'),
+    })
+    expect(
+      db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('hallpass_sessions'),
+    ).toEqual(columns)
+    db.close()
+  })
+
   it('switches a file database it is given to WAL, and creates the per-user index', () => {
     const file = tempFile()
     const db = new Database(file)
@@ -135,7 +157,7 @@ describe('sqliteStore persistence and sharing', () => {
       ip: '10.0.0.1',
       persistent: true,
     })
-    const first = sqliteStore({ database: file })
+    const first = sqliteStore<Database.Database>({ database: file })
     await first.create(record, { ttl: HOUR })
     await first.patch(record.id, { set: { step: 2 }, unset: [], ttl: HOUR })
     await first.close()
