@@ -45,10 +45,7 @@ export interface IoRedisLike {
  * at runtime.
  */
 export type RedisClientLike =
-  | NodeRedisClientLike
-  | NodeRedisClusterLike
-  | NodeRedisSentinelLike
-  | IoRedisLike
+  NodeRedisClientLike | NodeRedisClusterLike | NodeRedisSentinelLike | IoRedisLike
 
 /** A node-redis pipeline (`multi()` sent with `execAsPipeline()`): one connection, commands in order. */
 interface NodeRedisPipeline {
@@ -129,7 +126,11 @@ export class RedisDriver {
       this.kind = 'cluster'
       // isReadonly=false: reads go to the master too, so a revoked session is never read back from a lagging replica.
       this.send = (key, args) => cluster.sendCommand(key, false, args, NO_CLIENT_TIMEOUT)
-      this.pipe = nodeRedisPipe(c, (key) => [key], (key, args) => [key, false, args])
+      this.pipe = nodeRedisPipe(
+        c,
+        (key) => [key],
+        (key, args) => [key, false, args],
+      )
       this.down = () => false
     } else if (typeof c.sendCommand === 'function' && typeof c.getMasterNode === 'function') {
       const sentinel = client as NodeRedisSentinelLike
@@ -138,7 +139,11 @@ export class RedisDriver {
       this.kind = 'sentinel'
       // isReadonly=false: always the primary, even with `replicaPoolSize` > 0.
       this.send = (_key, args) => sentinel.sendCommand(false, args, NO_CLIENT_TIMEOUT)
-      this.pipe = nodeRedisPipe(c, () => [], (_key, args) => [false, args])
+      this.pipe = nodeRedisPipe(
+        c,
+        () => [],
+        (_key, args) => [false, args],
+      )
       this.down = () => sentinel.isOpen && !sentinel.isReady
     } else if (typeof c.sendCommand === 'function' && 'isReady' in c) {
       const single = client as NodeRedisClientLike
@@ -146,7 +151,11 @@ export class RedisDriver {
       this.cluster = false
       this.kind = 'client'
       this.send = (_key, args) => single.sendCommand(args, NO_CLIENT_TIMEOUT)
-      this.pipe = nodeRedisPipe(c, () => [], (_key, args) => [args])
+      this.pipe = nodeRedisPipe(
+        c,
+        () => [],
+        (_key, args) => [args],
+      )
       this.down = () => single.isOpen && !single.isReady
     } else {
       configError(
@@ -261,7 +270,8 @@ function ioredisPipe(
   if (typeof client.pipeline !== 'function') return undefined
   const pipeline = client.pipeline as (commands: string[][]) => IoRedisPipeline
   return async (_key, commands) => {
-    const replies = (await pipeline.call(client, commands).exec()) ?? []
+    const calls = commands.map((args) => ['call', ...args])
+    const replies = (await pipeline.call(client, calls).exec()) ?? []
     const failed = replies.find(([err]) => err !== null)
     if (failed) throw failed[0]
     return replies.map(([, reply]) => reply)

@@ -50,12 +50,15 @@ export function durabilityOption(
       'redisStore durability.replicas must be an integer from 1 to 16: the number of replicas that must have a write before it counts (WAIT); to turn durability off, leave durability out',
     )
   if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1)
-    configError('redisStore durability.timeoutMs must be a whole number of milliseconds, at least 1')
+    configError(
+      'redisStore durability.timeoutMs must be a whole number of milliseconds, at least 1',
+    )
   if (timeoutMs >= commandTimeoutMs)
     configError(
       `redisStore durability.timeoutMs (${timeoutMs}) must be below commandTimeoutMs (${commandTimeoutMs}), which bounds the write and its WAIT together: lower timeoutMs or raise commandTimeoutMs`,
     )
-  if (typeof allWrites !== 'boolean') configError('redisStore durability.allWrites must be true or false')
+  if (typeof allWrites !== 'boolean')
+    configError('redisStore durability.allWrites must be true or false')
   if (!driver.canPipeline)
     configError(
       `redisStore durability needs a client that can send a pipeline (node-redis multi(), ioredis pipeline()): the WAIT must follow the write on the same connection. This ${driver.library} ${driver.kind} has none`,

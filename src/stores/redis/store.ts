@@ -182,7 +182,12 @@ export class RedisStore implements Store {
       ...unset,
     ]
     // A new device binding, a spent challenge or a pending re-issue protects the user; data and touches do not.
-    const result = await this.run('patch', [this.keys.session(id)], args, patch.device !== undefined)
+    const result = await this.run(
+      'patch',
+      [this.keys.session(id)],
+      args,
+      patch.device !== undefined,
+    )
     return PATCH_RESULTS[Number(result)] ?? 'missing'
   }
 
