@@ -293,6 +293,10 @@ export interface ReplicatedCluster {
   slotsOf(port: number): Promise<Array<[number, number]>>
   /** Waits until all 16384 slots are served and every primary has a replica in sync. */
   healthy(limitMs?: number): Promise<void>
+  /** The port of the replica of the primary on `port`. */
+  replicaOf(port: number): Promise<number>
+  /** SIGSTOP (true) or SIGCONT (false) of the node on `port`: a hung host. */
+  pause(port: number, paused: boolean): void
   /** SIGKILL of one primary. */
   crash(port: number): void
   /** Waits until `key`'s slot is served by a primary other than `port`. */
@@ -400,6 +404,16 @@ export async function startReplicatedCluster(options: {
           return states.every(Boolean)
         },
       )
+    },
+    replicaOf: async (port) => {
+      const lines = (await cli(anyLive(), 'CLUSTER', 'NODES')).split('\n').map((l) => l.split(' '))
+      const primary = lines.find((fields) => fields[1]?.startsWith(`${HOST}:${port}@`))
+      const replica = lines.find((fields) => fields[3] === primary?.[0])
+      if (!replica) throw new Error(`no replica of port ${port}`)
+      return Number(/:(\d+)/.exec(replica[1] ?? '')?.[1])
+    },
+    pause: (port, paused) => {
+      nodes.find((n) => n.port === port)?.child?.kill(paused ? 'SIGSTOP' : 'SIGCONT')
     },
     crash: (port) => {
       const node = nodes.find((n) => n.port === port) as Node
