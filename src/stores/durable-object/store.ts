@@ -96,18 +96,21 @@ export class DurableObjectSessionStore implements Store {
   /** One fetch to the tag's object; a failure to reach it (overload, reset, network) is STORE_UNAVAILABLE. */
   private async callTag(tag: string, op: Operation, args: readonly unknown[]): Promise<unknown> {
     const body = encodeArguments(args)
-    let text: string
+    let response: Response | undefined
+    let text = ''
+    let cause: unknown
     try {
-      const response = await this.stub(tag).fetch(operationUrl(op), { method: 'POST', body })
-      if (!response.ok) throw new Error(`the object answered ${response.status}`)
+      response = await this.stub(tag).fetch(operationUrl(op), { method: 'POST', body })
       text = await response.text()
-    } catch (cause) {
+    } catch (err) {
+      cause = err
+    }
+    if (response?.ok !== true)
       throw new HallpassError(
         'STORE_UNAVAILABLE',
-        'the Durable Object session store is unavailable',
+        `the Durable Object session store is unavailable${response ? ` (its object answered ${response.status})` : ''}`,
         { cause },
       )
-    }
     return openEnvelope(text)
   }
 
