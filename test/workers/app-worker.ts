@@ -7,7 +7,18 @@ import { session as honoSession, type SessionEnv } from '../../src/adapters/hono
 import { sealedCookies } from '../../src/sealed/index.ts'
 import { durableObjectStore, type DurableNamespace } from '../../src/stores/durable-object/index.ts'
 
-export { HallpassSessions } from '../../src/stores/durable-object/index.ts'
+import { HallpassSessions } from '../../src/stores/durable-object/index.ts'
+
+/** Set by `POST /outage` (the objects run in this isolate): while true, every object call fails. */
+let down = false
+
+/** The real object, which can be made to fail: its caller's stub.fetch then rejects, as for an unreachable object. */
+export class OutageSessions extends HallpassSessions {
+  override async fetch(request: Request): Promise<Response> {
+    if (down) throw new Error('the object is down')
+    return super.fetch(request)
+  }
+}
 
 const bindings = env as unknown as { SESSIONS: DurableNamespace; SESSION_SECRET: string }
 
@@ -68,7 +79,12 @@ for (const [mode, sessions] of Object.entries(MANAGERS)) {
 
 export default {
   fetch(request: Request): Response | Promise<Response> {
-    const [, door, mode] = new URL(request.url).pathname.split('/')
+    const url = new URL(request.url)
+    if (url.pathname === '/outage') {
+      down = url.searchParams.get('down') === '1'
+      return new Response('ok')
+    }
+    const [, door, mode] = url.pathname.split('/')
     if (door === 'hono') return hono.fetch(request)
     const handler = door === 'fetch' ? fetchDoors[mode ?? ''] : undefined
     return handler ? handler(request) : new Response('not found', { status: 404 })

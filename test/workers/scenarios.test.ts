@@ -10,7 +10,7 @@ let worker: RunningWorker
 beforeAll(async () => {
   worker = await startWorker({
     entry: fileURLToPath(new URL('./app-worker.ts', import.meta.url)),
-    durableObject: 'HallpassSessions',
+    durableObject: 'OutageSessions',
     vars: { SESSION_SECRET: SECRET },
   })
 })
@@ -117,6 +117,23 @@ for (const door of ['fetch', 'hono'] as const) {
       expect((await browser.get('/whoami')).json.data).toEqual({ a: 'a', b: 'b', c: 'c', d: 'd' })
     })
 
+    it('an unreachable object is a 503 that names nothing internal, and recovery needs no restart', async () => {
+      const browser = open()
+      const user = fresh()
+      await browser.post(`/login?user=${user}`)
+      await fetch(`${worker.url}/outage?down=1`, { method: 'POST' })
+      try {
+        const read = await browser.get('/whoami')
+        expect(read.status).toBe(503)
+        expect(read.text).not.toMatch(/object is down|Durable/)
+        expect(clears(read.setCookies)).toBe(false)
+        expect((await browser.post('/set?key=a&value=1')).status).toBe(503)
+      } finally {
+        await fetch(`${worker.url}/outage?down=0`, { method: 'POST' })
+      }
+      expect((await browser.get('/whoami')).json).toEqual({ user, data: {} })
+    })
+
     it('revoking a user’s other sessions signs the other device out at once', async () => {
       const user = fresh()
       const laptop = open()
@@ -144,7 +161,7 @@ describe('workerd without nodejs_compat', () => {
   it('fails at startup with a message that names the flag to add', async () => {
     const started = startWorker({
       entry: fileURLToPath(new URL('./app-worker.ts', import.meta.url)),
-      durableObject: 'HallpassSessions',
+      durableObject: 'OutageSessions',
       vars: { SESSION_SECRET: SECRET },
       nodejsCompat: false,
     })
