@@ -15,9 +15,13 @@ beforeAll(async () => {
 })
 afterAll(() => worker?.stop())
 
-testStore('durable object on workerd, injected clock', () => ({
-  store: new BridgeStore(worker.url),
-  advance: async (ms) => {
-    await fetch(`${worker.url}/advance`, { method: 'POST', body: String(ms) })
-  },
-}))
+testStore('durable object on workerd, injected clock', () => {
+  const store = new BridgeStore(worker.url)
+  return {
+    store,
+    cleanup: () => store.close(),
+    advance: async (ms) => {
+      await fetch(`${worker.url}/advance`, { method: 'POST', body: String(ms) })
+    },
+  }
+})
