@@ -1,18 +1,27 @@
 // The AsyncLocalStorage behind hallpass/context, entered by adapters only once an app has imported hallpass/context.
-import { AsyncLocalStorage } from 'node:async_hooks'
+import type { AsyncLocalStorage } from 'node:async_hooks'
 import type { Session } from '../core/session.ts'
+import { HallpassError } from '../errors.ts'
 
-const storage = new AsyncLocalStorage<Session<any>>()
-let wanted = false
+/** Created by `enableContext()`: node:async_hooks is loaded only by apps that use hallpass/context. */
+let storage: AsyncLocalStorage<Session<any>> | undefined
 
 /** Called when `hallpass/context` is imported: from then on adapters run each request inside the storage. */
 export function enableContext(): void {
-  wanted = true
+  if (storage) return
+  const hooks = globalThis.process?.getBuiltinModule?.('node:async_hooks')
+  if (!hooks)
+    throw new HallpassError(
+      'CONFIG_INVALID',
+      'hallpass/context needs node:async_hooks, which this runtime does not provide. On Cloudflare Workers, add ' +
+        '"nodejs_compat" to "compatibility_flags" in wrangler.jsonc.',
+    )
+  storage = new hooks.AsyncLocalStorage<Session<any>>()
 }
 
 /** The session of the current async call chain, if any. */
 export function currentSession(): Session<any> | undefined {
-  return storage.getStore()
+  return storage?.getStore()
 }
 
 /**
@@ -21,5 +30,5 @@ export function currentSession(): Session<any> | undefined {
  * never call `getSession()` should not pay.
  */
 export function runWithSession<T>(session: Session<any>, fn: () => T): T {
-  return wanted ? storage.run(session, fn) : fn()
+  return storage ? storage.run(session, fn) : fn()
 }

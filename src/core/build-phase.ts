@@ -1,5 +1,5 @@
 // `next build` evaluates the app's server modules without the runtime secret: a missing one waits for first use there.
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from '../crypto/node-crypto.ts'
 import { HallpassError } from '../errors.ts'
 import { isMissingSecret, KeyRing, MISSING_SECRET } from '../crypto/keyring.ts'
 

@@ -1,6 +1,6 @@
 // Sealed-cookie mode, all of it: the session lives in an encrypted cookie, and `SealedMode` is everything the manager
 // and the Session handle do differently from store mode (each call site is a one-line `ctx.sealed` branch).
-import { createHash } from 'node:crypto'
+import { createHash } from '../crypto/node-crypto.ts'
 import { HallpassError } from '../errors.ts'
 import type { Sealer } from '../crypto/seal.ts'
 import { userTag } from '../crypto/token.ts'

@@ -1,5 +1,5 @@
 // Turns the configured secret(s) into per-purpose keys, each named by a hash of itself; the newest key signs.
-import { createHash, hkdfSync } from 'node:crypto'
+import { createHash, hkdfSync } from './node-crypto.ts'
 import { configError } from '../errors.ts'
 
 /**

@@ -1,5 +1,5 @@
 // AES-256-GCM sealing with HKDF-derived keys named by their hash: the newest seals, every listed key opens. Never throws on hostile input.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, randomBytes } from './node-crypto.ts'
 import { candidateKeys, type KeyRing, type PurposeKeys } from './keyring.ts'
 
 const IV_BYTES = 12

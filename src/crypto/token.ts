@@ -1,5 +1,5 @@
 // Session tokens: 256 random bits in a MAC'd cookie value; the store only sees a hash of the token.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from './node-crypto.ts'
 import { candidateKeys, type KeyRing, type PurposeKeys } from './keyring.ts'
 
 /** Characters of the routing tag that groups a user's sessions (one Redis Cluster hash slot). */

@@ -1,6 +1,6 @@
 // The DBSC server: answers the registration and refresh endpoints, checks the bound cookie, and offers registration.
 import { sessionControl } from '../core/control.ts'
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from '../crypto/node-crypto.ts'
 import type { DeviceBoundRejectReason } from '../core/events.ts'
 import type { Internals, Privileges, ReissuePlan } from '../core/internals.ts'
 import type { Session } from '../core/session.ts'

@@ -3,6 +3,10 @@ import type { Guard, Principal } from '../guards/access.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { passesDeviceCheck } from './device-bound.ts'
+import { provideJose } from './proof.ts'
+
+// Importing this module is what puts jose into a bundle (the manager alone loads it at run time).
+provideJose(() => import('jose'))
 
 export type { DeviceBoundOptions, DeviceKeyAlgorithm } from './options.ts'
 export type { DbscReply } from './replies.ts'

@@ -1,5 +1,5 @@
 // hallpass/throttle: login throttling per account and per IP, counted before the password is checked; fails closed.
-import { createHmac } from 'node:crypto'
+import { createHmac } from '../crypto/node-crypto.ts'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import { keyRingOf, type Sessions } from '../core/manager.ts'
 import { HallpassError } from '../errors.ts'
