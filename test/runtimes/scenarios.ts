@@ -28,7 +28,7 @@ export function describeRuntime(runtime: RuntimeName): void {
   beforeAll(async () => {
     redis = await startRedis()
     server = await startRuntime(runtime, ENTRY[runtime], { REDIS_URL: redis.url })
-    ports = server.ready as Record<AppName, number>
+    ports = JSON.parse(server.ready) as Record<AppName, number>
   })
   afterAll(async () => {
     await server?.stop()
@@ -38,7 +38,7 @@ export function describeRuntime(runtime: RuntimeName): void {
   it(`${runtime}: createSessions() at module scope and a session in the memory store leave no timer holding the process open`, async () => {
     const script = await startRuntime(runtime, 'test/runtimes/exits.ts')
     try {
-      expect(script.ready).toEqual({ committed: 1 })
+      expect(JSON.parse(script.ready)).toEqual({ committed: 1 })
       expect(await script.exited).toBe(0)
     } finally {
       await script.stop()

@@ -11,20 +11,29 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
  * Each runtime's binary as its npm package installs it (the package's postinstall puts it there), and the
  * command line that runs an entry file with hallpass resolved to its sources (the `hallpass-source` condition).
  */
-const RUNTIMES: Record<RuntimeName, { binary: string; args(entry: string): string[] }> = {
+const RUNTIMES: Record<
+  RuntimeName,
+  { binary: string; args(entry: string, permissions: readonly string[]): string[] }
+> = {
   bun: {
     binary: 'node_modules/bun/bin/bun.exe',
     args: (entry) => ['--conditions=hallpass-source', entry],
   },
   deno: {
     binary: 'node_modules/deno/deno',
-    args: (entry) => ['run', '--allow-all', '--no-prompt', '--conditions=hallpass-source', entry],
+    args: (entry, permissions) => [
+      'run',
+      '--no-prompt',
+      '--conditions=hallpass-source',
+      ...permissions,
+      entry,
+    ],
   },
 }
 
-/** A runtime process this test file owns: the JSON its entry printed when ready, and how to stop it. */
+/** A runtime process this test file owns: the first line its entry printed (when ready), and how to stop it. */
 export interface RuntimeProcess {
-  readonly ready: unknown
+  readonly ready: string
   /** Settles with the exit code when the process ends (null when a signal ended it). */
   readonly exited: Promise<number | null>
   stop(): Promise<void>
@@ -46,15 +55,17 @@ export function runtimeBinary(name: RuntimeName): string {
 }
 
 /**
- * Starts `entry` (a path from the repository root) on the runtime, with `env` added, and resolves with the
- * first line it prints, parsed as JSON. Rejects with the process's stderr if it exits first.
+ * Starts `entry` (a path from the repository root) on the runtime, with `env` added, and resolves once it
+ * prints its first line. Rejects with the process's stderr if it exits first. `permissions` are Deno's
+ * (`--allow-…`; Bun has none).
  */
 export function startRuntime(
   name: RuntimeName,
   entry: string,
   env: Record<string, string> = {},
+  permissions: readonly string[] = ['--allow-all'],
 ): Promise<RuntimeProcess> {
-  const child = spawn(runtimeBinary(name), RUNTIMES[name].args(entry), {
+  const child = spawn(runtimeBinary(name), RUNTIMES[name].args(entry, permissions), {
     cwd: ROOT,
     env: { ...process.env, ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +89,7 @@ export function startRuntime(
       const newline = stdout.indexOf('\n')
       if (ready || newline < 0) return
       ready = true
-      resolve({ ready: JSON.parse(stdout.slice(0, newline)), exited, stop })
+      resolve({ ready: stdout.slice(0, newline), exited, stop })
     })
     child.once('exit', (code, signal) =>
       reject(
