@@ -34,6 +34,9 @@ const RUNTIMES: Record<
 /** A runtime process this test file owns: the first line its entry printed (when ready), and how to stop it. */
 export interface RuntimeProcess {
   readonly ready: string
+  readonly pid: number
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string
   /** Settles with the exit code when the process ends (null when a signal ended it). */
   readonly exited: Promise<number | null>
   stop(): Promise<void>
@@ -89,7 +92,13 @@ export function startRuntime(
       const newline = stdout.indexOf('\n')
       if (ready || newline < 0) return
       ready = true
-      resolve({ ready: stdout.slice(0, newline), exited, stop })
+      resolve({
+        ready: stdout.slice(0, newline),
+        pid: child.pid ?? 0,
+        stderr: () => stderr,
+        exited,
+        stop,
+      })
     })
     child.once('exit', (code, signal) =>
       reject(
