@@ -100,6 +100,7 @@ export function startRuntime(
         stop,
       })
     })
+    child.once('error', reject)
     child.once('exit', (code, signal) =>
       reject(
         new Error(`${name} ${entry} exited (${code ?? signal}) before it was ready:\n${stderr}`),
