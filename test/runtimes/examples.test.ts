@@ -31,7 +31,8 @@ const sessionCookies = async (context: BrowserContext, origin: string) =>
   (await context.cookies(origin)).filter((cookie) => cookie.name === 'hp')
 
 for (const example of EXAMPLES) {
-  describe(`${example.entry} on ${example.runtime} (Chromium)`, () => {
+  // A generous per-test limit: Chromium drives several pages while other test files share the two cores.
+  describe(`${example.entry} on ${example.runtime} (Chromium)`, { timeout: 60_000 }, () => {
     let app: RuntimeProcess
     let origin: string
     beforeAll(async () => {
