@@ -9,7 +9,7 @@ import {
   type Scenario,
   type ScenarioId,
 } from './scenarios/index.ts'
-import { spawnScenario, type Child } from './lib/children.ts'
+import { spawnRuntimeScenario, spawnScenario, type Child } from './lib/children.ts'
 import { checkRead, checkWrite, login, loginMany, sequential } from './lib/client.ts'
 import { machine } from './lib/machine.ts'
 import { PG_TABLES, startBenchPostgres, type BenchPostgres } from './lib/postgres.ts'
@@ -187,16 +187,22 @@ async function main(): Promise<number> {
   const children = new Map<ScenarioId, Child>()
   try {
     if (args.profile) {
-      for (const s of selected)
-        console.log(await profileScenario(s.id, redis.url, config.seconds, ENDPOINTS))
+      for (const s of selected) {
+        if (s.runtime) log(`${s.id}: --profile profiles the Node scenarios only`)
+        else console.log(await profileScenario(s.id, redis.url, config.seconds, ENDPOINTS))
+      }
       return 0
     }
     log(`redis-server on ${redis.url}; starting ${selected.length} scenario servers`)
     // The first server fills the transpile cache (bench/lib/ts-loader.mjs) for every module; the rest start in parallel from it.
     const [first, ...rest] = selected as [Scenario, ...Scenario[]]
+    const start = (s: Scenario): Promise<Child> =>
+      s.runtime ? spawnRuntimeScenario(s) : spawnScenario(s.id, s.redis ? redis.url : '')
     const spawned = [
-      await spawnScenario(first.id, first.redis ? redis.url : '', { preload: true }),
-      ...(await Promise.all(rest.map((s) => spawnScenario(s.id, s.redis ? redis.url : '')))),
+      first.runtime
+        ? await start(first)
+        : await spawnScenario(first.id, first.redis ? redis.url : '', { preload: true }),
+      ...(await Promise.all(rest.map(start))),
     ]
     for (const child of spawned) children.set(child.id, child)
     log(`servers ready after ${((Date.now() - started) / 1000).toFixed(1)} s`)

@@ -21,6 +21,10 @@ export type ScenarioId =
   | 'hallpass-node-postgres'
   | 'express-session-postgres'
   | 'hallpass-express-postgres'
+  | 'bun-bare'
+  | 'hallpass-bun-memory'
+  | 'deno-bare'
+  | 'hallpass-deno-memory'
 
 export interface Scenario {
   readonly id: ScenarioId
@@ -34,6 +38,8 @@ export interface Scenario {
   readonly sessionsInPostgres?: boolean
   /** Ratios in the main table are against these, in order. */
   readonly baselines: readonly ScenarioId[]
+  /** Served by Bun or Deno (bench/scenarios/fetch.ts) instead of a Node child. */
+  readonly runtime?: { readonly name: 'bun' | 'deno'; readonly app: 'bare' | 'hallpass' }
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -181,6 +187,39 @@ export const SCENARIOS: readonly Scenario[] = [
     sessionsInPostgres: true,
     baselines: ['express-session-postgres', 'express-bare'],
   },
+  // Other runtimes (#25): hallpass/fetch against a bare handler on the same runtime's own server.
+  {
+    id: 'bun-bare',
+    label: 'Bun.serve bare',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: [],
+    runtime: { name: 'bun', app: 'bare' },
+  },
+  {
+    id: 'hallpass-bun-memory',
+    label: 'Bun.serve + hallpass/fetch, memory store',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: ['bun-bare'],
+    runtime: { name: 'bun', app: 'hallpass' },
+  },
+  {
+    id: 'deno-bare',
+    label: 'Deno.serve bare',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: [],
+    runtime: { name: 'deno', app: 'bare' },
+  },
+  {
+    id: 'hallpass-deno-memory',
+    label: 'Deno.serve + hallpass/fetch, memory store',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: ['deno-bare'],
+    runtime: { name: 'deno', app: 'hallpass' },
+  },
 ]
 
 export const SHORT_NAMES: Record<ScenarioId, string> = {
@@ -204,6 +243,10 @@ export const SHORT_NAMES: Record<ScenarioId, string> = {
   'hallpass-node-postgres': 'hallpass/node (pg)',
   'express-session-postgres': 'express-session (pg)',
   'hallpass-express-postgres': 'hallpass/express (pg)',
+  'bun-bare': 'Bun bare',
+  'hallpass-bun-memory': 'hallpass on Bun',
+  'deno-bare': 'Deno bare',
+  'hallpass-deno-memory': 'hallpass on Deno',
 }
 
 export type Endpoint = 'read' | 'write'

@@ -15,14 +15,15 @@ import {
 
 /** Options for the fetch adapter (`withSession`, `loadSession`). */
 export interface FetchAdapterOptions extends AdapterOptions {
-  /** The socket address of the client, if your runtime exposes it (e.g. Deno's `info.remoteAddr`). @default none */
-  getIp?: (request: Request) => string | undefined
+  /** The client's socket address, from the request and the runtime's second fetch argument: `clientIp` from `hallpass/bun` or `hallpass/deno`. @default none */
+  getIp?: (request: Request, env?: unknown) => string | undefined
   /** Called with an error the handler threw (the client gets a bare JSON 500). @default console.error */
   onError?: (err: unknown, request: Request) => void
 }
 
 /**
- * Loads the session for a fetch `Request`. Throws only STORE_UNAVAILABLE.
+ * Loads the session for a fetch `Request`. Throws only STORE_UNAVAILABLE. `env` is the runtime's second
+ * fetch argument, handed to `options.getIp`.
  *
  * @example
  * ```ts
@@ -35,13 +36,14 @@ export function loadSession<D extends SessionData>(
   sessions: Sessions<D>,
   request: Request,
   options: FetchAdapterOptions = {},
+  env?: unknown,
 ): Promise<Session<D>> {
   const headers = request.headers
   return loadFromFacts(
     sessions,
     {
       cookie: headers.get('cookie'),
-      socketIp: options.getIp?.(request),
+      socketIp: options.getIp?.(request, env),
       forwardedFor: headers.get('x-forwarded-for'),
       userAgent: headers.get('user-agent'),
     },

@@ -57,12 +57,12 @@ export function withSession<D extends SessionData>(
   sessions: Sessions<D>,
   handler: FetchHandler<D>,
   options: FetchAdapterOptions = {},
-): (request: Request) => Promise<Response> {
+): (request: Request, env?: unknown) => Promise<Response> {
   const checks = requestChecks(sessions, options)
-  return async (request) => {
+  return async (request, env) => {
     let session: Session<D> | undefined
     try {
-      session = await loadSession(sessions, request, options)
+      session = await loadSession(sessions, request, options, env)
       const current = session
       if (checks) {
         const facts = requestFacts(request)

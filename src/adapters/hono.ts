@@ -1,6 +1,7 @@
 // Adapter for Hono 4: c.get('session') typed through Variables, commit after next(), guards as route middleware.
 import type { Context, MiddlewareHandler } from 'hono'
 import { runWithSession } from '../context/storage.ts'
+import { clientIp as nodeClientIp } from '../runtime/node.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { Guard } from '../guards/access.ts'
@@ -41,7 +42,7 @@ export type SessionEnv<D extends SessionData = SessionData> = {
 
 /** Options for `session()`. */
 export interface HonoSessionOptions extends AdapterOptions {
-  /** The client's socket address. @default `c.env.incoming.socket.remoteAddress` when served by @hono/node-server */
+  /** The client's socket address. @default `c.env.incoming.socket.remoteAddress` when served by @hono/node-server; on Bun and Deno, `honoClientIp` from `hallpass/bun` or `hallpass/deno` */
   getIp?: (c: Context) => string | undefined
 }
 
@@ -64,7 +65,7 @@ export function session<D extends SessionData>(
   sessions: Sessions<D>,
   options: HonoSessionOptions = {},
 ): MiddlewareHandler<SessionEnv<D>> {
-  const getIp = options.getIp ?? nodeServerIp
+  const getIp = options.getIp ?? ((c: Context) => nodeClientIp(c.req.raw, c.env))
   const checks = requestChecks(sessions, options)
   return async (c, next) => {
     let current: Session<D>
@@ -126,13 +127,6 @@ async function formBodyToken(c: Context): Promise<string | undefined> {
   } catch {
     return undefined
   }
-}
-
-function nodeServerIp(c: Context): string | undefined {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)
-    ?.incoming
-  const address = incoming?.socket?.remoteAddress
-  return typeof address === 'string' ? address : undefined
 }
 
 /**

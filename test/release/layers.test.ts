@@ -13,6 +13,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
  */
 const LAYERS: ReadonlyArray<readonly [name: string, pattern: RegExp]> = [
   ['foundation', /^(errors|json)\.ts$/],
+  ['runtime', /^runtime\//],
   ['crypto', /^crypto\//],
   ['stores', /^stores\//],
   ['manager', /^(core\/|dbsc\/(?!index\.ts$)|index\.ts$)/],

@@ -9,8 +9,8 @@ import {
   type Envelope,
   type Operation,
 } from './protocol.ts'
-import { asBetterSqlite3, DurableSqlDatabase } from './sql-database.ts'
-import type { DurableState } from './types.ts'
+import { durableSqlRunner } from './sql-runner.ts'
+import type { DurableState, DurableStorage } from './types.ts'
 
 /** The table inside each object. */
 const TABLE = 'hallpass_sessions'
@@ -31,14 +31,14 @@ export const PURGE_INTERVAL_MS = 3_600_000
  * ```
  */
 export class HallpassSessions {
-  private readonly store: SqliteSessionStore
+  private readonly store: SqliteSessionStore<DurableStorage>
   private purgeArmed = false
 
   constructor(
     private readonly ctx: DurableState,
     _env?: unknown,
   ) {
-    const db = asBetterSqlite3(new DurableSqlDatabase(ctx.storage))
+    const db = durableSqlRunner(ctx.storage)
     this.store = new SqliteSessionStore(db, prepareSchema(db, TABLE), () => this.now(), false, 0)
   }
 

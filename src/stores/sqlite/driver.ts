@@ -21,16 +21,23 @@ export interface Statement<P extends SqlValue[] = SqlValue[], R = unknown> {
   run(...params: P): number
 }
 
-/** What the store needs from a driver; one implementation per driver below. */
-export interface SqliteDriver {
-  readonly kind: DriverKind
+/**
+ * What the store and its schema run SQL through: the three drivers below, and a Durable Object's storage
+ * (src/stores/durable-object/sql-runner.ts).
+ */
+export interface SqlRunner<Db = unknown> {
   /** The connection itself, as the app or the store opened it. */
-  readonly database: SqliteDatabase
+  readonly database: Db
   prepare<P extends SqlValue[] = SqlValue[], R = unknown>(sql: string): Statement<P, R>
   exec(sql: string): void
   /** Runs `work` in `BEGIN IMMEDIATE` … `COMMIT` (a savepoint inside an open transaction); rolls back when it throws. */
   immediate<T>(work: () => T): T
   close(): void
+}
+
+/** A runner over one of the three drivers' databases; one implementation per driver below. */
+export interface SqliteDriver extends SqlRunner<SqliteDatabase> {
+  readonly kind: DriverKind
 }
 
 /** The driver for `db`, or undefined when it is none of better-sqlite3, bun:sqlite and node:sqlite. */

@@ -2,7 +2,7 @@
 import { configError } from '../../errors.ts'
 import type { Row, RowValues } from './codec.ts'
 import type { SqlValue } from './databases.ts'
-import type { SqliteDriver, Statement } from './driver.ts'
+import type { SqlRunner, Statement } from './driver.ts'
 
 /** The columns of a hallpass sessions table. */
 export const COLUMNS = [
@@ -74,7 +74,7 @@ export function checkTableName(table: unknown): string {
  * Creates the table and its indexes if missing and prepares the statements. Not STRICT on purpose: the
  * store validates every row it reads, so a row edited by hand is reported as corrupt rather than trusted.
  */
-export function prepareSchema(db: SqliteDriver, table: string): Statements {
+export function prepareSchema(db: SqlRunner, table: string): Statements {
   const t = `"${table}"`
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${t} (
@@ -108,14 +108,14 @@ export function prepareSchema(db: SqliteDriver, table: string): Statements {
 }
 
 /** The hallpass columns `table` (a checked plain name) lacks: all of them when there is no such table. Only reads. */
-export function missingColumns(db: SqliteDriver, table: string): string[] {
+export function missingColumns(db: SqlRunner, table: string): string[] {
   const columns = db.prepare<[string], { name: unknown }>('SELECT name FROM pragma_table_info(?)')
   const present = new Set(columns.all(table).map((column) => column.name))
   return COLUMNS.filter((column) => !present.has(column))
 }
 
 /** The tables of `db` that have every hallpass column (to name them when the one asked for is not there). */
-export function sessionTables(db: SqliteDriver): string[] {
+export function sessionTables(db: SqlRunner): string[] {
   const tables = db.prepare<[], { name: unknown }>(
     "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
   )
@@ -133,7 +133,7 @@ export function sessionTables(db: SqliteDriver): string[] {
  * uses it on an app's database). `readonly`: a corrupt row is skipped, not deleted (`remove` only reads).
  */
 export function prepareStatements(
-  db: SqliteDriver,
+  db: SqlRunner,
   table: string,
   { readonly = false } = {},
 ): Statements {

@@ -16,17 +16,17 @@ import { encodeDevice } from '../device-codec.ts'
 import type { Statements } from './schema.ts'
 import { LazyInterval } from '../lazy-interval.ts'
 import type { SqliteDatabase } from './databases.ts'
-import type { SqliteDriver } from './driver.ts'
+import type { SqlRunner } from './driver.ts'
 
 /** @internal Built by `sqliteStore()`. */
-export class SqliteSessionStore implements Store {
+export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
   readonly kind = 'sqlite'
   /** The purge timer, started by the first `get` or `create` (never at construction: Workers refuse that). */
   private readonly purger: LazyInterval | undefined
   private closed = false
 
   constructor(
-    private readonly driver: SqliteDriver,
+    private readonly driver: SqlRunner<Db>,
     private readonly sql: Statements,
     private readonly clock: () => number,
     private readonly ownsDatabase: boolean,
@@ -44,7 +44,7 @@ export class SqliteSessionStore implements Store {
   }
 
   /** The connection in use (yours, or the one the store opened). */
-  get database(): SqliteDatabase {
+  get database(): Db {
     return this.driver.database
   }
 
