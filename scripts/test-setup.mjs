@@ -10,6 +10,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url))
 export const REQUIREMENTS = [
   { what: 'redis-server', package: 'redis-server', found: () => onPath('redis-server') },
   { what: 'redis-cli', package: 'redis-tools', found: () => onPath('redis-cli') },
+  { what: 'redis-sentinel', package: 'redis-sentinel', found: () => onPath('redis-sentinel') },
   { what: '/usr/bin/chromium', package: 'chromium', found: () => existsSync('/usr/bin/chromium') },
   { what: 'wrk (bench smoke test)', package: 'wrk', found: () => onPath('wrk') },
   {
