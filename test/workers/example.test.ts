@@ -16,7 +16,9 @@ const DEV_CONFIG = join(DIR, '.wrangler.dev.json')
 
 function writeDevConfig(): void {
   const jsonc = readFileSync(join(DIR, 'wrangler.jsonc'), 'utf8')
-  const config = JSON.parse(jsonc.replace(/^\s*\/\/.*$/gm, '')) as Record<string, unknown>
+  // JSONC as the example writes it: whole-line comments and trailing commas.
+  const json = jsonc.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1')
+  const config = JSON.parse(json) as Record<string, unknown>
   const vars: Record<string, string> = {}
   for (const line of readFileSync(join(DIR, '.dev.vars'), 'utf8').split('\n')) {
     const match = /^([A-Z_]+)=(.*)$/.exec(line.trim())
@@ -61,7 +63,7 @@ describe('examples/workers-hono in Chromium', () => {
     await expect.poll(() => page.textContent('#status')).toBe('Not signed in.')
     await page.fill('#user', 'ada')
     await Promise.all([page.waitForURL(`${origin}/`), page.click('#sign-in')])
-    expect(await page.textContent('#status')).toMatch(/^Signed in as ada since\s+\d{4}-/)
+    expect(await page.textContent('#status')).toMatch(/^\s*Signed in as ada since\s+\d{4}-/)
     const cookies = await context.cookies()
     const signedIn = cookies.find((c) => c.name === '__Host-hp')
     expect(signedIn).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' })
