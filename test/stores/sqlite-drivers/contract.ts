@@ -60,10 +60,10 @@ export function sqliteDriverContract(driver: DriverUnderTest): void {
       return { store, advance: (ms) => void (now += ms), cleanup: () => store.close() }
     })
 
-    testStore('sqlite, the app’s file in WAL mode, real clock', () => {
-      const db = open(tempFile())
-      const store = sqliteStore({ database: db })
-      return { store, cleanup: () => store.close() }
+    testStore('sqlite, the app’s file in WAL mode, injected clock', () => {
+      let now = Date.now()
+      const store = sqliteStore({ database: open(tempFile()), clock: () => now })
+      return { store, advance: (ms) => void (now += ms), cleanup: () => store.close() }
     })
 
     describe('the app’s connection', () => {
