@@ -1,9 +1,9 @@
 // Sealed-cookie mode, all of it: the session lives in an encrypted cookie, and `SealedMode` is everything the manager
 // and the Session handle do differently from store mode (each call site is a one-line `ctx.sealed` branch).
-import { createHash } from 'node:crypto'
 import { HallpassError } from '../errors.ts'
 import type { Sealer } from '../crypto/seal.ts'
 import { userTag } from '../crypto/token.ts'
+import { sha256 } from '../crypto/mac.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { MAX_COOKIE_BYTES } from './cookies.ts'
 import { decodeRecordJson, encodeRecordJson } from './record-codec.ts'
@@ -48,7 +48,7 @@ export function isSealedCookies(value: unknown): value is SealedCookies {
 
 /** Id of a user's revocation timestamp record (in the user's routing slot). */
 export function revocationId(userId: string): string {
-  return `${userTag(userId)}rv${createHash('sha256').update(`hallpass:revoked:${userId}`).digest('base64url').slice(0, 20)}`
+  return `${userTag(userId)}rv${sha256(`hallpass:revoked:${userId}`).slice(0, 20)}`
 }
 
 function unsupported(what: string, why = ': there is no server-side list of sessions'): never {

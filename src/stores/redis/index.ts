@@ -25,8 +25,6 @@ export interface RedisStoreOptions {
   prefix?: string
   /** Milliseconds before a command counts as failed (`STORE_UNAVAILABLE`). @default 1000 */
   commandTimeoutMs?: number
-  /** @deprecated The older name of `commandTimeoutMs` (also milliseconds). */
-  commandTimeout?: number
   /**
    * Store each session's User-Agent in its short form (field `b`, about 13 bytes for a desktop Chrome instead of 111).
    * Versions before it read `b` as corrupt and delete the session: when upgrading a running fleet (rolling deploy,
@@ -54,9 +52,7 @@ export function redisStore(options: RedisStoreOptions): Store & { close(): Promi
   if (typeof options !== 'object' || options === null)
     configError('redisStore needs an options object: redisStore({ client })')
   for (const key of Object.keys(options)) {
-    if (
-      !['client', 'prefix', 'commandTimeoutMs', 'commandTimeout', 'shortUserAgents'].includes(key)
-    )
+    if (!['client', 'prefix', 'commandTimeoutMs', 'shortUserAgents'].includes(key))
       configError(
         `redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs, shortUserAgents`,
       )
@@ -67,15 +63,7 @@ export function redisStore(options: RedisStoreOptions): Store & { close(): Promi
       'redisStore prefix must be a string of at most 64 characters without "{" or "}" (braces would change the Cluster hash slot)',
     )
   }
-  const timeout = millisecondsOption(
-    'redisStore',
-    options,
-    'commandTimeoutMs',
-    'commandTimeout',
-    1000,
-    1,
-    60_000,
-  )
+  const timeout = millisecondsOption('redisStore', options, 'commandTimeoutMs', 1000, 1, 60_000)
   const shortUserAgents = options.shortUserAgents ?? true
   if (typeof shortUserAgents !== 'boolean')
     configError('redisStore shortUserAgents must be true or false')

@@ -37,8 +37,6 @@ export interface SqliteStoreOptions<DB extends SqliteDatabase = SqliteDatabase> 
    * (never at construction); 0 turns the timer off. @default 60_000
    */
   purgeIntervalMs?: number
-  /** @deprecated The older name of `purgeIntervalMs` (also milliseconds). */
-  purgeInterval?: number
   /** Clock in epoch ms, used for TTLs (inject one in tests). @default Date.now */
   clock?: () => number
 }
@@ -54,7 +52,7 @@ export interface SqliteStore<DB extends SqliteDatabase = SqliteDatabase> extends
   close(): Promise<void>
 }
 
-const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'purgeInterval', 'clock'])
+const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'clock'])
 
 /**
  * An embedded, persistent session store on better-sqlite3: sessions survive restarts, and one file can hold
@@ -88,7 +86,6 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
     'sqliteStore',
     options,
     'purgeIntervalMs',
-    'purgeInterval',
     60_000,
     0,
     MAX_TIMER_MS,
