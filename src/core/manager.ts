@@ -1,5 +1,4 @@
 // The session manager: verifies cookies, loads records, enforces timeouts, and lists or revokes a user's sessions.
-import { HallpassError } from '../errors.ts'
 import type { KeyRing } from '../crypto/keyring.ts'
 import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
@@ -17,6 +16,7 @@ import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './op
 import type { SealedMode } from './sealed.ts'
 import { Session, type ClientInfo } from './session.ts'
 import { DeviceBound, type DeviceBoundServer } from '../dbsc/device-bound.ts'
+import { failClosed } from '../stores/fail-closed.ts'
 
 /** What `load()` needs from the request. */
 export interface LoadInput extends ClientInfo {
@@ -395,15 +395,5 @@ export class Sessions<D extends SessionData = SessionData> {
     } catch {
       // The record is refused either way; the store's TTL removes it later.
     }
-  }
-}
-
-/** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */
-async function failClosed<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call
-  } catch (cause) {
-    if (cause instanceof HallpassError) throw cause
-    throw new HallpassError('STORE_UNAVAILABLE', 'the session store is unavailable', { cause })
   }
 }

@@ -2,7 +2,8 @@
 import type { SessionRecord } from '../stores/types.ts'
 import { MAX_USER_AGENT_LENGTH } from '../stores/user-agent-codec.ts'
 import { isPlainObject, jsonBytesBound, jsonProblem, keyProblem } from '../json.ts'
-import { isPrivilege, isUserId, MAX_PRIVILEGES } from './login-options.ts'
+import { isUserId } from './login-options.ts'
+import { isGrantablePermission, isPrivilegeList, isValidRole } from './privileges.ts'
 
 /** Latest time a record may hold (the largest valid Date, epoch ms). */
 const MAX_TIME = 8.64e15
@@ -32,12 +33,16 @@ export function recordProblem(record: SessionRecord, maxDataBytes: number): stri
   )
     return 'version'
   if (typeof r['persistent'] !== 'boolean') return 'persistent'
-  if (!isPrivilegeList(r['roles'])) return 'roles'
-  if (!isPrivilegeList(r['permissions'])) return 'permissions'
+  if (!isPrivilegeList(r['roles'], isValidRole)) return 'roles'
+  if (!isPrivilegeList(r['permissions'], isGrantablePermission)) return 'permissions'
   const pending = (
     r['device'] as { pending?: { roles?: unknown; permissions?: unknown } } | undefined
   )?.pending
-  if (pending && (!isPrivilegeList(pending.roles) || !isPrivilegeList(pending.permissions)))
+  if (
+    pending &&
+    (!isPrivilegeList(pending.roles, isValidRole) ||
+      !isPrivilegeList(pending.permissions, isGrantablePermission))
+  )
     return 'device'
   if (r['ip'] !== undefined && typeof r['ip'] !== 'string') return 'ip'
   if (
@@ -66,9 +71,4 @@ function dataProblem(data: unknown, maxDataBytes: number): string | undefined {
 
 function isTime(value: unknown): boolean {
   return typeof value === 'number' && value >= 0 && value <= MAX_TIME
-}
-
-function isPrivilegeList(value: unknown): boolean {
-  if (value === undefined) return true
-  return Array.isArray(value) && value.length <= MAX_PRIVILEGES && value.every(isPrivilege)
 }

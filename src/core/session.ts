@@ -12,6 +12,7 @@ import type { Internals } from './internals.ts'
 import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
 import { grantControl } from './control.ts'
+import { compareAndSwap, LOST } from './compare-and-swap.ts'
 
 export type { LoginOptions }
 
@@ -248,7 +249,16 @@ export class Session<D extends SessionData = SessionData> {
     current: SessionRecord,
     fn: (draft: Partial<D>) => Partial<D> | void,
   ): Promise<Readonly<Partial<D>>> {
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+    const policy = {
+      attempts: MAX_UPDATE_ATTEMPTS,
+      what: 'update()',
+      exhausted: () =>
+        new HallpassError(
+          'SESSION_CONFLICT',
+          `update() lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`,
+        ),
+    }
+    return compareAndSwap(policy, async () => {
       const fresh = await this.freshRecord(current.id)
       if (!fresh || isTombstone(fresh)) {
         this.forget(fresh !== null)
@@ -267,25 +277,17 @@ export class Session<D extends SessionData = SessionData> {
           expectVersion: fresh.version,
         }),
       )
-      if (result === 'ok') {
-        this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: now }
-        this.tracked.reset(next)
-        this.touchDue = false
-        this.wrote = true // the cache snapshot the request came with is now stale
-        return this.working
-      }
+      if (result === 'conflict') return LOST
       if (result === 'missing') {
         await this.forgetMissing(current.id)
         throw gone()
       }
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)),
-      )
-    }
-    throw new HallpassError(
-      'SESSION_CONFLICT',
-      `update() lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`,
-    )
+      this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: now }
+      this.tracked.reset(next)
+      this.touchDue = false
+      this.wrote = true // the cache snapshot the request came with is now stale
+      return this.working
+    })
   }
 
   /**

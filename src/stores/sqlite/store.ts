@@ -16,6 +16,7 @@ import { decodeRow, encodeJson, encodeRow, isExpired } from './codec.ts'
 import { encodeDevice } from '../device-codec.ts'
 import type { Statements } from './schema.ts'
 import { LazyInterval } from '../lazy-interval.ts'
+import { failClosedSync } from '../fail-closed.ts'
 
 type Database = BetterSqlite3.Database
 
@@ -232,14 +233,7 @@ export class SqliteSessionStore implements Store {
 
 /** Runs a database call; anything SQLite throws (busy, I/O, closed connection) becomes STORE_UNAVAILABLE. */
 function failClosed<T>(call: () => T): T {
-  try {
-    return call()
-  } catch (cause) {
-    if (cause instanceof HallpassError) throw cause
-    throw new HallpassError('STORE_UNAVAILABLE', 'the SQLite session store is unavailable', {
-      cause,
-    })
-  }
+  return failClosedSync(call, 'the SQLite session store')
 }
 
 function checkTtl(ttl: unknown): void {
