@@ -34,25 +34,36 @@ export function isValidRole(role: unknown): role is string {
 
 /**
  * Splits a permission such as `posts:edit` into segments, or returns undefined when it is malformed or over the
- * limits. A segment is any characters but control characters, white space, `*` and `:`; `*` is allowed only as a
- * whole segment, and only when `wildcards` is true (a grant, not a required permission).
+ * limits. A segment is any characters but control characters, white space and `:`; a segment that is exactly `*`
+ * is a wildcard, allowed only when `wildcards` is true (a grant, not a required permission).
  */
 export function parsePermission(value: unknown, wildcards: boolean): string[] | undefined {
+  return segmentsOf(value, wildcards, false)
+}
+
+function segmentsOf(
+  value: unknown,
+  wildcards: boolean,
+  starsInside: boolean,
+): string[] | undefined {
   if (!isPrivilegeText(value)) return undefined
   const segments = value.split(':')
   if (segments.length > PRIVILEGE_LIMITS.maxSegments) return undefined
   let stars = 0
   for (const segment of segments) {
     if (segment === '*') stars++
-    else if (!SEGMENT.test(segment)) return undefined
+    else if (!SEGMENT.test(starsInside ? segment.replaceAll('*', '_') : segment)) return undefined
   }
   if (stars > (wildcards ? PRIVILEGE_LIMITS.maxWildcards : 0)) return undefined
   return segments
 }
 
-/** True for a permission a user may be granted (wildcards allowed). */
+/**
+ * True for a permission `login()` stores: the permission syntax within the limits, wildcards allowed. A `*` inside a
+ * segment (`post*`) is kept but is no wildcard: it grants nothing, as the guards ignore a malformed grant.
+ */
 export function isGrantablePermission(value: unknown): value is string {
-  return parsePermission(value, true) !== undefined
+  return segmentsOf(value, true, true) !== undefined
 }
 
 /** True for a list of at most `maxEntries` entries that each pass `valid`; undefined (no list) passes too. */

@@ -1,5 +1,4 @@
 // The bounds a loaded record must meet: the same ones the write path enforces. A record that breaks one is corrupt.
-import type { SessionRecord } from '../stores/types.ts'
 import { MAX_USER_AGENT_LENGTH } from '../stores/user-agent-codec.ts'
 import { isPlainObject, jsonBytesBound, jsonProblem, keyProblem } from '../json.ts'
 import { isUserId } from './login-options.ts'
@@ -15,9 +14,9 @@ const MAX_ID_LENGTH = 64
  * written (wrong types, times or version out of range, data that is not plain JSON, nested more than
  * 64 levels or over `maxDataBytes`), or undefined when it is within bounds. Never throws.
  */
-export function recordProblem(record: SessionRecord, maxDataBytes: number): string | undefined {
-  const r = record as unknown as Record<string, unknown>
-  if (!isPlainObject(r)) return 'not an object'
+export function recordProblem(record: unknown, maxDataBytes: number): string | undefined {
+  if (!isPlainObject(record)) return 'not an object'
+  const r = record
   if (typeof r['id'] !== 'string' || r['id'].length === 0 || r['id'].length > MAX_ID_LENGTH)
     return 'id'
   const userId = r['userId']

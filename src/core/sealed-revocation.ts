@@ -3,7 +3,13 @@ import { HallpassError } from '../errors.ts'
 import type { SessionRecord, Store } from '../stores/types.ts'
 import { isPlainObject } from '../json.ts'
 import { compareAndSwap, LOST } from './compare-and-swap.ts'
-import { revocationId } from './sealed.ts'
+import { userTag } from '../crypto/token.ts'
+import { sha256 } from '../crypto/mac.ts'
+
+/** Id of a user's revocation timestamp record (in the user's routing slot). */
+export function revocationId(userId: string): string {
+  return `${userTag(userId)}rv${sha256(`hallpass:revoked:${userId}`).slice(0, 20)}`
+}
 
 /** Most logged-out ids remembered per user; the oldest are dropped first (they expire anyway). */
 const MAX_ENDED = 200

@@ -4,6 +4,7 @@ import type { Internals, Privileges, ReissuePlan } from '../core/internals.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../core/types.ts'
 import { HallpassError } from '../errors.ts'
 import { compareAndSwap, LOST } from '../core/compare-and-swap.ts'
+import { failClosed } from '../stores/fail-closed.ts'
 import { encodeDevice, MAX_DEVICE_BYTES } from '../stores/device-codec.ts'
 
 const CAS_ATTEMPTS = 8
@@ -23,11 +24,11 @@ export async function swapBinding(
   what = 'the device binding',
 ): Promise<SwapOutcome> {
   return compareAndSwap({ attempts: CAS_ATTEMPTS, what }, async () => {
-    const record = await ctx.failClosed(ctx.store.get(id))
+    const record = await failClosed(ctx.store.get(id))
     if (!record || record === 'corrupt') return 'no_session'
     const device = next(record)
     if (typeof device === 'string') return device
-    const result = await ctx.failClosed(
+    const result = await failClosed(
       ctx.store.patch(id, {
         set: {},
         unset: [],

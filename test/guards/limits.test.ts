@@ -52,6 +52,10 @@ describe('privilege limits: login() and the guards agree', () => {
     expect(accepted).toBe(honoured)
   })
 
+  it('a `*` inside a segment is kept but is no wildcard: it grants nothing (docs/adapters.md)', async () => {
+    expect(await grant('permissions', 'report*')).toEqual({ accepted: true, honoured: false })
+  })
+
   it('for any role or concrete permission, login() accepts it exactly when the guards then grant it', async () => {
     await fc.assert(
       fc.asyncProperty(
