@@ -54,7 +54,6 @@ export default tseslint.config(
       'src/adapters/replies.ts',
       'src/adapters/steps.ts',
       'src/context/*.ts',
-      'src/core/manager.ts',
       'src/csrf/index.ts',
       'src/integrations/device-bound.ts',
       'src/integrations/server-actions.ts',

@@ -207,9 +207,6 @@ export class CsrfRequestState {
   }
 }
 
-/** @deprecated Renamed `CsrfRequestState` (one request's CSRF state; "guard" names the route guards). */
-export type CsrfRequestGuard = CsrfRequestState
-
 const bound = new WeakMap<object, CsrfRequestState>()
 
 /** @internal Adapters bind the request's CSRF state to its session. */

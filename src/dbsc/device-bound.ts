@@ -203,12 +203,7 @@ export class DeviceBound implements DeviceBoundServer {
       record.device ? 'already_bound' : binding,
     )
     if (outcome !== 'ok')
-      return this.refuse(
-        session,
-        request,
-        outcome === 'conflict' ? 'already_bound' : outcome,
-        outcome === 'no_session' ? 401 : 409,
-      )
+      return this.refuse(session, request, outcome, outcome === 'no_session' ? 401 : 409)
     this.ctx.events.emit({
       type: 'dbsc.registered',
       id,
@@ -249,12 +244,11 @@ export class DeviceBound implements DeviceBoundServer {
       return (spent = { ...record.device, usedAt: stamp.time })
     })
     if (outcome !== 'ok') {
-      const reason = outcome === 'conflict' ? 'challenge_replayed' : outcome
       return this.refuse(
         session,
         request,
-        reason,
-        reason === 'not_bound' || reason === 'no_session' ? 401 : 403,
+        outcome,
+        outcome === 'not_bound' || outcome === 'no_session' ? 401 : 403,
         binding,
       )
     }

@@ -36,8 +36,6 @@ export interface MemoryStoreOptions {
   maxAnonymousSessions?: number
   /** Milliseconds between incremental sweeps of expired entries (from the first session on). @default 10_000 */
   sweepIntervalMs?: number
-  /** @deprecated The older name of `sweepIntervalMs` (also milliseconds). */
-  sweepInterval?: number
   /** Entries examined per sweep step. @default 500 */
   sweepBatch?: number
   /** Clock in epoch ms (inject one in tests). @default Date.now */
@@ -101,7 +99,6 @@ class MemoryStore implements Store {
       'memoryStore',
       options,
       'sweepIntervalMs',
-      'sweepInterval',
       10_000,
       1,
       MAX_TIMER_MS,

@@ -195,7 +195,7 @@ describe('hallpass sessions on SQLite', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('lists, revokes one, revokes all, and purges', async () => {
-    const store = sqliteStore({ database: file, purgeInterval: 0 })
+    const store = sqliteStore({ database: file, purgeIntervalMs: 0 })
     const [first, second, third] = await signIn(store, 'alice', 3)
     await store.close()
     const listed = await capture(['sessions', 'list', 'alice', '--sqlite', file])
@@ -222,7 +222,7 @@ describe('hallpass sessions on SQLite', () => {
 
   it('list reads through a read-only connection: a corrupt row is skipped and left for the app to delete', async () => {
     const corrupt = join(dir, 'corrupt.db')
-    const store = sqliteStore({ database: corrupt, purgeInterval: 0 })
+    const store = sqliteStore({ database: corrupt, purgeIntervalMs: 0 })
     const [broken] = await signIn(store, 'ivan', 2)
     await store.close()
     const db = new Database(corrupt)
@@ -240,7 +240,7 @@ describe('hallpass sessions on SQLite', () => {
   })
 
   it('stats: sessions, signed-in users, sessions per user, expiring within the hour', async () => {
-    const store = sqliteStore({ database: file, purgeInterval: 0 })
+    const store = sqliteStore({ database: file, purgeIntervalMs: 0 })
     await signIn(store, 'dave', 3)
     await signIn(store, 'erin', 1)
     const anonymous = await createSessions({

@@ -77,10 +77,10 @@ describe('sqliteStore options', () => {
     const readonly = new Database(file, { readonly: true })
     expect(codeOf(() => sqliteStore({ database: readonly }))).toBe('CONFIG_INVALID')
     readonly.close()
-    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeInterval: -1 }))).toBe(
+    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeIntervalMs: -1 }))).toBe(
       'CONFIG_INVALID',
     )
-    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeInterval: 1.5 }))).toBe(
+    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeIntervalMs: 1.5 }))).toBe(
       'CONFIG_INVALID',
     )
     expect(
@@ -201,7 +201,7 @@ describe('sqliteStore purge', () => {
     const store = sqliteStore<Database.Database>({
       database: ':memory:',
       clock: () => now,
-      purgeInterval: 5,
+      purgeIntervalMs: 5,
     })
     const count = (): unknown =>
       store.database.prepare('SELECT count(*) FROM hallpass_sessions').pluck().get()
@@ -218,7 +218,7 @@ describe('sqliteStore purge', () => {
 
   it('purge() deletes expired rows now and reports how many', async () => {
     let now = 0
-    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeInterval: 0 })
+    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeIntervalMs: 0 })
     await store.create(testRecord(), { ttl: 10 })
     await store.create(testRecord(), { ttl: 10 })
     await store.create(testRecord(), { ttl: 100 })
@@ -230,7 +230,7 @@ describe('sqliteStore purge', () => {
 
   it('an expired row is invisible before the purge runs', async () => {
     let now = 0
-    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeInterval: 0 })
+    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeIntervalMs: 0 })
     const record = testRecord({ userId: 'late' })
     await store.create(record, { ttl: 10 })
     now = 10

@@ -1,5 +1,5 @@
 // One way to run SQL on any of the clients: a statement, or a transaction on one connection, each with a deadline.
-import { createHash } from 'node:crypto'
+import { createHash } from '../../crypto/node-crypto.ts'
 import { configError, HallpassError } from '../../errors.ts'
 import { listenForErrors, stopListeningForErrors } from '../error-listener.ts'
 import {

@@ -16,7 +16,7 @@ export type {
 } from './client.ts'
 export type { DurabilityOptions } from './durability.ts'
 
-const OPTIONS = ['client', 'prefix', 'commandTimeoutMs', 'commandTimeout', 'durability']
+const OPTIONS = ['client', 'prefix', 'commandTimeoutMs', 'durability']
 
 /** Options for `redisStore`. */
 export interface RedisStoreOptions {
@@ -30,8 +30,6 @@ export interface RedisStoreOptions {
   prefix?: string
   /** Milliseconds before a command counts as failed (`STORE_UNAVAILABLE`). @default 1000 */
   commandTimeoutMs?: number
-  /** @deprecated The older name of `commandTimeoutMs` (also milliseconds). */
-  commandTimeout?: number
   /**
    * For Redis with replicas (Sentinel, Cluster): acknowledge the writes that protect users (login, rotation,
    * logout, revocation, the session cap, device binding) only once `replicas` replicas have them (`WAIT`), and
@@ -71,15 +69,7 @@ export function redisStore(options: RedisStoreOptions): Store & { close(): Promi
       'redisStore prefix must be a string of at most 64 characters without "{" or "}" (braces would change the Cluster hash slot)',
     )
   }
-  const timeout = millisecondsOption(
-    'redisStore',
-    options,
-    'commandTimeoutMs',
-    'commandTimeout',
-    1000,
-    1,
-    60_000,
-  )
+  const timeout = millisecondsOption('redisStore', options, 'commandTimeoutMs', 1000, 1, 60_000)
   const driver = new RedisDriver(options.client, timeout)
   try {
     return new RedisStore(driver, prefix, durabilityOption(options.durability, driver, timeout))

@@ -26,8 +26,6 @@ export interface SqliteStoreOptions<DB extends SqliteDatabase = SqliteDatabase> 
    * (never at construction); 0 turns the timer off. @default 60_000
    */
   purgeIntervalMs?: number
-  /** @deprecated The older name of `purgeIntervalMs` (also milliseconds). */
-  purgeInterval?: number
   /** Clock in epoch ms, used for TTLs (inject one in tests). @default Date.now */
   clock?: () => number
 }
@@ -43,7 +41,7 @@ export interface SqliteStore<DB extends SqliteDatabase = SqliteDatabase> extends
   close(): Promise<void>
 }
 
-const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'purgeInterval', 'clock'])
+const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'clock'])
 
 /**
  * An embedded, persistent session store on SQLite (better-sqlite3, bun:sqlite or node:sqlite): sessions survive
@@ -78,7 +76,6 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
     'sqliteStore',
     options,
     'purgeIntervalMs',
-    'purgeInterval',
     60_000,
     0,
     MAX_TIMER_MS,

@@ -17,6 +17,7 @@ import type { Statements } from './schema.ts'
 import { LazyInterval } from '../lazy-interval.ts'
 import type { SqliteDatabase } from './databases.ts'
 import type { SqlRunner } from './driver.ts'
+import { failClosedSync } from '../fail-closed.ts'
 
 /** @internal Built by `sqliteStore()`. */
 export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
@@ -225,14 +226,7 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
 
 /** Runs a database call; anything SQLite throws (busy, I/O, closed connection) becomes STORE_UNAVAILABLE. */
 function failClosed<T>(call: () => T): T {
-  try {
-    return call()
-  } catch (cause) {
-    if (cause instanceof HallpassError) throw cause
-    throw new HallpassError('STORE_UNAVAILABLE', 'the SQLite session store is unavailable', {
-      cause,
-    })
-  }
+  return failClosedSync(call, 'the SQLite session store')
 }
 
 function checkTtl(ttl: unknown): void {
