@@ -1,11 +1,10 @@
 // Holds one node response until the session is committed, so no byte leaves before the store has the changes.
 import { sessionControl } from '../core/control.ts'
 import { OutgoingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
-import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
-import type { SessionData } from '../core/types.ts'
+import type { SessionHeaders } from '../pipeline/pipeline.ts'
+import type { RequestScope } from '../pipeline/scope.ts'
 import { setSessionHeaders } from './node-io.ts'
-import type { SessionHeaders } from './steps.ts'
 
 type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders'
 type Fn = (this: ServerResponse, ...args: unknown[]) => unknown
@@ -21,11 +20,11 @@ const HIGH_WATER = 64 * 1024
  */
 export interface HoldPolicy<C> {
   /** Resolves to the headers to add (or none); a rejection drops the held calls. */
-  commit(session: Session<SessionData>): Promise<SessionHeaders | undefined>
+  commit(scope: RequestScope): Promise<SessionHeaders | undefined>
   /** The headers now, when the commit has nothing to write (the response then is not held at all); undefined to hold and `commit`. */
-  commitNow(session: Session<SessionData>): SessionHeaders | undefined
+  commitNow(scope: RequestScope): SessionHeaders | undefined
   /** Called when `commit` (or the replay) fails before anything was sent, after the held calls and the app's headers were dropped. Must not throw. */
-  failed(err: unknown, res: ServerResponse, session: Session<SessionData>, context: C): void
+  failed(err: unknown, res: ServerResponse, scope: RequestScope, context: C): void
 }
 
 const realHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')
@@ -61,7 +60,7 @@ class Gate<C> {
   constructor(
     readonly res: ServerResponse,
     readonly policy: HoldPolicy<C>,
-    readonly session: Session<SessionData>,
+    readonly scope: RequestScope,
     readonly context: C,
   ) {
     const target = res as unknown as Record<Method, Fn>
@@ -158,7 +157,7 @@ class Gate<C> {
   /** The headers now when the commit has nothing to write; undefined to hold (an error here surfaces again from `commit`). */
   private commitNow(): SessionHeaders | undefined {
     try {
-      return this.policy.commitNow(this.session)
+      return this.policy.commitNow(this.scope)
     } catch {
       return undefined
     }
@@ -172,7 +171,7 @@ class Gate<C> {
   private commitNowUnarmed(): SessionHeaders {
     let headers: SessionHeaders | undefined
     try {
-      headers = this.policy.commitNow(this.session)
+      headers = this.policy.commitNow(this.scope)
     } catch (err) {
       this.state = 'open'
       throw err
@@ -187,7 +186,7 @@ class Gate<C> {
 
   private start(): void {
     this.state = 'holding'
-    this.policy.commit(this.session).then(
+    this.policy.commit(this.scope).then(
       (headers) => this.release(headers),
       (err: unknown) => this.drop(err),
     )
@@ -232,7 +231,7 @@ class Gate<C> {
     ;(res as { finished: boolean }).finished = false // the held end() never ran: the failure reply ends it
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     res.statusCode = 200
-    this.policy.failed(err, res, this.session, this.context)
+    this.policy.failed(err, res, this.scope, this.context)
   }
 }
 
@@ -240,9 +239,9 @@ class Gate<C> {
  * Puts a gate on this one response: the first `writeHead`/`write`/`end`/`flushHeaders` commits the
  * session. When the commit has nothing to write (`policy.commitNow`), its headers are added and the call
  * goes straight through. Otherwise that call and every later one are held, in order, while
- * `policy.commit(session)` runs; then the session headers are added and the calls replayed, and later
+ * `policy.commit(scope)` runs; then the session headers are added and the calls replayed, and later
  * calls pass straight through to what was there before the gate. If the commit fails, the held calls
- * are dropped and `policy.failed(err, res, session, context)` answers. While held, `headersSent` reads true.
+ * are dropped and `policy.failed(err, res, scope, context)` answers. While held, `headersSent` reads true.
  *
  * The gate's methods are own properties of the response, not a prototype put under it: Express sets the
  * prototype of every response that enters a mounted sub-app (`app.use('/admin', admin)`) to that app's
@@ -251,10 +250,10 @@ class Gate<C> {
 export function holdResponse<C>(
   res: ServerResponse,
   policy: HoldPolicy<C>,
-  session: Session<SessionData>,
+  scope: RequestScope,
   context: C,
 ): void {
-  new Gate(res, policy, session, context).arm(false)
+  new Gate(res, policy, scope, context).arm(false)
 }
 
 /**
@@ -267,13 +266,14 @@ export function holdResponse<C>(
 export function watchResponse<C>(
   res: ServerResponse,
   policy: HoldPolicy<C>,
-  session: Session<SessionData>,
+  scope: RequestScope,
   context: C,
   armNow: boolean,
 ): void {
-  const gate = new Gate(res, policy, session, context)
-  if (armNow || sessionControl().needsWrite(session)) return gate.arm(false)
-  sessionControl().beforeFirstChange(session, () => gate.arm(true))
+  const gate = new Gate(res, policy, scope, context)
+  const control = sessionControl()
+  if (armNow || control.needsWrite(scope.session)) return gate.arm(false)
+  control.beforeFirstChange(scope.session, () => gate.arm(true))
 }
 
 /**
