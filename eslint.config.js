@@ -46,18 +46,4 @@ export default tseslint.config(
       '@typescript-eslint/triple-slash-reference': 'off',
     },
   },
-  {
-    // `Session<any>` and `Sessions<any>` stand for "any session data" until the request scope (#22) carries
-    // the generics through; nothing else in src may use `any`.
-    files: [
-      'src/adapters/hono.ts',
-      'src/adapters/replies.ts',
-      'src/adapters/steps.ts',
-      'src/context/*.ts',
-      'src/csrf/index.ts',
-      'src/integrations/device-bound.ts',
-      'src/integrations/server-actions.ts',
-    ],
-    rules: { '@typescript-eslint/no-explicit-any': 'off' },
-  },
 )

@@ -14,6 +14,10 @@ export interface SessionControl {
   beforeFirstChange(session: Session<SessionData>, listener: () => void): void
   /** Device-bound sessions: the bound cookie is missing, so the request goes on as anonymous. */
   setAside(session: Session<SessionData>): void
+  /** The request scope the pipeline attached to this session (src/pipeline/scope.ts); opaque to the core. */
+  scopeOf(session: Session<SessionData>): object | undefined
+  /** Attaches this request's scope to its session (the pipeline does, once per request). */
+  attachScope(session: Session<SessionData>, scope: object): void
 }
 
 let granted: SessionControl | undefined

@@ -67,6 +67,8 @@ export class Session<D extends SessionData = SessionData> {
   private pendingToken: IssuedToken | undefined = undefined
   /** Called once, before the first mutation of this request (see `beforeFirstChange`). */
   private changeListener: (() => void) | undefined = undefined
+  /** The request pipeline's scope for this request (see `SessionControl.scopeOf`); the handle never reads it. */
+  private scope: object | undefined = undefined
 
   static {
     grantControl({
@@ -75,6 +77,8 @@ export class Session<D extends SessionData = SessionData> {
       commitAfterError: (session) => session.commitAfterError(),
       beforeFirstChange: (session, listener) => session.beforeFirstChange(listener),
       setAside: (session) => session.setAside(),
+      scopeOf: (session) => session.scope,
+      attachScope: (session, scope) => void (session.scope = scope),
     })
   }
 
