@@ -1,4 +1,5 @@
 // Adapter for Fastify 5: a plugin giving a typed request.session, commit in onSend, guards as route hooks, outages as 503.
+import { HallpassError } from '../errors.ts'
 import type {
   ContextConfigDefault,
   FastifyBaseLogger,
@@ -37,6 +38,18 @@ import {
 import { scopeOf, type Reply, type RequestScope } from '../pipeline/scope.ts'
 import { holdResponse, type HoldPolicy } from './hold.ts'
 import { clientFacts, requestFacts, sendErrorReply } from './node-io.ts'
+
+/** Fastify's callbacks take an Error: a non-Error a session step rejected with becomes STORE_UNAVAILABLE (503). */
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err
+  return new HallpassError(
+    'STORE_UNAVAILABLE',
+    `hallpass: a session step failed with ${String(err)}`,
+    {
+      cause: err,
+    },
+  )
+}
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -138,7 +151,7 @@ export function session<D extends SessionData>(
     } catch (err) {
       const known = errorReply(err)
       if (known) return void sendReply(reply, withCookies(known, []))
-      next(err instanceof Error ? err : new Error(String(err)))
+      next(asError(err))
     }
   }
 
@@ -154,7 +167,7 @@ export function session<D extends SessionData>(
       .then(
         (verdict) =>
           verdict.ok ? pipeline.run(scope, next) : void sendReply(reply, CSRF_REJECTED),
-        (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) => next(asError(err)),
       )
   }
 
@@ -177,7 +190,7 @@ export function session<D extends SessionData>(
       (headers) => done(null, withHeaders(reply, headers, payload)),
       (err: unknown) => {
         const known = errorReply(err)
-        if (!known) return done(err instanceof Error ? err : new Error(String(err)))
+        if (!known) return done(asError(err))
         done(null, replaceReply(reply, payload, known, idCookies(scope).cookies))
       },
     )

@@ -160,7 +160,8 @@ class Gate<C> {
   /** What was there before the gate, for one of the four methods (write, end and flushHeaders are there once armed). */
   private method(method: Method): ServerResponse[Method] {
     const found = this[method]
-    if (found === undefined) throw new TypeError(`hallpass: the response gate holds no ${method}`)
+    if (found === undefined)
+      throw new HallpassError('NOT_SUPPORTED', `hallpass: the response gate holds no ${method}`)
     return found
   }
 

@@ -1,7 +1,7 @@
 // Sealed-cookie mode, all of it: the session lives in an encrypted cookie; `SealedMode` is its `SessionMode`.
 import { HallpassError } from '../errors.ts'
 import type { Sealer } from '../crypto/seal.ts'
-import { failClosed } from '../stores/fail-closed.ts'
+import { failClosed } from '../fail-closed.ts'
 import type {
   CreateResult,
   PatchResult,

@@ -1,6 +1,6 @@
 // Store mode: the cookie holds a MAC'd token, the record lives in a Store (optionally cached in a sealed cookie).
 import { isSessionId, type TokenCodec } from '../crypto/token.ts'
-import { failClosed } from '../stores/fail-closed.ts'
+import { failClosed } from '../fail-closed.ts'
 import { isTombstone } from '../stores/tombstone.ts'
 import type {
   CreateResult,

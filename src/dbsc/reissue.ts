@@ -4,7 +4,7 @@ import type { Internals, Privileges, ReissuePlan } from '../core/internals.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../core/types.ts'
 import { HallpassError } from '../errors.ts'
 import { compareAndSwap, LOST } from '../core/compare-and-swap.ts'
-import { failClosed } from '../stores/fail-closed.ts'
+import { failClosed } from '../fail-closed.ts'
 import { encodeDevice, MAX_DEVICE_BYTES } from '../stores/device-codec.ts'
 
 const CAS_ATTEMPTS = 8

@@ -13,7 +13,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
  * the Session; the rest of the pipeline sits between the features and the front doors. Matched in order: the first pattern that fits a path names its layer.
  */
 const LAYERS: ReadonlyArray<readonly [name: string, pattern: RegExp]> = [
-  ['foundation', /^(errors|json)\.ts$/],
+  ['foundation', /^(errors|json|fail-closed)\.ts$/],
   ['runtime', /^runtime\//],
   ['crypto', /^crypto\//],
   ['stores', /^stores\//],

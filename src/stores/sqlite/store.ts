@@ -17,7 +17,7 @@ import type { Statements } from './schema.ts'
 import { LazyInterval } from '../lazy-interval.ts'
 import type { SqliteDatabase } from './databases.ts'
 import type { SqlRunner } from './driver.ts'
-import { failClosedSync } from '../fail-closed.ts'
+import { failClosedSync } from '../../fail-closed.ts'
 
 /** @internal Built by `sqliteStore()`. */
 export class SqliteSessionStore<Db = SqliteDatabase> implements Store {

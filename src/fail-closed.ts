@@ -1,5 +1,5 @@
 // Store trouble fails closed: the one place a store failure becomes STORE_UNAVAILABLE (a 503), for every caller.
-import { HallpassError } from '../errors.ts'
+import { HallpassError } from './errors.ts'
 
 /**
  * The error to throw for `cause`, a failure of `store`: a `HallpassError` as it is (it already says what went
