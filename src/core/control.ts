@@ -16,7 +16,8 @@ export interface SessionControl {
   setAside(session: Session<SessionData>): void
 }
 
-let granted: SessionControl | undefined
+// Set when session.ts loads, which any Session passed to these functions proves has happened.
+let granted!: SessionControl
 
 /** @internal Called once, by the Session class, with functions that reach its private members. */
 export function grantControl(control: SessionControl): void {
@@ -25,6 +26,5 @@ export function grantControl(control: SessionControl): void {
 
 /** The pipeline's hooks into a Session (see `SessionControl`). */
 export function sessionControl(): SessionControl {
-  if (granted === undefined) throw new Error('hallpass: the Session class was not loaded')
   return granted
 }
