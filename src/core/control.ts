@@ -20,7 +20,8 @@ export interface SessionControl {
   attachScope(session: Session<SessionData>, scope: object): void
 }
 
-let granted: SessionControl | undefined
+// Set when session.ts loads, which any Session passed to these functions proves has happened.
+let granted!: SessionControl
 
 /** @internal Called once, by the Session class, with functions that reach its private members. */
 export function grantControl(control: SessionControl): void {
@@ -29,6 +30,5 @@ export function grantControl(control: SessionControl): void {
 
 /** The pipeline's hooks into a Session (see `SessionControl`). */
 export function sessionControl(): SessionControl {
-  if (granted === undefined) throw new Error('hallpass: the Session class was not loaded')
   return granted
 }
