@@ -2,6 +2,7 @@
 import type { SessionData, SessionRecord } from '../stores/types.ts'
 import { clearedCookie, sessionCookie } from './cookies.ts'
 import type { Internals } from './internals.ts'
+import type { CacheTicket } from './cookie-cache.ts'
 
 /** What the handle knows at the end of a commit. */
 export interface CookieState {
@@ -14,6 +15,8 @@ export interface CookieState {
   readonly issuedCookie: string | undefined
   /** Loaded from the store with the cookie cache on: send a fresh snapshot. */
   readonly cacheStale: boolean
+  /** The cookie cache's ticket of the request (which writes its copy includes); undefined without a cache. */
+  readonly cacheTicket: CacheTicket | undefined
   /** The request carried a session that is now gone: clear the cookie(s). */
   readonly clearCookie: boolean
   /**
@@ -35,7 +38,8 @@ export function responseCookies(
     return [...state.retire, clearedCookie(ctx.cookie), ...(ctx.cache ? [ctx.cache.clear()] : [])]
   }
   const sealed = state.wrote ? ctx.sealed : undefined
-  const cache = state.wrote || state.cacheStale ? ctx.cache : undefined
+  const ticket = state.wrote || state.cacheStale ? state.cacheTicket : undefined
+  const cache = ticket && ctx.cache
   // A request that changed nothing, the common read, sends nothing and copies nothing.
   if (!sealed && !cache && state.issuedCookie === undefined) return []
   const cookies: string[] = []
@@ -50,8 +54,9 @@ export function responseCookies(
     cookies.push(...state.retire, sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
   }
   if (cache) {
-    // A snapshot too large for a cookie must not leave the previous one to be served after a change.
-    const cacheCookie = cache.write(snapshot, now) ?? (state.wrote ? cache.clear() : undefined)
+    // A snapshot too large for a cookie, or one that misses another request's write, must not leave the
+    // previous one to be served after a change: the old one is cleared instead.
+    const cacheCookie = cache.snapshot(snapshot, ticket, state.wrote, now)
     if (cacheCookie) cookies.push(cacheCookie)
   }
   return cookies

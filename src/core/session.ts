@@ -12,6 +12,7 @@ import type { Internals } from './internals.ts'
 import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
 import { grantControl } from './control.ts'
+import type { CacheTicket } from './cookie-cache.ts'
 
 export type { LoginOptions }
 
@@ -59,6 +60,8 @@ export class Session<D extends SessionData = SessionData> {
   private wrote = false
   /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
   private cacheStale: boolean
+  /** The cookie cache's note of which writes this request's copy of the data includes. */
+  private readonly cacheTicket: CacheTicket | undefined
   private readonly loadedWithRecord: boolean
   /** The request's id was rotated away by another request: it never clears or replaces the browser's newer cookie. */
   private rotatedAway: boolean
@@ -107,6 +110,7 @@ export class Session<D extends SessionData = SessionData> {
     this.touchDue = flags.touchDue
     this.clearCookie = flags.clearCookie
     this.cacheStale = flags.fromStore && ctx.cache !== undefined
+    this.cacheTicket = ctx.cache?.ticket(flags.fromStore ? record : null, ctx.clock())
   }
 
   private get working(): Partial<D> {
@@ -272,6 +276,7 @@ export class Session<D extends SessionData = SessionData> {
         this.tracked.reset(next)
         this.touchDue = false
         this.wrote = true // the cache snapshot the request came with is now stale
+        this.ctx.cache?.wrote(this.cacheTicket, this.record, true, now)
         return this.working
       }
       if (result === 'missing') {
@@ -444,6 +449,7 @@ export class Session<D extends SessionData = SessionData> {
       wrote,
       issuedCookie,
       cacheStale: false,
+      cacheTicket: this.cacheTicket,
       clearCookie,
       retire,
     }
@@ -479,6 +485,7 @@ export class Session<D extends SessionData = SessionData> {
       wrote,
       issuedCookie,
       cacheStale,
+      cacheTicket: this.cacheTicket,
       clearCookie,
       retire,
     }
@@ -544,6 +551,7 @@ export class Session<D extends SessionData = SessionData> {
       return
     }
     this.record = { ...record, version: record.version + 1, lastSeenAt: now }
+    this.ctx.cache?.wrote(this.cacheTicket, this.record, false, now)
     this.tracked.reset()
     this.touchDue = false
     this.wrote = true
@@ -673,6 +681,7 @@ export class Session<D extends SessionData = SessionData> {
     this.issuedCookie = cookieValue
     this.touchDue = false
     this.wrote = true
+    this.ctx.cache?.wrote(this.cacheTicket, record, true, record.lastSeenAt)
   }
 
   private newRecord(id: string, fields: RecordFields, now: number): SessionRecord {
