@@ -15,7 +15,7 @@ import { SqliteSessionStore } from '../stores/sqlite/store.ts'
 import { MissingStoreError, UsageError, type Access, type OpenedStore } from './stores.ts'
 
 /**
- * Opens `path` (which must exist) and the sessions table in it. Reads use a read-only connection; a write
+ * Opens `path` (which must exist: else MissingStoreError, exit 1) and the sessions table in it. Reads use a read-only connection; a write
  * (revoke, purge) gets a read-write one but changes only rows. A file without the table is an error that
  * names the hallpass tables it does hold, and is left as it was.
  */
@@ -31,7 +31,10 @@ export async function openSqlite(
       `--table must be a plain SQL identifier (letters, digits, _), got ${JSON.stringify(table)}`,
     )
   }
-  if (!existsSync(path)) throw new UsageError(`no SQLite database at ${path}`)
+  if (!existsSync(path))
+    throw new MissingStoreError(
+      `no SQLite database at ${path}; pass --sqlite PATH, the file the app gives sqliteStore({ database })`,
+    )
   const readonly = access === 'read'
   const db = new Database(path, { readonly, fileMustExist: true })
   try {

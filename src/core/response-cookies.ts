@@ -2,6 +2,7 @@
 import type { SessionData, SessionRecord } from '../stores/types.ts'
 import { clearedCookie, sessionCookie } from './cookies.ts'
 import type { Internals } from './internals.ts'
+import type { CacheTicket } from './cookie-cache.ts'
 
 /** What the handle knows at the end of a commit. */
 export interface CookieState {
@@ -16,6 +17,8 @@ export interface CookieState {
   readonly reissue: string | undefined
   /** Loaded from the store with the cookie cache on: send a fresh snapshot. */
   readonly cacheStale: boolean
+  /** The cookie cache's ticket of the request (which writes its copy includes); undefined without a cache. */
+  readonly cacheTicket: CacheTicket | undefined
   /** The request carried a session that is now gone: clear the cookie(s). */
   readonly clearCookie: boolean
   /**
@@ -43,16 +46,18 @@ export function responseCookies(
     reissue: state.reissue,
     wrote: state.wrote,
   })
-  const cache = state.wrote || state.cacheStale ? ctx.cache : undefined
+  const ticket = state.wrote || state.cacheStale ? state.cacheTicket : undefined
+  const cache = ticket && ctx.cache
   // A request that changed nothing, the common read, sends nothing and copies nothing.
   if (value === undefined && !cache) return []
   const cookies: string[] = []
   const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
   if (value !== undefined) cookies.push(...state.retire, sessionCookie(ctx.cookie, value, maxAge))
   if (cache) {
-    // A snapshot too large for a cookie must not leave the previous one to be served after a change.
+    // A snapshot too large for a cookie, or one that misses another request's write, must not leave the
+    // previous one to be served after a change: the old one is cleared instead.
     const snapshot: SessionRecord = { ...record, data: state.data }
-    const cacheCookie = cache.write(snapshot, now) ?? (state.wrote ? cache.clear() : undefined)
+    const cacheCookie = cache.snapshot(snapshot, ticket, state.wrote, now)
     if (cacheCookie) cookies.push(cacheCookie)
   }
   return cookies

@@ -13,6 +13,7 @@ import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
 import { grantControl } from './control.ts'
 import { compareAndSwap, LOST } from './compare-and-swap.ts'
+import type { CacheTicket } from './cookie-cache.ts'
 
 export type { LoginOptions }
 
@@ -58,6 +59,8 @@ export class Session<D extends SessionData = SessionData> {
   private wrote = false
   /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
   private cacheStale: boolean
+  /** The cookie cache's note of which writes this request's copy of the data includes. */
+  private readonly cacheTicket: CacheTicket | undefined
   private readonly loadedWithRecord: boolean
   /** The request's id was rotated away by another request: it never clears or replaces the browser's newer cookie. */
   private rotatedAway: boolean
@@ -107,6 +110,7 @@ export class Session<D extends SessionData = SessionData> {
     this.touchDue = flags.touchDue
     this.clearCookie = flags.clearCookie
     this.cacheStale = flags.fromStore && ctx.cache !== undefined
+    this.cacheTicket = ctx.cache?.ticket(flags.fromStore ? record : null, ctx.clock())
   }
 
   private get working(): Partial<D> {
@@ -278,6 +282,7 @@ export class Session<D extends SessionData = SessionData> {
       this.tracked.reset(next)
       this.touchDue = false
       this.wrote = true // the cache snapshot the request came with is now stale
+      this.ctx.cache?.wrote(this.cacheTicket, this.record, true, now)
       return this.working
     })
   }
@@ -442,6 +447,7 @@ export class Session<D extends SessionData = SessionData> {
       issuedCookie,
       reissue,
       cacheStale: false,
+      cacheTicket: this.cacheTicket,
       clearCookie,
       retire,
     }
@@ -478,6 +484,7 @@ export class Session<D extends SessionData = SessionData> {
       issuedCookie,
       reissue,
       cacheStale,
+      cacheTicket: this.cacheTicket,
       clearCookie,
       retire,
     }
@@ -542,6 +549,7 @@ export class Session<D extends SessionData = SessionData> {
       return
     }
     this.record = { ...record, version: record.version + 1, lastSeenAt: now }
+    this.ctx.cache?.wrote(this.cacheTicket, this.record, false, now)
     this.tracked.reset()
     this.touchDue = false
     this.wrote = true
@@ -663,6 +671,7 @@ export class Session<D extends SessionData = SessionData> {
     this.reissue = undefined
     this.touchDue = false
     this.wrote = true
+    this.ctx.cache?.wrote(this.cacheTicket, record, true, record.lastSeenAt)
   }
 
   private newRecord(id: string, fields: RecordFields, now: number): SessionRecord {
