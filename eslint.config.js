@@ -14,6 +14,7 @@ export default tseslint.config(
       'examples/*/.tanstack/',
       'examples/*/build/',
       'examples/tanstack-start/src/routeTree.gen.ts',
+      'examples/*/next-env.d.ts',
       'data/',
     ],
   },
