@@ -93,11 +93,12 @@ describe('durability on a primary with one replica', () => {
       { name: 'node-redis', client: node, close: () => node.close() },
       { name: 'ioredis', client: io, close: async () => io.disconnect() },
     )
-    for (
-      let i = 0;
-      !redisCli(replica.port, 'INFO', 'replication').includes('link_status:up');
-      i++
-    ) {
+    // Both sides: with diskless sync the primary marks the replica online only at its first ACK,
+    // up to a second after the replica's link is up, and WAIT counts online replicas only.
+    const synced = (): boolean =>
+      redisCli(replica.port, 'INFO', 'replication').includes('link_status:up') &&
+      /slave0:.*state=online/.test(redisCli(primary.port, 'INFO', 'replication'))
+    for (let i = 0; !synced(); i++) {
       if (i > 400) throw new Error('the replica did not sync within 10 s')
       await new Promise((resolve) => setTimeout(resolve, 25))
     }

@@ -406,11 +406,14 @@ export async function startReplicatedCluster(options: {
       )
     },
     replicaOf: async (port) => {
-      const lines = (await cli(anyLive(), 'CLUSTER', 'NODES')).split('\n').map((l) => l.split(' '))
-      const primary = lines.find((fields) => fields[1]?.startsWith(`${HOST}:${port}@`))
-      const replica = lines.find((fields) => fields[3] === primary?.[0])
-      if (!replica) throw new Error(`no replica of port ${port}`)
-      return Number(/:(\d+)/.exec(replica[1] ?? '')?.[1])
+      // The primary's own INFO is authoritative; CLUSTER NODES on another node may lag behind gossip.
+      let replicaPort = 0
+      await until(`an online replica of port ${port}`, 10_000, async () => {
+        const info = await cli(port, 'INFO', 'replication')
+        replicaPort = Number(/slave\d+:ip=[^,]*,port=(\d+),state=online/.exec(info)?.[1] ?? 0)
+        return replicaPort > 0
+      })
+      return replicaPort
     },
     pause: (port, paused) => {
       nodes.find((n) => n.port === port)?.child?.kill(paused ? 'SIGSTOP' : 'SIGCONT')
