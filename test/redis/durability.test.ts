@@ -12,7 +12,12 @@ import {
   uniquePrefix,
   type RedisServer,
 } from '../support/redis.ts'
-import { keySlot, startReplicatedCluster, type ReplicatedCluster } from '../support/redis-ha.ts'
+import {
+  keySlot,
+  startReplicatedCluster,
+  writeReachesReplica,
+  type ReplicatedCluster,
+} from '../support/redis-ha.ts'
 import type { TestClock } from '../support/clock.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
@@ -93,13 +98,8 @@ describe('durability on a primary with one replica', () => {
       { name: 'node-redis', client: node, close: () => node.close() },
       { name: 'ioredis', client: io, close: async () => io.disconnect() },
     )
-    // Both sides: with diskless sync the primary marks the replica online only at its first ACK,
-    // up to a second after the replica's link is up, and WAIT counts online replicas only.
-    const synced = (): boolean =>
-      redisCli(replica.port, 'INFO', 'replication').includes('link_status:up') &&
-      /slave0:.*state=online/.test(redisCli(primary.port, 'INFO', 'replication'))
-    for (let i = 0; !synced(); i++) {
-      if (i > 400) throw new Error('the replica did not sync within 10 s')
+    for (let i = 0; !(await writeReachesReplica(primary.port)); i++) {
+      if (i > 200) throw new Error('the replica did not sync within 10 s')
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
   })

@@ -30,6 +30,31 @@ function redisCli(args: string[], timeout = 30_000): Promise<string> {
   })
 }
 
+/**
+ * Whether a write on `port` reaches a replica within a second (SET, then WAIT on the same connection). A replica
+ * listed `state=online` may not be streaming yet: after a diskless sync the primary starts its stream at the
+ * replica's first ACK, up to a second later, and until then WAIT counts nobody. `key` must be served by `port`.
+ */
+export function writeReachesReplica(port: number, key = 'hallpass-sync-probe'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('redis-cli', ['-h', HOST, '-p', String(port)], { timeout: 5_000 })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+    child.on('error', () => resolve(false))
+    child.on('close', () => resolve(out.trim().split('\n').at(-1)?.trim() === '1'))
+    child.stdin.end(`SET ${key} 1\nWAIT 1 1000\n`)
+  })
+}
+
+/** A key whose slot is in `slots`, for a probe write on the Cluster primary serving them. */
+function keyServedBy(slots: Array<[number, number]>): string {
+  for (let n = 0; ; n++) {
+    const key = `hallpass-sync-probe-${n}`
+    const slot = keySlot(key)
+    if (slots.some(([from, to]) => slot >= from && slot <= to)) return key
+  }
+}
+
 function cli(port: number, ...args: string[]): Promise<string> {
   return redisCli(['-h', HOST, '-p', String(port), ...args], 5_000)
 }
@@ -240,6 +265,7 @@ export async function startSentinelSet(options: {
           const replica = nodes.find((n) => n.port !== primary) as Node
           const replicaInfo = await cli(replica.port, 'INFO', 'replication')
           if (!replicaInfo.includes('master_link_status:up')) return false
+          if (!(await writeReachesReplica(primary))) return false
           const known = await Promise.all(
             sentinels.map((s) => cli(s.port, 'SENTINEL', 'replicas', MASTER_NAME)),
           )
@@ -401,7 +427,11 @@ export async function startReplicatedCluster(options: {
                 : info.includes('master_link_status:up')
             }),
           )
-          return states.every(Boolean)
+          if (!states.every(Boolean)) return false
+          const streaming = await Promise.all(
+            (await primaries()).map((p) => writeReachesReplica(p.port, keyServedBy(p.slots))),
+          )
+          return streaming.every(Boolean)
         },
       )
     },
