@@ -5,6 +5,8 @@ export type ScenarioId =
   | 'node-raw-redis'
   | 'hallpass-node-redis'
   | 'hallpass-node-memory'
+  | 'hallpass-node-memory-otel'
+  | 'hallpass-node-redis-otel'
   | 'iron-session'
   | 'hallpass-sealed'
   | 'node-raw-redis6'
@@ -94,6 +96,22 @@ export const SCENARIOS: readonly Scenario[] = [
     redis: false,
     sessionsInRedis: false,
     baselines: ['node-bare'],
+  },
+  // OpenTelemetry on (#27.2): the same two servers with hallpass/opentelemetry and the real SDK (bench/scenarios/otel.ts),
+  // each against its twin with telemetry off.
+  {
+    id: 'hallpass-node-memory-otel',
+    label: 'node:http + hallpass/node, memory store, OpenTelemetry on',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: ['hallpass-node-memory'],
+  },
+  {
+    id: 'hallpass-node-redis-otel',
+    label: 'node:http + hallpass/node, Redis, OpenTelemetry on',
+    redis: true,
+    sessionsInRedis: false,
+    baselines: ['hallpass-node-redis'],
   },
   {
     id: 'iron-session',
@@ -227,6 +245,8 @@ export const SHORT_NAMES: Record<ScenarioId, string> = {
   'node-raw-redis': 'raw GET',
   'hallpass-node-redis': 'hallpass/node',
   'hallpass-node-memory': 'hallpass memory',
+  'hallpass-node-memory-otel': 'hallpass memory + OTel',
+  'hallpass-node-redis-otel': 'hallpass/node + OTel',
   'node-raw-redis6': 'raw GET (redis 6)',
   'hallpass-node-redis6': 'hallpass/node (redis 6)',
   'node-raw-ioredis': 'raw GET (ioredis)',

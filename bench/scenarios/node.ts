@@ -1,7 +1,7 @@
 // Scenarios on bare node:http: no session, one raw Redis GET (the limit), hallpass/node on Redis (three clients), memory and sealed, and iron-session.
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createSessions, type Session, type Store } from 'hallpass'
+import { createSessions, type Session, type SessionTelemetry, type Store } from 'hallpass'
 import { withSession, type NodeReply } from 'hallpass/node'
 import { sealedCookies, type SealedCookies } from 'hallpass/sealed'
 import { redisStore } from 'hallpass/stores/redis'
@@ -101,16 +101,18 @@ async function hallpassRoute(req: IncomingMessage, session: Session): Promise<No
   return { body: String(counter) }
 }
 
-/** hallpass/node on the given store (or sealed mode, or the memory store), serving the routes above. */
+/** hallpass/node on the given store (or sealed mode, or the memory store), serving the routes above; `telemetry` turns OpenTelemetry on. */
 export async function hallpassServer(
   store: Store | SealedCookies | undefined,
   close: () => Promise<void> = async () => undefined,
+  telemetry?: SessionTelemetry,
 ) {
   // cookie.secure: false because the bench speaks plain HTTP (the cookie is then named `hp`, not `__Host-hp`); every other option is the default.
   const sessions = createSessions({
     secret: SECRET,
     cookie: { secure: false },
     ...(store !== undefined && { store }),
+    ...(telemetry !== undefined && { telemetry }),
   })
   const server = createServer(withSession(sessions, hallpassRoute, NO_CSRF))
   return {
@@ -130,11 +132,13 @@ export const hallpassNodeRedis: ScenarioFactory = (redisUrl) =>
 export async function hallpassNodeOn(
   name: RedisClientName,
   redisUrl: string,
+  telemetry?: SessionTelemetry,
 ): Promise<ScenarioServer> {
   const connected = await connectClient(name, redisUrl)
   return hallpassServer(
     redisStore({ client: connected.client }),
     async () => void (await connected.close()),
+    telemetry,
   )
 }
 

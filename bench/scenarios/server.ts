@@ -7,6 +7,7 @@ const node = (): Promise<typeof import('./node.ts')> => import('./node.ts')
 const express = (): Promise<typeof import('./express.ts')> => import('./express.ts')
 const fastify = (): Promise<typeof import('./fastify.ts')> => import('./fastify.ts')
 const postgres = (): Promise<typeof import('./postgres.ts')> => import('./postgres.ts')
+const otel = (): Promise<typeof import('./otel.ts')> => import('./otel.ts')
 
 // The Bun and Deno scenarios are not Node children: bench/lib/children.ts starts them on their runtime.
 const FACTORIES: Partial<Record<ScenarioId, () => Promise<ScenarioFactory>>> = {
@@ -14,6 +15,8 @@ const FACTORIES: Partial<Record<ScenarioId, () => Promise<ScenarioFactory>>> = {
   'node-raw-redis': async () => (await node()).rawRedis,
   'hallpass-node-redis': async () => (await node()).hallpassNodeRedis,
   'hallpass-node-memory': async () => (await node()).hallpassNodeMemory,
+  'hallpass-node-memory-otel': async () => (await otel()).hallpassNodeMemoryOtel,
+  'hallpass-node-redis-otel': async () => (await otel()).hallpassNodeRedisOtel,
   'node-raw-redis6': async () => (url) => node().then((m) => m.rawRedisOn('node-redis 6', url)),
   'hallpass-node-redis6': async () => (url) =>
     node().then((m) => m.hallpassNodeOn('node-redis 6', url)),
@@ -44,7 +47,7 @@ if (!load || typeof process.send !== 'function') {
 }
 // The first server of a run loads every module once, to fill the transpile cache for the others.
 if (process.env.HALLPASS_BENCH_PRELOAD === '1')
-  await Promise.all([node(), express(), fastify(), postgres()])
+  await Promise.all([node(), express(), fastify(), postgres(), otel()])
 
 const server = await (await load())(redisUrl)
 let stopping = false

@@ -15,6 +15,7 @@ import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './op
 import type { SessionMode } from './mode.ts'
 import { StoreMode } from './store-mode.ts'
 import { Session, type ClientInfo } from './session.ts'
+import type { SessionTelemetry } from './telemetry.ts'
 import { DeviceBound, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 
 /** What `load()` needs from the request. */
@@ -73,6 +74,16 @@ export function keyRingOf<D extends SessionData>(sessions: Sessions<D>): KeyRing
   return keyRings.get(sessions) as KeyRing
 }
 
+/** Each manager's telemetry, when `createSessions({ telemetry })` turned it on. */
+const telemetries = new WeakMap<object, SessionTelemetry>()
+
+/** @internal The telemetry the request pipeline traces each request's load and commit with; undefined when off. */
+export function telemetryOf<D extends SessionData>(
+  sessions: Sessions<D>,
+): SessionTelemetry | undefined {
+  return telemetries.get(sessions)
+}
+
 /** The manager returned by `createSessions`. Framework adapters wrap it; you can also call it directly. */
 export class Sessions<D extends SessionData = SessionData> {
   private readonly ctx: Internals<D>
@@ -86,6 +97,7 @@ export class Sessions<D extends SessionData = SessionData> {
     this.config = config
     this.reissue = new CookieReissue(config.cookie, config.cache !== undefined)
     keyRings.set(this, config.keys)
+    if (config.telemetry) telemetries.set(this, config.telemetry)
     const idleFor = (persistent: boolean): number =>
       persistent ? config.rememberMeIdleTimeout() : config.idleTimeout()
     const codec = new TokenCodec(config.keys, this.reissue.code)

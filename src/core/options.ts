@@ -9,6 +9,7 @@ import type { CookieOptions, ResolvedCookieOptions } from './cookies.ts'
 import { attributesCode } from './cookie-reissue.ts'
 import { parseDuration, type Duration } from './duration.ts'
 import type { EventListener } from './events.ts'
+import { resolveTelemetry, withTelemetry, type SessionTelemetry } from './telemetry.ts'
 import { Sealer } from '../crypto/seal.ts'
 import { CookieCache } from './cookie-cache.ts'
 import { defaultStore } from './default-store.ts'
@@ -58,6 +59,11 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   onEvent?: EventListener
   /** Device-bound sessions (W3C DBSC): a copied session cookie stops working on another device. See docs/dbsc.md. @default off */
   deviceBound?: boolean | DeviceBoundOptions
+  /**
+   * Spans and metrics: `openTelemetry()` from `hallpass/opentelemetry` (docs/telemetry.md). The store is wrapped once,
+   * here, and the events feed its counters. @default off (no wrapper, nothing recorded)
+   */
+  telemetry?: SessionTelemetry
 }
 
 export interface ResolvedOptions<D extends SessionData> {
@@ -82,6 +88,8 @@ export interface ResolvedOptions<D extends SessionData> {
   readonly clock: () => number
   readonly onEvent: EventListener | undefined
   readonly deviceBound: ResolvedDeviceBound | undefined
+  /** `createSessions({ telemetry })`, checked; the pipeline traces each request's load and commit with it. */
+  readonly telemetry: SessionTelemetry | undefined
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -100,6 +108,7 @@ const KNOWN_OPTIONS = new Set([
   'onEvent',
   'cookieCache',
   'deviceBound',
+  'telemetry',
 ])
 
 function duration(name: string, value: unknown, fallback: Duration): number {
@@ -183,12 +192,16 @@ export function resolveOptions<D extends SessionData>(
       )
     }
   }
+  const telemetry = resolveTelemetry(options.telemetry)
+  // Wrapped once, after the contract check above: every store call the manager makes is then traced and timed.
+  const observed = (target: Store): Store => (telemetry ? telemetry.wrapStore(target) : target)
   const longest = Math.max(absoluteTimeout, rememberMeTimeout)
-  const revocation = revocationStore && new SealedRevocation(revocationStore, clock, longest)
+  const revocation =
+    revocationStore && new SealedRevocation(observed(revocationStore), clock, longest)
   const sealed = isSealedCookies(options.store)
     ? new SealedMode(new Sealer(keys, 'session'), revocation, attributesCode(cookie), cookie.name)
     : undefined
-  const store = sealed ? sealed.store : (given as Store)
+  const store = sealed ? sealed.store : observed(given as Store)
   let cache: CookieCache | undefined
   if (options.cookieCache) {
     if (sealed)
@@ -235,6 +248,7 @@ export function resolveOptions<D extends SessionData>(
     cookie,
     previousCookieNames,
     clock,
-    onEvent: options.onEvent,
+    onEvent: withTelemetry(telemetry, options.onEvent),
+    telemetry,
   }
 }

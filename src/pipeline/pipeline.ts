@@ -1,7 +1,9 @@
 // The one request pipeline every front door runs: load, device binding, CSRF, handler, commit, error reply.
 import { runWithSession } from '../context/storage.ts'
 import { sessionControl } from '../core/control.ts'
-import type { Sessions } from '../core/manager.ts'
+import { telemetryOf, type Sessions } from '../core/manager.ts'
+import type { CommitResult } from '../core/session.ts'
+import type { SessionTelemetry } from '../core/telemetry.ts'
 import type { SessionData } from '../core/types.ts'
 import { createCsrf, csrfToken, noCsrfState, type Csrf, type CsrfVerdict } from '../csrf/index.ts'
 import type { DeviceBoundServer } from '../dbsc/device-bound.ts'
@@ -45,6 +47,8 @@ export class Pipeline<D extends SessionData> {
   /** False when DBSC and CSRF are both off: the door then reads no request facts and awaits nothing before the handler. */
   readonly checks: boolean
   private readonly trustProxy: boolean
+  /** `createSessions({ telemetry })`: the load and the commit run in spans. Undefined (off): one null check each. */
+  private readonly telemetry: SessionTelemetry | undefined
 
   constructor(
     readonly sessions: Sessions<D>,
@@ -54,17 +58,18 @@ export class Pipeline<D extends SessionData> {
     this.deviceBound = sessions.deviceBound
     this.checks = this.csrf !== undefined || this.deviceBound !== undefined
     this.trustProxy = options.trustProxy ?? false
+    this.telemetry = telemetryOf(sessions)
   }
 
   /** 1. Loads the session (the client IP by the `trustProxy` rule) and opens the request's scope. Throws only STORE_UNAVAILABLE. */
   async load(client: ClientFacts): Promise<RequestScope<D>> {
     const ip = clientIp(client.socketIp, client.forwardedFor, this.trustProxy)
-    const session = await this.sessions.load({
-      cookie: client.cookie,
-      ip,
-      userAgent: client.userAgent ?? undefined,
-    })
-    return new RequestScope(session)
+    const input = { cookie: client.cookie, ip, userAgent: client.userAgent ?? undefined }
+    const { telemetry } = this
+    const session = await (telemetry
+      ? telemetry.load(() => this.sessions.load(input))
+      : this.sessions.load(input))
+    return new RequestScope(session, telemetry)
   }
 
   /**
@@ -146,7 +151,13 @@ export class Pipeline<D extends SessionData> {
 /** Commits and gives the headers to add. After a recorded failure, only the cookie of an id already issued or ended. */
 export async function commitHeaders(scope: RequestScope<SessionData>): Promise<SessionHeaders> {
   if (scope.failure) return idCookies(scope)
-  return headersAfterCommit(scope, (await scope.session.commit()).cookies)
+  return headersAfterCommit(scope, (await commitSession(scope)).cookies)
+}
+
+/** The session's commit, in the request's commit span when telemetry is on. */
+function commitSession(scope: RequestScope<SessionData>): Promise<CommitResult> {
+  const { session, telemetry } = scope
+  return telemetry ? telemetry.commit(session, () => session.commit()) : session.commit()
 }
 
 /**
@@ -203,7 +214,7 @@ export async function errorHeaders(
   if (!scope) return NO_COOKIES
   if (write && !scope.failure) {
     try {
-      return headersAfterCommit(scope, (await scope.session.commit()).cookies)
+      return headersAfterCommit(scope, (await commitSession(scope)).cookies)
     } catch {
       // fall through to the id cookies only
     }

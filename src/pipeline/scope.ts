@@ -1,6 +1,7 @@
 // One request's state, created by the pipeline and reachable from its Session: the CSRF state, the device binding, the failure.
 import { sessionControl } from '../core/control.ts'
 import type { Session } from '../core/session.ts'
+import type { SessionTelemetry } from '../core/telemetry.ts'
 import type { SessionData } from '../core/types.ts'
 import type { DeviceRequestState } from '../dbsc/request-state.ts'
 
@@ -37,7 +38,11 @@ export class RequestScope<D extends SessionData = SessionData> {
    */
   failure: Reply | undefined = undefined
 
-  constructor(readonly session: Session<D>) {
+  constructor(
+    readonly session: Session<D>,
+    /** The manager's telemetry when it is on (`createSessions({ telemetry })`): the commit then runs in a span. */
+    readonly telemetry: SessionTelemetry | undefined = undefined,
+  ) {
     sessionControl().attachScope(session, this)
   }
 }

@@ -18,7 +18,7 @@ const LAYERS: ReadonlyArray<readonly [name: string, pattern: RegExp]> = [
   ['crypto', /^crypto\//],
   ['stores', /^stores\//],
   ['manager', /^(core\/|dbsc\/(?!index\.ts$)|pipeline\/scope\.ts$|index\.ts$)/],
-  ['features', /^(csrf|throttle|guards|audit|context|sealed|dbsc|client)\//],
+  ['features', /^(csrf|throttle|guards|audit|context|sealed|dbsc|client|opentelemetry)\//],
   ['pipeline', /^pipeline\//],
   ['adapters', /^adapters\//],
   ['integrations', /^integrations\//],

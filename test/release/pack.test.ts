@@ -43,6 +43,7 @@ const PEERS = [
   'vitest',
   '@types/node',
   'typescript',
+  '@opentelemetry/api',
 ]
 
 let dir: string

@@ -1,4 +1,4 @@
-// What a Worker bundle carries: a plain fetch-adapter Worker has neither jose nor node:async_hooks; the subpaths that need them bring them.
+// What a Worker bundle carries: a plain fetch-adapter Worker has neither jose, node:async_hooks nor OpenTelemetry; the subpaths that need them bring them.
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
@@ -38,6 +38,24 @@ describe('Worker bundles', () => {
     expect(plain.text).not.toContain('async_hooks')
     // 274 KiB when every bundle carried both; about 150 KiB without them (unminified).
     expect(plain.bytes).toBeLessThan(200 * 1024)
+  })
+
+  it('a plain Worker carries no OpenTelemetry; hallpass/opentelemetry brings @opentelemetry/api', async () => {
+    const usesOtel = (inputs: string[]): boolean =>
+      inputs.some((path) => path.includes('@opentelemetry/') || path.includes('/opentelemetry/'))
+    expect(usesOtel((await bundle(PLAIN)).inputs)).toBe(false)
+    const traced = await bundle(
+      PLAIN.replace(
+        `createSessions({ secret: 'x'.repeat(40) })`,
+        `createSessions({ secret: 'x'.repeat(40), telemetry: openTelemetry() })`,
+      ).replace(
+        `import { withSession }`,
+        `import { openTelemetry } from 'hallpass/opentelemetry'\nimport { withSession }`,
+      ),
+    )
+    expect(traced.inputs.some((path) => path.includes('node_modules/@opentelemetry/api/'))).toBe(
+      true,
+    )
   })
 
   it('hallpass/dbsc brings jose, and hallpass/context brings node:async_hooks', async () => {
