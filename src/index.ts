@@ -8,6 +8,7 @@ export {
   type ClientInfo,
 } from './core/session.ts'
 export type { SessionsOptions } from './core/options.ts'
+export type { DataMigration, DataMigrations } from './core/data-version.ts'
 export type { CookieOptions } from './core/cookies.ts'
 export type { Duration } from './core/duration.ts'
 export type {
