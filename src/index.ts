@@ -9,6 +9,7 @@ export {
 } from './core/session.ts'
 export type { SessionsOptions } from './core/options.ts'
 export type { SessionTelemetry } from './core/telemetry.ts'
+export type { DataMigration, DataMigrations } from './core/data-version.ts'
 export type { CookieOptions } from './core/cookies.ts'
 export type { Duration } from './core/duration.ts'
 export type {

@@ -4,18 +4,18 @@ import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
 import { assertJsonValue, isPlainObject, keyProblem } from '../json.ts'
 
-/** Runs the Standard Schema (if any) and returns its output, or undefined when the data fails it. */
-export async function validateData<D extends SessionData>(
+/** Runs the Standard Schema (if any): its output, or its issues. Tagged, so data with an `issues` key is still data. */
+export async function checkSchema<D extends SessionData>(
   schema: StandardSchemaV1<unknown, D> | undefined,
   data: unknown,
-): Promise<D | { issues: readonly StandardSchemaV1.Issue[] }> {
-  if (!schema) return data as D
+): Promise<{ ok: true; value: D } | { ok: false; issues: readonly StandardSchemaV1.Issue[] }> {
+  if (!schema) return { ok: true, value: data as D }
   let result = schema['~standard'].validate(data)
   if (result instanceof Promise) result = await result
-  if (result.issues) return { issues: result.issues }
+  if (result.issues) return { ok: false, issues: result.issues }
   return isPlainObject(result.value)
-    ? result.value
-    : { issues: [{ message: 'schema output is not an object' }] }
+    ? { ok: true, value: result.value }
+    : { ok: false, issues: [{ message: 'schema output is not an object' }] }
 }
 
 /**
@@ -44,8 +44,8 @@ export async function checkWritableData<D extends SessionData>(
       `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`,
     )
   if (!schema) return
-  const checked = await validateData(schema, JSON.parse(json))
-  if ('issues' in checked && Array.isArray(checked.issues)) {
+  const checked = await checkSchema(schema, JSON.parse(json))
+  if (!checked.ok) {
     const summary = checked.issues
       .slice(0, 3)
       .map((issue) => `${formatPath(issue.path)}${issue.message}`)

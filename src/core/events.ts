@@ -65,6 +65,25 @@ export type SessionEvent =
       readonly id?: string
       readonly ip?: string
     })
+  /** A record's data was upgraded (`migrate`) and written back: `from` the stored version `to` this deploy's. */
+  | (Base & {
+      readonly type: 'session.data_migrated'
+      readonly id: string
+      readonly userId: string | null
+      readonly from: number
+      readonly to: number
+    })
+  /**
+   * A session's data was written by a newer deploy (`dataVersion` above this process's `knownVersion`): the session
+   * goes on (identity, roles, timeouts), its data reads as empty here and cannot be changed here. Emitted per load.
+   */
+  | (Base & {
+      readonly type: 'session.data_newer'
+      readonly id: string
+      readonly userId: string | null
+      readonly dataVersion: number
+      readonly knownVersion: number
+    })
   | (Base & {
       readonly type: 'login.succeeded'
       readonly id: string

@@ -7,6 +7,7 @@ import type { DeviceBinding, SessionData, SessionRecord, Store } from '../stores
 import type { ResolvedCookieOptions } from './cookies.ts'
 import type { EventSink } from './events.ts'
 import type { KeyedLock } from './keyed-lock.ts'
+import type { DataVersions } from './data-version.ts'
 
 /** @internal */
 export interface Internals<D extends SessionData> {
@@ -18,6 +19,8 @@ export interface Internals<D extends SessionData> {
   readonly cache: CookieCache | undefined
   readonly events: EventSink
   readonly schema: StandardSchemaV1<unknown, D> | undefined
+  /** The data version this process writes and its upgrades (`dataVersion`, `migrate`). */
+  readonly versions: DataVersions
   readonly cookie: ResolvedCookieOptions
   readonly clock: () => number
   readonly absoluteTimeout: number

@@ -4,7 +4,7 @@ import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { readSessionCookie, type ResolvedCookieOptions } from './cookies.ts'
 import { CookieReissue, type Carried } from './cookie-reissue.ts'
-import { validateData } from './data.ts'
+import { dataVersionField, loadData } from './data-version.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
@@ -110,6 +110,7 @@ export class Sessions<D extends SessionData = SessionData> {
       cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
       schema: config.schema,
+      versions: config.dataVersions,
       cookie: config.cookie,
       clock: config.clock,
       absoluteTimeout: config.absoluteTimeout,
@@ -207,11 +208,11 @@ export class Sessions<D extends SessionData = SessionData> {
     fromStore: boolean,
     carried: Carried,
   ): Promise<Session<D>> {
-    const data =
+    const loaded =
       recordProblem(record, this.config.maxDataBytes) === undefined
-        ? await validateData(this.config.schema, record.data)
+        ? await loadData(this.ctx.versions, this.config.schema, record)
         : undefined
-    if (data === undefined || 'issues' in data) {
+    if (loaded === undefined || 'issues' in loaded) {
       await this.discard(record.id)
       return this.anonymous(client, carried, 'invalid_data', record.id)
     }
@@ -234,7 +235,30 @@ export class Sessions<D extends SessionData = SessionData> {
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
     const flags = { touchDue, clearCookie: false, fromStore, carried }
-    return new Session(this.ctx, record, data as Partial<D>, client, flags)
+    if ('newer' in loaded) {
+      // A newer deploy wrote the data: the session goes on, and its data is kept as it is (session.isDataNewer).
+      const { id, userId } = record
+      const knownVersion = this.ctx.versions.current
+      this.ctx.events.emit({
+        type: 'session.data_newer',
+        id,
+        userId,
+        dataVersion: loaded.newer,
+        knownVersion,
+      })
+      return new Session(this.ctx, record, record.data as Partial<D>, client, flags)
+    }
+    if (loaded.from === undefined) return new Session(this.ctx, record, loaded.data, client, flags)
+    // Upgraded in memory: the handle holds the data at this version; its next write stores it (session.ts).
+    const upgraded = {
+      ...record,
+      data: loaded.data,
+      ...dataVersionField(this.ctx.versions.current),
+    }
+    return new Session(this.ctx, upgraded, loaded.data, client, {
+      ...flags,
+      upgradeFrom: loaded.from,
+    })
   }
 
   /**

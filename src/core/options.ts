@@ -15,6 +15,7 @@ import { CookieCache } from './cookie-cache.ts'
 import { defaultStore } from './default-store.ts'
 import { isSealedCookies, SealedMode, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
+import { resolveDataVersions, type DataMigrations, type DataVersions } from './data-version.ts'
 import {
   resolveDeviceBound,
   type DeviceBoundOptions,
@@ -34,6 +35,18 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   cookieCache?: boolean | { ttl?: Duration }
   /** Any Standard Schema (zod, valibot, arktype): checked on every load and every write; types the data. */
   schema?: StandardSchemaV1<unknown, D>
+  /**
+   * The version of the data's shape that this deploy reads and writes: raise it by one, with a `migrate` step, when
+   * a deploy renames or tightens a field. Records carry it; older data is upgraded on load (written back with the
+   * next write), and data from a newer deploy is kept, never deleted (docs/data.md). @default 1
+   */
+  dataVersion?: number
+  /**
+   * One upgrade per older data version, keyed by the version it upgrades from: `migrate[n]` takes data at version n
+   * and returns it at n + 1; every version from 1 to `dataVersion - 1` needs one.
+   * @example `createSessions({ schema, dataVersion: 2, migrate: { 1: ({ name, ...rest }) => ({ ...rest, displayName: name }) } })` (from `hallpass`)
+   */
+  migrate?: DataMigrations
   /** Inactivity limit; a function is read on every request, so an admin setting applies at once. @default '30m' */
   idleTimeout?: Duration | (() => Duration)
   /** Hard limit from creation, whatever the activity. @default '24h' */
@@ -75,6 +88,7 @@ export interface ResolvedOptions<D extends SessionData> {
   readonly sealed: SealedMode | undefined
   readonly cache: CookieCache | undefined
   readonly schema: StandardSchemaV1<unknown, D> | undefined
+  readonly dataVersions: DataVersions
   readonly idleTimeout: () => number
   readonly absoluteTimeout: number
   readonly rememberMeTimeout: number
@@ -96,6 +110,8 @@ const KNOWN_OPTIONS = new Set([
   'secret',
   'store',
   'schema',
+  'dataVersion',
+  'migrate',
   'idleTimeout',
   'absoluteTimeout',
   'rememberMeTimeout',
@@ -232,6 +248,11 @@ export function resolveOptions<D extends SessionData>(
     sealed,
     cache,
     schema: options.schema,
+    dataVersions: resolveDataVersions(
+      options.dataVersion,
+      options.migrate,
+      sealed ? undefined : store,
+    ),
     idleTimeout:
       typeof idle === 'function'
         ? () => duration('idleTimeout()', idle(), '30m')

@@ -32,6 +32,12 @@ export function recordProblem(record: unknown, maxDataBytes: number): string | u
   )
     return 'version'
   if (typeof r['persistent'] !== 'boolean') return 'persistent'
+  const dataVersion = r['dataVersion']
+  if (
+    dataVersion !== undefined &&
+    (!Number.isSafeInteger(dataVersion) || (dataVersion as number) < 1)
+  )
+    return 'dataVersion'
   if (!isPrivilegeList(r['roles'], isValidRole)) return 'roles'
   if (!isPrivilegeList(r['permissions'], isGrantablePermission)) return 'permissions'
   const pending = (

@@ -15,6 +15,8 @@ interface Compact {
   n?: number
   r?: readonly string[]
   m?: readonly string[]
+  /** The data version, when not 1. */
+  w?: number
 }
 
 /** JSON text for a record (ip and user agent are left out of cookies unless present). */
@@ -32,6 +34,7 @@ export function encodeRecordJson(record: SessionRecord): string {
   if (record.issuedAt !== undefined) compact.n = record.issuedAt
   if (record.roles) compact.r = record.roles
   if (record.permissions) compact.m = record.permissions
+  if (record.dataVersion !== undefined && record.dataVersion !== 1) compact.w = record.dataVersion
   return JSON.stringify(compact)
 }
 
@@ -39,13 +42,14 @@ export function encodeRecordJson(record: SessionRecord): string {
 export function decodeRecordJson(text: string): SessionRecord | undefined {
   const c = parseJsonSafe(text)
   if (!isPlainObject(c)) return undefined
-  const { i, u, d, s, e, v, n, r, m } = c
+  const { i, u, d, s, e, v, n, r, m, w } = c
   if (typeof i !== 'string' || (u !== null && typeof u !== 'string') || !isPlainObject(d))
     return undefined
   if (![c.c, s, e, v].every(Number.isFinite) || (n !== undefined && !Number.isFinite(n)))
     return undefined
   if ((r !== undefined && !isStringArray(r)) || (m !== undefined && !isStringArray(m)))
     return undefined
+  if (w !== undefined && (!Number.isSafeInteger(w) || (w as number) < 2)) return undefined
   return {
     id: i,
     userId: u,
@@ -58,6 +62,7 @@ export function decodeRecordJson(text: string): SessionRecord | undefined {
     ...(n !== undefined && { issuedAt: n as number }),
     ...(r !== undefined && { roles: r }),
     ...(m !== undefined && { permissions: m }),
+    ...(w !== undefined && { dataVersion: w as number }),
   }
 }
 

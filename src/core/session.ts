@@ -1,5 +1,5 @@
 // The per-request session handle: reads, tracked writes, login/logout/regenerate, and commit.
-import { HallpassError } from '../errors.ts'
+import { HallpassError, isHallpassError } from '../errors.ts'
 import type { CreateResult, DeviceBinding, SessionData, SessionRecord } from '../stores/types.ts'
 import { isTombstone } from '../stores/tombstone.ts'
 import { TrackedData } from './changes.ts'
@@ -14,6 +14,7 @@ import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts
 import { grantControl } from './control.ts'
 import { compareAndSwap, LOST } from './compare-and-swap.ts'
 import type { CacheTicket } from './cookie-cache.ts'
+import { dataVersionField, dataVersionOf, newerDataError, upgradeData } from './data-version.ts'
 
 export type { LoginOptions }
 
@@ -39,6 +40,8 @@ export interface ClientInfo {
 }
 
 const MAX_UPDATE_ATTEMPTS = 100
+/** What `data` reads as when a newer deploy wrote it (`isDataNewer`). */
+const NO_DATA = Object.freeze({})
 export { ROTATION_GRACE_MS } from './store-mode.ts'
 
 /**
@@ -72,6 +75,8 @@ export class Session<D extends SessionData = SessionData> {
   private changeListener: (() => void) | undefined = undefined
   /** The request pipeline's scope for this request (see `SessionControl.scopeOf`); the handle never reads it. */
   private scope: object | undefined = undefined
+  /** Set when the data was upgraded on load (`migrate`) and the store still holds it at version `from`. */
+  private upgrade: { readonly id: string; readonly from: number } | undefined
 
   static {
     grantControl({
@@ -97,8 +102,12 @@ export class Session<D extends SessionData = SessionData> {
       fromStore: boolean
       rotatedAway?: boolean
       carried?: Carried
+      /** The data was upgraded on load from this stored version: the next write stores it (data-version.ts). */
+      upgradeFrom?: number
     },
   ) {
+    if (record && flags.upgradeFrom !== undefined)
+      this.upgrade = { id: record.id, from: flags.upgradeFrom }
     this.rotatedAway = flags.rotatedAway ?? false
     this.retire = flags.carried?.retire ?? []
     // Issued under an older key, other attributes or a previous name: re-send the same token under the current ones
@@ -140,9 +149,17 @@ export class Session<D extends SessionData = SessionData> {
   get isAuthenticated(): boolean {
     return this.userId !== null
   }
-  /** The data, including this request's changes. Treat it as read-only: write with `set` or `update`. */
+  /** The data, including this request's changes. Treat it as read-only: write with `set` or `update`. `{}` when `isDataNewer`. */
   get data(): Readonly<Partial<D>> {
-    return this.working
+    return this.isDataNewer ? (NO_DATA as Readonly<Partial<D>>) : this.working
+  }
+  /**
+   * True when a newer deploy wrote this session's data (a higher `dataVersion`, during a rolling deploy): the session
+   * goes on (user, roles, timeouts), but here its data reads as `{}` and `set`, `delete` and `update` throw
+   * `SESSION_CONFLICT` (a 409: retry); the data is kept as it is, through login and regenerate too.
+   */
+  get isDataNewer(): boolean {
+    return this.record !== null && dataVersionOf(this.record) > this.ctx.versions.current
   }
   /** Roles given at `login()` or `regenerate()`, kept server-side. @default [] */
   get roles(): readonly string[] {
@@ -187,7 +204,7 @@ export class Session<D extends SessionData = SessionData> {
 
   /** The value of one of the data's own keys (never an inherited one such as `toString`). */
   get<K extends keyof D & string>(key: K): D[K] | undefined {
-    return Object.hasOwn(this.working, key) ? this.working[key] : undefined
+    return Object.hasOwn(this.data, key) ? this.working[key] : undefined
   }
 
   /**
@@ -201,6 +218,7 @@ export class Session<D extends SessionData = SessionData> {
    */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
     this.assertOpen('set')
+    this.assertDataKnown()
     const keyRefused = keyProblem(key)
     if (keyRefused !== undefined) throw new HallpassError('INVALID_ARGUMENT', keyRefused)
     if (value === undefined) return this.delete(key)
@@ -217,6 +235,7 @@ export class Session<D extends SessionData = SessionData> {
    */
   delete(key: keyof D & string): void {
     this.assertOpen('delete')
+    this.assertDataKnown()
     this.tracked.delete(key)
   }
 
@@ -232,6 +251,7 @@ export class Session<D extends SessionData = SessionData> {
    */
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     this.assertOpen('update')
+    this.assertDataKnown()
     const current = this.record
     if (!current || !this.ctx.mode.recordsInStore) {
       const draft = cloneData(this.working)
@@ -263,7 +283,10 @@ export class Session<D extends SessionData = SessionData> {
         throw gone()
       }
       const base = fresh.data as Partial<D>
-      const draft = cloneData({ ...base, ...this.tracked.pending() }) as Partial<D>
+      // At this deploy's data version (an older record is upgraded here, and the diff below stores the upgrade).
+      const upgraded = (await upgradeData(this.ctx.versions, fresh)) as Partial<D>
+      const draft = cloneData({ ...upgraded, ...this.tracked.pending() }) as Partial<D>
+      for (const key of this.tracked.patch().unset) delete draft[key]
       const next = fn(draft) ?? draft
       await checkWritableData(this.ctx.schema, next, this.ctx.maxDataBytes)
       const now = this.ctx.clock()
@@ -272,13 +295,22 @@ export class Session<D extends SessionData = SessionData> {
         ...diff,
         ...this.touchFields(current, now),
         expectVersion: fresh.version,
+        dataVersion: this.ctx.versions.current,
       })
       if (result === 'conflict') return LOST
       if (result === 'missing') {
         await this.forgetMissing(current.id)
         throw gone()
       }
-      this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: now }
+      this.record = {
+        ...fresh,
+        data: next,
+        version: fresh.version + 1,
+        lastSeenAt: now,
+        ...dataVersionField(this.ctx.versions.current),
+      }
+      if (dataVersionOf(fresh) < this.ctx.versions.current) this.emitMigrated(dataVersionOf(fresh))
+      this.upgrade = undefined
       this.tracked.reset(next)
       this.touchDue = false
       this.wrote = true // the cache snapshot the request came with is now stale
@@ -308,6 +340,8 @@ export class Session<D extends SessionData = SessionData> {
       {
         userId,
         data: keepData ? this.working : {},
+        // Kept data keeps its version (a newer deploy's data stays as it is); new data is at this deploy's.
+        ...(keepData && this.record && { dataVersion: dataVersionOf(this.record) }),
         createdAt: now,
         expiresAt: now + (persistent ? this.ctx.rememberMeTimeout : this.ctx.absoluteTimeout),
         persistent,
@@ -521,6 +555,12 @@ export class Session<D extends SessionData = SessionData> {
     )
   }
 
+  /** Refuses a data change on data a newer deploy wrote (`isDataNewer`): this process cannot write its shape. */
+  private assertDataKnown(): void {
+    if (this.isDataNewer)
+      throw newerDataError(dataVersionOf(this.record as SessionRecord), this.ctx.versions.current)
+  }
+
   /** The stored record now; null when it is gone, or out of bounds (then deleted, with a `session.rejected` event). */
   private async freshRecord(id: string): Promise<SessionRecord | null> {
     const fresh = await this.ctx.mode.read(id)
@@ -538,21 +578,51 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {
+    const upgrade = this.upgrade?.id === record.id ? this.upgrade : undefined
+    if (upgrade && this.ctx.mode.recordsInStore) return this.writeUpgrade(record)
     if (this.tracked.hasSets)
       await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
+    const patch = this.tracked.patch()
+    const data = this.tracked.dirty && { dataVersion: this.ctx.versions.current }
     const result = await this.ctx.mode.patch(record.id, {
-      ...this.tracked.patch(),
+      ...patch,
       ...this.touchFields(record, now),
+      ...data,
     })
+    if (result === 'conflict') return this.afterDataRefused(record)
     if (result === 'missing') {
       await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
     }
     this.record = { ...record, version: record.version + 1, lastSeenAt: now }
+    if (upgrade) this.emitMigrated(upgrade.from) // sealed: the re-sealed cookie carries the upgrade
+    this.upgrade = undefined
     this.ctx.cache?.wrote(this.cacheTicket, this.record, false, now)
     this.tracked.reset()
     this.touchDue = false
     this.wrote = true
+  }
+
+  /**
+   * Stores data upgraded on load (`migrate`) with this write, as a compare-and-swap on the whole record (like
+   * `update()`), so a write an older process made since the load is upgraded too, never overwritten.
+   */
+  private async writeUpgrade(record: SessionRecord): Promise<void> {
+    const write = (): Promise<unknown> => this.updateInStore(record, (draft) => draft)
+    await this.ctx.updates.run(record.id, write).catch(ignoreGone) // gone: forgotten, like a patch's 'missing'
+  }
+
+  /**
+   * The store refused a data patch for its data version (a patch without `expectVersion` cannot conflict otherwise).
+   * Older than this process's: this copy was upgraded from a cache snapshot or a staged record, so the upgrade is
+   * stored now, as a compare-and-swap (and so is a record upgraded meanwhile). Newer: a newer deploy upgraded the
+   * record after this request loaded it, and its data cannot be written here.
+   */
+  private async afterDataRefused(record: SessionRecord): Promise<void> {
+    const stored = await this.ctx.mode.read(record.id)
+    if (stored === null || stored === 'corrupt') return this.forgetMissing(record.id)
+    if (dataVersionOf(stored) <= this.ctx.versions.current) return this.writeUpgrade(record)
+    throw newerDataError(dataVersionOf(stored), this.ctx.versions.current)
   }
 
   private async createAnonymous(now: number): Promise<void> {
@@ -576,7 +646,9 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   private async rotate(fields: RecordFields, reason: 'login' | 'regenerate'): Promise<void> {
-    await checkWritableData(this.ctx.schema, fields.data, this.ctx.maxDataBytes)
+    // Data a newer deploy wrote is carried as it is: this process's schema does not describe it.
+    if (dataVersionOf(fields) <= this.ctx.versions.current)
+      await checkWritableData(this.ctx.schema, fields.data, this.ctx.maxDataBytes)
     const now = this.ctx.clock()
     const previous = this.record
     const issued = this.ctx.codec.issue(fields.userId)
@@ -600,6 +672,13 @@ export class Session<D extends SessionData = SessionData> {
         reason,
       })
     else this.ctx.events.emit({ type: 'session.created', id: record.id, userId: record.userId })
+  }
+
+  /** `session.data_migrated`: this request stored the data it upgraded from version `from`. */
+  private emitMigrated(from: number): void {
+    const { id, userId } = this.record as SessionRecord
+    const to = this.ctx.versions.current
+    this.ctx.events.emit({ type: 'session.data_migrated', id, userId, from, to })
   }
 
   /** `session.revoked` (reason `evicted`) for every signed-in session the store ended to admit this one. */
@@ -676,6 +755,7 @@ export class Session<D extends SessionData = SessionData> {
 
   private newRecord(id: string, fields: RecordFields, now: number): SessionRecord {
     return {
+      ...dataVersionField(this.ctx.versions.current),
       ...fields,
       id,
       data: cloneData(fields.data),
@@ -705,6 +785,11 @@ export class Session<D extends SessionData = SessionData> {
     for (const [key, value] of Object.entries(diff.set))
       this.set(key as keyof D & string, value as D[keyof D & string])
   }
+}
+
+/** A commit that finds its session gone has already forgotten it (see `forget`): nothing to report. */
+function ignoreGone(err: unknown): void {
+  if (!isHallpassError(err, 'SESSION_GONE')) throw err
 }
 
 function gone(): HallpassError {

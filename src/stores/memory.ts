@@ -11,6 +11,7 @@ import type {
   RevokeOptions,
 } from './types.ts'
 import type { SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
+import { dataVersionRefused } from './data-version.ts'
 import { tombstoneFor } from './tombstone.ts'
 import { copyDevice } from './device-codec.ts'
 import { LazyInterval } from './lazy-interval.ts'
@@ -70,6 +71,7 @@ export function memoryStore(
 
 class MemoryStore implements Store {
   readonly kind = 'memory'
+  readonly keepsDataVersion = true
   private readonly entries = new Pools<Entry>()
   private readonly byUser = new Map<string, Set<string>>()
   private readonly maxSessions: number
@@ -160,6 +162,8 @@ class MemoryStore implements Store {
     if (!entry || entry.record.version === 0) return 'missing' // gone, or a tombstone
     if (patch.expectVersion !== undefined && entry.record.version !== patch.expectVersion)
       return 'conflict'
+    const stored = entry.record.dataVersion ?? 1
+    if (dataVersionRefused(stored, patch)) return 'conflict'
     if (Object.keys(patch.set).length > 0 || patch.unset.length > 0) {
       const data = JSON.parse(entry.json) as Record<string, unknown>
       for (const key of patch.unset) delete data[key]
@@ -170,7 +174,12 @@ class MemoryStore implements Store {
     // Another request may have touched the session since this one loaded it: keep the later time and expiry.
     const lastSeenAt = Math.max(rest.lastSeenAt, patch.lastSeenAt ?? rest.lastSeenAt)
     const nextDevice = patch.device === undefined ? device : (patch.device ?? undefined)
-    entry.record = copyDevice({ ...rest, version: rest.version + 1, lastSeenAt }, nextDevice)
+    const updated = { ...rest, version: rest.version + 1, lastSeenAt }
+    const raised =
+      patch.dataVersion !== undefined && patch.dataVersion > stored
+        ? { ...updated, dataVersion: patch.dataVersion }
+        : updated
+    entry.record = copyDevice(raised, nextDevice)
     entry.dropAt = Math.max(entry.dropAt, this.clock() + patch.ttl)
     this.entries.delete(id) // re-insert: Map order doubles as least-recently-written order
     this.entries.set(id, entry)

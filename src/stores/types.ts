@@ -30,6 +30,11 @@ export interface SessionRecord {
   readonly userAgent?: string
   /** Device binding (DBSC): the public key this session proved at registration. Kept through regenerate. */
   readonly device?: DeviceBinding
+  /**
+   * The version of the data's shape (`createSessions({ dataVersion })`); absent means 1. Stores that declare
+   * `keepsDataVersion` keep it as given (omitting it for 1 is the compact form).
+   */
+  readonly dataVersion?: number
 }
 
 /** A device-bound session's key (W3C DBSC), set once at registration. Stores persist it as given. */
@@ -75,6 +80,13 @@ export interface SessionPatch {
   readonly expectVersion?: number
   /** Replace the device binding (DBSC), or remove it with null; omit to keep it. */
   readonly device?: DeviceBinding | null
+  /**
+   * The data version `set` and `unset` are written in (stores with `keepsDataVersion`; omit to leave it alone). The
+   * store answers 'conflict' and changes nothing when the record's data version (absent: 1) is higher (data a newer
+   * deploy wrote is never overwritten in an older shape), or lower without `expectVersion` (only a compare-and-swap
+   * of the whole record may upgrade it; see `dataVersionRefused`). A compare-and-swap patch raises it.
+   */
+  readonly dataVersion?: number
 }
 
 /** Outcome of a patch. `missing` means the session is gone and was NOT recreated. */
@@ -126,6 +138,11 @@ export interface RevokeOptions {
 export interface Store {
   /** Short name for health checks and logs, e.g. 'memory', 'redis', 'sqlite'. */
   readonly kind: string
+  /**
+   * True when the store keeps `SessionRecord.dataVersion` and honours `SessionPatch.dataVersion`; `createSessions`
+   * refuses a `dataVersion` above 1 with a store that does not.
+   */
+  readonly keepsDataVersion?: boolean
   /**
    * The record, or null when unknown or expired. One round trip. A record the store cannot decode
    * (bad JSON, wrong types, `__proto__` keys) is deleted by the store and reported as `'corrupt'`.

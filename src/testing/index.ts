@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { SessionRecord } from '../stores/types.ts'
 import { tombstoneFor } from '../stores/tombstone.ts'
+import { dataVersionCases } from './data-version-cases.ts'
 import { expiryCases } from './expiry-cases.ts'
 import { unicodeCases } from './unicode-cases.ts'
 import {
@@ -456,5 +457,6 @@ export function testStore(
 
     expiryCases(run)
     unicodeCases(run)
+    dataVersionCases(run)
   })
 }

@@ -22,6 +22,7 @@ export function countingStore(inner: Store): {
     }) as Store[K]
   const store: Store = {
     kind: inner.kind,
+    ...(inner.keepsDataVersion !== undefined && { keepsDataVersion: inner.keepsDataVersion }),
     get: wrap('get'),
     create: wrap('create'),
     patch: wrap('patch'),

@@ -22,6 +22,8 @@ function objectName(tag: string): string {
 /** @internal Built by `durableObjectStore()`. */
 export class DurableObjectSessionStore implements Store {
   readonly kind = 'durable-object'
+  /** The object runs the SQLite store, which keeps the data version. */
+  readonly keepsDataVersion = true
 
   constructor(private readonly namespace: DurableNamespace) {}
 

@@ -118,6 +118,9 @@ export function encodeHash(record: SessionRecord): string[] {
     if (indexTag !== tagOf(record.id)) fields.push('t', indexTag)
   }
   if (record.persistent) fields.push('p', '1')
+  // The data version, only when not 1 (so records of apps that never raise it are as before).
+  if (record.dataVersion !== undefined && record.dataVersion !== 1)
+    fields.push('d', integer(record.dataVersion, 'dataVersion'))
   if (record.roles !== undefined) pushChunked(fields, 'r', JSON.stringify(record.roles))
   if (record.permissions !== undefined) pushChunked(fields, 'm', JSON.stringify(record.permissions))
   if (record.ip !== undefined) pushChunked(fields, 'i', record.ip)
@@ -195,7 +198,7 @@ export function decodeHash(id: string, reply: unknown): SessionRecord | null | '
       const list = pieces.get(name) ?? []
       list[Number(index)] = value
       pieces.set(name, list)
-    } else if (['c', 'l', 'e', 'v', 'u', 't', 'p'].includes(field)) {
+    } else if (['c', 'l', 'e', 'v', 'u', 't', 'p', 'd'].includes(field)) {
       meta.set(field, value)
     } else {
       return 'corrupt'
@@ -213,6 +216,8 @@ export function decodeHash(id: string, reply: unknown): SessionRecord | null | '
   const persistent = meta.get('p')
   if (version < 0 || userId === '' || (persistent !== undefined && persistent !== '1'))
     return 'corrupt'
+  const dataVersion = meta.get('d')
+  if (dataVersion !== undefined && !/^[1-9]\d{0,15}$/.test(dataVersion)) return 'corrupt'
   const roles = joined.has('r') ? stringList(joined.get('r') as string) : undefined
   const permissions = joined.has('m') ? stringList(joined.get('m') as string) : undefined
   if ((joined.has('r') && !roles) || (joined.has('m') && !permissions)) return 'corrupt'
@@ -239,6 +244,7 @@ export function decodeHash(id: string, reply: unknown): SessionRecord | null | '
     ...(ip !== undefined && { ip }),
     ...(userAgent !== undefined && { userAgent }),
     ...(device && { device }),
+    ...(dataVersion !== undefined && dataVersion !== '1' && { dataVersion: Number(dataVersion) }),
   }
 }
 

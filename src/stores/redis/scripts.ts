@@ -61,9 +61,11 @@ end
 `
 
 /**
- * Patch: KEYS session; ARGV ttl, expectVersion|'', lastSeenAt|'', n, n field/value pairs, fields to delete. 0 missing,
- * 1 ok, 2 conflict. Neither the last-seen time nor the TTL ever goes down: a request that loaded the session before
- * another one touched it sends an older view of both.
+ * Patch: KEYS session; ARGV ttl, expectVersion|'', lastSeenAt|'', dataVersion|'', n, n field/value pairs, fields to
+ * delete. 0 missing, 1 ok, 2 conflict (another version; or another data version, the `d` field, absent for 1: a
+ * higher one always, a lower one unless the patch compares and swaps, which raises it; src/stores/data-version.ts).
+ * Neither the last-seen time nor the TTL ever goes down: a request that loaded the session before another one
+ * touched it sends an older view of both.
  */
 const PATCH = `
 local key = KEYS[1]
@@ -71,10 +73,15 @@ local base = tonumber(redis.pcall('HGET', key, 'c'))
 local version = redis.pcall('HGET', key, 'v')
 if not base or type(version) ~= 'string' or not tonumber(version) or version == '0' then return 0 end
 if ARGV[4] ~= '' and version ~= ARGV[4] then return 2 end
+if ARGV[6] ~= '' then
+  local stored, wanted = tonumber(redis.call('HGET', key, 'd') or '1') or 1, tonumber(ARGV[6])
+  if stored > wanted or (stored < wanted and ARGV[4] == '') then return 2 end
+  if stored < wanted then redis.call('HSET', key, 'd', ARGV[6]) end
+end
 local seen = tonumber(redis.call('HGET', key, 'l'))
-local n = tonumber(ARGV[6])
-if n > 0 then hset(key, ARGV, 7, 6 + 2 * n) end
-for i = 7 + 2 * n, #ARGV, 1000 do redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+local n = tonumber(ARGV[7])
+if n > 0 then hset(key, ARGV, 8, 7 + 2 * n) end
+for i = 8 + 2 * n, #ARGV, 1000 do redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 if ARGV[5] ~= '' then
   local touched = tonumber(ARGV[5]) - base
   if not seen or touched > seen then redis.call('HSET', key, 'l', fmt(touched)) end

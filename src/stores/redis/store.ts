@@ -44,6 +44,7 @@ function strings(value: unknown): string[] {
 /** The Store contract on Redis. Build it with `redisStore()`. */
 export class RedisStore implements Store {
   readonly kind = 'redis'
+  readonly keepsDataVersion = true
   private readonly keys: Keys
   /** '1' on Cluster: scripts then leave sessions of other hash slots to a second step. */
   private readonly strict: string
@@ -177,6 +178,7 @@ export class RedisStore implements Store {
       ms(patch.ttl),
       integer(patch.expectVersion, 'expectVersion'),
       integer(patch.lastSeenAt, 'lastSeenAt'),
+      integer(patch.dataVersion, 'dataVersion'),
       String(set.length / 2),
       ...set,
       ...unset,

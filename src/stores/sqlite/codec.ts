@@ -20,6 +20,7 @@ export interface Row {
   readonly user_agent: unknown
   readonly drop_at: unknown
   readonly device: unknown
+  readonly data_version: unknown
 }
 
 /** The values bound by the insert statement, in column order. */
@@ -38,6 +39,7 @@ export type RowValues = [
   userAgent: string | null,
   dropAt: number,
   device: string | null,
+  dataVersion: number | null,
 ]
 
 /** Serializes session data to JSON text; throws SESSION_DATA_INVALID on forbidden keys or values JSON cannot hold. */
@@ -68,7 +70,13 @@ export function encodeRow(record: SessionRecord, dropAt: number): RowValues {
     record.userAgent ?? null,
     dropAt,
     record.device === undefined ? null : encodeDevice(record.device),
+    encodeDataVersion(record.dataVersion),
   ]
+}
+
+/** The data_version column: NULL for 1 (as rows from before data versions hold). */
+export function encodeDataVersion(version: number | undefined): number | null {
+  return version === undefined || version === 1 ? null : version
 }
 
 /** Parses stored data text into a fresh plain object, or undefined when it is not one. */
@@ -93,6 +101,9 @@ export function decodeRow(row: Row): SessionRecord | undefined {
   if (!Number.isSafeInteger(version) || (row.persistent !== 0 && row.persistent !== 1))
     return undefined
   if (!isOptionalString(row.ip) || !isOptionalString(row.user_agent)) return undefined
+  const dataVersion = row.data_version ?? null
+  if (dataVersion !== null && (!Number.isSafeInteger(dataVersion) || (dataVersion as number) < 1))
+    return undefined
   const data = decodeData(row.data)
   const roles = decodeList(row.roles)
   const permissions = decodeList(row.permissions)
@@ -113,6 +124,7 @@ export function decodeRow(row: Row): SessionRecord | undefined {
     ...(typeof row.ip === 'string' && { ip: row.ip }),
     ...(typeof row.user_agent === 'string' && { userAgent: row.user_agent }),
     ...(device !== null && { device }),
+    ...(dataVersion !== null && dataVersion !== 1 && { dataVersion: dataVersion as number }),
   }
 }
 

@@ -20,6 +20,7 @@ export const COLUMNS = [
   'user_agent',
   'drop_at',
   'device',
+  'data_version',
 ] as const
 
 /** Every statement the store runs, prepared once. */
@@ -32,6 +33,7 @@ export interface Statements {
       data: string,
       version: number,
       device: string | null,
+      dataVersion: number | null,
       lastSeenAt: number,
       dropAt: number,
       id: string,
@@ -91,9 +93,11 @@ export function prepareSchema(db: SqlRunner, table: string): Statements {
       ip TEXT,
       user_agent TEXT,
       drop_at INTEGER NOT NULL,
-      device TEXT
+      device TEXT,
+      data_version INTEGER
     )
   `)
+  addDataVersion(db, t, table)
   const missing = missingColumns(db, table)
   if (missing.length > 0)
     configError(
@@ -105,6 +109,20 @@ export function prepareSchema(db: SqlRunner, table: string): Statements {
     CREATE INDEX IF NOT EXISTS "${table}_drop_idx" ON ${t} (drop_at);
   `)
   return prepareStatements(db, table)
+}
+
+/**
+ * A table from before data versions gets the column (NULL: version 1). Another process may add it at the same
+ * moment: its "duplicate column" error is then no error.
+ */
+function addDataVersion(db: SqlRunner, t: string, table: string): void {
+  const missing = missingColumns(db, table)
+  if (missing.length !== 1 || missing[0] !== 'data_version') return
+  try {
+    db.exec(`ALTER TABLE ${t} ADD COLUMN data_version INTEGER`)
+  } catch (err) {
+    if (missingColumns(db, table).includes('data_version')) throw err
+  }
 }
 
 /** The hallpass columns `table` (a checked plain name) lacks: all of them when there is no such table. Only reads. */
@@ -150,7 +168,7 @@ export function prepareStatements(
       `INSERT OR REPLACE INTO ${t} (${cols}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
     ),
     // Never earlier than what is stored: a request that loaded before another one's touch must not undo it.
-    update: prepare(`UPDATE ${t} SET data = ?, version = ?, device = ?,
+    update: prepare(`UPDATE ${t} SET data = ?, version = ?, device = ?, data_version = ?,
       last_seen_at = max(last_seen_at, ?), drop_at = max(drop_at, ?) WHERE id = ?`),
     remove: prepare(remove),
     listByUser: prepare(

@@ -11,7 +11,8 @@ import type {
   StoreStats,
 } from '../types.ts'
 import { tombstoneFor } from '../tombstone.ts'
-import { decodeRow, encodeJson, encodeRow, isExpired } from './codec.ts'
+import { dataVersionRefused } from '../data-version.ts'
+import { decodeRow, encodeDataVersion, encodeJson, encodeRow, isExpired } from './codec.ts'
 import { encodeDevice } from '../device-codec.ts'
 import type { Statements } from './schema.ts'
 import { LazyInterval } from '../lazy-interval.ts'
@@ -22,6 +23,7 @@ import { failClosedSync } from '../../fail-closed.ts'
 /** @internal Built by `sqliteStore()`. */
 export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
   readonly kind = 'sqlite'
+  readonly keepsDataVersion = true
   /** The purge timer, started by the first `get` or `create` (never at construction: Workers refuse that). */
   private readonly purger: LazyInterval | undefined
   private closed = false
@@ -177,6 +179,8 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
     if (record.version === 0) return 'missing' // a tombstone: never written to
     if (patch.expectVersion !== undefined && record.version !== patch.expectVersion)
       return 'conflict'
+    const stored = record.dataVersion ?? 1
+    if (dataVersionRefused(stored, patch)) return 'conflict'
     const setKeys = Object.keys(patch.set)
     let json = row.data as string
     if (setKeys.length > 0 || patch.unset.length > 0) {
@@ -200,6 +204,7 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
       json,
       record.version + 1,
       device,
+      encodeDataVersion(Math.max(stored, patch.dataVersion ?? stored)),
       patch.lastSeenAt ?? record.lastSeenAt,
       now + patch.ttl,
       id,
