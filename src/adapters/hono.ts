@@ -32,7 +32,7 @@ export type SessionEnv<D extends SessionData = SessionData> = {
 
 /** Options for `session()`. */
 export interface HonoSessionOptions extends AdapterOptions {
-  /** The client's socket address. @default `c.env.incoming.socket.remoteAddress` when served by @hono/node-server; on Bun and Deno, `honoClientIp` from `hallpass/bun` or `hallpass/deno` */
+  /** The client's socket address. @default `c.env.incoming.socket.remoteAddress` when served by @hono/node-server; on Bun and Deno, `honoClientIp` from `hallpass/bun` or `hallpass/deno`; on Workers, `honoClientIp({ trustCloudflare })` from `hallpass/workers` */
   getIp?: (c: Context) => string | undefined
 }
 

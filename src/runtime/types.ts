@@ -3,7 +3,8 @@
 /**
  * The client's socket address, from the request and the second argument the runtime passes to a fetch
  * handler (`env`): Bun's `Server`, Deno's `ServeHandlerInfo`, @hono/node-server's `{ incoming }`. Hono hands
- * that same argument on as `c.env`. Returns undefined when the argument is not the runtime's.
+ * that same argument on as `c.env`. Returns undefined when the argument is not the runtime's. On Workers there is
+ * no socket address: `clientIp({ trustCloudflare })` of `hallpass/workers` makes one from `CF-Connecting-IP`.
  */
 export type ClientAddress = (request: Request, env: unknown) => string | undefined
 

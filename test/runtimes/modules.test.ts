@@ -4,6 +4,7 @@ import * as bun from '../../src/runtime/bun.ts'
 import * as deno from '../../src/runtime/deno.ts'
 import { readEnv } from '../../src/runtime/env.ts'
 import * as node from '../../src/runtime/node.ts'
+import * as workers from '../../src/runtime/workers.ts'
 
 const request = new Request('http://127.0.0.1/')
 const bunServer = { requestIP: (r: Request) => (r === request ? { address: '10.0.0.7' } : null) }
@@ -36,6 +37,48 @@ describe('client address, one module per runtime', () => {
   it('the Hono forms read c.env', () => {
     expect(bun.honoClientIp({ req: { raw: request }, env: bunServer })).toBe('10.0.0.7')
     expect(deno.honoClientIp({ req: { raw: request }, env: denoInfo('tcp') })).toBe('10.0.0.8')
+  })
+})
+
+describe('Workers: CF-Connecting-IP, only when the app trusts Cloudflare', () => {
+  const from = (address: string) =>
+    new Request('http://127.0.0.1/', { headers: { 'cf-connecting-ip': address } })
+
+  it('reads one IPv4 or IPv6 address with trustCloudflare: true, nothing with false', () => {
+    const trusted = workers.clientIp({ trustCloudflare: true })
+    const untrusted = workers.clientIp({ trustCloudflare: false })
+    expect(trusted(from('203.0.113.7'), {})).toBe('203.0.113.7')
+    expect(trusted(from(' 2001:db8::1 '), {})).toBe('2001:db8::1')
+    expect(trusted(from('::ffff:192.0.2.1'), {})).toBe('::ffff:192.0.2.1')
+    for (const junk of [
+      '',
+      'evil.example',
+      '203.0.113.7, 10.0.0.1',
+      '203.0.113.7:443',
+      'a'.repeat(60),
+    ])
+      expect(trusted(from(junk), {})).toBeUndefined()
+    expect(trusted(request, {})).toBeUndefined()
+    expect(untrusted(from('203.0.113.7'), {})).toBeUndefined()
+    const hono = workers.honoClientIp({ trustCloudflare: true })
+    expect(hono({ req: { raw: from('203.0.113.7') }, env: {} })).toBe('203.0.113.7')
+  })
+
+  it('refuses to guess: no trustCloudflare boolean is CONFIG_INVALID, naming both choices', () => {
+    for (const options of [undefined, {}, { trustCloudflare: 'yes' }]) {
+      for (const make of [workers.clientIp, workers.honoClientIp]) {
+        expect(() => make(options as never)).toThrow(
+          expect.objectContaining({
+            code: 'CONFIG_INVALID',
+            message: expect.stringMatching(/trustCloudflare: true.*trustCloudflare: false/),
+          }),
+        )
+      }
+    }
+  })
+
+  it('is the hallpass/workers subpath', async () => {
+    expect((await import('hallpass/workers')).clientIp).toBe(workers.clientIp)
   })
 })
 

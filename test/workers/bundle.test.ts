@@ -5,8 +5,16 @@ import { describe, expect, it } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** Bundles `source` as wrangler does for workerd (hallpass from its sources); the text and the inputs it used. */
-async function bundle(source: string): Promise<{ text: string; inputs: string[]; bytes: number }> {
+/** What esbuild made of `source`: the bundle's text, the inputs it kept, its size and its warnings. */
+interface Bundle {
+  text: string
+  inputs: string[]
+  bytes: number
+  warnings: string[]
+}
+
+/** Bundles `source` as wrangler does for workerd (hallpass from its sources). */
+async function bundle(source: string): Promise<Bundle> {
   const result = await build({
     stdin: { contents: source, resolveDir: ROOT, loader: 'ts' },
     bundle: true,
@@ -20,7 +28,9 @@ async function bundle(source: string): Promise<{ text: string; inputs: string[];
     logLevel: 'silent',
   })
   const text = result.outputFiles[0]!.text
-  return { text, inputs: Object.keys(result.metafile.inputs), bytes: text.length }
+  const inputs = Object.keys(result.metafile.inputs)
+  const warnings = result.warnings.map((warning) => warning.text)
+  return { text, inputs, bytes: text.length, warnings }
 }
 
 const PLAIN = `
@@ -36,7 +46,7 @@ describe('Worker bundles', () => {
     const plain = await bundle(PLAIN)
     expect(usesJose(plain.inputs)).toBe(false)
     expect(plain.text).not.toContain('async_hooks')
-    // 274 KiB when every bundle carried both; about 150 KiB without them (unminified).
+    // 274 KiB when every bundle carried both; 165 KiB without them (unminified, 2026-12-06: docs/runtimes/workers.md).
     expect(plain.bytes).toBeLessThan(200 * 1024)
   })
 
@@ -64,5 +74,14 @@ describe('Worker bundles', () => {
     const context = await bundle(`${PLAIN}\nexport { getSession } from 'hallpass/context'`)
     expect(context.text).toContain('node:async_hooks')
     expect(usesJose(context.inputs)).toBe(false)
+  })
+
+  it("the bare `import 'hallpass/dbsc'` (what workers.md and the error say) is kept, and brings jose", async () => {
+    const bare = await bundle(`import 'hallpass/dbsc'\n${PLAIN}`)
+    // Before hallpass/dbsc was listed in package.json "sideEffects", esbuild dropped it with a warning.
+    expect(bare.warnings).toEqual([])
+    expect(usesJose(bare.inputs)).toBe(true)
+    expect(bare.text).toContain('provideJose(')
+    expect(usesJose((await bundle(PLAIN)).inputs)).toBe(false)
   })
 })

@@ -5,7 +5,8 @@ import type { Store } from '../types.ts'
 import type { SqliteDatabase } from './databases.ts'
 import type { SqliteDriver } from './driver.ts'
 import { adoptDatabase, openDatabase } from './open.ts'
-import { checkTableName, DEFAULT_TABLE, prepareSchema } from './schema.ts'
+import { checkTableName, DEFAULT_TABLE, prepareSchema, type Statements } from './schema.ts'
+import { isBusyError, isReadonlyError } from './sqlite-errors.ts'
 import { SqliteSessionStore } from './store.ts'
 
 export type { SqliteDatabase } from './databases.ts'
@@ -47,7 +48,8 @@ const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'clock'])
  * An embedded, persistent session store on SQLite (better-sqlite3, bun:sqlite or node:sqlite): sessions survive
  * restarts, and one file can hold both your app's tables and its sessions. Every write that touches a session and
  * its user's index runs in one `BEGIN IMMEDIATE` transaction. SQLite failures (SQLITE_BUSY, I/O errors, a closed connection) surface as
- * `HallpassError` `STORE_UNAVAILABLE`; bad options throw `CONFIG_INVALID` at once.
+ * `HallpassError` `STORE_UNAVAILABLE`; bad options throw `CONFIG_INVALID` at once. A database another connection
+ * holds locked while the store is built is set up at its first use instead (STORE_UNAVAILABLE until the lock goes).
  *
  * @example
  * ```ts
@@ -86,19 +88,39 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
 
   const owned = typeof options.database === 'string'
   const db = owned ? openDatabase(options.database as string) : adoptDatabase(options.database)
+  const setup = (): Statements => setUp(db, table, owned)
+  let schema: Statements | (() => Statements)
+  try {
+    schema = setup()
+  } catch (error) {
+    // Another connection holds a lock (two servers starting on one file): set up at first use, 503 until then.
+    const busy = error instanceof HallpassError && isBusyError(error.cause)
+    if (!busy) {
+      if (owned) db.close()
+      throw error
+    }
+    schema = setup
+  }
+  return new SqliteSessionStore(
+    db,
+    schema,
+    clock,
+    owned,
+    purgeInterval,
+  ) as SqliteStore as SqliteStore<DB>
+}
+
+/**
+ * Turns on WAL, creates the table and its indexes and prepares the statements. Throws CONFIG_INVALID for a
+ * read-only connection or a table of another shape, STORE_UNAVAILABLE (the SQLite error as `cause`) otherwise.
+ */
+function setUp(db: SqliteDriver, table: string, owned: boolean): Statements {
   try {
     useWal(db, owned)
     const sql = prepareSchema(db, table)
     requireWritable(db, table)
-    return new SqliteSessionStore(
-      db,
-      sql,
-      clock,
-      owned,
-      purgeInterval,
-    ) as SqliteStore as SqliteStore<DB>
+    return sql
   } catch (cause) {
-    if (owned) db.close()
     if (cause instanceof HallpassError) throw cause
     if (isReadonlyError(cause))
       configError('sqliteStore needs a writable Database (it was opened readonly)')
@@ -129,11 +151,4 @@ function requireWritable(db: SqliteDriver, table: string): void {
   } catch (cause) {
     if (isReadonlyError(cause)) throw cause
   }
-}
-
-/** SQLITE_READONLY (or one of its extended codes) as each driver reports it. */
-function isReadonlyError(error: unknown): boolean {
-  const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown }
-  if (typeof code === 'string' && code.startsWith('SQLITE_READONLY')) return true // better-sqlite3, bun:sqlite
-  return typeof errcode === 'number' && (errcode & 0xff) === 8 // node:sqlite
 }

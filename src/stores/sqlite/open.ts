@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { configError, HallpassError } from '../../errors.ts'
 import { driverKind, type SqliteDatabase } from './databases.ts'
 import { driverFor, type SqliteDriver } from './driver.ts'
+import { isBusyError } from './sqlite-errors.ts'
 
 /** What the store accepts, for the messages below. */
 const ACCEPTED =
@@ -11,16 +12,21 @@ const ACCEPTED =
 /** Loads a driver module synchronously, only when it is the one in use (better-sqlite3 is never imported otherwise). */
 const load = createRequire(import.meta.url)
 
-/** The driver for a database the app passed in: refused unless it is one of the three, open and writable. */
+/**
+ * The driver for a database the app passed in: refused unless it is one of the three and open. A database another
+ * connection holds locked is open (SQLITE_BUSY): it is taken, and the store fails closed until the lock goes.
+ */
 export function adoptDatabase(value: unknown): SqliteDriver {
   if (driverKind(value) === undefined) configError(`sqliteStore database must be ${ACCEPTED}`)
+  let driver: SqliteDriver | undefined
   try {
-    const driver = driverFor(value) as SqliteDriver
+    driver = driverFor(value) as SqliteDriver // better-sqlite3 refuses a closed database here
     driver.prepare('SELECT 1').get()
-    return driver
-  } catch {
-    configError('sqliteStore was given a closed Database')
+  } catch (error) {
+    if (driver === undefined || !isBusyError(error))
+      configError('sqliteStore was given a closed Database')
   }
+  return driver
 }
 
 /**
@@ -37,7 +43,7 @@ export function openDatabase(filename: string): SqliteDriver {
   } catch (cause) {
     throw new HallpassError(
       'CONFIG_INVALID',
-      `hallpass: sqliteStore could not open the database file ${JSON.stringify(filename)}`,
+      `hallpass: sqliteStore could not open the database file ${JSON.stringify(filename)}: ${whyNot(cause)}`,
       { cause },
     )
   }
@@ -72,8 +78,34 @@ function optional<T>(name: string): T | undefined {
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code
     if (code === 'MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_BUILTIN_MODULE') return undefined
-    throw new HallpassError('CONFIG_INVALID', `hallpass: sqliteStore could not load ${name}`, {
-      cause: error,
-    })
+    throw new HallpassError(
+      'CONFIG_INVALID',
+      `hallpass: sqliteStore could not load ${name}: ${whyNot(error)}`,
+      { cause: error },
+    )
   }
+}
+
+/** Why a driver could not load or open a file, and how to fix it, for the message (the error stays the `cause`). */
+function whyNot(cause: unknown): string {
+  const { name, code, message } = (cause ?? {}) as {
+    name?: unknown
+    code?: unknown
+    message?: unknown
+  }
+  const text = typeof message === 'string' ? message : String(cause)
+  if (name === 'NotCapable' || name === 'PermissionDenied')
+    return (
+      `Deno refused it (${text}). Run Deno with --allow-read --allow-write for this path (SQLite also writes ` +
+      'its -wal and -shm files beside it), or pass a DatabaseSync you opened'
+    )
+  const abi = /NODE_MODULE_VERSION (\d+)[\s\S]*?NODE_MODULE_VERSION (\d+)/.exec(text)
+  if (abi !== null || code === 'ERR_DLOPEN_FAILED') {
+    const detail = abi ? `built for NODE_MODULE_VERSION ${abi[1]}, this Node needs ${abi[2]}` : text
+    return (
+      `better-sqlite3's native module does not load in this Node (${detail}). Rebuild it for this Node ` +
+      "(npm rebuild better-sqlite3) or use node:sqlite: pass new DatabaseSync(file) from 'node:sqlite' (Node ≥ 22.5)"
+    )
+  }
+  return text
 }

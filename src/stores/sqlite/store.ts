@@ -27,14 +27,23 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
   /** The purge timer, started by the first `get` or `create` (never at construction: Workers refuse that). */
   private readonly purger: LazyInterval | undefined
   private closed = false
+  /** The prepared statements; until the table is set up, how to set it up (see `schema` below). */
+  private statements: Statements | undefined
+  private readonly setUp: (() => Statements) | undefined
 
+  /**
+   * `schema` is the statements, or how to set up the table when it could not be set up at construction (another
+   * connection held the database locked): then every call tries first, and fails closed while the lock lasts.
+   */
   constructor(
     private readonly driver: SqlRunner<Db>,
-    private readonly sql: Statements,
+    schema: Statements | (() => Statements),
     private readonly clock: () => number,
     private readonly ownsDatabase: boolean,
     purgeInterval: number,
   ) {
+    if (typeof schema === 'function') this.setUp = schema
+    else this.statements = schema
     if (purgeInterval > 0) {
       this.purger = new LazyInterval(() => {
         try {
@@ -46,6 +55,26 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
     }
   }
 
+  /** The statements, setting up the table first if that is still to do. */
+  private ready(): Statements {
+    return (this.statements ??= (this.setUp as () => Statements)())
+  }
+
+  private get sql(): Statements {
+    return this.ready()
+  }
+
+  /**
+   * Runs a database call on a set-up table (set up before `call`, never inside its transaction: SQLite refuses to
+   * switch to WAL there); anything SQLite throws becomes STORE_UNAVAILABLE.
+   */
+  private run<T>(call: () => T): T {
+    return failClosed(() => {
+      this.ready()
+      return call()
+    })
+  }
+
   /** The connection in use (yours, or the one the store opened). */
   get database(): Db {
     return this.driver.database
@@ -53,13 +82,13 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
 
   /** One indexed read; STORE_UNAVAILABLE when the database cannot answer. */
   async ping(): Promise<void> {
-    failClosed(() => this.sql.select.get(''))
+    this.run(() => this.sql.select.get(''))
   }
 
   async get(id: string): Promise<SessionRecord | null | 'corrupt'> {
     if (typeof id !== 'string') return null
     this.purger?.start()
-    return failClosed(() => {
+    return this.run(() => {
       const row = this.sql.select.get(id)
       if (!row || isExpired(row.drop_at, this.clock())) return null
       const record = decodeRow(row)
@@ -72,18 +101,18 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     checkTtl(options.ttl)
     this.purger?.start()
-    return failClosed(() => this.driver.immediate(() => this.createNow(record, options)))
+    return this.run(() => this.driver.immediate(() => this.createNow(record, options)))
   }
 
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
     if (typeof id !== 'string') return 'missing'
     checkTtl(patch.ttl)
-    return failClosed(() => this.driver.immediate(() => this.patchNow(id, patch)))
+    return this.run(() => this.driver.immediate(() => this.patchNow(id, patch)))
   }
 
   async destroy(id: string): Promise<boolean> {
     if (typeof id !== 'string') return false
-    return failClosed(() => {
+    return this.run(() => {
       const row = this.sql.remove.get(id)
       return row !== undefined && !isExpired(row.drop_at, this.clock())
     })
@@ -91,7 +120,7 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
 
   async listByUser(userId: string): Promise<SessionRecord[]> {
     if (typeof userId !== 'string') return []
-    return failClosed(() => {
+    return this.run(() => {
       const records: SessionRecord[] = []
       for (const row of this.sql.listByUser.all(userId, this.clock())) {
         const record = decodeRow(row)
@@ -104,17 +133,17 @@ export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
 
   async revoke(userId: string, options: RevokeOptions = {}): Promise<string[]> {
     if (typeof userId !== 'string') return []
-    return failClosed(() => this.driver.immediate(() => this.revokeNow(userId, options)))
+    return this.run(() => this.driver.immediate(() => this.revokeNow(userId, options)))
   }
 
   /** Deletes every expired row now and returns how many (the timer does this every `purgeInterval`). */
   async purge(): Promise<number> {
-    return failClosed(() => this.purgeNow())
+    return this.run(() => this.purgeNow())
   }
 
   /** Counts of live sessions, in two indexed queries. */
   async stats(withinMs: number): Promise<StoreStats> {
-    return failClosed(() => {
+    return this.run(() => {
       const now = this.clock()
       const row = this.sql.stats.get(now + withinMs, now) as {
         sessions: number

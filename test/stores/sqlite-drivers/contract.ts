@@ -110,6 +110,27 @@ export function sqliteDriverContract(driver: DriverUnderTest): void {
       })
     })
 
+    describe('a database another connection holds locked', () => {
+      it('is taken, not refused as closed: the store fails closed (STORE_UNAVAILABLE) until the lock goes, then works', async () => {
+        const file = tempFile()
+        const other = sql(open(file))
+        other.exec('BEGIN EXCLUSIVE') // a new file: nothing can even read its schema now
+        const db = open(file)
+        sql(db).exec('PRAGMA busy_timeout = 0')
+        const store = sqliteStore({ database: db })
+        const record = testRecord({ userId: 'late' })
+        await expect(store.create(record, { ttl: HOUR })).rejects.toMatchObject({
+          code: 'STORE_UNAVAILABLE',
+        })
+        await expect(store.get(record.id)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+        other.exec('ROLLBACK')
+        await store.create(record, { ttl: HOUR })
+        expect(await store.get(record.id)).toEqual(record)
+        const mode = sql(db).prepare<[], { journal_mode: string }>('PRAGMA journal_mode').get()
+        expect(mode?.journal_mode).toBe('wal')
+      })
+    })
+
     describe('transactions', () => {
       it('every write holds the write lock from its first statement (BEGIN IMMEDIATE)', async () => {
         const file = tempFile()

