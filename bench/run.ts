@@ -78,6 +78,7 @@ const failures: string[] = []
 /** One wrk run of one endpoint (after a warm-up); with `alone`, Redis commands are counted from INFO commandstats around it. */
 async function measure(
   redis: BenchRedis,
+  postgres: BenchPostgres | undefined,
   s: Scenario,
   child: Child,
   e: Endpoint,
@@ -103,8 +104,13 @@ async function measure(
   }
   const before = s.redis && alone ? await commandStats(redis) : undefined
   const cpuBefore = await child.cpu()
+  const dbBefore = s.postgres ? postgres?.cpu() : undefined
   const result = await runWrk({ ...run, seconds: config.seconds })
   if (result.requests > 0) results.cpu[e].push(((await child.cpu()) - cpuBefore) / result.requests)
+  if (dbBefore !== undefined && postgres && result.requests > 0)
+    (results.postgresCpu ??= { read: [], write: [] })[e].push(
+      (postgres.cpu() - dbBefore) / result.requests,
+    )
   if (before) {
     await new Promise((resolve) => setTimeout(resolve, 50)) // requests still in flight when wrk stopped
     const delta = commandDelta(before, await commandStats(redis))
@@ -150,6 +156,34 @@ async function countRoundTrips(
   } finally {
     watch.close()
   }
+}
+
+/** pg_stat_statements over a few sequential requests: the statements the server ran per request, by kind. */
+async function countPostgresStatements(
+  postgres: BenchPostgres,
+  child: Child,
+  results: Results,
+): Promise<void> {
+  const session = await login(child.url, USER)
+  await checkRead(child.url, session.cookie, USER)
+  const counted = {} as NonNullable<Results['postgresStatements']>
+  for (const e of ENDPOINTS) {
+    await sequential(child.url, session.cookie, e, 1) // statements a connection prepares on first use
+    const before = await postgres.statements()
+    await sequential(child.url, session.cookie, e, config.countRequests)
+    const kinds = new Map<string, { calls: number; micros: number }>()
+    for (const [query, now] of await postgres.statements()) {
+      const was = before.get(query) ?? { calls: 0, micros: 0 }
+      if (now.calls === was.calls) continue
+      const kind = /^\s*(\w+)/.exec(query)?.[1]?.toUpperCase() ?? '?'
+      const into = kinds.get(kind) ?? { calls: 0, micros: 0 }
+      into.calls += (now.calls - was.calls) / config.countRequests
+      into.micros += (now.micros - was.micros) / config.countRequests
+      kinds.set(kind, into)
+    }
+    counted[e] = kinds
+  }
+  results.postgresStatements = counted
 }
 
 /** used_memory and key count before and after logging in `count` distinct users, on an otherwise empty Redis. */
@@ -216,6 +250,7 @@ async function main(): Promise<number> {
           try {
             await measure(
               redis,
+              postgres,
               s,
               children.get(s.id) as Child,
               e,
@@ -242,6 +277,17 @@ async function main(): Promise<number> {
         if (s.sessionsInRedis) await measureBytes(redis, child, results)
       } catch (err) {
         failures.push(`${s.id} commands/memory: ${(err as Error).message}`)
+      }
+    }
+    for (const s of selected.filter((x) => x.postgres && postgres)) {
+      try {
+        await countPostgresStatements(
+          postgres as BenchPostgres,
+          children.get(s.id) as Child,
+          all.get(s.id) as Results,
+        )
+      } catch (err) {
+        failures.push(`${s.id} Postgres statements: ${(err as Error).message}`)
       }
     }
     for (const s of selected.filter((x) => x.sessionsInPostgres && postgres)) {
@@ -282,9 +328,9 @@ async function main(): Promise<number> {
         '',
         memoryTable(all),
         '',
-        '### Postgres table size per session',
+        '### Postgres per request and per session',
         '',
-        `pg_total_relation_size growth (heap, indexes, TOAST) over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}.`,
+        `Statements: pg_stat_statements calls per request over ${config.countRequests} sequential requests, by kind (WITH is a statement with CTEs: hallpass's commit), and the server's planning + execution time for them (pg_stat_statements, unloaded). Database CPU: user + system time of the PostgreSQL server's processes (postmaster, backends, writers) per request over the measured runs, median. B/session: pg_total_relation_size growth (heap, indexes, TOAST) over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}.`,
         '',
         postgresTable(all),
         '',

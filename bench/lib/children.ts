@@ -1,8 +1,8 @@
 // Starts each scenario server in its own child process (fork with IPC) and stops it cleanly.
-import { fork, spawnSync, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { startRuntime } from '../../test/support/runtimes.ts'
+import { procCpu } from './proc.ts'
 import type { Scenario, ScenarioId } from '../scenarios/index.ts'
 
 const SERVER = fileURLToPath(new URL('../scenarios/server.ts', import.meta.url))
@@ -109,18 +109,6 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
     if (child.connected) child.send('stop')
     else child.kill('SIGTERM')
   })
-}
-
-/** Clock ticks per second of /proc/<pid>/stat's CPU times (100 on Linux), asked once. */
-let ticksPerSecond: number | undefined
-
-/** CPU time (user + system, µs) a process has used, from /proc: Bun and Deno children have no IPC channel to ask. */
-function procCpu(pid: number): number {
-  ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the 12th, stime the 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1_000_000
 }
 
 /** Starts a Bun or Deno scenario (bench/scenarios/bun.ts, deno.ts) on its runtime and resolves once it reports its port. */

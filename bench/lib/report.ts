@@ -30,6 +30,13 @@ export interface Results {
   cookieBytes?: number
   /** pg_total_relation_size growth of the scenario's table (with its indexes and TOAST) per login. */
   postgresBytesPerSession?: number
+  /** CPU time (µs, user + system) of the PostgreSQL server's processes per request, each measured run. */
+  postgresCpu?: Record<Endpoint, number[]>
+  /**
+   * Statements PostgreSQL ran per request (pg_stat_statements over sequential requests), by first keyword: how many,
+   * and their planning + execution µs.
+   */
+  postgresStatements?: Record<Endpoint, Map<string, { calls: number; micros: number }>>
 }
 
 export function emptyResults(id: ScenarioId): Results {
@@ -152,10 +159,27 @@ export function memoryTable(all: Map<ScenarioId, Results>): string {
 }
 
 export function postgresTable(all: Map<ScenarioId, Results>): string {
-  const lines = ['| scenario | B/session (pg_total_relation_size) |', '|---|---:|']
+  const lines = [
+    '| scenario | statements per read | statements per write | database CPU µs/req read/write | B/session (pg_total_relation_size) |',
+    '|---|---|---|---:|---:|',
+  ]
+  const statements = (
+    kinds: Map<string, { calls: number; micros: number }> | undefined,
+  ): string => {
+    if (kinds === undefined) return '–'
+    const all = [...kinds.values()]
+    const calls = all.reduce((total, k) => total + k.calls, 0)
+    const micros = all.reduce((total, k) => total + k.micros, 0)
+    const each = [...kinds].map(([kind, k]) => `${kind} ${fixed(k.calls)}`).join(', ')
+    return `${fixed(calls)} (${each}; ${int(micros)} µs in the server)`
+  }
   for (const s of SCENARIOS) {
-    const bytes = all.get(s.id)?.postgresBytesPerSession
-    if (bytes !== undefined) lines.push(`| ${SHORT_NAMES[s.id]} | ${int(bytes)} |`)
+    const r = all.get(s.id)
+    if (!r || !s.postgres) continue
+    const cpu = r.postgresCpu
+    lines.push(
+      `| ${SHORT_NAMES[s.id]} | ${statements(r.postgresStatements?.read)} | ${statements(r.postgresStatements?.write)} | ${cpu ? `${int(median(cpu.read))} / ${int(median(cpu.write))}` : '–'} | ${r.postgresBytesPerSession === undefined ? '–' : int(r.postgresBytesPerSession)} |`,
+    )
   }
   return lines.join('\n')
 }

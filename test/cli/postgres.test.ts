@@ -1,25 +1,13 @@
 // The CLI on a real PostgreSQL server: migrate (default and named tables), and sessions list/revoke/stats/purge.
-import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { run } from '../../src/cli/index.ts'
 import { createSessions } from '../../src/index.ts'
 import { postgresStore } from '../../src/stores/postgres/index.ts'
 import { testClock } from '../support/clock.ts'
-import { startPostgres, type PostgresServer } from '../support/postgres.ts'
+import { usePostgres } from '../support/postgres.ts'
 import { TEST_SECRET } from '../support/sessions.ts'
 
-let server: PostgresServer
-let pool: pg.Pool
-
-beforeAll(async () => {
-  server = await startPostgres()
-  pool = new pg.Pool({ connectionString: server.url, max: 2 })
-  pool.on('error', () => undefined) // a connection the server drops at shutdown, once no store listens
-})
-afterAll(async () => {
-  await pool?.end()
-  await server?.stop()
-})
+const db = usePostgres({ max: 2 })
 
 async function capture(argv: string[]) {
   const out: string[] = []
@@ -34,12 +22,12 @@ async function capture(argv: string[]) {
 
 describe('hallpass migrate and sessions --postgres', () => {
   it('migrate creates the table once, then says it is up to date', async () => {
-    expect(await capture(['migrate', '--postgres', server.url])).toEqual({
+    expect(await capture(['migrate', '--postgres', db.server.url])).toEqual({
       code: 0,
       out: ['migrated public.hallpass_sessions from schema version 0 to 1'],
       err: [],
     })
-    expect(await capture(['migrate', '--postgres', server.url])).toEqual({
+    expect(await capture(['migrate', '--postgres', db.server.url])).toEqual({
       code: 0,
       out: ['public.hallpass_sessions is already at schema version 1'],
       err: [],
@@ -52,7 +40,7 @@ describe('hallpass migrate and sessions --postgres', () => {
         await capture([
           'migrate',
           '--postgres',
-          server.url,
+          db.server.url,
           '--schema',
           'auth',
           '--table',
@@ -62,7 +50,7 @@ describe('hallpass migrate and sessions --postgres', () => {
     ).toBe(0)
     const clock = testClock(Date.now())
     const store = postgresStore({
-      client: pool,
+      client: db.pool,
       schema: 'auth',
       table: 'sessions',
       purgeIntervalMs: 0,
@@ -88,7 +76,7 @@ describe('hallpass migrate and sessions --postgres', () => {
       { ttl: 1 },
     )
     clock.advance(10)
-    const flags = ['--postgres', server.url, '--schema', 'auth', '--table', 'sessions']
+    const flags = ['--postgres', db.server.url, '--schema', 'auth', '--table', 'sessions']
     const listed = await capture(['sessions', 'list', 'erin', ...flags])
     expect(listed.code).toBe(0)
     expect(listed.out).toHaveLength(3)
@@ -105,19 +93,19 @@ describe('hallpass migrate and sessions --postgres', () => {
   })
 
   it('without --schema, where the app table is elsewhere: exit 1 naming the hallpass tables it sees and --schema/--table, never migrate; nothing is created', async () => {
-    const app = ['--postgres', server.url, '--schema', 'app', '--table', 'app_sessions']
+    const app = ['--postgres', db.server.url, '--schema', 'app', '--table', 'app_sessions']
     expect((await capture(['migrate', ...app])).code).toBe(0)
     const tables = async () =>
       (
-        await pool.query<{ n: string }>(
+        await db.pool.query<{ n: string }>(
           `SELECT count(*)::text AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`,
         )
       ).rows[0]?.n
     const before = await tables()
     for (const argv of [
-      ['sessions', 'revoke', 'erin', '--postgres', server.url, '--table', 'app_sessions'],
-      ['sessions', 'list', 'erin', '--postgres', server.url, '--table', 'nowhere'],
-      ['sessions', 'stats', '--postgres', server.url, '--schema', 'nowhere'],
+      ['sessions', 'revoke', 'erin', '--postgres', db.server.url, '--table', 'app_sessions'],
+      ['sessions', 'list', 'erin', '--postgres', db.server.url, '--table', 'nowhere'],
+      ['sessions', 'stats', '--postgres', db.server.url, '--schema', 'nowhere'],
     ]) {
       const result = await capture(argv)
       expect(result.code, argv.join(' ')).toBe(1)
@@ -138,12 +126,12 @@ describe('hallpass migrate and sessions --postgres', () => {
     for (const argv of [
       ['migrate'],
       ['migrate', '--postgres', 'redis://127.0.0.1:6379'],
-      ['sessions', 'stats', '--postgres', server.url, '--sqlite', 'x.db'],
+      ['sessions', 'stats', '--postgres', db.server.url, '--sqlite', 'x.db'],
       ['sessions', 'stats', '--sqlite', 'x.db', '--schema', 'auth'],
-      ['migrate', 'now', '--postgres', server.url],
-      ['migrate', '--postgres', server.url, '--prefix', 'x'],
-      ['sessions', 'stats', '--postgres', server.url, '--table', 'Bad-Name'],
-      ['sessions', 'stats', '--postgres', server.url, '--schema', 'pg_catalog'],
+      ['migrate', 'now', '--postgres', db.server.url],
+      ['migrate', '--postgres', db.server.url, '--prefix', 'x'],
+      ['sessions', 'stats', '--postgres', db.server.url, '--table', 'Bad-Name'],
+      ['sessions', 'stats', '--postgres', db.server.url, '--schema', 'pg_catalog'],
     ]) {
       expect((await capture(argv)).code, argv.join(' ')).toBe(2)
     }

@@ -1,7 +1,6 @@
 // What the Postgres store keeps and refuses: Unicode it cannot keep exactly, rows it did not write, times that only move
 // forward, expired rows purged in batches, and the counts of stats().
-import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   migratePostgres,
   postgresStore,
@@ -10,31 +9,20 @@ import {
 import type { SessionRecord } from '../../src/stores/types.ts'
 import { testRecord } from '../../src/testing/index.ts'
 import { testClock, type TestClock } from '../support/clock.ts'
-import { startPostgres, uniqueTable, type PostgresServer } from '../support/postgres.ts'
+import { uniqueTable, usePostgres } from '../support/postgres.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 const HOUR = 3_600_000
-let server: PostgresServer
-let pool: pg.Pool
-
-beforeAll(async () => {
-  server = await startPostgres()
-  pool = new pg.Pool({ connectionString: server.url, max: 4 })
-  pool.on('error', () => undefined) // a connection the server drops at shutdown, once no store listens
-})
-afterAll(async () => {
-  await pool?.end()
-  await server?.stop()
-})
+const db = usePostgres({ max: 4 })
 
 async function fresh(
   options: { purgeBatch?: number } = {},
 ): Promise<{ store: PostgresStore; table: string; clock: TestClock }> {
   const table = uniqueTable('data')
-  await migratePostgres({ client: pool, table })
+  await migratePostgres({ client: db.pool, table })
   const clock = testClock(Date.now())
   return {
-    store: postgresStore({ client: pool, table, clock, purgeIntervalMs: 0, ...options }),
+    store: postgresStore({ client: db.pool, table, clock, purgeIntervalMs: 0, ...options }),
     table,
     clock,
   }
@@ -56,7 +44,7 @@ describe('Unicode Postgres cannot keep exactly is refused with a typed error', (
     }
     await expect(store.listByUser('u\uD800')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(store.revoke('u\uD800')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
-    expect((await pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(0)
+    expect((await db.pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(0)
   })
 
   it('data keys and strings with a NUL or an unpaired surrogate: SESSION_DATA_INVALID on create and patch', async () => {
@@ -132,13 +120,13 @@ describe('rows the store did not write', () => {
       ] as [SessionRecord, SessionRecord]
       await store.create(one, { ttl: HOUR })
       await store.create(two, { ttl: HOUR })
-      await pool.query(`UPDATE "${table}" SET ${change} WHERE id = ANY($1)`, [[one.id, two.id]])
+      await db.pool.query(`UPDATE "${table}" SET ${change} WHERE id = ANY($1)`, [[one.id, two.id]])
       expect(await store.patch(one.id, { set: { a: 1 }, unset: [], ttl: HOUR })).toBe(patched)
       expect(await store.get(one.id)).toBe('corrupt')
       expect(await store.get(one.id)).toBeNull()
       expect(await store.listByUser('hand-edited')).toEqual([])
       expect([null, 'corrupt']).toContain(await store.get(two.id)) // deleted by listByUser, or now
-      expect((await pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(0)
+      expect((await db.pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(0)
     },
   )
 })
@@ -181,7 +169,7 @@ describe('purge() and stats()', () => {
     for (const record of short) await store.create(record, { ttl: 1_000 })
     for (const record of long) await store.create(record, { ttl: HOUR })
     clock.advance(5_000)
-    const admin = await pool.connect()
+    const admin = await db.pool.connect()
     try {
       await admin.query('BEGIN')
       await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [short[0]?.id])
@@ -192,7 +180,7 @@ describe('purge() and stats()', () => {
     }
     expect(await store.purge()).toBe(1)
     expect(await store.purge()).toBe(0)
-    expect((await pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(5)
+    expect((await db.pool.query(`SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(5)
   })
 
   it('stats() counts live sessions, users, anonymous ones, the largest user and those expiring soon; not tombstones', async () => {

@@ -1,17 +1,13 @@
 // Failover on real servers: a Cluster with a replica per primary (ioredis and node-redis), SIGKILL after a revoke.
 import { Cluster } from 'ioredis'
 import { createCluster } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe } from 'vitest'
 import { userTag } from '../../src/crypto/token.ts'
-import { ioredisReady, uniquePrefix } from '../support/redis.ts'
+import { ioredisReady } from '../support/redis.ts'
 import { keySlot, startReplicatedCluster, type ReplicatedCluster } from '../support/redis-ha.ts'
 import {
-  describeFigures,
-  doors,
-  failoverRounds,
+  failoverCases,
   LINK_DELAY_MS,
-  ROUNDS,
-  TIME_LIMIT,
   type Client,
   type Topology,
 } from '../support/redis-failover.ts'
@@ -65,40 +61,11 @@ describe('Cluster: three primaries, a replica each', () => {
     }
   }
 
-  it(
-    'with durability, no acknowledged revocation or login is undone by a failover',
-    async () => {
-      const prefix = uniquePrefix('cd')
-      const figures = await failoverRounds(
-        doors(clients, true, prefix),
-        topology(),
-        ROUNDS,
-        'cluster+wait',
-      )
-      console.log(
-        describeFigures(`Cluster, durability { replicas: 1 }, link +${LINK_DELAY_MS} ms`, figures),
-      )
-      expect(figures.otherErrors).toEqual([])
-      expect(figures.revokedBack).toBe(0)
-      expect(figures.loginsLost).toBe(0)
-    },
-    TIME_LIMIT,
-  )
-
-  it(
-    'without durability, records what a failover undoes',
-    async () => {
-      const prefix = uniquePrefix('cp')
-      const figures = await failoverRounds(
-        doors(clients, false, prefix),
-        topology(),
-        ROUNDS,
-        'cluster',
-      )
-      console.log(describeFigures(`Cluster, no durability, link +${LINK_DELAY_MS} ms`, figures))
-      expect(figures.otherErrors).toEqual([])
-      expect(figures.revoked).toBeGreaterThan(0)
-    },
-    TIME_LIMIT,
-  )
+  failoverCases({
+    name: 'Cluster',
+    label: 'cluster',
+    prefixes: ['cd', 'cp'],
+    clients,
+    topology,
+  })
 })

@@ -1,16 +1,12 @@
 // Failover on real servers: a primary, a replica and three sentinels (ioredis and node-redis), SIGKILL after a revoke.
 import { Redis } from 'ioredis'
 import { createSentinel } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ioredisReady, uniquePrefix } from '../support/redis.ts'
+import { afterAll, beforeAll, describe } from 'vitest'
+import { ioredisReady } from '../support/redis.ts'
 import { MASTER_NAME, startSentinelSet, type SentinelSet } from '../support/redis-ha.ts'
 import {
-  describeFigures,
-  doors,
-  failoverRounds,
+  failoverCases,
   LINK_DELAY_MS,
-  ROUNDS,
-  TIME_LIMIT,
   type Client,
   type Topology,
 } from '../support/redis-failover.ts'
@@ -54,38 +50,11 @@ describe('Sentinel: a primary, a replica, three sentinels', () => {
     rejoin: (port) => set.rejoin(port),
   })
 
-  it(
-    'with durability, no acknowledged revocation or login is undone by a failover',
-    async () => {
-      const figures = await failoverRounds(
-        doors(clients, true, uniquePrefix('d')),
-        topology(),
-        ROUNDS,
-        'sentinel+wait',
-      )
-      console.log(
-        describeFigures(`Sentinel, durability { replicas: 1 }, link +${LINK_DELAY_MS} ms`, figures),
-      )
-      expect(figures.otherErrors).toEqual([])
-      expect(figures.revokedBack).toBe(0)
-      expect(figures.loginsLost).toBe(0)
-    },
-    TIME_LIMIT,
-  )
-
-  it(
-    'without durability, records what a failover undoes',
-    async () => {
-      const figures = await failoverRounds(
-        doors(clients, false, uniquePrefix('p')),
-        topology(),
-        ROUNDS,
-        'sentinel',
-      )
-      console.log(describeFigures(`Sentinel, no durability, link +${LINK_DELAY_MS} ms`, figures))
-      expect(figures.otherErrors).toEqual([])
-      expect(figures.revoked).toBeGreaterThan(0)
-    },
-    TIME_LIMIT,
-  )
+  failoverCases({
+    name: 'Sentinel',
+    label: 'sentinel',
+    prefixes: ['d', 'p'],
+    clients,
+    topology,
+  })
 })

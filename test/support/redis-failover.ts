@@ -1,6 +1,8 @@
 // Failover rounds under load: revoke, crash the primary right after the acknowledgement, count what came back.
+import { expect, it } from 'vitest'
 import type { Sessions } from '../../src/index.ts'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
+import { uniquePrefix } from './redis.ts'
 import { cookiePair, testSessions } from './sessions.ts'
 
 /** Failovers per case: `npm test` runs 1; `HA_ROUNDS=25 npx vitest run test/redis/failover-` gives the docs' figures. */
@@ -20,7 +22,7 @@ export interface Client {
 }
 
 /** One door per client, all on one prefix, with or without durability. */
-export function doors(clients: readonly Client[], durable: boolean, prefix: string): Door[] {
+function doors(clients: readonly Client[], durable: boolean, prefix: string): Door[] {
   return clients.map(({ name, client }) => ({
     name,
     sessions: testSessions({
@@ -225,4 +227,54 @@ export function describeFigures(label: string, f: Figures): string {
   const median = (list: number[]): number =>
     [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN
   return `[failover] ${label}: ${f.rounds} rounds; revoked ${f.revoked}, working again ${f.revokedBack}; logins ${f.logins}, lost ${f.loginsLost}; 503s ${f.unavailable}; reads back after ${median(f.readRecoveryMs)} ms (median; max ${Math.max(...f.readRecoveryMs)}), logins back after ${median(f.loginRecoveryMs)} ms (median; max ${Math.max(...f.loginRecoveryMs)})`
+}
+
+/** One topology's failover cases (see `failoverCases`). */
+export interface FailoverSetup {
+  /** The topology as the log line names it: `Cluster`, `Sentinel`. */
+  readonly name: string
+  /** The rounds' label: `<label>+wait` with durability, `<label>` without. */
+  readonly label: string
+  /** Labels of the key prefixes (`uniquePrefix`) of the case with durability and of the case without. */
+  readonly prefixes: readonly [durable: string, plain: string]
+  /** The clients, one door each (filled in by the file's `beforeAll`). */
+  readonly clients: readonly Client[]
+  /** A fresh topology per case. */
+  readonly topology: () => Topology
+}
+
+/**
+ * The two cases every topology runs, as tests (call inside its `describe`): with durability, no acknowledged
+ * revocation or login is undone by a failover; without it, the rounds record what a failover undoes.
+ */
+export function failoverCases(setup: FailoverSetup): void {
+  const run = async (durable: boolean): Promise<Figures> => {
+    const figures = await failoverRounds(
+      doors(setup.clients, durable, uniquePrefix(setup.prefixes[durable ? 0 : 1])),
+      setup.topology(),
+      ROUNDS,
+      durable ? `${setup.label}+wait` : setup.label,
+    )
+    const durability = durable ? 'durability { replicas: 1 }' : 'no durability'
+    console.log(describeFigures(`${setup.name}, ${durability}, link +${LINK_DELAY_MS} ms`, figures))
+    expect(figures.otherErrors).toEqual([])
+    return figures
+  }
+  it(
+    'with durability, no acknowledged revocation or login is undone by a failover',
+    async () => {
+      const figures = await run(true)
+      expect(figures.revokedBack).toBe(0)
+      expect(figures.loginsLost).toBe(0)
+    },
+    TIME_LIMIT,
+  )
+  it(
+    'without durability, records what a failover undoes',
+    async () => {
+      const figures = await run(false)
+      expect(figures.revoked).toBeGreaterThan(0)
+    },
+    TIME_LIMIT,
+  )
 }

@@ -34,15 +34,25 @@ export interface PostgresJsQueryLike extends PromiseLike<unknown> {
   cancel(): unknown
 }
 
+/** Options of a postgres.js `unsafe()` query the store sets. */
+export interface PostgresJsQueryOptions {
+  /** A named statement, prepared once per connection (the instance's own `prepare: false` still wins). */
+  prepare: boolean
+}
+
 /** The tagged-template function inside a postgres.js transaction (`sql.begin(tx => ...)`). */
 export interface PostgresJsTransactionLike {
-  unsafe(query: string, parameters: Array<string | null>): PostgresJsQueryLike
+  /** `parameters` are values `typed()` made (postgres.js's own parameter type, opaque here). */
+  unsafe(query: string, parameters: never[], options: PostgresJsQueryOptions): PostgresJsQueryLike
 }
 
 /** The parts of a postgres.js `sql` instance (`postgres(url)`) the store uses. */
-export interface PostgresJsLike {
-  unsafe(query: string, parameters: Array<string | null>): PostgresJsQueryLike
+export interface PostgresJsLike extends PostgresJsTransactionLike {
   begin(callback: (tx: PostgresJsTransactionLike) => Promise<unknown>): PromiseLike<unknown>
+  /** A parameter with its type (an OID) given, so the server need not be asked for it. */
+  typed(value: string | null, type: number): unknown
+  /** The instance's options: `prepare: false` behind a pooler in transaction mode. */
+  readonly options?: { readonly prepare?: boolean }
 }
 
 /** The query method of PGlite and of its transactions. */
@@ -76,7 +86,8 @@ export function clientKind(client: unknown): ClientKind | undefined {
   if (
     typeof client === 'function' &&
     typeof c.unsafe === 'function' &&
-    typeof c.begin === 'function'
+    typeof c.begin === 'function' &&
+    typeof c.typed === 'function'
   )
     return 'postgres.js'
   if (typeof c.query !== 'function') return undefined

@@ -24,11 +24,11 @@ export type Row = readonly unknown[]
 /** Runs one statement inside a transaction. */
 export type Run = (sql: string, params: Params) => Promise<Row[]>
 
-/** What each client adapter provides; `signal` aborts on the deadline, and the adapter cancels what it can. */
+/** What each client adapter provides; at the deadline `deadline.cut` runs, and the adapter cancels what it can. */
 interface Adapter {
-  run(sql: string, params: Params, signal: AbortSignal): Promise<Row[]>
+  run(sql: string, params: Params, deadline: Deadline): Promise<Row[]>
   /** BEGIN, `work`, COMMIT on one connection; ROLLBACK when `work` throws or the deadline passed. */
-  transaction<T>(work: (run: Run) => Promise<T>, signal: AbortSignal): Promise<T>
+  transaction<T>(work: (run: Run) => Promise<T>, deadline: Deadline): Promise<T>
 }
 
 /** The error a deadline raises. */
@@ -37,6 +37,37 @@ export function timedOut(ms: number): HallpassError {
     'STORE_UNAVAILABLE',
     `the Postgres session store is unavailable: no answer within ${ms} ms`,
   )
+}
+
+/**
+ * One call's deadline. A plain object, not an AbortController: it is made for every statement, and an AbortSignal's
+ * event listeners cost more than the rest of the driver's work on a read (see docs/performance.md).
+ */
+class Deadline {
+  expired = false
+  /** While the call holds something to cut off at the deadline (a pooled connection, a running query): how. */
+  cut: (() => void) | undefined = undefined
+
+  constructor(private readonly ms: number) {}
+
+  /** Throws STORE_UNAVAILABLE once the deadline passed, so nothing more is sent (a transaction rolls back). */
+  check(): void {
+    if (this.expired) throw this.error()
+  }
+
+  /** The error a call past this deadline rejects with. */
+  error(): HallpassError {
+    return timedOut(this.ms)
+  }
+
+  /** Marks the deadline passed and cuts off what the call holds; returns the error the call rejects with. */
+  expire(): HallpassError {
+    this.expired = true
+    const cut = this.cut
+    this.cut = undefined
+    cut?.()
+    return this.error()
+  }
 }
 
 const statementNames = new Map<string, string>()
@@ -61,11 +92,6 @@ function pgQuery(sql: string, params: Params, prepare: boolean): PgQueryConfig {
   return config
 }
 
-/** Throws when the deadline passed, so nothing more is sent (and a transaction rolls back instead of committing). */
-function checkSignal(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason
-}
-
 function rowsOf(result: { rows: unknown[] } | unknown): Row[] {
   const rows = (result as { rows?: unknown } | null)?.rows ?? result
   if (!Array.isArray(rows) || !rows.every(Array.isArray))
@@ -76,37 +102,17 @@ function rowsOf(result: { rows: unknown[] } | unknown): Row[] {
   return rows as Row[]
 }
 
-/** Resolves with `pending` unless the signal aborts first; a value that arrives late goes to `late` (to give back). */
-function abortable<T>(
-  pending: Promise<T>,
-  signal: AbortSignal,
-  late: (value: T) => void,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
-    pending.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        if (signal.aborted) late(value)
-        else resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
-}
-
 /** A pg Pool: each call checks out a connection; at the deadline, the waiting checkout or busy connection is cut. */
 function pgPool(pool: PgPoolLike, prepare: boolean): Adapter {
   const withClient = async <T>(
-    signal: AbortSignal,
+    deadline: Deadline,
     work: (client: PgPoolClientLike) => Promise<T>,
   ): Promise<T> => {
-    const client = await abortable(pool.connect(), signal, (late) => late.release())
+    const client = await pool.connect()
+    if (deadline.expired) {
+      client.release() // the checkout came after the deadline: given back, nothing sent
+      throw deadline.error()
+    }
     let released = false
     const release = (destroy: boolean): void => {
       if (released) return
@@ -114,8 +120,7 @@ function pgPool(pool: PgPoolLike, prepare: boolean): Adapter {
       client.release(destroy)
     }
     // A statement past its deadline is cut off with its connection: the server rolls back an open transaction.
-    const onAbort = (): void => release(true)
-    signal.addEventListener('abort', onAbort, { once: true })
+    deadline.cut = () => release(true)
     try {
       const result = await work(client)
       release(false)
@@ -124,26 +129,26 @@ function pgPool(pool: PgPoolLike, prepare: boolean): Adapter {
       release(!isServerError(err))
       throw err
     } finally {
-      signal.removeEventListener('abort', onAbort)
+      deadline.cut = undefined
     }
   }
   const query = async (client: PgPoolClientLike, sql: string, params: Params): Promise<Row[]> =>
     rowsOf(await client.query(pgQuery(sql, params, prepare)))
   return {
-    run: (sql, params, signal) => withClient(signal, (client) => query(client, sql, params)),
-    transaction: (work, signal) =>
-      withClient(signal, async (client) => {
+    run: (sql, params, deadline) => withClient(deadline, (client) => query(client, sql, params)),
+    transaction: (work, deadline) =>
+      withClient(deadline, async (client) => {
         await query(client, 'BEGIN', [])
         try {
           const result = await work(async (sql, params) => {
-            checkSignal(signal)
+            deadline.check()
             return query(client, sql, params)
           })
-          checkSignal(signal)
+          deadline.check()
           await query(client, 'COMMIT', [])
           return result
         } catch (err) {
-          if (!signal.aborted) await query(client, 'ROLLBACK', []).catch(() => undefined)
+          if (!deadline.expired) await query(client, 'ROLLBACK', []).catch(() => undefined)
           throw err
         }
       }),
@@ -156,9 +161,9 @@ function pgPool(pool: PgPoolLike, prepare: boolean): Adapter {
  */
 function pgClient(client: PgClientLike, prepare: boolean): Adapter {
   let tail: Promise<unknown> = Promise.resolve()
-  const serial = <T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> => {
+  const serial = <T>(deadline: Deadline, work: () => Promise<T>): Promise<T> => {
     const next = tail.then(() => {
-      checkSignal(signal) // its deadline passed while it waited: never sent
+      deadline.check() // its deadline passed while it waited: never sent
       return work()
     })
     tail = next.catch(() => undefined)
@@ -167,16 +172,16 @@ function pgClient(client: PgClientLike, prepare: boolean): Adapter {
   const query = async (sql: string, params: Params): Promise<Row[]> =>
     rowsOf(await client.query(pgQuery(sql, params, prepare)))
   return {
-    run: (sql, params, signal) => serial(signal, () => query(sql, params)),
-    transaction: (work, signal) =>
-      serial(signal, async () => {
+    run: (sql, params, deadline) => serial(deadline, () => query(sql, params)),
+    transaction: (work, deadline) =>
+      serial(deadline, async () => {
         await query('BEGIN', [])
         try {
           const result = await work(async (sql, params) => {
-            checkSignal(signal)
+            deadline.check()
             return query(sql, params)
           })
-          checkSignal(signal)
+          deadline.check()
           await query('COMMIT', [])
           return result
         } catch (err) {
@@ -187,29 +192,38 @@ function pgClient(client: PgClientLike, prepare: boolean): Adapter {
   }
 }
 
-/** postgres.js: queries are cancelled on the deadline (taken out of the queue, or cancelled on the server). */
-function postgresJs(sql: PostgresJsLike): Adapter {
-  const values = async (query: PostgresJsQueryLike, signal: AbortSignal): Promise<Row[]> => {
+/** The OID of `text`: every parameter is text, cast in the SQL. */
+const TEXT_OID = 25
+
+/**
+ * postgres.js: queries are cancelled on the deadline (taken out of the queue, or cancelled on the server). Parameters
+ * go typed as text and statements prepared (unless the instance has `prepare: false`): postgres.js otherwise asks the
+ * server for the parameter types of every `unsafe()` query before it runs it, a second round trip per statement.
+ */
+function postgresJs(sql: PostgresJsLike, prepare: boolean): Adapter {
+  const options = { prepare: prepare && sql.options?.prepare !== false }
+  const typed = (params: Params): never[] =>
+    params.map((value) => sql.typed(value, TEXT_OID)) as never[] // postgres.js's Parameter objects
+  const values = async (query: PostgresJsQueryLike, deadline: Deadline): Promise<Row[]> => {
     const pending = query.values()
-    const cancel = (): void => void Promise.resolve(pending.cancel()).catch(() => undefined)
-    signal.addEventListener('abort', cancel, { once: true })
+    deadline.cut = () => void Promise.resolve(pending.cancel()).catch(() => undefined)
     try {
       return rowsOf(await pending)
     } finally {
-      signal.removeEventListener('abort', cancel)
+      deadline.cut = undefined
     }
   }
   return {
-    run: (text, params, signal) => values(sql.unsafe(text, [...params]), signal),
-    transaction: async (work, signal) => {
+    run: (text, params, deadline) => values(sql.unsafe(text, typed(params), options), deadline),
+    transaction: async (work, deadline) => {
       let result: unknown
       const begun = sql.begin(async (tx) => {
-        checkSignal(signal) // it waited for a connection past its deadline: roll back at once
+        deadline.check() // it waited for a connection past its deadline: roll back at once
         result = await work(async (text, params) => {
-          checkSignal(signal)
-          return values(tx.unsafe(text, [...params]), signal)
+          deadline.check()
+          return values(tx.unsafe(text, typed(params), options), deadline)
         })
-        checkSignal(signal)
+        deadline.check()
       })
       await begun
       return result as Awaited<ReturnType<typeof work>>
@@ -223,15 +237,15 @@ function pglite(db: PGliteLike): Adapter {
     rowsOf(await target.query(sql, [...params], { rowMode: 'array' }))
   return {
     run: (sql, params) => query(db, sql, params),
-    transaction: async (work, signal) => {
+    transaction: async (work, deadline) => {
       let result: unknown
       await db.transaction(async (tx) => {
-        checkSignal(signal)
+        deadline.check()
         result = await work(async (sql, params) => {
-          checkSignal(signal)
+          deadline.check()
           return query(tx, sql, params)
         })
-        checkSignal(signal)
+        deadline.check()
       })
       return result as Awaited<ReturnType<typeof work>>
     },
@@ -258,7 +272,7 @@ export class PostgresDriver {
   constructor(
     readonly client: PostgresClientLike,
     private readonly timeoutMs: number,
-    /** pg only: name the store's statements so each connection prepares them once (off behind an old PgBouncer). */
+    /** Name the store's statements so each connection prepares them once (off behind an old PgBouncer). */
     prepare = true,
   ) {
     const kind = clientKind(client)
@@ -269,7 +283,7 @@ export class PostgresDriver {
     this.kind = kind
     if (kind === 'pg Pool') this.adapter = pgPool(client as PgPoolLike, prepare)
     else if (kind === 'pg Client') this.adapter = pgClient(client as PgClientLike, prepare)
-    else if (kind === 'postgres.js') this.adapter = postgresJs(client as PostgresJsLike)
+    else if (kind === 'postgres.js') this.adapter = postgresJs(client as PostgresJsLike, prepare)
     else this.adapter = pglite(client as PGliteLike)
     if (kind === 'pg Pool' || kind === 'pg Client') {
       listenForErrors(client)
@@ -286,24 +300,31 @@ export class PostgresDriver {
 
   /** One statement (its own transaction). Rejects with the client's error, or STORE_UNAVAILABLE past the deadline. */
   run(sql: string, params: Params): Promise<Row[]> {
-    return this.bounded((signal) => this.adapter.run(sql, params, signal))
+    return this.bounded((deadline) => this.adapter.run(sql, params, deadline))
   }
 
   /** `work` inside one transaction on one connection, the whole of it bounded by the deadline. */
   transaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
-    return this.bounded((signal) => this.adapter.transaction(work, signal))
+    return this.bounded((deadline) => this.adapter.transaction(work, deadline))
   }
 
-  private async bounded<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(timedOut(this.timeoutMs)), this.timeoutMs)
-    timer.unref?.()
-    const work = call(controller.signal)
-    try {
-      return await abortable(work, controller.signal, () => undefined)
-    } finally {
-      clearTimeout(timer)
-      work.catch(() => undefined) // an answer after the deadline is dropped, not an unhandled rejection
-    }
+  /** Settles with `call`, or rejects with STORE_UNAVAILABLE at the deadline; an answer after it is dropped. */
+  private bounded<T>(call: (deadline: Deadline) => Promise<T>): Promise<T> {
+    const deadline = new Deadline(this.timeoutMs)
+    return new Promise<T>((resolve, reject) => {
+      const work = call(deadline) // a synchronous throw rejects this promise, before any timer exists
+      const timer = setTimeout(() => reject(deadline.expire()), this.timeoutMs)
+      timer.unref?.()
+      work.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value) // a no-op once the deadline rejected: the late answer is dropped
+        },
+        (err: unknown) => {
+          clearTimeout(timer)
+          reject(err)
+        },
+      )
+    })
   }
 }

@@ -39,9 +39,9 @@ export interface PostgresStoreOptions {
    */
   statementTimeoutMs?: number
   /**
-   * pg only: run the store's statements as named prepared statements, so each connection parses and plans them once.
-   * Turn it off behind a transaction-mode pooler that cannot keep prepared statements (PgBouncer before 1.21).
-   * (postgres.js follows its own `prepare` setting.) @default true
+   * Run the store's statements as named prepared statements, so each connection parses and plans them once (pg and
+   * postgres.js; a postgres.js instance made with `prepare: false` keeps them unnamed all the same). Turn it off behind
+   * a transaction-mode pooler that cannot keep prepared statements (PgBouncer before 1.21). @default true
    */
   preparedStatements?: boolean
   /** Times a statement is run again after a serialization failure or a deadlock before SESSION_CONFLICT. @default 5 */
