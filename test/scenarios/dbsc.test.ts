@@ -1,7 +1,7 @@
 // Device-bound sessions (DBSC) on every adapter, driven by a protocol-level user agent with real key pairs.
 import { expect, it } from 'vitest'
 import { DbscAgent, makeKey, proof } from '../dbsc/agent.ts'
-import { describeMatrix, type Scenario } from './harness/matrix.ts'
+import { ALL_DOORS, describeMatrix, type Scenario } from './harness/matrix.ts'
 
 const TEN_MINUTES = 10 * 60_000
 
@@ -211,4 +211,5 @@ describeMatrix(
     })
   },
   'dbsc',
+  ALL_DOORS,
 )
