@@ -2,8 +2,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { describeExampleFlow } from './example-flow.ts'
+import { BOB, describeExampleFlow } from './example-flow.ts'
 import { binOf, buildWithNode, exampleDir, failingBuild, ROOT, startApp } from './harness.ts'
+import { describeLifecycleFlow } from './lifecycle-flow.ts'
 
 const DIR = exampleDir('next')
 const ENV = { SESSION_SECRET: 'next-example-secret-0123456789-abcdefghij', PLAIN_HTTP: '1' }
@@ -20,6 +21,15 @@ describeExampleFlow(
     return startApp(DIR, START, { env: ENV, readyPath: '/login' })
   },
   { withoutJavaScript: true },
+)
+
+describeLifecycleFlow(
+  'examples/next',
+  async (env) => {
+    await build()
+    return startApp(DIR, START, { env: { ...ENV, ...env }, readyPath: '/login' })
+  },
+  { user: BOB, submit: 'button[type=submit]' },
 )
 
 describe('examples/next without SESSION_SECRET', () => {

@@ -1,8 +1,9 @@
 // examples/sveltekit built for production (adapter-node), run on Node 24 and driven in Chromium; plus a client bundle that imports hallpass/sveltekit.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { binOf, buildWithNode, exampleDir, failingBuild, freePort, startApp } from './harness.ts'
+import { describeLifecycleFlow } from './lifecycle-flow.ts'
 import {
   BOB,
   crossSiteFormFlow,
@@ -15,6 +16,30 @@ import {
 const DIR = exampleDir('sveltekit')
 const VITE = binOf('vite')
 const SECRET = 'sveltekit-example-test-secret-0123456789abcdef'
+
+/**
+ * The lifecycle tests serve the app over HTTPS through a proxy, and adapter-node bakes the public origin into
+ * the build: they get their own build, in a copy, with none baked (then it is https and the Host header).
+ */
+const TLS_COPY = join(DIR, '.variants', 'tls')
+let tlsBuild: Promise<string> | undefined
+afterAll(() => rmSync(TLS_COPY, { recursive: true, force: true }))
+
+describeLifecycleFlow(
+  'examples/sveltekit',
+  async (env) => {
+    tlsBuild ??= (async () => {
+      rmSync(TLS_COPY, { recursive: true, force: true })
+      mkdirSync(TLS_COPY, { recursive: true })
+      for (const entry of ['src', 'package.json', 'vite.config.js', 'tsconfig.json'])
+        cpSync(join(DIR, entry), join(TLS_COPY, entry), { recursive: true })
+      return buildWithNode(TLS_COPY, [VITE, 'build'])
+    })()
+    await tlsBuild
+    return startApp(TLS_COPY, ['build'], { env: { SESSION_SECRET: SECRET, ...env } })
+  },
+  { user: BOB, submit: '#sign-in' },
+)
 
 exampleSuite(
   'examples/sveltekit in Chromium',
