@@ -9,9 +9,10 @@ import {
   type Scenario,
   type ScenarioId,
 } from './scenarios/index.ts'
-import { spawnScenario, type Child } from './lib/children.ts'
+import { spawnRuntimeScenario, spawnScenario, type Child } from './lib/children.ts'
 import { checkRead, checkWrite, login, loginMany, sequential } from './lib/client.ts'
 import { machine } from './lib/machine.ts'
+import { PG_TABLES, startBenchPostgres, type BenchPostgres } from './lib/postgres.ts'
 import { profileScenario } from './lib/profile.ts'
 import {
   commandDelta,
@@ -27,6 +28,7 @@ import {
   emptyResults,
   mainTable,
   memoryTable,
+  postgresTable,
   spreadTable,
   targets,
   targetTable,
@@ -162,22 +164,45 @@ async function measureBytes(redis: BenchRedis, child: Child, results: Results): 
   await redis.admin.flushAll()
 }
 
+/** Table growth over `count` logins of distinct users, from an empty table. */
+async function measurePostgresBytes(
+  postgres: BenchPostgres,
+  s: Scenario,
+  child: Child,
+  results: Results,
+): Promise<void> {
+  const table = s.id.startsWith('hallpass') ? PG_TABLES.hallpass : PG_TABLES.peer
+  await postgres.truncate(table)
+  const before = await postgres.tableBytes(table)
+  await loginMany(child.url, config.sessions)
+  results.postgresBytesPerSession = ((await postgres.tableBytes(table)) - before) / config.sessions
+  await postgres.truncate(table)
+}
+
 async function main(): Promise<number> {
   const started = Date.now()
   const redis = await startRedis()
+  const postgres = selected.some((s) => s.postgres) ? await startBenchPostgres() : undefined
+  if (postgres) process.env.HALLPASS_BENCH_POSTGRES_URL = postgres.url
   const children = new Map<ScenarioId, Child>()
   try {
     if (args.profile) {
-      for (const s of selected)
-        console.log(await profileScenario(s.id, redis.url, config.seconds, ENDPOINTS))
+      for (const s of selected) {
+        if (s.runtime) log(`${s.id}: --profile profiles the Node scenarios only`)
+        else console.log(await profileScenario(s.id, redis.url, config.seconds, ENDPOINTS))
+      }
       return 0
     }
     log(`redis-server on ${redis.url}; starting ${selected.length} scenario servers`)
     // The first server fills the transpile cache (bench/lib/ts-loader.mjs) for every module; the rest start in parallel from it.
     const [first, ...rest] = selected as [Scenario, ...Scenario[]]
+    const start = (s: Scenario): Promise<Child> =>
+      s.runtime ? spawnRuntimeScenario(s) : spawnScenario(s.id, s.redis ? redis.url : '')
     const spawned = [
-      await spawnScenario(first.id, first.redis ? redis.url : '', { preload: true }),
-      ...(await Promise.all(rest.map((s) => spawnScenario(s.id, s.redis ? redis.url : '')))),
+      first.runtime
+        ? await start(first)
+        : await spawnScenario(first.id, first.redis ? redis.url : '', { preload: true }),
+      ...(await Promise.all(rest.map(start))),
     ]
     for (const child of spawned) children.set(child.id, child)
     log(`servers ready after ${((Date.now() - started) / 1000).toFixed(1)} s`)
@@ -219,6 +244,18 @@ async function main(): Promise<number> {
         failures.push(`${s.id} commands/memory: ${(err as Error).message}`)
       }
     }
+    for (const s of selected.filter((x) => x.sessionsInPostgres && postgres)) {
+      try {
+        await measurePostgresBytes(
+          postgres as BenchPostgres,
+          s,
+          children.get(s.id) as Child,
+          all.get(s.id) as Results,
+        )
+      } catch (err) {
+        failures.push(`${s.id} Postgres bytes: ${(err as Error).message}`)
+      }
+    }
     const outcomes = targets(all)
     const minutes = ((Date.now() - started) / 60_000).toFixed(1)
     console.log(
@@ -245,6 +282,12 @@ async function main(): Promise<number> {
         '',
         memoryTable(all),
         '',
+        '### Postgres table size per session',
+        '',
+        `pg_total_relation_size growth (heap, indexes, TOAST) over ${config.sessions.toLocaleString('en-US')} logins of distinct users, divided by ${config.sessions.toLocaleString('en-US')}.`,
+        '',
+        postgresTable(all),
+        '',
         '### Every repetition (req/s)',
         '',
         spreadTable(all),
@@ -267,6 +310,7 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all([...children.values()].map((c) => c.stop()))
     await redis.stop()
+    await postgres?.stop()
   }
 }
 

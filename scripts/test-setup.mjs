@@ -1,4 +1,4 @@
-// `npm test`'s pretest step: installs what the suite needs on a fresh machine (root on Debian), or stops at once with the command to run.
+// `npm test`'s pretest step: installs what the suite needs on a fresh machine (root on Debian) and builds dist/ once, or stops at once with the command to run.
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
@@ -10,6 +10,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url))
 export const REQUIREMENTS = [
   { what: 'redis-server', package: 'redis-server', found: () => onPath('redis-server') },
   { what: 'redis-cli', package: 'redis-tools', found: () => onPath('redis-cli') },
+  { what: 'redis-sentinel', package: 'redis-sentinel', found: () => onPath('redis-sentinel') },
   { what: '/usr/bin/chromium', package: 'chromium', found: () => existsSync('/usr/bin/chromium') },
   { what: 'wrk (bench smoke test)', package: 'wrk', found: () => onPath('wrk') },
   {
@@ -66,12 +67,23 @@ function run(command, args) {
   return result.status === 0
 }
 
+/**
+ * Builds dist/ when a fresh clone has none: `npm ci` runs no build (the package has no install-time script, so an
+ * install of the tarball runs none either; `prepack` builds it for `npm pack` and git dependencies), and
+ * `npx hallpass` and the packed-tarball tests need it. Tests that need the latest build rebuild it themselves.
+ */
+function buildOnce() {
+  if (existsSync(join(ROOT, 'dist', 'index.js'))) return
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+  if (!run(process.execPath, [tsc, '-p', 'tsconfig.build.json'])) process.exit(1)
+}
+
 function main() {
   if (!existsSync(join(ROOT, 'node_modules', '.package-lock.json'))) {
     if (!run('npm', ['ci', '--no-audit', '--no-fund'])) process.exit(1)
   }
   const missing = REQUIREMENTS.filter((r) => !r.found())
-  if (missing.length === 0) return
+  if (missing.length === 0) return buildOnce()
   const packages = missing.map((r) => r.package)
   const root = process.getuid?.() === 0
   const canInstall = root && existsSync('/etc/debian_version') && onPath('apt-get')
@@ -81,7 +93,7 @@ function main() {
     run('apt-get', ['install', '-y', '-qq', ...packages])
   ) {
     const still = REQUIREMENTS.filter((r) => !r.found())
-    if (still.length === 0) return
+    if (still.length === 0) return buildOnce()
     missing.splice(0, missing.length, ...still)
   }
   const names = missing.map((r) => r.what).join(', ')

@@ -1,7 +1,9 @@
 // Starts each scenario server in its own child process (fork with IPC) and stops it cleanly.
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { ScenarioId } from '../scenarios/index.ts'
+import { startRuntime } from '../../test/support/runtimes.ts'
+import type { Scenario, ScenarioId } from '../scenarios/index.ts'
 
 const SERVER = fileURLToPath(new URL('../scenarios/server.ts', import.meta.url))
 const LOADER = fileURLToPath(new URL('./ts-loader.mjs', import.meta.url))
@@ -107,4 +109,34 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
     if (child.connected) child.send('stop')
     else child.kill('SIGTERM')
   })
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (100 on Linux), asked once. */
+let ticksPerSecond: number | undefined
+
+/** CPU time (user + system, µs) a process has used, from /proc: Bun and Deno children have no IPC channel to ask. */
+function procCpu(pid: number): number {
+  ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1_000_000
+}
+
+/** Starts a Bun or Deno scenario (bench/scenarios/bun.ts, deno.ts) on its runtime and resolves once it reports its port. */
+export async function spawnRuntimeScenario(scenario: Scenario): Promise<Child> {
+  const runtime = scenario.runtime
+  if (!runtime) throw new Error(`${scenario.id} is not a Bun or Deno scenario`)
+  const child = await startRuntime(runtime.name, `bench/scenarios/${runtime.name}.ts`, {
+    HALLPASS_BENCH_FETCH: runtime.app,
+  })
+  const { port } = JSON.parse(child.ready) as { port: number }
+  return {
+    id: scenario.id,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    stderr: () => child.stderr(),
+    cpu: async () => procCpu(child.pid),
+    stop: () => child.stop(),
+  }
 }

@@ -28,6 +28,8 @@ export interface Results {
   /** MEMORY USAGE per key type (average bytes) over a sample of the keys the logins created. */
   keyTypes?: Map<string, { keys: number; bytes: number }>
   cookieBytes?: number
+  /** pg_total_relation_size growth of the scenario's table (with its indexes and TOAST) per login. */
+  postgresBytesPerSession?: number
 }
 
 export function emptyResults(id: ScenarioId): Results {
@@ -145,6 +147,15 @@ export function memoryTable(all: Map<ScenarioId, Results>): string {
     lines.push(
       `| ${SHORT_NAMES[s.id]} | ${int(r.bytesPerSession)} | ${fixed(r.keysPerSession)} | ${types || '–'} |`,
     )
+  }
+  return lines.join('\n')
+}
+
+export function postgresTable(all: Map<ScenarioId, Results>): string {
+  const lines = ['| scenario | B/session (pg_total_relation_size) |', '|---|---:|']
+  for (const s of SCENARIOS) {
+    const bytes = all.get(s.id)?.postgresBytesPerSession
+    if (bytes !== undefined) lines.push(`| ${SHORT_NAMES[s.id]} | ${int(bytes)} |`)
   }
   return lines.join('\n')
 }

@@ -17,6 +17,14 @@ export type ScenarioId =
   | 'fastify-bare'
   | 'fastify-session'
   | 'hallpass-fastify'
+  | 'node-raw-postgres'
+  | 'hallpass-node-postgres'
+  | 'express-session-postgres'
+  | 'hallpass-express-postgres'
+  | 'bun-bare'
+  | 'hallpass-bun-memory'
+  | 'deno-bare'
+  | 'hallpass-deno-memory'
 
 export interface Scenario {
   readonly id: ScenarioId
@@ -25,8 +33,13 @@ export interface Scenario {
   readonly redis: boolean
   /** Keeps one record per session in Redis (bytes per session are measured). */
   readonly sessionsInRedis: boolean
+  /** Needs the bench's PostgreSQL server; with `sessionsInPostgres`, bytes per session are measured. */
+  readonly postgres?: boolean
+  readonly sessionsInPostgres?: boolean
   /** Ratios in the main table are against these, in order. */
   readonly baselines: readonly ScenarioId[]
+  /** Served by Bun or Deno (bench/scenarios/fetch.ts) instead of a Node child. */
+  readonly runtime?: { readonly name: 'bun' | 'deno'; readonly app: 'bare' | 'hallpass' }
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -138,6 +151,75 @@ export const SCENARIOS: readonly Scenario[] = [
     sessionsInRedis: true,
     baselines: ['fastify-session', 'fastify-bare'],
   },
+  // PostgreSQL (#26): the same routes on one pg Pool each (pg's defaults); the limit is one statement by primary key.
+  {
+    id: 'node-raw-postgres',
+    label: 'node:http + one raw Postgres statement by key (the limit)',
+    redis: false,
+    sessionsInRedis: false,
+    postgres: true,
+    baselines: ['node-bare'],
+  },
+  {
+    id: 'hallpass-node-postgres',
+    label: 'node:http + hallpass/node, Postgres',
+    redis: false,
+    sessionsInRedis: false,
+    postgres: true,
+    sessionsInPostgres: true,
+    baselines: ['node-raw-postgres'],
+  },
+  {
+    id: 'express-session-postgres',
+    label: 'express + express-session + connect-pg-simple',
+    redis: false,
+    sessionsInRedis: false,
+    postgres: true,
+    sessionsInPostgres: true,
+    baselines: ['express-bare'],
+  },
+  {
+    id: 'hallpass-express-postgres',
+    label: 'express + hallpass/express, Postgres',
+    redis: false,
+    sessionsInRedis: false,
+    postgres: true,
+    sessionsInPostgres: true,
+    baselines: ['express-session-postgres', 'express-bare'],
+  },
+  // Other runtimes (#25): hallpass/fetch against a bare handler on the same runtime's own server.
+  {
+    id: 'bun-bare',
+    label: 'Bun.serve bare',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: [],
+    runtime: { name: 'bun', app: 'bare' },
+  },
+  {
+    id: 'hallpass-bun-memory',
+    label: 'Bun.serve + hallpass/fetch, memory store',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: ['bun-bare'],
+    runtime: { name: 'bun', app: 'hallpass' },
+  },
+  {
+    id: 'deno-bare',
+    label: 'Deno.serve bare',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: [],
+    runtime: { name: 'deno', app: 'bare' },
+  },
+  {
+    id: 'hallpass-deno-memory',
+    label: 'Deno.serve + hallpass/fetch, memory store',
+    redis: false,
+    sessionsInRedis: false,
+    baselines: ['deno-bare'],
+    runtime: { name: 'deno', app: 'hallpass' },
+  },
 ]
 
 export const SHORT_NAMES: Record<ScenarioId, string> = {
@@ -157,6 +239,14 @@ export const SHORT_NAMES: Record<ScenarioId, string> = {
   'fastify-bare': 'fastify bare',
   'fastify-session': '@fastify/session',
   'hallpass-fastify': 'hallpass/fastify',
+  'node-raw-postgres': 'raw SELECT',
+  'hallpass-node-postgres': 'hallpass/node (pg)',
+  'express-session-postgres': 'express-session (pg)',
+  'hallpass-express-postgres': 'hallpass/express (pg)',
+  'bun-bare': 'Bun bare',
+  'hallpass-bun-memory': 'hallpass on Bun',
+  'deno-bare': 'Deno bare',
+  'hallpass-deno-memory': 'hallpass on Deno',
 }
 
 export type Endpoint = 'read' | 'write'
@@ -222,6 +312,20 @@ export const RATIO_TARGETS: readonly RatioTarget[] = [
     source: '#15',
   },
   { scenario: 'hallpass-sealed', baseline: 'node-bare', endpoint: 'read', min: 0.8, source: '#15' },
+  {
+    scenario: 'hallpass-express-postgres',
+    baseline: 'express-session-postgres',
+    endpoint: 'read',
+    min: 1,
+    source: '#26',
+  },
+  {
+    scenario: 'hallpass-express-postgres',
+    baseline: 'express-session-postgres',
+    endpoint: 'write',
+    min: 1,
+    source: '#26',
+  },
 ]
 
 /** hallpass scenarios on Redis: the round-trip and bytes-per-session targets apply to them. */

@@ -101,7 +101,8 @@ async function hallpassRoute(req: IncomingMessage, session: Session): Promise<No
   return { body: String(counter) }
 }
 
-async function hallpassServer(
+/** hallpass/node on the given store (or sealed mode, or the memory store), serving the routes above. */
+export async function hallpassServer(
   store: Store | SealedCookies | undefined,
   close: () => Promise<void> = async () => undefined,
 ) {

@@ -6,8 +6,10 @@ import type { ScenarioId } from './index.ts'
 const node = (): Promise<typeof import('./node.ts')> => import('./node.ts')
 const express = (): Promise<typeof import('./express.ts')> => import('./express.ts')
 const fastify = (): Promise<typeof import('./fastify.ts')> => import('./fastify.ts')
+const postgres = (): Promise<typeof import('./postgres.ts')> => import('./postgres.ts')
 
-const FACTORIES: Record<ScenarioId, () => Promise<ScenarioFactory>> = {
+// The Bun and Deno scenarios are not Node children: bench/lib/children.ts starts them on their runtime.
+const FACTORIES: Partial<Record<ScenarioId, () => Promise<ScenarioFactory>>> = {
   'node-bare': async () => (await node()).bareNode,
   'node-raw-redis': async () => (await node()).rawRedis,
   'hallpass-node-redis': async () => (await node()).hallpassNodeRedis,
@@ -26,6 +28,10 @@ const FACTORIES: Record<ScenarioId, () => Promise<ScenarioFactory>> = {
   'fastify-bare': async () => (await fastify()).bareFastify,
   'fastify-session': async () => (await fastify()).fastifySessionRedis,
   'hallpass-fastify': async () => (await fastify()).hallpassFastifyRedis,
+  'node-raw-postgres': async () => (await postgres()).rawPostgres,
+  'hallpass-node-postgres': async () => (await postgres()).hallpassNodePostgres,
+  'express-session-postgres': async () => (await postgres()).expressSessionPostgres,
+  'hallpass-express-postgres': async () => (await postgres()).hallpassExpressPostgres,
 }
 
 const [id, redisUrl = ''] = process.argv.slice(2)
@@ -37,7 +43,8 @@ if (!load || typeof process.send !== 'function') {
   process.exit(2)
 }
 // The first server of a run loads every module once, to fill the transpile cache for the others.
-if (process.env.HALLPASS_BENCH_PRELOAD === '1') await Promise.all([node(), express(), fastify()])
+if (process.env.HALLPASS_BENCH_PRELOAD === '1')
+  await Promise.all([node(), express(), fastify(), postgres()])
 
 const server = await (await load())(redisUrl)
 let stopping = false

@@ -60,7 +60,7 @@ export interface PageShell {
 
 /** A hidden `_csrf` field for a form. */
 export function csrfField(token: string): Html {
-  return html`<input type="hidden" name="_csrf" value="${token}" />`
+  return html`<input type="hidden" name="_csrf" value="${token}">`
 }
 
 function navLink(href: string, label: string, current: boolean): Html {
@@ -73,62 +73,56 @@ function navLink(href: string, label: string, current: boolean): Html {
 export function layout(shell: PageShell, content: Html): Html {
   const { user, page } = shell
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="csrf-token" content="${shell.csrf}" />
-        <title>${shell.title} · hallpass demo</title>
-        <link rel="icon" href="data:," />
-        <link rel="stylesheet" href="/assets/app.css" />
-        <script src="/assets/app.js" defer></script>
-      </head>
-      <body data-page="${page}" data-signed-in="${user ? 'true' : 'false'}">
-        <header class="topbar">
-          <a class="brand" href="/">hallpass <span>demo</span></a>
-          ${
-            user
-              ? html`<nav aria-label="Main">
-                    ${navLink('/', 'Dashboard', page === 'dashboard')}
-                    ${navLink('/sessions', 'Devices', page === 'sessions')}
-                    ${user.role === 'admin' && navLink('/admin', 'Admin', page === 'admin')}
-                  </nav>
-                  <div class="who">
-                    <span class="pill" data-live="status" title="Session status">Signed in</span>
-                    <span class="who-name">${user.name}</span>
-                    <form method="post" action="/logout" data-logout>
-                      ${csrfField(shell.csrf)}
-                      <button type="submit" class="button ghost">Log out</button>
-                    </form>
-                  </div>`
-              : ''
-          }
-        </header>
-        <div class="banner" id="expiry-banner" role="alert" hidden>
-          <span data-live="expiry-message">Your session is about to expire.</span>
-          <button type="button" class="button small" data-action="stay">Stay signed in</button>
-        </div>
-        <main>
-          ${shell.notice && html`<p class="flash ok" role="status">${shell.notice}</p>`}
-          ${shell.error && html`<p class="flash bad" role="alert">${shell.error}</p>`} ${content}
-        </main>
-        <footer>
-          hallpass reference app · sessions are server-side; the cookie is HttpOnly and never
-          readable by JavaScript.
-        </footer>
-      </body>
-    </html>`
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="${shell.csrf}">
+<title>${shell.title} · hallpass demo</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/app.css">
+<script src="/assets/app.js" defer></script>
+</head>
+<body data-page="${page}" data-signed-in="${user ? 'true' : 'false'}">
+<header class="topbar">
+  <a class="brand" href="/">hallpass <span>demo</span></a>
+  ${
+    user
+      ? html`<nav aria-label="Main">
+    ${navLink('/', 'Dashboard', page === 'dashboard')}
+    ${navLink('/sessions', 'Devices', page === 'sessions')}
+    ${user.role === 'admin' && navLink('/admin', 'Admin', page === 'admin')}
+  </nav>
+  <div class="who">
+    <span class="pill" data-live="status" title="Session status">Signed in</span>
+    <span class="who-name">${user.name}</span>
+    <form method="post" action="/logout" data-logout>
+      ${csrfField(shell.csrf)}
+      <button type="submit" class="button ghost">Log out</button>
+    </form>
+  </div>`
+      : ''
+  }
+</header>
+<div class="banner" id="expiry-banner" role="alert" hidden>
+  <span data-live="expiry-message">Your session is about to expire.</span>
+  <button type="button" class="button small" data-action="stay">Stay signed in</button>
+</div>
+<main>
+  ${shell.notice && html`<p class="flash ok" role="status">${shell.notice}</p>`}
+  ${shell.error && html`<p class="flash bad" role="alert">${shell.error}</p>`}
+  ${content}
+</main>
+<footer>hallpass reference app · sessions are server-side; the cookie is HttpOnly and never readable by JavaScript.</footer>
+</body>
+</html>`
 }
 
 /** A short page for 403 and 404. */
 export function messagePage(shell: Omit<PageShell, 'page'>, heading: string, text: string): Html {
   return layout(
     { ...shell, page: 'error' },
-    html`<section class="card narrow">
-      <h1>${heading}</h1>
-      <p>${text}</p>
-      <p><a href="/">Back to the dashboard</a></p>
-    </section>`,
+    html`<section class="card narrow"><h1>${heading}</h1><p>${text}</p><p><a href="/">Back to the dashboard</a></p></section>`,
   )
 }
 

@@ -1,41 +1,16 @@
 // Adapter for Express 5: req.session, commit before the response leaves, guards as route middleware, store outages as 503.
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
-import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
-import type { Session } from '../core/session.ts'
-import type { Guard } from '../guards/access.ts'
+import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { isSafeMethod } from '../csrf/policy.ts'
+import type { Guard } from '../guards/access.ts'
+import { formField, type AdapterOptions } from '../pipeline/facts.ts'
+import { commitHeaders, commitHeadersNow, idCookies, Pipeline } from '../pipeline/pipeline.ts'
+import { attached, DENIED, errorReply, runGuard, withCookies } from '../pipeline/replies.ts'
+import { scopeOf, type RequestScope } from '../pipeline/scope.ts'
 import { watchResponse, type HoldPolicy } from './hold.ts'
-import {
-  loadSession,
-  requestFacts,
-  sendCsrfRejected,
-  sendDbsc,
-  sendErrorReply,
-  sendStoreDown,
-} from './node-io.ts'
-import {
-  attached,
-  DENIED,
-  errorReply,
-  failureOf,
-  isStoreDown,
-  markFailed,
-  runGuard,
-} from './replies.ts'
-import {
-  commitHeaders,
-  commitHeadersNow,
-  csrfTokenFunction,
-  deviceBoundStep,
-  errorHeaders,
-  errorHeadersNow,
-  formField,
-  passesCsrf,
-  requestChecks,
-  type AdapterOptions,
-} from './steps.ts'
+import { clientFacts, requestFacts, sendErrorReply, sendReply } from './node-io.ts'
 
 /**
  * Register your manager here to type `req.session` with your schema's data.
@@ -71,11 +46,11 @@ declare global {
 /** Options for `session()`. */
 export interface ExpressSessionOptions extends AdapterOptions {}
 
-/** The request as hallpass sees it, whatever other packages declare `req.session` to be. */
-const carrier = (
-  req: unknown,
-): { session?: Session<SessionData> | undefined; csrfToken?: () => string; body?: unknown } =>
-  req as { session?: Session<SessionData>; csrfToken?: () => string; body?: unknown }
+/** The session `session()` put on `req`, whatever other packages (express-session) declare `req.session` to be. */
+function sessionOf(req: Request): Session<SessionData> | undefined {
+  const value: unknown = Reflect.get(req, 'session')
+  return value instanceof Session ? value : undefined
+}
 
 /**
  * Express middleware that loads the session into `req.session`, checks CSRF for every method but
@@ -97,45 +72,38 @@ export function session<D extends SessionData>(
   sessions: Sessions<D>,
   options: ExpressSessionOptions = {},
 ): RequestHandler {
-  const checks = requestChecks(sessions, options)
+  const pipeline = new Pipeline(sessions, options)
   const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    let current: Session<SessionData>
+    let scope: RequestScope<D>
     try {
-      current = (await loadSession(sessions, req, options)) as unknown as Session<SessionData>
-      if (checks) {
-        const facts = requestFacts(req)
-        const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
-        if (dbsc) return sendDbsc(res, dbsc)
-        if (
-          !(await passesCsrf(checks.csrf, current, facts, options, () =>
-            formField(carrier(req).body),
-          ))
-        )
-          return sendCsrfRejected(res)
-      }
+      scope = await pipeline.load(clientFacts(req))
+      const stop =
+        pipeline.checks &&
+        (await pipeline.check(scope, requestFacts(req), () => formField(req.body)))
+      if (stop) return sendReply(res, stop)
     } catch (err) {
-      return isStoreDown(err) ? sendStoreDown(res) : next(err)
+      const known = errorReply(err)
+      return known ? sendReply(res, withCookies(known, [])) : next(err)
     }
-    carrier(req).session = current
-    carrier(req).csrfToken = csrfTokenFunction(checks, current)
+    Reflect.set(req, 'session', scope.session)
+    req.csrfToken = pipeline.csrfTokenFunction(scope)
     // The commit: before the response's first byte (hold.ts). A GET, HEAD or OPTIONS, which rarely change the session,
     // is only watched until it does; other methods are held from the start.
-    watchResponse(res, COMMIT_BEFORE_SENDING, current, next, !isSafeMethod(req.method))
-    runWithSession(current, next)
+    watchResponse(res, COMMIT_BEFORE_SENDING, scope, next, !isSafeMethod(req.method))
+    pipeline.run(scope, next)
   }
   return (req, res, next) => void start(req, res, next)
 }
 
 /** The gate's ending for every Express response: commit, then the JSON 503/409 or `next(err)` if that fails. */
 const COMMIT_BEFORE_SENDING: HoldPolicy<NextFunction> = {
-  // After a hallpass error (sessionErrors) only the cookie of an id already issued or ended goes out (no write).
-  commit: (session) => (failureOf(session) ? errorHeaders(session, false) : commitHeaders(session)),
-  commitNow: (session) =>
-    failureOf(session) ? errorHeadersNow(session) : commitHeadersNow(session),
-  failed: (err, res, session, next) => {
+  // After a hallpass error (sessionErrors) the commit sends only the cookie of an id already issued or ended.
+  commit: commitHeaders,
+  commitNow: commitHeadersNow,
+  failed: (err, res, scope, next) => {
     const known = errorReply(err)
     if (!known) return next(err)
-    sendErrorReply(res, known, errorHeadersNow(session).cookies)
+    sendErrorReply(res, known, idCookies(scope).cookies)
   },
 }
 
@@ -155,7 +123,9 @@ export function sessionErrors(): ErrorRequestHandler {
   return (err, req, res, next) => {
     const known = errorReply(err)
     if (!known) return next(err)
-    markFailed(carrier(req).session, known)
+    const session = sessionOf(req)
+    const scope = session && scopeOf(session)
+    if (scope) scope.failure = withCookies(known, [])
     sendErrorReply(res, known)
   }
 }
@@ -173,15 +143,11 @@ export function sessionErrors(): ErrorRequestHandler {
  */
 export function guard(check: Guard): RequestHandler {
   return (req, res, next) => {
-    const verdict = runGuard(
-      check,
-      attached(carrier(req).session, 'hallpass/express'),
-      (outcome) => {
-        if (outcome === 'allow') return next()
-        const denied = DENIED[outcome]
-        res.status(denied.status).json(denied.body)
-      },
-    )
+    const verdict = runGuard(check, attached(sessionOf(req), 'hallpass/express'), (outcome) => {
+      if (outcome === 'allow') return next()
+      const denied = DENIED[outcome]
+      res.status(denied.status).json(denied.body)
+    })
     if (verdict instanceof Promise) verdict.catch(next)
   }
 }

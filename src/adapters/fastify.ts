@@ -1,4 +1,5 @@
 // Adapter for Fastify 5: a plugin giving a typed request.session, commit in onSend, guards as route hooks, outages as 503.
+import { HallpassError } from '../errors.ts'
 import type {
   ContextConfigDefault,
   FastifyBaseLogger,
@@ -14,36 +15,41 @@ import type {
   RouteGenericInterface,
 } from 'fastify'
 import type { FastifyRequestType, ResolveFastifyRequestType } from 'fastify/types/type-provider.js'
-import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
-import type { Session } from '../core/session.ts'
-import type { Guard } from '../guards/access.ts'
+import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { holdResponse, type HoldPolicy } from './hold.ts'
-import { loadSession, requestFacts, sendErrorReply } from './node-io.ts'
-import {
-  attached,
-  CSRF_REJECTION,
-  DENIED,
-  errorReply,
-  failureOf,
-  isStoreDown,
-  markFailed,
-  STORE_DOWN,
-  type ErrorReply,
-} from './replies.ts'
+import type { Guard } from '../guards/access.ts'
+import { formField, type AdapterOptions } from '../pipeline/facts.ts'
 import {
   commitHeaders,
   commitHeadersNow,
-  csrfTokenFunction,
-  deviceBoundStep,
-  errorHeaders,
-  formField,
-  passesCsrf,
-  requestChecks,
-  type AdapterOptions,
+  idCookies,
+  Pipeline,
   type SessionHeaders,
-} from './steps.ts'
+} from '../pipeline/pipeline.ts'
+import {
+  attached,
+  CSRF_REJECTED,
+  DENIED,
+  errorReply,
+  withCookies,
+  type ErrorReply,
+} from '../pipeline/replies.ts'
+import { scopeOf, type Reply, type RequestScope } from '../pipeline/scope.ts'
+import { holdResponse, type HoldPolicy } from './hold.ts'
+import { clientFacts, requestFacts, sendErrorReply } from './node-io.ts'
+
+/** Fastify's callbacks take an Error: a non-Error a session step rejected with becomes STORE_UNAVAILABLE (503). */
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err
+  return new HallpassError(
+    'STORE_UNAVAILABLE',
+    `hallpass: a session step failed with ${String(err)}`,
+    {
+      cause: err,
+    },
+  )
+}
 
 /**
  * Register your manager here to type `request.session` with your schema's data.
@@ -94,11 +100,11 @@ declare module 'fastify' {
 /** Options for the `session()` plugin. */
 export interface FastifySessionOptions extends AdapterOptions {}
 
-/** The request as hallpass sees it, whatever other plugins declare `request.session` to be. */
-const carrier = (
-  request: FastifyRequest,
-): { session: Session<SessionData> | null; csrfToken: (() => string) | null } =>
-  request as unknown as { session: Session<SessionData> | null; csrfToken: (() => string) | null }
+/** The scope of the session the plugin put on `request`, whatever other plugins declare `request.session` to be. */
+function scopeOn(request: FastifyRequest): RequestScope | undefined {
+  const value: unknown = Reflect.get(request, 'session')
+  return value instanceof Session ? scopeOf(value) : undefined
+}
 
 /**
  * A Fastify plugin (applied to the whole app) that loads the session into `request.session` in
@@ -122,7 +128,7 @@ export function session<D extends SessionData>(
   options: FastifySessionOptions = {},
 ): FastifyPluginCallback {
   const committed = new WeakSet<FastifyRequest>()
-  const checks = requestChecks(sessions, options)
+  const pipeline = new Pipeline(sessions, options)
 
   // onRequest: load, then the DBSC step.
   const load = async (
@@ -131,75 +137,63 @@ export function session<D extends SessionData>(
     next: HookDone,
   ): Promise<void> => {
     try {
-      const current = (await loadSession(
-        sessions,
-        request.raw,
-        options,
-      )) as unknown as Session<SessionData>
-      carrier(request).session = current
-      carrier(request).csrfToken = csrfTokenFunction(checks, current)
-      holdWhenHijacked(reply, current, () => committed.add(request))
+      const scope = await pipeline.load(clientFacts(request.raw))
+      Reflect.set(request, 'session', scope.session)
+      request.csrfToken = pipeline.csrfTokenFunction(scope)
+      holdWhenHijacked(reply, scope, () => committed.add(request))
       const dbsc =
-        checks?.deviceBound &&
-        (await deviceBoundStep(checks.deviceBound, current, requestFacts(request.raw)))
+        pipeline.deviceBound && (await pipeline.deviceStep(scope, requestFacts(request.raw)))
       if (dbsc) {
         committed.add(request) // an endpoint's answer or a refusal: nothing of the app ran, nothing to commit
-        if (dbsc.cookies.length > 0) reply.header('set-cookie', [...dbsc.cookies])
-        return void reply.code(dbsc.status).headers(dbsc.headers).send(dbsc.body)
+        return void sendReply(reply, dbsc)
       }
-      runWithSession(current, next)
+      pipeline.run(scope, next)
     } catch (err) {
-      if (isStoreDown(err))
-        return void reply.code(STORE_DOWN.status).headers(STORE_DOWN.headers).send(STORE_DOWN.body)
-      next(err as Error)
+      const known = errorReply(err)
+      if (known) return void sendReply(reply, withCookies(known, []))
+      next(asError(err))
     }
   }
 
   // preHandler: CSRF runs after body parsing (so a `_csrf` form field can be read); body parsing also
   // runs outside the request's async context, so enter it again for the handler.
   const check = (request: FastifyRequest, reply: FastifyReply, next: HookDone): void => {
-    const current = carrier(request).session
-    if (!current) return next()
-    if (!checks?.csrf) return runWithSession(current, next)
-    passesCsrf(checks.csrf, current, requestFacts(request.raw), options, () =>
-      formField(request.body),
-    ).then(
-      (ok) =>
-        ok
-          ? runWithSession(current, next)
-          : void reply
-              .code(CSRF_REJECTION.status)
-              .headers(CSRF_REJECTION.headers)
-              .send(CSRF_REJECTION.body),
-      (err: unknown) => next(err as Error),
-    )
+    const scope = scopeOn(request)
+    if (!scope) return next()
+    const csrf = pipeline.csrf
+    if (!csrf) return pipeline.run(scope, next)
+    pipeline
+      .csrfVerdict(csrf, scope, requestFacts(request.raw), () => formField(request.body))
+      .then(
+        (verdict) =>
+          verdict.ok ? pipeline.run(scope, next) : void sendReply(reply, CSRF_REJECTED),
+        (err: unknown) => next(asError(err)),
+      )
   }
 
-  // onSend: commit, or after a hallpass error (onError) the error reply with only the id cookies. A reply
-  // that changed nothing is committed without awaiting: the hook calls `done` before it returns.
+  // onSend: commit (after a hallpass error, onError recorded it: only the id cookies). A reply that changed
+  // nothing is committed without awaiting: the hook calls `done` before it returns.
   const commit = (
     request: FastifyRequest,
     reply: FastifyReply,
     payload: unknown,
     done: SendDone,
   ): void => {
-    const current = carrier(request).session
-    if (!current || committed.has(request)) return done(null, payload)
+    const scope = scopeOn(request)
+    if (!scope || committed.has(request)) return done(null, payload)
     committed.add(request)
-    const failure = failureOf(current)
-    if (failure) return replaceAfterFailure(reply, payload, current, failure, done)
-    const now = commitHeadersNow(current)
+    const failure = scope.failure
+    if (failure) return done(null, replaceReply(reply, payload, failure, idCookies(scope).cookies))
+    const now = commitHeadersNow(scope)
     if (now) return done(null, withHeaders(reply, now, payload))
-    commitHeaders(current)
-      .then((headers) => withHeaders(reply, headers, payload))
-      .then(
-        (sent) => done(null, sent),
-        (err: unknown) => {
-          const known = errorReply(err)
-          if (!known) return done(err as Error)
-          replaceAfterFailure(reply, payload, current, known, done)
-        },
-      )
+    commitHeaders(scope).then(
+      (headers) => done(null, withHeaders(reply, headers, payload)),
+      (err: unknown) => {
+        const known = errorReply(err)
+        if (!known) return done(asError(err))
+        done(null, replaceReply(reply, payload, known, idCookies(scope).cookies))
+      },
+    )
   }
 
   const plugin: FastifyPluginCallback = (fastify, _options, done) => {
@@ -209,7 +203,8 @@ export function session<D extends SessionData>(
     fastify.addHook('preHandler', check)
     fastify.addHook('onError', async (request, _reply, error) => {
       const known = errorReply(error)
-      if (known) markFailed(carrier(request).session ?? undefined, known)
+      const scope = known && scopeOn(request)
+      if (scope) scope.failure = withCookies(known, [])
     })
     fastify.addHook('onSend', commit)
     done()
@@ -228,15 +223,11 @@ type HookDone = (err?: Error) => void
  * `reply.hijack()` skips onSend, so the commit moves onto the raw response: its first writeHead/write/end
  * is held until the session is committed and its Set-Cookie added (the Express gate, src/adapters/hold.ts).
  */
-function holdWhenHijacked(
-  reply: FastifyReply,
-  session: Session<SessionData>,
-  claim: () => void,
-): void {
+function holdWhenHijacked(reply: FastifyReply, scope: RequestScope, claim: () => void): void {
   const hijack = reply.hijack
   reply.hijack = function (this: FastifyReply) {
     claim()
-    holdResponse(reply.raw, COMMIT_AFTER_HIJACK, session, undefined)
+    holdResponse(reply.raw, COMMIT_AFTER_HIJACK, scope, undefined)
     return hijack.call(this)
   }
 }
@@ -245,15 +236,21 @@ function holdWhenHijacked(
 const COMMIT_AFTER_HIJACK: HoldPolicy<undefined> = {
   commit: commitHeaders,
   commitNow: commitHeadersNow,
-  failed: (err, res, session) => {
+  failed: (err, res, scope) => {
     const known = errorReply(err)
     if (!known) return void res.destroy(err instanceof Error ? err : undefined)
-    void errorHeaders(session, false).then((headers) => sendErrorReply(res, known, headers.cookies))
+    sendErrorReply(res, known, idCookies(scope).cookies)
   },
 }
 
 /** onSend's `done`: the payload to send, or an error. */
 type SendDone = (err: Error | null, payload?: unknown) => void
+
+/** Sends a reply the pipeline gives in place of the app's (a DBSC answer, a CSRF rejection, a 503). */
+function sendReply(reply: FastifyReply, replacement: Reply): void {
+  if (replacement.cookies.length > 0) reply.header('set-cookie', [...replacement.cookies])
+  void reply.code(replacement.status).headers(replacement.headers).send(replacement.body)
+}
 
 /** Adds a commit's headers to the reply and gives back its payload. */
 function withHeaders(reply: FastifyReply, headers: SessionHeaders, payload: unknown): unknown {
@@ -264,22 +261,6 @@ function withHeaders(reply: FastifyReply, headers: SessionHeaders, payload: unkn
   return payload
 }
 
-/** The error reply for a failed request or commit, with only the id cookies; a throw while building it goes to `done`. */
-function replaceAfterFailure(
-  reply: FastifyReply,
-  payload: unknown,
-  session: Session<SessionData>,
-  failure: ErrorReply,
-  done: SendDone,
-): void {
-  errorHeaders(session, false)
-    .then((headers) => replaceReply(reply, payload, failure, headers.cookies))
-    .then(
-      (sent) => done(null, sent),
-      (err: unknown) => done(err as Error),
-    )
-}
-
 /** Replaces the reply with a hallpass error reply (503, 409) and the id cookies: the app's headers and payload are dropped. */
 function replaceReply(
   reply: FastifyReply,
@@ -287,8 +268,8 @@ function replaceReply(
   replacement: ErrorReply,
   cookies: readonly string[],
 ): string {
-  const stream = payload as { destroy?: () => void } | null
-  if (typeof stream?.destroy === 'function') stream.destroy()
+  if (typeof payload === 'object' && payload !== null && 'destroy' in payload)
+    if (typeof payload.destroy === 'function') payload.destroy()
   for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
   reply.code(replacement.status).headers(replacement.headers)
   if (cookies.length > 0)
@@ -311,7 +292,7 @@ export function guard(
   check: Guard,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   return async (request, reply) => {
-    const outcome = await check(attached(carrier(request).session, 'hallpass/fastify'))
+    const outcome = await check(attached(scopeOn(request)?.session, 'hallpass/fastify'))
     if (outcome === 'allow') return undefined
     const denied = DENIED[outcome]
     return reply.code(denied.status).send(denied.body)

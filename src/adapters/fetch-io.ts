@@ -1,28 +1,71 @@
-// What the fetch-based adapters and integrations (fetch, Hono, Next.js, TanStack Start, SvelteKit, Astro) share: reading a Request, building a Response.
+// The fetch translation every fetch-based front door (fetch, Hono, Next.js, TanStack Start, SvelteKit, Astro) shares: Request in, Response out.
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { readFormToken } from '../csrf/form-token.ts'
-import { CSRF_REJECTION, STORE_DOWN } from './replies.ts'
-import {
-  commitHeaders,
-  loadFromFacts,
-  type AdapterOptions,
-  type CsrfFacts,
-  type DbscReply,
-  type SessionHeaders,
-} from './steps.ts'
+import type { AdapterOptions, ClientFacts, RequestFacts } from '../pipeline/facts.ts'
+import { commitHeaders, idCookies, Pipeline, type SessionHeaders } from '../pipeline/pipeline.ts'
+import { CSRF_REJECTED, STORE_DOWN } from '../pipeline/replies.ts'
+import { scopeFor, type Reply, type RequestScope } from '../pipeline/scope.ts'
 
 /** Options for the fetch adapter (`withSession`, `loadSession`). */
 export interface FetchAdapterOptions extends AdapterOptions {
-  /** The socket address of the client, if your runtime exposes it (e.g. Deno's `info.remoteAddr`). @default none */
-  getIp?: (request: Request) => string | undefined
+  /** The client's socket address, from the request and the runtime's second fetch argument: `clientIp` from `hallpass/bun` or `hallpass/deno`. @default none */
+  getIp?: (request: Request, env?: unknown) => string | undefined
   /** Called with an error the handler threw (the client gets a bare JSON 500). @default console.error */
   onError?: (err: unknown, request: Request) => void
 }
 
+/** What the load step reads from a fetch `Request`, the socket address coming from the runtime. */
+export function clientFacts(request: Request, socketIp: string | undefined): ClientFacts {
+  const headers = request.headers
+  return {
+    cookie: headers.get('cookie'),
+    socketIp,
+    forwardedFor: headers.get('x-forwarded-for'),
+    userAgent: headers.get('user-agent'),
+  }
+}
+
 /**
- * Loads the session for a fetch `Request`. Throws only STORE_UNAVAILABLE.
+ * The whole pipeline over fetch types: load, the checks (the `_csrf` field read from a bounded clone of the body),
+ * `handle` with the session as the current one, the commit onto its response; any error becomes the pipeline's
+ * error reply (reported to `onError` when hallpass does not know it). `socketIp` is the runtime's client address.
+ */
+export async function serveFetch<D extends SessionData>(
+  pipeline: Pipeline<D>,
+  request: Request,
+  socketIp: string | undefined,
+  handle: (scope: RequestScope<D>, request: Request) => Response | Promise<Response>,
+  onError: (err: unknown, request: Request) => void,
+  facts: (request: Request) => RequestFacts = requestFacts,
+): Promise<Response> {
+  let scope: RequestScope<D> | undefined
+  try {
+    scope = await pipeline.load(clientFacts(request, socketIp))
+    const loaded = scope
+    if (pipeline.checks) {
+      const stop = await pipeline.check(loaded, facts(request), () => formTokenOf(request))
+      if (stop) return replyResponse(stop)
+    }
+    const response = await pipeline.run(loaded, () => handle(loaded, request))
+    // A hallpass error an error hook recorded (SvelteKit's handleError): its 503 or 409, nothing written.
+    if (loaded.failure)
+      return replyResponse({ ...loaded.failure, cookies: idCookies(loaded).cookies })
+    return withSessionHeaders(
+      response,
+      pipeline.commitNow(loaded) ?? (await pipeline.commit(loaded)),
+    )
+  } catch (err) {
+    const failure = await pipeline.fail(scope, err)
+    if (!failure.known) onError(err, request)
+    return replyResponse(failure.reply)
+  }
+}
+
+/**
+ * Loads the session for a fetch `Request`. Throws only STORE_UNAVAILABLE. `env` is the runtime's second
+ * fetch argument, handed to `options.getIp`.
  *
  * @example
  * ```ts
@@ -31,22 +74,14 @@ export interface FetchAdapterOptions extends AdapterOptions {
  * return applySession(session, Response.json({ user: session.userId }))
  * ```
  */
-export function loadSession<D extends SessionData>(
+export async function loadSession<D extends SessionData>(
   sessions: Sessions<D>,
   request: Request,
   options: FetchAdapterOptions = {},
+  env?: unknown,
 ): Promise<Session<D>> {
-  const headers = request.headers
-  return loadFromFacts(
-    sessions,
-    {
-      cookie: headers.get('cookie'),
-      socketIp: options.getIp?.(request),
-      forwardedFor: headers.get('x-forwarded-for'),
-      userAgent: headers.get('user-agent'),
-    },
-    options,
-  )
+  const pipeline = new Pipeline(sessions, { ...options, csrf: false })
+  return (await pipeline.load(clientFacts(request, options.getIp?.(request, env)))).session
 }
 
 /**
@@ -62,7 +97,7 @@ export async function applySession(
   session: Session<SessionData>,
   response: Response,
 ): Promise<Response> {
-  return withSessionHeaders(response, await commitHeaders(session))
+  return withSessionHeaders(response, await commitHeaders(scopeFor(session)))
 }
 
 /**
@@ -95,7 +130,8 @@ function addHeaders(target: Headers, headers: SessionHeaders): void {
 }
 
 /**
- * The response for a device-bound session (DBSC) reply: an endpoint's answer or a refusal.
+ * The `Response` for a reply the pipeline sends in place of the app's: a device-bound session (DBSC) endpoint's
+ * answer or refusal, a CSRF rejection, an error reply with its cookies.
  *
  * @example
  * ```ts
@@ -104,11 +140,15 @@ function addHeaders(target: Headers, headers: SessionHeaders): void {
  * if (reply) return dbscResponse(reply)
  * ```
  */
-export function dbscResponse(reply: DbscReply): Response {
+export function replyResponse(reply: Reply): Response {
   const headers = new Headers(reply.headers)
   for (const cookie of reply.cookies) headers.append('set-cookie', cookie)
+  if (reply.cookies.length > 0) headers.set('cache-control', 'no-store')
   return new Response(reply.body, { status: reply.status, headers })
 }
+
+/** `replyResponse`, under the name `hallpass/fetch` gives it for DBSC replies. */
+export const dbscResponse: (reply: Reply) => Response = replyResponse
 
 /**
  * The 503 for a store outage, with no internals.
@@ -123,15 +163,21 @@ export function storeDownResponse(): Response {
   return new Response(STORE_DOWN.body, { status: STORE_DOWN.status, headers: STORE_DOWN.headers })
 }
 
-/** What the DBSC step and the CSRF check read from a fetch `Request`. */
-export function requestFacts(request: Request): CsrfFacts {
-  const url = new URL(request.url)
+/**
+ * What the DBSC step and the CSRF check read from a fetch `Request`: its URL and Host header, unless the
+ * framework resolved the request's own URL (SvelteKit's `event.url`, from its `ORIGIN`).
+ */
+export function requestFacts(
+  request: Request,
+  url: URL = new URL(request.url),
+  host: string | null = request.headers.get('host') ?? url.host,
+): RequestFacts {
   return {
     method: request.method,
     path: url.pathname,
     target: url.pathname + url.search,
     encrypted: url.protocol === 'https:',
-    host: request.headers.get('host') ?? url.host,
+    host,
     header: (name) => request.headers.get(name),
   }
 }
@@ -161,8 +207,5 @@ export function formTokenOf(request: Request): Promise<string | undefined> {
  * ```
  */
 export function csrfRejectedResponse(): Response {
-  return new Response(CSRF_REJECTION.body, {
-    status: CSRF_REJECTION.status,
-    headers: CSRF_REJECTION.headers,
-  })
+  return replyResponse(CSRF_REJECTED)
 }

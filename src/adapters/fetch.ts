@@ -1,21 +1,12 @@
-// Adapter for any fetch runtime (Request -> Response): load, run the handler, commit, copy cookies onto the response.
-import { runWithSession } from '../context/storage.ts'
+// Adapter for any fetch runtime (Request -> Response): the pipeline around a handler, the session's cookies on its response.
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
-import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import {
-  applySession,
-  csrfRejectedResponse,
-  dbscResponse,
-  formTokenOf,
-  loadSession,
-  requestFacts,
-  withSessionHeaders,
-  type FetchAdapterOptions,
-} from './fetch-io.ts'
-import { DENIED, errorReply, runGuard } from './replies.ts'
-import { deviceBoundStep, errorHeaders, passesCsrf, requestChecks } from './steps.ts'
+import type { Guard } from '../guards/access.ts'
+import { Pipeline } from '../pipeline/pipeline.ts'
+import { DENIED, runGuard } from '../pipeline/replies.ts'
+import type { RequestScope } from '../pipeline/scope.ts'
+import { serveFetch, type FetchAdapterOptions } from './fetch-io.ts'
 
 export {
   applySession,
@@ -28,10 +19,6 @@ export {
   withSessionHeaders,
   type FetchAdapterOptions,
 } from './fetch-io.ts'
-
-const INTERNAL_ERROR = JSON.stringify({
-  error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' },
-})
 
 /** A `withSession` handler. */
 export type FetchHandler<D extends SessionData = SessionData> = (
@@ -57,36 +44,12 @@ export function withSession<D extends SessionData>(
   sessions: Sessions<D>,
   handler: FetchHandler<D>,
   options: FetchAdapterOptions = {},
-): (request: Request) => Promise<Response> {
-  const checks = requestChecks(sessions, options)
-  return async (request) => {
-    let session: Session<D> | undefined
-    try {
-      session = await loadSession(sessions, request, options)
-      const current = session
-      if (checks) {
-        const facts = requestFacts(request)
-        const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
-        if (dbsc) return dbscResponse(dbsc)
-        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formTokenOf(request))))
-          return csrfRejectedResponse()
-      }
-      const response = await runWithSession(current, () => handler(request, current))
-      return await applySession(session as Session<SessionData>, response)
-    } catch (err) {
-      const known = errorReply(err)
-      if (!known) (options.onError ?? console.error)(err, request)
-      const reply = known ?? {
-        status: 500,
-        body: INTERNAL_ERROR,
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-      }
-      return withSessionHeaders(
-        new Response(reply.body, { status: reply.status, headers: reply.headers }),
-        await errorHeaders(session, known === undefined),
-      )
-    }
-  }
+): (request: Request, env?: unknown) => Promise<Response> {
+  const pipeline = new Pipeline(sessions, options)
+  const onError = options.onError ?? console.error
+  const handle = (scope: RequestScope<D>, request: Request) => handler(request, scope.session)
+  return (request, env) =>
+    serveFetch(pipeline, request, options.getIp?.(request, env), handle, onError)
 }
 
 /**

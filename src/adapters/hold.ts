@@ -1,16 +1,14 @@
 // Holds one node response until the session is committed, so no byte leaves before the store has the changes.
 import { sessionControl } from '../core/control.ts'
 import { OutgoingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
-import type { Session } from '../core/session.ts'
 import { HallpassError } from '../errors.ts'
-import type { SessionData } from '../core/types.ts'
+import type { SessionHeaders } from '../pipeline/pipeline.ts'
+import type { RequestScope } from '../pipeline/scope.ts'
 import { setSessionHeaders } from './node-io.ts'
-import type { SessionHeaders } from './steps.ts'
 
 type Method = 'writeHead' | 'write' | 'end' | 'flushHeaders'
-type Fn = (this: ServerResponse, ...args: unknown[]) => unknown
-/** A gate's own `writeHead`, which names its gate so a gate put over it (session() installed twice) finds it. */
-type Entry = Fn & { gate?: Gate<unknown> }
+/** A wrapper the gate puts on the response in place of one of its methods (called with the response as `this`). */
+type Wrapper = (...args: unknown[]) => unknown
 
 /** Bytes queued while the commit runs before `write()` asks the writer to wait for 'drain'. */
 const HIGH_WATER = 64 * 1024
@@ -21,15 +19,17 @@ const HIGH_WATER = 64 * 1024
  */
 export interface HoldPolicy<C> {
   /** Resolves to the headers to add (or none); a rejection drops the held calls. */
-  commit(session: Session<SessionData>): Promise<SessionHeaders | undefined>
+  commit(scope: RequestScope): Promise<SessionHeaders | undefined>
   /** The headers now, when the commit has nothing to write (the response then is not held at all); undefined to hold and `commit`. */
-  commitNow(session: Session<SessionData>): SessionHeaders | undefined
+  commitNow(scope: RequestScope): SessionHeaders | undefined
   /** Called when `commit` (or the replay) fails before anything was sent, after the held calls and the app's headers were dropped. Must not throw. */
-  failed(err: unknown, res: ServerResponse, session: Session<SessionData>, context: C): void
+  failed(err: unknown, res: ServerResponse, scope: RequestScope, context: C): void
 }
 
-const realHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')
-  ?.get as (this: ServerResponse) => boolean
+const realHeadersSent = Object.getOwnPropertyDescriptor(
+  OutgoingMessage.prototype,
+  'headersSent',
+)?.get
 
 /**
  * One response's gate: its session, what was there before it, and the calls it holds. Its methods are
@@ -49,27 +49,27 @@ class Gate<C> {
   /** True while Node's `_implicitHeader` runs, from a `write`/`end`/`flushHeaders` that did not go through the armed gate. */
   implicitHead = false
   // What was there before the gate; write, end and flushHeaders are taken when it is armed.
-  readonly writeHead: Fn
-  /** The gate's own `writeHead`, as put on the response. */
-  private readonly entry: Entry
+  readonly writeHead: ServerResponse['writeHead']
+  /** The gate's own `writeHead`, as put on the response; its `gate` property names this gate. */
+  private readonly entry: Wrapper
   /** The gate right under this one (session() installed twice), when nothing was put between them. */
   private readonly under: Gate<unknown> | undefined
-  write: Fn | undefined = undefined
-  end: Fn | undefined = undefined
-  flushHeaders: Fn | undefined = undefined
+  write: ServerResponse['write'] | undefined = undefined
+  end: ServerResponse['end'] | undefined = undefined
+  flushHeaders: ServerResponse['flushHeaders'] | undefined = undefined
 
   constructor(
     readonly res: ServerResponse,
     readonly policy: HoldPolicy<C>,
-    readonly session: Session<SessionData>,
+    readonly scope: RequestScope,
     readonly context: C,
   ) {
-    const target = res as unknown as Record<Method, Fn>
-    this.writeHead = target.writeHead
-    this.under = (this.writeHead as Entry).gate
+    this.writeHead = res.writeHead
+    const under: unknown = Reflect.get(this.writeHead, 'gate')
+    this.under = under instanceof Gate ? under : undefined
     this.entry = (...args) => this.call('writeHead', args)
-    this.entry.gate = this as Gate<unknown>
-    target.writeHead = this.entry
+    Reflect.set(this.entry, 'gate', this)
+    Reflect.set(res, 'writeHead', this.entry)
   }
 
   /**
@@ -83,20 +83,23 @@ class Gate<C> {
     this.under?.arm(late)
     this.armed = true
     const res = this.res
-    const target = res as unknown as Record<Method, Fn>
-    this.write = target.write
-    this.end = target.end
-    this.flushHeaders = target.flushHeaders
-    target.write = (...args) => this.call('write', args)
-    target.end = (...args) => this.call('end', args)
-    target.flushHeaders = (...args) => this.call('flushHeaders', args)
+    this.write = res.write
+    this.end = res.end
+    this.flushHeaders = res.flushHeaders
+    const wrap =
+      (method: Method): Wrapper =>
+      (...args) =>
+        this.call(method, args)
+    Reflect.set(res, 'write', wrap('write'))
+    Reflect.set(res, 'end', wrap('end'))
+    Reflect.set(res, 'flushHeaders', wrap('flushHeaders'))
     if (late) this.guardHeaderUnderWay()
     // While held, `headersSent` reads true, as it would have without the gate (or while a gate under this one holds).
     const under = Object.getOwnPropertyDescriptor(res, 'headersSent')?.get ?? realHeadersSent
     Object.defineProperty(res, 'headersSent', {
       configurable: true,
       enumerable: true,
-      get: () => this.state === 'holding' || under.call(res),
+      get: () => this.state === 'holding' || under?.call(res) === true,
     })
   }
 
@@ -107,22 +110,26 @@ class Gate<C> {
    */
   private guardHeaderUnderWay(): void {
     const res = this.res
-    const target = res as unknown as Record<Method, Fn>
     // Both ways such a header can reach the gate are marked: a writeHead entered above it before arming, and Node's implicit header.
-    const above = target.writeHead
-    if (above !== this.entry) {
+    const above: unknown = res.writeHead
+    if (above !== this.entry && typeof above === 'function') {
       this.headAfterArm = false
-      target.writeHead = (...args) => ((this.headAfterArm = true), above.apply(res, args))
+      const marked: Wrapper = (...args) => (
+        (this.headAfterArm = true),
+        Reflect.apply(above, res, args)
+      )
+      Reflect.set(res, 'writeHead', marked)
     }
-    const implicit = (res as unknown as { _implicitHeader: () => void })._implicitHeader
-    ;(res as unknown as { _implicitHeader: () => void })._implicitHeader = () => {
+    const implicit: unknown = Reflect.get(res, '_implicitHeader')
+    if (typeof implicit !== 'function') return
+    Reflect.set(res, '_implicitHeader', () => {
       this.implicitHead = true
       try {
-        implicit.call(res)
+        Reflect.apply(implicit, res, [])
       } finally {
         this.implicitHead = false
       }
-    }
+    })
   }
 
   /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
@@ -138,27 +145,30 @@ class Gate<C> {
         this.state = 'open'
         const passed = method === 'writeHead' ? headArgsOnto(this.res, args) : args
         if (!this.res.headersSent) setSessionHeaders(this.res, headers)
-        return this.method(method).apply(this.res, passed)
+        return Reflect.apply(this.method(method), this.res, passed)
       }
     }
-    if (this.state === 'open') return this.method(method).apply(this.res, args)
+    if (this.state === 'open') return Reflect.apply(this.method(method), this.res, args)
     ;(this.held ??= []).push({ method, args })
     // As without the gate, a response whose end() was called reads as ended (writableEnded, finished).
-    if (method === 'end') (this.res as { finished: boolean }).finished = true
+    if (method === 'end') Reflect.set(this.res, 'finished', true)
     if (this.state === 'waiting') this.start()
     if (method === 'write') return this.buffered(args[0])
     return method === 'flushHeaders' ? undefined : this.res
   }
 
-  /** What was there before the gate, for one of the four methods. */
-  private method(method: Method): Fn {
-    return this[method] as Fn
+  /** What was there before the gate, for one of the four methods (write, end and flushHeaders are there once armed). */
+  private method(method: Method): ServerResponse[Method] {
+    const found = this[method]
+    if (found === undefined)
+      throw new HallpassError('NOT_SUPPORTED', `hallpass: the response gate holds no ${method}`)
+    return found
   }
 
   /** The headers now when the commit has nothing to write; undefined to hold (an error here surfaces again from `commit`). */
   private commitNow(): SessionHeaders | undefined {
     try {
-      return this.policy.commitNow(this.session)
+      return this.policy.commitNow(this.scope)
     } catch {
       return undefined
     }
@@ -172,7 +182,7 @@ class Gate<C> {
   private commitNowUnarmed(): SessionHeaders {
     let headers: SessionHeaders | undefined
     try {
-      headers = this.policy.commitNow(this.session)
+      headers = this.policy.commitNow(this.scope)
     } catch (err) {
       this.state = 'open'
       throw err
@@ -187,7 +197,7 @@ class Gate<C> {
 
   private start(): void {
     this.state = 'holding'
-    this.policy.commit(this.session).then(
+    this.policy.commit(this.scope).then(
       (headers) => this.release(headers),
       (err: unknown) => this.drop(err),
     )
@@ -197,7 +207,9 @@ class Gate<C> {
     this.heldBytes +=
       typeof chunk === 'string'
         ? Buffer.byteLength(chunk)
-        : ((chunk as Uint8Array | undefined)?.byteLength ?? 0)
+        : ArrayBuffer.isView(chunk)
+          ? chunk.byteLength
+          : 0
     if (this.heldBytes < HIGH_WATER) return true
     this.askedToWait = true
     return false
@@ -208,14 +220,14 @@ class Gate<C> {
     const res = this.res
     const held = this.held ?? []
     this.held = undefined
-    ;(res as { finished: boolean }).finished = false // the held end() runs now, for real
+    Reflect.set(res, 'finished', false) // the held end() runs now, for real
     try {
       const first = held[0]
       if (first?.method === 'writeHead') first.args = headArgsOnto(res, first.args)
       if (headers && !res.headersSent) setSessionHeaders(res, headers)
       let lastWrite: unknown = true
       for (const call of held) {
-        const result = this.method(call.method).apply(res, call.args)
+        const result: unknown = Reflect.apply(this.method(call.method), res, call.args)
         if (call.method === 'write') lastWrite = result
       }
       if (this.askedToWait && lastWrite !== false) res.emit('drain')
@@ -229,10 +241,10 @@ class Gate<C> {
     this.held = undefined
     const res = this.res
     if (res.headersSent) return void res.destroy()
-    ;(res as { finished: boolean }).finished = false // the held end() never ran: the failure reply ends it
+    Reflect.set(res, 'finished', false) // the held end() never ran: the failure reply ends it
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     res.statusCode = 200
-    this.policy.failed(err, res, this.session, this.context)
+    this.policy.failed(err, res, this.scope, this.context)
   }
 }
 
@@ -240,9 +252,9 @@ class Gate<C> {
  * Puts a gate on this one response: the first `writeHead`/`write`/`end`/`flushHeaders` commits the
  * session. When the commit has nothing to write (`policy.commitNow`), its headers are added and the call
  * goes straight through. Otherwise that call and every later one are held, in order, while
- * `policy.commit(session)` runs; then the session headers are added and the calls replayed, and later
+ * `policy.commit(scope)` runs; then the session headers are added and the calls replayed, and later
  * calls pass straight through to what was there before the gate. If the commit fails, the held calls
- * are dropped and `policy.failed(err, res, session, context)` answers. While held, `headersSent` reads true.
+ * are dropped and `policy.failed(err, res, scope, context)` answers. While held, `headersSent` reads true.
  *
  * The gate's methods are own properties of the response, not a prototype put under it: Express sets the
  * prototype of every response that enters a mounted sub-app (`app.use('/admin', admin)`) to that app's
@@ -251,10 +263,10 @@ class Gate<C> {
 export function holdResponse<C>(
   res: ServerResponse,
   policy: HoldPolicy<C>,
-  session: Session<SessionData>,
+  scope: RequestScope,
   context: C,
 ): void {
-  new Gate(res, policy, session, context).arm(false)
+  new Gate(res, policy, scope, context).arm(false)
 }
 
 /**
@@ -267,13 +279,14 @@ export function holdResponse<C>(
 export function watchResponse<C>(
   res: ServerResponse,
   policy: HoldPolicy<C>,
-  session: Session<SessionData>,
+  scope: RequestScope,
   context: C,
   armNow: boolean,
 ): void {
-  const gate = new Gate(res, policy, session, context)
-  if (armNow || sessionControl().needsWrite(session)) return gate.arm(false)
-  sessionControl().beforeFirstChange(session, () => gate.arm(true))
+  const gate = new Gate(res, policy, scope, context)
+  const control = sessionControl()
+  if (armNow || control.needsWrite(scope.session)) return gate.arm(false)
+  control.beforeFirstChange(scope.session, () => gate.arm(true))
 }
 
 /**

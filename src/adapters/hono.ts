@@ -1,30 +1,21 @@
 // Adapter for Hono 4: c.get('session') typed through Variables, commit after next(), guards as route middleware.
 import type { Context, MiddlewareHandler } from 'hono'
-import { runWithSession } from '../context/storage.ts'
+import { clientIp as nodeClientIp } from '../runtime/node.ts'
 import type { Sessions } from '../core/manager.ts'
-import type { Session } from '../core/session.ts'
-import type { Guard } from '../guards/access.ts'
+import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
+import type { Guard } from '../guards/access.ts'
+import type { AdapterOptions } from '../pipeline/facts.ts'
+import { errorHeaders, Pipeline } from '../pipeline/pipeline.ts'
+import { attached, DENIED, errorReply, runGuard, withCookies } from '../pipeline/replies.ts'
+import type { RequestScope } from '../pipeline/scope.ts'
 import {
-  csrfRejectedResponse,
-  dbscResponse,
+  clientFacts,
   formTokenOf,
-  loadSession,
+  replyResponse,
   requestFacts,
-  storeDownResponse,
   withSessionHeaders,
 } from './fetch-io.ts'
-import { attached, DENIED, errorReply, isStoreDown, runGuard, type ErrorReply } from './replies.ts'
-import {
-  commitHeaders,
-  csrfTokenFunction,
-  deviceBoundStep,
-  errorHeaders,
-  passesCsrf,
-  requestChecks,
-  type AdapterOptions,
-  type SessionHeaders,
-} from './steps.ts'
 
 /**
  * The Hono environment `session()` provides: `c.get('session')` is a `Session<D>`.
@@ -41,7 +32,7 @@ export type SessionEnv<D extends SessionData = SessionData> = {
 
 /** Options for `session()`. */
 export interface HonoSessionOptions extends AdapterOptions {
-  /** The client's socket address. @default `c.env.incoming.socket.remoteAddress` when served by @hono/node-server */
+  /** The client's socket address. @default `c.env.incoming.socket.remoteAddress` when served by @hono/node-server; on Bun and Deno, `honoClientIp` from `hallpass/bun` or `hallpass/deno` */
   getIp?: (c: Context) => string | undefined
 }
 
@@ -64,47 +55,34 @@ export function session<D extends SessionData>(
   sessions: Sessions<D>,
   options: HonoSessionOptions = {},
 ): MiddlewareHandler<SessionEnv<D>> {
-  const getIp = options.getIp ?? nodeServerIp
-  const checks = requestChecks(sessions, options)
+  const getIp = options.getIp ?? ((c: Context) => nodeClientIp(c.req.raw, c.env))
+  const pipeline = new Pipeline(sessions, options)
   return async (c, next) => {
-    let current: Session<D>
+    let scope: RequestScope<D> | undefined
     try {
-      current = await loadSession(sessions, c.req.raw, { ...options, getIp: () => getIp(c) })
-      if (checks) {
-        const facts = requestFacts(c.req.raw)
-        const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
-        if (dbsc) return dbscResponse(dbsc)
-        if (!(await passesCsrf(checks.csrf, current, facts, options, () => formBodyToken(c))))
-          return csrfRejectedResponse()
-      }
-    } catch (err) {
-      if (isStoreDown(err)) return storeDownResponse()
-      throw err
-    }
-    c.set('session', current)
-    c.set('csrfToken', csrfTokenFunction(checks, current))
-    await runWithSession(current, next)
-    const failure = errorReply(c.error)
-    if (failure) return replace(c, await errorResponse(failure, current))
-    let headers: SessionHeaders
-    try {
-      headers = await commitHeaders(current as Session<SessionData>)
+      scope = await pipeline.load(clientFacts(c.req.raw, getIp(c)))
+      const loaded = scope
+      const stop =
+        pipeline.checks &&
+        (await pipeline.check(loaded, requestFacts(c.req.raw), () => formBodyToken(c)))
+      if (stop) return replyResponse(stop)
+      c.set('session', loaded.session)
+      c.set('csrfToken', pipeline.csrfTokenFunction(loaded))
+      await pipeline.run(loaded, next)
+      // A hallpass error a handler let through (Hono's onError answered it): the 503 or 409, nothing written.
+      if (errorReply(c.error)) throw c.error
+      const response = withSessionHeaders(
+        c.res,
+        pipeline.commitNow(loaded) ?? (await pipeline.commit(loaded)),
+      )
+      if (response !== c.res) replace(c, response)
     } catch (err) {
       const known = errorReply(err)
-      if (known) return replace(c, await errorResponse(known, current))
-      throw err
+      if (!known) throw err
+      const { cookies } = await errorHeaders(scope, false)
+      return replace(c, replyResponse(withCookies(known, cookies)))
     }
-    const response = withSessionHeaders(c.res, headers)
-    if (response !== c.res) replace(c, response)
   }
-}
-
-/** A hallpass error reply (503, 409) carrying the cookie of an id the request issued or ended, and nothing written. */
-async function errorResponse(reply: ErrorReply, session: Session<any>): Promise<Response> {
-  return withSessionHeaders(
-    new Response(reply.body, { status: reply.status, headers: reply.headers }),
-    await errorHeaders(session, false),
-  )
 }
 
 /** Swaps the response without Hono merging the old one's headers into it. */
@@ -128,11 +106,10 @@ async function formBodyToken(c: Context): Promise<string | undefined> {
   }
 }
 
-function nodeServerIp(c: Context): string | undefined {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)
-    ?.incoming
-  const address = incoming?.socket?.remoteAddress
-  return typeof address === 'string' ? address : undefined
+/** The session `session()` set on the context (a guard may sit in an app whose Env does not declare it). */
+function sessionOf(c: Context): Session<SessionData> | undefined {
+  const value: unknown = c.get('session')
+  return value instanceof Session ? value : undefined
 }
 
 /**
@@ -148,13 +125,9 @@ function nodeServerIp(c: Context): string | undefined {
  */
 export function guard(check: Guard): MiddlewareHandler {
   return async (c, next) =>
-    runGuard(
-      check,
-      attached(c.get('session') as Session | undefined, 'hallpass/hono'),
-      async (outcome) => {
-        if (outcome === 'allow') return next()
-        const denied = DENIED[outcome]
-        return c.json(denied.body, denied.status)
-      },
-    )
+    runGuard(check, attached(sessionOf(c), 'hallpass/hono'), async (outcome) => {
+      if (outcome === 'allow') return next()
+      const denied = DENIED[outcome]
+      return c.json(denied.body, denied.status)
+    })
 }

@@ -1,17 +1,28 @@
-// What the node:http-based adapters (node, Express, Fastify, the Express gate) share: reading an IncomingMessage, writing a ServerResponse.
+// The node:http translation the node, Express and Fastify adapters share: IncomingMessage in, ServerResponse out.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { CSRF_REJECTION, STORE_DOWN, type ErrorReply } from './replies.ts'
 import {
-  loadFromFacts,
   rawPath,
   type AdapterOptions,
-  type CsrfFacts,
-  type DbscReply,
-  type SessionHeaders,
-} from './steps.ts'
+  type ClientFacts,
+  type RequestFacts,
+} from '../pipeline/facts.ts'
+import { Pipeline, type SessionHeaders } from '../pipeline/pipeline.ts'
+import { CSRF_REJECTED, STORE_DOWN, type ErrorReply } from '../pipeline/replies.ts'
+import type { Reply } from '../pipeline/scope.ts'
+
+/** What the load step reads from a node request (also Express's `req` and Fastify's `request.raw`). */
+export function clientFacts(req: IncomingMessage): ClientFacts {
+  const forwarded = req.headers['x-forwarded-for']
+  return {
+    cookie: req.headers.cookie,
+    socketIp: req.socket.remoteAddress,
+    forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+    userAgent: req.headers['user-agent'],
+  }
+}
 
 /**
  * Loads the session for a node:http request (also Express's `req` and Fastify's `request.raw`). Throws only STORE_UNAVAILABLE.
@@ -22,22 +33,13 @@ import {
  * const session = await loadSession(sessions, req)
  * ```
  */
-export function loadSession<D extends SessionData>(
+export async function loadSession<D extends SessionData>(
   sessions: Sessions<D>,
   req: IncomingMessage,
   options: AdapterOptions = {},
 ): Promise<Session<D>> {
-  const forwarded = req.headers['x-forwarded-for']
-  return loadFromFacts(
-    sessions,
-    {
-      cookie: req.headers.cookie,
-      socketIp: req.socket.remoteAddress,
-      forwardedFor: Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
-      userAgent: req.headers['user-agent'],
-    },
-    options,
-  )
+  const pipeline = new Pipeline(sessions, { ...options, csrf: false })
+  return (await pipeline.load(clientFacts(req))).session
 }
 
 /**
@@ -57,7 +59,8 @@ export function setSessionHeaders(res: ServerResponse, headers: SessionHeaders):
 }
 
 /**
- * Writes a device-bound session (DBSC) reply: an endpoint's answer or a refusal.
+ * Replaces whatever `res` holds with a reply the pipeline sends in place of the app's (a DBSC endpoint's answer
+ * or refusal, a CSRF rejection, an error reply and its cookies). Once headers are sent it closes the connection.
  *
  * @example
  * ```ts
@@ -65,20 +68,21 @@ export function setSessionHeaders(res: ServerResponse, headers: SessionHeaders):
  * if (reply) return sendDbsc(res, reply)
  * ```
  */
-export function sendDbsc(res: ServerResponse, reply: DbscReply): void {
-  if (res.headersSent) return void res.destroy()
-  for (const name of res.getHeaderNames()) res.removeHeader(name)
-  if (reply.cookies.length > 0) res.setHeader('set-cookie', [...reply.cookies])
-  res.writeHead(reply.status, reply.headers).end(reply.body)
+export function sendReply(res: ServerResponse, reply: Reply): void {
+  sendJson(res, reply.status, reply.body, reply.headers, reply.cookies)
 }
 
+/** `sendReply`, under the name `hallpass/node` gives it for DBSC replies. */
+export const sendDbsc: (res: ServerResponse, reply: Reply) => void = sendReply
+
 /** What the DBSC step and the CSRF check read from a node request (also Express's `req` and Fastify's `request.raw`). */
-export function requestFacts(req: IncomingMessage): CsrfFacts {
+export function requestFacts(req: IncomingMessage): RequestFacts {
+  const originalUrl: unknown = Reflect.get(req, 'originalUrl') // Express's, before a mounted app cut it
   return {
     method: req.method ?? 'GET',
     path: rawPath(req.url),
-    target: (req as { originalUrl?: string }).originalUrl ?? req.url,
-    encrypted: (req.socket as { encrypted?: boolean }).encrypted === true,
+    target: typeof originalUrl === 'string' ? originalUrl : req.url,
+    encrypted: 'encrypted' in req.socket && req.socket.encrypted === true,
     host: req.headers.host,
     header: (name) => {
       const value = req.headers[name]
@@ -97,7 +101,7 @@ export function requestFacts(req: IncomingMessage): CsrfFacts {
  * ```
  */
 export function sendCsrfRejected(res: ServerResponse): void {
-  sendJson(res, CSRF_REJECTION.status, CSRF_REJECTION.body, CSRF_REJECTION.headers)
+  sendReply(res, CSRF_REJECTED)
 }
 
 /**

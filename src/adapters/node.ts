@@ -1,29 +1,14 @@
-// Adapter for node:http: load from IncomingMessage, commit and set headers on ServerResponse before the body is written.
+// Adapter for node:http: the pipeline around a handler that returns its reply; headers set before the body is written.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { runWithSession } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
-import type { Guard } from '../guards/access.ts'
 import type { SessionData } from '../core/types.ts'
-import {
-  loadSession,
-  requestFacts,
-  sendCsrfRejected,
-  sendDbsc,
-  sendErrorReply,
-  sendJson,
-  setSessionHeaders,
-} from './node-io.ts'
-import { DENIED, errorReply, runGuard } from './replies.ts'
-import {
-  commitHeaders,
-  commitHeadersNow,
-  deviceBoundStep,
-  errorHeaders,
-  passesCsrf,
-  requestChecks,
-  type AdapterOptions,
-} from './steps.ts'
+import type { Guard } from '../guards/access.ts'
+import type { AdapterOptions } from '../pipeline/facts.ts'
+import { commitHeaders, commitHeadersNow, Pipeline } from '../pipeline/pipeline.ts'
+import { DENIED, runGuard } from '../pipeline/replies.ts'
+import { scopeFor, type RequestScope } from '../pipeline/scope.ts'
+import { clientFacts, requestFacts, sendReply, setSessionHeaders } from './node-io.ts'
 
 export {
   loadSession,
@@ -55,10 +40,6 @@ export interface NodeAdapterOptions extends AdapterOptions {
   onError?: (err: unknown, req: IncomingMessage) => void
 }
 
-const INTERNAL_ERROR = JSON.stringify({
-  error: { code: 'INTERNAL_ERROR', message: 'Internal Server Error' },
-})
-
 /**
  * Commits the session and sets Set-Cookie (and Cache-Control) on `res`. Call it after your own headers, before the body.
  *
@@ -73,7 +54,8 @@ export async function commitSession(
   session: Session<SessionData>,
   res: ServerResponse,
 ): Promise<void> {
-  setSessionHeaders(res, commitHeadersNow(session) ?? (await commitHeaders(session)))
+  const scope = scopeFor(session)
+  setSessionHeaders(res, commitHeadersNow(scope) ?? (await commitHeaders(scope)))
 }
 
 /**
@@ -95,36 +77,23 @@ export function withSession<D extends SessionData>(
   handler: NodeHandler<D>,
   options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const checks = requestChecks(sessions, options)
+  const pipeline = new Pipeline(sessions, options)
   return async (req, res) => {
-    let session: Session<D> | undefined
+    let scope: RequestScope<D> | undefined
     try {
-      session = await loadSession(sessions, req, options)
-      const current = session
-      if (checks) {
-        const facts = requestFacts(req)
-        const dbsc = await deviceBoundStep(checks.deviceBound, current, facts)
-        if (dbsc) return sendDbsc(res, dbsc)
-        if (!(await passesCsrf(checks.csrf, current, facts, options))) return sendCsrfRejected(res)
-      }
-      const reply = await runWithSession(current, () => handler(req, current))
-      for (const [name, value] of Object.entries(reply.headers ?? {}))
-        res.setHeader(name, value as string | string[])
-      // A reply that changed nothing is committed without awaiting (commitSession, inlined).
-      setSessionHeaders(
-        res,
-        commitHeadersNow(current as Session<SessionData>) ??
-          (await commitHeaders(current as Session<SessionData>)),
-      )
+      scope = await pipeline.load(clientFacts(req))
+      const loaded = scope
+      const stop = pipeline.checks && (await pipeline.check(loaded, requestFacts(req)))
+      if (stop) return sendReply(res, stop)
+      const reply = await pipeline.run(loaded, () => handler(req, loaded.session))
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value)
+      setSessionHeaders(res, pipeline.commitNow(loaded) ?? (await pipeline.commit(loaded)))
       res.statusCode = reply.status ?? 200
       res.end(reply.body)
     } catch (err) {
-      // Even an error reply carries the cookie of an id this request issued or ended (login, regenerate, logout).
-      const known = errorReply(err)
-      if (!known) (options.onError ?? console.error)(err, req)
-      const { cookies } = await errorHeaders(session, known === undefined)
-      if (known) sendErrorReply(res, known, cookies)
-      else sendJson(res, 500, INTERNAL_ERROR, undefined, cookies)
+      const failure = await pipeline.fail(scope, err)
+      if (!failure.known) (options.onError ?? console.error)(err, req)
+      sendReply(res, failure.reply)
     }
   }
 }

@@ -25,8 +25,9 @@ STORE names the app's store the way the app does:
   --sqlite PATH [--table NAME]            the database file and sqliteStore({ table }) (default hallpass_sessions)
   --redis URL [--prefix PREFIX]           the server and redisStore({ prefix }) (default hp:)
   --postgres URL [--schema S] [--table T] the database and postgresStore({ schema, table }) (public, hallpass_sessions)
-list and stats open the store read-only. Every command first checks the store is there (the table in the
-file, hallpass keys under the prefix) and exits 1 naming the flag to pass if not; nothing is ever created.
+list and stats open the store read-only. Every command first checks the store is there (the SQLite file and
+its table, hallpass keys under the prefix, the Postgres table) and exits 1 naming the flag to pass if not;
+nothing is ever created.
 Options take --name VALUE or --name=VALUE.`
 
 type Out = (line: string) => void

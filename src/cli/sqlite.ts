@@ -9,11 +9,13 @@ import {
   prepareStatements,
   sessionTables,
 } from '../stores/sqlite/schema.ts'
+import { adoptDatabase } from '../stores/sqlite/open.ts'
+import type { SqliteDriver } from '../stores/sqlite/driver.ts'
 import { SqliteSessionStore } from '../stores/sqlite/store.ts'
 import { MissingStoreError, UsageError, type Access, type OpenedStore } from './stores.ts'
 
 /**
- * Opens `path` (which must exist) and the sessions table in it. Reads use a read-only connection; a write
+ * Opens `path` (which must exist: else MissingStoreError, exit 1) and the sessions table in it. Reads use a read-only connection; a write
  * (revoke, purge) gets a read-write one but changes only rows. A file without the table is an error that
  * names the hallpass tables it does hold, and is left as it was.
  */
@@ -29,14 +31,18 @@ export async function openSqlite(
       `--table must be a plain SQL identifier (letters, digits, _), got ${JSON.stringify(table)}`,
     )
   }
-  if (!existsSync(path)) throw new UsageError(`no SQLite database at ${path}`)
+  if (!existsSync(path))
+    throw new MissingStoreError(
+      `no SQLite database at ${path}; pass --sqlite PATH, the file the app gives sqliteStore({ database })`,
+    )
   const readonly = access === 'read'
   const db = new Database(path, { readonly, fileMustExist: true })
   try {
-    requireTable(db, path, table)
+    const driver = adoptDatabase(db)
+    requireTable(driver, path, table)
     const store = new SqliteSessionStore(
-      db,
-      prepareStatements(db, table, { readonly }),
+      driver,
+      prepareStatements(driver, table, { readonly }),
       Date.now,
       true,
       0,
@@ -49,7 +55,7 @@ export async function openSqlite(
 }
 
 /** Throws MissingStoreError unless `table` has every hallpass column, naming the tables that do. Only reads. */
-function requireTable(db: Database.Database, path: string, table: string): void {
+function requireTable(db: SqliteDriver, path: string, table: string): void {
   let missing: string[]
   let tables: string[]
   try {

@@ -39,7 +39,9 @@ export class MissingStoreError extends Error {}
 function kindOf(flags: StoreFlags): Kind {
   const kinds = (Object.keys(STORE_OPTIONS) as Kind[]).filter((kind) => flags[kind] !== undefined)
   if (kinds.length !== 1)
-    throw new UsageError('name the store with exactly one of --sqlite PATH or --redis URL')
+    throw new UsageError(
+      'name the store with exactly one of --sqlite PATH, --redis URL or --postgres URL',
+    )
   const kind = kinds[0] as Kind
   for (const [other, options] of Object.entries(STORE_OPTIONS)) {
     for (const option of options) {

@@ -26,7 +26,7 @@ export function getSession<D extends SessionData = SessionData>(): Session<D> {
       'hallpass: getSession() was called outside a request; install the session middleware of your adapter (hallpass/express, /hono, /fastify, /fetch or /node) and call it while that request is being handled',
     )
   }
-  return session as Session<D>
+  return session as Session<D> // the caller names its manager's data type (see above)
 }
 
 /**
@@ -39,7 +39,7 @@ export function getSession<D extends SessionData = SessionData>(): Session<D> {
  * ```
  */
 export function findSession<D extends SessionData = SessionData>(): Session<D> | undefined {
-  return currentSession() as Session<D> | undefined
+  return currentSession() as Session<D> | undefined // the caller names its manager's data type
 }
 
 /**
@@ -51,6 +51,6 @@ export function findSession<D extends SessionData = SessionData>(): Session<D> |
  * const response = await runWithSession(session, () => handle(request))
  * ```
  */
-export function runWithSession<T>(session: Session<any>, fn: () => T): T {
+export function runWithSession<T>(session: Session<SessionData>, fn: () => T): T {
   return enter(session, fn)
 }

@@ -1,7 +1,8 @@
 // `next build` evaluates the app's server modules without the runtime secret: a missing one waits for first use there.
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from '../crypto/node-crypto.ts'
 import { HallpassError } from '../errors.ts'
 import { isMissingSecret, KeyRing, MISSING_SECRET } from '../crypto/keyring.ts'
+import { readEnv } from '../runtime/env.ts'
 
 /** What Next.js sets `NEXT_PHASE` to while `next build` runs (and never when the built app runs). */
 const NEXT_BUILD_PHASE = 'phase-production-build'
@@ -18,8 +19,8 @@ export interface KeySetup {
  * is the CONFIG_INVALID error that every use of the manager throws, so nothing built can depend on it.
  */
 export function keySetup(secret: unknown): KeySetup {
-  const duringBuild = globalThis.process?.env?.NEXT_PHASE === NEXT_BUILD_PHASE
-  if (!isMissingSecret(secret) || !duringBuild)
+  // Read only without a secret: Deno asks for a permission per variable, and an app with its secret needs none here.
+  if (!isMissingSecret(secret) || readEnv('NEXT_PHASE') !== NEXT_BUILD_PHASE)
     return { keys: new KeyRing(secret), unusable: undefined }
   const message =
     `hallpass: ${MISSING_SECRET}. This manager was created by \`next build\`, which needs no secret; ` +

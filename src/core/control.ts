@@ -14,9 +14,14 @@ export interface SessionControl {
   beforeFirstChange(session: Session<SessionData>, listener: () => void): void
   /** Device-bound sessions: the bound cookie is missing, so the request goes on as anonymous. */
   setAside(session: Session<SessionData>): void
+  /** The request scope the pipeline attached to this session (src/pipeline/scope.ts); opaque to the core. */
+  scopeOf(session: Session<SessionData>): object | undefined
+  /** Attaches this request's scope to its session (the pipeline does, once per request). */
+  attachScope(session: Session<SessionData>, scope: object): void
 }
 
-let granted: SessionControl | undefined
+// Set when session.ts loads, which any Session passed to these functions proves has happened.
+let granted!: SessionControl
 
 /** @internal Called once, by the Session class, with functions that reach its private members. */
 export function grantControl(control: SessionControl): void {
@@ -25,6 +30,5 @@ export function grantControl(control: SessionControl): void {
 
 /** The pipeline's hooks into a Session (see `SessionControl`). */
 export function sessionControl(): SessionControl {
-  if (granted === undefined) throw new Error('hallpass: the Session class was not loaded')
   return granted
 }

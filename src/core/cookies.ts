@@ -1,6 +1,8 @@
 // Reads the session cookie from a Cookie header (failing closed on duplicates and look-alikes, previous names too)
 // and writes Set-Cookie values.
-import { serialize } from 'cookie'
+// Only what cookie 1.1 and 2.x both export: a framework that bundles hallpass (Astro does) resolves `cookie` from the
+// app's root, where its own cookie 2 may sit (test/frameworks/bundled-cookie.test.ts).
+import { stringifySetCookie } from 'cookie'
 import { configError } from '../errors.ts'
 
 /** Cookie attributes. `HttpOnly` is always set and cannot be turned off. */
@@ -239,7 +241,9 @@ function serializeCookie(
     maxAgeSeconds === undefined
       ? undefined
       : Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, Math.floor(maxAgeSeconds)))
-  return serialize(options.name, value, {
+  return stringifySetCookie({
+    name: options.name,
+    value,
     httpOnly: true,
     secure: options.secure,
     sameSite: options.sameSite,

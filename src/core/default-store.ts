@@ -1,5 +1,5 @@
 // The default memory store: one per process and secret, even when a framework bundles hallpass into several module instances.
-import { createHash } from 'node:crypto'
+import { createHash } from '../crypto/node-crypto.ts'
 import type { KeyRing } from '../crypto/keyring.ts'
 import { memoryStore } from '../stores/memory.ts'
 import type { Store } from '../stores/types.ts'

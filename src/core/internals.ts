@@ -2,7 +2,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { TokenCodec } from '../crypto/token.ts'
 import type { CookieCache } from './cookie-cache.ts'
-import type { SealedMode } from './sealed.ts'
+import type { SessionMode } from './mode.ts'
 import type { DeviceBinding, SessionData, SessionRecord, Store } from '../stores/types.ts'
 import type { ResolvedCookieOptions } from './cookies.ts'
 import type { EventSink } from './events.ts'
@@ -12,9 +12,9 @@ import type { KeyedLock } from './keyed-lock.ts'
 export interface Internals<D extends SessionData> {
   readonly store: Store
   readonly codec: TokenCodec
-  /** Sealed-cookie mode (the record travels in the cookie): what differs from store mode. Undefined in store mode. */
-  readonly sealed: SealedMode | undefined
-  /** Cookie cache for store-backed sessions. */
+  /** Where sessions live (a store, or the cookie itself): every read and write of a record goes through it. */
+  readonly mode: SessionMode
+  /** Cookie cache for store-backed sessions (its snapshot cookie; `mode` ends cached ids). */
   readonly cache: CookieCache | undefined
   readonly events: EventSink
   readonly schema: StandardSchemaV1<unknown, D> | undefined
@@ -30,8 +30,6 @@ export interface Internals<D extends SessionData> {
   ttlFor(record: SessionRecord, now: number): number
   /** Serializes `update()` calls on one session id inside this process (compare-and-swap still guards other processes). */
   readonly updates: KeyedLock
-  /** Awaits a store call, turning any non-hallpass failure into STORE_UNAVAILABLE (fail closed). */
-  failClosed<T>(call: Promise<T>): Promise<T>
   /** Set when `deviceBound` is on: how `regenerate()` re-issues a device-bound session (`handle` is the Session). */
   deviceReissue?: (
     handle: object,

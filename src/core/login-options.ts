@@ -1,5 +1,11 @@
 // Validates what `login()` is given: the user id and the server-side roles and permissions.
 import { HallpassError } from '../errors.ts'
+import {
+  isGrantablePermission,
+  isPrivilegeList,
+  isValidRole,
+  PRIVILEGE_LIMITS,
+} from './privileges.ts'
 
 /** Options for `session.login()`. */
 export interface LoginOptions {
@@ -12,8 +18,6 @@ export interface LoginOptions {
 }
 
 export const MAX_USER_ID_LENGTH = 256
-export const MAX_PRIVILEGES = 256
-export const MAX_PRIVILEGE_LENGTH = 128
 
 /**
  * Throws INVALID_ARGUMENT unless `userId` is a string of 1 to 256 characters of well-formed Unicode: the ids
@@ -50,22 +54,16 @@ function privileges(
   values: readonly string[] | undefined,
 ): Partial<Record<typeof kind, string[]>> {
   if (values === undefined) return {}
-  if (!Array.isArray(values) || values.length > MAX_PRIVILEGES || !values.every(isPrivilege)) {
-    const expected = `at most ${MAX_PRIVILEGES} non-empty strings of up to ${MAX_PRIVILEGE_LENGTH} characters`
+  if (!isPrivilegeList(values, kind === 'roles' ? isValidRole : isGrantablePermission)) {
+    const { maxEntries, maxLength, maxSegments, maxWildcards } = PRIVILEGE_LIMITS
+    const rule =
+      kind === 'roles'
+        ? 'role names'
+        : `permissions of at most ${maxSegments} ':'-separated segments without white space ('*' only as a whole segment, at most ${maxWildcards})`
     throw new HallpassError(
       'INVALID_ARGUMENT',
-      `login() ${kind} must be ${expected} of well-formed Unicode`,
+      `login() ${kind} must be at most ${maxEntries} ${rule}, each 1 to ${maxLength} characters of well-formed Unicode without control characters`,
     )
   }
   return { [kind]: [...new Set(values)] }
-}
-
-/** One role or permission as every store keeps it exactly: 1 to 128 characters of well-formed Unicode. */
-export function isPrivilege(value: unknown): boolean {
-  return (
-    typeof value === 'string' &&
-    value.length > 0 &&
-    value.length <= MAX_PRIVILEGE_LENGTH &&
-    value.isWellFormed()
-  )
 }

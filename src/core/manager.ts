@@ -1,9 +1,7 @@
 // The session manager: verifies cookies, loads records, enforces timeouts, and lists or revokes a user's sessions.
-import { HallpassError } from '../errors.ts'
 import type { KeyRing } from '../crypto/keyring.ts'
 import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
-import { isTombstone } from '../stores/tombstone.ts'
 import { readSessionCookie, type ResolvedCookieOptions } from './cookies.ts'
 import { CookieReissue, type Carried } from './cookie-reissue.ts'
 import { validateData } from './data.ts'
@@ -14,7 +12,8 @@ import { KeyedLock } from './keyed-lock.ts'
 import { checkUserId } from './login-options.ts'
 import { recordProblem } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
-import type { SealedMode } from './sealed.ts'
+import type { SessionMode } from './mode.ts'
+import { StoreMode } from './store-mode.ts'
 import { Session, type ClientInfo } from './session.ts'
 import { DeviceBound, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 
@@ -70,7 +69,7 @@ export function createSessions<D extends SessionData = SessionData>(
 const keyRings = new WeakMap<object, KeyRing>()
 
 /** @internal The key ring of a manager, for features that derive their own keys (CSRF tokens, throttle hashing). */
-export function keyRingOf(sessions: Sessions<any>): KeyRing {
+export function keyRingOf<D extends SessionData>(sessions: Sessions<D>): KeyRing {
   return keyRings.get(sessions) as KeyRing
 }
 
@@ -89,10 +88,13 @@ export class Sessions<D extends SessionData = SessionData> {
     keyRings.set(this, config.keys)
     const idleFor = (persistent: boolean): number =>
       persistent ? config.rememberMeIdleTimeout() : config.idleTimeout()
+    const codec = new TokenCodec(config.keys, this.reissue.code)
+    const mode: SessionMode =
+      config.sealed ?? new StoreMode(config.store, codec, config.cache, config.clock)
     this.ctx = {
       store: config.store,
-      codec: new TokenCodec(config.keys, this.reissue.code),
-      sealed: config.sealed,
+      codec,
+      mode,
       cache: config.cache,
       events: new EventSink(config.onEvent, config.clock),
       schema: config.schema,
@@ -108,10 +110,9 @@ export class Sessions<D extends SessionData = SessionData> {
           1,
           Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now,
         ),
-      failClosed,
       updates: new KeyedLock(),
     }
-    const ctx = this.ctx as unknown as Internals<SessionData>
+    const ctx: Internals<SessionData> = this.ctx
     const dbsc = config.deviceBound && new DeviceBound(config.deviceBound, ctx, config.keys)
     this.dbsc = dbsc
     if (dbsc)
@@ -143,9 +144,7 @@ export class Sessions<D extends SessionData = SessionData> {
    */
   async ping(): Promise<void> {
     this.assertUsable()
-    const store = this.config.sealed ? this.config.sealed.pingStore : this.config.store
-    if (!store) return
-    await failClosed<unknown>(store.ping ? store.ping() : store.get('healthcheck-probe-000000000'))
+    await this.ctx.mode.ping()
   }
 
   /** Sends an event to `onEvent` (used by CSRF, throttling and your own audit points). Never throws. */
@@ -174,49 +173,15 @@ export class Sessions<D extends SessionData = SessionData> {
       )
     }
     if (lookup.value === undefined) return this.anonymous(client, false)
-    if (this.config.sealed) return this.loadSealed(this.config.sealed, lookup, client)
-    const verified = this.ctx.codec.verify(lookup.value)
-    if ('rejected' in verified)
-      return this.anonymous(client, this.reissue.refused(lookup.name), verified.rejected)
-    const carried = this.reissue.checked(
-      lookup.name,
-      lookup.value,
-      verified.attributes,
-      verified.resigned,
-    )
-    const cached = this.config.cache?.read(input.cookie, verified.id, this.config.clock())
-    const record = cached ?? (await failClosed(this.config.store.get(verified.id)))
-    if (record === 'corrupt') return this.anonymous(client, carried, 'invalid_data', verified.id)
-    if (!record) return this.anonymous(client, carried, 'not_found', verified.id)
-    // Rotated a moment ago by another request: anonymous, and the browser's newer cookie is left alone.
-    if (isTombstone(record)) return this.anonymous(client, false, 'rotated', verified.id, true)
-    return this.accept(record, client, cached === undefined, carried)
+    const opened = await this.ctx.mode.open(lookup, input.cookie, this.reissue)
+    if ('rejected' in opened)
+      return this.anonymous(client, opened.clear, opened.rejected, opened.id, opened.rotatedAway)
+    return this.accept(opened.record, client, opened.fromStore, opened.carried)
   }
 
   /** A manager created by `next build` without a secret refuses every use with CONFIG_INVALID (core/build-phase.ts). */
   private assertUsable(): void {
     if (this.config.unusable) throw this.config.unusable
-  }
-
-  private async loadSealed(
-    sealed: SealedMode,
-    lookup: { value: string; name: string },
-    client: ClientInfo,
-  ): Promise<Session<D>> {
-    const { value, name } = lookup
-    const opened = sealed.open(value)
-    if (!opened) return this.anonymous(client, this.reissue.refused(name), 'bad_seal')
-    const { record } = opened
-    const carried = this.reissue.checked(
-      name,
-      value,
-      opened.attributes,
-      opened.stale ? value : undefined,
-    )
-    const revoked = sealed.revocationCheck(record)
-    if (revoked && (await failClosed(revoked)))
-      return this.anonymous(client, carried, 'revoked', record.id)
-    return this.accept(record, client, false, carried)
   }
 
   /**
@@ -269,9 +234,8 @@ export class Sessions<D extends SessionData = SessionData> {
   async listSessions(userId: string): Promise<SessionInfo[]> {
     this.assertUsable()
     checkUserId(userId, 'listSessions()')
-    if (this.config.sealed) this.config.sealed.unsupported('listSessions')
+    const records = await this.ctx.mode.listByUser(userId)
     const now = this.config.clock()
-    const records = await failClosed(this.config.store.listByUser(userId))
     return (
       records
         // A record load() would refuse as corrupt is not a device the user can sign in with: leave it out too.
@@ -310,10 +274,9 @@ export class Sessions<D extends SessionData = SessionData> {
   async revokeSession(userId: string, id: string): Promise<boolean> {
     this.assertUsable()
     checkUserId(userId, 'revokeSession()')
-    if (this.config.sealed)
-      this.config.sealed.unsupported('revokeSession (one sealed session by id)')
-    if (!isSessionId(id)) return false
-    return (await this.revoke(userId, { ids: [id] })) === 1
+    const ids = await this.ctx.mode.revokeOne(userId, isSessionId(id) ? id : undefined)
+    this.revoked(userId, ids)
+    return ids.length === 1
   }
 
   /**
@@ -329,32 +292,15 @@ export class Sessions<D extends SessionData = SessionData> {
   ): Promise<number> {
     this.assertUsable()
     checkUserId(userId, 'revokeUserSessions()')
-    if (this.config.sealed) return this.revokeSealed(this.config.sealed, userId, options.except)
-    return this.revoke(userId, isSessionId(options.except) ? { except: options.except } : {})
+    const { ids, count } = await this.ctx.mode.revokeAll(userId, options.except)
+    this.revoked(userId, ids)
+    return count
   }
 
-  private async revoke(
-    userId: string,
-    options: { ids?: string[]; except?: string },
-  ): Promise<number> {
-    const ids = await failClosed(this.config.store.revoke(userId, options))
-    const now = this.config.clock()
-    for (const id of ids) {
-      this.config.cache?.end(id, now)
+  /** `session.revoked` for each id a revoke call ended (`*`: every session of the user). */
+  private revoked(userId: string, ids: readonly string[]): void {
+    for (const id of ids)
       this.ctx.events.emit({ type: 'session.revoked', id, userId, reason: 'revoke' })
-    }
-    return ids.length
-  }
-
-  /** Sealed mode: records "revoked before now" for the user; every older sealed cookie is refused. Returns 0 (nothing is counted). */
-  private async revokeSealed(
-    sealed: SealedMode,
-    userId: string,
-    except: string | null | undefined,
-  ): Promise<number> {
-    await failClosed(sealed.revokeAll(userId, except))
-    this.ctx.events.emit({ type: 'session.revoked', id: '*', userId, reason: 'revoke' })
-    return 0
   }
 
   /** An anonymous session; `clear`: the request's cookie is cleared (with what it retires), or left alone (false). */
@@ -390,20 +336,6 @@ export class Sessions<D extends SessionData = SessionData> {
 
   /** Deletes a dead record; a failure here must not turn a logged-out request into an error. */
   private async discard(id: string): Promise<void> {
-    try {
-      await this.config.store.destroy(id)
-    } catch {
-      // The record is refused either way; the store's TTL removes it later.
-    }
-  }
-}
-
-/** Any failure of the store becomes STORE_UNAVAILABLE, so callers fail closed with a 503. */
-async function failClosed<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call
-  } catch (cause) {
-    if (cause instanceof HallpassError) throw cause
-    throw new HallpassError('STORE_UNAVAILABLE', 'the session store is unavailable', { cause })
+    await this.ctx.mode.discard(id)
   }
 }

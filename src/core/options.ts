@@ -12,7 +12,7 @@ import type { EventListener } from './events.ts'
 import { Sealer } from '../crypto/seal.ts'
 import { CookieCache } from './cookie-cache.ts'
 import { defaultStore } from './default-store.ts'
-import { isSealedCookies, SEALED_STORE, SealedMode, type SealedCookies } from './sealed.ts'
+import { isSealedCookies, SealedMode, type SealedCookies } from './sealed.ts'
 import { SealedRevocation } from './sealed-revocation.ts'
 import {
   resolveDeviceBound,
@@ -168,10 +168,10 @@ export function resolveOptions<D extends SessionData>(
   const cookie = resolveCookieOptions(options.cookie)
   const previousCookieNames = resolvePreviousNames(options.cookie, cookie)
   const revocationStore = isSealedCookies(options.store) ? options.store.revocation : undefined
-  const store = isSealedCookies(options.store)
-    ? SEALED_STORE
+  const given = isSealedCookies(options.store)
+    ? undefined
     : ((options.store as Store | undefined) ?? defaultStore(keys, options.clock))
-  for (const candidate of [store, revocationStore]) {
+  for (const candidate of [given, revocationStore]) {
     if (
       candidate !== undefined &&
       (typeof candidate.get !== 'function' ||
@@ -186,8 +186,9 @@ export function resolveOptions<D extends SessionData>(
   const longest = Math.max(absoluteTimeout, rememberMeTimeout)
   const revocation = revocationStore && new SealedRevocation(revocationStore, clock, longest)
   const sealed = isSealedCookies(options.store)
-    ? new SealedMode(new Sealer(keys, 'session'), revocation, attributesCode(cookie))
+    ? new SealedMode(new Sealer(keys, 'session'), revocation, attributesCode(cookie), cookie.name)
     : undefined
+  const store = sealed ? sealed.store : (given as Store)
   let cache: CookieCache | undefined
   if (options.cookieCache) {
     if (sealed)

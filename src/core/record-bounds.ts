@@ -1,8 +1,8 @@
 // The bounds a loaded record must meet: the same ones the write path enforces. A record that breaks one is corrupt.
-import type { SessionRecord } from '../stores/types.ts'
 import { MAX_USER_AGENT_LENGTH } from '../stores/user-agent-codec.ts'
 import { isPlainObject, jsonBytesBound, jsonProblem, keyProblem } from '../json.ts'
-import { isPrivilege, isUserId, MAX_PRIVILEGES } from './login-options.ts'
+import { isUserId } from './login-options.ts'
+import { isGrantablePermission, isPrivilegeList, isValidRole } from './privileges.ts'
 
 /** Latest time a record may hold (the largest valid Date, epoch ms). */
 const MAX_TIME = 8.64e15
@@ -14,9 +14,9 @@ const MAX_ID_LENGTH = 64
  * written (wrong types, times or version out of range, data that is not plain JSON, nested more than
  * 64 levels or over `maxDataBytes`), or undefined when it is within bounds. Never throws.
  */
-export function recordProblem(record: SessionRecord, maxDataBytes: number): string | undefined {
-  const r = record as unknown as Record<string, unknown>
-  if (!isPlainObject(r)) return 'not an object'
+export function recordProblem(record: unknown, maxDataBytes: number): string | undefined {
+  if (!isPlainObject(record)) return 'not an object'
+  const r = record
   if (typeof r['id'] !== 'string' || r['id'].length === 0 || r['id'].length > MAX_ID_LENGTH)
     return 'id'
   const userId = r['userId']
@@ -32,12 +32,16 @@ export function recordProblem(record: SessionRecord, maxDataBytes: number): stri
   )
     return 'version'
   if (typeof r['persistent'] !== 'boolean') return 'persistent'
-  if (!isPrivilegeList(r['roles'])) return 'roles'
-  if (!isPrivilegeList(r['permissions'])) return 'permissions'
+  if (!isPrivilegeList(r['roles'], isValidRole)) return 'roles'
+  if (!isPrivilegeList(r['permissions'], isGrantablePermission)) return 'permissions'
   const pending = (
     r['device'] as { pending?: { roles?: unknown; permissions?: unknown } } | undefined
   )?.pending
-  if (pending && (!isPrivilegeList(pending.roles) || !isPrivilegeList(pending.permissions)))
+  if (
+    pending &&
+    (!isPrivilegeList(pending.roles, isValidRole) ||
+      !isPrivilegeList(pending.permissions, isGrantablePermission))
+  )
     return 'device'
   if (r['ip'] !== undefined && typeof r['ip'] !== 'string') return 'ip'
   if (
@@ -66,9 +70,4 @@ function dataProblem(data: unknown, maxDataBytes: number): string | undefined {
 
 function isTime(value: unknown): boolean {
   return typeof value === 'number' && value >= 0 && value <= MAX_TIME
-}
-
-function isPrivilegeList(value: unknown): boolean {
-  if (value === undefined) return true
-  return Array.isArray(value) && value.length <= MAX_PRIVILEGES && value.every(isPrivilege)
 }

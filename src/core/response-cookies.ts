@@ -1,7 +1,8 @@
-// The Set-Cookie values a commit sends: the session cookie (token or sealed record), the cache snapshot, or clearing ones.
+// The Set-Cookie values a commit sends: the session cookie (its value from the mode), the cache snapshot, or clearing ones.
 import type { SessionData, SessionRecord } from '../stores/types.ts'
 import { clearedCookie, sessionCookie } from './cookies.ts'
 import type { Internals } from './internals.ts'
+import type { CacheTicket } from './cookie-cache.ts'
 
 /** What the handle knows at the end of a commit. */
 export interface CookieState {
@@ -12,8 +13,12 @@ export interface CookieState {
   readonly wrote: boolean
   /** The new token's cookie value, when an id was issued. */
   readonly issuedCookie: string | undefined
+  /** The carried cookie brought up to the current key and attributes (same token), when it was out of date. */
+  readonly reissue: string | undefined
   /** Loaded from the store with the cookie cache on: send a fresh snapshot. */
   readonly cacheStale: boolean
+  /** The cookie cache's ticket of the request (which writes its copy includes); undefined without a cache. */
+  readonly cacheTicket: CacheTicket | undefined
   /** The request carried a session that is now gone: clear the cookie(s). */
   readonly clearCookie: boolean
   /**
@@ -25,7 +30,7 @@ export interface CookieState {
 
 /** The Set-Cookie values for the end of a request. Throws SESSION_TOO_LARGE when a sealed session no longer fits. */
 export function responseCookies(
-  ctx: Pick<Internals<SessionData>, 'cookie' | 'sealed' | 'cache'>,
+  ctx: Pick<Internals<SessionData>, 'cookie' | 'mode' | 'cache'>,
   state: CookieState,
   now: number,
 ): string[] {
@@ -34,24 +39,25 @@ export function responseCookies(
     if (!state.clearCookie) return []
     return [...state.retire, clearedCookie(ctx.cookie), ...(ctx.cache ? [ctx.cache.clear()] : [])]
   }
-  const sealed = state.wrote ? ctx.sealed : undefined
-  const cache = state.wrote || state.cacheStale ? ctx.cache : undefined
+  const value = ctx.mode.cookieValue({
+    record,
+    data: state.data,
+    issuedCookie: state.issuedCookie,
+    reissue: state.reissue,
+    wrote: state.wrote,
+  })
+  const ticket = state.wrote || state.cacheStale ? state.cacheTicket : undefined
+  const cache = ticket && ctx.cache
   // A request that changed nothing, the common read, sends nothing and copies nothing.
-  if (!sealed && !cache && state.issuedCookie === undefined) return []
+  if (value === undefined && !cache) return []
   const cookies: string[] = []
-  const snapshot: SessionRecord = { ...record, data: state.data }
   const maxAge = record.persistent ? (record.expiresAt - now) / 1000 : undefined
-  if (sealed) {
-    cookies.push(
-      ...state.retire,
-      sessionCookie(ctx.cookie, sealed.cookieValue(ctx.cookie.name, snapshot), maxAge),
-    )
-  } else if (state.issuedCookie !== undefined) {
-    cookies.push(...state.retire, sessionCookie(ctx.cookie, state.issuedCookie, maxAge))
-  }
+  if (value !== undefined) cookies.push(...state.retire, sessionCookie(ctx.cookie, value, maxAge))
   if (cache) {
-    // A snapshot too large for a cookie must not leave the previous one to be served after a change.
-    const cacheCookie = cache.write(snapshot, now) ?? (state.wrote ? cache.clear() : undefined)
+    // A snapshot too large for a cookie, or one that misses another request's write, must not leave the
+    // previous one to be served after a change: the old one is cleared instead.
+    const snapshot: SessionRecord = { ...record, data: state.data }
+    const cacheCookie = cache.snapshot(snapshot, ticket, state.wrote, now)
     if (cacheCookie) cookies.push(cacheCookie)
   }
   return cookies

@@ -2,7 +2,14 @@
 import { HallpassError } from '../errors.ts'
 import type { SessionRecord, Store } from '../stores/types.ts'
 import { isPlainObject } from '../json.ts'
-import { revocationId } from './sealed.ts'
+import { compareAndSwap, LOST } from './compare-and-swap.ts'
+import { userTag } from '../crypto/token.ts'
+import { sha256 } from '../crypto/mac.ts'
+
+/** Id of a user's revocation timestamp record (in the user's routing slot). */
+export function revocationId(userId: string): string {
+  return `${userTag(userId)}rv${sha256(`hallpass:revoked:${userId}`).slice(0, 20)}`
+}
 
 /** Most logged-out ids remembered per user; the oldest are dropped first (they expire anyway). */
 const MAX_ENDED = 200
@@ -54,7 +61,16 @@ export class SealedRevocation {
     change: (data: Record<string, unknown>) => Record<string, unknown>,
   ): Promise<void> {
     const id = revocationId(userId)
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const policy = {
+      attempts: MAX_ATTEMPTS,
+      what: 'the revocation marker',
+      exhausted: () =>
+        new HallpassError(
+          'STORE_UNAVAILABLE',
+          `the revocation marker kept changing (${MAX_ATTEMPTS} compare-and-swap attempts); the revocation store is overloaded`,
+        ),
+    }
+    await compareAndSwap(policy, async () => {
       const current = await this.store.get(id)
       const now = this.clock()
       if (!current || current === 'corrupt') {
@@ -69,7 +85,7 @@ export class SealedRevocation {
           version: 1,
         }
         await this.store.create(marker, { ttl: this.ttl, replaces: id })
-        return
+        return true
       }
       const next = change(current.data)
       const result = await this.store.patch(id, {
@@ -78,12 +94,7 @@ export class SealedRevocation {
         ttl: this.ttl,
         expectVersion: current.version,
       })
-      if (result === 'ok') return
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5))
-    }
-    throw new HallpassError(
-      'STORE_UNAVAILABLE',
-      `the revocation marker kept changing (${MAX_ATTEMPTS} compare-and-swap attempts); the revocation store is overloaded`,
-    )
+      return result === 'ok' ? true : LOST
+    })
   }
 }

@@ -1,11 +1,17 @@
-// Sealed-cookie mode, all of it: the session lives in an encrypted cookie, and `SealedMode` is everything the manager
-// and the Session handle do differently from store mode (each call site is a one-line `ctx.sealed` branch).
-import { createHash } from 'node:crypto'
+// Sealed-cookie mode, all of it: the session lives in an encrypted cookie; `SealedMode` is its `SessionMode`.
 import { HallpassError } from '../errors.ts'
 import type { Sealer } from '../crypto/seal.ts'
-import { userTag } from '../crypto/token.ts'
-import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
+import { failClosed } from '../fail-closed.ts'
+import type {
+  CreateResult,
+  PatchResult,
+  SessionData,
+  SessionRecord,
+  Store,
+} from '../stores/types.ts'
+import type { CookieReissue } from './cookie-reissue.ts'
 import { MAX_COOKIE_BYTES } from './cookies.ts'
+import type { CookieValueInput, Opened, SessionMode } from './mode.ts'
 import { decodeRecordJson, encodeRecordJson } from './record-codec.ts'
 import type { SealedRevocation } from './sealed-revocation.ts'
 
@@ -46,17 +52,12 @@ export function isSealedCookies(value: unknown): value is SealedCookies {
   )
 }
 
-/** Id of a user's revocation timestamp record (in the user's routing slot). */
-export function revocationId(userId: string): string {
-  return `${userTag(userId)}rv${createHash('sha256').update(`hallpass:revoked:${userId}`).digest('base64url').slice(0, 20)}`
-}
-
 function unsupported(what: string, why = ': there is no server-side list of sessions'): never {
   throw new HallpassError('NOT_SUPPORTED', `${what} is not available with sealed cookies${why}`)
 }
 
-/** Stand-in store for sealed mode: writes are no-ops because the cookie carries the record. */
-export const SEALED_STORE: Store = {
+/** What `sessions.store` reports in sealed mode: it holds nothing (the cookie carries the record). Never written. */
+const SEALED_STORE: Store = {
   kind: 'sealed',
   get: async () => null,
   create: async () => ({ evicted: [] }),
@@ -83,32 +84,53 @@ const PROBE: SessionRecord = {
 }
 
 /**
- * What sealed mode does differently from store mode. The manager holds one (`config.sealed`, shared with every
- * Session as `ctx.sealed`); in store mode there is none. The differences, and where they are used:
- * - load: the cookie is opened here (`open`) instead of verified and looked up; no store read,
- *   except the revocation marker (`revocationCheck`) when a revocation store is configured.
+ * Sealed-cookie mode (`SessionMode`): the record is sealed into the session cookie.
+ * - load: the cookie is opened (`open`) instead of verified and looked up; no store read, except the revocation
+ *   marker when a revocation store is configured.
  * - `set()`: refused when the cookie would outgrow the browser's limit (`assertFits`).
- * - `update()`: runs on the request's copy (there is no stored record to compare-and-swap).
- * - login/regenerate: no tombstone (there is no store record to leave one in); the old id is `ended`.
- * - logout/destroy: the id is `ended` in the revocation store, when there is one.
+ * - `update()`: runs on the request's copy (`recordsInStore` is false: nothing to compare-and-swap).
+ * - login/regenerate/logout/destroy: the old id is remembered as ended in the revocation store, when there is one.
  * - new records carry `issuedAt`, the time revocation compares with.
  * - commit: a write re-seals the whole record into the cookie (`cookieValue`); a cookie sealed under an
  *   older key or other cookie attributes is re-sealed on the next response.
  * - `listSessions` and `revokeSession` are NOT_SUPPORTED; `revokeUserSessions` marks "revoked before now".
  * - health check: pings the revocation store, if any.
  */
-export class SealedMode {
+export class SealedMode implements SessionMode {
+  readonly store = SEALED_STORE
+  readonly recordsInStore = false
+
   constructor(
     private readonly sealer: Sealer,
     /** The per-user revocation marker, when `sealedCookies({ revocation })` named a store. */
-    readonly revocation: SealedRevocation | undefined,
+    private readonly revocation: SealedRevocation | undefined,
     /** The current cookie attribute code, sealed in front of the record (see `attributesCode`). */
     private readonly attributes: string,
+    private readonly cookieName: string,
   ) {}
 
-  /** The store `ping()` checks: the revocation store, if any. */
-  get pingStore(): Store | undefined {
-    return this.revocation?.store
+  async open(
+    lookup: { readonly name: string; readonly value: string },
+    _cookieHeader: string | null | undefined,
+    reissue: CookieReissue,
+  ): Promise<Opened> {
+    const { value, name } = lookup
+    const opened = this.unseal(value)
+    if (!opened) return { rejected: 'bad_seal', clear: reissue.refused(name) }
+    const { record } = opened
+    const carried = reissue.checked(
+      name,
+      value,
+      opened.attributes,
+      opened.stale ? value : undefined,
+    )
+    if (record.userId !== null && this.revocation) {
+      const revoked = await failClosed(
+        this.revocation.isRevoked(record as SessionRecord & { userId: string }),
+      )
+      if (revoked) return { rejected: 'revoked', clear: carried, id: record.id }
+    }
+    return { record, fromStore: false, carried }
   }
 
   /**
@@ -116,7 +138,7 @@ export class SealedMode {
    * codes), or undefined when it does not open (forged, altered, unknown key, malformed). `stale`: sealed under an
    * older key or other attributes, so the next response re-seals it.
    */
-  open(
+  private unseal(
     cookieValue: string,
   ): { record: SessionRecord; attributes: string | undefined; stale: boolean } | undefined {
     const text = this.sealer.open(cookieValue)
@@ -134,31 +156,16 @@ export class SealedMode {
     )
   }
 
-  /**
-   * Whether the revocation store refuses this record (revoked before it was issued, or logged out), or
-   * undefined when there is nothing to ask (anonymous, or no revocation store): no store read then.
-   */
-  revocationCheck(record: SessionRecord): Promise<boolean> | undefined {
-    return record.userId !== null && this.revocation
-      ? this.revocation.isRevoked(record as SessionRecord & { userId: string })
-      : undefined
-  }
-
   /** Would a cookie holding `record` with `data` stay within the browser's limit (with room for timestamps)? */
-  fits(cookieName: string, record: SessionRecord | null, data: SessionData): boolean {
+  private fits(record: SessionRecord | null, data: SessionData): boolean {
     const bytes =
       this.attributes.length + Buffer.byteLength(encodeRecordJson({ ...(record ?? PROBE), data }))
-    return cookieName.length + 1 + this.sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
+    return this.cookieName.length + 1 + this.sealer.sealedLength(bytes) + 100 <= MAX_COOKIE_BYTES
   }
 
   /** For `set(key)`: throws SESSION_TOO_LARGE when the cookie would no longer fit. */
-  assertFits(
-    cookieName: string,
-    record: SessionRecord | null,
-    data: SessionData,
-    key: string,
-  ): void {
-    if (!this.fits(cookieName, record, data)) {
+  assertFits(record: SessionRecord | null, data: SessionData, key: string): void {
+    if (!this.fits(record, data)) {
       throw new HallpassError(
         'SESSION_TOO_LARGE',
         `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`,
@@ -166,24 +173,65 @@ export class SealedMode {
     }
   }
 
-  /** The session cookie's value after a write: the whole record, sealed. Throws SESSION_TOO_LARGE when it no longer fits. */
-  cookieValue(cookieName: string, record: SessionRecord): string {
-    if (!this.fits(cookieName, record, record.data))
+  stamp(now: number): Partial<SessionRecord> {
+    return { issuedAt: now }
+  }
+
+  async read(): Promise<null> {
+    return null // never asked: records are not in a store
+  }
+
+  async create(): Promise<CreateResult> {
+    return { evicted: [] } // the commit seals the record into the cookie
+  }
+
+  async retire(previous: SessionRecord): Promise<void> {
+    await this.ended(previous)
+  }
+
+  async patch(): Promise<PatchResult> {
+    return 'ok' // the commit re-seals the record
+  }
+
+  async end(record: SessionRecord): Promise<void> {
+    await this.ended(record)
+  }
+
+  async discard(): Promise<void> {
+    // Nothing is stored: the refused cookie is simply not accepted.
+  }
+
+  /** A write (or a cookie sealed under an older key or attributes) re-seals the whole record. */
+  cookieValue(input: CookieValueInput): string | undefined {
+    if (!input.wrote && input.reissue === undefined) return undefined
+    const snapshot: SessionRecord = { ...input.record, data: input.data }
+    if (!this.fits(snapshot, snapshot.data))
       throw new HallpassError(
         'SESSION_TOO_LARGE',
         `the sealed session exceeds ${MAX_COOKIE_BYTES} bytes`,
       )
-    return this.sealer.seal(this.attributes + encodeRecordJson(record))
+    return this.sealer.seal(this.attributes + encodeRecordJson(snapshot))
   }
 
-  /** An id that stopped being valid (logout, destroy, login, regenerate) is remembered as ended, when there is a revocation store. */
-  async ended(record: SessionRecord): Promise<void> {
-    if (this.revocation && record.userId !== null)
-      await this.revocation.end(record.userId, record.id, record.expiresAt)
+  /** Pings the revocation store, if any. */
+  async ping(): Promise<void> {
+    const store = this.revocation?.store
+    if (store)
+      await failClosed<unknown>(
+        store.ping ? store.ping() : store.get('healthcheck-probe-000000000'),
+      )
   }
 
-  /** `revokeUserSessions` in sealed mode: every sealed cookie of the user issued before now is refused. */
-  async revokeAll(userId: string, except: string | null | undefined): Promise<void> {
+  async listByUser(): Promise<never> {
+    unsupported('listSessions', '')
+  }
+
+  async revokeOne(): Promise<never> {
+    unsupported('revokeSession (one sealed session by id)', '')
+  }
+
+  /** Every sealed cookie of the user issued before now is refused (`*`); nothing is counted. */
+  async revokeAll(userId: string, except: string | null | undefined) {
     if (!this.revocation)
       unsupported('revokeUserSessions without sealedCookies({ revocation })', '')
     if (except)
@@ -191,11 +239,13 @@ export class SealedMode {
         'revokeUserSessions({ except }); revoke all, then call session.regenerate() to keep the current device,',
         '',
       )
-    await this.revocation.revokeAll(userId)
+    await failClosed(this.revocation.revokeAll(userId))
+    return { ids: ['*'], count: 0 }
   }
 
-  /** `listSessions` and `revokeSession` need a list of sessions that sealed mode does not keep. */
-  unsupported(what: string): never {
-    unsupported(what, '')
+  /** An id that stopped being valid (logout, destroy, login, regenerate) is remembered as ended, when there is a revocation store. */
+  private async ended(record: SessionRecord): Promise<void> {
+    if (this.revocation && record.userId !== null)
+      await failClosed(this.revocation.end(record.userId, record.id, record.expiresAt))
   }
 }

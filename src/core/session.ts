@@ -12,6 +12,8 @@ import type { Internals } from './internals.ts'
 import { responseCookies } from './response-cookies.ts'
 import { checkUserId, privilegesOf, type LoginOptions } from './login-options.ts'
 import { grantControl } from './control.ts'
+import { compareAndSwap, LOST } from './compare-and-swap.ts'
+import type { CacheTicket } from './cookie-cache.ts'
 
 export type { LoginOptions }
 
@@ -37,11 +39,7 @@ export interface ClientInfo {
 }
 
 const MAX_UPDATE_ATTEMPTS = 100
-/**
- * How long a rotated-away id stays a tombstone: a request still in flight with the old cookie is then
- * anonymous without clearing the browser's new cookie. Longer than any request should take.
- */
-export const ROTATION_GRACE_MS = 5 * 60_000
+export { ROTATION_GRACE_MS } from './store-mode.ts'
 
 /**
  * One request's view of its session. Data is a plain object; this handle is separate from it.
@@ -53,12 +51,16 @@ export class Session<D extends SessionData = SessionData> {
   private touchDue: boolean
   private issuedCookie: string | undefined
   private clearCookie: boolean
+  /** The carried cookie brought up to the current key and attributes (same token, no store write), if out of date. */
+  private reissue: string | undefined
   /** Clearing Set-Cookie values for the request's cookie where re-issuing or clearing ours does not replace it. */
   private retire: readonly string[]
   /** Something was written (or a new id issued): the sealed cookie or the cache snapshot must be re-sent. */
   private wrote = false
   /** Loaded from the store while the cookie cache is on: send a fresh snapshot. */
   private cacheStale: boolean
+  /** The cookie cache's note of which writes this request's copy of the data includes. */
+  private readonly cacheTicket: CacheTicket | undefined
   private readonly loadedWithRecord: boolean
   /** The request's id was rotated away by another request: it never clears or replaces the browser's newer cookie. */
   private rotatedAway: boolean
@@ -68,6 +70,8 @@ export class Session<D extends SessionData = SessionData> {
   private pendingToken: IssuedToken | undefined = undefined
   /** Called once, before the first mutation of this request (see `beforeFirstChange`). */
   private changeListener: (() => void) | undefined = undefined
+  /** The request pipeline's scope for this request (see `SessionControl.scopeOf`); the handle never reads it. */
+  private scope: object | undefined = undefined
 
   static {
     grantControl({
@@ -76,6 +80,8 @@ export class Session<D extends SessionData = SessionData> {
       commitAfterError: (session) => session.commitAfterError(),
       beforeFirstChange: (session, listener) => session.beforeFirstChange(listener),
       setAside: (session) => session.setAside(),
+      scopeOf: (session) => session.scope,
+      attachScope: (session, scope) => void (session.scope = scope),
     })
   }
 
@@ -97,16 +103,14 @@ export class Session<D extends SessionData = SessionData> {
     this.retire = flags.carried?.retire ?? []
     // Issued under an older key, other attributes or a previous name: re-send the same token under the current ones
     // (sealed: re-seal), with no store write.
-    if (flags.carried?.reissue !== undefined) {
-      if (ctx.sealed) this.wrote = true
-      else this.issuedCookie = flags.carried.reissue
-    }
+    this.reissue = flags.carried?.reissue
     this.record = record
     this.tracked = new TrackedData(data)
     this.loadedWithRecord = record !== null
     this.touchDue = flags.touchDue
     this.clearCookie = flags.clearCookie
     this.cacheStale = flags.fromStore && ctx.cache !== undefined
+    this.cacheTicket = ctx.cache?.ticket(flags.fromStore ? record : null, ctx.clock())
   }
 
   private get working(): Partial<D> {
@@ -201,12 +205,7 @@ export class Session<D extends SessionData = SessionData> {
     if (keyRefused !== undefined) throw new HallpassError('INVALID_ARGUMENT', keyRefused)
     if (value === undefined) return this.delete(key)
     assertJsonValue(value, key)
-    this.ctx.sealed?.assertFits(
-      this.ctx.cookie.name,
-      this.record,
-      { ...this.working, [key]: value },
-      key,
-    )
+    this.ctx.mode.assertFits(this.record, { ...this.working, [key]: value }, key)
     this.tracked.set(key, value)
     // A write that will create a session (see commit()) fixes its id now; one that will be dropped gets none.
     if (this.record === null && !this.rotatedAway) this.pendingToken ??= this.ctx.codec.issue(null)
@@ -234,7 +233,7 @@ export class Session<D extends SessionData = SessionData> {
   async update(fn: (draft: Partial<D>) => Partial<D> | void): Promise<Readonly<Partial<D>>> {
     this.assertOpen('update')
     const current = this.record
-    if (!current || this.ctx.sealed) {
+    if (!current || !this.ctx.mode.recordsInStore) {
       const draft = cloneData(this.working)
       this.replaceWorking(fn(draft) ?? draft)
       return this.working
@@ -248,7 +247,16 @@ export class Session<D extends SessionData = SessionData> {
     current: SessionRecord,
     fn: (draft: Partial<D>) => Partial<D> | void,
   ): Promise<Readonly<Partial<D>>> {
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+    const policy = {
+      attempts: MAX_UPDATE_ATTEMPTS,
+      what: 'update()',
+      exhausted: () =>
+        new HallpassError(
+          'SESSION_CONFLICT',
+          `update() lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`,
+        ),
+    }
+    return compareAndSwap(policy, async () => {
       const fresh = await this.freshRecord(current.id)
       if (!fresh || isTombstone(fresh)) {
         this.forget(fresh !== null)
@@ -260,32 +268,23 @@ export class Session<D extends SessionData = SessionData> {
       await checkWritableData(this.ctx.schema, next, this.ctx.maxDataBytes)
       const now = this.ctx.clock()
       const diff = diffData(base, next)
-      const result = await this.ctx.failClosed(
-        this.ctx.store.patch(current.id, {
-          ...diff,
-          ...this.touchFields(current, now),
-          expectVersion: fresh.version,
-        }),
-      )
-      if (result === 'ok') {
-        this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: now }
-        this.tracked.reset(next)
-        this.touchDue = false
-        this.wrote = true // the cache snapshot the request came with is now stale
-        return this.working
-      }
+      const result = await this.ctx.mode.patch(current.id, {
+        ...diff,
+        ...this.touchFields(current, now),
+        expectVersion: fresh.version,
+      })
+      if (result === 'conflict') return LOST
       if (result === 'missing') {
         await this.forgetMissing(current.id)
         throw gone()
       }
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 25)),
-      )
-    }
-    throw new HallpassError(
-      'SESSION_CONFLICT',
-      `update() lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`,
-    )
+      this.record = { ...fresh, data: next, version: fresh.version + 1, lastSeenAt: now }
+      this.tracked.reset(next)
+      this.touchDue = false
+      this.wrote = true // the cache snapshot the request came with is now stale
+      this.ctx.cache?.wrote(this.cacheTicket, this.record, true, now)
+      return this.working
+    })
   }
 
   /**
@@ -434,8 +433,11 @@ export class Session<D extends SessionData = SessionData> {
   private commitAfterError(): CommitResult {
     this.committed = true
     // What login, regenerate or update() already wrote is in the store: send its cookie and a snapshot of it.
-    const issued = this.issuedCookie !== undefined
-    const wrote = issued || (this.wrote && !this.ctx.sealed)
+    // A record that travels in the cookie has only what the commit would have sealed: nothing is re-sent for it.
+    const kept = this.ctx.mode.recordsInStore
+    const reissue = kept ? this.reissue : undefined
+    const issued = this.issuedCookie !== undefined || reissue !== undefined
+    const wrote = issued || (this.wrote && kept)
     const { issuedCookie, clearCookie, retire } = this
     const data = this.record?.data ?? {}
     const state = {
@@ -443,7 +445,9 @@ export class Session<D extends SessionData = SessionData> {
       data,
       wrote,
       issuedCookie,
+      reissue,
       cacheStale: false,
+      cacheTicket: this.cacheTicket,
       clearCookie,
       retire,
     }
@@ -472,13 +476,15 @@ export class Session<D extends SessionData = SessionData> {
   }
 
   private cookiesNow(now: number): CommitResult {
-    const { wrote, issuedCookie, cacheStale, clearCookie, retire } = this
+    const { wrote, issuedCookie, reissue, cacheStale, clearCookie, retire } = this
     const state = {
       record: this.record,
       data: this.working,
       wrote,
       issuedCookie,
+      reissue,
       cacheStale,
+      cacheTicket: this.cacheTicket,
       clearCookie,
       retire,
     }
@@ -488,6 +494,7 @@ export class Session<D extends SessionData = SessionData> {
   /** Marks the cookies as handed to the response, so a second commit does not send them again. */
   private sent(cookies: string[]): string[] {
     this.issuedCookie = undefined
+    this.reissue = undefined
     this.clearCookie = false
     this.retire = []
     this.wrote = false
@@ -516,11 +523,11 @@ export class Session<D extends SessionData = SessionData> {
 
   /** The stored record now; null when it is gone, or out of bounds (then deleted, with a `session.rejected` event). */
   private async freshRecord(id: string): Promise<SessionRecord | null> {
-    const fresh = await this.ctx.failClosed(this.ctx.store.get(id))
+    const fresh = await this.ctx.mode.read(id)
     if (fresh === null) return null
     if (fresh !== 'corrupt' && recordProblem(fresh, this.ctx.maxDataBytes) === undefined)
       return fresh
-    if (fresh !== 'corrupt') await this.ctx.failClosed(this.ctx.store.destroy(id))
+    if (fresh !== 'corrupt') await this.ctx.mode.discard(id)
     this.ctx.events.emit({
       type: 'session.rejected',
       reason: 'invalid_data',
@@ -533,17 +540,16 @@ export class Session<D extends SessionData = SessionData> {
   private async persistChanges(record: SessionRecord, now: number): Promise<void> {
     if (this.tracked.hasSets)
       await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
-    const result = await this.ctx.failClosed(
-      this.ctx.store.patch(record.id, {
-        ...this.tracked.patch(),
-        ...this.touchFields(record, now),
-      }),
-    )
+    const result = await this.ctx.mode.patch(record.id, {
+      ...this.tracked.patch(),
+      ...this.touchFields(record, now),
+    })
     if (result === 'missing') {
       await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
       return
     }
     this.record = { ...record, version: record.version + 1, lastSeenAt: now }
+    this.ctx.cache?.wrote(this.cacheTicket, this.record, false, now)
     this.tracked.reset()
     this.touchDue = false
     this.wrote = true
@@ -563,9 +569,7 @@ export class Session<D extends SessionData = SessionData> {
       },
       now,
     )
-    const created = await this.ctx.failClosed(
-      this.ctx.store.create(record, { ttl: this.ctx.ttlFor(record, now) }),
-    )
+    const created = await this.ctx.mode.create(record, { ttl: this.ctx.ttlFor(record, now) })
     this.adopt(record, issued.cookieValue)
     this.emitEvicted(created, null)
     this.ctx.events.emit({ type: 'session.created', id: record.id, userId: null })
@@ -577,21 +581,15 @@ export class Session<D extends SessionData = SessionData> {
     const previous = this.record
     const issued = this.ctx.codec.issue(fields.userId)
     const record = this.newRecord(issued.id, fields, now)
-    const created = await this.ctx.failClosed(
-      this.ctx.store.create(record, {
-        ttl: this.ctx.ttlFor(record, now),
-        ...(previous && {
-          replaces: previous.id,
-          ...(!this.ctx.sealed && { tombstone: ROTATION_GRACE_MS }),
-        }),
-        ...(this.ctx.maxSessionsPerUser !== undefined && {
-          maxPerUser: this.ctx.maxSessionsPerUser,
-        }),
+    const created = await this.ctx.mode.create(record, {
+      ttl: this.ctx.ttlFor(record, now),
+      ...(previous && { replaces: previous }),
+      ...(this.ctx.maxSessionsPerUser !== undefined && {
+        maxPerUser: this.ctx.maxSessionsPerUser,
       }),
-    )
+    })
     this.adopt(record, issued.cookieValue)
-    if (previous) this.ctx.cache?.end(previous.id, now)
-    if (previous && this.ctx.sealed) await this.ctx.failClosed(this.ctx.sealed.ended(previous))
+    if (previous) await this.ctx.mode.retire(previous, now)
     this.emitEvicted(created, fields.userId)
     if (previous)
       this.ctx.events.emit({
@@ -615,10 +613,8 @@ export class Session<D extends SessionData = SessionData> {
   private async end(reason: 'destroy' | 'logout'): Promise<void> {
     const current = this.record
     if (current) {
-      this.ctx.cache?.end(current.id, this.ctx.clock())
       try {
-        await this.ctx.failClosed(this.ctx.store.destroy(current.id))
-        if (this.ctx.sealed) await this.ctx.failClosed(this.ctx.sealed.ended(current))
+        await this.ctx.mode.end(current, this.ctx.clock())
       } catch (err) {
         // The store is down: the record lives until its idle timeout, but this browser's cookie is cleared anyway.
         this.forget()
@@ -646,7 +642,7 @@ export class Session<D extends SessionData = SessionData> {
    * clearing the cookie (the browser already holds the newer one); else it ended, and the cookie is cleared.
    */
   private async forgetMissing(id: string): Promise<void> {
-    const now = await this.ctx.failClosed(this.ctx.store.get(id))
+    const now = await this.ctx.mode.read(id)
     this.forget(now !== null && now !== 'corrupt' && isTombstone(now))
   }
 
@@ -662,6 +658,7 @@ export class Session<D extends SessionData = SessionData> {
     this.record = null
     this.tracked.reset({})
     this.issuedCookie = undefined
+    this.reissue = undefined
     this.pendingToken = undefined
     this.touchDue = false
   }
@@ -671,8 +668,10 @@ export class Session<D extends SessionData = SessionData> {
     this.pendingToken = undefined
     this.tracked.reset(record.data as Partial<D>)
     this.issuedCookie = cookieValue
+    this.reissue = undefined
     this.touchDue = false
     this.wrote = true
+    this.ctx.cache?.wrote(this.cacheTicket, record, true, record.lastSeenAt)
   }
 
   private newRecord(id: string, fields: RecordFields, now: number): SessionRecord {
@@ -682,7 +681,7 @@ export class Session<D extends SessionData = SessionData> {
       data: cloneData(fields.data),
       lastSeenAt: now,
       version: 1,
-      ...(this.ctx.sealed && { issuedAt: now }),
+      ...this.ctx.mode.stamp(now),
       ...(this.client.ip !== undefined && { ip: this.client.ip }),
       ...(this.client.userAgent !== undefined && {
         userAgent: this.client.userAgent.slice(0, MAX_USER_AGENT_LENGTH),

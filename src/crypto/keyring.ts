@@ -1,5 +1,5 @@
 // Turns the configured secret(s) into per-purpose keys, each named by a hash of itself; the newest key signs.
-import { createHash, hkdfSync } from 'node:crypto'
+import { createHash, hkdfSync } from './node-crypto.ts'
 import { configError } from '../errors.ts'
 
 /**
@@ -20,8 +20,6 @@ export interface PurposeKeys {
 export const MIN_SECRET_LENGTH = 32
 /** A key id: `k` and 6 base64url characters of SHA-256 over the derived key (36 bits; never a number). */
 export const KEY_ID_PATTERN = /^k[A-Za-z0-9_-]{6}$/
-/** Key ids of the numbered scheme before 0.2 (position-based): such values are checked against every listed key. */
-export const LEGACY_KEY_ID_PATTERN = /^[1-9]\d{0,5}$/
 
 /** All secrets, validated, newest first. */
 export class KeyRing {
@@ -69,11 +67,9 @@ function keyId(key: Buffer): string {
   return `k${createHash('sha256').update('hallpass:kid:v1').update(key).digest('base64url').slice(0, 6)}`
 }
 
-/** The keys a value with key id `kid` may have been signed with: the one it names, or every key for a legacy numbered id. */
-export function candidateKeys(keys: PurposeKeys, kid: string): Buffer[] {
-  if (LEGACY_KEY_ID_PATTERN.test(kid)) return [...keys.byId.values()]
-  const key = keys.byId.get(kid)
-  return key ? [key] : []
+/** The key a value with key id `kid` was signed with, or undefined when no listed secret has that id. */
+export function keyFor(keys: PurposeKeys, kid: string): Buffer | undefined {
+  return keys.byId.get(kid)
 }
 
 const HOW_TO = 'generate one with `npx hallpass secret` or `openssl rand -base64 32`'

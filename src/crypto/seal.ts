@@ -1,10 +1,10 @@
 // AES-256-GCM sealing with HKDF-derived keys named by their hash: the newest seals, every listed key opens. Never throws on hostile input.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { candidateKeys, type KeyRing, type PurposeKeys } from './keyring.ts'
+import { createCipheriv, createDecipheriv, randomBytes } from './node-crypto.ts'
+import { keyFor, type KeyRing, type PurposeKeys } from './keyring.ts'
 
 const IV_BYTES = 12
 const TAG_BYTES = 16
-const SEAL_PATTERN = /^(k[A-Za-z0-9_-]{6}|[1-9]\d{0,5})\.([A-Za-z0-9_-]+)$/
+const SEAL_PATTERN = /^(k[A-Za-z0-9_-]{6})\.([A-Za-z0-9_-]+)$/
 /** IVs are cut from one pooled random buffer: one CSPRNG call per 512 seals instead of one each. */
 const IV_POOL_BYTES = IV_BYTES * 512
 let ivPool = Buffer.alloc(0)
@@ -55,20 +55,20 @@ export class Sealer {
     const body = Buffer.from(match[2] as string, 'base64url')
     if (body.length < IV_BYTES + TAG_BYTES || body.toString('base64url') !== match[2])
       return undefined
-    for (const key of candidateKeys(this.keys, match[1] as string)) {
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, IV_BYTES), {
-          authTagLength: TAG_BYTES,
-        })
-        decipher.setAAD(this.aad)
-        decipher.setAuthTag(body.subarray(body.length - TAG_BYTES))
-        return Buffer.concat([
-          decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)),
-          decipher.final(),
-        ]).toString('utf8')
-      } catch {
-        // not this key
-      }
+    const key = keyFor(this.keys, match[1] as string)
+    if (!key) return undefined
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, IV_BYTES), {
+        authTagLength: TAG_BYTES,
+      })
+      decipher.setAAD(this.aad)
+      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES))
+      return Buffer.concat([
+        decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8')
+    } catch {
+      // forged, altered or truncated
     }
     return undefined
   }

@@ -1,6 +1,7 @@
 // Session tokens: 256 random bits in a MAC'd cookie value; the store only sees a hash of the token.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { candidateKeys, type KeyRing, type PurposeKeys } from './keyring.ts'
+import { randomBytes, timingSafeEqual } from './node-crypto.ts'
+import type { KeyRing, PurposeKeys } from './keyring.ts'
+import { HmacSha256, sha256 } from './mac.ts'
 
 /** Characters of the routing tag that groups a user's sessions (one Redis Cluster hash slot). */
 export const TAG_LENGTH = 4
@@ -12,7 +13,7 @@ const MAC_LENGTH = 43
 const ID_PATTERN = /^[A-Za-z0-9_-]{26}$/
 /** `<kid>.<tag+token>[.<attributes>].<mac>`: values from before attribute codes have none. */
 const COOKIE_PATTERN = new RegExp(
-  String.raw`^(k[A-Za-z0-9_-]{6}|[1-9]\d{0,5})\.([A-Za-z0-9_-]{47})(?:\.([A-Za-z0-9_-]{1,8}))?\.([A-Za-z0-9_-]{43})$`,
+  String.raw`^(k[A-Za-z0-9_-]{6})\.([A-Za-z0-9_-]{47})(?:\.([A-Za-z0-9_-]{1,8}))?\.([A-Za-z0-9_-]{43})$`,
 )
 
 /** A freshly issued token: the cookie value (secret) and the public id (store key). */
@@ -31,19 +32,12 @@ export function isSessionId(id: unknown): id is string {
 
 /** Routing tag for a user's sessions: 4 characters of SHA-256 over the user id. */
 export function userTag(userId: string): string {
-  return createHash('sha256')
-    .update(`hallpass:user:${userId}`)
-    .digest('base64url')
-    .slice(0, TAG_LENGTH)
+  return sha256(`hallpass:user:${userId}`).slice(0, TAG_LENGTH)
 }
 
 /** Public session id: routing tag plus 128 bits of SHA-256(token). Safe to show, log and store. */
 function idFor(tag: string, token: string): string {
-  return tag + createHash('sha256').update(token).digest('base64url').slice(0, ID_HASH_LENGTH)
-}
-
-function mac(key: Buffer, body: string): string {
-  return createHmac('sha256', key).update(body).digest('base64url')
+  return tag + sha256(token).slice(0, ID_HASH_LENGTH)
 }
 
 /** What `verify` found in a cookie value that checked out. */
@@ -61,6 +55,8 @@ export interface VerifiedToken {
  */
 export class TokenCodec {
   private readonly keys: PurposeKeys
+  /** One MAC per listed key id, padded once (see `HmacSha256`). */
+  private readonly macs = new Map<string, HmacSha256>()
 
   /** `attributes`: the current attribute code, 1 to 8 base64url characters. */
   constructor(
@@ -68,6 +64,7 @@ export class TokenCodec {
     private readonly attributes: string,
   ) {
     this.keys = ring.keys('cookie')
+    for (const [id, key] of this.keys.byId) this.macs.set(id, new HmacSha256(key))
   }
 
   /** A new token for `userId` (or an anonymous one with a random tag). */
@@ -83,7 +80,7 @@ export class TokenCodec {
   private sign(body: string): string {
     const kid = this.keys.currentId
     const signed = `${body}.${this.attributes}`
-    return `${kid}.${signed}.${mac(this.keys.byId.get(kid) as Buffer, signed)}`
+    return `${kid}.${signed}.${(this.macs.get(kid) as HmacSha256).base64url(signed)}`
   }
 
   /**
@@ -93,23 +90,13 @@ export class TokenCodec {
   verify(cookieValue: string): VerifiedToken | { rejected: TokenRejection } {
     const match = cookieValue.length <= 128 ? COOKIE_PATTERN.exec(cookieValue) : null
     if (!match) return { rejected: 'malformed' }
-    const [, kid, body, attributes, given] = match as unknown as [
-      string,
-      string,
-      string,
-      string | undefined,
-      string,
-    ]
-    const keys = candidateKeys(this.keys, kid)
-    if (keys.length === 0) return { rejected: 'unknown_key' }
+    const [, kid = '', body = '', attributes, given = ''] = match
+    const mac = this.macs.get(kid)
+    if (!mac) return { rejected: 'unknown_key' }
     const signed = attributes === undefined ? body : `${body}.${attributes}`
     const actual = Buffer.from(given)
-    let ok = false
-    for (const key of keys) {
-      ok =
-        (actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac(key, signed)), actual)) ||
-        ok
-    }
+    const ok =
+      actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac.base64url(signed)), actual)
     if (!ok) return { rejected: 'bad_mac' }
     const id = idFor(body.slice(0, TAG_LENGTH), body.slice(TAG_LENGTH))
     if (kid === this.keys.currentId && attributes === this.attributes) return { id, attributes }

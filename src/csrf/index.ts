@@ -5,6 +5,7 @@ import type { CsrfRejectReason } from '../core/events.ts'
 import { keyRingOf, type Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
+import { scopeOf } from '../pipeline/scope.ts'
 import { policyVerdict, type PolicyConfig } from './policy.ts'
 import { CsrfTokens } from './tokens.ts'
 
@@ -207,38 +208,28 @@ export class CsrfRequestState {
   }
 }
 
-/** @deprecated Renamed `CsrfRequestState` (one request's CSRF state; "guard" names the route guards). */
-export type CsrfRequestGuard = CsrfRequestState
-
-const bound = new WeakMap<object, CsrfRequestState>()
-
-/** @internal Adapters bind the request's CSRF state to its session. */
-export function bindCsrf(session: Session<SessionData>, state: CsrfRequestState): void {
-  bound.set(session, state)
-}
-
 /**
  * The masked CSRF token for this request's session, for a hidden `_csrf` field or an
- * `x-csrf-token` header. Works in every adapter (CSRF is on by default there).
+ * `x-csrf-token` header. Works in every front door (CSRF is on by default there): the request's
+ * CSRF state sits in its request scope, which the front door attached to the session.
  *
+ * @throws CONFIG_INVALID when the session has no CSRF state: `csrf: false`, or a session no front door loaded.
  * @example
  * ```ts
  * import { csrfToken } from 'hallpass/csrf'
  * const html = `<input type="hidden" name="_csrf" value="${csrfToken(session)}">`
  * ```
  */
-export function csrfToken(session: Session<any>): string {
-  const state = bound.get(session)
-  if (!state)
-    configError(
-      'csrfToken() found no CSRF state for this session: CSRF is off (csrf: false) or the session was not loaded by a hallpass adapter',
-    )
-  return state.token(session)
+export function csrfToken(session: Session<SessionData>): string {
+  const state = scopeOf(session)?.csrf
+  return state ? state.token(session) : noCsrfState()
 }
 
-/** @internal Set-Cookie values the request's CSRF state needs (a new pre-session cookie). */
-export function csrfCookies(session: Session<any>): string[] {
-  return bound.get(session)?.cookies() ?? []
+/** @internal `csrfToken()`'s CONFIG_INVALID for a request without CSRF state (also the front doors' `csrfToken` with `csrf: false`). */
+export function noCsrfState(): never {
+  configError(
+    'csrfToken() found no CSRF state for this session: CSRF is off (csrf: false) or the session was not loaded by a hallpass adapter',
+  )
 }
 
 /**

@@ -1,5 +1,5 @@
 // CSRF synchronizer tokens: bound to a session id or a signed pre-session nonce, masked per response.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from '../crypto/node-crypto.ts'
 import type { KeyRing, PurposeKeys } from '../crypto/keyring.ts'
 
 const RAW_BYTES = 32

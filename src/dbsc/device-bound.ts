@@ -1,12 +1,14 @@
 // The DBSC server: answers the registration and refresh endpoints, checks the bound cookie, and offers registration.
 import { sessionControl } from '../core/control.ts'
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from '../crypto/node-crypto.ts'
 import type { DeviceBoundRejectReason } from '../core/events.ts'
 import type { Internals, Privileges, ReissuePlan } from '../core/internals.ts'
-import type { Session } from '../core/session.ts'
 import type { KeyRing } from '../crypto/keyring.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../core/types.ts'
 import { BoundCookie, type BoundState } from './bound-cookie.ts'
+import type { DbscResponseExtras, DeviceJudge, DeviceRequestState } from './request-state.ts'
+import { RequestScope, scopeOf } from '../pipeline/scope.ts'
+import { Session } from '../core/session.ts'
 import { firstHeader, HEADERS, readSfString, sfString } from './headers.ts'
 import type { ResolvedDeviceBound } from './options.ts'
 import { verifyRefresh, verifyRegistration } from './proof.ts'
@@ -14,7 +16,7 @@ import { refusal, retryReply, type DbscReply } from './replies.ts'
 import { stageReissue, swapBinding } from './reissue.ts'
 import { StampCodec } from './tokens.ts'
 
-export type { BoundState }
+export type { BoundState, DbscResponseExtras }
 
 /** What the DBSC step reads from a request. */
 export interface DbscRequest {
@@ -31,47 +33,21 @@ export interface DbscRequest {
   readonly header: (name: string) => string | null | undefined
 }
 
-interface RequestState {
-  readonly server: DeviceBound
-  readonly bound: BoundState
-  readonly path: string
-  /** The session's creation time as loaded: registration is offered only on the response that started a session. */
-  readonly loadedCreatedAt: number | null
-  /** Send a Set-Cookie removing the bound cookie (a re-issue now waits for the device, or the cookie did not pass). */
-  clearBound: boolean
-  /** Set by the refresh endpoint, whose request just proved the key: `regenerate()` rotates now with this binding. */
-  rotateWith?: DeviceBinding
-}
-
-const requests = new WeakMap<object, RequestState>()
-
 /**
- * For a route guard: true when this request may act for its session, i.e. the session never registered a
- * key, or it carries a live bound cookie. A refusal is reported as a `dbsc.rejected` event.
+ * For a route guard: true when this request may act for its session, i.e. the DBSC step ran for it and the session
+ * never registered a key, or it carries a live bound cookie. A session the step never saw (no request scope, or no
+ * device state in it) is refused. A refusal is reported as a `dbsc.rejected` event.
  */
 export function passesDeviceCheck(session: Session<SessionData>): boolean {
-  if (!session.deviceBinding) return true
-  const state = requests.get(session)
-  if (state?.bound === 'bound') return true
-  state?.server.report(
+  const state = scopeOf(session)?.device
+  if (!state) return false
+  if (!session.deviceBinding || state.bound === 'bound') return true
+  state.server.report(
     session,
     state.path,
     state.bound === 'unbound' ? 'bound_cookie_missing' : state.bound,
   )
   return false
-}
-
-/** What DBSC adds to a response after commit: the registration offer, and a Set-Cookie removing the bound cookie. */
-export function deviceBoundAfterCommit(
-  session: Session<SessionData>,
-): DbscResponseExtras | undefined {
-  return requests.get(session)?.server.afterCommit(session)
-}
-
-/** Headers and Set-Cookie values DBSC adds to a response (`DeviceBoundServer.afterCommit`). */
-export interface DbscResponseExtras {
-  readonly headers?: Record<string, string>
-  readonly cookies?: string[]
 }
 
 /** The DBSC server an app without an adapter calls (`sessions.deviceBound`, docs/dbsc.md). */
@@ -93,7 +69,7 @@ export interface DeviceBoundServer {
 }
 
 /** @internal Built by the manager when `deviceBound` is set. */
-export class DeviceBound implements DeviceBoundServer {
+export class DeviceBound implements DeviceBoundServer, DeviceJudge {
   private readonly stamps: StampCodec
   private readonly bound: BoundCookie
 
@@ -115,14 +91,14 @@ export class DeviceBound implements DeviceBoundServer {
     if (request.method === 'POST' && request.path === this.config.refreshPath)
       return this.refresh(session, request)
     const bound = this.bound.state(session.deviceBinding, request.cookie, this.ctx.clock())
-    const state: RequestState = {
+    const state: DeviceRequestState = {
       server: this,
       bound,
       path: request.path,
       loadedCreatedAt: session.createdAt,
       clearBound: false,
     }
-    requests.set(session, state)
+    scopeOrNew(session).device = state
     if (bound === 'bound' || bound === 'unbound' || bound === 'bound_cookie_missing') {
       // Without the bound cookie (a lost key, or only the session cookie copied) the request is anonymous: it can sign
       // in again at once, and can neither act for the session nor end it.
@@ -144,7 +120,7 @@ export class DeviceBound implements DeviceBoundServer {
    * response that started it (login), once. Re-issued ids (`regenerate()`) are not offered again.
    */
   registrationHeader(session: Session<SessionData>): string | undefined {
-    const state = requests.get(session)
+    const state = scopeOf(session)?.device
     const id = session.id
     if (!state || id === null || session.userId === null || session.deviceBinding) return undefined
     if (session.createdAt === state.loadedCreatedAt) return undefined
@@ -153,7 +129,7 @@ export class DeviceBound implements DeviceBoundServer {
   }
 
   afterCommit(session: Session<SessionData>): DbscResponseExtras | undefined {
-    const state = requests.get(session)
+    const state = scopeOf(session)?.device
     if (!state) return undefined
     const offer = this.registrationHeader(session)
     const clear = state.clearBound ? [this.bound.clear()] : undefined
@@ -170,7 +146,7 @@ export class DeviceBound implements DeviceBoundServer {
    * anywhere else, stage the re-issue on the binding and remove this response's bound cookie. @internal
    */
   async reissue(handle: object, record: SessionRecord, changes: Privileges): Promise<ReissuePlan> {
-    const state = requests.get(handle)
+    const state = handle instanceof Session ? scopeOf(handle)?.device : undefined
     if (state?.rotateWith) return { device: state.rotateWith }
     const plan = await stageReissue(this.ctx, record, record.device as DeviceBinding, changes)
     if (state) state.clearBound = true
@@ -203,12 +179,7 @@ export class DeviceBound implements DeviceBoundServer {
       record.device ? 'already_bound' : binding,
     )
     if (outcome !== 'ok')
-      return this.refuse(
-        session,
-        request,
-        outcome === 'conflict' ? 'already_bound' : outcome,
-        outcome === 'no_session' ? 401 : 409,
-      )
+      return this.refuse(session, request, outcome, outcome === 'no_session' ? 401 : 409)
     this.ctx.events.emit({
       type: 'dbsc.registered',
       id,
@@ -249,12 +220,11 @@ export class DeviceBound implements DeviceBoundServer {
       return (spent = { ...record.device, usedAt: stamp.time })
     })
     if (outcome !== 'ok') {
-      const reason = outcome === 'conflict' ? 'challenge_replayed' : outcome
       return this.refuse(
         session,
         request,
-        reason,
-        reason === 'not_bound' || reason === 'no_session' ? 401 : 403,
+        outcome,
+        outcome === 'not_bound' || outcome === 'no_session' ? 401 : 403,
         binding,
       )
     }
@@ -270,14 +240,14 @@ export class DeviceBound implements DeviceBoundServer {
     binding: DeviceBinding,
   ): Promise<string[]> {
     const { pending, ...live } = binding
-    requests.set(session, {
+    scopeOrNew(session).device = {
       server: this,
       bound: 'bound',
       path: this.config.refreshPath,
       loadedCreatedAt: session.createdAt,
       clearBound: false,
       rotateWith: live,
-    })
+    }
     await session.regenerate({
       ...(pending?.roles && { roles: pending.roles }),
       ...(pending?.permissions && { permissions: pending.permissions }),
@@ -345,6 +315,11 @@ export class DeviceBound implements DeviceBoundServer {
       return { ...this.challenge(rechallenge), body: refusal(status, reason).body }
     return refusal(status, reason)
   }
+}
+
+/** The request's scope; an app that calls `handle()` without a front door gets one here. */
+function scopeOrNew(session: Session<SessionData>): RequestScope {
+  return scopeOf(session) ?? new RequestScope(session)
 }
 
 function ipOf(session: Session<SessionData>): { ip?: string } {

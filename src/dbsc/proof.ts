@@ -1,6 +1,7 @@
 // Verifies DBSC proofs (the `dbsc+jwt` in Secure-Session-Response) with jose: registration self-signed by its JWK, refresh by the stored key.
 import type { JWK } from 'jose'
 import type { DeviceBinding } from '../core/types.ts'
+import { HallpassError } from '../errors.ts'
 import { isPlainObject } from '../json.ts'
 import type { DeviceKeyAlgorithm } from './options.ts'
 
@@ -48,9 +49,30 @@ export async function verifyRefresh(jwt: string, binding: DeviceBinding): Promis
 
 type Jose = typeof import('jose')
 let joseModule: Promise<Jose> | undefined
-/** jose is loaded on the first proof, so apps without `deviceBound` never load it. */
+let joseLoader: (() => Promise<Jose>) | undefined
+/** Not a literal: a bundler that follows `import('jose')` would put jose into every bundle (dbsc sits in the manager). */
+const JOSE = 'jose'
+
+/** @internal Called by `hallpass/dbsc`: a literal import, so a bundle with device binding carries jose. */
+export function provideJose(load: () => Promise<Jose>): void {
+  joseLoader ??= load
+}
+
+/**
+ * jose is loaded on the first proof, so apps without `deviceBound` never load it: through `hallpass/dbsc` when the
+ * app imported it (bundled apps, Workers), else from node_modules at run time (Node, Bun, Deno).
+ */
 function loadJose(): Promise<Jose> {
-  return (joseModule ??= import('jose'))
+  return (joseModule ??= (joseLoader ?? (() => import(JOSE) as Promise<Jose>))().catch(
+    (cause: unknown) => {
+      joseModule = undefined
+      throw new HallpassError(
+        'CONFIG_INVALID',
+        "hallpass: device binding could not load jose; add `import 'hallpass/dbsc'` to your server's entry so your bundler includes it",
+        { cause },
+      )
+    },
+  ))
 }
 
 async function verifyWith(

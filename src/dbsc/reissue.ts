@@ -3,41 +3,43 @@ import type { DeviceBoundRejectReason } from '../core/events.ts'
 import type { Internals, Privileges, ReissuePlan } from '../core/internals.ts'
 import type { DeviceBinding, SessionData, SessionRecord } from '../core/types.ts'
 import { HallpassError } from '../errors.ts'
+import { compareAndSwap, LOST } from '../core/compare-and-swap.ts'
+import { failClosed } from '../fail-closed.ts'
 import { encodeDevice, MAX_DEVICE_BYTES } from '../stores/device-codec.ts'
 
 const CAS_ATTEMPTS = 8
 
-/** What a binding swap ended with: written, or why not (`conflict`: other requests kept winning). */
-export type SwapOutcome = 'ok' | 'conflict' | DeviceBoundRejectReason
+/** What a binding swap ended with: written, or why not. */
+export type SwapOutcome = 'ok' | DeviceBoundRejectReason
 
 /**
  * Compare-and-swap on the record's device binding: `next` sees the stored record and returns the new binding or
  * a reason to stop. Retried while other requests of the session bump its version.
+ * @throws SESSION_CONFLICT when other requests won every round (nothing was written; the caller may retry).
  */
 export async function swapBinding(
   ctx: Internals<SessionData>,
   id: string,
   next: (record: SessionRecord) => DeviceBinding | DeviceBoundRejectReason,
+  what = 'the device binding',
 ): Promise<SwapOutcome> {
-  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-    const record = await ctx.failClosed(ctx.store.get(id))
+  return compareAndSwap({ attempts: CAS_ATTEMPTS, what }, async () => {
+    const record = await failClosed(ctx.store.get(id))
     if (!record || record === 'corrupt') return 'no_session'
     const device = next(record)
     if (typeof device === 'string') return device
-    const now = ctx.clock()
-    const result = await ctx.failClosed(
+    const result = await failClosed(
       ctx.store.patch(id, {
         set: {},
         unset: [],
-        ttl: ctx.ttlFor(record, now),
+        ttl: ctx.ttlFor(record, ctx.clock()),
         expectVersion: record.version,
         device,
       }),
     )
-    if (result === 'ok') return 'ok'
-    if (result === 'missing') return 'no_session'
-  }
-  return 'conflict'
+    if (result === 'conflict') return LOST
+    return result === 'ok' ? 'ok' : 'no_session'
+  })
 }
 
 /**
@@ -76,14 +78,13 @@ export async function stageReissue(
         `refreshes; together they must fit in ${MAX_DEVICE_BYTES} bytes`,
     )
   }
-  const outcome = await swapBinding(ctx, record.id, (fresh) =>
-    fresh.device?.id === binding.id ? (staged = withPending(fresh.device)) : 'not_bound',
+  const outcome = await swapBinding(
+    ctx,
+    record.id,
+    (fresh) =>
+      fresh.device?.id === binding.id ? (staged = withPending(fresh.device)) : 'not_bound',
+    'regenerate() on the device binding',
   )
-  if (outcome === 'conflict')
-    throw new HallpassError(
-      'SESSION_CONFLICT',
-      'regenerate() lost every compare-and-swap round on the device binding; try again',
-    )
   if (outcome !== 'ok')
     throw new HallpassError(
       'SESSION_GONE',

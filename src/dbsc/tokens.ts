@@ -1,5 +1,5 @@
 // DBSC challenges and bound-cookie values: random, time-stamped and MAC'd to one session, so issuing them writes nothing.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from '../crypto/node-crypto.ts'
 import type { KeyRing } from '../crypto/keyring.ts'
 
 const MAC_BYTES = 16

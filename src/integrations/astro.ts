@@ -1,24 +1,16 @@
 // hallpass/astro: middleware that puts the session on `Astro.locals.session` and commits it onto the page's response; guards for pages and endpoints.
-import { runWithSession } from '../context/storage.ts'
+import { serveFetch, type FetchAdapterOptions } from '../adapters/fetch-io.ts'
 import type { Sessions } from '../core/manager.ts'
 import { safeRedirectPath } from '../core/redirect.ts'
-import type { Session } from '../core/session.ts'
-import type { Guard } from '../guards/access.ts'
+import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import {
-  applySession,
-  csrfRejectedResponse,
-  formTokenOf,
-  loadSession,
-  requestFacts,
-  storeDownResponse,
-} from '../adapters/fetch-io.ts'
-import { attached, DENIED, isStoreDown } from '../adapters/replies.ts'
-import { csrfFor, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
-import { refuseDeviceBound } from './device-bound.ts'
+import type { Guard } from '../guards/access.ts'
+import { commitHeaders, Pipeline } from '../pipeline/pipeline.ts'
+import { attached, DENIED } from '../pipeline/replies.ts'
+import { RequestScope } from '../pipeline/scope.ts'
 
-/** Options for `sessionMiddleware`. */
-export type AstroOptions = AdapterOptions
+/** Options for `sessionMiddleware`: those of every adapter (`trustProxy`, `csrf`), and `onError`. */
+export type AstroOptions = Pick<FetchAdapterOptions, 'trustProxy' | 'csrf' | 'onError'>
 
 /** What hallpass reads from Astro's `APIContext` (an `APIContext` is one). */
 export interface AstroContext {
@@ -56,7 +48,10 @@ export interface SessionLocals<D extends SessionData = SessionData> {
  * first byte. Change the session in middleware, endpoints or the page's own frontmatter: components
  * render while the page streams, after the commit, so a change there throws `SESSION_COMMITTED`
  * instead of being lost. Set `security: { checkOrigin: false }` in astro.config: this check
- * replaces Astro's (which answers first and only for forms). A store outage becomes a 503.
+ * replaces Astro's (which answers first and only for forms). It runs the pipeline every front door
+ * runs: device-bound sessions (`deviceBound`), a store outage as a 503, `SESSION_GONE`/`SESSION_CONFLICT`
+ * as a 409, any other error thrown by a page or endpoint as a bare JSON 500 reported to `onError`; every
+ * error reply carries the cookie of an id the request issued or ended.
  *
  * @default csrf on (Fetch Metadata, exact Origin, masked tokens; see hallpass/csrf)
  * @example
@@ -71,35 +66,21 @@ export function sessionMiddleware<D extends SessionData>(
   sessions: Sessions<D>,
   options: AstroOptions = {},
 ) {
-  refuseDeviceBound(sessions, 'hallpass/astro')
-  const csrf = csrfFor(sessions, options)
+  const pipeline = new Pipeline(sessions, options)
+  const onError = options.onError ?? console.error
   return async (context: AstroContext, next: () => Promise<Response>): Promise<Response> => {
-    const locals = context.locals as { session?: Session<D> }
-    try {
-      if (context.isPrerendered) {
-        // Built once for everyone: no cookie, and nothing it changes could reach a browser.
-        locals.session = await sessions.load()
-        await locals.session.commit()
-        return await next()
+    if (!context.isPrerendered) {
+      const handle = (scope: RequestScope<D>) => {
+        Reflect.set(context.locals, 'session', scope.session)
+        return next()
       }
-      const { request } = context
-      const session = await loadSession(sessions, request, {
-        ...options,
-        getIp: () => context.clientAddress,
-      })
-      locals.session = session
-      if (
-        !(await passesCsrf(csrf, session, requestFacts(request), options, () =>
-          formTokenOf(request),
-        ))
-      )
-        return csrfRejectedResponse()
-      const response = await runWithSession(session, next)
-      return await applySession(session as Session<SessionData>, response)
-    } catch (err) {
-      if (isStoreDown(err)) return storeDownResponse()
-      throw err
+      return serveFetch(pipeline, context.request, context.clientAddress, handle, onError)
     }
+    // Built once for everyone: no cookie (no store read), and nothing it changes could reach a browser.
+    const scope = new RequestScope(await sessions.load())
+    Reflect.set(context.locals, 'session', scope.session)
+    await commitHeaders(scope)
+    return next()
   }
 }
 
@@ -171,8 +152,9 @@ export function guard<C extends AstroContext>(
 }
 
 function sessionOf(context: AstroContext): Session<SessionData> {
+  const value: unknown = Reflect.get(context.locals, 'session')
   return attached(
-    (context.locals as { session?: Session<SessionData> }).session,
+    value instanceof Session ? value : undefined,
     'hallpass/astro (src/middleware.ts: export const onRequest = sessionMiddleware(sessions))',
   )
 }

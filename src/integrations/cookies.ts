@@ -1,8 +1,6 @@
 // What framework integrations share: a commit's Set-Cookie values as (name, value, options) for cookie-jar APIs.
 import { parseSetCookie } from 'cookie'
-import type { Session } from '../core/session.ts'
-import type { SessionData } from '../core/types.ts'
-import { commitHeaders } from '../adapters/steps.ts'
+import type { SessionHeaders } from '../pipeline/pipeline.ts'
 
 /** Options a framework cookie jar accepts (Next.js `cookies()`, SvelteKit and Astro `cookies`). */
 export interface JarCookieOptions {
@@ -48,7 +46,7 @@ export function jarCookies(setCookies: readonly string[]): JarCookie[] {
   })
 }
 
-/** Commits the session and returns its cookies (session, cache, CSRF pre-session) for a cookie jar. */
-export async function commitToJar(session: Session<SessionData>): Promise<JarCookie[]> {
-  return jarCookies((await commitHeaders(session)).cookies)
+/** A commit's cookies (session, cache, CSRF pre-session, DBSC) for a cookie jar. */
+export function toJar(headers: SessionHeaders): JarCookie[] {
+  return jarCookies(headers.cookies)
 }

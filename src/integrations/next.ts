@@ -3,34 +3,30 @@ import 'server-only'
 import { cookies, headers } from 'next/headers.js'
 import { cache } from 'react'
 import {
-  csrfRejectedResponse,
+  clientFacts,
   formTokenOf,
-  loadSession,
+  replyResponse,
   requestFacts,
-  storeDownResponse,
   withSessionHeaders,
+  type FetchAdapterOptions,
 } from '../adapters/fetch-io.ts'
-import { DENIED, isStoreDown, runGuard } from '../adapters/replies.ts'
-import {
-  commitHeaders,
-  csrfFor,
-  loadFromFacts,
-  passesCsrf,
-  type AdapterOptions,
-} from '../adapters/steps.ts'
-import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
+import { currentSession, enableContext } from '../context/storage.ts'
+import { sessionControl } from '../core/control.ts'
 import type { Sessions } from '../core/manager.ts'
-import type { Session } from '../core/session.ts'
-import { configError } from '../errors.ts'
 import { safeRedirectPath, sameOriginPath } from '../core/redirect.ts'
-import type { Guard } from '../guards/access.ts'
+import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { commitToJar, type JarCookie } from './cookies.ts'
-import { refuseDeviceBound } from './device-bound.ts'
-import { serverActionCheck } from './server-actions.ts'
+import { configError } from '../errors.ts'
+import type { Guard } from '../guards/access.ts'
+import type { ClientFacts, RequestFacts } from '../pipeline/facts.ts'
+import { errorHeaders, Pipeline } from '../pipeline/pipeline.ts'
+import { DENIED, errorReply, runGuard } from '../pipeline/replies.ts'
+import type { RequestScope } from '../pipeline/scope.ts'
+import { toJar, type JarCookie } from './cookies.ts'
+import { SERVER_ACTION_PATH, serverActionCheck, type ActionHeaders } from './server-actions.ts'
 
-/** Options for `nextSessions`: those of every adapter (`trustProxy`, `csrf`). */
-export type NextSessionsOptions = AdapterOptions
+/** Options for `nextSessions`: those of every adapter (`trustProxy`, `csrf`), and `onError` (route handlers). */
+export type NextSessionsOptions = Pick<FetchAdapterOptions, 'trustProxy' | 'csrf' | 'onError'>
 
 /** A route handler wrapped by `withSession`: the request, the session, and Next's context (`params`). */
 export type NextRouteHandler<D extends SessionData, C> = (
@@ -97,51 +93,53 @@ export function nextSessions<D extends SessionData>(
   sessions: Sessions<D>,
   options: NextSessionsOptions = {},
 ): NextSessions<D> {
-  refuseDeviceBound(sessions, 'hallpass/next')
   enableContext() // getSession() inside sessionAction/withSession finds their session through AsyncLocalStorage
-  const csrf = csrfFor(sessions, options)
-  const checkAction = serverActionCheck(csrf, options, sessions.cookie.secure)
+  const pipeline = new Pipeline(sessions, options)
+  const checkAction = serverActionCheck(pipeline, options, sessions.cookie.secure)
+  const onError = options.onError ?? console.error
+
+  /** A server component render or a server action: no Response of its own, so its cookies go through `cookies()`. */
+  const loadFromHeaders = async (path: string): Promise<RequestScope<D>> => {
+    const head = await headers()
+    const scope = await pipeline.load(headerFacts(head))
+    // The bound-cookie check (no endpoint has such a path): a reply this request cannot send sets the session aside.
+    if (await pipeline.deviceStep(scope, actionFacts(head, path, sessions.cookie.secure)))
+      sessionControl().setAside(scope.session)
+    return scope
+  }
 
   const loadForRender = cache(async (): Promise<Session<D>> => {
-    const [head, jar] = await Promise.all([headers(), cookies()])
-    const session = await loadFromFacts(
-      sessions,
-      {
-        cookie: head.get('cookie'),
-        socketIp: undefined,
-        forwardedFor: head.get('x-forwarded-for'),
-        userAgent: head.get('user-agent'),
-      },
-      options,
-    )
+    const scope = await loadFromHeaders('(render)')
     // Committed now, so it is read-only from here on; server components cannot set cookies, route handlers and actions can.
-    writeJar(jar, await commitToJar(session as Session<SessionData>), true)
-    return session
+    writeJar(await cookies(), toJar(await pipeline.commit(scope)), true)
+    return scope.session
   })
 
   const withSession =
     <C>(handler: NextRouteHandler<D, C>) =>
     async (request: Request, context: C): Promise<Response> => {
-      let session: Session<D> | undefined
+      let scope: RequestScope<D> | undefined
       try {
-        session = await loadSession(sessions, request, options)
-        const loaded = session
-        if (
-          !(await passesCsrf(csrf, loaded, requestFacts(request), options, () =>
-            formTokenOf(request),
-          ))
+        scope = await pipeline.load(clientFacts(request, undefined))
+        const loaded = scope
+        const stop =
+          pipeline.checks &&
+          (await pipeline.check(loaded, requestFacts(request), () => formTokenOf(request)))
+        if (stop) return replyResponse(stop)
+        const response = await pipeline.run(loaded, () => handler(request, loaded.session, context))
+        return withSessionHeaders(
+          response,
+          pipeline.commitNow(loaded) ?? (await pipeline.commit(loaded)),
         )
-          return csrfRejectedResponse()
-        const response = await runWithSession(loaded, () => handler(request, loaded, context))
-        const headers = await commitHeaders(loaded as Session<SessionData>)
-        session = undefined
-        return withSessionHeaders(response, headers)
       } catch (err) {
-        if (isStoreDown(err)) return storeDownResponse()
         // redirect() and notFound() throw; Next still sends what was set through cookies().
-        if (session)
-          writeJar(await cookies(), await commitToJar(session as Session<SessionData>), false)
-        throw err
+        if (isNextControlFlow(err)) {
+          if (scope) writeJar(await cookies(), toJar(await errorHeaders(scope, true)), false)
+          throw err
+        }
+        const failure = await pipeline.fail(scope, err)
+        if (!failure.known) onError(err, request)
+        return replyResponse(failure.reply)
       }
     }
 
@@ -151,23 +149,19 @@ export function nextSessions<D extends SessionData>(
     sessionAction:
       (fn) =>
       async (...args) => {
-        const [head, jar] = await Promise.all([headers(), cookies()])
-        const session = await loadFromFacts(
-          sessions,
-          {
-            cookie: head.get('cookie'),
-            socketIp: undefined,
-            forwardedFor: head.get('x-forwarded-for'),
-            userAgent: head.get('user-agent'),
-          },
-          options,
-        )
-        await checkAction(session, head) // throws CSRF_REJECTED, and says why in the server log once per reason
+        const scope = await loadFromHeaders(SERVER_ACTION_PATH)
+        await checkAction(scope, await headers()) // throws CSRF_REJECTED, and says why in the server log once per reason
+        const jar = await cookies()
+        let result: Awaited<ReturnType<typeof fn>>
         try {
-          return await runWithSession(session, () => fn(session, ...args))
-        } finally {
-          writeJar(jar, await commitToJar(session as Session<SessionData>), false)
+          result = await pipeline.run(scope, () => fn(scope.session, ...args))
+        } catch (err) {
+          // The action's error stands (Next answers it); the cookie of an id it issued or ended still goes out.
+          writeJar(jar, toJar(await errorHeaders(scope, !errorReply(err))), false)
+          throw err
         }
+        writeJar(jar, toJar(await pipeline.commit(scope)), false)
+        return result
       },
 
     withSession,
@@ -187,12 +181,11 @@ export function nextSessions<D extends SessionData>(
         )
       }
       return async (request) => {
-        const head = request.headers
-        const client = {
-          cookie: head.get('cookie'),
-          userAgent: head.get('user-agent') ?? undefined,
-        }
-        const session = await sessions.load(client)
+        const scope = await pipeline.load(clientFacts(request, undefined))
+        // Device-bound sessions: the endpoints answer here, a failed bound cookie is sent back, a missing one set aside.
+        const dbsc = await pipeline.deviceStep(scope, requestFacts(request))
+        if (dbsc) return replyResponse(dbsc)
+        const session = scope.session
         const outcome = guard
           ? await guard(session)
           : session.isAuthenticated
@@ -208,6 +201,36 @@ export function nextSessions<D extends SessionData>(
       }
     },
   }
+}
+
+/** What the load step reads from Next's `headers()` (no socket address reaches a server component or action). */
+function headerFacts(head: ActionHeaders): ClientFacts {
+  return {
+    cookie: head.get('cookie'),
+    socketIp: undefined,
+    forwardedFor: head.get('x-forwarded-for'),
+    userAgent: head.get('user-agent'),
+  }
+}
+
+/** The request facts of a render or an action, which Next gives no path: the DBSC step's bound-cookie check only. */
+function actionFacts(head: ActionHeaders, path: string, secure: boolean): RequestFacts {
+  return {
+    method: 'POST',
+    path,
+    encrypted: secure,
+    host: head.get('host'),
+    header: (name) => head.get(name),
+  }
+}
+
+/** Next's redirect(), notFound() and friends: thrown for Next to answer, never an error of the app's. */
+function isNextControlFlow(err: unknown): boolean {
+  const digest: unknown =
+    typeof err === 'object' && err !== null ? Reflect.get(err, 'digest') : undefined
+  return (
+    typeof digest === 'string' && /^(NEXT_|DYNAMIC_SERVER_USAGE|BAILOUT_TO_CLIENT)/.test(digest)
+  )
 }
 
 /** Writes a commit's cookies through Next's cookie store. Server components cannot write: `quiet` ignores that. */

@@ -1,8 +1,10 @@
 // The CSRF check of Next.js server actions: no path an exemption could match, one log line per refusal reason.
-import { csrfVerdict, selfOrigin, type AdapterOptions, type CsrfFacts } from '../adapters/steps.ts'
-import type { Session } from '../core/session.ts'
-import type { Csrf, CsrfRejectReason } from '../csrf/index.ts'
+import type { SessionData } from '../core/types.ts'
+import type { CsrfRejectReason } from '../csrf/index.ts'
 import { HallpassError } from '../errors.ts'
+import { selfOrigin, type AdapterOptions, type RequestFacts } from '../pipeline/facts.ts'
+import type { Pipeline } from '../pipeline/pipeline.ts'
+import type { RequestScope } from '../pipeline/scope.ts'
 
 /**
  * The path a server action is checked (and reported in `csrf.rejected`) under. Next gives an action no path of
@@ -23,23 +25,24 @@ export type Warn = (message: string) => void
  * The CSRF check for `sessionAction`: resolves when the action may run, else throws `CSRF_REJECTED` (Next then
  * shows its generic error page) after writing why to the server log, once per reason per `nextSessions()`.
  */
-export function serverActionCheck(
-  csrf: Csrf | undefined,
+export function serverActionCheck<D extends SessionData>(
+  pipeline: Pipeline<D>,
   options: AdapterOptions,
   secure: boolean,
   warn: Warn = console.warn,
-) {
+): (scope: RequestScope<SessionData>, head: ActionHeaders) => Promise<void> {
   const warned = new Set<CsrfRejectReason>()
-  return async (session: Session<any>, head: ActionHeaders): Promise<void> => {
+  const csrf = pipeline.csrf
+  return async (scope, head) => {
     if (!csrf) return
-    const facts: CsrfFacts = {
+    const facts: RequestFacts = {
       method: 'POST',
       path: SERVER_ACTION_PATH,
       encrypted: secure,
       host: head.get('host'),
       header: (name) => head.get(name),
     }
-    const verdict = await csrfVerdict(csrf, session, facts, options)
+    const verdict = await pipeline.csrfVerdict(csrf, scope, facts)
     if (verdict.ok) return
     if (!warned.has(verdict.reason)) {
       warned.add(verdict.reason)
@@ -58,12 +61,12 @@ export function serverActionCheck(
 /** Why, in words, with the fix when the cause is the app's setup. Header values are quoted and cut short. */
 function hint(
   reason: CsrfRejectReason,
-  facts: CsrfFacts,
+  facts: RequestFacts,
   options: AdapterOptions,
   secure: boolean,
 ): string {
   const origin = facts.header('origin') ?? ''
-  const self = selfOrigin(facts, options)
+  const self = selfOrigin(facts, options.trustProxy ?? false)
   switch (reason) {
     case 'origin_mismatch':
       if (secure && origin === self.replace(/^https:/, 'http:')) {

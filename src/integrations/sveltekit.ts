@@ -1,26 +1,14 @@
 // hallpass/sveltekit: a `handle` hook that puts the session on `event.locals.session` and commits it onto the response.
-import { runWithSession } from '../context/storage.ts'
+import { requestFacts, serveFetch, type FetchAdapterOptions } from '../adapters/fetch-io.ts'
 import type { Sessions } from '../core/manager.ts'
-import type { Session } from '../core/session.ts'
+import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import {
-  csrfRejectedResponse,
-  formTokenOf,
-  storeDownResponse,
-  withSessionHeaders,
-} from '../adapters/fetch-io.ts'
-import { isStoreDown } from '../adapters/replies.ts'
-import {
-  commitHeaders,
-  csrfFor,
-  loadFromFacts,
-  passesCsrf,
-  type AdapterOptions,
-} from '../adapters/steps.ts'
-import { refuseDeviceBound } from './device-bound.ts'
+import { Pipeline } from '../pipeline/pipeline.ts'
+import { errorReply, withCookies } from '../pipeline/replies.ts'
+import { scopeOf, type RequestScope } from '../pipeline/scope.ts'
 
 /** Options for `handleSession`. The client address comes from `event.getClientAddress()` (adapter-node's `ADDRESS_HEADER`/`XFF_DEPTH`), the origin from `event.url` (its `ORIGIN`/`PROTOCOL_HEADER`). */
-export type SvelteKitOptions = Omit<AdapterOptions, 'trustProxy'>
+export type SvelteKitOptions = Pick<FetchAdapterOptions, 'csrf' | 'onError'>
 
 /** What `handleSession` reads from a SvelteKit `RequestEvent` (a `RequestEvent` is one). */
 export interface SvelteKitEvent {
@@ -54,7 +42,8 @@ export interface SessionLocals<D extends SessionData = SessionData> {
  * The `handle` hook: loads the session into `event.locals.session`, checks CSRF for every method but
  * GET, HEAD and OPTIONS (after SvelteKit's own origin check on form posts, which stays on), and
  * commits once the response is resolved, adding its Set-Cookie headers (also on `redirect()`
- * responses from form actions). A store outage becomes a 503. `getSession()` from `hallpass/context`
+ * responses from form actions). It runs the pipeline every front door runs, device-bound sessions included;
+ * with `sessionErrors()` as `handleError`, a store outage becomes a 503 and a lost session a 409. `getSession()` from `hallpass/context`
  * works inside. Compose it with `sequence()` from `@sveltejs/kit/hooks` if you have other hooks.
  *
  * @default csrf on; SvelteKit's `trustedOrigins` do not bypass it: list such a form's path in `csrf.exempt`
@@ -70,40 +59,44 @@ export function handleSession<D extends SessionData>(
   sessions: Sessions<D>,
   options: SvelteKitOptions = {},
 ) {
-  refuseDeviceBound(sessions, 'hallpass/sveltekit')
-  const csrf = csrfFor(sessions, options)
+  const pipeline = new Pipeline(sessions, {
+    ...(options.csrf !== undefined && { csrf: options.csrf }),
+  })
+  const onError = options.onError ?? console.error
   return async <E extends SvelteKitEvent>({
     event,
     resolve,
   }: SvelteKitHandleInput<E>): Promise<Response> => {
-    const { request, url } = event
-    try {
-      const session = await loadFromFacts(
-        sessions,
-        {
-          cookie: request.headers.get('cookie'),
-          socketIp: clientAddress(event),
-          forwardedFor: null,
-          userAgent: request.headers.get('user-agent'),
-        },
-        {},
-      )
-      ;(event.locals as { session?: Session<D> }).session = session
-      const facts = {
-        method: request.method,
-        path: url.pathname,
-        encrypted: url.protocol === 'https:',
-        host: url.host,
-        header: (name: string) => request.headers.get(name),
-      }
-      if (!(await passesCsrf(csrf, session, facts, {}, () => formTokenOf(request))))
-        return csrfRejectedResponse()
-      const response = await runWithSession(session, () => resolve(event))
-      return withSessionHeaders(response, await commitHeaders(session as Session<SessionData>))
-    } catch (err) {
-      if (isStoreDown(err)) return storeDownResponse()
-      throw err
+    const handle = (scope: RequestScope<D>) => {
+      Reflect.set(event.locals, 'session', scope.session)
+      return resolve(event)
     }
+    // The origin is SvelteKit's (`event.url`: its ORIGIN / PROTOCOL_HEADER), the path without `__data.json`.
+    const facts = (request: Request) => requestFacts(request, event.url, event.url.host)
+    return serveFetch(pipeline, event.request, clientAddress(event), handle, onError, facts)
+  }
+}
+
+/**
+ * The `handleError` hook, or a call in yours: a hallpass error that a load function, action or endpoint let through
+ * (`STORE_UNAVAILABLE`, `SESSION_GONE`, `SESSION_CONFLICT`) is recorded on the request, and `handleSession` answers
+ * with its 503 or 409 (nothing written, the cookie of an id the request issued or ended sent) instead of SvelteKit's 500.
+ *
+ * @example
+ * ```ts
+ * // src/hooks.server.ts
+ * import { handleSession, sessionErrors } from 'hallpass/sveltekit'
+ * export const handle = handleSession(sessions)
+ * export const handleError = sessionErrors()
+ * ```
+ */
+export function sessionErrors(): (input: { error: unknown; event: SvelteKitEvent }) => undefined {
+  return ({ error, event }) => {
+    const known = errorReply(error)
+    const session: unknown = Reflect.get(event.locals, 'session')
+    const scope = known && session instanceof Session ? scopeOf(session) : undefined
+    if (known && scope) scope.failure = withCookies(known, [])
+    return undefined
   }
 }
 

@@ -1,24 +1,16 @@
 // hallpass/tanstack-start: a request middleware handler that loads, CSRF-checks and commits the session; getSession() in server functions, loaders and server routes.
 import '@tanstack/react-start/server-only'
-import {
-  csrfRejectedResponse,
-  formTokenOf,
-  loadSession,
-  requestFacts,
-  storeDownResponse,
-  withSessionHeaders,
-} from '../adapters/fetch-io.ts'
-import { isStoreDown } from '../adapters/replies.ts'
-import { commitHeaders, csrfFor, passesCsrf, type AdapterOptions } from '../adapters/steps.ts'
-import { currentSession, enableContext, runWithSession } from '../context/storage.ts'
+import { serveFetch, type FetchAdapterOptions } from '../adapters/fetch-io.ts'
+import { currentSession, enableContext } from '../context/storage.ts'
 import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
-import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../core/types.ts'
-import { refuseDeviceBound } from './device-bound.ts'
+import { HallpassError } from '../errors.ts'
+import { Pipeline } from '../pipeline/pipeline.ts'
+import type { RequestScope } from '../pipeline/scope.ts'
 
-/** Options for `tanstackSessions`: those of every adapter (`trustProxy`, `csrf`). */
-export type TanstackSessionsOptions = AdapterOptions
+/** Options for `tanstackSessions`: those of every adapter (`trustProxy`, `csrf`), and `onError`. */
+export type TanstackSessionsOptions = Pick<FetchAdapterOptions, 'trustProxy' | 'csrf' | 'onError'>
 
 /** What a request middleware's `next()` resolves to: Start's result, with the response to send. */
 interface NextResult {
@@ -36,7 +28,10 @@ export interface TanstackSessions<D extends SessionData> {
   /**
    * The function for `createMiddleware().server(...)` in src/start.ts: loads the session, checks CSRF on
    * unsafe methods (403), runs the rest of the request with the session (also as `context.session`),
-   * then commits and adds the cookies to the response, a `redirect()` included. A store outage is a 503.
+   * then commits and adds the cookies to the response, a `redirect()` included. It runs the pipeline every
+   * front door runs: device-bound sessions, a store outage as a 503, `SESSION_GONE`/`SESSION_CONFLICT` as a
+   * 409, another error a server route throws as a bare JSON 500 (reported to `onError`); every error reply
+   * carries the cookie of an id the request issued or ended.
    */
   sessionHandler<R extends NextResult>(args: SessionHandlerArgs<D, R>): Promise<R | Response>
   /**
@@ -69,30 +64,21 @@ export function tanstackSessions<D extends SessionData>(
   sessions: Sessions<D>,
   options: TanstackSessionsOptions = {},
 ): TanstackSessions<D> {
-  refuseDeviceBound(sessions, 'hallpass/tanstack-start')
   enableContext() // getSession() finds the request's session through AsyncLocalStorage
-  const csrf = csrfFor(sessions, options)
+  const pipeline = new Pipeline(sessions, options)
+  const onError = options.onError ?? console.error
   return {
-    async sessionHandler({ request, next }) {
-      try {
-        const session = await loadSession(sessions, request, options)
-        if (
-          !(await passesCsrf(csrf, session, requestFacts(request), options, () =>
-            formTokenOf(request),
-          ))
-        )
-          return csrfRejectedResponse()
-        const result = await runWithSession(session, () => next({ context: { session } }))
-        // Loaders, server functions and server routes have run; a thrown redirect() is result.response here.
-        result.response = withSessionHeaders(
-          result.response,
-          await commitHeaders(session as Session<SessionData>),
-        )
-        return result
-      } catch (err) {
-        if (isStoreDown(err)) return storeDownResponse()
-        throw err
+    async sessionHandler<R extends NextResult>({ request, next }: SessionHandlerArgs<D, R>) {
+      let result: R | undefined
+      // Loaders, server functions and server routes run inside; a thrown redirect() is result.response here.
+      const handle = async (scope: RequestScope<D>) => {
+        result = await next({ context: { session: scope.session } })
+        return result.response
       }
+      const response = await serveFetch(pipeline, request, undefined, handle, onError)
+      if (result === undefined) return response // a reply in place of the app's: DBSC, CSRF, an error before next()
+      result.response = response
+      return result
     },
     getSession() {
       const session = currentSession()
@@ -102,7 +88,7 @@ export function tanstackSessions<D extends SessionData>(
           'hallpass: getSession() found no session; add createMiddleware().server(sessionHandler) to requestMiddleware in src/start.ts, and call getSession() on the server (server functions, loaders, server routes)',
         )
       }
-      return session as Session<D>
+      return session as Session<D> // the manager's data type: the session came from this manager's pipeline
     },
   }
 }

@@ -1,7 +1,10 @@
-// The memory store's entries in two recency-ordered pools, anonymous and signed-in, behind one Map-like face.
+// The memory store's entries in recency-ordered pools (anonymous, signed-in, rotated) behind one Map-like face.
 
-/** Which pool an entry lives in: anonymous records never take room from signed-in ones. */
-export type PoolName = 'anonymous' | 'signedIn'
+/**
+ * Which pool an entry lives in: anonymous records never take room from the other two. `rotated` holds the tombstones
+ * that logins and signed-in regenerates leave, which a login evicts before any live signed-in session.
+ */
+export type PoolName = 'anonymous' | 'signedIn' | 'rotated'
 
 /** An entry that knows its pool (fixed when it is created). */
 export interface Pooled {
@@ -9,17 +12,18 @@ export interface Pooled {
 }
 
 /**
- * Two Maps whose insertion order is write order: `set` puts an entry last in its pool, so the first key of
+ * Maps whose insertion order is write order: `set` puts an entry last in its pool, so the first key of
  * a pool is its least recently written entry. Lookups try both pools.
  */
 export class Pools<E extends Pooled> {
   private readonly maps: Record<PoolName, Map<string, E>> = {
     anonymous: new Map(),
     signedIn: new Map(),
+    rotated: new Map(),
   }
 
   get size(): number {
-    return this.maps.anonymous.size + this.maps.signedIn.size
+    return this.maps.anonymous.size + this.maps.signedIn.size + this.maps.rotated.size
   }
 
   /** How many entries the pool holds (expired ones not yet swept included). */
@@ -28,7 +32,7 @@ export class Pools<E extends Pooled> {
   }
 
   get(id: string): E | undefined {
-    return this.maps.anonymous.get(id) ?? this.maps.signedIn.get(id)
+    return this.maps.anonymous.get(id) ?? this.maps.signedIn.get(id) ?? this.maps.rotated.get(id)
   }
 
   /** Stores the entry as the most recently written of its pool. */
@@ -38,7 +42,11 @@ export class Pools<E extends Pooled> {
   }
 
   delete(id: string): boolean {
-    return this.maps.anonymous.delete(id) || this.maps.signedIn.delete(id)
+    return (
+      this.maps.anonymous.delete(id) ||
+      this.maps.signedIn.delete(id) ||
+      this.maps.rotated.delete(id)
+    )
   }
 
   /** The id of the pool's least recently written entry. */
@@ -47,14 +55,12 @@ export class Pools<E extends Pooled> {
     return first.done ? undefined : first.value
   }
 
-  /** Every entry, anonymous first; live like a Map iterator (safe while entries are added and removed). */
+  /** Every entry, pool by pool; live like a Map iterator (safe while entries are added and removed). */
   *entries(): Generator<[string, E]> {
-    yield* this.maps.anonymous.entries()
-    yield* this.maps.signedIn.entries()
+    for (const map of Object.values(this.maps)) yield* map.entries()
   }
 
   *values(): Generator<E> {
-    yield* this.maps.anonymous.values()
-    yield* this.maps.signedIn.values()
+    for (const map of Object.values(this.maps)) yield* map.values()
   }
 }

@@ -23,9 +23,10 @@ export interface MemoryStoreOptions {
   /**
    * Most records kept, anonymous and signed-in together. To admit a new one when full, the store drops an expired
    * record, else the least recently written anonymous one; only a login (or a signed-in regenerate), when every
-   * record is signed in, evicts the least recently written signed-in session (the manager emits
-   * `session.revoked`, reason `evicted`). A new anonymous session is never admitted at a signed-in one's
-   * expense: it is refused with `STORE_UNAVAILABLE` (the adapters answer 503). @default 100_000
+   * record is signed in, evicts the least recently written tombstone of a login, and only when none is left the
+   * least recently written signed-in session (the manager emits `session.revoked`, reason `evicted`). A new
+   * anonymous session is never admitted at a signed-in one's expense: it is refused with `STORE_UNAVAILABLE` (the
+   * adapters answer 503). @default 100_000
    */
   maxSessions?: number
   /**
@@ -35,8 +36,6 @@ export interface MemoryStoreOptions {
   maxAnonymousSessions?: number
   /** Milliseconds between incremental sweeps of expired entries (from the first session on). @default 10_000 */
   sweepIntervalMs?: number
-  /** @deprecated The older name of `sweepIntervalMs` (also milliseconds). */
-  sweepInterval?: number
   /** Entries examined per sweep step. @default 500 */
   sweepBatch?: number
   /** Clock in epoch ms (inject one in tests). @default Date.now */
@@ -44,7 +43,7 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  /** Fixed at creation: a tombstone goes in the pool of the session that replaced it. */
+  /** Fixed at creation: a tombstone goes in `rotated` when a signed-in session replaced it, else in `anonymous`. */
   readonly pool: PoolName
   record: Omit<SessionRecord, 'data'>
   /** Data kept serialized so callers can never share or mutate stored objects. */
@@ -100,7 +99,6 @@ class MemoryStore implements Store {
       'memoryStore',
       options,
       'sweepIntervalMs',
-      'sweepInterval',
       10_000,
       1,
       MAX_TIMER_MS,
@@ -144,7 +142,7 @@ class MemoryStore implements Store {
     if (options.replaces !== undefined && stone !== undefined) {
       const { data: _none, ...tombstone } = tombstoneFor(options.replaces, record.lastSeenAt, stone)
       this.entries.set(options.replaces, {
-        pool,
+        pool: pool === 'anonymous' ? 'anonymous' : 'rotated',
         record: tombstone,
         json: '{}',
         dropAt: this.clock() + stone,
@@ -265,11 +263,15 @@ class MemoryStore implements Store {
    * create removes anyway (its own id and the one it replaces).
    */
   private admitAnonymous(need: number, ids: ReadonlyArray<string | undefined>): void {
+    // Tombstones of logins count as signed in: an anonymous flood must not remove them either.
     const signedIn = (): number => {
       const freed = new Set(
-        ids.filter((id) => id !== undefined && this.entries.get(id)?.pool === 'signedIn'),
+        ids.filter((id) => {
+          const entry = id === undefined ? undefined : this.entries.get(id)
+          return entry !== undefined && entry.pool !== 'anonymous'
+        }),
       )
-      return this.entries.count('signedIn') - freed.size
+      return this.entries.count('signedIn') + this.entries.count('rotated') - freed.size
     }
     if (signedIn() + need <= this.maxSessions) return
     this.sweep(SWEEP_ON_FULL)
@@ -284,8 +286,9 @@ class MemoryStore implements Store {
   /**
    * Evicts until `need` more records fit: in the anonymous pool, its least recently written record over
    * `maxAnonymousSessions`; over `maxSessions`, an expired record if the next few hold one, else the least recently
-   * written anonymous one, and only for a signed-in record, the least recently written signed-in one. Returns the
-   * live signed-in sessions evicted.
+   * written anonymous one, and only for a signed-in record, the least recently written tombstone of a login (so one
+   * account signing in again and again, which maxPerUser does not stop, cannot push out other users), then the least
+   * recently written signed-in session. Returns the live signed-in sessions evicted.
    */
   private makeRoom(pool: PoolName, need: number): EvictedSession[] {
     const displaced: EvictedSession[] = []
@@ -296,12 +299,18 @@ class MemoryStore implements Store {
     }
     while (this.entries.size > 0 && this.entries.size + need > this.maxSessions) {
       if (this.sweep(SWEEP_ON_FULL) > 0) continue
-      const victims: PoolName = this.entries.count('anonymous') > 0 ? 'anonymous' : 'signedIn'
-      if (victims === 'signedIn' && pool === 'anonymous') break // unreachable: admitAnonymous refused it
+      const victims = this.victimPool()
+      if (victims !== 'anonymous' && pool === 'anonymous') break // unreachable: admitAnonymous refused it
       const evicted = this.evictOldest(victims)
       if (evicted) displaced.push(evicted)
     }
     return displaced
+  }
+
+  /** Where room is taken from when the store is full: anonymous records, then tombstones, then signed-in sessions. */
+  private victimPool(): PoolName {
+    if (this.entries.count('anonymous') > 0) return 'anonymous'
+    return this.entries.count('rotated') > 0 ? 'rotated' : 'signedIn'
   }
 
   /** Removes the pool's least recently written record; returns it when it was a live signed-in session. */

@@ -1,8 +1,9 @@
 // hallpass/throttle: login throttling per account and per IP, counted before the password is checked; fails closed.
-import { createHmac } from 'node:crypto'
+import { createHmac } from '../crypto/node-crypto.ts'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import { keyRingOf, type Sessions } from '../core/manager.ts'
 import { HallpassError } from '../errors.ts'
+import { storeUnavailable } from '../fail-closed.ts'
 import type { SessionData } from '../core/types.ts'
 import { count, postgresOption, seconds, type ThrottleOptions } from './config.ts'
 import { createLimiters, type LimiterSet } from './limiters.ts'
@@ -294,11 +295,7 @@ export class LoginThrottle {
     })
     return Promise.race([call, timeout])
       .catch((err: unknown) => {
-        throw err instanceof RateLimiterRes || err instanceof HallpassError
-          ? err
-          : new HallpassError('STORE_UNAVAILABLE', 'the throttle store is unavailable', {
-              cause: err,
-            })
+        throw err instanceof RateLimiterRes ? err : storeUnavailable(err, 'the throttle store')
       })
       .finally(() => clearTimeout(timer))
   }

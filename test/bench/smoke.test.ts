@@ -25,7 +25,7 @@ function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: stri
 describe('bench smoke mode', () => {
   it(
     'runs every scenario with only 2xx answers and prints the table',
-    { timeout: 150_000 },
+    { timeout: 240_000 },
     async () => {
       const { code, stdout, stderr } = await runSmoke()
       expect(stderr, stderr).not.toMatch(/FAILED|bench failed/)
@@ -35,6 +35,8 @@ describe('bench smoke mode', () => {
       // Every Redis scenario was counted, and every session store was weighed.
       expect(stdout).toMatch(/\| hallpass\/node \| read \| hgetall/)
       expect(stdout).toMatch(/\| express-session \| \d+ \| 1\.00 \|/)
+      expect(stdout).toMatch(/\| hallpass\/node \(pg\) \| \d+ \|/) // Postgres bytes per session
+      expect(stdout).toMatch(/\| express-session \(pg\) \| \d+ \|/)
     },
   )
 })

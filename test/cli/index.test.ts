@@ -1,5 +1,5 @@
 // The CLI: strict arguments, usable secrets, and sessions list/revoke/stats/purge against real SQLite and Redis stores.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -50,7 +50,7 @@ describe('hallpass secret', () => {
     expect(() => createSessions({ secret: a.out[0]! })).not.toThrow()
   })
 
-  it('refuses a weak size, unknown commands and a missing store with usage and exit 2', async () => {
+  it('refuses a weak size, unknown commands and a command without a store with usage and exit 2', async () => {
     expect(await capture(['secret', '--bytes', '8'])).toMatchObject({
       code: 2,
       err: [expect.stringMatching(/--bytes/)],
@@ -65,11 +65,22 @@ describe('hallpass secret', () => {
     })
     expect(await capture(['sessions', 'list', 'alice'])).toMatchObject({
       code: 2,
-      err: [expect.stringMatching(/--sqlite PATH or --redis URL/)],
+      err: [expect.stringMatching(/--sqlite PATH, --redis URL or --postgres URL/)],
     })
-    expect(
-      await capture(['sessions', 'list', 'alice', '--sqlite', '/nonexistent/dir/x.db']),
-    ).toMatchObject({ code: 2, err: [expect.stringMatching(/no SQLite database/)] })
+  })
+
+  it('a SQLite file that is not there is a missing store: exit 1 (as the README says), naming --sqlite, creating nothing', async () => {
+    for (const action of [['list', 'alice'], ['revoke', 'alice'], ['stats'], ['purge']]) {
+      const result = await capture(['sessions', ...action, '--sqlite', '/nonexistent/dir/x.db'])
+      expect(result, action.join(' ')).toEqual({
+        code: 1,
+        out: [],
+        err: [
+          'hallpass: no SQLite database at /nonexistent/dir/x.db; pass --sqlite PATH, the file the app gives sqliteStore({ database })',
+        ],
+      })
+    }
+    expect(existsSync('/nonexistent/dir/x.db')).toBe(false)
   })
 })
 
@@ -148,7 +159,10 @@ describe('hallpass arguments (node:util parseArgs, strict)', () => {
         ['list', 'a', '--redis', 'redis://127.0.0.1:1', '--table', 't'],
         '--table goes with --sqlite, not --redis',
       ],
-      [['list', 'a', '--table', 't'], 'exactly one of --sqlite PATH or --redis URL'],
+      [
+        ['list', 'a', '--table', 't'],
+        'exactly one of --sqlite PATH, --redis URL or --postgres URL',
+      ],
       [
         ['list', 'a', '--sqlite', 'x.db', '--table', 'a-b'],
         '--table must be a plain SQL identifier',
@@ -195,7 +209,7 @@ describe('hallpass sessions on SQLite', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('lists, revokes one, revokes all, and purges', async () => {
-    const store = sqliteStore({ database: file, purgeInterval: 0 })
+    const store = sqliteStore({ database: file, purgeIntervalMs: 0 })
     const [first, second, third] = await signIn(store, 'alice', 3)
     await store.close()
     const listed = await capture(['sessions', 'list', 'alice', '--sqlite', file])
@@ -222,7 +236,7 @@ describe('hallpass sessions on SQLite', () => {
 
   it('list reads through a read-only connection: a corrupt row is skipped and left for the app to delete', async () => {
     const corrupt = join(dir, 'corrupt.db')
-    const store = sqliteStore({ database: corrupt, purgeInterval: 0 })
+    const store = sqliteStore({ database: corrupt, purgeIntervalMs: 0 })
     const [broken] = await signIn(store, 'ivan', 2)
     await store.close()
     const db = new Database(corrupt)
@@ -240,7 +254,7 @@ describe('hallpass sessions on SQLite', () => {
   })
 
   it('stats: sessions, signed-in users, sessions per user, expiring within the hour', async () => {
-    const store = sqliteStore({ database: file, purgeInterval: 0 })
+    const store = sqliteStore({ database: file, purgeIntervalMs: 0 })
     await signIn(store, 'dave', 3)
     await signIn(store, 'erin', 1)
     const anonymous = await createSessions({

@@ -104,29 +104,46 @@ describe('hallpass migrate and sessions --postgres', () => {
     await store.close()
   })
 
-  it('refuses a table that was never migrated, naming the command, with exit code 1', async () => {
-    const result = await capture([
-      'sessions',
-      'stats',
-      '--postgres',
-      server.url,
-      '--table',
-      'nowhere',
-    ])
-    expect(result.code).toBe(1)
-    expect(result.err.join('\n')).toMatch(
-      /CONFIG_INVALID: .*run `hallpass migrate --postgres <URL> --table nowhere`/,
-    )
+  it('without --schema, where the app table is elsewhere: exit 1 naming the hallpass tables it sees and --schema/--table, never migrate; nothing is created', async () => {
+    const app = ['--postgres', server.url, '--schema', 'app', '--table', 'app_sessions']
+    expect((await capture(['migrate', ...app])).code).toBe(0)
+    const tables = async () =>
+      (
+        await pool.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`,
+        )
+      ).rows[0]?.n
+    const before = await tables()
+    for (const argv of [
+      ['sessions', 'revoke', 'erin', '--postgres', server.url, '--table', 'app_sessions'],
+      ['sessions', 'list', 'erin', '--postgres', server.url, '--table', 'nowhere'],
+      ['sessions', 'stats', '--postgres', server.url, '--schema', 'nowhere'],
+    ]) {
+      const result = await capture(argv)
+      expect(result.code, argv.join(' ')).toBe(1)
+      expect(result.out).toEqual([])
+      expect(result.err).toHaveLength(1)
+      const message = result.err[0] as string
+      expect(message).toMatch(
+        /^hallpass: no hallpass session table '[a-z_]+\.[a-z_]+' in the database \(it has /,
+      )
+      expect(message).toContain(`'app.app_sessions'`)
+      expect(message).toContain('pass --schema SCHEMA --table TABLE')
+      expect(message).not.toMatch(/migrate/)
+    }
+    expect(await tables()).toBe(before)
   })
 
-  it('usage errors (exit 2): no URL, a URL of another kind, two stores, --table without --postgres, arguments to migrate', async () => {
+  it('usage errors (exit 2): no URL, a URL of another kind, two stores, --schema without --postgres, a bad --table or --schema, arguments to migrate', async () => {
     for (const argv of [
       ['migrate'],
       ['migrate', '--postgres', 'redis://127.0.0.1:6379'],
       ['sessions', 'stats', '--postgres', server.url, '--sqlite', 'x.db'],
-      ['sessions', 'stats', '--sqlite', 'x.db', '--table', 'sessions'],
+      ['sessions', 'stats', '--sqlite', 'x.db', '--schema', 'auth'],
       ['migrate', 'now', '--postgres', server.url],
       ['migrate', '--postgres', server.url, '--prefix', 'x'],
+      ['sessions', 'stats', '--postgres', server.url, '--table', 'Bad-Name'],
+      ['sessions', 'stats', '--postgres', server.url, '--schema', 'pg_catalog'],
     ]) {
       expect((await capture(argv)).code, argv.join(' ')).toBe(2)
     }

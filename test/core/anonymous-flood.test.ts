@@ -61,4 +61,22 @@ describe('anonymous flood (#24)', () => {
       { userId: 'bob', reason: 'evicted' },
     ])
   })
+
+  it('one account signing in again and again (maxSessionsPerUser 1) never signs another user out', async () => {
+    const clock = testClock()
+    const { sessions, events } = testSessions({
+      clock,
+      maxSessionsPerUser: 1,
+      store: memoryStore({ clock, maxSessions: 50 }),
+    })
+    const alice = await signIn(sessions, 'alice')
+    let mallory = await signIn(sessions, 'mallory')
+    for (let i = 0; i < 200; i++) {
+      const session = await sessions.load({ cookie: mallory }) // signed in: login() leaves a tombstone
+      await session.login('mallory')
+      mallory = cookiePair((await session.commit()).cookies[0])
+    }
+    expect((await sessions.load({ cookie: alice })).userId).toBe('alice')
+    expect(events.filter((e) => e.type === 'session.revoked' && e.userId === 'alice')).toEqual([])
+  })
 })

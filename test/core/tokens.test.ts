@@ -74,8 +74,8 @@ describe('tokens', () => {
       string,
       string,
     ]
-    // Under the victim's key id, and under a legacy numbered id (checked against every listed key), with and
-    // without the attribute code: a MAC mismatch every way.
+    // Under the victim's key id, and under a numbered id (a scheme never released), with and without the
+    // attribute code: refused every way.
     for (const kid of [value.split('.')[0], '1']) {
       expect(
         (await sessions.load({ cookie: `${name}=${kid}.${body}.${code}.${mac}` })).isAuthenticated,

@@ -1,5 +1,4 @@
-// DBSC end to end on the persistent stores: the key survives in SQLite (also a table from before the device column) and Redis.
-import Database from 'better-sqlite3'
+// DBSC end to end on the persistent stores: the key survives in SQLite and Redis.
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.ts'
@@ -19,21 +18,8 @@ beforeAll(async () => {
 })
 afterAll(async () => redis?.close())
 
-/** A SQLite table as hallpass created it before the device column existed, holding one old session. */
-function legacyDatabase(): Database.Database {
-  const db = new Database(':memory:')
-  db.exec(`CREATE TABLE hallpass_sessions (id TEXT PRIMARY KEY NOT NULL, user_id TEXT, data TEXT NOT NULL, created_at INTEGER NOT NULL,
-    last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, persistent INTEGER NOT NULL, version INTEGER NOT NULL,
-    roles TEXT, permissions TEXT, ip TEXT, user_agent TEXT, drop_at INTEGER NOT NULL)`)
-  db.prepare(
-    `INSERT INTO hallpass_sessions VALUES ('oldxold0000000000000000000', 'u', '{"a":1}', 1, 1, 9e15, 0, 1, NULL, NULL, NULL, NULL, 9e15)`,
-  ).run()
-  return db
-}
-
 const STORES: Record<string, () => Store> = {
   sqlite: () => sqliteStore({ database: ':memory:' }),
-  'sqlite, table from before the device column': () => sqliteStore({ database: legacyDatabase() }),
   redis: () =>
     redisStore({
       client: (redis as NonNullable<typeof redis>).client,

@@ -1,10 +1,11 @@
 // The CSRF check of Next.js server actions: no exemption covers them; each refusal reason is logged once, with its fix.
 import { describe, expect, it } from 'vitest'
-import { csrfFor } from '../../src/adapters/steps.ts'
 import type { CsrfOptions } from '../../src/csrf/index.ts'
 import { createSessions, isHallpassError, type SessionEvent } from '../../src/index.ts'
 import { SERVER_ACTION_PATH, serverActionCheck } from '../../src/integrations/server-actions.ts'
 import { memoryStore } from '../../src/stores/memory.ts'
+import { Pipeline } from '../../src/pipeline/pipeline.ts'
+import { RequestScope } from '../../src/pipeline/scope.ts'
 
 const HOST = 'app.test:3000'
 
@@ -22,7 +23,7 @@ function setup(options: { secure?: boolean; csrf?: CsrfOptions; trustProxy?: boo
     ...(options.trustProxy && { trustProxy: true }),
   }
   const check = serverActionCheck(
-    csrfFor(sessions, adapter),
+    new Pipeline(sessions, adapter),
     adapter,
     sessions.cookie.secure,
     (line) => warnings.push(line),
@@ -30,7 +31,7 @@ function setup(options: { secure?: boolean; csrf?: CsrfOptions; trustProxy?: boo
   /** Runs the check for an action request with these headers: 'ran' or the error code. */
   const action = async (headers: Record<string, string>): Promise<string> => {
     try {
-      await check(await sessions.load(), new Headers({ host: HOST, ...headers }))
+      await check(new RequestScope(await sessions.load()), new Headers({ host: HOST, ...headers }))
       return 'ran'
     } catch (err) {
       return isHallpassError(err) ? err.code : 'other'

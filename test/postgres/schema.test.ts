@@ -141,3 +141,44 @@ describe('postgresStore options', () => {
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
   })
 })
+
+describe('preparedStatements (pg)', () => {
+  const preparedOn = async (client: pg.Client): Promise<string[]> =>
+    (await client.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).rows.map(
+      (row) => row.name,
+    )
+
+  it('prepares each store statement once per connection by default, and not at all when off', async () => {
+    const table = uniqueTable('prepared')
+    await migratePostgres({ client: pool, table })
+    for (const prepared of [true, false]) {
+      const client = new pg.Client({ connectionString: server.url })
+      await client.connect()
+      try {
+        const store = postgresStore({
+          client,
+          table,
+          purgeIntervalMs: 0,
+          ...(prepared ? {} : { preparedStatements: false }),
+        })
+        const record = testRecord()
+        await store.create(record, { ttl: HOUR })
+        for (let i = 0; i < 3; i++) expect(await store.get(record.id)).not.toBeNull()
+        const names = (await preparedOn(client)).filter((name) => name.startsWith('hallpass_'))
+        if (prepared) {
+          expect(names.length).toBeGreaterThanOrEqual(2) // create and select, each once on this connection
+          expect(new Set(names).size).toBe(names.length)
+        } else expect(names).toEqual([])
+        await store.close()
+      } finally {
+        await client.end()
+      }
+    }
+  })
+
+  it('refuses a value that is not a boolean with CONFIG_INVALID', () => {
+    expect(() =>
+      postgresStore({ client: pool, preparedStatements: 'no' as unknown as boolean }),
+    ).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
+  })
+})

@@ -55,7 +55,7 @@ const COMMAND_TIMEOUT = 15_000
 for (const kind of CLIENT_KINDS) {
   testStore(kind, () => {
     const prefix = uniquePrefix()
-    const store = redisStore({ client: client(kind), prefix, commandTimeout: COMMAND_TIMEOUT })
+    const store = redisStore({ client: client(kind), prefix, commandTimeoutMs: COMMAND_TIMEOUT })
     return { store, advance: advancer(kind, prefix), cleanup: () => store.close() }
   })
 }
@@ -63,7 +63,7 @@ for (const kind of CLIENT_KINDS) {
 testStore('node-redis standalone, RESP3', () => {
   if (!resp3) throw new Error('RESP3 client was not started')
   const prefix = uniquePrefix()
-  const store = redisStore({ client: resp3.client, prefix, commandTimeout: COMMAND_TIMEOUT })
+  const store = redisStore({ client: resp3.client, prefix, commandTimeoutMs: COMMAND_TIMEOUT })
   return { store, advance: advancer('node-redis standalone', prefix), cleanup: () => store.close() }
 })
 
@@ -113,7 +113,7 @@ describe('redisStore construction', () => {
     for (const bad of [
       () => redisStore({ client: {} as RedisClientLike }),
       () => redisStore({ client: good, prefix: 'a{b}' }),
-      () => redisStore({ client: good, commandTimeout: 0 }),
+      () => redisStore({ client: good, commandTimeoutMs: 0 }),
       () => redisStore({ client: good, extra: 1 } as never),
     ]) {
       expect(bad).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))

@@ -55,7 +55,7 @@ describe.each(CLIENT_KINDS)('manager on redisStore (%s)', (kind) => {
     if (!redis) throw new Error('Redis servers were not started')
     const prefix = uniquePrefix()
     // A generous timeout: these tests saturate a small CI machine on purpose; outages are tested in faults.test.ts.
-    const store = redisStore({ client: redis.clients[kind], prefix, commandTimeout: 15_000 })
+    const store = redisStore({ client: redis.clients[kind], prefix, commandTimeoutMs: 15_000 })
     const { sessions, events } = testSessions({ store, ...options })
     return { sessions, store, events, prefix }
   }

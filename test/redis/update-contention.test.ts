@@ -24,7 +24,7 @@ const STORES: Record<string, () => Store> = {
         redisStore({
           client: (redis as RedisClients).clients[kind],
           prefix: uniquePrefix(),
-          commandTimeout: 15_000,
+          commandTimeoutMs: 15_000,
         }),
     ]),
   ),

@@ -9,14 +9,17 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url))
 /**
  * The layers, lowest first; a file may import from its own layer and the ones below. The DBSC server
  * (src/dbsc/ but index.ts) is part of the manager, which answers its endpoints; `hallpass/dbsc` (index.ts,
- * the route guard) is a feature. Matched in order: the first pattern that fits a path names its layer.
+ * the route guard) is a feature. The request scope (pipeline/scope.ts) sits with the manager, which attaches it to
+ * the Session; the rest of the pipeline sits between the features and the front doors. Matched in order: the first pattern that fits a path names its layer.
  */
 const LAYERS: ReadonlyArray<readonly [name: string, pattern: RegExp]> = [
-  ['foundation', /^(errors|json)\.ts$/],
+  ['foundation', /^(errors|json|fail-closed)\.ts$/],
+  ['runtime', /^runtime\//],
   ['crypto', /^crypto\//],
   ['stores', /^stores\//],
-  ['manager', /^(core\/|dbsc\/(?!index\.ts$)|index\.ts$)/],
+  ['manager', /^(core\/|dbsc\/(?!index\.ts$)|pipeline\/scope\.ts$|index\.ts$)/],
   ['features', /^(csrf|throttle|guards|audit|context|sealed|dbsc|client)\//],
+  ['pipeline', /^pipeline\//],
   ['adapters', /^adapters\//],
   ['integrations', /^integrations\//],
   ['tools', /^(cli|testing)\//],

@@ -86,8 +86,8 @@ beforeAll(async () => {
     cpSync(join(ROOT, file), join(clone, file))
   }
   symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'))
-  // `npm ci` and `npm install` run `prepare` (the build) after installing; `npm pack` would run it again, so skip that.
-  await run('npm', ['run', 'prepare'], { cwd: clone })
+  // `npm ci` builds nothing; `npm test`'s setup builds dist/ once, and `npm pack` would build it again (prepack).
+  await run(process.execPath, [join(clone, 'scripts', 'test-setup.mjs')], { cwd: clone })
   const packed = await run(
     'npm',
     ['pack', '--ignore-scripts', '--json', '--pack-destination', dir],
@@ -126,7 +126,7 @@ afterAll(() => {
 })
 
 describe('a fresh checkout', () => {
-  it('npx hallpass --help and npx hallpass secret work once the install step has run', async () => {
+  it("npx hallpass --help and npx hallpass secret work once npm test's setup has built dist/", async () => {
     const help = await run('npx', ['--offline', 'hallpass', '--help'], { cwd: clone })
     expect(help.stdout).toMatch(/^Usage: hallpass/)
     const secret = await run('npx', ['--offline', 'hallpass', 'secret', '--bytes=48'], {
@@ -151,6 +151,25 @@ describe('the packed tarball', () => {
       expect(files, key).toContain(types.slice(2))
       expect(files, key).toContain(main.slice(2))
     }
+  })
+
+  it('runs no script when installed (npm 11 lists any as an install script); npm pack and git installs build it', () => {
+    const packed = JSON.parse(
+      readFileSync(join(app, 'node_modules/hallpass/package.json'), 'utf8'),
+    ) as { scripts?: Record<string, string> }
+    const installTime = [
+      'preinstall',
+      'install',
+      'postinstall',
+      'prepublish',
+      'preprepare',
+      'prepare',
+      'postprepare',
+    ]
+    expect(Object.keys(packed.scripts ?? {}).filter((name) => installTime.includes(name))).toEqual(
+      [],
+    )
+    expect(packed.scripts?.prepack).toBe('npm run build')
   })
 
   it('no shipped file imports a path that is not shipped', () => {

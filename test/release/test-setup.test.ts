@@ -42,6 +42,8 @@ describe('npm test setup (pretest)', () => {
     expect(result.stderr).toContain(
       'sudo apt-get update && sudo apt-get install -y redis-server redis-tools ',
     )
-    expect(result.stderr).toMatch(/install -y redis-server redis-tools (chromium )?wrk openssl\n/)
+    expect(result.stderr).toMatch(
+      /install -y redis-server redis-tools redis-sentinel (chromium )?wrk openssl\n/,
+    )
   })
 })

@@ -46,6 +46,26 @@ describe('memoryStore bounds', () => {
     await store.close()
   })
 
+  // Each login or regenerate leaves a tombstone, which maxPerUser does not count: one account signing in again and
+  // again must not fill the store with them and push out another user's session.
+  it("one account's rotations (tombstones) never evict another user's session, whatever its cap", async () => {
+    const store = memoryStore({ maxSessions: 10 })
+    const alice = signedIn('alice')
+    await store.create(alice, { ttl: TTL })
+    let current = signedIn('mallory')
+    await store.create(current, { ttl: TTL, maxPerUser: 1 })
+    for (let i = 0; i < 100; i++) {
+      const next = signedIn('mallory')
+      const options = { ttl: TTL, maxPerUser: 1, replaces: current.id, tombstone: 300_000 }
+      expect((await store.create(next, options)).displaced ?? []).toEqual([])
+      current = next
+    }
+    expect(await store.get(alice.id)).toMatchObject({ userId: 'alice' })
+    expect(await store.get(current.id)).toMatchObject({ userId: 'mallory' })
+    expect(store.size).toBe(10)
+    await store.close()
+  })
+
   it('bounds anonymous records on their own: the least recently written anonymous one goes first', async () => {
     const store = memoryStore({ maxSessions: 10, maxAnonymousSessions: 3 })
     const alice = signedIn('alice')

@@ -24,7 +24,7 @@ describe('memoryStore', () => {
 
   it('sweeps expired entries in the background without a full scan per request', async () => {
     let now = 0
-    const store = memoryStore({ clock: () => now, sweepInterval: 5, sweepBatch: 10 })
+    const store = memoryStore({ clock: () => now, sweepIntervalMs: 5, sweepBatch: 10 })
     for (let i = 0; i < 50; i++) await store.create(testRecord(), { ttl: 1_000 })
     now = 2_000
     // Ten per 5 ms tick: five ticks clear them. Waiting for the condition (not a fixed 60 ms) keeps this

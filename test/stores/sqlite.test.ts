@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { isHallpassError } from '../../src/errors.ts'
 import { testRecord, testStore } from '../../src/testing/index.ts'
 import { sqliteStore } from '../../src/stores/sqlite.ts'
+import { COLUMNS } from '../../src/stores/sqlite/schema.ts'
 
 const HOUR = 3_600_000
 const dirs: string[] = []
@@ -26,11 +27,12 @@ testStore('sqlite (in memory, injected clock)', () => {
   return { store, advance: (ms) => void (now += ms), cleanup: () => store.close() }
 })
 
-testStore('sqlite (file, WAL, real clock)', () => {
-  const file = tempFile()
-  const store = sqliteStore({ database: file })
+// The clock is injected here too: on a loaded machine a real 300 ms TTL is a race the test can lose.
+testStore('sqlite (file, WAL, injected clock)', () => {
+  let now = Date.now()
+  const store = sqliteStore<Database.Database>({ database: tempFile(), clock: () => now })
   expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal')
-  return { store, cleanup: () => store.close() }
+  return { store, advance: (ms) => void (now += ms), cleanup: () => store.close() }
 })
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -75,10 +77,10 @@ describe('sqliteStore options', () => {
     const readonly = new Database(file, { readonly: true })
     expect(codeOf(() => sqliteStore({ database: readonly }))).toBe('CONFIG_INVALID')
     readonly.close()
-    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeInterval: -1 }))).toBe(
+    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeIntervalMs: -1 }))).toBe(
       'CONFIG_INVALID',
     )
-    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeInterval: 1.5 }))).toBe(
+    expect(codeOf(() => sqliteStore({ database: ':memory:', purgeIntervalMs: 1.5 }))).toBe(
       'CONFIG_INVALID',
     )
     expect(
@@ -100,6 +102,27 @@ describe('sqliteStore options', () => {
       'id',
       'email',
     ])
+    db.close()
+  })
+
+  it('refuses a table from before the device column: nothing is migrated, and the table is left alone', () => {
+    const db = new Database(':memory:')
+    const columns = COLUMNS.filter((column) => column !== 'device')
+    db.exec(`CREATE TABLE hallpass_sessions (${columns.join(', ')})`)
+    const err = (() => {
+      try {
+        sqliteStore({ database: db })
+      } catch (error) {
+        return error
+      }
+    })()
+    expect(err).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('missing device'),
+    })
+    expect(
+      db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('hallpass_sessions'),
+    ).toEqual(columns)
     db.close()
   })
 
@@ -135,7 +158,7 @@ describe('sqliteStore persistence and sharing', () => {
       ip: '10.0.0.1',
       persistent: true,
     })
-    const first = sqliteStore({ database: file })
+    const first = sqliteStore<Database.Database>({ database: file })
     await first.create(record, { ttl: HOUR })
     await first.patch(record.id, { set: { step: 2 }, unset: [], ttl: HOUR })
     await first.close()
@@ -178,7 +201,7 @@ describe('sqliteStore purge', () => {
     const store = sqliteStore<Database.Database>({
       database: ':memory:',
       clock: () => now,
-      purgeInterval: 5,
+      purgeIntervalMs: 5,
     })
     const count = (): unknown =>
       store.database.prepare('SELECT count(*) FROM hallpass_sessions').pluck().get()
@@ -195,7 +218,7 @@ describe('sqliteStore purge', () => {
 
   it('purge() deletes expired rows now and reports how many', async () => {
     let now = 0
-    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeInterval: 0 })
+    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeIntervalMs: 0 })
     await store.create(testRecord(), { ttl: 10 })
     await store.create(testRecord(), { ttl: 10 })
     await store.create(testRecord(), { ttl: 100 })
@@ -207,7 +230,7 @@ describe('sqliteStore purge', () => {
 
   it('an expired row is invisible before the purge runs', async () => {
     let now = 0
-    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeInterval: 0 })
+    const store = sqliteStore({ database: ':memory:', clock: () => now, purgeIntervalMs: 0 })
     const record = testRecord({ userId: 'late' })
     await store.create(record, { ttl: 10 })
     now = 10

@@ -31,8 +31,9 @@ export interface RedisCluster {
   stop(): Promise<void>
 }
 
-const HOST = '127.0.0.1'
-const live = new Set<ChildProcess>()
+export const HOST = '127.0.0.1'
+/** Every child still running: SIGKILLed when the test process exits. */
+export const live = new Set<ChildProcess>()
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL')
 })
@@ -50,7 +51,7 @@ export function requireRedisBinaries(): void {
 }
 
 /** A port that is free now, and (for Cluster) whose bus port +10000 is free too. */
-async function freePort(withBus = false): Promise<number> {
+export async function freePort(withBus = false): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer()
@@ -75,7 +76,7 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 /** Resolves once the port answers PING with PONG, or rejects after `timeoutMs`. */
-async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -106,7 +107,11 @@ function cli(args: string[]): string {
 }
 
 /** Spawns one redis-server and waits until it answers; the caller owns the process. */
-async function spawnServer(port: number, dir: string, extra: string[]): Promise<ChildProcess> {
+export async function spawnServer(
+  port: number,
+  dir: string,
+  extra: string[],
+): Promise<ChildProcess> {
   const args = [
     '--port',
     String(port),
@@ -135,7 +140,10 @@ async function spawnServer(port: number, dir: string, extra: string[]): Promise<
   return child
 }
 
-async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+export async function stopProcess(
+  child: ChildProcess | undefined,
+  signal: NodeJS.Signals,
+): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve())

@@ -2,6 +2,8 @@
 
 /** A query in pg's config form, rows as arrays. */
 export interface PgQueryConfig {
+  /** Set for the store's statements: pg prepares each once per connection, then sends only its parameters. */
+  name?: string
   text: string
   values: Array<string | null>
   rowMode: 'array'

@@ -1,4 +1,5 @@
 // One way to run SQL on any of the clients: a statement, or a transaction on one connection, each with a deadline.
+import { createHash } from '../../crypto/node-crypto.ts'
 import { configError, HallpassError } from '../../errors.ts'
 import { listenForErrors, stopListeningForErrors } from '../error-listener.ts'
 import {
@@ -9,6 +10,7 @@ import {
   type PGliteQueryLike,
   type PgPoolClientLike,
   type PgPoolLike,
+  type PgQueryConfig,
   type PostgresClientLike,
   type PostgresJsLike,
   type PostgresJsQueryLike,
@@ -35,6 +37,28 @@ export function timedOut(ms: number): HallpassError {
     'STORE_UNAVAILABLE',
     `the Postgres session store is unavailable: no answer within ${ms} ms`,
   )
+}
+
+const statementNames = new Map<string, string>()
+
+/**
+ * A stable name for one of the store's statements, so pg prepares it once per connection (Parse and plan once,
+ * then Bind/Execute with the parameters only): the statements are long, and a read is one of them.
+ */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql)
+  if (name === undefined) {
+    name = `hallpass_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`
+    statementNames.set(sql, name)
+  }
+  return name
+}
+
+/** pg's query config: named (prepared) unless the app turned that off, or for transaction control. */
+function pgQuery(sql: string, params: Params, prepare: boolean): PgQueryConfig {
+  const config: PgQueryConfig = { text: sql, values: [...params], rowMode: 'array' }
+  if (prepare && params.length > 0) config.name = statementName(sql)
+  return config
 }
 
 /** Throws when the deadline passed, so nothing more is sent (and a transaction rolls back instead of committing). */
@@ -77,7 +101,7 @@ function abortable<T>(
 }
 
 /** A pg Pool: each call checks out a connection; at the deadline, the waiting checkout or busy connection is cut. */
-function pgPool(pool: PgPoolLike): Adapter {
+function pgPool(pool: PgPoolLike, prepare: boolean): Adapter {
   const withClient = async <T>(
     signal: AbortSignal,
     work: (client: PgPoolClientLike) => Promise<T>,
@@ -104,7 +128,7 @@ function pgPool(pool: PgPoolLike): Adapter {
     }
   }
   const query = async (client: PgPoolClientLike, sql: string, params: Params): Promise<Row[]> =>
-    rowsOf(await client.query({ text: sql, values: [...params], rowMode: 'array' }))
+    rowsOf(await client.query(pgQuery(sql, params, prepare)))
   return {
     run: (sql, params, signal) => withClient(signal, (client) => query(client, sql, params)),
     transaction: (work, signal) =>
@@ -130,7 +154,7 @@ function pgPool(pool: PgPoolLike): Adapter {
  * One pg Client is one connection: the store's statements on it run one at a time, so a transaction never takes in
  * a statement of another request. (Your own queries on the same Client can still interleave: prefer a Pool.)
  */
-function pgClient(client: PgClientLike): Adapter {
+function pgClient(client: PgClientLike, prepare: boolean): Adapter {
   let tail: Promise<unknown> = Promise.resolve()
   const serial = <T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> => {
     const next = tail.then(() => {
@@ -141,7 +165,7 @@ function pgClient(client: PgClientLike): Adapter {
     return next
   }
   const query = async (sql: string, params: Params): Promise<Row[]> =>
-    rowsOf(await client.query({ text: sql, values: [...params], rowMode: 'array' }))
+    rowsOf(await client.query(pgQuery(sql, params, prepare)))
   return {
     run: (sql, params, signal) => serial(signal, () => query(sql, params)),
     transaction: (work, signal) =>
@@ -234,6 +258,8 @@ export class PostgresDriver {
   constructor(
     readonly client: PostgresClientLike,
     private readonly timeoutMs: number,
+    /** pg only: name the store's statements so each connection prepares them once (off behind an old PgBouncer). */
+    prepare = true,
   ) {
     const kind = clientKind(client)
     if (kind === undefined)
@@ -241,8 +267,8 @@ export class PostgresDriver {
         'postgresStore client must be a pg Pool or Client, a postgres.js sql instance, or a PGlite database',
       )
     this.kind = kind
-    if (kind === 'pg Pool') this.adapter = pgPool(client as PgPoolLike)
-    else if (kind === 'pg Client') this.adapter = pgClient(client as PgClientLike)
+    if (kind === 'pg Pool') this.adapter = pgPool(client as PgPoolLike, prepare)
+    else if (kind === 'pg Client') this.adapter = pgClient(client as PgClientLike, prepare)
     else if (kind === 'postgres.js') this.adapter = postgresJs(client as PostgresJsLike)
     else this.adapter = pglite(client as PGliteLike)
     if (kind === 'pg Pool' || kind === 'pg Client') {

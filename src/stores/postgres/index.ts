@@ -38,6 +38,12 @@ export interface PostgresStoreOptions {
    * before it fails with STORE_UNAVAILABLE. @default 2000
    */
   statementTimeoutMs?: number
+  /**
+   * pg only: run the store's statements as named prepared statements, so each connection parses and plans them once.
+   * Turn it off behind a transaction-mode pooler that cannot keep prepared statements (PgBouncer before 1.21).
+   * (postgres.js follows its own `prepare` setting.) @default true
+   */
+  preparedStatements?: boolean
   /** Times a statement is run again after a serialization failure or a deadlock before SESSION_CONFLICT. @default 5 */
   conflictRetries?: number
   /**
@@ -73,6 +79,7 @@ const KNOWN_OPTIONS = [
   'purgeIntervalMs',
   'purgeBatch',
   'clock',
+  'preparedStatements',
 ]
 
 function wholeNumber(
@@ -131,7 +138,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const clock = options.clock
   if (clock !== undefined && typeof clock !== 'function')
     configError('postgresStore clock must be a function returning epoch milliseconds')
-  const driver = new PostgresDriver(options.client, timeout)
+  const prepared = options.preparedStatements ?? true
+  if (typeof prepared !== 'boolean')
+    configError(
+      'postgresStore preparedStatements must be true or false (false behind PgBouncer < 1.21)',
+    )
+  const driver = new PostgresDriver(options.client, timeout, prepared)
   return new PostgresSessionStore(driver, {
     names: { schema, table },
     clock,

@@ -1,5 +1,5 @@
 // The sessions table as versioned migrations: the SQL to apply, `migrate()` to apply it, and the check each store runs.
-import { createHash } from 'node:crypto'
+import { createHash } from '../../crypto/node-crypto.ts'
 import { configError, HallpassError } from '../../errors.ts'
 import { PostgresDriver, sqlState, type Run } from './driver.ts'
 import { qualified, type TableName } from './sql.ts'

@@ -1,4 +1,4 @@
-// One calling convention over node-redis (client, cluster) and ioredis (Redis, Cluster): timeouts, EVALSHA, errors.
+// One calling convention over node-redis (client, cluster, sentinel) and ioredis (Redis, Cluster): timeouts, EVALSHA, errors.
 import { configError, HallpassError } from '../../errors.ts'
 import type { Script } from './scripts.ts'
 import { listenForErrors, stopListeningForErrors } from '../error-listener.ts'
@@ -21,15 +21,42 @@ export interface NodeRedisClusterLike {
   readonly masters: readonly unknown[]
 }
 
-/** The parts of an ioredis `Redis` or `Cluster` this store uses. */
+/** The parts of a node-redis v5 or v6 Sentinel client (`createSentinel()`) this store uses. */
+export interface NodeRedisSentinelLike {
+  sendCommand(
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: { timeout?: number },
+  ): Promise<unknown>
+  getMasterNode(): unknown
+  readonly isOpen: boolean
+  readonly isReady: boolean
+}
+
+/** The parts of an ioredis `Redis` (one server, or a primary found through `sentinels`) or `Cluster` this store uses. */
 export interface IoRedisLike {
   call(command: string, args: string[]): Promise<unknown>
   readonly status: string
   readonly isCluster: boolean
 }
 
-/** A node-redis v5/v6 client or cluster, or an ioredis `Redis` or `Cluster`. The kind is detected at runtime. */
-export type RedisClientLike = NodeRedisClientLike | NodeRedisClusterLike | IoRedisLike
+/**
+ * A node-redis v5/v6 client, cluster or Sentinel client, or an ioredis `Redis` or `Cluster`. The kind is detected
+ * at runtime.
+ */
+export type RedisClientLike =
+  NodeRedisClientLike | NodeRedisClusterLike | NodeRedisSentinelLike | IoRedisLike
+
+/** A node-redis pipeline (`multi()` sent with `execAsPipeline()`): one connection, commands in order. */
+interface NodeRedisPipeline {
+  addCommand(...args: unknown[]): NodeRedisPipeline
+  execAsPipeline(): Promise<unknown[]>
+}
+
+/** An ioredis pipeline; on Cluster it goes to the node owning the slot of its keyed commands. */
+interface IoRedisPipeline {
+  exec(): Promise<Array<[Error | null, unknown]> | null>
+}
 
 /**
  * Per-command options for node-redis: no client-side timeout. `raw()` already bounds every command with one
@@ -66,7 +93,11 @@ export class RedisDriver {
   readonly library: 'node-redis' | 'ioredis'
   /** True for node-redis `createCluster` and ioredis `Cluster`: scripts must stay within one hash slot. */
   readonly cluster: boolean
+  /** What the client is, for messages: 'client', 'cluster', 'sentinel'. */
+  readonly kind: 'client' | 'cluster' | 'sentinel'
   private readonly send: (key: string, args: string[]) => Promise<unknown>
+  /** Sends commands back to back on one connection, to the node owning `key`; undefined when the client cannot. */
+  private readonly pipe: ((key: string, commands: string[][]) => Promise<unknown[]>) | undefined
   private readonly down: () => boolean
   private released = false
 
@@ -83,24 +114,52 @@ export class RedisDriver {
       const io = client as IoRedisLike
       this.library = 'ioredis'
       this.cluster = io.isCluster === true
+      this.kind = this.cluster ? 'cluster' : 'client'
       this.send = (_key, [command, ...args]) => io.call(command as string, args)
+      this.pipe = ioredisPipe(c)
       this.down = () => IOREDIS_DOWN.has(io.status)
+      checkIoRedisOptions(c.options, this.cluster)
     } else if (typeof c.sendCommand === 'function' && 'masters' in c) {
       const cluster = client as NodeRedisClusterLike
       this.library = 'node-redis'
       this.cluster = true
+      this.kind = 'cluster'
       // isReadonly=false: reads go to the master too, so a revoked session is never read back from a lagging replica.
       this.send = (key, args) => cluster.sendCommand(key, false, args, NO_CLIENT_TIMEOUT)
+      this.pipe = nodeRedisPipe(
+        c,
+        (key) => [key],
+        (key, args) => [key, false, args],
+      )
       this.down = () => false
+    } else if (typeof c.sendCommand === 'function' && typeof c.getMasterNode === 'function') {
+      const sentinel = client as NodeRedisSentinelLike
+      this.library = 'node-redis'
+      this.cluster = false
+      this.kind = 'sentinel'
+      // isReadonly=false: always the primary, even with `replicaPoolSize` > 0.
+      this.send = (_key, args) => sentinel.sendCommand(false, args, NO_CLIENT_TIMEOUT)
+      this.pipe = nodeRedisPipe(
+        c,
+        () => [],
+        (_key, args) => [false, args],
+      )
+      this.down = () => sentinel.isOpen && !sentinel.isReady
     } else if (typeof c.sendCommand === 'function' && 'isReady' in c) {
       const single = client as NodeRedisClientLike
       this.library = 'node-redis'
       this.cluster = false
+      this.kind = 'client'
       this.send = (_key, args) => single.sendCommand(args, NO_CLIENT_TIMEOUT)
+      this.pipe = nodeRedisPipe(
+        c,
+        () => [],
+        (_key, args) => [args],
+      )
       this.down = () => single.isOpen && !single.isReady
     } else {
       configError(
-        'redisStore client must be a node-redis (v5 or v6) client or cluster (createClient/createCluster) or an ioredis Redis or Cluster',
+        'redisStore client must be a node-redis (v5 or v6) client, cluster or Sentinel client (createClient/createCluster/createSentinel) or an ioredis Redis or Cluster',
       )
     }
     listenForErrors(client)
@@ -130,9 +189,29 @@ export class RedisDriver {
 
   /** Like `command`, but leaves Redis error replies (such as WRONGTYPE) to the caller. */
   async raw(key: string, args: string[]): Promise<unknown> {
+    return this.bounded(() => this.send(key, args))
+  }
+
+  /** Whether `pipeline` works with this client (node-redis `multi()`, ioredis `pipeline()`). */
+  get canPipeline(): boolean {
+    return this.pipe !== undefined
+  }
+
+  /**
+   * Sends `commands` back to back on one connection (on Cluster, the one to the primary owning `key`'s slot), all
+   * within one timeout. Resolves with their replies; rejects with the first error reply, or STORE_UNAVAILABLE.
+   */
+  async pipeline(key: string, commands: string[][]): Promise<unknown[]> {
+    const pipe = this.pipe
+    if (pipe === undefined) throw unavailable('this client cannot send a pipeline')
+    return this.bounded(() => pipe(key, commands))
+  }
+
+  /** Runs `send` unless the client is reconnecting, rejecting with STORE_UNAVAILABLE after the timeout. */
+  private async bounded<T>(send: () => Promise<T>): Promise<T> {
     if (this.down()) throw unavailable('not connected (the client is reconnecting)')
     let timer: ReturnType<typeof setTimeout> | undefined
-    const sent = this.send(key, args)
+    const sent = send()
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(unavailable(`no reply within ${this.timeout} ms`)),
@@ -153,5 +232,48 @@ export class RedisDriver {
     if (this.released) return
     this.released = true
     stopListeningForErrors(this.client)
+  }
+}
+
+/** Refuses ioredis settings that send hallpass's reads or writes to a replica, which may lag behind a revocation. */
+function checkIoRedisOptions(options: unknown, cluster: boolean): void {
+  const { scaleReads, role } = (options ?? {}) as { scaleReads?: unknown; role?: unknown }
+  if (cluster && scaleReads !== undefined && scaleReads !== 'master')
+    configError(
+      `redisStore: this ioredis Cluster reads from replicas (scaleReads: ${JSON.stringify(scaleReads)}), which may still hold a revoked session; give the store a Cluster with scaleReads: 'master' (the default)`,
+    )
+  if (role === 'slave')
+    configError(
+      "redisStore: this ioredis client connects to a replica (role: 'slave'), which refuses writes and may lag behind a revocation; use role: 'master' (the default)",
+    )
+}
+
+/** A node-redis pipeline sender: `multi(...routing(key))`, each command added as `command(key, args)`. */
+function nodeRedisPipe(
+  client: Record<string, unknown>,
+  routing: (key: string) => unknown[],
+  command: (key: string, args: string[]) => unknown[],
+): ((key: string, commands: string[][]) => Promise<unknown[]>) | undefined {
+  if (typeof client.multi !== 'function') return undefined
+  const multi = client.multi as (...routing: unknown[]) => NodeRedisPipeline
+  return (key, commands) => {
+    let pipeline = multi.call(client, ...routing(key))
+    for (const args of commands) pipeline = pipeline.addCommand(...command(key, args))
+    return pipeline.execAsPipeline()
+  }
+}
+
+/** An ioredis pipeline sender; error replies come back in the reply list, and the first one is thrown. */
+function ioredisPipe(
+  client: Record<string, unknown>,
+): ((key: string, commands: string[][]) => Promise<unknown[]>) | undefined {
+  if (typeof client.pipeline !== 'function') return undefined
+  const pipeline = client.pipeline as (commands: string[][]) => IoRedisPipeline
+  return async (_key, commands) => {
+    const calls = commands.map((args) => ['call', ...args])
+    const replies = (await pipeline.call(client, calls).exec()) ?? []
+    const failed = replies.find(([err]) => err !== null)
+    if (failed) throw failed[0]
+    return replies.map(([, reply]) => reply)
   }
 }

@@ -17,7 +17,7 @@ import type { DeviceBinding, SessionData, SessionRecord } from '../types.ts'
  */
 export const CHUNK_BYTES = 64
 
-/** Metadata fields that may be split into chunks: roles, permissions (m), ip, user agent (a; b in its short form), device key (k). */
+/** Metadata fields that may be split into chunks: roles, permissions (m), ip, user agent (b; a with a control character), device key (k). */
 const CHUNKED = new Set(['r', 'm', 'i', 'a', 'b', 'k'])
 const CHUNK_FIELD = /^([rmiabk])([1-9]\d{0,2})$/
 const INTEGER = /^-?\d{1,16}$/
@@ -92,10 +92,10 @@ export function dataValue(value: unknown): string | undefined {
 
 /**
  * The HSET field/value list for a new record. The user's index tag (`t`) is written only when it differs from
- * the id's own tag, which never happens for ids the manager issues. `shortUserAgent: false` keeps the user agent
- * as it is (field `a`), for fleets that still run a version without the short form.
+ * the id's own tag, which never happens for ids the manager issues. The user agent is kept in its short form
+ * (`b`), or as it is (`a`) only when it holds a control character, which the short form cannot tell from its codes.
  */
-export function encodeHash(record: SessionRecord, shortUserAgent = true): string[] {
+export function encodeHash(record: SessionRecord): string[] {
   const created = record.createdAt
   const fields = [
     'c',
@@ -122,7 +122,7 @@ export function encodeHash(record: SessionRecord, shortUserAgent = true): string
   if (record.permissions !== undefined) pushChunked(fields, 'm', JSON.stringify(record.permissions))
   if (record.ip !== undefined) pushChunked(fields, 'i', record.ip)
   if (record.userAgent !== undefined) {
-    const short = shortUserAgent ? shortForm(record.userAgent) : undefined
+    const short = shortForm(record.userAgent)
     if (short === undefined) pushChunked(fields, 'a', record.userAgent)
     else pushChunked(fields, 'b', short)
   }
@@ -221,6 +221,8 @@ export function decodeHash(id: string, reply: unknown): SessionRecord | null | '
     ? fullUserAgent(joined.get('b') as string, MAX_USER_AGENT_LENGTH)
     : joined.get('a')
   if (joined.has('b') && (userAgent === undefined || joined.has('a'))) return 'corrupt'
+  // One encoding per value: `a` only for what the short form cannot hold.
+  if (joined.has('a') && shortForm(userAgent as string) !== undefined) return 'corrupt'
   const device = joined.has('k') ? decodeDevice(joined.get('k')) : undefined
   if (joined.has('k') && !device) return 'corrupt'
   return {

@@ -1,23 +1,28 @@
-// hallpass/stores/redis: sessions in Redis or Redis Cluster through node-redis v5 or ioredis, one round trip per request.
+// hallpass/stores/redis: sessions in Redis, Redis Sentinel or Redis Cluster through node-redis or ioredis.
 import { configError } from '../../errors.ts'
 import { millisecondsOption } from '../milliseconds.ts'
 import type { Store } from '../types.ts'
 import { RedisDriver, type RedisClientLike } from './client.ts'
 import { DEFAULT_PREFIX } from './codec.ts'
+import { durabilityOption, type DurabilityOptions } from './durability.ts'
 import { RedisStore } from './store.ts'
 
 export type {
   IoRedisLike,
   NodeRedisClientLike,
   NodeRedisClusterLike,
+  NodeRedisSentinelLike,
   RedisClientLike,
 } from './client.ts'
+export type { DurabilityOptions } from './durability.ts'
+
+const OPTIONS = ['client', 'prefix', 'commandTimeoutMs', 'durability']
 
 /** Options for `redisStore`. */
 export interface RedisStoreOptions {
   /**
-   * A connected node-redis v5 client (`createClient`) or cluster (`createCluster`), or an ioredis `Redis` or
-   * `Cluster`. The app owns it: the store never connects or quits it. The store adds an `error` listener so a
+   * A connected node-redis v5 or v6 client (`createClient`), cluster (`createCluster`) or Sentinel client
+   * (`createSentinel`), or an ioredis `Redis` (one server, or a primary through `sentinels`) or `Cluster`. The app owns it: the store never connects or quits it. The store adds an `error` listener so a
    * dropped connection is reported as `STORE_UNAVAILABLE` instead of crashing the process.
    */
   client: RedisClientLike
@@ -25,15 +30,14 @@ export interface RedisStoreOptions {
   prefix?: string
   /** Milliseconds before a command counts as failed (`STORE_UNAVAILABLE`). @default 1000 */
   commandTimeoutMs?: number
-  /** @deprecated The older name of `commandTimeoutMs` (also milliseconds). */
-  commandTimeout?: number
   /**
-   * Store each session's User-Agent in its short form (field `b`, about 13 bytes for a desktop Chrome instead of 111).
-   * Versions before it read `b` as corrupt and delete the session: when upgrading a running fleet (rolling deploy,
-   * or a rollback to keep possible), deploy with `false` first and turn it on once every process runs this version.
-   * Reading understands both forms either way. @default true
+   * For Redis with replicas (Sentinel, Cluster): acknowledge the writes that protect users (login, rotation,
+   * logout, revocation, the session cap, device binding) only once `replicas` replicas have them (`WAIT`), and
+   * fail them closed (`STORE_UNAVAILABLE`) otherwise, so a failover cannot undo a logout. Data writes and touches
+   * do not wait. See docs/redis.md, "High availability". @default undefined (off: Redis acknowledges at once)
+   * @example `redisStore({ client, durability: { replicas: 1, timeoutMs: 500 } })`
    */
-  shortUserAgents?: boolean
+  durability?: DurabilityOptions
 }
 
 /**
@@ -54,11 +58,9 @@ export function redisStore(options: RedisStoreOptions): Store & { close(): Promi
   if (typeof options !== 'object' || options === null)
     configError('redisStore needs an options object: redisStore({ client })')
   for (const key of Object.keys(options)) {
-    if (
-      !['client', 'prefix', 'commandTimeoutMs', 'commandTimeout', 'shortUserAgents'].includes(key)
-    )
+    if (!OPTIONS.includes(key))
       configError(
-        `redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs, shortUserAgents`,
+        `redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs, durability`,
       )
   }
   const prefix = options.prefix ?? DEFAULT_PREFIX
@@ -67,17 +69,12 @@ export function redisStore(options: RedisStoreOptions): Store & { close(): Promi
       'redisStore prefix must be a string of at most 64 characters without "{" or "}" (braces would change the Cluster hash slot)',
     )
   }
-  const timeout = millisecondsOption(
-    'redisStore',
-    options,
-    'commandTimeoutMs',
-    'commandTimeout',
-    1000,
-    1,
-    60_000,
-  )
-  const shortUserAgents = options.shortUserAgents ?? true
-  if (typeof shortUserAgents !== 'boolean')
-    configError('redisStore shortUserAgents must be true or false')
-  return new RedisStore(new RedisDriver(options.client, timeout), prefix, shortUserAgents)
+  const timeout = millisecondsOption('redisStore', options, 'commandTimeoutMs', 1000, 1, 60_000)
+  const driver = new RedisDriver(options.client, timeout)
+  try {
+    return new RedisStore(driver, prefix, durabilityOption(options.durability, driver, timeout))
+  } catch (err) {
+    driver.release()
+    throw err
+  }
 }

@@ -1,5 +1,5 @@
 // The Lua scripts behind every Redis write: each runs atomically, in one hash slot, and reads before it writes.
-import { createHash } from 'node:crypto'
+import { createHash } from '../../crypto/node-crypto.ts'
 import { TAG_LENGTH } from '../../crypto/token.ts'
 
 /** A script and its SHA-1, for EVALSHA with an EVAL fallback on NOSCRIPT. */

@@ -12,6 +12,7 @@ import type {
 import { HallpassError } from '../../errors.ts'
 import { errorCode, unavailableFrom, type RedisDriver } from './client.ts'
 import { dataField, dataValue, decodeHash, deviceFields, encodeHash, Keys, tagOf } from './codec.ts'
+import { durableScript, type Durability } from './durability.ts'
 import { SCRIPTS } from './scripts.ts'
 import { redisStats } from './stats.ts'
 
@@ -50,7 +51,8 @@ export class RedisStore implements Store {
   constructor(
     private readonly driver: RedisDriver,
     prefix: string,
-    private readonly shortUserAgents = true,
+    /** When set, the writes that protect users are acknowledged only once replicas have them (WAIT). */
+    private readonly durability?: Durability,
   ) {
     this.keys = new Keys(prefix)
     this.strict = driver.cluster ? '1' : '0'
@@ -61,8 +63,21 @@ export class RedisStore implements Store {
     return !this.driver.cluster || tagA === tagB
   }
 
-  private run(script: keyof typeof SCRIPTS, keys: string[], args: string[]): Promise<unknown> {
-    return this.driver.script(SCRIPTS[script], keys, [this.keys.prefix, this.strict, ...args])
+  /**
+   * Runs a script. `protecting` marks the writes that protect users (login, rotation, logout, revocation, the
+   * session cap, device binding): with `durability` they wait for replicas; data writes and touches never do.
+   */
+  private run(
+    script: keyof typeof SCRIPTS,
+    keys: string[],
+    args: string[],
+    protecting = false,
+  ): Promise<unknown> {
+    const all = [this.keys.prefix, this.strict, ...args]
+    const durability = this.durability
+    if (durability !== undefined && (protecting || durability.allWrites))
+      return durableScript(this.driver, durability, SCRIPTS[script], keys, all)
+    return this.driver.script(SCRIPTS[script], keys, all)
   }
 
   /** One PING; STORE_UNAVAILABLE when Redis does not answer within the command timeout. */
@@ -87,7 +102,7 @@ export class RedisStore implements Store {
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     if (!isSessionId(record.id))
       throw new HallpassError('INVALID_ARGUMENT', 'redisStore: malformed session id')
-    const fields = encodeHash(record, this.shortUserAgents)
+    const fields = encodeHash(record)
     const tag = tagOf(record.id)
     const userId = record.userId
     const indexTag = userId === null ? undefined : userTag(userId)
@@ -106,21 +121,18 @@ export class RedisStore implements Store {
     if (indexHere) keys.push(this.keys.index(userId as string))
     if (oldHere) keys.push(this.keys.session(old))
     const flags = `1${indexHere ? 1 : 0}${oldHere ? 1 : 0}`
+    // A fresh anonymous session is an ordinary data write; a login, a rotation and the cap protect users.
+    const protecting = userId !== null || old !== undefined
     const stone =
       old !== undefined && options.tombstone !== undefined
         ? [ms(options.tombstone), integer(record.lastSeenAt, 'lastSeenAt')]
         : ['', '']
-    let reply = (await this.run('create', keys, [
-      flags,
-      record.id,
-      ttl,
-      indexTtl,
-      max,
-      old ?? '',
-      indexTag ?? tag,
-      ...stone,
-      ...fields,
-    ])) as unknown[]
+    let reply = (await this.run(
+      'create',
+      keys,
+      [flags, record.id, ttl, indexTtl, max, old ?? '', indexTag ?? tag, ...stone, ...fields],
+      protecting,
+    )) as unknown[]
     const detached = strings([reply[2]])[0]
     if (indexTag !== undefined && !indexHere) {
       // Cluster, an id outside its user's slot (never one the manager issues): index it in a second step.
@@ -128,10 +140,11 @@ export class RedisStore implements Store {
         'create',
         [this.keys.index(userId as string)],
         ['010', record.id, ttl, indexTtl, max, '', indexTag],
+        true,
       )) as unknown[]
     }
     for (const id of strings(reply[1]))
-      await this.run('revokeOne', [this.keys.session(id)], [userId as string])
+      await this.run('revokeOne', [this.keys.session(id)], [userId as string], true)
     if (detached) await this.unindexElsewhere(detached, old as string)
     // Cluster, login from a session in another slot (an anonymous one): delete it once the new one exists.
     // If that fails, take the new session back too, so no session nobody holds a cookie for is left indexed.
@@ -168,7 +181,13 @@ export class RedisStore implements Store {
       ...set,
       ...unset,
     ]
-    const result = await this.run('patch', [this.keys.session(id)], args)
+    // A new device binding, a spent challenge or a pending re-issue protects the user; data and touches do not.
+    const result = await this.run(
+      'patch',
+      [this.keys.session(id)],
+      args,
+      patch.device !== undefined,
+    )
     return PATCH_RESULTS[Number(result)] ?? 'missing'
   }
 
@@ -180,7 +199,7 @@ export class RedisStore implements Store {
   private async retire(id: string, stone: string[]): Promise<boolean> {
     if (!isSessionId(id)) return false
     const [existed, detached] = strings(
-      await this.run('destroy', [this.keys.session(id)], [id, ...stone]),
+      await this.run('destroy', [this.keys.session(id)], [id, ...stone], true),
     )
     if (detached) await this.unindexElsewhere(detached, id)
     return existed === '1'
@@ -218,12 +237,14 @@ export class RedisStore implements Store {
       'revoke',
       [index],
       [userTag(userId), userId, options.except ?? '', all ? '1' : '0', ...ids],
+      true,
     )) as unknown[]
     const revoked = strings(revokedReply)
     const elsewhere = strings(elsewhereReply)
     // Cluster, sessions in another slot than the user's index (never the case for ids the manager issues).
     for (const id of elsewhere) {
-      const deleted = Number(await this.run('revokeOne', [this.keys.session(id)], [userId])) === 1
+      const deleted =
+        Number(await this.run('revokeOne', [this.keys.session(id)], [userId], true)) === 1
       if (deleted) revoked.push(id)
       if (deleted || all) await this.driver.command(index, ['ZREM', index, id])
     }

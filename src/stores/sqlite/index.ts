@@ -1,32 +1,21 @@
-// `sqliteStore()`: checks options, opens or adopts a better-sqlite3 database, turns on WAL, builds the store.
-import Database from 'better-sqlite3'
+// `sqliteStore()`: checks options, opens or adopts a database on any of the three drivers, turns on WAL, builds the store.
 import { configError, HallpassError } from '../../errors.ts'
 import { MAX_TIMER_MS, millisecondsOption } from '../milliseconds.ts'
 import type { Store } from '../types.ts'
+import type { SqliteDatabase } from './databases.ts'
+import type { SqliteDriver } from './driver.ts'
+import { adoptDatabase, openDatabase } from './open.ts'
 import { checkTableName, DEFAULT_TABLE, prepareSchema } from './schema.ts'
 import { SqliteSessionStore } from './store.ts'
 
-type Connection = Database.Database
-
-/**
- * The parts of a better-sqlite3 `Database` the store relies on. A real `Database` fits it, so these public
- * types need no `@types/better-sqlite3`; when you pass your own, `store.database` keeps its type.
- */
-export interface SqliteDatabase {
-  readonly open: boolean
-  readonly readonly: boolean
-  readonly memory: boolean
-  prepare(source: string): unknown
-  exec(source: string): unknown
-  pragma(source: string, options?: { simple?: boolean | undefined }): unknown
-  transaction(fn: (...args: never[]) => unknown): unknown
-  close(): unknown
-}
+export type { SqliteDatabase } from './databases.ts'
 
 export interface SqliteStoreOptions<DB extends SqliteDatabase = SqliteDatabase> {
   /**
-   * The better-sqlite3 `Database` your app already uses (sessions then live beside your own tables, and
-   * the store never closes it), or a filename to open (`':memory:'` for a throwaway database).
+   * The database your app already uses: a better-sqlite3 `Database`, a bun:sqlite `Database` or a node:sqlite
+   * `DatabaseSync` (sessions then live beside your own tables, and the store never closes it). Or a filename
+   * to open (`':memory:'` for a throwaway database) with the runtime's driver: bun:sqlite on Bun, node:sqlite
+   * on Deno, and on Node better-sqlite3 when installed, else node:sqlite (Node ≥ 22.5).
    * A file database is switched to WAL mode if it is not in it already.
    */
   database: DB | string
@@ -37,8 +26,6 @@ export interface SqliteStoreOptions<DB extends SqliteDatabase = SqliteDatabase> 
    * (never at construction); 0 turns the timer off. @default 60_000
    */
   purgeIntervalMs?: number
-  /** @deprecated The older name of `purgeIntervalMs` (also milliseconds). */
-  purgeInterval?: number
   /** Clock in epoch ms, used for TTLs (inject one in tests). @default Date.now */
   clock?: () => number
 }
@@ -46,7 +33,7 @@ export interface SqliteStoreOptions<DB extends SqliteDatabase = SqliteDatabase> 
 /** The SQLite store: the `Store` contract plus `purge()` and `close()`. */
 export interface SqliteStore<DB extends SqliteDatabase = SqliteDatabase> extends Store {
   readonly kind: 'sqlite'
-  /** The connection in use: yours, or the one the store opened (a better-sqlite3 `Database`). */
+  /** The connection in use: yours, or the one the store opened. */
   readonly database: DB
   /** Deletes every expired row now and returns how many. */
   purge(): Promise<number>
@@ -54,12 +41,12 @@ export interface SqliteStore<DB extends SqliteDatabase = SqliteDatabase> extends
   close(): Promise<void>
 }
 
-const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'purgeInterval', 'clock'])
+const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'clock'])
 
 /**
- * An embedded, persistent session store on better-sqlite3: sessions survive restarts, and one file can hold
- * both your app's tables and its sessions. Every write that touches a session and its user's index runs
- * in one transaction. SQLite failures (SQLITE_BUSY, I/O errors, a closed connection) surface as
+ * An embedded, persistent session store on SQLite (better-sqlite3, bun:sqlite or node:sqlite): sessions survive
+ * restarts, and one file can hold both your app's tables and its sessions. Every write that touches a session and
+ * its user's index runs in one `BEGIN IMMEDIATE` transaction. SQLite failures (SQLITE_BUSY, I/O errors, a closed connection) surface as
  * `HallpassError` `STORE_UNAVAILABLE`; bad options throw `CONFIG_INVALID` at once.
  *
  * @example
@@ -70,6 +57,7 @@ const KNOWN_OPTIONS = new Set(['database', 'table', 'purgeIntervalMs', 'purgeInt
  *
  * const db = new Database('./data/app.db')          // your users table lives here too
  * const sessions = createSessions({ secret, store: sqliteStore({ database: db }) })
+ * // Bun: import { Database } from 'bun:sqlite'; Node ≥ 22.5 or Deno: import { DatabaseSync } from 'node:sqlite'
  * ```
  */
 export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
@@ -88,7 +76,6 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
     'sqliteStore',
     options,
     'purgeIntervalMs',
-    'purgeInterval',
     60_000,
     0,
     MAX_TIMER_MS,
@@ -98,12 +85,14 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
     configError('sqliteStore clock must be a function returning epoch milliseconds')
 
   const owned = typeof options.database === 'string'
-  const db = owned ? openFile(options.database as string) : adopt(options.database)
+  const db = owned ? openDatabase(options.database as string) : adoptDatabase(options.database)
   try {
     useWal(db, owned)
+    const sql = prepareSchema(db, table)
+    requireWritable(db, table)
     return new SqliteSessionStore(
       db,
-      prepareSchema(db, table),
+      sql,
       clock,
       owned,
       purgeInterval,
@@ -111,51 +100,40 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
   } catch (cause) {
     if (owned) db.close()
     if (cause instanceof HallpassError) throw cause
+    if (isReadonlyError(cause))
+      configError('sqliteStore needs a writable Database (it was opened readonly)')
     throw new HallpassError('STORE_UNAVAILABLE', `sqliteStore could not set up table "${table}"`, {
       cause,
     })
   }
 }
 
-function openFile(filename: string): Connection {
-  if (filename.trim() === '')
-    configError(
-      "sqliteStore database must be a better-sqlite3 Database, a file path, or ':memory:' (got an empty string)",
-    )
+/** WAL lets readers run during a write. Set on every file database; `synchronous = NORMAL` only on ours. */
+function useWal(db: SqliteDriver, owned: boolean): void {
+  const main = db.prepare<[], { file: unknown }>(
+    "SELECT file FROM pragma_database_list WHERE name = 'main'",
+  )
+  if (main.get()?.file === '') return // in memory (or a temporary database): no WAL
+  const mode = db.prepare<[], { journal_mode: unknown }>('PRAGMA journal_mode').get()
+  if (mode?.journal_mode !== 'wal') db.exec('PRAGMA journal_mode = WAL')
+  if (owned) db.exec('PRAGMA synchronous = NORMAL')
+}
+
+/**
+ * A write that changes nothing, to refuse a read-only connection at once (no driver tells it the same way).
+ * SQLite checks read-only before it takes the write lock, so a busy database passes here and fails closed later.
+ */
+function requireWritable(db: SqliteDriver, table: string): void {
   try {
-    return new Database(filename)
+    db.prepare(`UPDATE "${table}" SET id = id WHERE 0`).run()
   } catch (cause) {
-    throw new HallpassError(
-      'CONFIG_INVALID',
-      `hallpass: sqliteStore could not open the database file ${JSON.stringify(filename)}`,
-      { cause },
-    )
+    if (isReadonlyError(cause)) throw cause
   }
 }
 
-/** Accepts anything shaped like a better-sqlite3 Database (a second copy of the module still works). */
-function adopt(value: unknown): Connection {
-  const db = value as Partial<Connection> | null
-  const shaped =
-    typeof db === 'object' &&
-    db !== null &&
-    typeof db.prepare === 'function' &&
-    typeof db.transaction === 'function' &&
-    typeof db.pragma === 'function' &&
-    typeof db.exec === 'function'
-  if (!shaped)
-    configError(
-      "sqliteStore database must be a better-sqlite3 Database, a file path, or ':memory:'",
-    )
-  if (db.open !== true) configError('sqliteStore was given a closed Database')
-  if (db.readonly === true)
-    configError('sqliteStore needs a writable Database (it was opened readonly)')
-  return db as Connection
-}
-
-/** WAL lets readers run during a write. Set on every file database; `synchronous = NORMAL` only on ours. */
-function useWal(db: Connection, owned: boolean): void {
-  if (db.memory) return
-  if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL')
-  if (owned) db.pragma('synchronous = NORMAL')
+/** SQLITE_READONLY (or one of its extended codes) as each driver reports it. */
+function isReadonlyError(error: unknown): boolean {
+  const { code, errcode } = (error ?? {}) as { code?: unknown; errcode?: unknown }
+  if (typeof code === 'string' && code.startsWith('SQLITE_READONLY')) return true // better-sqlite3, bun:sqlite
+  return typeof errcode === 'number' && (errcode & 0xff) === 8 // node:sqlite
 }

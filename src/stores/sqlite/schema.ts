@@ -1,10 +1,8 @@
 // The SQLite store's table, indexes and prepared statements, created once per store.
-import type BetterSqlite3 from 'better-sqlite3'
 import { configError } from '../../errors.ts'
 import type { Row, RowValues } from './codec.ts'
-
-type Database = BetterSqlite3.Database
-type Statement<P extends unknown[], R = unknown> = BetterSqlite3.Statement<P, R>
+import type { SqlValue } from './databases.ts'
+import type { SqlRunner, Statement } from './driver.ts'
 
 /** The columns of a hallpass sessions table. */
 export const COLUMNS = [
@@ -53,7 +51,7 @@ export interface Statements {
     [expiringBefore: number, now: number],
     { sessions: number; users: number; anonymous: number | null; expiring: number | null }
   >
-  readonly maxPerUser: Statement<[now: number], number | null>
+  readonly maxPerUser: Statement<[now: number], { n: number | null }>
 }
 
 /** The table `sqliteStore()` uses unless given `table`. */
@@ -76,7 +74,7 @@ export function checkTableName(table: unknown): string {
  * Creates the table and its indexes if missing and prepares the statements. Not STRICT on purpose: the
  * store validates every row it reads, so a row edited by hand is reported as corrupt rather than trusted.
  */
-export function prepareSchema(db: Database, table: string): Statements {
+export function prepareSchema(db: SqlRunner, table: string): Statements {
   const t = `"${table}"`
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${t} (
@@ -96,10 +94,6 @@ export function prepareSchema(db: Database, table: string): Statements {
       device TEXT
     )
   `)
-  // Tables created before device binding (DBSC) existed gain its column; nothing else is migrated.
-  const absent = missingColumns(db, table)
-  if (absent.length === 1 && absent[0] === 'device')
-    db.exec(`ALTER TABLE ${t} ADD COLUMN device TEXT`)
   const missing = missingColumns(db, table)
   if (missing.length > 0)
     configError(
@@ -114,21 +108,24 @@ export function prepareSchema(db: Database, table: string): Statements {
 }
 
 /** The hallpass columns `table` (a checked plain name) lacks: all of them when there is no such table. Only reads. */
-export function missingColumns(db: Database, table: string): string[] {
-  const present = new Set(
-    (db.pragma(`table_info("${table}")`) as { name: string }[]).map((column) => column.name),
-  )
+export function missingColumns(db: SqlRunner, table: string): string[] {
+  const columns = db.prepare<[string], { name: unknown }>('SELECT name FROM pragma_table_info(?)')
+  const present = new Set(columns.all(table).map((column) => column.name))
   return COLUMNS.filter((column) => !present.has(column))
 }
 
 /** The tables of `db` that have every hallpass column (to name them when the one asked for is not there). */
-export function sessionTables(db: Database): string[] {
-  const tables = db
-    .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-    .pluck()
+export function sessionTables(db: SqlRunner): string[] {
+  const tables = db.prepare<[], { name: unknown }>(
+    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+  )
   return tables
     .all()
-    .filter((name) => PLAIN_NAME.test(name) && missingColumns(db, name).length === 0)
+    .map((row) => row.name)
+    .filter(
+      (name): name is string =>
+        typeof name === 'string' && PLAIN_NAME.test(name) && missingColumns(db, name).length === 0,
+    )
 }
 
 /**
@@ -136,14 +133,14 @@ export function sessionTables(db: Database): string[] {
  * uses it on an app's database). `readonly`: a corrupt row is skipped, not deleted (`remove` only reads).
  */
 export function prepareStatements(
-  db: Database,
+  db: SqlRunner,
   table: string,
   { readonly = false } = {},
 ): Statements {
   const t = `"${table}"`
   const cols = COLUMNS.join(', ')
-  const prepare = <P extends unknown[], R = unknown>(sql: string): Statement<P, R> =>
-    db.prepare<P, R>(sql).safeIntegers(false)
+  const prepare = <P extends SqlValue[], R = unknown>(sql: string): Statement<P, R> =>
+    db.prepare<P, R>(sql)
   const remove = readonly
     ? `SELECT drop_at FROM ${t} WHERE id = ?`
     : `DELETE FROM ${t} WHERE id = ? RETURNING drop_at`
@@ -168,8 +165,8 @@ export function prepareStatements(
     stats: prepare(
       `SELECT count(*) AS sessions, count(DISTINCT user_id) AS users, sum(user_id IS NULL) AS anonymous, sum(drop_at <= ?) AS expiring FROM ${t} WHERE drop_at > ?`,
     ),
-    maxPerUser: prepare<[number], number | null>(
-      `SELECT max(n) FROM (SELECT count(*) AS n FROM ${t} WHERE user_id IS NOT NULL AND drop_at > ? GROUP BY user_id)`,
-    ).pluck(),
+    maxPerUser: prepare(
+      `SELECT max(n) AS n FROM (SELECT count(*) AS n FROM ${t} WHERE user_id IS NOT NULL AND drop_at > ? GROUP BY user_id)`,
+    ),
   }
 }

@@ -1,5 +1,4 @@
-// The SQLite Store: synchronous better-sqlite3 calls behind the async contract, each write one transaction.
-import type BetterSqlite3 from 'better-sqlite3'
+// The SQLite Store: synchronous driver calls behind the async contract, each write one IMMEDIATE transaction.
 import { HallpassError } from '../../errors.ts'
 import { isForbiddenKey } from '../../json.ts'
 import type {
@@ -16,35 +15,24 @@ import { decodeRow, encodeJson, encodeRow, isExpired } from './codec.ts'
 import { encodeDevice } from '../device-codec.ts'
 import type { Statements } from './schema.ts'
 import { LazyInterval } from '../lazy-interval.ts'
-
-type Database = BetterSqlite3.Database
+import type { SqliteDatabase } from './databases.ts'
+import type { SqlRunner } from './driver.ts'
+import { failClosedSync } from '../../fail-closed.ts'
 
 /** @internal Built by `sqliteStore()`. */
-export class SqliteSessionStore implements Store {
+export class SqliteSessionStore<Db = SqliteDatabase> implements Store {
   readonly kind = 'sqlite'
   /** The purge timer, started by the first `get` or `create` (never at construction: Workers refuse that). */
   private readonly purger: LazyInterval | undefined
-  private readonly createTx: BetterSqlite3.Transaction<
-    (record: SessionRecord, options: CreateOptions) => { evicted: string[] }
-  >
-  private readonly patchTx: BetterSqlite3.Transaction<
-    (id: string, patch: SessionPatch) => PatchResult
-  >
-  private readonly revokeTx: BetterSqlite3.Transaction<
-    (userId: string, options: RevokeOptions) => string[]
-  >
+  private closed = false
 
   constructor(
-    /** The connection in use (yours, or the one the store opened). */
-    readonly database: Database,
+    private readonly driver: SqlRunner<Db>,
     private readonly sql: Statements,
     private readonly clock: () => number,
     private readonly ownsDatabase: boolean,
     purgeInterval: number,
   ) {
-    this.createTx = database.transaction((record, options) => this.createNow(record, options))
-    this.patchTx = database.transaction((id, patch) => this.patchNow(id, patch))
-    this.revokeTx = database.transaction((userId, options) => this.revokeNow(userId, options))
     if (purgeInterval > 0) {
       this.purger = new LazyInterval(() => {
         try {
@@ -54,6 +42,11 @@ export class SqliteSessionStore implements Store {
         }
       }, purgeInterval)
     }
+  }
+
+  /** The connection in use (yours, or the one the store opened). */
+  get database(): Db {
+    return this.driver.database
   }
 
   /** One indexed read; STORE_UNAVAILABLE when the database cannot answer. */
@@ -77,13 +70,13 @@ export class SqliteSessionStore implements Store {
   async create(record: SessionRecord, options: CreateOptions): Promise<{ evicted: string[] }> {
     checkTtl(options.ttl)
     this.purger?.start()
-    return failClosed(() => this.createTx.immediate(record, options))
+    return failClosed(() => this.driver.immediate(() => this.createNow(record, options)))
   }
 
   async patch(id: string, patch: SessionPatch): Promise<PatchResult> {
     if (typeof id !== 'string') return 'missing'
     checkTtl(patch.ttl)
-    return failClosed(() => this.patchTx.immediate(id, patch))
+    return failClosed(() => this.driver.immediate(() => this.patchNow(id, patch)))
   }
 
   async destroy(id: string): Promise<boolean> {
@@ -109,7 +102,7 @@ export class SqliteSessionStore implements Store {
 
   async revoke(userId: string, options: RevokeOptions = {}): Promise<string[]> {
     if (typeof userId !== 'string') return []
-    return failClosed(() => this.revokeTx.immediate(userId, options))
+    return failClosed(() => this.driver.immediate(() => this.revokeNow(userId, options)))
   }
 
   /** Deletes every expired row now and returns how many (the timer does this every `purgeInterval`). */
@@ -131,7 +124,7 @@ export class SqliteSessionStore implements Store {
         sessions: row.sessions,
         users: row.users,
         anonymous: row.anonymous ?? 0,
-        maxPerUser: this.sql.maxPerUser.get(now) ?? 0,
+        maxPerUser: this.sql.maxPerUser.get(now)?.n ?? 0,
         expiring: row.expiring ?? 0,
       }
     })
@@ -140,11 +133,12 @@ export class SqliteSessionStore implements Store {
   /** Stops the purge timer, and closes the database if the store opened it (never one you passed in). */
   async close(): Promise<void> {
     this.purger?.stop()
-    if (this.ownsDatabase && this.database.open) this.database.close()
+    if (this.ownsDatabase && !this.closed) this.driver.close()
+    this.closed = true
   }
 
   private purgeNow(): number {
-    return this.sql.purge.run(this.clock()).changes
+    return this.sql.purge.run(this.clock())
   }
 
   /** Inside a transaction: drop `replaces`, write the record, then enforce the user's cap on the others. */
@@ -232,14 +226,7 @@ export class SqliteSessionStore implements Store {
 
 /** Runs a database call; anything SQLite throws (busy, I/O, closed connection) becomes STORE_UNAVAILABLE. */
 function failClosed<T>(call: () => T): T {
-  try {
-    return call()
-  } catch (cause) {
-    if (cause instanceof HallpassError) throw cause
-    throw new HallpassError('STORE_UNAVAILABLE', 'the SQLite session store is unavailable', {
-      cause,
-    })
-  }
+  return failClosedSync(call, 'the SQLite session store')
 }
 
 function checkTtl(ttl: unknown): void {

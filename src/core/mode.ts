@@ -1,0 +1,95 @@
+// Where sessions live, as one interface: a store (store-mode.ts) or the cookie itself (sealed.ts). The manager and
+// the Session handle call it and never ask which one they have.
+import type {
+  CreateResult,
+  PatchResult,
+  SessionData,
+  SessionRecord,
+  SessionPatch,
+  Store,
+} from '../stores/types.ts'
+import type { Carried, CookieReissue } from './cookie-reissue.ts'
+import type { RejectReason } from './events.ts'
+
+/** What the request's session cookie gave: a record to check, or why it gives none. */
+export type Opened =
+  | {
+      readonly record: SessionRecord
+      /** Read from the store (with the cookie cache on, its snapshot is then re-sent). */
+      readonly fromStore: boolean
+      /** What the response does about the carried cookie (see `Carried`). */
+      readonly carried: Carried
+    }
+  | {
+      readonly rejected: RejectReason
+      /** Clear the request's cookie (with what it retires), or leave it alone (`false`). */
+      readonly clear: Carried | false
+      readonly id?: string
+      /** Another request rotated this id a moment ago: writes are dropped and nothing is cleared. */
+      readonly rotatedAway?: boolean
+    }
+
+/** Options for `SessionMode.create`. */
+export interface CreateOptions {
+  /** Milliseconds the record lives unless touched. */
+  readonly ttl: number
+  /** The record this one replaces (login, regenerate): it stops working. */
+  readonly replaces?: SessionRecord
+  readonly maxPerUser?: number
+}
+
+/** What the response's session cookie carries, decided by where the record lives. */
+export interface CookieValueInput {
+  /** The live record, and this request's data (which replaces the record's). */
+  readonly record: SessionRecord
+  readonly data: SessionData
+  /** The token cookie value of an id issued by this request (login, regenerate, a new session). */
+  readonly issuedCookie: string | undefined
+  /** The carried cookie's value brought up to the current key and attributes (same token), if out of date. */
+  readonly reissue: string | undefined
+  /** This request wrote the record. */
+  readonly wrote: boolean
+}
+
+/** One implementation per place a session can live. Store errors come out as STORE_UNAVAILABLE (fail closed). */
+export interface SessionMode {
+  /** The store `sessions.store` reports. */
+  readonly store: Store
+  /**
+   * True when records live in a store that other requests share: `update()` then compares-and-swaps there, and
+   * what a request wrote stands after an error. False when the record travels in the cookie (the commit writes it).
+   */
+  readonly recordsInStore: boolean
+  /** The record the request's cookie names, or why none. `reissue` brings an out-of-date cookie up to date. */
+  open(
+    lookup: { readonly name: string; readonly value: string },
+    cookieHeader: string | null | undefined,
+    reissue: CookieReissue,
+  ): Promise<Opened>
+  /** Throws SESSION_TOO_LARGE when `data` would no longer fit where the record travels, naming `key`. */
+  assertFits(record: SessionRecord | null, data: SessionData, key: string): void
+  /** Fields a new record carries besides the common ones. */
+  stamp(now: number): Partial<SessionRecord>
+  /** The stored record, for a compare-and-swap round. */
+  read(id: string): Promise<SessionRecord | 'corrupt' | null>
+  create(record: SessionRecord, options: CreateOptions): Promise<CreateResult>
+  /** After `create` replaced `previous` (and this request adopted the new id): the old id stops working. */
+  retire(previous: SessionRecord, now: number): Promise<void>
+  patch(id: string, patch: SessionPatch): Promise<PatchResult>
+  /** Ends the session (logout, destroy). */
+  end(record: SessionRecord, now: number): Promise<void>
+  /** Removes a record refused as corrupt or expired; never throws (the store's TTL removes it later). */
+  discard(id: string): Promise<void>
+  /** The value of the response's session cookie, or undefined when it need not be sent. */
+  cookieValue(input: CookieValueInput): string | undefined
+  /** Resolves when the backing store answers; rejects with STORE_UNAVAILABLE. */
+  ping(): Promise<void>
+  listByUser(userId: string): Promise<SessionRecord[]>
+  /** Revokes one session by id (undefined: a malformed id, which matches none). */
+  revokeOne(userId: string, id: string | undefined): Promise<string[]>
+  /** Revokes the user's sessions but `except`; the ids ended (`*` for all), and how many to report. */
+  revokeAll(
+    userId: string,
+    except: string | null | undefined,
+  ): Promise<{ readonly ids: readonly string[]; readonly count: number }>
+}
