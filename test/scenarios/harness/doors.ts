@@ -4,10 +4,11 @@ import 'next/dist/server/node-environment-baseline.js'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { vi } from 'vitest'
 import type { Session } from '../../../src/core/session.ts'
+import { isHallpassError } from '../../../src/errors.ts'
 import type { Guard } from '../../../src/guards/index.ts'
 import { guard as astroGuard, sessionMiddleware } from '../../../src/integrations/astro.ts'
 import { nextSessions } from '../../../src/integrations/next.ts'
-import { handleSession } from '../../../src/integrations/sveltekit.ts'
+import { handleSession, sessionErrors } from '../../../src/integrations/sveltekit.ts'
 import { tanstackSessions } from '../../../src/integrations/tanstack-start.ts'
 import { inNextScope } from './next-scope.ts'
 import { listen, type Running } from './servers.ts'
@@ -33,6 +34,17 @@ type Door = (request: Request, clientAddress: string) => Promise<Response>
 /** The framework's answer to an error that reached it: a 500 that carries no cookie and no detail. */
 const frameworkError = (): Response =>
   new Response('Internal Error', { status: 500, headers: { 'content-type': 'text/plain' } })
+
+/**
+ * A server function's or server action's error as its caller receives it: the framework owns the status (500)
+ * and delivers the thrown error itself. TanStack Start serializes the Error's own properties (`name`, `message`,
+ * `code`) for the client to rethrow; Next hands the rejection to its action runtime (the browser gets its digest).
+ */
+function deliveredError(err: unknown): Response {
+  const name = err instanceof Error ? err.name : 'Error'
+  const code = isHallpassError(err) ? err.code : undefined
+  return Response.json({ error: { name, ...(code && { code }) } }, { status: 500 })
+}
 
 /** The scenario route's neutral body, as an endpoint returning JSON. */
 async function runRoute(route: Route, session: Session, request: Request): Promise<Response> {
@@ -93,6 +105,7 @@ function astro(world: World): Door {
 
 function sveltekit(world: World): Door {
   const handle = handleSession(world.sessions, world.adapterOptions)
+  const handleError = sessionErrors() // the app's `handleError` hook, as docs/frameworks.md installs it
   return async (request, clientAddress) => {
     const event = {
       request,
@@ -110,7 +123,8 @@ function sveltekit(world: World): Door {
           const session = e.locals.session!
           try {
             return await appGuard(route.guard, session, () => runRoute(route, session, request))
-          } catch {
+          } catch (error) {
+            handleError({ error, event: e })
             return Response.json({ message: 'Internal Error' }, { status: 500 })
           }
         },
@@ -139,10 +153,8 @@ function tanstack(kind: 'route' | 'fn') {
             if (kind === 'route') return { response: await serve() }
             try {
               return { response: await serve() }
-            } catch {
-              return {
-                response: Response.json({ error: 'server function failed' }, { status: 500 }),
-              }
+            } catch (err) {
+              return { response: deliveredError(err) }
             }
           },
         })
@@ -172,9 +184,9 @@ function next(actions: boolean) {
           )
           try {
             return scope.withWrittenCookies(await action())
-          } catch {
+          } catch (err) {
             // Next answers an action that threw with its error payload, and still sends the cookies it set.
-            return scope.withWrittenCookies(frameworkError())
+            return scope.withWrittenCookies(deliveredError(err))
           }
         }
         const handler = (req: Request, session: Session) =>

@@ -24,6 +24,19 @@ export const INTEGRATIONS: readonly IntegrationName[] = [
 /** All nine front doors (Next.js and TanStack Start each twice: routes and server functions/actions). */
 export const ALL_DOORS: readonly DoorName[] = [...ADAPTERS, ...INTEGRATIONS]
 
+/**
+ * The doors where the framework's own protocol owns the status of an error the app let through: a TanStack Start
+ * server function and a Next.js server action answer it with their 500 and deliver the error, with its stable
+ * `code`, to the caller. Every other door lets hallpass set the status: the pipeline's 401, 403, 409 or 503
+ * (docs/frameworks.md, "Errors").
+ */
+export const FRAMEWORK_OWNS_STATUS: ReadonlySet<DoorName> = new Set(['tanstack-fn', 'next-action'])
+
+/** The status `door` answers for an error the pipeline answers with `status` (see FRAMEWORK_OWNS_STATUS). */
+export function errorStatus(door: DoorName, status: number): number {
+  return FRAMEWORK_OWNS_STATUS.has(door) ? 500 : status
+}
+
 /** What each scenario gets: the server-side world, the running app and a fresh browser. */
 export interface Scenario {
   /** The front door under test (named `adapter` since the matrix began with the adapters). */
