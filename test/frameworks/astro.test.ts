@@ -14,7 +14,7 @@ const QUIET = { ASTRO_TELEMETRY_DISABLED: '1' }
 /** One production build for the file; each instance started from it with `env` added. */
 let built: Promise<string> | undefined
 async function start(env: Record<string, string>) {
-  await (built ??= buildWithNode(DIR, [ASTRO, 'build'], QUIET))
+  await (built ??= buildWithNode(DIR, [ASTRO, 'build'], QUIET, 'dist'))
   return startApp(DIR, ['dist/server/entry.mjs'], {
     env: { SESSION_SECRET: SECRET, PLAIN_HTTP: '1', ...env },
   })

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../support/chromium.ts'
 import { startTlsProxy, type TlsProxy } from '../support/tls-proxy.ts'
 import { selfSignedCertificate } from '../support/tls.ts'
-import { freePort, type RunningApp } from './harness.ts'
+import type { RunningApp } from './harness.ts'
 
 /** Starts another instance of an example (from the file's build) with extra environment variables. */
 export type StartExample = (env: Record<string, string>) => Promise<RunningApp>
@@ -17,6 +17,12 @@ export type StartExample = (env: Record<string, string>) => Promise<RunningApp>
 export interface SignInUi {
   readonly user: { readonly email: string; readonly password: string }
   readonly submit: string
+  /**
+   * False where the sign-in's answer cannot carry the registration offer: a Next.js server action (Next gives
+   * actions no response headers; docs/dbsc.md). The user must still be signed in with device binding on.
+   * @default true
+   */
+  readonly offersRegistration?: boolean
 }
 
 /** The Chromium switches for DBSC on Linux without a TPM (as in test/app/dbsc-browser.test.ts). */
@@ -48,17 +54,26 @@ async function submitSignIn(
 }
 
 /**
- * Runs `act` and resolves once the POST it starts has ended, finished or failed (an error page may be cut
- * off mid-stream): the cookies of its answer are in the browser's jar by then.
+ * Runs `act` and resolves once the first POST it starts has ended, finished or failed (an error page may be cut
+ * off mid-stream): the cookies of its answer are in the browser's jar by then. The listeners are in place before
+ * `act` runs, since a click that submits a form for a full navigation (Astro) returns after the POST ended.
  */
 async function postedBy(page: Page, act: () => Promise<void>): Promise<void> {
-  const isPost = (request: Request) => request.method() === 'POST'
-  const [request] = await Promise.all([page.waitForRequest(isPost), act()])
-  const same = (r: Request) => r === request
-  await Promise.race([
-    page.waitForEvent('requestfinished', { predicate: same }),
-    page.waitForEvent('requestfailed', { predicate: same }),
-  ])
+  let onEnd: (request: Request) => void = () => undefined
+  const ended = new Promise<void>((resolve) => {
+    onEnd = (request) => {
+      if (request.method() === 'POST') resolve()
+    }
+  })
+  page.on('requestfinished', onEnd)
+  page.on('requestfailed', onEnd)
+  try {
+    await act()
+    await ended
+  } finally {
+    page.off('requestfinished', onEnd)
+    page.off('requestfailed', onEnd)
+  }
 }
 
 /** Clicks "Sign out" and resolves once its POST ended. */
@@ -75,15 +90,9 @@ export function describeLifecycleFlow(name: string, start: StartExample, ui: Sig
   const certificate = selfSignedCertificate()
   /** Starts an instance behind its own TLS proxy (secure cookies, as in production), with `env` added. */
   async function startBehindTls(env: Record<string, string>) {
-    const port = await freePort()
-    // Behind the proxy: trustProxy (X-Forwarded-Proto), and ORIGIN for adapter-node (SvelteKit has no trustProxy).
-    const app = await start({
-      ...env,
-      PLAIN_HTTP: '0',
-      HALLPASS_TEST_TRUST_PROXY: '1',
-      ORIGIN: `https://127.0.0.1:${port}`,
-    })
-    return { app, proxy: await startTlsProxy(app.origin, certificate, port) }
+    // Behind the proxy: trustProxy reads X-Forwarded-Proto (SvelteKit has none: adapter-node's PROTOCOL_HEADER does it).
+    const app = await start({ ...env, PLAIN_HTTP: '0', HALLPASS_TEST_TRUST_PROXY: '1' })
+    return { app, proxy: await startTlsProxy(app.origin, certificate) }
   }
   const pinned = `--ignore-certificate-errors-spki-list=${certificate.spki}`
 
@@ -165,26 +174,45 @@ export function describeLifecycleFlow(name: string, start: StartExample, ui: Sig
       await app?.stop()
     })
 
-    it('a sign-in offers registration, Chromium registers its key, and the user is signed in with a bound cookie', async () => {
-      const context = await browser!.newContext()
-      try {
-        const page = await context.newPage()
-        await submitSignIn(page, proxy!.origin, ui)
-        await expect
-          .poll(() =>
-            proxy!.exchanges.some(
-              (e) => e.method === 'POST' && e.path.endsWith('/register') && e.status === 200,
-            ),
-          )
-          .toBe(true)
-        await expect
-          .poll(async () => (await context.cookies(proxy!.origin)).map((c) => c.name))
-          .toContainEqual(expect.stringContaining('hp-dbsc'))
-        await page.goto(`${proxy!.origin}/account`)
-        await expect(status(page)).resolves.toMatchObject({ authenticated: true })
-      } finally {
-        await context.close()
-      }
-    })
+    if (ui.offersRegistration === false)
+      it('a sign-in works with device binding on; a server action offers no registration, so none is made', async () => {
+        const context = await browser!.newContext()
+        try {
+          const page = await context.newPage()
+          await submitSignIn(page, proxy!.origin, ui)
+          await page.goto(`${proxy!.origin}/account`)
+          expect(new URL(page.url()).pathname).toBe('/account')
+          await expect(status(page)).resolves.toMatchObject({ authenticated: true })
+          expect(proxy!.exchanges.filter((e) => e.path.endsWith('/register'))).toEqual([])
+        } finally {
+          await context.close()
+        }
+      })
+    else
+      it('a sign-in offers registration, Chromium registers its key, and the user is signed in with a bound cookie', async () => {
+        const context = await browser!.newContext()
+        try {
+          const page = await context.newPage()
+          await submitSignIn(page, proxy!.origin, ui)
+          await expect
+            .poll(
+              () =>
+                proxy!.exchanges.some(
+                  (e) => e.method === 'POST' && e.path.endsWith('/register') && e.status === 200,
+                ),
+              { timeout: 15_000 },
+            )
+            .toBe(true)
+          await expect
+            .poll(async () => (await context.cookies(proxy!.origin)).map((c) => c.name), {
+              timeout: 15_000,
+            })
+            .toContainEqual(expect.stringContaining('hp-dbsc'))
+          await page.goto(`${proxy!.origin}/account`)
+          await expect(status(page)).resolves.toMatchObject({ authenticated: true })
+        } finally {
+          await context.close()
+        }
+      })
   })
 }

@@ -12,7 +12,8 @@ const START = [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1']
 
 /** One production build for the file, made without SESSION_SECRET (as a CI build or a Docker image build runs). */
 let built: Promise<string> | undefined
-const build = () => (built ??= buildWithNode(DIR, [binOf('next'), 'build'], { SESSION_SECRET: '' }))
+const build = () =>
+  (built ??= buildWithNode(DIR, [binOf('next'), 'build'], { SESSION_SECRET: '' }, '.next'))
 
 describeExampleFlow(
   'hallpass/next in examples/next',
@@ -29,7 +30,7 @@ describeLifecycleFlow(
     await build()
     return startApp(DIR, START, { env: { ...ENV, ...env }, readyPath: '/login' })
   },
-  { user: BOB, submit: 'button[type=submit]' },
+  { user: BOB, submit: 'button[type=submit]', offersRegistration: false },
 )
 
 describe('examples/next without SESSION_SECRET', () => {

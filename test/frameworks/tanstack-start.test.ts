@@ -13,7 +13,7 @@ const VITE = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js')
 let built: Promise<string> | undefined
 const start: StartExample = async (env) => {
   const dir = exampleDir('tanstack-start')
-  await (built ??= buildWithNode(dir, [VITE, 'build'], ENV))
+  await (built ??= buildWithNode(dir, [VITE, 'build'], ENV, 'dist'))
   return startApp(
     dir,
     [
