@@ -11,7 +11,7 @@ export const sessions = createSessions({
   cookie: { secure: process.env.PLAIN_HTTP !== '1' },
   rememberMeTimeout: '30d',
   // Test hooks (lib/test-hooks): inert outside hallpass's own tests.
-  ...testSessionOptions(memoryStore()),
+  ...testSessionOptions(() => memoryStore()),
 })
 
 export const { getSession, sessionAction, withSession, guard, gate } = nextSessions(

@@ -20,7 +20,7 @@ export const sessions = createSessions<Data>({
   absoluteTimeout: '12h',
   rememberMeTimeout: '30d',
   // Test hooks (src/lib/test-hooks): inert outside hallpass's own tests.
-  ...testSessionOptions(memoryStore()),
+  ...testSessionOptions(() => memoryStore()),
 })
 
 /**

@@ -31,16 +31,33 @@ export function withTestOutage(store: Store): Store {
   })
 }
 
+/** The hooks' store, one per process however often the framework evaluates this module (Next does). */
+const SHARED_STORE = Symbol.for('hallpass.example.testStore')
+
+function isStore(value: unknown): value is Store {
+  return typeof value === 'object' && value !== null && 'kind' in value && 'get' in value
+}
+
+/** The store made by `makeStore` behind the outage switch, created once per process. */
+function sharedStore(makeStore: () => Store): Store {
+  const found: unknown = Reflect.get(globalThis, SHARED_STORE)
+  if (isStore(found)) return found
+  const store = withTestOutage(makeStore())
+  Reflect.set(globalThis, SHARED_STORE, store)
+  return store
+}
+
 /**
- * The options the test hooks add to createSessions(): `store` behind the outage switch, and device binding on
- * (a 10 s bound cookie) when the suite starts the app with HALLPASS_TEST_DEVICE_BOUND=1.
+ * The options the test hooks add to createSessions(): with HALLPASS_TEST_HOOKS, a store made by `makeStore`
+ * (one per process) behind the outage switch; device binding on (a 10 s bound cookie) when the suite starts the
+ * app with HALLPASS_TEST_DEVICE_BOUND=1. Nothing otherwise: the example keeps its default store.
  */
-export function testSessionOptions(store: Store): {
-  store: Store
+export function testSessionOptions(makeStore: () => Store): {
+  store?: Store
   deviceBound?: { boundCookieTtl: number }
 } {
   return {
-    store: withTestOutage(store),
+    ...(dir ? { store: sharedStore(makeStore) } : {}),
     ...(process.env.HALLPASS_TEST_DEVICE_BOUND === '1' && { deviceBound: { boundCookieTtl: 10 } }),
   }
 }

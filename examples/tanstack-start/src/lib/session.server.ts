@@ -10,7 +10,7 @@ export const sessions = createSessions({
   cookie: { secure: process.env.PLAIN_HTTP !== '1' },
   rememberMeTimeout: '30d',
   // Test hooks (src/lib/test-hooks.server): inert outside hallpass's own tests.
-  ...testSessionOptions(memoryStore()),
+  ...testSessionOptions(() => memoryStore()),
 })
 
 export const { sessionHandler, getSession } = tanstackSessions(

@@ -23,7 +23,7 @@ export const sessions = createSessions<Data>({
   absoluteTimeout: '12h',
   rememberMeTimeout: '30d',
   // Test hooks (src/lib/server/test-hooks): inert outside hallpass's own tests.
-  ...testSessionOptions(memoryStore()),
+  ...testSessionOptions(() => memoryStore()),
 })
 
 /**
