@@ -3,21 +3,28 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { binOf, buildWithNode, exampleDir, failingBuild, startApp } from './harness.ts'
-import { crossSiteFormFlow, exampleSuite, sessionCookie } from './session-flow.ts'
+import { describeLifecycleFlow } from './lifecycle-flow.ts'
+import { BOB, crossSiteFormFlow, exampleSuite, sessionCookie } from './session-flow.ts'
 
 const DIR = exampleDir('astro')
 const ASTRO = binOf('astro')
 const SECRET = 'astro-example-test-secret-0123456789abcdef'
 const QUIET = { ASTRO_TELEMETRY_DISABLED: '1' }
 
+/** One production build for the file; each instance started from it with `env` added. */
+let built: Promise<string> | undefined
+async function start(env: Record<string, string>) {
+  await (built ??= buildWithNode(DIR, [ASTRO, 'build'], QUIET, 'dist'))
+  return startApp(DIR, ['dist/server/entry.mjs'], {
+    env: { SESSION_SECRET: SECRET, PLAIN_HTTP: '1', ...env },
+  })
+}
+
+describeLifecycleFlow('examples/astro', start, { user: BOB, submit: '#sign-in' })
+
 exampleSuite(
   'examples/astro in Chromium',
-  async () => {
-    await buildWithNode(DIR, [ASTRO, 'build'], QUIET)
-    return startApp(DIR, ['dist/server/entry.mjs'], {
-      env: { SESSION_SECRET: SECRET, PLAIN_HTTP: '1' },
-    })
-  },
+  () => start({}),
   (env) => {
     it("a cross-site form POST is refused by hallpass's CSRF check (Astro's checkOrigin is off in its favour)", async () => {
       const { app, browser } = env()

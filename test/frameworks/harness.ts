@@ -1,5 +1,6 @@
-// Framework test harness: Node 24 from the npm registry, the built library, one production build per example, the app on a free port, and Chromium.
+// Framework test harness: Node 24 from the npm registry, the built library, one production build per example (kept while its sources are unchanged), the app on a free port, and Chromium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import {
   existsSync,
   mkdirSync,
@@ -155,17 +156,57 @@ export async function nodeEnv(extra: Record<string, string> = {}): Promise<NodeJ
 /**
  * Builds a project for production with Node 24: `args` is the framework's CLI and its build command
  * (e.g. `[binOf('next'), 'build']`). The library is built first. Throws with the build output when it fails;
- * resolves with the output otherwise.
+ * resolves with the output otherwise. With `output` (the build's output directory, which the framework empties
+ * when it builds), a build is skipped when that directory holds the key of the same command, environment,
+ * sources and library build (`buildKey`): each example is built at most once per test run, and not again
+ * in a later run when nothing changed.
  */
 export async function buildWithNode(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
+  output?: string,
 ): Promise<string> {
   await buildLibrary()
   const node = await node24()
   const processEnv = await nodeEnv(env)
-  return withLock(exampleLock(cwd), () => run(node, args, { cwd, env: processEnv }))
+  return withLock(exampleLock(cwd), () => {
+    if (output === undefined) return run(node, args, { cwd, env: processEnv })
+    const stamp = join(cwd, output, '.hallpass-build-key')
+    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === buildKey(cwd, args, env))
+      return '(built before from the same sources)'
+    rmSync(stamp, { force: true }) // a build that fails half-way leaves no key behind
+    const printed = run(node, args, { cwd, env: processEnv })
+    // Keyed after the build: a framework may rewrite a generated source (Next's next-env.d.ts) as it builds.
+    writeFileSync(stamp, buildKey(cwd, args, env))
+    return printed
+  })
+}
+
+/** Directories a build never reads as sources: dependencies, generated files, other builds' outputs. */
+const NOT_SOURCES = new Set(['node_modules', 'dist', 'build', '.next', '.output', '.variants'])
+
+/**
+ * The key of a build: SHA-256 over the command, the environment added, the library build it bundles (dist's
+ * stamp), the lockfile, and every source file of the project (path and bytes; dot-directories are generated).
+ */
+export function buildKey(cwd: string, args: string[], env: Record<string, string>): string {
+  const hash = createHash('sha256').update(JSON.stringify({ args, env }))
+  for (const file of [join(ROOT, 'dist', '.built-at'), join(ROOT, 'package-lock.json')])
+    hash.update(existsSync(file) ? readFileSync(file) : 'none')
+  const walk = (dir: string, prefix: string): void => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )
+    for (const entry of entries) {
+      if (NOT_SOURCES.has(entry.name) || entry.name.startsWith('.')) continue
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) walk(path, `${prefix}${entry.name}/`)
+      else if (entry.isFile()) hash.update(`${prefix}${entry.name}\0`).update(readFileSync(path))
+    }
+  }
+  walk(cwd, '')
+  return hash.digest('hex')
 }
 
 /**

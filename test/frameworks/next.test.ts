@@ -2,8 +2,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { describeExampleFlow } from './example-flow.ts'
+import { BOB, describeExampleFlow } from './example-flow.ts'
 import { binOf, buildWithNode, exampleDir, failingBuild, ROOT, startApp } from './harness.ts'
+import { describeLifecycleFlow } from './lifecycle-flow.ts'
 
 const DIR = exampleDir('next')
 const ENV = { SESSION_SECRET: 'next-example-secret-0123456789-abcdefghij', PLAIN_HTTP: '1' }
@@ -11,7 +12,8 @@ const START = [binOf('next'), 'start', '-p', '{port}', '-H', '127.0.0.1']
 
 /** One production build for the file, made without SESSION_SECRET (as a CI build or a Docker image build runs). */
 let built: Promise<string> | undefined
-const build = () => (built ??= buildWithNode(DIR, [binOf('next'), 'build'], { SESSION_SECRET: '' }))
+const build = () =>
+  (built ??= buildWithNode(DIR, [binOf('next'), 'build'], { SESSION_SECRET: '' }, '.next'))
 
 describeExampleFlow(
   'hallpass/next in examples/next',
@@ -20,6 +22,15 @@ describeExampleFlow(
     return startApp(DIR, START, { env: ENV, readyPath: '/login' })
   },
   { withoutJavaScript: true },
+)
+
+describeLifecycleFlow(
+  'examples/next',
+  async (env) => {
+    await build()
+    return startApp(DIR, START, { env: { ...ENV, ...env }, readyPath: '/login' })
+  },
+  { user: BOB, submit: 'button[type=submit]', offersRegistration: false },
 )
 
 describe('examples/next without SESSION_SECRET', () => {

@@ -2,7 +2,16 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { binOf, buildWithNode, exampleDir, failingBuild, freePort, startApp } from './harness.ts'
+import { startProxy } from '../support/tls-proxy.ts'
+import {
+  binOf,
+  buildWithNode,
+  exampleDir,
+  failingBuild,
+  startApp,
+  type RunningApp,
+} from './harness.ts'
+import { describeLifecycleFlow } from './lifecycle-flow.ts'
 import {
   BOB,
   crossSiteFormFlow,
@@ -16,13 +25,34 @@ const DIR = exampleDir('sveltekit')
 const VITE = binOf('vite')
 const SECRET = 'sveltekit-example-test-secret-0123456789abcdef'
 
+/**
+ * One production build for the file, with no public origin baked in (adapter-node takes `paths.origin` from the
+ * build): each instance runs behind a proxy that says the scheme and the client (PROTOCOL_HEADER, ADDRESS_HEADER),
+ * plain HTTP for the shared flows, HTTPS for the lifecycle tests.
+ */
+let built: Promise<string> | undefined
+const BEHIND_PROXY = { PROTOCOL_HEADER: 'x-forwarded-proto', ADDRESS_HEADER: 'x-forwarded-for' }
+async function startBuilt(env: Record<string, string>): Promise<RunningApp> {
+  await (built ??= buildWithNode(DIR, [VITE, 'build'], {}, 'build'))
+  return startApp(DIR, ['build'], { env: { SESSION_SECRET: SECRET, ...BEHIND_PROXY, ...env } })
+}
+
+describeLifecycleFlow('examples/sveltekit', startBuilt, { user: BOB, submit: '#sign-in' })
+
 exampleSuite(
   'examples/sveltekit in Chromium',
   async () => {
-    // adapter-node takes the public origin from the build (paths.origin), so the port is chosen first.
-    const port = await freePort()
-    await buildWithNode(DIR, [VITE, 'build'], { ORIGIN: `http://127.0.0.1:${port}` })
-    return startApp(DIR, ['build'], { port, env: { SESSION_SECRET: SECRET, PLAIN_HTTP: '1' } })
+    const app = await startBuilt({ PLAIN_HTTP: '1' })
+    const proxy = await startProxy(app.origin)
+    return {
+      origin: proxy.origin,
+      port: proxy.port,
+      output: app.output,
+      async stop() {
+        await proxy.close()
+        await app.stop()
+      },
+    }
   },
   (env) => {
     it('a cross-site form POST is refused (SvelteKit answers first: its origin check stays on)', async () => {

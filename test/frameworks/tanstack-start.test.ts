@@ -2,15 +2,18 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { describeExampleFlow } from './example-flow.ts'
+import { BOB, describeExampleFlow } from './example-flow.ts'
 import { binOf, buildWithNode, exampleDir, failingBuild, ROOT, startApp } from './harness.ts'
+import { describeLifecycleFlow, type StartExample } from './lifecycle-flow.ts'
 
 const ENV = { SESSION_SECRET: 'tanstack-example-secret-0123456789-abcdefgh', PLAIN_HTTP: '1' }
 const VITE = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js')
 
-describeExampleFlow('hallpass/tanstack-start in examples/tanstack-start', async () => {
+/** One production build for the file; each instance started from it. */
+let built: Promise<string> | undefined
+const start: StartExample = async (env) => {
   const dir = exampleDir('tanstack-start')
-  await buildWithNode(dir, [VITE, 'build'], ENV)
+  await (built ??= buildWithNode(dir, [VITE, 'build'], ENV, 'dist'))
   return startApp(
     dir,
     [
@@ -27,10 +30,17 @@ describeExampleFlow('hallpass/tanstack-start in examples/tanstack-start', async 
       '127.0.0.1',
     ],
     {
-      env: ENV,
+      env: { ...ENV, ...env },
       readyPath: '/login',
     },
   )
+}
+
+describeExampleFlow('hallpass/tanstack-start in examples/tanstack-start', () => start({}))
+
+describeLifecycleFlow('examples/tanstack-start', start, {
+  user: BOB,
+  submit: 'button[type=submit]',
 })
 
 describe('hallpass/tanstack-start in client code', () => {

@@ -9,7 +9,7 @@ import { memoryStore } from '../../src/stores/memory.ts'
 import { testClock } from '../support/clock.ts'
 import { testSessions } from '../support/sessions.ts'
 import { Browser } from './harness/client.ts'
-import { describeMatrix } from './harness/matrix.ts'
+import { ALL_DOORS, describeMatrix } from './harness/matrix.ts'
 
 /** Every mutation a handler can make, each tried on its own. */
 const MUTATIONS: Record<string, (session: Session) => unknown> = {
@@ -22,31 +22,36 @@ const MUTATIONS: Record<string, (session: Session) => unknown> = {
   destroy: (s) => s.destroy(),
 }
 
-describeMatrix('mutation after commit', (s) => {
-  it('throws SESSION_COMMITTED for each mutation, touches nothing, and the session stays valid', async () => {
-    await s.browser.post('/set?key=theme&value=dark')
-    await s.browser.post('/login?user=alice')
-    const before = (await s.browser.get('/whoami')).json
-    const parked = await s.browser.post('/park')
-    expect(parked.status).toBe(200)
-    const late = s.world.hooks.parked[0] as Session
-    expect(late.isCommitted).toBe(true)
-    const writes = s.world.events.length
-    for (const [name, mutate] of Object.entries(MUTATIONS)) {
-      let thrown: unknown
-      try {
-        await mutate(late)
-      } catch (err) {
-        thrown = err
+describeMatrix(
+  'mutation after commit',
+  (s) => {
+    it('throws SESSION_COMMITTED for each mutation, touches nothing, and the session stays valid', async () => {
+      await s.browser.post('/set?key=theme&value=dark')
+      await s.browser.post('/login?user=alice')
+      const before = (await s.browser.get('/whoami')).json
+      const parked = await s.browser.post('/park')
+      expect(parked.status).toBe(200)
+      const late = s.world.hooks.parked[0] as Session
+      expect(late.isCommitted).toBe(true)
+      const writes = s.world.events.length
+      for (const [name, mutate] of Object.entries(MUTATIONS)) {
+        let thrown: unknown
+        try {
+          await mutate(late)
+        } catch (err) {
+          thrown = err
+        }
+        expect(thrown, name).toMatchObject({ name: 'HallpassError', code: 'SESSION_COMMITTED' })
       }
-      expect(thrown, name).toMatchObject({ name: 'HallpassError', code: 'SESSION_COMMITTED' })
-    }
-    expect(s.world.events.length).toBe(writes)
-    const after = await s.browser.get('/whoami')
-    expect(after.json).toEqual(before)
-    expect(after.setCookies).toEqual([])
-  })
-})
+      expect(s.world.events.length).toBe(writes)
+      const after = await s.browser.get('/whoami')
+      expect(after.json).toEqual(before)
+      expect(after.setCookies).toEqual([])
+    })
+  },
+  'store',
+  ALL_DOORS,
+)
 
 describe('Express: an id change after res.write()', () => {
   const servers: Server[] = []

@@ -3,8 +3,8 @@
 import { afterEach, expect, it } from 'vitest'
 import type { CookieOptions } from '../../src/core/cookies.ts'
 import type { Browser, Reply } from './harness/client.ts'
-import { describeMatrix, type Scenario } from './harness/matrix.ts'
-import { SERVERS, type Running } from './harness/servers.ts'
+import { describeMatrix, startDoor, type Scenario } from './harness/matrix.ts'
+import type { Running } from './harness/servers.ts'
 import { createWorld, redeploy, type World } from './harness/world.ts'
 
 const token = (setCookie: string): string =>
@@ -23,7 +23,7 @@ describeMatrix('cookie settings changed between deploys', (s: Scenario) => {
     after?: World,
   ): Promise<{ world: World; browser: Browser }> {
     const world = after ? redeploy(after, cookie) : createWorld('store', { cookie })
-    const app = await SERVERS[s.adapter](world)
+    const app = await startDoor(s.adapter, world)
     running.push(app)
     return { world, browser: browser ? browser.at(app.url) : s.newBrowser().at(app.url) }
   }

@@ -1,12 +1,46 @@
-// Runs one scenario suite against every adapter (like h3's describeMatrix): a fresh world and server per test.
+// Runs one scenario suite against every front door (like h3's describeMatrix): a fresh world and server per test.
 import { afterEach, beforeEach, describe } from 'vitest'
 import { Browser } from './client.ts'
+import { startIntegration, type IntegrationName } from './doors.ts'
 import { SERVERS, type AdapterName, type Running } from './servers.ts'
 import { createWorld, type Mode, type World } from './world.ts'
 
+/** A front door: one of the five adapters or one of the framework integrations (see doors.ts). */
+export type DoorName = AdapterName | IntegrationName
+
+/** The five adapters, the matrix of every suite that predates the integrations. */
+export const ADAPTERS = Object.keys(SERVERS) as AdapterName[]
+
+/** The integrations, each driven through its own entry point (doors.ts). */
+export const INTEGRATIONS: readonly IntegrationName[] = [
+  'astro',
+  'sveltekit',
+  'tanstack-route',
+  'tanstack-fn',
+  'next-route',
+  'next-action',
+]
+
+/** All nine front doors (Next.js and TanStack Start each twice: routes and server functions/actions). */
+export const ALL_DOORS: readonly DoorName[] = [...ADAPTERS, ...INTEGRATIONS]
+
+/**
+ * The doors where the framework's own protocol owns the status of an error the app let through: a TanStack Start
+ * server function and a Next.js server action answer it with their 500 and deliver the error, with its stable
+ * `code`, to the caller. Every other door lets hallpass set the status: the pipeline's 401, 403, 409 or 503
+ * (docs/frameworks.md, "Errors").
+ */
+export const FRAMEWORK_OWNS_STATUS: ReadonlySet<DoorName> = new Set(['tanstack-fn', 'next-action'])
+
+/** The status `door` answers for an error the pipeline answers with `status` (see FRAMEWORK_OWNS_STATUS). */
+export function errorStatus(door: DoorName, status: number): number {
+  return FRAMEWORK_OWNS_STATUS.has(door) ? 500 : status
+}
+
 /** What each scenario gets: the server-side world, the running app and a fresh browser. */
 export interface Scenario {
-  readonly adapter: AdapterName
+  /** The front door under test (named `adapter` since the matrix began with the adapters). */
+  readonly adapter: DoorName
   world: World
   app: Running
   browser: Browser
@@ -14,22 +48,30 @@ export interface Scenario {
   newBrowser(): Browser
 }
 
-/** Declares `suite` once per adapter (in the given session mode); `scenario` is filled before each test. */
+/** Serves `world` through `door`. */
+export function startDoor(door: DoorName, world: World): Promise<Running> {
+  return door in SERVERS
+    ? SERVERS[door as AdapterName](world)
+    : startIntegration(door as IntegrationName, world)
+}
+
+/** Declares `suite` once per front door in `doors` (in the given session mode); `scenario` is filled before each test. */
 export function describeMatrix(
   title: string,
   suite: (scenario: Scenario) => void,
   mode: Mode = 'store',
+  doors: readonly DoorName[] = ADAPTERS,
 ): void {
-  for (const adapter of Object.keys(SERVERS) as AdapterName[]) {
-    describe(`${title} [${adapter}${mode === 'store' ? '' : `, ${mode}`}]`, () => {
-      const scenario = { adapter } as Scenario
+  for (const door of doors) {
+    describe(`${title} [${door}${mode === 'store' ? '' : `, ${mode}`}]`, () => {
+      const scenario = { adapter: door } as Scenario
       beforeEach(async () => {
         scenario.world = createWorld(mode)
-        scenario.app = await SERVERS[adapter](scenario.world)
+        scenario.app = await startDoor(door, scenario.world)
         scenario.browser = new Browser(scenario.app.url)
         scenario.newBrowser = () => new Browser(scenario.app.url)
       })
-      afterEach(() => scenario.app.close())
+      afterEach(() => scenario.app?.close())
       suite(scenario)
     })
   }

@@ -27,7 +27,8 @@ export type AdapterName = 'fetch' | 'node' | 'express' | 'hono' | 'fastify'
 const query = (url: string): URLSearchParams => new URLSearchParams(url.split('?')[1] ?? '')
 const pathOf = (url: string): string => url.split('?')[0] ?? url
 
-async function listen(server: Server): Promise<Running> {
+/** Listens on 127.0.0.1 and an ephemeral port. */
+export async function listen(server: Server): Promise<Running> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {

@@ -196,6 +196,7 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
       },
     },
     { method: 'GET', path: '/whoami', run: ({ session }) => ({ json: view(session) }) },
+    { method: 'GET', path: '/api/auth/session', run: ({ session }) => ({ json: status(session) }) },
     {
       method: 'POST',
       path: '/login',
@@ -269,6 +270,17 @@ function routes(liveAdmin: Guard, hooks: Hooks): Route[] {
     { method: 'POST', path: '/webhook/', run: ({ session }) => ({ json: view(session) }) },
     { method: 'POST', path: '/context', run: ({ session, body }) => fromContext(session, body) },
   ]
+}
+
+/** The status endpoint of hallpass/client (docs/client.md), as the framework guides write it. */
+function status(session: Session) {
+  if (!session.isAuthenticated) return { authenticated: false }
+  const { id, createdAt, expiresAt, idleExpiresAt } = session
+  return {
+    authenticated: true,
+    user: { id: session.userId },
+    session: { id, createdAt, expiresAt, idleExpiresAt },
+  }
 }
 
 /** Changes the id (or ends the session) the way the request asks; `roles` (if any) go with a regenerate. */

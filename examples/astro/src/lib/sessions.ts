@@ -1,6 +1,8 @@
 // The session manager, created once per server process. Import it only from server code (middleware, frontmatter, endpoints).
 import { createSessions } from 'hallpass'
+import { memoryStore } from 'hallpass/stores/memory'
 import { createLoginThrottle } from 'hallpass/throttle'
+import { testSessionOptions } from './test-hooks'
 
 export type Data = {
   theme: 'light' | 'dark'
@@ -17,6 +19,8 @@ export const sessions = createSessions<Data>({
   idleTimeout: '30m',
   absoluteTimeout: '12h',
   rememberMeTimeout: '30d',
+  // Test hooks (src/lib/test-hooks): inert outside hallpass's own tests.
+  ...testSessionOptions(() => memoryStore()),
 })
 
 /**

@@ -4,6 +4,7 @@ import { redirect } from '@tanstack/react-router'
 import { safeRedirectPath } from 'hallpass'
 import { requireRole } from 'hallpass/guards'
 import { getSession, sessions } from './session.server'
+import { testHook } from './test-hooks.server'
 import { findUser, verifyPassword } from './users.server'
 
 /** The signed-in user, or null. */
@@ -24,6 +25,8 @@ export const signIn = createServerFn({ method: 'POST' })
     const user = verifyPassword(data.email, data.password)
     if (!user) return { error: 'Wrong email or password.' }
     await getSession().login(user.id, { rememberMe: data.remember, roles: [user.role] })
+    if (testHook('throw-after-login'))
+      throw new Error('test hook: the sign-in failed after login()')
     // `next` comes from the query string: only a path on this site, parsed the way the browser will read it.
     throw redirect({ href: safeRedirectPath(data.next, '/account') })
   })

@@ -1,7 +1,9 @@
 // The session manager, created once per server process (server-only: #lib/server is never bundled for the browser).
 import { building } from '$app/env'
 import { createSessions } from 'hallpass'
+import { memoryStore } from 'hallpass/stores/memory'
 import { createLoginThrottle } from 'hallpass/throttle'
+import { testSessionOptions } from './test-hooks'
 
 export type Data = {
   theme: 'light' | 'dark'
@@ -20,6 +22,8 @@ export const sessions = createSessions<Data>({
   idleTimeout: '30m',
   absoluteTimeout: '12h',
   rememberMeTimeout: '30d',
+  // Test hooks (src/lib/server/test-hooks): inert outside hallpass's own tests.
+  ...testSessionOptions(() => memoryStore()),
 })
 
 /**

@@ -2,6 +2,7 @@
 import { fail, redirect } from '@sveltejs/kit'
 import { safeRedirectPath } from 'hallpass'
 import { loginThrottle } from '#lib/server/sessions.ts'
+import { testHook } from '#lib/server/test-hooks.ts'
 import { verify, verifyNothing } from '#lib/server/users.ts'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -37,6 +38,8 @@ export const actions = {
       rememberMe: form.get('remember') === 'on',
       roles: user.roles,
     })
+    if (testHook('throw-after-login'))
+      throw new Error('test hook: the sign-in failed after login()')
     // `next` comes from the query string: only a path on this site, parsed the way the browser will read it.
     redirect(303, safeRedirectPath(url.searchParams.get('next'), '/account'))
   },
