@@ -42,7 +42,11 @@ export interface PostgresJsTransactionLike {
 /** The parts of a postgres.js `sql` instance (`postgres(url)`) the store uses. */
 export interface PostgresJsLike {
   unsafe(query: string, parameters: Array<string | null>): PostgresJsQueryLike
-  begin(callback: (tx: PostgresJsTransactionLike) => Promise<unknown>): PromiseLike<unknown>
+  /** `options` is what follows BEGIN (`'isolation level read committed'`). */
+  begin(
+    options: string,
+    callback: (tx: PostgresJsTransactionLike) => Promise<unknown>,
+  ): PromiseLike<unknown>
 }
 
 /** The query method of PGlite and of its transactions. */

@@ -31,6 +31,13 @@ interface Adapter {
   transaction<T>(work: (run: Run) => Promise<T>, signal: AbortSignal): Promise<T>
 }
 
+/**
+ * The store's transactions run at READ COMMITTED whatever the connection's default (`default_transaction_isolation`
+ * may be SERIALIZABLE): the capped login's statements must see what the sessions before it committed once its lock
+ * is granted, not a snapshot taken before it waited.
+ */
+const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED'
+
 /** The error a deadline raises. */
 export function timedOut(ms: number): HallpassError {
   return new HallpassError(
@@ -133,7 +140,7 @@ function pgPool(pool: PgPoolLike, prepare: boolean): Adapter {
     run: (sql, params, signal) => withClient(signal, (client) => query(client, sql, params)),
     transaction: (work, signal) =>
       withClient(signal, async (client) => {
-        await query(client, 'BEGIN', [])
+        await query(client, BEGIN, [])
         try {
           const result = await work(async (sql, params) => {
             checkSignal(signal)
@@ -170,7 +177,7 @@ function pgClient(client: PgClientLike, prepare: boolean): Adapter {
     run: (sql, params, signal) => serial(signal, () => query(sql, params)),
     transaction: (work, signal) =>
       serial(signal, async () => {
-        await query('BEGIN', [])
+        await query(BEGIN, [])
         try {
           const result = await work(async (sql, params) => {
             checkSignal(signal)
@@ -203,7 +210,7 @@ function postgresJs(sql: PostgresJsLike): Adapter {
     run: (text, params, signal) => values(sql.unsafe(text, [...params]), signal),
     transaction: async (work, signal) => {
       let result: unknown
-      const begun = sql.begin(async (tx) => {
+      const begun = sql.begin('isolation level read committed', async (tx) => {
         checkSignal(signal) // it waited for a connection past its deadline: roll back at once
         result = await work(async (text, params) => {
           checkSignal(signal)
@@ -227,6 +234,7 @@ function pglite(db: PGliteLike): Adapter {
       let result: unknown
       await db.transaction(async (tx) => {
         checkSignal(signal)
+        await query(tx, 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', [])
         result = await work(async (sql, params) => {
           checkSignal(signal)
           return query(tx, sql, params)
