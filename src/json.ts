@@ -24,6 +24,41 @@ export function keyProblem(key: string): string | undefined {
   return key.isWellFormed() ? undefined : `the key ${JSON.stringify(key)} ${LONE_SURROGATE}`
 }
 
+/**
+ * Why a NUL character is refused on write (not on load, so data an older version stored still reads): Postgres
+ * cannot keep it in text or jsonb, so data that works on one store would fail at commit on another.
+ */
+const NUL =
+  'holds a NUL character (\\u0000), which the Postgres store cannot keep (text and jsonb have none); ' +
+  'remove it, or encode binary data (base64)'
+
+/** `keyProblem`, and a NUL character: what a key must not be for a write to any store. */
+export function writableKeyProblem(key: string): string | undefined {
+  return (
+    keyProblem(key) ?? (key.includes('\0') ? `the key ${JSON.stringify(key)} ${NUL}` : undefined)
+  )
+}
+
+/** Where plain JSON `value` holds a NUL character in a key or string, and why, or undefined. */
+function nulProblem(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? `${path} ${NUL}` : undefined
+  if (typeof value !== 'object' || value === null) return undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = nulProblem(value[i], `${path}[${i}]`)
+      if (problem !== undefined) return problem
+    }
+    return undefined
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const at = IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
+    if (key.includes('\0')) return `${at}: the key ${NUL}`
+    const problem = nulProblem(item, at)
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
 /** Text that can spell a forbidden key: the names themselves, or any \u escape. */
 const MAY_HOLD_FORBIDDEN = /__proto__|constructor|prototype|\\u/
 
@@ -140,9 +175,12 @@ export function jsonBytesBound(value: unknown, depth = 0): number {
   return bytes
 }
 
-/** Throws SESSION_DATA_INVALID naming the path when `value` is not plain JSON (see `jsonProblem`). */
+/**
+ * Throws SESSION_DATA_INVALID naming the path when `value` is not plain JSON (see `jsonProblem`) or holds a NUL
+ * character, which not every store can keep (checked on write only).
+ */
 export function assertJsonValue(value: unknown, path: string): void {
-  const problem = jsonProblem(value, path)
+  const problem = jsonProblem(value, path) ?? nulProblem(value, path)
   if (problem !== undefined)
     throw new HallpassError('SESSION_DATA_INVALID', `session data must be plain JSON: ${problem}`)
 }

@@ -71,6 +71,11 @@ export async function sessionsCommand(
     if (!userId)
       throw new UsageError('sessions revoke needs a user id (and optionally one session id)')
     const revoked = await store.revoke(userId, id === undefined ? {} : { ids: [id] })
+    // A named session that is not there (a typo, another user's, already ended) is a failure, never "revoked 0".
+    if (id !== undefined && revoked.length === 0)
+      throw new Error(
+        `no live session ${id} of user ${userId}: nothing revoked (hallpass sessions list ${userId} shows their ids)`,
+      )
     return [`revoked ${revoked.length} session${revoked.length === 1 ? '' : 's'}`]
   }
   if (action === 'stats') {

@@ -2,7 +2,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
-import { assertJsonValue, isPlainObject, keyProblem } from '../json.ts'
+import { assertJsonValue, isPlainObject, writableKeyProblem } from '../json.ts'
 
 /** Runs the Standard Schema (if any): its output, or its issues. Tagged, so data with an `issues` key is still data. */
 export async function checkSchema<D extends SessionData>(
@@ -30,7 +30,7 @@ export async function checkWritableData<D extends SessionData>(
   if (!isPlainObject(data))
     throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   for (const key of Object.keys(data)) {
-    const problem = keyProblem(key)
+    const problem = writableKeyProblem(key)
     if (problem !== undefined) {
       throw new HallpassError('SESSION_DATA_INVALID', `session data must be plain JSON: ${problem}`)
     }

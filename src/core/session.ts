@@ -4,7 +4,7 @@ import type { CreateResult, DeviceBinding, SessionData, SessionRecord } from '..
 import { isTombstone } from '../stores/tombstone.ts'
 import { TrackedData } from './changes.ts'
 import { checkWritableData, cloneData, diffData } from './data.ts'
-import { assertJsonValue, keyProblem } from '../json.ts'
+import { assertJsonValue, writableKeyProblem } from '../json.ts'
 import { MAX_USER_AGENT_LENGTH, recordProblem } from './record-bounds.ts'
 import type { IssuedToken } from '../crypto/token.ts'
 import type { Carried } from './cookie-reissue.ts'
@@ -212,14 +212,16 @@ export class Session<D extends SessionData = SessionData> {
    * `undefined` deletes the key. The value is checked now; the schema and `maxDataBytes` at `commit()`.
    * @throws SESSION_DATA_INVALID naming the path when the value is not plain JSON (a Date, Map, class
    * instance, BigInt, NaN...): store dates as epoch ms or ISO strings.
-   * @throws INVALID_ARGUMENT for a `__proto__`, `constructor` or `prototype` key, or a key with a lone surrogate.
+   * @throws SESSION_DATA_INVALID naming the key and path for a NUL character (`\u0000`) in a string or key:
+   * Postgres cannot keep it, so every store refuses it.
+   * @throws INVALID_ARGUMENT for a `__proto__`, `constructor` or `prototype` key, or a key with a lone surrogate or a NUL.
    * @throws SESSION_TOO_LARGE with sealed cookies, when the cookie would exceed 4096 bytes.
    * @throws SESSION_COMMITTED after `commit()` started (the change could no longer reach the browser).
    */
   set<K extends keyof D & string>(key: K, value: D[K]): void {
     this.assertOpen('set')
     this.assertDataKnown()
-    const keyRefused = keyProblem(key)
+    const keyRefused = writableKeyProblem(key)
     if (keyRefused !== undefined) throw new HallpassError('INVALID_ARGUMENT', keyRefused)
     if (value === undefined) return this.delete(key)
     assertJsonValue(value, key)

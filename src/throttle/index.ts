@@ -6,7 +6,7 @@ import { HallpassError } from '../errors.ts'
 import { storeUnavailable } from '../fail-closed.ts'
 import type { SessionData } from '../core/types.ts'
 import { count, postgresOption, seconds, type ThrottleOptions } from './config.ts'
-import { createLimiters, type LimiterSet } from './limiters.ts'
+import { createLimiters, throwIfNoTable, type LimiterConfig, type LimiterSet } from './limiters.ts'
 
 export type { ThrottleOptions } from './config.ts'
 export type { ThrottlePostgresClient, ThrottleRedisClient } from './limiters.ts'
@@ -69,6 +69,7 @@ export function createLoginThrottle(
 
 export class LoginThrottle {
   private readonly limiters: LimiterSet
+  private readonly limiterConfig: LimiterConfig
   private readonly hashKey: Buffer
   private readonly maxAccount: number
   private readonly maxIp: number
@@ -89,7 +90,7 @@ export class LoginThrottle {
     this.timeoutMs = seconds('timeout', options.timeout, '1s') * 1000
     const keys = keyRingOf(sessions).keys('throttle')
     this.hashKey = keys.byId.get(keys.currentId) as Buffer
-    this.limiters = createLimiters({
+    this.limiterConfig = {
       redis: options.redis,
       postgres: postgresOption(options),
       prefix: options.prefix ?? 'hp:throttle',
@@ -97,7 +98,8 @@ export class LoginThrottle {
       accountWindowSeconds: seconds('accountWindow', options.accountWindow, '15m'),
       ipPoints: this.maxIp,
       ipWindowSeconds: seconds('ipWindow', options.ipWindow, '15m'),
-    })
+    }
+    this.limiters = createLimiters(this.limiterConfig)
   }
 
   /** A stable, non-reversible id for an account (used in events instead of the raw identifier). */
@@ -192,7 +194,8 @@ export class LoginThrottle {
       if (lockedFor(accountLock))
         return this.blocked('account', secondsLeft(accountLock), account, ip)
       return ALLOWED
-    } catch {
+    } catch (err) {
+      throwIfNoTable(err, this.limiterConfig)
       return this.blocked('unavailable', 1, account, ip)
     }
   }
@@ -214,6 +217,8 @@ export class LoginThrottle {
       (byAccount.status === 'rejected' && !refused(byAccount)) ||
       (byIp.status === 'rejected' && !refused(byIp))
     ) {
+      for (const r of [byAccount, byIp])
+        if (r.status === 'rejected') throwIfNoTable(r.reason, this.limiterConfig)
       return this.blocked('unavailable', 1, account, ip)
     }
     // Over budget: the scope that still had room gets its point back (no verification happens).

@@ -5,6 +5,7 @@ import {
   RateLimiterRedis,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible'
+import { HallpassError } from '../errors.ts'
 
 /** An ioredis client/Cluster or a node-redis (v4+) client/cluster. */
 export type ThrottleRedisClient = object
@@ -62,4 +63,23 @@ export function createLimiters(config: LimiterConfig): LimiterSet {
     ipFailures: make('ip', config.ipPoints, config.ipWindowSeconds),
     locks: make('lock', 1, 0),
   }
+}
+
+/**
+ * CONFIG_INVALID with the fix when a Postgres counter failed because its table is not there (a `postgresSchema`
+ * or a database the migration never ran on: SQLSTATE 42P01 or 3F000); nothing for any other failure (an outage).
+ */
+export function throwIfNoTable(err: unknown, config: LimiterConfig): void {
+  // The counter's error arrives as the cause of the throttle's STORE_UNAVAILABLE.
+  const failure = err instanceof HallpassError && err.cause !== undefined ? err.cause : err
+  const code = (failure as { code?: unknown } | null)?.code
+  if (config.postgres === undefined || (code !== '42P01' && code !== '3F000')) return
+  const { schema } = config.postgres
+  const flag = schema === 'public' ? '' : ` --schema ${schema}`
+  throw new HallpassError(
+    'CONFIG_INVALID',
+    `throttle: the table "${schema}".${THROTTLE_TABLE} does not exist: run hallpass migrate --postgres <URL>${flag} ` +
+      '(it creates the throttle table beside the sessions table), or fix postgresSchema',
+    { cause: err },
+  )
 }

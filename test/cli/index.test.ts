@@ -220,9 +220,16 @@ describe('hallpass sessions on SQLite', () => {
     expect((await capture(['sessions', 'revoke', 'alice', second!, '--sqlite', file])).out).toEqual(
       ['revoked 1 session'],
     )
-    expect((await capture(['sessions', 'revoke', 'bob', third!, '--sqlite', file])).out).toEqual([
-      'revoked 0 sessions',
-    ])
+    // Another user's session, or an id that is not there: exit 1 and say so, nothing revoked.
+    for (const [user, id] of [
+      ['bob', third!],
+      ['alice', 'nosuchid'],
+    ] as const) {
+      const missing = await capture(['sessions', 'revoke', user, id, '--sqlite', file])
+      expect(missing.code).toBe(1)
+      expect(missing.out).toEqual([])
+      expect(missing.err.join('\n')).toContain(`no live session ${id} of user ${user}`)
+    }
     expect((await capture(['sessions', 'revoke', 'alice', '--sqlite', file])).out).toEqual([
       'revoked 2 sessions',
     ])

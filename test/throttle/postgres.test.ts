@@ -99,6 +99,20 @@ describe('login throttle on PostgreSQL (pg Pool)', () => {
     }
   }, 30_000)
 
+  it('a postgresSchema without the table is CONFIG_INVALID naming the migration, not an outage', async () => {
+    const { sessions } = testSessions()
+    const throttle = createLoginThrottle(sessions, {
+      postgres: pool,
+      postgresSchema: 'nosuch',
+      prefix: prefix(),
+    })
+    const guess = throttle.attempt({ account: 'mallory@example.com', ip: '10.0.0.1' }, () => false)
+    await expect(guess).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('hallpass migrate --postgres <URL> --schema nosuch'),
+    })
+  })
+
   it('refuses redis and postgres together, a client that is not pg, and a bad schema name', () => {
     const { sessions } = testSessions()
     for (const options of [

@@ -48,7 +48,11 @@ export interface PostgresJsTransactionLike {
 
 /** The parts of a postgres.js `sql` instance (`postgres(url)`) the store uses. */
 export interface PostgresJsLike extends PostgresJsTransactionLike {
-  begin(callback: (tx: PostgresJsTransactionLike) => Promise<unknown>): PromiseLike<unknown>
+  /** `options` is what follows BEGIN (`'isolation level read committed'`). */
+  begin(
+    options: string,
+    callback: (tx: PostgresJsTransactionLike) => Promise<unknown>,
+  ): PromiseLike<unknown>
   /** A parameter with its type (an OID) given, so the server need not be asked for it. */
   typed(value: string | null, type: number): unknown
   /** The instance's options: `prepare: false` behind a pooler in transaction mode. */

@@ -31,6 +31,13 @@ interface Adapter {
   transaction<T>(work: (run: Run) => Promise<T>, deadline: Deadline): Promise<T>
 }
 
+/**
+ * The store's transactions run at READ COMMITTED whatever the connection's default (`default_transaction_isolation`
+ * may be SERIALIZABLE): the capped login's statements must see what the sessions before it committed once its lock
+ * is granted, not a snapshot taken before it waited.
+ */
+const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED'
+
 /** The error a deadline raises. */
 export function timedOut(ms: number): HallpassError {
   return new HallpassError(
@@ -138,7 +145,7 @@ function pgPool(pool: PgPoolLike, prepare: boolean): Adapter {
     run: (sql, params, deadline) => withClient(deadline, (client) => query(client, sql, params)),
     transaction: (work, deadline) =>
       withClient(deadline, async (client) => {
-        await query(client, 'BEGIN', [])
+        await query(client, BEGIN, [])
         try {
           const result = await work(async (sql, params) => {
             deadline.check()
@@ -175,7 +182,7 @@ function pgClient(client: PgClientLike, prepare: boolean): Adapter {
     run: (sql, params, deadline) => serial(deadline, () => query(sql, params)),
     transaction: (work, deadline) =>
       serial(deadline, async () => {
-        await query('BEGIN', [])
+        await query(BEGIN, [])
         try {
           const result = await work(async (sql, params) => {
             deadline.check()
@@ -217,7 +224,7 @@ function postgresJs(sql: PostgresJsLike, prepare: boolean): Adapter {
     run: (text, params, deadline) => values(sql.unsafe(text, typed(params), options), deadline),
     transaction: async (work, deadline) => {
       let result: unknown
-      const begun = sql.begin(async (tx) => {
+      const begun = sql.begin('isolation level read committed', async (tx) => {
         deadline.check() // it waited for a connection past its deadline: roll back at once
         result = await work(async (text, params) => {
           deadline.check()
@@ -241,6 +248,7 @@ function pglite(db: PGliteLike): Adapter {
       let result: unknown
       await db.transaction(async (tx) => {
         deadline.check()
+        await query(tx, 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', [])
         result = await work(async (sql, params) => {
           deadline.check()
           return query(tx, sql, params)

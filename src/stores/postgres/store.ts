@@ -26,6 +26,8 @@ import { statements, type Statements, type TableName } from './sql.ts'
 
 /** Serialization failure and deadlock: the statement did nothing and may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01'])
+/** A compare-and-swap write that failed on a concurrent change: the round is lost, as at another version. */
+const LOST_ROUND = Symbol('lost round')
 
 /** What `postgresStore()` resolved from its options. */
 export interface StoreSettings {
@@ -145,7 +147,11 @@ export class PostgresSessionStore implements Store {
       deviceParam(patch.device),
       this.now(),
     ]
-    const [row] = await this.attempt(() => this.driver.run(this.sql.patch, params))
+    // A compare-and-swap that met a concurrent change (40001 at SERIALIZABLE) lost the round: update() reads again.
+    const cas = patch.expectVersion === undefined ? undefined : LOST_ROUND
+    const rows = await this.attempt(() => this.driver.run(this.sql.patch, params), cas)
+    if (rows === LOST_ROUND) return 'conflict'
+    const [row] = rows
     if (row?.[0] === '1') return 'ok'
     const seen = row?.[1]
     // A live row at another version is a conflict; no row, or a tombstone, is missing (never recreated).
@@ -233,9 +239,10 @@ export class PostgresSessionStore implements Store {
 
   /**
    * Checks the schema version on first use, then runs `call`: again after a serialization failure or a deadlock (up
-   * to `conflictRetries` times, then SESSION_CONFLICT); anything else the database throws is STORE_UNAVAILABLE.
+   * to `conflictRetries` times, then SESSION_CONFLICT), or answers `lost` at once when given (a compare-and-swap
+   * whose caller retries); anything else the database throws is STORE_UNAVAILABLE.
    */
-  private async attempt<T>(call: () => Promise<T>): Promise<T> {
+  private async attempt<T, L = never>(call: () => Promise<T>, lost?: L): Promise<T | L> {
     for (let retry = 0; ; retry++) {
       try {
         const checked = checkedTables.get(this.driver.client) ?? new Set<string>()
@@ -248,6 +255,7 @@ export class PostgresSessionStore implements Store {
         if (err instanceof HallpassError) throw err
         const state = sqlState(err)
         if (state === undefined || !RETRYABLE.has(state)) throw unavailable(err, state)
+        if (lost !== undefined) return lost
         if (retry >= this.settings.conflictRetries) {
           throw new HallpassError(
             'SESSION_CONFLICT',
