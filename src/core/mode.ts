@@ -2,7 +2,6 @@
 // the Session handle call it and never ask which one they have.
 import type {
   CreateResult,
-  PatchResult,
   SessionData,
   SessionRecord,
   SessionPatch,
@@ -28,6 +27,12 @@ export type Opened =
       /** Another request rotated this id a moment ago: writes are dropped and nothing is cleared. */
       readonly rotatedAway?: boolean
     }
+
+/**
+ * What a write of a live record found: done, a lost compare-and-swap round, or the session gone: `ended` (destroyed,
+ * revoked, expired: the cookie is cleared) or `rotated` away by another request (nothing is cleared or re-sent).
+ */
+export type WriteResult = 'ok' | 'conflict' | 'ended' | 'rotated'
 
 /** Options for `SessionMode.create`. */
 export interface CreateOptions {
@@ -75,7 +80,8 @@ export interface SessionMode {
   create(record: SessionRecord, options: CreateOptions): Promise<CreateResult>
   /** After `create` replaced `previous` (and this request adopted the new id): the old id stops working. */
   retire(previous: SessionRecord, now: number): Promise<void>
-  patch(id: string, patch: SessionPatch): Promise<PatchResult>
+  /** Writes this request's changes (and touch) of `record`; never brings back a session that ended or was rotated. */
+  patch(record: SessionRecord, patch: SessionPatch): Promise<WriteResult>
   /** Ends the session (logout, destroy). */
   end(record: SessionRecord, now: number): Promise<void>
   /** Removes a record refused as corrupt or expired; never throws (the store's TTL removes it later). */

@@ -1,5 +1,7 @@
-// Revocation for sealed cookies: one small marker per user in any store ("revoked before T", plus ids ended by logout).
+// Revocation for sealed cookies: one small marker per user in any store ("revoked before T", plus ids ended by logout),
+// and a short tombstone per id rotated away by login or regenerate.
 import { HallpassError } from '../errors.ts'
+import { isTombstone, ROTATION_GRACE_MS, tombstoneFor } from '../stores/tombstone.ts'
 import type { SessionRecord, Store } from '../stores/types.ts'
 import { isPlainObject } from '../json.ts'
 import { compareAndSwap, LOST } from './compare-and-swap.ts'
@@ -16,6 +18,12 @@ const MAX_ENDED = 200
 const MAX_ATTEMPTS = 20
 
 type Ended = Record<string, number>
+
+/**
+ * Whether a sealed record still stands: `live`; `rotated` a moment ago by another request (login, regenerate: the
+ * browser already holds the newer cookie, so nothing is cleared or re-sealed); or `revoked` (logout, revoke).
+ */
+export type Standing = 'live' | 'rotated' | 'revoked'
 
 /** Reads and writes the per-user revocation marker. Store errors propagate (the manager turns them into STORE_UNAVAILABLE). */
 export class SealedRevocation {
@@ -35,6 +43,42 @@ export class SealedRevocation {
     if (typeof revokedAt === 'number' && (record.issuedAt ?? record.createdAt) < revokedAt)
       return true
     return isPlainObject(ended) && typeof ended[record.id] === 'number'
+  }
+
+  /**
+   * The record's standing, at a load or before a write re-seals it. A signed-in record costs one read (two when
+   * refused); an anonymous one is only checked at a write (one read, for a tombstone). An anonymous cookie carries
+   * no privilege, so when the store cannot be asked it stands (an outage costs it only the race protection).
+   */
+  async standing(record: SessionRecord, at: 'load' | 'write'): Promise<Standing> {
+    if (record.userId === null) {
+      const rotated = at === 'write' && (await this.wasRotated(record.id).catch(() => false))
+      return rotated ? 'rotated' : 'live'
+    }
+    if (!(await this.isRevoked(record as SessionRecord & { userId: string }))) return 'live'
+    return (await this.wasRotated(record.id)) ? 'rotated' : 'revoked'
+  }
+
+  /**
+   * Login or regenerate replaced `record`: a tombstone under its id for the grace period, written first, then (signed
+   * in) the id is ended for good, so the old cookie is refused and, after the grace, cleared. For an anonymous record
+   * the tombstone is all there is, and an outage does not stop the login.
+   */
+  async rotated(record: SessionRecord, now: number): Promise<void> {
+    const stone = this.store.create(tombstoneFor(record.id, now, ROTATION_GRACE_MS), {
+      ttl: ROTATION_GRACE_MS,
+    })
+    if (record.userId === null) {
+      await stone.catch(() => undefined)
+      return
+    }
+    await stone
+    await this.end(record.userId, record.id, record.expiresAt)
+  }
+
+  private async wasRotated(id: string): Promise<boolean> {
+    const found = await this.store.get(id)
+    return found !== null && found !== 'corrupt' && isTombstone(found)
   }
 
   /** Every sealed session of the user issued before now is refused from now on. */

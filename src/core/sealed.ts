@@ -2,18 +2,12 @@
 import { HallpassError } from '../errors.ts'
 import type { Sealer } from '../crypto/seal.ts'
 import { failClosed } from '../fail-closed.ts'
-import type {
-  CreateResult,
-  PatchResult,
-  SessionData,
-  SessionRecord,
-  Store,
-} from '../stores/types.ts'
+import type { CreateResult, SessionData, SessionRecord, Store } from '../stores/types.ts'
 import type { CookieReissue } from './cookie-reissue.ts'
 import { MAX_COOKIE_BYTES } from './cookies.ts'
-import type { CookieValueInput, Opened, SessionMode } from './mode.ts'
+import type { CookieValueInput, Opened, SessionMode, WriteResult } from './mode.ts'
 import { decodeRecordJson, encodeRecordJson } from './record-codec.ts'
-import type { SealedRevocation } from './sealed-revocation.ts'
+import type { SealedRevocation, Standing } from './sealed-revocation.ts'
 
 /** Options for `sealedCookies()`. */
 export interface SealedCookiesOptions {
@@ -89,7 +83,9 @@ const PROBE: SessionRecord = {
  *   marker when a revocation store is configured.
  * - `set()`: refused when the cookie would outgrow the browser's limit (`assertFits`).
  * - `update()`: runs on the request's copy (`recordsInStore` is false: nothing to compare-and-swap).
- * - login/regenerate/logout/destroy: the old id is remembered as ended in the revocation store, when there is one.
+ * - login/regenerate/logout/destroy: the old id is remembered as ended in the revocation store, when there is one;
+ *   a rotated id is also a tombstone for a short grace, so a request that raced the rotation clears nothing.
+ * - commit: with a revocation store, a write first checks the record still stands (`patch`).
  * - new records carry `issuedAt`, the time revocation compares with.
  * - commit: a write re-seals the whole record into the cookie (`cookieValue`); a cookie sealed under an
  *   older key or other cookie attributes is re-sealed on the next response.
@@ -124,12 +120,10 @@ export class SealedMode implements SessionMode {
       opened.attributes,
       opened.stale ? value : undefined,
     )
-    if (record.userId !== null && this.revocation) {
-      const revoked = await failClosed(
-        this.revocation.isRevoked(record as SessionRecord & { userId: string }),
-      )
-      if (revoked) return { rejected: 'revoked', clear: carried, id: record.id }
-    }
+    const standing = await this.standing(record, 'load')
+    if (standing === 'rotated')
+      return { rejected: 'rotated', clear: false, id: record.id, rotatedAway: true }
+    if (standing === 'revoked') return { rejected: 'revoked', clear: carried, id: record.id }
     return { record, fromStore: false, carried }
   }
 
@@ -185,12 +179,18 @@ export class SealedMode implements SessionMode {
     return { evicted: [] } // the commit seals the record into the cookie
   }
 
-  async retire(previous: SessionRecord): Promise<void> {
-    await this.ended(previous)
+  /** The old id becomes a tombstone for the grace period and (signed in) is refused for good, with a revocation store. */
+  async retire(previous: SessionRecord, now: number): Promise<void> {
+    if (this.revocation) await failClosed(this.revocation.rotated(previous, now))
   }
 
-  async patch(): Promise<PatchResult> {
-    return 'ok' // the commit re-seals the record
+  /**
+   * The commit re-seals the record. With a revocation store it first checks that the record still stands, so a
+   * request that raced a login, regenerate or logout never re-sends the old cookie over the browser's newer one.
+   */
+  async patch(record: SessionRecord): Promise<WriteResult> {
+    const standing = await this.standing(record, 'write')
+    return standing === 'live' ? 'ok' : standing === 'revoked' ? 'ended' : 'rotated'
   }
 
   async end(record: SessionRecord): Promise<void> {
@@ -243,7 +243,12 @@ export class SealedMode implements SessionMode {
     return { ids: ['*'], count: 0 }
   }
 
-  /** An id that stopped being valid (logout, destroy, login, regenerate) is remembered as ended, when there is a revocation store. */
+  /** Live without a revocation store; see `SealedRevocation.standing`. */
+  private async standing(record: SessionRecord, at: 'load' | 'write'): Promise<Standing> {
+    return this.revocation ? failClosed(this.revocation.standing(record, at)) : 'live'
+  }
+
+  /** An id that stopped being valid (logout, destroy) is remembered as ended, when there is a revocation store. */
   private async ended(record: SessionRecord): Promise<void> {
     if (this.revocation && record.userId !== null)
       await failClosed(this.revocation.end(record.userId, record.id, record.expiresAt))

@@ -293,15 +293,15 @@ export class Session<D extends SessionData = SessionData> {
       await checkWritableData(this.ctx.schema, next, this.ctx.maxDataBytes)
       const now = this.ctx.clock()
       const diff = diffData(base, next)
-      const result = await this.ctx.mode.patch(current.id, {
+      const result = await this.ctx.mode.patch(current, {
         ...diff,
         ...this.touchFields(current, now),
         expectVersion: fresh.version,
         dataVersion: this.ctx.versions.current,
       })
       if (result === 'conflict') return LOST
-      if (result === 'missing') {
-        await this.forgetMissing(current.id)
+      if (result !== 'ok') {
+        this.forget(result === 'rotated')
         throw gone()
       }
       this.record = {
@@ -586,14 +586,15 @@ export class Session<D extends SessionData = SessionData> {
       await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const patch = this.tracked.patch()
     const data = this.tracked.dirty && { dataVersion: this.ctx.versions.current }
-    const result = await this.ctx.mode.patch(record.id, {
+    const result = await this.ctx.mode.patch(record, {
       ...patch,
       ...this.touchFields(record, now),
       ...data,
     })
     if (result === 'conflict') return this.afterDataRefused(record)
-    if (result === 'missing') {
-      await this.forgetMissing(record.id) // revoked, destroyed or rotated mid-request: never resurrect
+    if (result === 'ended' || result === 'rotated') {
+      // Revoked, destroyed or rotated mid-request: never resurrect, and clear nothing for a rotation.
+      this.forget(result === 'rotated')
       return
     }
     this.record = { ...record, version: record.version + 1, lastSeenAt: now }
@@ -622,7 +623,7 @@ export class Session<D extends SessionData = SessionData> {
    */
   private async afterDataRefused(record: SessionRecord): Promise<void> {
     const stored = await this.ctx.mode.read(record.id)
-    if (stored === null || stored === 'corrupt') return this.forgetMissing(record.id)
+    if (stored === null || stored === 'corrupt') return this.forget()
     if (dataVersionOf(stored) <= this.ctx.versions.current) return this.writeUpgrade(record)
     throw newerDataError(dataVersionOf(stored), this.ctx.versions.current)
   }
@@ -716,15 +717,6 @@ export class Session<D extends SessionData = SessionData> {
       })
     }
     this.forget()
-  }
-
-  /**
-   * A patch found the record missing: if another request rotated it (a tombstone), drop local state without
-   * clearing the cookie (the browser already holds the newer one); else it ended, and the cookie is cleared.
-   */
-  private async forgetMissing(id: string): Promise<void> {
-    const now = await this.ctx.mode.read(id)
-    this.forget(now !== null && now !== 'corrupt' && isTombstone(now))
   }
 
   /**

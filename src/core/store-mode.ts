@@ -1,23 +1,13 @@
 // Store mode: the cookie holds a MAC'd token, the record lives in a Store (optionally cached in a sealed cookie).
 import { isSessionId, type TokenCodec } from '../crypto/token.ts'
 import { failClosed } from '../fail-closed.ts'
-import { isTombstone } from '../stores/tombstone.ts'
-import type {
-  CreateResult,
-  PatchResult,
-  SessionPatch,
-  SessionRecord,
-  Store,
-} from '../stores/types.ts'
+import { isTombstone, ROTATION_GRACE_MS } from '../stores/tombstone.ts'
+import type { CreateResult, SessionPatch, SessionRecord, Store } from '../stores/types.ts'
 import type { CookieCache } from './cookie-cache.ts'
 import type { CookieReissue } from './cookie-reissue.ts'
-import type { CookieValueInput, CreateOptions, Opened, SessionMode } from './mode.ts'
+import type { CookieValueInput, CreateOptions, Opened, SessionMode, WriteResult } from './mode.ts'
 
-/**
- * How long a rotated-away id stays a tombstone: a request still in flight with the old cookie is then
- * anonymous without clearing the browser's new cookie. Longer than any request should take.
- */
-export const ROTATION_GRACE_MS = 5 * 60_000
+export { ROTATION_GRACE_MS }
 
 /** Sessions in a Store; see `SessionMode`. */
 export class StoreMode implements SessionMode {
@@ -80,8 +70,12 @@ export class StoreMode implements SessionMode {
     this.cache?.end(previous.id, now) // the store already holds its tombstone
   }
 
-  patch(id: string, patch: SessionPatch): Promise<PatchResult> {
-    return failClosed(this.store.patch(id, patch))
+  async patch(record: SessionRecord, patch: SessionPatch): Promise<WriteResult> {
+    const result = await failClosed(this.store.patch(record.id, patch))
+    if (result !== 'missing') return result
+    // Gone: rotated away by another request (a tombstone), or ended.
+    const now = await this.read(record.id)
+    return now !== null && now !== 'corrupt' && isTombstone(now) ? 'rotated' : 'ended'
   }
 
   async end(record: SessionRecord, now: number): Promise<void> {

@@ -2,6 +2,12 @@
 import type { SessionRecord } from './types.ts'
 
 /**
+ * How long a rotated-away id stays a tombstone: a request still in flight with the old cookie is then
+ * anonymous without clearing the browser's new cookie. Longer than any request should take.
+ */
+export const ROTATION_GRACE_MS = 5 * 60_000
+
+/**
  * A tombstone is a record with version 0 (live records start at 1), no user and no data. It never
  * authenticates anyone and is never patched: it only tells the manager "this id was rotated a moment
  * ago", so a request still carrying the old cookie is anonymous without clearing the browser's new cookie.
