@@ -5,7 +5,7 @@ import { redisStore, type RedisClientLike } from '../../src/stores/redis/index.t
 import { uniquePrefix } from './redis.ts'
 import { cookiePair, testSessions } from './sessions.ts'
 
-/** Failovers per case: `npm test` runs 1; `HA_ROUNDS=25 npx vitest run test/redis/failover-` gives the docs' figures. */
+/** Failovers per case: `npm test` runs 1; `HA_ROUNDS=5 npx vitest run test/redis/failover-` gives the figures in docs/redis.md. */
 export const ROUNDS = Number(process.env.HA_ROUNDS ?? 1)
 /** One-way delay of the replication stream (a replica in another zone); 0 for a replica on the same host. */
 export const LINK_DELAY_MS = Number(process.env.HA_LINK_DELAY_MS ?? 5)
