@@ -32,10 +32,25 @@ export class HallpassError extends Error {
   readonly code: HallpassErrorCode
 
   constructor(code: HallpassErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+    super(message)
     this.code = code
+    if (options !== undefined && 'cause' in options) causes.set(this, options.cause)
   }
 }
+
+/**
+ * A HallpassError's `cause` (often a store driver's error, whose message names hosts and ports) is read through
+ * the prototype, not kept as an own property: serializers that copy an error's own properties to the browser
+ * (TanStack Start's server functions, through seroval) send the code and message, never the cause. Logs and
+ * `err.cause` still see it.
+ */
+const causes = new WeakMap<HallpassError, unknown>()
+Object.defineProperty(HallpassError.prototype, 'cause', {
+  configurable: true,
+  get(this: HallpassError): unknown {
+    return causes.get(this)
+  },
+})
 
 /** True when `err` is a HallpassError, optionally with the given code. */
 export function isHallpassError(err: unknown, code?: HallpassErrorCode): err is HallpassError {
