@@ -36,9 +36,16 @@ function addSpanEvent(event: SessionEvent, attributes: Attributes): void {
   if (span?.isRecording()) span.addEvent(`hallpass.${event.type}`, attributes)
 }
 
+const KNOWN_OPTIONS = ['tracerProvider', 'meterProvider', 'recordSessionIds']
+
 function checkOptions(options: OpenTelemetryOptions): void {
   if (typeof options !== 'object' || options === null)
     configError('openTelemetry() takes an options object (or nothing)')
+  for (const key of Object.keys(options))
+    if (!KNOWN_OPTIONS.includes(key))
+      configError(
+        `openTelemetry(): unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(', ')}`,
+      )
   const { tracerProvider, meterProvider, recordSessionIds } = options
   if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function')
     configError('openTelemetry({ tracerProvider }) must be a TracerProvider (it has getTracer())')

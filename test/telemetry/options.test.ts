@@ -96,6 +96,7 @@ describe('createSessions({ telemetry })', () => {
       { recordSessionIds: 'yes' },
       { tracerProvider: {} },
       { meterProvider: 42 },
+      { recordSessionId: true }, // a typo must not silently record nothing
       null,
     ]
     for (const options of badOptions)
