@@ -5,6 +5,7 @@ import { html } from 'hono/html'
 import { createSessions } from 'hallpass'
 import { session, type SessionEnv } from 'hallpass/hono'
 import { durableObjectStore, type DurableNamespace } from 'hallpass/stores/durable-object'
+import { honoClientIp } from 'hallpass/workers'
 
 // The Durable Object class the SESSIONS binding names (wrangler.jsonc): the Worker must export it.
 export { HallpassSessions } from 'hallpass/stores/durable-object'
@@ -20,7 +21,10 @@ const sessions = createSessions({
 })
 
 const app = new Hono<SessionEnv>()
-app.use(session(sessions))
+// Deployed, every request comes through Cloudflare, which sets CF-Connecting-IP: the device list and
+// the login throttle get the client's address. Where clients can reach workerd directly, pass false
+// (docs/runtimes/workers.md).
+app.use(session(sessions, { getIp: honoClientIp({ trustCloudflare: true }) }))
 
 app.get('/', (c) => {
   const current = c.get('session')
