@@ -1,5 +1,6 @@
 // examples/sveltekit built for production (adapter-node), run on Node 24 and driven in Chromium; plus a client bundle that imports hallpass/sveltekit.
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startProxy } from '../support/tls-proxy.ts'
@@ -138,6 +139,34 @@ exampleSuite(
     })
   },
 )
+
+describe("examples/sveltekit's handleError (sessionErrors)", () => {
+  it("a sign-in while the store cannot write is a 503 with no cookie, not SvelteKit's 500", async () => {
+    const hooks = mkdtempSync(join(tmpdir(), 'hallpass-sveltekit-hooks-'))
+    writeFileSync(join(hooks, 'store-writes-down'), '')
+    const app = await startBuilt({ PLAIN_HTTP: '1', HALLPASS_TEST_HOOKS: hooks })
+    const proxy = await startProxy(app.origin)
+    try {
+      const response = await fetch(proxy.origin + '/login', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: proxy.origin,
+          'sec-fetch-site': 'same-origin',
+          accept: 'text/html',
+        },
+        body: new URLSearchParams({ email: BOB.email, password: BOB.password }),
+        redirect: 'manual',
+      })
+      expect(response.status).toBe(503)
+      expect(response.headers.getSetCookie().filter((c) => c.startsWith('hp='))).toEqual([])
+    } finally {
+      await proxy.close()
+      await app.stop()
+      rmSync(hooks, { recursive: true, force: true })
+    }
+  })
+})
 
 describe('hallpass/sveltekit in a client bundle', () => {
   it('fails the build with a message that says where to import it', async () => {
