@@ -181,10 +181,18 @@ export function nextSessions<D extends SessionData>(
         )
       }
       return async (request) => {
-        const scope = await pipeline.load(clientFacts(request, undefined))
-        // Device-bound sessions: the endpoints answer here, a failed bound cookie is sent back, a missing one set aside.
-        const dbsc = await pipeline.deviceStep(scope, requestFacts(request))
-        if (dbsc) return replyResponse(dbsc)
+        let scope: RequestScope<D> | undefined
+        try {
+          scope = await pipeline.load(clientFacts(request, undefined))
+          // Device-bound sessions: the endpoints answer here, a failed bound cookie is sent back, a missing one set aside.
+          const dbsc = await pipeline.deviceStep(scope, requestFacts(request))
+          if (dbsc) return absoluteLocation(replyResponse(dbsc), request.url)
+        } catch (err) {
+          // A store outage is the adapters' 503, not Next's bare 500.
+          const failure = await pipeline.fail(scope, err)
+          if (!failure.known) onError(err, request)
+          return replyResponse(failure.reply)
+        }
         const session = scope.session
         const outcome = guard
           ? await guard(session)
@@ -201,6 +209,16 @@ export function nextSessions<D extends SessionData>(
       }
     },
   }
+}
+
+/**
+ * Next's proxy refuses a redirect to a relative URL (a 500 in its place, and the Set-Cookie with it is lost): the
+ * DBSC retry's `Location` (a path) made absolute against the request's URL.
+ */
+function absoluteLocation(response: Response, base: string): Response {
+  const location = response.headers.get('location')
+  if (location !== null) response.headers.set('location', new URL(location, base).href)
+  return response
 }
 
 /** What the load step reads from Next's `headers()` (no socket address reaches a server component or action). */

@@ -77,11 +77,32 @@ export function handleSession<D extends SessionData>(
   }
 }
 
+/** Options for `sessionErrors`. */
+export interface SessionErrorsOptions {
+  /**
+   * Reports the errors `sessionErrors()` does not answer itself: everything but a hallpass 409 or 503 (SvelteKit's
+   * 404s are not reported, as SvelteKit's own `handleError` does not log them).
+   * @default console.error
+   */
+  readonly onError?: (error: unknown, request: Request) => void
+}
+
+/** The input SvelteKit passes to `handleError`. */
+export interface SvelteKitErrorInput {
+  readonly error: unknown
+  readonly event: SvelteKitEvent
+  readonly status?: number
+  readonly message?: string
+}
+
 /**
  * The `handleError` hook, or a call in yours: a hallpass error that a load function, action or endpoint let through
  * (`STORE_UNAVAILABLE`, `SESSION_GONE`, `SESSION_CONFLICT`) is recorded on the request, and `handleSession` answers
  * with its 503 or 409 (nothing written, the cookie of an id the request issued or ended sent) instead of SvelteKit's 500.
+ * Every other error is reported to `onError` (SvelteKit's own `handleError`, which this one replaces, logs them too)
+ * and SvelteKit renders its 500.
  *
+ * @default onError: console.error
  * @example
  * ```ts
  * // src/hooks.server.ts
@@ -90,12 +111,16 @@ export function handleSession<D extends SessionData>(
  * export const handleError = sessionErrors()
  * ```
  */
-export function sessionErrors(): (input: { error: unknown; event: SvelteKitEvent }) => undefined {
-  return ({ error, event }) => {
+export function sessionErrors(
+  options: SessionErrorsOptions = {},
+): (input: SvelteKitErrorInput) => undefined {
+  const onError = options.onError ?? console.error
+  return ({ error, event, status }) => {
     const known = errorReply(error)
     const session: unknown = Reflect.get(event.locals, 'session')
     const scope = known && session instanceof Session ? scopeOf(session) : undefined
     if (known && scope) scope.failure = withCookies(known, [])
+    else if (status !== 404) onError(error, event.request)
     return undefined
   }
 }

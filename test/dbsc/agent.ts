@@ -134,7 +134,8 @@ export class DbscAgent {
     )
     const location = reply.headers.get('location')
     if (reply.status === 307 && location && redirects < 5) {
-      return this.request(method, location, headers, json, redirects + 1)
+      const target = new URL(location, this.base + path) // a path, or an absolute URL on this site
+      return this.request(method, target.pathname + target.search, headers, json, redirects + 1)
     }
     const offer = parseOffers(reply.headers.get('secure-session-registration'))[0]
     if (offer) this.lastOffer = offer

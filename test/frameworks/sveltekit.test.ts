@@ -141,12 +141,14 @@ exampleSuite(
 )
 
 describe("examples/sveltekit's handleError (sessionErrors)", () => {
-  it("a sign-in while the store cannot write is a 503 with no cookie, not SvelteKit's 500", async () => {
+  /** POSTs the sign-in form with the example's test hook `hook` on; the answer and what the server logged meanwhile. */
+  async function signInWithHook(hook: string): Promise<{ response: Response; logged: string }> {
     const hooks = mkdtempSync(join(tmpdir(), 'hallpass-sveltekit-hooks-'))
-    writeFileSync(join(hooks, 'store-writes-down'), '')
+    writeFileSync(join(hooks, hook), '')
     const app = await startBuilt({ PLAIN_HTTP: '1', HALLPASS_TEST_HOOKS: hooks })
     const proxy = await startProxy(app.origin)
     try {
+      const before = app.output().length
       const response = await fetch(proxy.origin + '/login', {
         method: 'POST',
         headers: {
@@ -158,13 +160,26 @@ describe("examples/sveltekit's handleError (sessionErrors)", () => {
         body: new URLSearchParams({ email: BOB.email, password: BOB.password }),
         redirect: 'manual',
       })
-      expect(response.status).toBe(503)
-      expect(response.headers.getSetCookie().filter((c) => c.startsWith('hp='))).toEqual([])
+      await response.arrayBuffer()
+      return { response, logged: app.output().slice(before) }
     } finally {
       await proxy.close()
       await app.stop()
       rmSync(hooks, { recursive: true, force: true })
     }
+  }
+
+  it("a sign-in while the store cannot write is a 503 with no cookie, not SvelteKit's 500", async () => {
+    const { response } = await signInWithHook('store-writes-down')
+    expect(response.status).toBe(503)
+    expect(response.headers.getSetCookie().filter((c) => c.startsWith('hp='))).toEqual([])
+  })
+
+  it("an app's own error after login() is still logged (sessionErrors replaces SvelteKit's logging handleError), and the new cookie is sent", async () => {
+    const { response, logged } = await signInWithHook('throw-after-login')
+    expect(response.status).toBe(500)
+    expect(response.headers.getSetCookie().some((c) => c.startsWith('hp='))).toBe(true)
+    expect(logged).toContain('test hook: the sign-in failed after login()')
   })
 })
 
