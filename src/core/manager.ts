@@ -1,5 +1,6 @@
 // The session manager: verifies cookies, loads records, enforces timeouts, and lists or revokes a user's sessions.
 import type { KeyRing } from '../crypto/keyring.ts'
+import { configError } from '../errors.ts'
 import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { readSessionCookie, type ResolvedCookieOptions } from './cookies.ts'
@@ -71,7 +72,37 @@ const keyRings = new WeakMap<object, KeyRing>()
 
 /** @internal The key ring of a manager, for features that derive their own keys (CSRF tokens, throttle hashing). */
 export function keyRingOf<D extends SessionData>(sessions: Sessions<D>): KeyRing {
-  return keyRings.get(sessions) as KeyRing
+  const ring = keyRings.get(assertSessions(sessions, 'this feature'))
+  return ring as KeyRing // every Sessions has one (set in its constructor)
+}
+
+/**
+ * @internal `value` itself when it is a manager from this copy's createSessions(); else CONFIG_INVALID saying why:
+ * not a manager at all, or one from a second copy of hallpass (a bundler that bundled it twice, or a manager
+ * cached on globalThis by another build), whose managers this copy cannot read.
+ */
+export function assertSessions<D extends SessionData>(
+  value: Sessions<D>,
+  user: string,
+): Sessions<D> {
+  if (value instanceof Sessions) return value
+  const looksLikeOne =
+    typeof value === 'object' && value !== null && typeof Reflect.get(value, 'load') === 'function'
+  return configError(
+    looksLikeOne
+      ? `${user} was given a sessions manager from another copy of hallpass: two copies are loaded (a bundler ` +
+          `bundled hallpass twice, or the manager was cached on globalThis by another build). Load one copy ` +
+          `(Next.js: serverExternalPackages: ['hallpass'] in next.config) and create the manager in a module ` +
+          `of the app`
+      : `${user} needs the manager that createSessions() returns (got ${describe(value)})`,
+  )
+}
+
+/** A short description of a value for an error message: its type, never its contents. */
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value !== 'object') return typeof value
+  return Object.keys(value).length === 0 ? 'an empty object' : 'an object that is not one'
 }
 
 /** Each manager's telemetry, when `createSessions({ telemetry })` turned it on. */

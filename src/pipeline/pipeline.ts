@@ -1,7 +1,7 @@
 // The one request pipeline every front door runs: load, device binding, CSRF, handler, commit, error reply.
 import { runWithSession } from '../context/storage.ts'
 import { sessionControl } from '../core/control.ts'
-import { telemetryOf, type Sessions } from '../core/manager.ts'
+import { assertSessions, telemetryOf, type Sessions } from '../core/manager.ts'
 import type { CommitResult } from '../core/session.ts'
 import type { SessionTelemetry } from '../core/telemetry.ts'
 import type { SessionData } from '../core/types.ts'
@@ -54,6 +54,7 @@ export class Pipeline<D extends SessionData> {
     readonly sessions: Sessions<D>,
     options: AdapterOptions,
   ) {
+    assertSessions(sessions, 'The session middleware')
     this.csrf = options.csrf === false ? undefined : createCsrf(sessions, options.csrf ?? {})
     this.deviceBound = sessions.deviceBound
     this.checks = this.csrf !== undefined || this.deviceBound !== undefined
