@@ -1,6 +1,6 @@
 // Validates createSessions options once, at startup, into a resolved config with millisecond durations.
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import { configError, type HallpassError } from '../errors.ts'
+import { checkOptionKeys, configError, type HallpassError } from '../errors.ts'
 import type { KeyRing, SecretOption } from '../crypto/keyring.ts'
 import { keySetup } from './build-phase.ts'
 import type { SessionData, Store } from '../stores/types.ts'
@@ -149,10 +149,7 @@ export function resolveOptions<D extends SessionData>(
 ): ResolvedOptions<D> {
   if (typeof options !== 'object' || options === null)
     configError('createSessions needs an options object with at least { secret }')
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key))
-      configError(`unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`)
-  }
+  checkOptionKeys('createSessions', options, KNOWN_OPTIONS)
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function')
     configError('clock must be a function returning epoch milliseconds')

@@ -1,5 +1,5 @@
 // hallpass/csrf: Fetch Metadata, exact Origin checks and masked synchronizer tokens, for every state-changing request.
-import { configError, HallpassError } from '../errors.ts'
+import { checkOptionKeys, configError, HallpassError } from '../errors.ts'
 import { readCookie, sessionCookie, type ResolvedCookieOptions } from '../core/cookies.ts'
 import type { CsrfRejectReason } from '../core/events.ts'
 import { keyRingOf, type Sessions } from '../core/manager.ts'
@@ -53,6 +53,9 @@ export const CSRF_REJECTION = {
 
 const OK: CsrfVerdict = { ok: true }
 
+/** The keys of CsrfOptions: any other is a typo (`exmept`) and refused. */
+const CSRF_OPTIONS = ['origins', 'allowSameSite', 'requireToken', 'exempt', 'cookieName']
+
 /**
  * Creates the CSRF protector for a session manager.
  *
@@ -79,6 +82,9 @@ export class Csrf {
     options: CsrfOptions,
   ) {
     this.tokens = new CsrfTokens(keyRingOf(sessions))
+    if (typeof options !== 'object' || options === null)
+      configError('csrf must be false or an options object, e.g. { exempt: ["/webhooks/stripe"] }')
+    checkOptionKeys('csrf', options, CSRF_OPTIONS)
     this.policy = {
       origins: new Set((options.origins ?? []).map(checkOrigin)),
       allowSameSite: options.allowSameSite ?? false,

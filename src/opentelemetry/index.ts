@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api'
 import type { SessionEvent } from '../core/events.ts'
 import type { SessionTelemetry } from '../core/telemetry.ts'
-import { configError } from '../errors.ts'
+import { checkOptionKeys, configError } from '../errors.ts'
 import { Instruments } from './metrics.ts'
 import { SCOPE_NAME, SCOPE_VERSION, SPAN } from './names.ts'
 import { INTERNAL, inSpan, sessionAttributes } from './spans.ts'
@@ -41,11 +41,7 @@ const KNOWN_OPTIONS = ['tracerProvider', 'meterProvider', 'recordSessionIds']
 function checkOptions(options: OpenTelemetryOptions): void {
   if (typeof options !== 'object' || options === null)
     configError('openTelemetry() takes an options object (or nothing)')
-  for (const key of Object.keys(options))
-    if (!KNOWN_OPTIONS.includes(key))
-      configError(
-        `openTelemetry(): unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(', ')}`,
-      )
+  checkOptionKeys('openTelemetry()', options, KNOWN_OPTIONS)
   const { tracerProvider, meterProvider, recordSessionIds } = options
   if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function')
     configError('openTelemetry({ tracerProvider }) must be a TracerProvider (it has getTracer())')

@@ -1,5 +1,5 @@
 // Durable writes on replicated Redis: the script, then WAIT on the same connection; acknowledged only once replicas have it.
-import { configError, HallpassError } from '../../errors.ts'
+import { checkOptionKeys, configError, HallpassError } from '../../errors.ts'
 import { errorCode, unavailableFrom, type RedisDriver } from './client.ts'
 import type { Script } from './scripts.ts'
 
@@ -38,12 +38,7 @@ export function durabilityOption(
   if (typeof value !== 'object' || value === null)
     configError('redisStore durability must be an object, e.g. { replicas: 1, timeoutMs: 500 }')
   const options = value as Record<string, unknown>
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key))
-      configError(
-        `redisStore durability: unknown option "${key}"; known options are ${KNOWN.join(', ')}`,
-      )
-  }
+  checkOptionKeys('redisStore durability', options, KNOWN)
   const { replicas, timeoutMs = 500, allWrites = false } = options
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1 || replicas > 16)
     configError(

@@ -1,5 +1,5 @@
 // hallpass/stores/redis: sessions in Redis, Redis Sentinel or Redis Cluster through node-redis or ioredis.
-import { configError } from '../../errors.ts'
+import { checkOptionKeys, configError } from '../../errors.ts'
 import { millisecondsOption } from '../milliseconds.ts'
 import type { Store } from '../types.ts'
 import { RedisDriver, type RedisClientLike } from './client.ts'
@@ -57,12 +57,7 @@ export interface RedisStoreOptions {
 export function redisStore(options: RedisStoreOptions): Store & { close(): Promise<void> } {
   if (typeof options !== 'object' || options === null)
     configError('redisStore needs an options object: redisStore({ client })')
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.includes(key))
-      configError(
-        `redisStore: unknown option "${key}"; known options are client, prefix, commandTimeoutMs, durability`,
-      )
-  }
+  checkOptionKeys('redisStore', options, OPTIONS)
   const prefix = options.prefix ?? DEFAULT_PREFIX
   if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 64) {
     configError(

@@ -1,5 +1,5 @@
 // `sqliteStore()`: checks options, opens or adopts a database on any of the three drivers, turns on WAL, builds the store.
-import { configError, HallpassError } from '../../errors.ts'
+import { checkOptionKeys, configError, HallpassError } from '../../errors.ts'
 import { MAX_TIMER_MS, millisecondsOption } from '../milliseconds.ts'
 import type { Store } from '../types.ts'
 import type { SqliteDatabase } from './databases.ts'
@@ -67,12 +67,7 @@ export function sqliteStore<DB extends SqliteDatabase = SqliteDatabase>(
 ): SqliteStore<DB> {
   if (typeof options !== 'object' || options === null)
     configError('sqliteStore needs an options object with at least { database }')
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key))
-      configError(
-        `sqliteStore: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}`,
-      )
-  }
+  checkOptionKeys('sqliteStore', options, KNOWN_OPTIONS)
   const table = checkTableName(options.table ?? DEFAULT_TABLE)
   const purgeInterval = millisecondsOption(
     'sqliteStore',
