@@ -149,7 +149,7 @@ async function recordedVersion(run: Run, names: TableName): Promise<number | und
 }
 
 /** The SQL that adds the data_version column to a table created before it existed. */
-export function addDataVersionSql({ schema, table }: TableName): string {
+function addDataVersionSql({ schema, table }: TableName): string {
   return `ALTER TABLE ${qualified(schema, table)} ADD COLUMN data_version integer`
 }
 
