@@ -1,5 +1,6 @@
 // A rolling deploy that renames and tightens a session field (#27.3): the old deploy (data version 1) and the new one
-// (version 2, with its migration) run as two OS processes on one Redis, and on one SQLite file. A client with a cookie
+// (version 2, with its migration) run as two OS processes on one Redis, on one SQLite file, and on one Postgres table
+// (test/postgres/data-version.test.ts has the Postgres store's own cases). A client with a cookie
 // jar per user sends reads, writes and logins alternating between them; nobody is signed out, no acknowledged write is
 // lost, and once the old process is stopped every record the store holds is in the new shape.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -9,8 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { createClient } from 'redis'
 import { afterAll, describe, expect, it } from 'vitest'
+import { migratePostgres } from '../../src/stores/postgres/index.ts'
+import { startPostgres, type PostgresServer } from '../support/postgres.ts'
 import { startRedis, type RedisServer } from '../support/redis.ts'
 import { TEST_SECRET } from '../support/sessions.ts'
 
@@ -247,15 +251,18 @@ async function rollingDeploy(
   // The run met the cases it is about: sessions the old deploy saw upgraded, and its refused writes.
   expect(tally.newerReads).toBeGreaterThan(0)
   expect(tally.conflicts).toBeGreaterThan(0)
-  console.log(`rolling deploy on ${env.REDIS_URL ? 'Redis' : 'SQLite'}: ${JSON.stringify(tally)}`)
+  const on = env.REDIS_URL ? 'Redis' : env.POSTGRES_URL ? 'Postgres' : 'SQLite'
+  console.log(`rolling deploy on ${on}: ${JSON.stringify(tally)}`)
   return tally
 }
 
 describe('a rolling deploy from data version 1 to 2 signs nobody out and ends in the new shape', () => {
   let redis: RedisServer | undefined
+  let postgres: PostgresServer | undefined
   let dir: string | undefined
   afterAll(async () => {
     await redis?.stop()
+    await postgres?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -302,5 +309,28 @@ describe('a rolling deploy from data version 1 to 2 signs nobody out and ends in
         db.close()
       }
     })
+  }, 120_000)
+
+  it('on one Postgres table', async () => {
+    postgres = await startPostgres()
+    const url = postgres.url
+    const table = 'rolling_sessions'
+    const pool = new pg.Pool({ connectionString: url, max: 1 })
+    pool.on('error', () => undefined)
+    try {
+      await migratePostgres({ client: pool, table })
+      await rollingDeploy({ POSTGRES_URL: url, POSTGRES_TABLE: table }, async () => {
+        const { rows } = await pool.query<{ user_id: string | null; data: string; v: number }>(
+          `SELECT user_id, data::text AS data, coalesce(data_version, 1) AS v FROM "${table}" WHERE version > 0`,
+        )
+        return rows.map((row) => ({
+          userId: row.user_id,
+          dataVersion: row.v,
+          data: JSON.parse(row.data) as Record<string, unknown>,
+        }))
+      })
+    } finally {
+      await pool.end()
+    }
   }, 120_000)
 })

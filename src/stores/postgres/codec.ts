@@ -8,13 +8,15 @@ import type { Row } from './driver.ts'
 /** The columns every read selects, in this order, each as text so no client's type parsers are involved. */
 export const SELECT_COLUMNS =
   'id, user_id, data::text, created_at::text, last_seen_at::text, expires_at::text, persistent::text, version::text, ' +
-  'roles::text, permissions::text, ip, user_agent, device::text'
+  'roles::text, permissions::text, ip, user_agent, device::text, data_version::text'
 
 /** A NUL or a lone surrogate: Postgres refuses the first in text and jsonb, and would turn the second into U+FFFD. */
 const UNSTORABLE_CHAR = /[\0\p{Cs}]/u
 /** The same two as JSON.stringify escapes them (an escape, not an escaped backslash followed by "u"). */
 const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i
 const INTEGER = /^-?\d{1,16}$/
+/** The largest Postgres `integer`, the type of the data_version column. */
+const MAX_INTEGER = 2_147_483_647
 
 /** `value` unchanged when Postgres keeps it exactly; INVALID_ARGUMENT naming `what` otherwise. */
 export function storableText(value: string, what: string): string {
@@ -83,7 +85,27 @@ export function deviceParam(device: DeviceBinding | null | undefined): string | 
     : checkedJson(encodeDevice(device), 'the device binding')
 }
 
-/** Parameters $1..$13 of an insert, in the order of the columns in `INSERT_COLUMNS`. */
+/** The data_version column: NULL for 1 (absent), as SQLite keeps it and as rows of a version-1 app hold it. */
+export function dataVersionParam(version: number | undefined): string | null {
+  return version === undefined || version === 1 ? null : positiveParam(version, 'dataVersion')
+}
+
+/** A whole number from 1 to 2^31 - 1 (a Postgres integer) as a parameter; INVALID_ARGUMENT otherwise. */
+function positiveParam(value: number, what: string): string {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_INTEGER)
+    throw new HallpassError(
+      'INVALID_ARGUMENT',
+      `postgresStore: ${what} must be a whole number from 1 to ${MAX_INTEGER}`,
+    )
+  return String(value)
+}
+
+/** The data version a patch is written in, or null when it leaves the data version alone. */
+export function patchDataVersionParam(version: number | undefined): string | null {
+  return version === undefined ? null : positiveParam(version, 'dataVersion')
+}
+
+/** Parameters $1..$14 of an insert, in the order of the columns in `INSERT_COLUMNS`. */
 export function recordParams(record: SessionRecord): Array<string | null> {
   if (!isPlainObject(record.data))
     throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
@@ -104,13 +126,17 @@ export function recordParams(record: SessionRecord): Array<string | null> {
     record.ip === undefined ? null : storableText(record.ip, 'ip'),
     record.userAgent === undefined ? null : storableText(record.userAgent, 'user agent'),
     deviceParam(record.device),
+    dataVersionParam(record.dataVersion),
   ]
 }
+
+/** How many parameters `recordParams` gives: the statements number theirs after these. */
+export const RECORD_PARAMS = 14
 
 /** The columns `recordParams` fills, in order. */
 export const INSERT_COLUMNS =
   'id, user_id, data, created_at, last_seen_at, expires_at, persistent, version, ' +
-  'roles, permissions, ip, user_agent, device'
+  'roles, permissions, ip, user_agent, device, data_version'
 
 /** The casts that turn `recordParams`' text into each column's type, in order ($1 is `$${first}`). */
 export function insertValues(first: number): string {
@@ -128,6 +154,7 @@ export function insertValues(first: number): string {
     '',
     '',
     '::jsonb',
+    '::integer',
   ]
   return casts.map((cast, i) => `$${first + i}::text${cast}`).join(', ')
 }
@@ -165,6 +192,7 @@ export function decodeRow(row: Row): SessionRecord | undefined {
     ip,
     userAgent,
     deviceText,
+    dataVersionText,
   ] = row
   if (typeof id !== 'string' || (userId !== null && typeof userId !== 'string')) return undefined
   const createdAt = time(created)
@@ -194,6 +222,8 @@ export function decodeRow(row: Row): SessionRecord | undefined {
   )
     return undefined
   if (ipValue === undefined || agent === undefined) return undefined
+  const dataVersion = dataVersionText === null ? 1 : time(dataVersionText)
+  if (dataVersion === undefined || dataVersion < 1) return undefined
   return {
     id,
     userId,
@@ -208,5 +238,6 @@ export function decodeRow(row: Row): SessionRecord | undefined {
     ...(ipValue !== null && { ip: ipValue }),
     ...(agent !== null && { userAgent: agent }),
     ...(device !== null && { device }),
+    ...(dataVersion !== 1 && { dataVersion }),
   }
 }

@@ -41,7 +41,8 @@ function migrations({ schema, table }: TableName): string[][] {
   return [
     [
       // Times are epoch ms. drop_at is when the store may forget the row (idle or absolute timeout); expired rows are
-      // never read and purge() deletes them. version 0 is a rotation tombstone (src/stores/tombstone.ts).
+      // never read and purge() deletes them. version 0 is a rotation tombstone (src/stores/tombstone.ts). data_version
+      // is the shape of data (createSessions({ dataVersion })), NULL for 1.
       `CREATE TABLE ${t} (
   id text COLLATE "C" PRIMARY KEY,
   user_id text COLLATE "C",
@@ -56,7 +57,8 @@ function migrations({ schema, table }: TableName): string[][] {
   permissions jsonb,
   ip text,
   user_agent text,
-  device jsonb
+  device jsonb,
+  data_version integer
 )`,
       // The user's sessions (list, revoke, the per-user cap) and the purge.
       `CREATE INDEX "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL`,
@@ -146,13 +148,39 @@ async function recordedVersion(run: Run, names: TableName): Promise<number | und
   }
 }
 
+/** The SQL that adds the data_version column to a table created before it existed. */
+function addDataVersionSql({ schema, table }: TableName): string {
+  return `ALTER TABLE ${qualified(schema, table)} ADD COLUMN data_version integer`
+}
+
 /**
- * Throws CONFIG_INVALID, with the command that fixes it, unless the table is at POSTGRES_SCHEMA_VERSION. A database
- * that does not answer rejects with the client's error (the store reports STORE_UNAVAILABLE and checks again).
+ * Throws STORE_UNAVAILABLE, with the SQL that fixes it, when the table lacks the data_version column: a table created
+ * at schema version 1 by a hallpass from before data versions. Nothing is read or written until the column is there,
+ * and the same store works once it is (no restart), as after an outage.
+ */
+async function checkDataVersionColumn(run: Run, names: TableName): Promise<void> {
+  const rows = await run(
+    `SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1::text) AND attname = 'data_version' AND NOT attisdropped`,
+    [qualified(names.schema, names.table)],
+  )
+  if (rows.length > 0) return
+  throw new HallpassError(
+    'STORE_UNAVAILABLE',
+    `the Postgres sessions table ${names.schema}.${names.table} has no data_version column ` +
+      '(it was created by a hallpass from before session data versions): add it with ' +
+      `\`${addDataVersionSql(names)}\`; the store works as soon as it is there`,
+  )
+}
+
+/**
+ * Throws CONFIG_INVALID, with the command that fixes it, unless the table is at POSTGRES_SCHEMA_VERSION, and
+ * STORE_UNAVAILABLE, with the SQL that fixes it, when it lacks the data_version column. A database that does not
+ * answer rejects with the client's error (the store reports STORE_UNAVAILABLE and checks again).
  */
 export async function checkSchema(driver: PostgresDriver, names: TableName): Promise<void> {
-  const version = await recordedVersion((sql, params) => driver.run(sql, params), names)
-  if (version === POSTGRES_SCHEMA_VERSION) return
+  const run: Run = (sql, params) => driver.run(sql, params)
+  const version = await recordedVersion(run, names)
+  if (version === POSTGRES_SCHEMA_VERSION) return checkDataVersionColumn(run, names)
   const where = `${names.schema}.${names.table}`
   if (version === undefined)
     configError(
@@ -186,7 +214,8 @@ export interface MigrateOptions {
  * Creates or upgrades the sessions table to POSTGRES_SCHEMA_VERSION, in one transaction, under a lock so that
  * processes starting together migrate once. Returns the versions before and after (equal when nothing was to do).
  *
- * @throws CONFIG_INVALID when the table is newer than this hallpass; STORE_UNAVAILABLE when the database fails.
+ * @throws CONFIG_INVALID when the table is newer than this hallpass; STORE_UNAVAILABLE when the database fails, or
+ * when the table lacks the data_version column (the message gives the `ALTER TABLE` that adds it).
  * @example
  * ```ts
  * import pg from 'pg'
@@ -222,6 +251,7 @@ export async function migratePostgres(
             `newer than this hallpass (${POSTGRES_SCHEMA_VERSION}): upgrade hallpass`,
         )
       for (const step of migrations(names).slice(from)) for (const sql of step) await run(sql, [])
+      if (from === POSTGRES_SCHEMA_VERSION) await checkDataVersionColumn(run, names)
       if (from !== POSTGRES_SCHEMA_VERSION)
         await run(recordVersion(names.schema), [names.table, String(POSTGRES_SCHEMA_VERSION)])
       return { from, to: POSTGRES_SCHEMA_VERSION }

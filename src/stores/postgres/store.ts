@@ -15,6 +15,7 @@ import {
   decodeRow,
   deviceParam,
   integerParam,
+  patchDataVersionParam,
   recordParams,
   storableJson,
   storableText,
@@ -48,6 +49,7 @@ function text(value: unknown): string | undefined {
 /** @internal The Store contract on Postgres. Build it with `postgresStore()`. */
 export class PostgresSessionStore implements Store {
   readonly kind = 'postgres'
+  readonly keepsDataVersion = true
   private readonly sql: Statements
   private readonly timer: ReturnType<typeof setInterval> | undefined
   /** `schema.table`, the key of this table in `checkedTables`. */
@@ -146,12 +148,14 @@ export class PostgresSessionStore implements Store {
       patch.device === undefined ? null : '1',
       deviceParam(patch.device),
       this.now(),
+      patchDataVersionParam(patch.dataVersion),
     ]
     // A compare-and-swap that met a concurrent change (40001 at SERIALIZABLE) lost the round: update() reads again.
     const cas = patch.expectVersion === undefined ? undefined : LOST_ROUND
     const rows = await this.attempt(() => this.driver.run(this.sql.patch, params), cas)
     if (rows === LOST_ROUND) return 'conflict'
     const [row] = rows
+    if (row?.[2] === 'true') return 'conflict' // live, and left as it is for its data version
     if (row?.[0] === '1') return 'ok'
     const seen = row?.[1]
     // A live row at another version is a conflict; no row, or a tombstone, is missing (never recreated).
@@ -254,6 +258,9 @@ export class PostgresSessionStore implements Store {
       } catch (err) {
         if (err instanceof HallpassError) throw err
         const state = sqlState(err)
+        // The table was dropped or lost a column since the check: check again on the next call, which says the fix.
+        if (state === '42P01' || state === '42703')
+          checkedTables.get(this.driver.client)?.delete(this.tableKey)
         if (state === undefined || !RETRYABLE.has(state)) throw unavailable(err, state)
         if (lost !== undefined) return lost
         if (retry >= this.settings.conflictRetries) {
