@@ -87,7 +87,7 @@ export function resolveDataVersions(
   }
   if (version > 1 && store !== undefined && store.keepsDataVersion !== true)
     configError(
-      `the ${store.kind} store does not keep data versions, so dataVersion ${version} would upgrade the same data again on every load: use the memory, SQLite, Redis or Durable Object store, or sealedCookies(), or keep dataVersion at 1`,
+      `the ${store.kind} store does not keep data versions, so dataVersion ${version} would upgrade the same data again on every load: use the memory, SQLite, Redis, PostgreSQL or Durable Object store, or sealedCookies(), or keep dataVersion at 1`,
     )
   return { current: version, steps }
 }

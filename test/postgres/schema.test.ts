@@ -1,5 +1,6 @@
 // The Postgres schema: migrations, the exported SQL, the version check on first use, and the store's options.
 import pg from 'pg'
+import postgres from 'postgres'
 import { describe, expect, it } from 'vitest'
 import {
   migratePostgres,
@@ -63,6 +64,20 @@ describe('the schema version check', () => {
 })
 
 describe('migratePostgres', () => {
+  it('sends no NOTICE when the tables already exist (postgres.js prints every notice by default)', async () => {
+    const table = uniqueTable('quiet')
+    const notices: string[] = []
+    const sql = postgres(db.server.url, { max: 1, onnotice: (n) => notices.push(n.message ?? '') })
+    try {
+      await migratePostgres({ client: sql, table })
+      await migratePostgres({ client: sql, table })
+      await migratePostgres({ client: sql, table: uniqueTable('quiet2') })
+      expect(notices).toEqual([])
+    } finally {
+      await sql.end()
+    }
+  })
+
   it('migrates once when three processes start together, and again is a no-op', async () => {
     const table = uniqueTable('together')
     const pools = [0, 1, 2].map(() => new pg.Pool({ connectionString: db.server.url, max: 1 }))

@@ -1,5 +1,5 @@
 // hallpass/stores/postgres: sessions in PostgreSQL through pg, postgres.js or PGlite, one statement per request.
-import { configError } from '../../errors.ts'
+import { checkOptionKeys, configError } from '../../errors.ts'
 import { MAX_TIMER_MS } from '../milliseconds.ts'
 import type { Store, StoreStats } from '../types.ts'
 import type { PostgresClientLike } from './clients.ts'
@@ -117,12 +117,7 @@ function wholeNumber(
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   if (typeof options !== 'object' || options === null)
     configError('postgresStore needs an options object: postgresStore({ client })')
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.includes(key))
-      configError(
-        `postgresStore: unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(', ')}`,
-      )
-  }
+  checkOptionKeys('postgresStore', options, KNOWN_OPTIONS)
   const schema = checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA)
   const table = checkIdentifier('table', options.table ?? DEFAULT_TABLE)
   const timeout = wholeNumber('statementTimeoutMs', options.statementTimeoutMs, 2000, 1, 600_000)

@@ -236,6 +236,8 @@ export async function migratePostgres(
   const driver = new PostgresDriver(options.client, options.timeoutMs ?? 30_000)
   try {
     return await driver.transaction(async (run) => {
+      // The IF NOT EXISTS steps would each send a NOTICE ("already exists, skipping"), which postgres.js prints.
+      await run('SET LOCAL client_min_messages = warning', [])
       await run(`SELECT 1 FROM (SELECT pg_advisory_xact_lock($1::text::bigint)) locked`, [
         lockKey(names, 'migrate'),
       ])
