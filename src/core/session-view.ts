@@ -10,7 +10,7 @@ import type { ClientInfo, Writer } from './session-writes.ts'
 /** What `data` reads as when a newer deploy wrote it (`isDataNewer`). */
 const NO_DATA = Object.freeze({})
 
-/** @internal What the manager hands a new handle: its state, data, client facts and cookie cache ticket. */
+/** What the manager hands a new handle: its state, data, client facts and cookie cache ticket (not for apps). */
 export interface SessionStart<D extends SessionData> {
   readonly state: SessionState
   readonly data: Partial<D>
@@ -18,16 +18,20 @@ export interface SessionStart<D extends SessionData> {
   readonly ticket: CacheTicket | undefined
 }
 
-/** @internal The getters of `Session` (session.ts), which adds the writes. */
+/** The getters of `Session` (session.ts adds the writes). Apps use `Session`; this base is not exported. */
 export abstract class SessionView<D extends SessionData> {
+  /** @internal */
   protected state: SessionState
+  /** @internal */
   protected readonly tracked: TrackedData<D>
+  /** @internal */
   protected readonly client: ClientInfo
-  /** What the writes in `session-writes.ts` need: the manager's internals and the client facts. */
+  /** @internal What the writes in `session-writes.ts` need: the manager's internals and the client facts. */
   protected readonly writer: Writer
-  /** The cookie cache's note of which writes this request's copy of the data includes. */
+  /** @internal The cookie cache's note of which writes this request's copy of the data includes. */
   protected readonly ticket: CacheTicket | undefined
 
+  /** @internal */
   constructor(
     protected readonly ctx: Internals<D>,
     start: SessionStart<D>,
@@ -39,9 +43,11 @@ export abstract class SessionView<D extends SessionData> {
     this.ticket = start.ticket
   }
 
+  /** @internal */
   protected get record(): SessionRecord | null {
     return liveRecord(this.state)
   }
+  /** @internal */
   protected get working(): Partial<D> {
     return this.tracked.data
   }

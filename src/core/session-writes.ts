@@ -14,21 +14,22 @@ export interface ClientInfo {
   readonly userAgent?: string | undefined
 }
 
-/** The fields of a new record the caller decides; the rest come from the clock, the token and the client. */
+/** @internal The fields of a new record the caller decides; the rest come from the clock, the token and the client. */
 export type RecordFields = Omit<SessionRecord, 'id' | 'version' | 'lastSeenAt' | 'ip' | 'userAgent'>
 
-/** Who writes: the manager's internals and the request's client facts. */
+/** @internal Who writes: the manager's internals and the request's client facts. */
 export interface Writer {
   readonly ctx: Internals<SessionData>
   readonly client: ClientInfo
 }
 
-/** The client's address as an event field, when known. */
+/** @internal The client's address as an event field, when known. */
 export function ipField(client: ClientInfo): { ip?: string } {
   return client.ip !== undefined ? { ip: client.ip } : {}
 }
 
 /**
+ * @internal
  * Creates a record for `fields` under a new id (`token`, or one issued now). `previous` (login, regenerate; null when
  * there was no session) makes it a rotation: the new record replaces it, `retireRecord` ends it once the handle holds
  * the new id, and `maxSessionsPerUser` applies. Emits `session.revoked` for what the store evicted to make room, and
@@ -72,7 +73,7 @@ export async function createRecord(
   return { record, cookieValue: issued.cookieValue }
 }
 
-/** After login or regenerate adopted `record`: the id it replaced stops working, and the rotation is reported. */
+/** @internal After login or regenerate adopted `record`: the id it replaced stops working, and the rotation is reported. */
 export async function retireRecord(
   { ctx }: Writer,
   previous: SessionRecord,
@@ -90,6 +91,7 @@ export async function retireRecord(
 }
 
 /**
+ * @internal
  * Ends `record` (logout, destroy) with `session.destroyed`.
  * @throws STORE_UNAVAILABLE when the store fails, after `session.end_failed` (the caller still clears the cookie).
  */
@@ -110,6 +112,7 @@ export async function endRecord(
 }
 
 /**
+ * @internal
  * Writes a request's changed keys (`changes`) of `record`, touching it. Changed data is stamped with this deploy's
  * data version: a store refuses that (a `conflict`) over data of another version (see `dataVersionRefused`).
  */
@@ -125,6 +128,7 @@ export async function writeChanges(
 }
 
 /**
+ * @internal
  * One `update()` round: `fn` gets the latest stored data, upgraded to this deploy's data version (`migrate`), with
  * this request's pending sets and deletes on top; the result is checked like any write and written as a diff of the
  * stored data at this deploy's data version (so the diff stores the upgrade too).
