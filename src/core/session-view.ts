@@ -30,12 +30,15 @@ export abstract class SessionView<D extends SessionData> {
   protected readonly writer: Writer
   /** @internal The cookie cache's note of which writes this request's copy of the data includes. */
   protected readonly ticket: CacheTicket | undefined
+  /**
+   * @internal The manager's internals. A field, not a constructor parameter property: stripInternal removes the
+   * constructor's doc but keeps such a property, whose type (`Internals`, itself internal) a consumer could not resolve.
+   */
+  protected readonly ctx: Internals<D>
 
   /** @internal */
-  constructor(
-    protected readonly ctx: Internals<D>,
-    start: SessionStart<D>,
-  ) {
+  constructor(ctx: Internals<D>, start: SessionStart<D>) {
+    this.ctx = ctx
     this.state = start.state
     this.tracked = new TrackedData(start.data)
     this.client = start.client
