@@ -36,6 +36,9 @@ export type Held =
       readonly upgradeFrom?: number
     }
 
+/** A live session, as a commit writes it. */
+export type Live = Extract<Held, { readonly kind: 'live' }>
+
 /** Everything one request's session handle knows besides its data. */
 export interface SessionState {
   readonly held: Held

@@ -154,6 +154,17 @@ export function updateRound<D extends SessionData>(
   }
 }
 
+/** @internal `session.data_migrated`: `record` now stores the data this request upgraded from version `from`. */
+export function migrated({ ctx }: Writer, record: SessionRecord, from: number): void {
+  const { id, userId } = record
+  ctx.events.emit({ type: 'session.data_migrated', id, userId, from, to: ctx.versions.current })
+}
+
+/** @internal The draft as it is: an `update()` round that stores only an upgrade and the request's own changes. */
+export function asIs<T>(draft: T): T {
+  return draft
+}
+
 /** `session.revoked` (reason `evicted`) for every signed-in session the store ended to admit a new one. */
 function emitEvicted(ctx: Writer['ctx'], created: CreateResult, userId: string | null): void {
   const own = userId === null ? [] : created.evicted.map((id) => ({ id, userId }))

@@ -11,9 +11,11 @@ import { responseCookies } from './response-cookies.ts'
 import * as next from './session-state.ts'
 import { SessionView, type SessionStart } from './session-view.ts'
 import {
+  asIs,
   createRecord,
   endRecord,
   ipField,
+  migrated,
   retireRecord,
   updateRound,
   writeChanges,
@@ -305,7 +307,7 @@ export class Session<D extends SessionData = SessionData> extends SessionView<D>
       const { stored, previous } = outcome
       this.state = next.written(this.state, stored)
       const from = dataVersionOf(previous)
-      if (from < this.ctx.versions.current) this.emitMigrated(from)
+      if (from < this.ctx.versions.current) migrated(this.writer, stored, from)
       this.tracked.reset(stored.data as Partial<D>)
       this.ctx.cache?.wrote(this.ticket, stored, 'exact', stored.lastSeenAt)
       return 'stored'
@@ -315,12 +317,12 @@ export class Session<D extends SessionData = SessionData> extends SessionView<D>
     return 'gone'
   }
 
-  private async persistChanges(held: LiveHeld, now: number): Promise<void> {
+  private async persistChanges(held: next.Live, now: number): Promise<void> {
     const { record, upgradeFrom } = held
     // Data upgraded on load is stored by a compare-and-swap of the whole record (like `update()`), so a write an
     // older process made since the load is upgraded too, never overwritten; gone: forgotten, like a patch's. `local`
     // (the record travels in the cookie): the patch below re-seals it.
-    if (upgradeFrom !== undefined && (await this.updateRecord(record, keep)) !== 'local') return
+    if (upgradeFrom !== undefined && (await this.updateRecord(record, asIs)) !== 'local') return
     if (this.tracked.hasSets)
       await checkWritableData(this.ctx.schema, this.working, this.ctx.maxDataBytes)
     const result = await writeChanges(this.writer, record, this.tracked.patch(), now)
@@ -328,12 +330,12 @@ export class Session<D extends SessionData = SessionData> extends SessionView<D>
     // otherwise). Older than this deploy's: this copy was upgraded from a cache snapshot or a staged record, so the
     // upgrade is stored now, as a compare-and-swap. Newer: a newer deploy upgraded the record after this request
     // loaded it, and the round throws SESSION_CONFLICT (its data cannot be written here).
-    if (result === 'conflict') return void (await this.updateRecord(record, keep))
+    if (result === 'conflict') return void (await this.updateRecord(record, asIs))
     // Revoked, destroyed or rotated mid-request: never resurrect, and clear nothing for a rotation.
     if (result === 'ended' || result === 'rotated') return this.forget(result)
     const stored = { ...record, version: record.version + 1, lastSeenAt: now }
     this.state = next.written(this.state, stored)
-    if (upgradeFrom !== undefined) this.emitMigrated(upgradeFrom) // the re-sealed cookie carries the upgrade
+    if (upgradeFrom !== undefined) migrated(this.writer, stored, upgradeFrom) // the re-sealed cookie carries it
     this.ctx.cache?.wrote(this.ticket, stored, 'merged', now)
     this.tracked.reset()
   }
@@ -368,13 +370,6 @@ export class Session<D extends SessionData = SessionData> extends SessionView<D>
     this.ctx.cache?.wrote(this.ticket, record, 'exact', record.lastSeenAt)
   }
 
-  /** `session.data_migrated`: this request stored the data it upgraded from version `from`. */
-  private emitMigrated(from: number): void {
-    const { id, userId } = this.record as SessionRecord
-    const to = this.ctx.versions.current
-    this.ctx.events.emit({ type: 'session.data_migrated', id, userId, from, to })
-  }
-
   /** `session.rejected` for a stored record refused as out of bounds (it was discarded). */
   private rejected(id: string | undefined): void {
     const event = { type: 'session.rejected', reason: 'invalid_data' } as const
@@ -388,12 +383,4 @@ export class Session<D extends SessionData = SessionData> extends SessionView<D>
     for (const [key, value] of Object.entries(diff.set))
       this.set(key as keyof D & string, value as D[keyof D & string])
   }
-}
-
-/** The live session a commit writes (see `Held` in session-state.ts). */
-type LiveHeld = Extract<next.Held, { readonly kind: 'live' }>
-
-/** The draft as it is: an `update()` round that stores only the upgrade and this request's changes. */
-function keep<T>(draft: T): T {
-  return draft
 }
