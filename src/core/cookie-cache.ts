@@ -64,11 +64,17 @@ export class CookieCache {
   }
 
   /**
-   * The request holding `ticket` wrote `record` to the store. `exact`: a compare-and-swap on the latest stored
-   * data (`update()`), so its copy is the stored record.
+   * The request holding `ticket` wrote `record` to the store. Its `copy` of the data is `exact` after a
+   * compare-and-swap on the latest stored data (`update()`) or a new record, `merged` after a patch of changed keys
+   * (another request's keys may be in the store but not in this copy).
    */
-  wrote(ticket: CacheTicket | undefined, record: SessionRecord, exact: boolean, now: number): void {
-    if (ticket) this.log.wrote(ticket, record.id, record.version, exact, now)
+  wrote(
+    ticket: CacheTicket | undefined,
+    record: SessionRecord,
+    copy: 'exact' | 'merged',
+    now: number,
+  ): void {
+    if (ticket) this.log.wrote(ticket, record.id, record.version, copy === 'exact', now)
   }
 
   /**

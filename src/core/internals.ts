@@ -6,7 +6,6 @@ import type { SessionMode } from './mode.ts'
 import type { DeviceBinding, SessionData, SessionRecord, Store } from '../stores/types.ts'
 import type { ResolvedCookieOptions } from './cookies.ts'
 import type { EventSink } from './events.ts'
-import type { KeyedLock } from './keyed-lock.ts'
 import type { DataVersions } from './data-version.ts'
 
 /** @internal */
@@ -31,8 +30,6 @@ export interface Internals<D extends SessionData> {
   idleFor(persistent: boolean): number
   /** Milliseconds the store should keep the record: min(idle remaining, absolute remaining), at least 1. */
   ttlFor(record: SessionRecord, now: number): number
-  /** Serializes `update()` calls on one session id inside this process (compare-and-swap still guards other processes). */
-  readonly updates: KeyedLock
   /** Set when `deviceBound` is on: how `regenerate()` re-issues a device-bound session (`handle` is the Session). */
   deviceReissue?: (
     handle: object,

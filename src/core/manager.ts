@@ -9,13 +9,13 @@ import { dataVersionField, loadData } from './data-version.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
-import { KeyedLock } from './keyed-lock.ts'
 import { checkUserId } from './login-options.ts'
-import { recordProblem } from './record-bounds.ts'
+import { recordProblem, RecordBounds } from './record-bounds.ts'
 import { resolveOptions, type ResolvedOptions, type SessionsOptions } from './options.ts'
 import type { SessionMode } from './mode.ts'
 import { StoreMode } from './store-mode.ts'
 import { Session, type ClientInfo } from './session.ts'
+import { anonymousState, loadedState, type SessionState } from './session-state.ts'
 import type { SessionTelemetry } from './telemetry.ts'
 import { DeviceBound, type DeviceBoundServer } from '../dbsc/device-bound.ts'
 
@@ -122,18 +122,21 @@ export class Sessions<D extends SessionData = SessionData> {
   private readonly dbsc: DeviceBound | undefined
   /** How a cookie under an older key, other attributes or a previous name is brought up to date. */
   private readonly reissue: CookieReissue
+  /** The load path's record bounds, checked once per stored version where the store allows. */
+  private readonly bounds: RecordBounds
 
   /** @internal Use `createSessions()`. */
   constructor(config: ResolvedOptions<D>) {
     this.config = config
     this.reissue = new CookieReissue(config.cookie, config.cache !== undefined)
+    this.bounds = new RecordBounds(config.maxDataBytes)
     keyRings.set(this, config.keys)
     if (config.telemetry) telemetries.set(this, config.telemetry)
     const idleFor = (persistent: boolean): number =>
       persistent ? config.rememberMeIdleTimeout() : config.idleTimeout()
     const codec = new TokenCodec(config.keys, this.reissue.code)
     const mode: SessionMode =
-      config.sealed ?? new StoreMode(config.store, codec, config.cache, config.clock)
+      config.sealed ?? new StoreMode(config.store, codec, config.cache, config.clock, this.bounds)
     this.ctx = {
       store: config.store,
       codec,
@@ -154,7 +157,6 @@ export class Sessions<D extends SessionData = SessionData> {
           1,
           Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now,
         ),
-      updates: new KeyedLock(),
     }
     const ctx: Internals<SessionData> = this.ctx
     const dbsc = config.deviceBound && new DeviceBound(config.deviceBound, ctx, config.keys)
@@ -210,17 +212,14 @@ export class Sessions<D extends SessionData = SessionData> {
       this.config.previousCookieNames,
     )
     if (lookup.problem) {
-      return this.anonymous(
-        client,
-        false,
-        lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie',
-      )
+      const reason = lookup.problem === 'duplicate' ? 'duplicate_cookie' : 'lookalike_cookie'
+      return this.anonymous(client, anonymousState(false), { reason })
     }
-    if (lookup.value === undefined) return this.anonymous(client, false)
+    if (lookup.value === undefined) return this.anonymous(client, anonymousState(false))
     const opened = await this.ctx.mode.open(lookup, input.cookie, this.reissue)
-    if ('rejected' in opened)
-      return this.anonymous(client, opened.clear, opened.rejected, opened.id, opened.rotatedAway)
-    return this.accept(opened.record, client, opened.fromStore, opened.carried)
+    if (!('rejected' in opened)) return this.accept(opened.record, client, opened)
+    const state = anonymousState(opened.clear, opened.rotatedAway ? 'rotated' : 'none')
+    return this.anonymous(client, state, { reason: opened.rejected, id: opened.id })
   }
 
   /** A manager created by `next build` without a secret refuses every use with CONFIG_INVALID (core/build-phase.ts). */
@@ -236,16 +235,18 @@ export class Sessions<D extends SessionData = SessionData> {
   private async accept(
     record: SessionRecord,
     client: ClientInfo,
-    fromStore: boolean,
-    carried: Carried,
+    { fromStore, carried }: { readonly fromStore: boolean; readonly carried: Carried },
   ): Promise<Session<D>> {
     const loaded =
-      recordProblem(record, this.config.maxDataBytes) === undefined
+      this.bounds.problem(record) === undefined
         ? await loadData(this.ctx.versions, this.config.schema, record)
         : undefined
     if (loaded === undefined || 'issues' in loaded) {
       await this.discard(record.id)
-      return this.anonymous(client, carried, 'invalid_data', record.id)
+      return this.anonymous(client, anonymousState(carried), {
+        reason: 'invalid_data',
+        id: record.id,
+      })
     }
     const now = this.config.clock()
     const expiry = this.expiryOf(record, now)
@@ -257,15 +258,12 @@ export class Sessions<D extends SessionData = SessionData> {
         userId: record.userId,
         reason: expiry,
       })
-      return new Session(this.ctx, null, {}, client, {
-        touchDue: false,
-        clearCookie: true,
-        fromStore: false,
-        carried,
-      })
+      return this.anonymous(client, anonymousState(carried))
     }
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
-    const flags = { touchDue, clearCookie: false, fromStore, carried }
+    const cacheStale = fromStore && this.ctx.cache !== undefined
+    const ticket = this.ctx.cache?.ticket(fromStore ? record : null, now)
+    const load = { touchDue, cacheStale, carried }
     if ('newer' in loaded) {
       // A newer deploy wrote the data: the session goes on, and its data is kept as it is (session.isDataNewer).
       const { id, userId } = record
@@ -277,19 +275,17 @@ export class Sessions<D extends SessionData = SessionData> {
         dataVersion: loaded.newer,
         knownVersion,
       })
-      return new Session(this.ctx, record, record.data as Partial<D>, client, flags)
+      const state = loadedState(record, load)
+      return new Session(this.ctx, { state, data: record.data as Partial<D>, client, ticket })
     }
-    if (loaded.from === undefined) return new Session(this.ctx, record, loaded.data, client, flags)
-    // Upgraded in memory: the handle holds the data at this version; its next write stores it (session.ts).
-    const upgraded = {
-      ...record,
-      data: loaded.data,
-      ...dataVersionField(this.ctx.versions.current),
-    }
-    return new Session(this.ctx, upgraded, loaded.data, client, {
-      ...flags,
-      upgradeFrom: loaded.from,
-    })
+    // Upgraded in memory (`from`): the handle holds the data at this version; its next write stores it (session.ts).
+    const { data, from } = loaded
+    const held =
+      from === undefined
+        ? record
+        : { ...record, data, ...dataVersionField(this.ctx.versions.current) }
+    const state = loadedState(held, from === undefined ? load : { ...load, upgradeFrom: from })
+    return new Session(this.ctx, { state, data, client, ticket })
   }
 
   /**
@@ -370,29 +366,21 @@ export class Sessions<D extends SessionData = SessionData> {
       this.ctx.events.emit({ type: 'session.revoked', id, userId, reason: 'revoke' })
   }
 
-  /** An anonymous session; `clear`: the request's cookie is cleared (with what it retires), or left alone (false). */
+  /** A handle without a session (`state`, see `anonymousState`), with `session.rejected` when a cookie was refused. */
   private anonymous(
     client: ClientInfo,
-    clear: Carried | false,
-    reason?: RejectReason,
-    id?: string,
-    rotatedAway = false,
+    state: SessionState,
+    rejected?: { readonly reason: RejectReason; readonly id?: string | undefined },
   ): Session<D> {
-    if (reason)
+    if (rejected)
       this.ctx.events.emit({
         type: 'session.rejected',
-        reason,
-        ...(id !== undefined && { id }),
+        reason: rejected.reason,
+        ...(rejected.id !== undefined && { id: rejected.id }),
         ...(client.ip !== undefined && { ip: client.ip }),
       })
-    const flags = { touchDue: false, clearCookie: clear !== false, fromStore: false, rotatedAway }
-    return new Session(
-      this.ctx,
-      null,
-      {},
-      client,
-      clear ? { ...flags, carried: { retire: clear.retire } } : flags,
-    )
+    const ticket = this.ctx.cache?.ticket(null, this.config.clock())
+    return new Session(this.ctx, { state, data: {}, client, ticket })
   }
 
   private expiryOf(record: SessionRecord, now: number): 'idle' | 'absolute' | undefined {

@@ -8,6 +8,7 @@ import type {
   Store,
 } from '../stores/types.ts'
 import type { Carried, CookieReissue } from './cookie-reissue.ts'
+import type { CookieDuty } from './session-state.ts'
 import type { RejectReason } from './events.ts'
 
 /** What the request's session cookie gave: a record to check, or why it gives none. */
@@ -48,23 +49,35 @@ export interface CookieValueInput {
   /** The live record, and this request's data (which replaces the record's). */
   readonly record: SessionRecord
   readonly data: SessionData
-  /** The token cookie value of an id issued by this request (login, regenerate, a new session). */
-  readonly issuedCookie: string | undefined
-  /** The carried cookie's value brought up to the current key and attributes (same token), if out of date. */
-  readonly reissue: string | undefined
+  /** What the handle holds for the cookie: nothing new, the carried token re-issued, or a new id. */
+  readonly cookie: CookieDuty
   /** This request wrote the record. */
   readonly wrote: boolean
+  /** The reply is an error's: only what the store already holds may be sent (`CommitOptions.write`). */
+  readonly afterError: boolean
 }
+
+/** One round of `update()`: from the latest record, the data to keep and the patch that writes it. */
+export type UpdateRound = (
+  latest: SessionRecord,
+) => Promise<{ readonly data: SessionData; readonly patch: SessionPatch }>
+
+/**
+ * How `update()` went: `stored` (the record now in the store, and the `previous` one it replaced), `local` (the
+ * record travels in the cookie: the handle changes its own copy and the commit writes it), `invalid` (the stored
+ * record was out of bounds and is discarded), or the session is gone (`ended`, or `rotated` away by another request).
+ */
+export type UpdateOutcome =
+  | { readonly stored: SessionRecord; readonly previous: SessionRecord }
+  | 'local'
+  | 'invalid'
+  | 'ended'
+  | 'rotated'
 
 /** One implementation per place a session can live. Store errors come out as STORE_UNAVAILABLE (fail closed). */
 export interface SessionMode {
   /** The store `sessions.store` reports. */
   readonly store: Store
-  /**
-   * True when records live in a store that other requests share: `update()` then compares-and-swaps there, and
-   * what a request wrote stands after an error. False when the record travels in the cookie (the commit writes it).
-   */
-  readonly recordsInStore: boolean
   /** The record the request's cookie names, or why none. `reissue` brings an out-of-date cookie up to date. */
   open(
     lookup: { readonly name: string; readonly value: string },
@@ -75,8 +88,8 @@ export interface SessionMode {
   assertFits(record: SessionRecord | null, data: SessionData, key: string): void
   /** Fields a new record carries besides the common ones. */
   stamp(now: number): Partial<SessionRecord>
-  /** The stored record, for a compare-and-swap round. */
-  read(id: string): Promise<SessionRecord | 'corrupt' | null>
+  /** `update()` on a live record: `round` runs on the latest record, and its patch is written (see `UpdateOutcome`). */
+  update(record: SessionRecord, round: UpdateRound): Promise<UpdateOutcome>
   create(record: SessionRecord, options: CreateOptions): Promise<CreateResult>
   /** After `create` replaced `previous` (and this request adopted the new id): the old id stops working. */
   retire(previous: SessionRecord, now: number): Promise<void>

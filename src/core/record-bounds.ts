@@ -1,4 +1,6 @@
 // The bounds a loaded record must meet: the same ones the write path enforces. A record that breaks one is corrupt.
+import { versionOf } from '../stores/record-version.ts'
+import type { SessionRecord } from '../stores/types.ts'
 import { MAX_USER_AGENT_LENGTH } from '../stores/user-agent-codec.ts'
 import { isPlainObject, jsonBytesBound, jsonProblem, keyProblem } from '../json.ts'
 import { isUserId } from './login-options.ts'
@@ -56,6 +58,27 @@ export function recordProblem(record: unknown, maxDataBytes: number): string | u
   )
     return 'userAgent'
   return dataProblem(r['data'], maxDataBytes)
+}
+
+/**
+ * `recordProblem` for one manager, checked once per stored version where the store marks versions (the memory store,
+ * `markVersion`): a version that passed is not checked again. Records from other stores, the cookie cache and sealed
+ * cookies are checked on every load.
+ */
+export class RecordBounds {
+  /** Stored versions whose records passed (held weakly: a version the store dropped is forgotten). */
+  private readonly passed = new WeakSet<object>()
+
+  constructor(private readonly maxDataBytes: number) {}
+
+  /** Why `record` is out of bounds, or undefined (see `recordProblem`). */
+  problem(record: SessionRecord): string | undefined {
+    const version = versionOf(record)
+    if (version !== undefined && this.passed.has(version)) return undefined
+    const problem = recordProblem(record, this.maxDataBytes)
+    if (problem === undefined && version !== undefined) this.passed.add(version)
+    return problem
+  }
 }
 
 function dataProblem(data: unknown, maxDataBytes: number): string | undefined {

@@ -82,7 +82,7 @@ const PROBE: SessionRecord = {
  * - load: the cookie is opened (`open`) instead of verified and looked up; no store read, except the revocation
  *   marker when a revocation store is configured.
  * - `set()`: refused when the cookie would outgrow the browser's limit (`assertFits`).
- * - `update()`: runs on the request's copy (`recordsInStore` is false: nothing to compare-and-swap).
+ * - `update()`: runs on the request's copy (`local`: nothing to compare-and-swap; the commit re-seals).
  * - login/regenerate/logout/destroy: the old id is remembered as ended in the revocation store, when there is one;
  *   a rotated id is also a tombstone for a short grace, so a request that raced the rotation clears nothing.
  * - commit: with a revocation store, a write first checks the record still stands (`patch`).
@@ -94,7 +94,6 @@ const PROBE: SessionRecord = {
  */
 export class SealedMode implements SessionMode {
   readonly store = SEALED_STORE
-  readonly recordsInStore = false
 
   constructor(
     private readonly sealer: Sealer,
@@ -171,8 +170,8 @@ export class SealedMode implements SessionMode {
     return { issuedAt: now }
   }
 
-  async read(): Promise<null> {
-    return null // never asked: records are not in a store
+  async update(): Promise<'local'> {
+    return 'local' // the request's copy is the only one: the commit re-seals it
   }
 
   async create(): Promise<CreateResult> {
@@ -201,9 +200,14 @@ export class SealedMode implements SessionMode {
     // Nothing is stored: the refused cookie is simply not accepted.
   }
 
-  /** A write (or a cookie sealed under an older key or attributes) re-seals the whole record. */
+  /**
+   * A write, a new id, or a cookie sealed under an older key or attributes re-seals the whole record. After an error
+   * only a new id is sealed (its record as issued): the request's other changes were never written.
+   */
   cookieValue(input: CookieValueInput): string | undefined {
-    if (!input.wrote && input.reissue === undefined) return undefined
+    const { kind } = input.cookie
+    if (kind !== 'issued' && (input.afterError || (!input.wrote && kind === 'keep')))
+      return undefined
     const snapshot: SessionRecord = { ...input.record, data: input.data }
     if (!this.fits(snapshot, snapshot.data))
       throw new HallpassError(

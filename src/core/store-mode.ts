@@ -1,23 +1,48 @@
 // Store mode: the cookie holds a MAC'd token, the record lives in a Store (optionally cached in a sealed cookie).
 import { isSessionId, type TokenCodec } from '../crypto/token.ts'
+import { HallpassError } from '../errors.ts'
 import { failClosed } from '../fail-closed.ts'
 import { isTombstone, ROTATION_GRACE_MS } from '../stores/tombstone.ts'
 import type { CreateResult, SessionPatch, SessionRecord, Store } from '../stores/types.ts'
+import { compareAndSwap, LOST } from './compare-and-swap.ts'
+import { dataVersionField } from './data-version.ts'
 import type { CookieCache } from './cookie-cache.ts'
 import type { CookieReissue } from './cookie-reissue.ts'
-import type { CookieValueInput, CreateOptions, Opened, SessionMode, WriteResult } from './mode.ts'
+import { KeyedLock } from './keyed-lock.ts'
+import type {
+  CookieValueInput,
+  CreateOptions,
+  Opened,
+  SessionMode,
+  UpdateOutcome,
+  UpdateRound,
+  WriteResult,
+} from './mode.ts'
+import type { RecordBounds } from './record-bounds.ts'
 
-export { ROTATION_GRACE_MS }
+const MAX_UPDATE_ATTEMPTS = 100
+const UPDATE_POLICY = {
+  attempts: MAX_UPDATE_ATTEMPTS,
+  what: 'update()',
+  exhausted: () =>
+    new HallpassError(
+      'SESSION_CONFLICT',
+      `update() lost ${MAX_UPDATE_ATTEMPTS} races in a row; try again`,
+    ),
+}
 
 /** Sessions in a Store; see `SessionMode`. */
 export class StoreMode implements SessionMode {
-  readonly recordsInStore = true
+  /** Serializes `update()` calls on one session id inside this process (compare-and-swap still guards the others). */
+  private readonly updates = new KeyedLock()
 
   constructor(
     readonly store: Store,
     private readonly codec: TokenCodec,
     private readonly cache: CookieCache | undefined,
     private readonly clock: () => number,
+    /** The load path's record bounds: a stored record out of them is refused in `update()` too. */
+    private readonly bounds: RecordBounds,
   ) {}
 
   async open(
@@ -52,7 +77,34 @@ export class StoreMode implements SessionMode {
     return {}
   }
 
-  read(id: string): Promise<SessionRecord | 'corrupt' | null> {
+  /**
+   * Compare-and-swap on the stored record, retried when another process wrote in between (SESSION_CONFLICT after
+   * 100 lost rounds). One update per session at a time in this process, so no round is lost to a sibling here.
+   */
+  update(record: SessionRecord, round: UpdateRound): Promise<UpdateOutcome> {
+    return this.updates.run(record.id, () =>
+      compareAndSwap<UpdateOutcome>(UPDATE_POLICY, async () => {
+        const fresh = await this.read(record.id)
+        if (fresh === null) return 'ended'
+        if (fresh === 'corrupt' || this.bounds.problem(fresh) !== undefined) {
+          if (fresh !== 'corrupt') await this.discard(record.id)
+          return 'invalid'
+        }
+        if (isTombstone(fresh)) return 'rotated'
+        const { data, patch } = await round(fresh)
+        const result = await this.patch(fresh, { ...patch, expectVersion: fresh.version })
+        if (result === 'conflict') return LOST
+        if (result !== 'ok') return result
+        const lastSeenAt = patch.lastSeenAt ?? fresh.lastSeenAt
+        const version = fresh.version + 1
+        // The data version the patch raised the record to (this deploy's: the round upgraded older data).
+        const raised = patch.dataVersion !== undefined && dataVersionField(patch.dataVersion)
+        return { stored: { ...fresh, data, version, lastSeenAt, ...raised }, previous: fresh }
+      }),
+    )
+  }
+
+  private read(id: string): Promise<SessionRecord | 'corrupt' | null> {
     return failClosed(this.store.get(id))
   }
 
@@ -91,8 +143,9 @@ export class StoreMode implements SessionMode {
     }
   }
 
-  cookieValue(input: CookieValueInput): string | undefined {
-    return input.issuedCookie ?? input.reissue
+  /** The token cookie is sent when this request issued a new id or re-issues the carried one; a write changes no token. */
+  cookieValue({ cookie }: CookieValueInput): string | undefined {
+    return cookie.kind === 'keep' ? undefined : cookie.value
   }
 
   async ping(): Promise<void> {

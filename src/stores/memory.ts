@@ -13,6 +13,7 @@ import type {
 import type { SessionPatch, SessionRecord, Store, StoreStats } from './types.ts'
 import { dataVersionRefused } from './data-version.ts'
 import { tombstoneFor } from './tombstone.ts'
+import { markVersion } from './record-version.ts'
 import { copyDevice } from './device-codec.ts'
 import { LazyInterval } from './lazy-interval.ts'
 import { Pools, type PoolName } from './memory-pools.ts'
@@ -114,9 +115,11 @@ class MemoryStore implements Store {
 
   async get(id: string): Promise<SessionRecord | null> {
     const entry = this.live(id)
-    return entry
-      ? { ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> }
-      : null
+    if (!entry) return null
+    const record = { ...entry.record, data: JSON.parse(entry.json) as Record<string, unknown> }
+    // `entry.record` is replaced, never changed, by each write (with `entry.json`): it stands for this version.
+    markVersion(record, entry.record)
+    return record
   }
 
   async create(record: SessionRecord, options: CreateOptions): Promise<CreateResult> {
