@@ -36,7 +36,7 @@ const realHeadersSent = Object.getOwnPropertyDescriptor(
  * closures over it, put on the response as own properties over whatever was there (a second gate, from
  * `session()` installed twice, chains over the first like any other wrapper). A watching gate has only
  * `writeHead` (every first header goes through it, from `write`/`end`/`flushHeaders` too); `arm()` adds
- * the other three and `headersSent`, so the gate can hold.
+ * the other three, so the gate can hold; `headersSent` is added when it starts holding.
  */
 class Gate<C> {
   state: 'waiting' | 'holding' | 'open' = 'waiting'
@@ -73,7 +73,7 @@ class Gate<C> {
   }
 
   /**
-   * Makes the gate able to hold: puts `write`, `end`, `flushHeaders` and `headersSent` over the response's. Only
+   * Makes the gate able to hold: puts `write`, `end` and `flushHeaders` over the response's. Only
    * while waiting. `late`: armed by a change during the request, when a send call may already be under way.
    */
   arm(late: boolean): void {
@@ -94,7 +94,16 @@ class Gate<C> {
     Reflect.set(res, 'end', wrap('end'))
     Reflect.set(res, 'flushHeaders', wrap('flushHeaders'))
     if (late) this.guardHeaderUnderWay()
-    // While held, `headersSent` reads true, as it would have without the gate (or while a gate under this one holds).
+  }
+
+  /**
+   * From the first held call on, `headersSent` reads true while held, as it would have without the gate (or while a
+   * gate under this one holds). Put on only when the gate starts holding: until then the response's own getter is
+   * right, and each property added to an Express response costs a new hidden class (docs/performance.md), so a
+   * response that is armed but never held (a POST that changes nothing) does without it.
+   */
+  private readHeldAsSent(): void {
+    const res = this.res
     const under = Object.getOwnPropertyDescriptor(res, 'headersSent')?.get ?? realHeadersSent
     Object.defineProperty(res, 'headersSent', {
       configurable: true,
@@ -197,6 +206,7 @@ class Gate<C> {
 
   private start(): void {
     this.state = 'holding'
+    this.readHeldAsSent()
     this.policy.commit(this.scope).then(
       (headers) => this.release(headers),
       (err: unknown) => this.drop(err),

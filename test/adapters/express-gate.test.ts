@@ -2,7 +2,7 @@
 import { createServer, OutgoingMessage, ServerResponse, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import compression from 'compression'
-import express, { type Express, type Request, type RequestHandler } from 'express'
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { memoryStore } from '../../src/stores/memory.ts'
@@ -249,5 +249,33 @@ describe("hallpass/express keeps every header of the app's writeHead", () => {
       const cookies = (await browser.request(method, '/raw')).setCookies.map((c) => c.split(';')[0])
       expect(cookies.filter((c) => !c?.startsWith('hp'))).toEqual(['a=1', 'b=2'])
     }
+  })
+})
+
+describe('hallpass/express adds to the response only what the request needs', () => {
+  // Express gives each request's response its own hidden class, so every property put on it costs a new one
+  // (docs/performance.md): the gate's headersSent is put on only when the gate starts holding.
+  it('a POST that changes nothing is never held, and its response keeps its own headersSent', async () => {
+    const seen: Array<{ own: boolean; sent: boolean }> = []
+    const app = express()
+    app.use(session(manager()))
+    const look = (res: Response) =>
+      seen.push({ own: Object.hasOwn(res, 'headersSent'), sent: res.headersSent })
+    app.post('/same', (_req, res) => {
+      res.end('same')
+      look(res)
+    })
+    app.post('/change', (req, res) => {
+      sessionOf(req).set('at', 'held')
+      res.end('changed')
+      look(res)
+    })
+    const browser = await listen(app)
+    expect((await browser.post('/same')).text).toBe('same')
+    expect((await browser.post('/change')).text).toBe('changed')
+    expect(seen).toEqual([
+      { own: false, sent: true },
+      { own: true, sent: true },
+    ])
   })
 })
