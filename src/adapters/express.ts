@@ -5,7 +5,7 @@ import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { isSafeMethod } from '../csrf/policy.ts'
 import type { Guard } from '../guards/access.ts'
-import { formField, type AdapterOptions } from '../pipeline/facts.ts'
+import { checkDoorOptions, formField, type AdapterOptions } from '../pipeline/facts.ts'
 import { commitHeaders, commitHeadersNow, idCookies, Pipeline } from '../pipeline/pipeline.ts'
 import { attached, DENIED, errorReply, runGuard, withCookies } from '../pipeline/replies.ts'
 import { scopeOf, type RequestScope } from '../pipeline/scope.ts'
@@ -72,6 +72,7 @@ export function session<D extends SessionData>(
   sessions: Sessions<D>,
   options: ExpressSessionOptions = {},
 ): RequestHandler {
+  checkDoorOptions('hallpass/express session()', options, ['trustProxy', 'csrf'])
   const pipeline = new Pipeline(sessions, options)
   const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     let scope: RequestScope<D>

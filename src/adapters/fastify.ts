@@ -19,7 +19,7 @@ import type { Sessions } from '../core/manager.ts'
 import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import type { Guard } from '../guards/access.ts'
-import { formField, type AdapterOptions } from '../pipeline/facts.ts'
+import { checkDoorOptions, formField, type AdapterOptions } from '../pipeline/facts.ts'
 import {
   commitHeaders,
   commitHeadersNow,
@@ -128,6 +128,7 @@ export function session<D extends SessionData>(
   options: FastifySessionOptions = {},
 ): FastifyPluginCallback {
   const committed = new WeakSet<FastifyRequest>()
+  checkDoorOptions('hallpass/fastify session()', options, ['trustProxy', 'csrf'])
   const pipeline = new Pipeline(sessions, options)
 
   // onRequest: load, then the DBSC step.

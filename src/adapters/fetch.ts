@@ -3,6 +3,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import type { Guard } from '../guards/access.ts'
+import { checkDoorOptions } from '../pipeline/facts.ts'
 import { Pipeline } from '../pipeline/pipeline.ts'
 import { DENIED, runGuard } from '../pipeline/replies.ts'
 import type { RequestScope } from '../pipeline/scope.ts'
@@ -45,6 +46,12 @@ export function withSession<D extends SessionData>(
   handler: FetchHandler<D>,
   options: FetchAdapterOptions = {},
 ): (request: Request, env?: unknown) => Promise<Response> {
+  checkDoorOptions('hallpass/fetch withSession()', options, [
+    'trustProxy',
+    'csrf',
+    'onError',
+    'getIp',
+  ])
   const pipeline = new Pipeline(sessions, options)
   const onError = options.onError ?? console.error
   const handle = (scope: RequestScope<D>, request: Request) => handler(request, scope.session)

@@ -5,7 +5,7 @@ import type { Sessions } from '../core/manager.ts'
 import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import type { Guard } from '../guards/access.ts'
-import type { AdapterOptions } from '../pipeline/facts.ts'
+import { checkDoorOptions, type AdapterOptions } from '../pipeline/facts.ts'
 import { errorHeaders, Pipeline } from '../pipeline/pipeline.ts'
 import { attached, DENIED, errorReply, runGuard, withCookies } from '../pipeline/replies.ts'
 import type { RequestScope } from '../pipeline/scope.ts'
@@ -56,6 +56,7 @@ export function session<D extends SessionData>(
   options: HonoSessionOptions = {},
 ): MiddlewareHandler<SessionEnv<D>> {
   const getIp = options.getIp ?? ((c: Context) => nodeClientIp(c.req.raw, c.env))
+  checkDoorOptions('hallpass/hono session()', options, ['trustProxy', 'csrf', 'getIp'])
   const pipeline = new Pipeline(sessions, options)
   return async (c, next) => {
     let scope: RequestScope<D> | undefined

@@ -4,7 +4,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import type { Guard } from '../guards/access.ts'
-import type { AdapterOptions } from '../pipeline/facts.ts'
+import { checkDoorOptions, type AdapterOptions } from '../pipeline/facts.ts'
 import { commitHeaders, commitHeadersNow, Pipeline } from '../pipeline/pipeline.ts'
 import { DENIED, runGuard } from '../pipeline/replies.ts'
 import { scopeFor, type RequestScope } from '../pipeline/scope.ts'
@@ -77,6 +77,7 @@ export function withSession<D extends SessionData>(
   handler: NodeHandler<D>,
   options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  checkDoorOptions('hallpass/node withSession()', options, ['trustProxy', 'csrf', 'onError'])
   const pipeline = new Pipeline(sessions, options)
   return async (req, res) => {
     let scope: RequestScope<D> | undefined

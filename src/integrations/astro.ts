@@ -5,6 +5,7 @@ import { safeRedirectPath } from '../core/redirect.ts'
 import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import type { Guard } from '../guards/access.ts'
+import { checkDoorOptions } from '../pipeline/facts.ts'
 import { commitHeaders, Pipeline } from '../pipeline/pipeline.ts'
 import { attached, DENIED } from '../pipeline/replies.ts'
 import { RequestScope } from '../pipeline/scope.ts'
@@ -66,6 +67,7 @@ export function sessionMiddleware<D extends SessionData>(
   sessions: Sessions<D>,
   options: AstroOptions = {},
 ) {
+  checkDoorOptions('hallpass/astro sessionMiddleware()', options, ['trustProxy', 'csrf', 'onError'])
   const pipeline = new Pipeline(sessions, options)
   const onError = options.onError ?? console.error
   return async (context: AstroContext, next: () => Promise<Response>): Promise<Response> => {

@@ -18,7 +18,7 @@ import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { configError } from '../errors.ts'
 import type { Guard } from '../guards/access.ts'
-import type { ClientFacts, RequestFacts } from '../pipeline/facts.ts'
+import { checkDoorOptions, type ClientFacts, type RequestFacts } from '../pipeline/facts.ts'
 import { errorHeaders, Pipeline } from '../pipeline/pipeline.ts'
 import { DENIED, errorReply, runGuard } from '../pipeline/replies.ts'
 import type { RequestScope } from '../pipeline/scope.ts'
@@ -94,6 +94,7 @@ export function nextSessions<D extends SessionData>(
   options: NextSessionsOptions = {},
 ): NextSessions<D> {
   enableContext() // getSession() inside sessionAction/withSession finds their session through AsyncLocalStorage
+  checkDoorOptions('hallpass/next nextSessions()', options, ['trustProxy', 'csrf', 'onError'])
   const pipeline = new Pipeline(sessions, options)
   const checkAction = serverActionCheck(pipeline, options, sessions.cookie.secure)
   const onError = options.onError ?? console.error

@@ -3,6 +3,7 @@ import { requestFacts, serveFetch, type FetchAdapterOptions } from '../adapters/
 import type { Sessions } from '../core/manager.ts'
 import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
+import { checkDoorOptions } from '../pipeline/facts.ts'
 import { Pipeline } from '../pipeline/pipeline.ts'
 import { errorReply, withCookies } from '../pipeline/replies.ts'
 import { scopeOf, type RequestScope } from '../pipeline/scope.ts'
@@ -59,6 +60,12 @@ export function handleSession<D extends SessionData>(
   sessions: Sessions<D>,
   options: SvelteKitOptions = {},
 ) {
+  checkDoorOptions(
+    'hallpass/sveltekit handleSession()',
+    options,
+    ['csrf', 'onError'],
+    "SvelteKit sets the client address and the origin itself: adapter-node's ADDRESS_HEADER, XFF_DEPTH and PROTOCOL_HEADER (docs/frameworks.md)",
+  )
   const pipeline = new Pipeline(sessions, {
     ...(options.csrf !== undefined && { csrf: options.csrf }),
   })

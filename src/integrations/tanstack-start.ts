@@ -6,6 +6,7 @@ import type { Sessions } from '../core/manager.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { HallpassError } from '../errors.ts'
+import { checkDoorOptions } from '../pipeline/facts.ts'
 import { Pipeline } from '../pipeline/pipeline.ts'
 import type { RequestScope } from '../pipeline/scope.ts'
 
@@ -65,6 +66,11 @@ export function tanstackSessions<D extends SessionData>(
   options: TanstackSessionsOptions = {},
 ): TanstackSessions<D> {
   enableContext() // getSession() finds the request's session through AsyncLocalStorage
+  checkDoorOptions('hallpass/tanstack-start tanstackSessions()', options, [
+    'trustProxy',
+    'csrf',
+    'onError',
+  ])
   const pipeline = new Pipeline(sessions, options)
   const onError = options.onError ?? console.error
   return {

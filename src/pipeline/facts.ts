@@ -1,5 +1,6 @@
 // What a front door reads from its framework's request for the pipeline: the client (for load) and the request (for the checks).
 import type { CsrfOptions } from '../csrf/index.ts'
+import { checkOptionKeys, configError } from '../errors.ts'
 
 /** Options every front door accepts. */
 export interface AdapterOptions {
@@ -7,6 +8,38 @@ export interface AdapterOptions {
   trustProxy?: boolean
   /** CSRF protection for every method but GET, HEAD and OPTIONS (`hallpass/csrf`); `false` turns it off. @default {} (on) */
   csrf?: CsrfOptions | false
+}
+
+/**
+ * Refuses, when a front door is installed, options it does not take (a typo such as `trustproxy`, or `trustProxy` on
+ * SvelteKit, which has none) and values of the wrong type, with CONFIG_INVALID naming the door; `hint` is added to
+ * the message for an option the door does not take.
+ */
+export function checkDoorOptions(
+  door: string,
+  options: unknown,
+  known: readonly (keyof AdapterOptions | 'onError' | 'getIp')[],
+  hint = '',
+): void {
+  if (typeof options !== 'object' || options === null)
+    configError(
+      `${door}: options must be an object (got ${options === null ? 'null' : typeof options})`,
+    )
+  try {
+    checkOptionKeys(door, options, known)
+  } catch (err) {
+    if (hint) configError(`${(err as Error).message.replace(/^hallpass: /, '')}. ${hint}`)
+    throw err
+  }
+  const { trustProxy, onError, getIp } = options as Record<string, unknown>
+  if (trustProxy !== undefined && typeof trustProxy !== 'boolean')
+    configError(`${door}: trustProxy must be true or false (got ${JSON.stringify(trustProxy)})`)
+  for (const [name, value] of [
+    ['onError', onError],
+    ['getIp', getIp],
+  ] as const)
+    if (value !== undefined && typeof value !== 'function')
+      configError(`${door}: ${name} must be a function (got ${typeof value})`)
 }
 
 /** What the load step reads: the Cookie header, the socket address, `X-Forwarded-For` and the User-Agent. */
