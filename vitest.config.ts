@@ -5,8 +5,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 /**
  * Test files whose assertions measure wall-clock time or load (a fault's timeout window, a write's latency, login
- * timing ratios, a server's start, a loop that must stay fast, the bench smoke driving wrk): they run one at a time after the others,
- * alone, so the other test files cannot skew what they measure.
+ * timing ratios, a server's start, a loop that must stay fast, the bench smoke driving wrk): they run one at a
+ * time after the others, alone, so the other test files cannot skew what they measure.
  */
 const MEASURING = [
   'test/bench/smoke.test.ts',
