@@ -1,6 +1,6 @@
 // The built `hallpass` binary against an app's own store (its SQLite table, its Redis prefix) and unrelated files.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSessions, type Store } from '../../src/index.ts'
 import { redisStore } from '../../src/stores/redis/index.ts'
 import { sqliteStore } from '../../src/stores/sqlite.ts'
+import { buildLibrary } from '../frameworks/harness.ts'
 import { startRedis, type RedisServer } from '../support/redis.ts'
 import { cookiePair, TEST_SECRET } from '../support/sessions.ts'
 
@@ -19,28 +20,14 @@ const RUNS = 120_000
 const dir = mkdtempSync(join(tmpdir(), 'hallpass-cli-app-'))
 let bin: string
 
-/** Builds the package as `npm run build` does (tsc -p tsconfig.build.json) into a scratch copy, minus declarations. */
+/** The package's binary as `npx hallpass` runs it: dist/ as `npm run build` makes it, built again only when src/ changed. */
 beforeAll(async () => {
+  await buildLibrary()
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     bin: { hallpass: string }
   }
-  const build = join(dir, 'package')
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-  const flags = [
-    '--noCheck',
-    '--declaration',
-    'false',
-    '--declarationMap',
-    'false',
-    '--sourceMap',
-    'false',
-  ]
-  const out = ['--outDir', join(build, 'dist'), '--inlineSources', 'false']
-  await exec(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), ...out, ...flags])
-  writeFileSync(join(build, 'package.json'), JSON.stringify(pkg))
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'))
-  bin = join(build, pkg.bin.hallpass)
-}, 120_000) // a hang guard: tsc on a busy 2-core machine
+  bin = join(ROOT, pkg.bin.hallpass)
+}, 120_000) // a hang guard: tsc on a busy 2-core machine when src/ changed since the last build
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

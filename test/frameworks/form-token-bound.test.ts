@@ -1,12 +1,8 @@
 // #24.2 on the integrations, called with a streamed Request: a huge form body is refused after a bounded read.
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { csrfToken } from '../../src/csrf/index.ts'
 import { FORM_TOKEN_BOUND } from '../../src/csrf/form-token.ts'
-import { createSessions, type Session } from '../../src/index.ts'
-import { sessionMiddleware } from '../../src/integrations/astro.ts'
-import { nextSessions } from '../../src/integrations/next.ts'
-import { handleSession } from '../../src/integrations/sveltekit.ts'
-import { tanstackSessions } from '../../src/integrations/tanstack-start.ts'
+import { createSessions } from '../../src/index.ts'
 import { memoryStore } from '../../src/stores/memory.ts'
 import {
   countingBody,
@@ -15,17 +11,19 @@ import {
   URLENCODED,
   BOUNDARY,
 } from '../support/form-bodies.ts'
-
-// `server-only` throws outside a React Server bundle; withSession itself needs no bundle (nor Next's request scope).
-vi.mock('server-only', () => ({}))
+import {
+  INTEGRATIONS,
+  ROUTE_INTEGRATIONS,
+  type Endpoint,
+  type IntegrationName,
+} from '../support/integration-doors.ts'
 
 const MiB = 1024 * 1024
 const ORIGIN = 'http://app.test'
 const CHUNK = 16 * 1024
 
-type Handler = (request: Request, session: Session) => Promise<Response>
 /** One integration: runs a request through it, with `handler` as the app's page, endpoint or route handler. */
-type Integration = (request: Request, handler: Handler) => Promise<Response>
+type Integration = (request: Request, handler: Endpoint) => Promise<Response>
 
 function manager() {
   return createSessions({
@@ -35,53 +33,20 @@ function manager() {
   })
 }
 
-const INTEGRATIONS: Record<string, () => Integration> = {
-  astro: () => {
-    const middleware = sessionMiddleware(manager())
-    return (request, handler) => {
-      const locals: { session?: Session } = {}
-      const context = {
-        request,
-        url: new URL(request.url),
-        locals,
-        clientAddress: '127.0.0.1',
-        isPrerendered: false,
-        redirect: () => new Response(null, { status: 303 }),
-      }
-      return middleware(context, () => handler(request, locals.session as Session))
-    }
-  },
-  'tanstack-start': () => {
-    const { sessionHandler } = tanstackSessions(manager())
-    return async (request, handler) => {
-      const result = await sessionHandler({
-        request,
-        next: async ({ context }) => ({ response: await handler(request, context.session) }),
-      })
-      return result instanceof Response ? result : result.response
-    }
-  },
-  'next (withSession)': () => {
-    const { withSession } = nextSessions(manager())
-    return (request, handler) => withSession((req, session) => handler(req, session))(request, {})
-  },
-  sveltekit: () => {
-    const handle = handleSession(manager())
-    return (request, handler) => {
-      const event = {
-        request,
-        url: new URL(request.url),
-        locals: {} as { session?: Session },
-        getClientAddress: () => '127.0.0.1',
-      }
-      return handle({ event, resolve: (e) => handler(e.request, e.locals.session as Session) })
-    }
-  },
+/** The integration `name` over a fresh manager, serving each request with the handler given with it. */
+function integration(name: IntegrationName): Integration {
+  let current: Endpoint = async () => new Response(null, { status: 404 })
+  const door = INTEGRATIONS[name](
+    manager(),
+    {},
+    { endpoint: (req, session) => current(req, session) },
+  )
+  return (request, handler) => ((current = handler), door(request))
 }
 
-describe.each(Object.keys(INTEGRATIONS))('%s', (name) => {
+describe.each(ROUTE_INTEGRATIONS)('%s', (name) => {
   it('refuses a 512 MiB streamed form with no Origin and no token, pulling the bound and two chunks', async () => {
-    const run = INTEGRATIONS[name]!()
+    const run = integration(name)
     for (const [type, head] of [
       [URLENCODED, 'a='],
       [
@@ -104,7 +69,7 @@ describe.each(Object.keys(INTEGRATIONS))('%s', (name) => {
   })
 
   it('lets a 1 MB form with its token first through, and the handler reads all of it', async () => {
-    const run = INTEGRATIONS[name]!()
+    const run = integration(name)
     const page = await run(new Request(`${ORIGIN}/form`), async (_request, session) =>
       Response.json({ token: csrfToken(session) }),
     )

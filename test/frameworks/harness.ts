@@ -53,8 +53,10 @@ async function withLock<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
       mkdirSync(lock)
       break
     } catch {
-      // A lock left by a killed run is stale after 15 minutes (no step here takes that long).
-      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 900_000)
+      // A lock left by a killed run is stale after 15 minutes (no step here takes that long). The holder may
+      // have let it go since mkdirSync failed (another test file's build): then there is nothing to look at.
+      const held = statSync(lock, { throwIfNoEntry: false })
+      if (held && Date.now() - held.mtimeMs > 900_000)
         rmSync(lock, { recursive: true, force: true })
       if (Date.now() > deadline) throw new Error(`timed out waiting for the ${name} lock (${lock})`)
       await new Promise((resolve) => setTimeout(resolve, 250))

@@ -1,18 +1,22 @@
 // The issue's four broken rows, on the framework integrations: errors after an id change keep the user's session, 409s, logout in an outage.
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createSessions } from '../../src/index.ts'
+import { createSessions, type Session } from '../../src/index.ts'
 import { memoryStore } from '../../src/stores/memory.ts'
 import { outageStore } from '../scenarios/harness/world.ts'
-import { doors, type Fetch } from './doors.ts'
+import {
+  INTEGRATIONS,
+  ROUTE_INTEGRATIONS,
+  type IntegrationName,
+} from '../support/integration-doors.ts'
 
 const ORIGIN = 'http://app.test'
 const SECRET = 'integration-errors-secret-0123456789-abcdef'
 
 /** One door over an outage store: `send` keeps the cookies the way a browser does. */
-function setup(door: (typeof doors)[string]) {
+function setup(name: IntegrationName) {
   const store = outageStore(memoryStore())
   const sessions = createSessions({ secret: SECRET, store, cookie: { secure: false } })
-  const app: Fetch = door(sessions, async (request, session) => {
+  const endpoint = async (request: Request, session: Session) => {
     const url = new URL(request.url)
     if (url.pathname === '/login') await session.login('alice')
     if (url.pathname === '/login-throw') await session.login('alice')
@@ -21,7 +25,8 @@ function setup(door: (typeof doors)[string]) {
     if (url.pathname === '/logout') await session.logout()
     if (url.pathname.endsWith('-throw')) throw new Error('the app failed after the id change')
     return Response.json({ userId: session.userId })
-  })
+  }
+  const app = INTEGRATIONS[name](sessions, { onError: () => {} }, { endpoint })
   const jar = new Map<string, string>()
   const send = async (path: string, method = 'POST') => {
     const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
@@ -49,11 +54,11 @@ function setup(door: (typeof doors)[string]) {
   return { store, sessions, jar, send, whoami }
 }
 
-for (const [name, door] of Object.entries(doors)) {
+for (const name of ROUTE_INTEGRATIONS) {
   describe(`${name}: errors never sign anyone out by accident`, () => {
     let t: ReturnType<typeof setup>
     beforeEach(() => {
-      t = setup(door)
+      t = setup(name)
     })
 
     it('login() then a throw: a 500 that carries the new cookie, and the user is signed in', async () => {
