@@ -68,11 +68,19 @@ export const frameworkError = (): Response =>
 const notFound = (): Response => Response.json({ error: 'not found' }, { status: 404 })
 
 /**
- * A server function's or server action's error as its caller receives it: the framework owns the status (500)
- * and delivers the thrown error itself. TanStack Start serializes the Error's own properties (`name`, `message`,
- * `code`) for the client to rethrow; Next hands the rejection to its action runtime (the browser gets its digest).
+ * A TanStack Start server function's error as its caller receives it (@tanstack/start-server-core 1.169): the call's
+ * answer is a 200 carrying the serialized error, and Start's ShallowErrorPlugin keeps its `message` only, so the
+ * client rethrows a plain Error without the `code`.
  */
-function deliveredError(err: unknown): Response {
+function serverFnError(err: unknown): Response {
+  return Response.json({ error: { message: err instanceof Error ? err.message : String(err) } })
+}
+
+/**
+ * A Next.js server action's error: Next answers 500 and hands the thrown error to its action runtime
+ * (`onRequestError`, error boundaries: where the app reads its `code`; in production the browser gets a digest).
+ */
+function actionError(err: unknown): Response {
   const name = err instanceof Error ? err.name : 'Error'
   const code = isHallpassError(err) ? err.code : undefined
   return Response.json({ error: { name, ...(code && { code }) } }, { status: 500 })
@@ -172,7 +180,7 @@ function tanstack(kind: 'route' | 'fn') {
             try {
               return { response: await serve() }
             } catch (err) {
-              return { response: deliveredError(err) }
+              return { response: serverFnError(err) }
             }
           },
         })
@@ -206,7 +214,7 @@ function next(actions: boolean) {
             return scope.withWrittenCookies(await action())
           } catch (err) {
             // Next answers an action that threw with its error payload, and still sends the cookies it set.
-            return scope.withWrittenCookies(deliveredError(err))
+            return scope.withWrittenCookies(actionError(err))
           }
         }
         const check = app.guard?.(request)

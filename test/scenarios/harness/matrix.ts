@@ -1,5 +1,5 @@
 // Runs one scenario suite against every front door (like h3's describeMatrix): a fresh world and server per test.
-import { afterEach, beforeEach, describe } from 'vitest'
+import { afterEach, beforeEach, describe, expect } from 'vitest'
 import { Browser } from './client.ts'
 import { startIntegration, type IntegrationName } from './doors.ts'
 import { SERVERS, type AdapterName, type Running } from './servers.ts'
@@ -26,15 +26,30 @@ export const ALL_DOORS: readonly DoorName[] = [...ADAPTERS, ...INTEGRATIONS]
 
 /**
  * The doors where the framework's own protocol owns the status of an error the app let through: a TanStack Start
- * server function and a Next.js server action answer it with their 500 and deliver the error, with its stable
- * `code`, to the caller. Every other door lets hallpass set the status: the pipeline's 401, 403, 409 or 503
- * (docs/frameworks.md, "Errors").
+ * server function answers the call with a 200 carrying the error's message only, a Next.js server action with its
+ * 500 (the error, with its `code`, goes to Next's action runtime). Every other door lets hallpass set the status:
+ * the pipeline's 401, 403, 409 or 503 (docs/frameworks.md, "Errors").
  */
 export const FRAMEWORK_OWNS_STATUS: ReadonlySet<DoorName> = new Set(['tanstack-fn', 'next-action'])
 
 /** The status `door` answers for an error the pipeline answers with `status` (see FRAMEWORK_OWNS_STATUS). */
 export function errorStatus(door: DoorName, status: number): number {
-  return FRAMEWORK_OWNS_STATUS.has(door) ? 500 : status
+  if (door === 'tanstack-fn') return 200
+  return door === 'next-action' ? 500 : status
+}
+
+/**
+ * The error `reply` carries, as the door's caller sees it: hallpass's JSON `{ error: { code } }`, Next's action
+ * runtime's error with its `code`, or on a TanStack Start server function the message only (Start drops `code`).
+ */
+export function expectErrorCode(
+  door: DoorName,
+  reply: { json: { error: { code?: string; message?: string } } },
+  code: string,
+): void {
+  if (door !== 'tanstack-fn') return void expect(reply.json.error.code).toBe(code)
+  expect(Object.keys(reply.json.error)).toEqual(['message'])
+  expect(reply.json.error.message).toMatch(/\S/)
 }
 
 /** What each scenario gets: the server-side world, the running app and a fresh browser. */
