@@ -4,14 +4,24 @@ import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
 import { assertJsonValue, isPlainObject, writableKeyProblem } from '../json.ts'
 
-/** Runs the Standard Schema (if any): its output, or its issues. Tagged, so data with an `issues` key is still data. */
-export async function checkSchema<D extends SessionData>(
+/** What a schema check gives: the schema's output, or its issues. Tagged, so data with an `issues` key is still data. */
+export type SchemaVerdict<D> =
+  { ok: true; value: D } | { ok: false; issues: readonly StandardSchemaV1.Issue[] }
+
+/**
+ * Runs the Standard Schema (if any): its output, or its issues. Synchronous (no promise) when there is no schema or it
+ * validates synchronously, so the common load allocates none; a promise only for an async schema.
+ */
+export function checkSchema<D extends SessionData>(
   schema: StandardSchemaV1<unknown, D> | undefined,
   data: unknown,
-): Promise<{ ok: true; value: D } | { ok: false; issues: readonly StandardSchemaV1.Issue[] }> {
+): SchemaVerdict<D> | Promise<SchemaVerdict<D>> {
   if (!schema) return { ok: true, value: data as D }
-  let result = schema['~standard'].validate(data)
-  if (result instanceof Promise) result = await result
+  const result = schema['~standard'].validate(data)
+  return result instanceof Promise ? result.then(schemaVerdict) : schemaVerdict(result)
+}
+
+function schemaVerdict<D>(result: StandardSchemaV1.Result<D>): SchemaVerdict<D> {
   if (result.issues) return { ok: false, issues: result.issues }
   return isPlainObject(result.value)
     ? { ok: true, value: result.value }
