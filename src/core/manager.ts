@@ -152,11 +152,8 @@ export class Sessions<D extends SessionData = SessionData> {
       maxSessionsPerUser: config.maxSessionsPerUser,
       maxDataBytes: config.maxDataBytes,
       idleFor,
-      ttlFor: (record, now) =>
-        Math.max(
-          1,
-          Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now,
-        ),
+      ttlFor: (record, now, lastSeenAt = record.lastSeenAt) =>
+        Math.max(1, Math.min(lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
     }
     const ctx: Internals<SessionData> = this.ctx
     const dbsc = config.deviceBound && new DeviceBound(config.deviceBound, ctx, config.keys)
