@@ -116,7 +116,7 @@ export async function endRecord(
  * Writes a request's changed keys (`changes`) of `record`, touching it. Changed data is stamped with this deploy's
  * data version: a store refuses that (a `conflict`) over data of another version (see `dataVersionRefused`).
  */
-export async function writeChanges(
+export function writeChanges(
   { ctx }: Writer,
   record: SessionRecord,
   changes: Pick<SessionPatch, 'set' | 'unset'>,
