@@ -30,13 +30,14 @@ function schemaVerdict<D>(result: StandardSchemaV1.Result<D>): SchemaVerdict<D> 
 
 /**
  * Validates data about to be written: plain JSON only (see `jsonProblem`), the schema checked against the
- * JSON round trip (what the next load will see), and `maxDataBytes`. Throws typed errors.
+ * JSON round trip (what the next load will see), and `maxDataBytes`. Throws typed errors (call it from an async
+ * function, so they reject). A promise only for an async schema: every write with a change runs this.
  */
-export async function checkWritableData<D extends SessionData>(
+export function checkWritableData<D extends SessionData>(
   schema: StandardSchemaV1<unknown, D> | undefined,
   data: SessionData,
   maxBytes: number,
-): Promise<void> {
+): Promise<void> | undefined {
   if (!isPlainObject(data))
     throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   for (const key of Object.keys(data)) {
@@ -53,8 +54,12 @@ export async function checkWritableData<D extends SessionData>(
       'SESSION_TOO_LARGE',
       `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`,
     )
-  if (!schema) return
-  const checked = await checkSchema(schema, JSON.parse(json))
+  if (!schema) return undefined
+  const checked = checkSchema(schema, JSON.parse(json))
+  return checked instanceof Promise ? checked.then(assertSchemaOk) : assertSchemaOk(checked)
+}
+
+function assertSchemaOk(checked: SchemaVerdict<SessionData>): undefined {
   if (!checked.ok) {
     const summary = checked.issues
       .slice(0, 3)
