@@ -1,4 +1,5 @@
 // Micro-benchmark of the manager on the memory store: read-only load+commit, a write commit, and hostile Cookie headers.
+import { GCProfiler, getHeapStatistics } from 'node:v8'
 import { createSessions } from 'hallpass'
 import { memoryStore } from 'hallpass/stores/memory'
 
@@ -16,6 +17,7 @@ async function signIn(): Promise<string> {
 async function measure(name: string, seconds: number, op: () => Promise<void>): Promise<number> {
   for (let i = 0; i < 5_000; i++) await op() // warm-up
   let ops = 0
+  const heap = new Heap()
   const start = process.hrtime.bigint()
   const end = start + BigInt(seconds * 1e9)
   while (process.hrtime.bigint() < end) {
@@ -23,10 +25,34 @@ async function measure(name: string, seconds: number, op: () => Promise<void>): 
     ops += 1_000
   }
   const rate = ops / (Number(process.hrtime.bigint() - start) / 1e9)
+  const perOp = heap.allocated() / ops
   console.log(
-    `${name.padEnd(34)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} ops/s  ${(1e6 / rate).toFixed(2)} µs/op`,
+    `${name.padEnd(34)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} ops/s  ${(1e6 / rate).toFixed(2)} µs/op  ${Math.round(perOp).toLocaleString('en-US').padStart(6)} B/op`,
   )
   return rate
+}
+
+/**
+ * Bytes allocated on the JS heap since construction: the growth of the used heap plus what every GC in between freed
+ * (v8.GCProfiler reports the used size before and after each one). Far less sensitive to a busy machine than time.
+ */
+class Heap {
+  private readonly profiler = new GCProfiler()
+  private readonly startUsed: number
+
+  constructor() {
+    this.profiler.start()
+    this.startUsed = getHeapStatistics().used_heap_size
+  }
+
+  allocated(): number {
+    const endUsed = getHeapStatistics().used_heap_size
+    const { statistics } = this.profiler.stop()
+    let freed = 0
+    for (const gc of statistics)
+      freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize
+    return endUsed - this.startUsed + freed
+  }
 }
 
 const seconds = Number(process.argv[2] ?? 3)

@@ -10,13 +10,23 @@ export function storeUnavailable(cause: unknown, store = 'the session store'): H
   return new HallpassError('STORE_UNAVAILABLE', `${store} is unavailable`, { cause })
 }
 
-/** Awaits a store call; any failure becomes STORE_UNAVAILABLE (see `storeUnavailable`), so callers answer 503. */
-export async function failClosed<T>(call: Promise<T>, store?: string): Promise<T> {
-  try {
-    return await call
-  } catch (cause) {
-    throw storeUnavailable(cause, store)
-  }
+/**
+ * A store call's result; any failure becomes STORE_UNAVAILABLE (see `storeUnavailable`), so callers answer 503. One
+ * `.then` on the call's promise, not an async frame around it: every store call of every request goes through here.
+ */
+export function failClosed<T>(call: Promise<T>, store?: string): Promise<T> {
+  const onRejected =
+    store === undefined ? sessionStoreUnavailable : (cause: unknown) => unavailable(cause, store)
+  return Promise.resolve(call).then(undefined, onRejected)
+}
+
+/** `failClosed`'s rejection handler for the session store (no closure per call). */
+function sessionStoreUnavailable(cause: unknown): never {
+  throw storeUnavailable(cause)
+}
+
+function unavailable(cause: unknown, store: string): never {
+  throw storeUnavailable(cause, store)
 }
 
 /** `failClosed` for a synchronous store call (an embedded database). */

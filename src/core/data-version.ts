@@ -3,7 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { configError, HallpassError } from '../errors.ts'
 import { isPlainObject } from '../json.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
-import { cloneData, checkSchema } from './data.ts'
+import { cloneData, checkSchema, type SchemaVerdict } from './data.ts'
 
 /** Upgrades session data written at one version to the next: `migrate[n]` takes version n and returns version n + 1. */
 export type DataMigration = (data: SessionData) => SessionData | Promise<SessionData>
@@ -94,21 +94,36 @@ export function resolveDataVersions(
 
 /**
  * The data of a loaded record for this process: upgraded through `migrate` when older, then checked against the
- * schema; `newer` (unchecked) when a newer deploy wrote it.
+ * schema; `newer` (unchecked) when a newer deploy wrote it. Synchronous in the common case (data at this version, no
+ * schema or a synchronous one): every load runs it, and a promise per load is measurable (docs/performance.md).
  * @throws SESSION_DATA_INVALID when a migration throws or returns something that is not a plain object (an app
  * bug: the record is kept, so a fixed migration can still upgrade it).
  */
-export async function loadData<D extends SessionData>(
+export function loadData<D extends SessionData>(
   versions: DataVersions,
   schema: StandardSchemaV1<unknown, D> | undefined,
   record: SessionRecord,
-): Promise<LoadedData<D>> {
+): LoadedData<D> | Promise<LoadedData<D>> {
   const stored = dataVersionOf(record)
   if (stored > versions.current) return { newer: stored }
-  const data = await upgradeData(versions, record)
-  const checked = await checkSchema(schema, data)
-  if (!checked.ok) return { issues: checked.issues }
-  return stored < versions.current ? { data: checked.value, from: stored } : { data: checked.value }
+  if (stored < versions.current) return loadUpgraded(versions, schema, record, stored)
+  const checked = checkSchema(schema, record.data)
+  return checked instanceof Promise ? checked.then(loadedData) : loadedData(checked)
+}
+
+/** `loadData` for data older than this version: upgraded through `migrate`, then checked. */
+async function loadUpgraded<D extends SessionData>(
+  versions: DataVersions,
+  schema: StandardSchemaV1<unknown, D> | undefined,
+  record: SessionRecord,
+  stored: number,
+): Promise<LoadedData<D>> {
+  const checked = await checkSchema(schema, await upgradeData(versions, record))
+  return checked.ok ? { data: checked.value, from: stored } : { issues: checked.issues }
+}
+
+function loadedData<D>(checked: SchemaVerdict<D>): LoadedData<D> {
+  return checked.ok ? { data: checked.value } : { issues: checked.issues }
 }
 
 /**

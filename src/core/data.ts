@@ -4,14 +4,24 @@ import { HallpassError } from '../errors.ts'
 import type { SessionData } from '../stores/types.ts'
 import { assertJsonValue, isPlainObject, writableKeyProblem } from '../json.ts'
 
-/** Runs the Standard Schema (if any): its output, or its issues. Tagged, so data with an `issues` key is still data. */
-export async function checkSchema<D extends SessionData>(
+/** What a schema check gives: the schema's output, or its issues. Tagged, so data with an `issues` key is still data. */
+export type SchemaVerdict<D> =
+  { ok: true; value: D } | { ok: false; issues: readonly StandardSchemaV1.Issue[] }
+
+/**
+ * Runs the Standard Schema (if any): its output, or its issues. Synchronous (no promise) when there is no schema or it
+ * validates synchronously, so the common load allocates none; a promise only for an async schema.
+ */
+export function checkSchema<D extends SessionData>(
   schema: StandardSchemaV1<unknown, D> | undefined,
   data: unknown,
-): Promise<{ ok: true; value: D } | { ok: false; issues: readonly StandardSchemaV1.Issue[] }> {
+): SchemaVerdict<D> | Promise<SchemaVerdict<D>> {
   if (!schema) return { ok: true, value: data as D }
-  let result = schema['~standard'].validate(data)
-  if (result instanceof Promise) result = await result
+  const result = schema['~standard'].validate(data)
+  return result instanceof Promise ? result.then(schemaVerdict) : schemaVerdict(result)
+}
+
+function schemaVerdict<D>(result: StandardSchemaV1.Result<D>): SchemaVerdict<D> {
   if (result.issues) return { ok: false, issues: result.issues }
   return isPlainObject(result.value)
     ? { ok: true, value: result.value }
@@ -20,13 +30,14 @@ export async function checkSchema<D extends SessionData>(
 
 /**
  * Validates data about to be written: plain JSON only (see `jsonProblem`), the schema checked against the
- * JSON round trip (what the next load will see), and `maxDataBytes`. Throws typed errors.
+ * JSON round trip (what the next load will see), and `maxDataBytes`. Throws typed errors (call it from an async
+ * function, so they reject). A promise only for an async schema: every write with a change runs this.
  */
-export async function checkWritableData<D extends SessionData>(
+export function checkWritableData<D extends SessionData>(
   schema: StandardSchemaV1<unknown, D> | undefined,
   data: SessionData,
   maxBytes: number,
-): Promise<void> {
+): Promise<void> | undefined {
   if (!isPlainObject(data))
     throw new HallpassError('SESSION_DATA_INVALID', 'session data must be a plain object')
   for (const key of Object.keys(data)) {
@@ -43,8 +54,12 @@ export async function checkWritableData<D extends SessionData>(
       'SESSION_TOO_LARGE',
       `session data is ${bytes} bytes, over maxDataBytes (${maxBytes}); store large values elsewhere and keep an id in the session`,
     )
-  if (!schema) return
-  const checked = await checkSchema(schema, JSON.parse(json))
+  if (!schema) return undefined
+  const checked = checkSchema(schema, JSON.parse(json))
+  return checked instanceof Promise ? checked.then(assertSchemaOk) : assertSchemaOk(checked)
+}
+
+function assertSchemaOk(checked: SchemaVerdict<SessionData>): undefined {
   if (!checked.ok) {
     const summary = checked.issues
       .slice(0, 3)

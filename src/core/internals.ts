@@ -28,8 +28,15 @@ export interface Internals<D extends SessionData> {
   readonly maxDataBytes: number
   /** Idle limit in ms for a normal or a remember-me session. */
   idleFor(persistent: boolean): number
-  /** Milliseconds the store should keep the record: min(idle remaining, absolute remaining), at least 1. */
-  ttlFor(record: SessionRecord, now: number): number
+  /**
+   * Milliseconds the store should keep the record: min(idle remaining, absolute remaining), at least 1. `lastSeenAt`:
+   * the idle clock's start when the caller is about to touch the record (default: the record's own).
+   */
+  ttlFor(
+    record: Pick<SessionRecord, 'lastSeenAt' | 'persistent' | 'expiresAt'>,
+    now: number,
+    lastSeenAt?: number,
+  ): number
   /** Set when `deviceBound` is on: how `regenerate()` re-issues a device-bound session (`handle` is the Session). */
   deviceReissue?: (
     handle: object,

@@ -5,7 +5,7 @@ import { isSessionId, TokenCodec } from '../crypto/token.ts'
 import type { SessionData, SessionRecord, Store } from '../stores/types.ts'
 import { readSessionCookie, type ResolvedCookieOptions } from './cookies.ts'
 import { CookieReissue, type Carried } from './cookie-reissue.ts'
-import { dataVersionField, loadData } from './data-version.ts'
+import { dataVersionField, loadData, type LoadedData } from './data-version.ts'
 import { describeDevice } from './device.ts'
 import { EventSink, type EventInput, type RejectReason } from './events.ts'
 import type { Internals } from './internals.ts'
@@ -152,11 +152,8 @@ export class Sessions<D extends SessionData = SessionData> {
       maxSessionsPerUser: config.maxSessionsPerUser,
       maxDataBytes: config.maxDataBytes,
       idleFor,
-      ttlFor: (record, now) =>
-        Math.max(
-          1,
-          Math.min(record.lastSeenAt + idleFor(record.persistent), record.expiresAt) - now,
-        ),
+      ttlFor: (record, now, lastSeenAt = record.lastSeenAt) =>
+        Math.max(1, Math.min(lastSeenAt + idleFor(record.persistent), record.expiresAt) - now),
     }
     const ctx: Internals<SessionData> = this.ctx
     const dbsc = config.deviceBound && new DeviceBound(config.deviceBound, ctx, config.keys)
@@ -232,34 +229,31 @@ export class Sessions<D extends SessionData = SessionData> {
    * `carried`: what the response does about the request's cookie (re-issued, same token and no store write, when it
    * came under an older key, other attributes or a previous name).
    */
-  private async accept(
+  private accept(
     record: SessionRecord,
     client: ClientInfo,
-    { fromStore, carried }: { readonly fromStore: boolean; readonly carried: Carried },
-  ): Promise<Session<D>> {
-    const loaded =
-      this.bounds.problem(record) === undefined
-        ? await loadData(this.ctx.versions, this.config.schema, record)
-        : undefined
-    if (loaded === undefined || 'issues' in loaded) {
-      await this.discard(record.id)
-      return this.anonymous(client, anonymousState(carried), {
-        reason: 'invalid_data',
-        id: record.id,
-      })
-    }
+    opened: { readonly fromStore: boolean; readonly carried: Carried },
+  ): Session<D> | Promise<Session<D>> {
+    if (this.bounds.problem(record) !== undefined) return this.refuse(record, client, opened)
+    // Synchronous for data at this version with no async schema: no promise on the common load.
+    const loaded = loadData(this.ctx.versions, this.config.schema, record)
+    return loaded instanceof Promise
+      ? loaded.then((data) => this.acceptData(record, client, opened, data))
+      : this.acceptData(record, client, opened, loaded)
+  }
+
+  /** `accept` once the data is loaded: refused, expired, or the live session. */
+  private acceptData(
+    record: SessionRecord,
+    client: ClientInfo,
+    opened: { readonly fromStore: boolean; readonly carried: Carried },
+    loaded: LoadedData<Partial<D>>,
+  ): Session<D> | Promise<Session<D>> {
+    if ('issues' in loaded) return this.refuse(record, client, opened)
+    const { fromStore, carried } = opened
     const now = this.config.clock()
     const expiry = this.expiryOf(record, now)
-    if (expiry) {
-      await this.discard(record.id)
-      this.ctx.events.emit({
-        type: 'session.expired',
-        id: record.id,
-        userId: record.userId,
-        reason: expiry,
-      })
-      return this.anonymous(client, anonymousState(carried))
-    }
+    if (expiry) return this.expire(record, client, carried, expiry)
     const touchDue = now - record.lastSeenAt >= this.config.touchInterval
     const cacheStale = fromStore && this.ctx.cache !== undefined
     const ticket = this.ctx.cache?.ticket(fromStore ? record : null, now)
@@ -286,6 +280,31 @@ export class Sessions<D extends SessionData = SessionData> {
         : { ...record, data, ...dataVersionField(this.ctx.versions.current) }
     const state = loadedState(held, from === undefined ? load : { ...load, upgradeFrom: from })
     return new Session(this.ctx, { state, data, client, ticket })
+  }
+
+  /** A loaded record out of bounds or failing the schema: discarded, and the request is anonymous. */
+  private async refuse(
+    record: SessionRecord,
+    client: ClientInfo,
+    { carried }: { readonly carried: Carried },
+  ): Promise<Session<D>> {
+    await this.discard(record.id)
+    return this.anonymous(client, anonymousState(carried), {
+      reason: 'invalid_data',
+      id: record.id,
+    })
+  }
+
+  /** A loaded record past its idle or absolute limit: discarded, `session.expired`, and the request is anonymous. */
+  private async expire(
+    record: SessionRecord,
+    client: ClientInfo,
+    carried: Carried,
+    reason: 'idle' | 'absolute',
+  ): Promise<Session<D>> {
+    await this.discard(record.id)
+    this.ctx.events.emit({ type: 'session.expired', id: record.id, userId: record.userId, reason })
+    return this.anonymous(client, anonymousState(carried))
   }
 
   /**

@@ -84,8 +84,11 @@ export interface SessionMode {
     cookieHeader: string | null | undefined,
     reissue: CookieReissue,
   ): Promise<Opened>
-  /** Throws SESSION_TOO_LARGE when `data` would no longer fit where the record travels, naming `key`. */
-  assertFits(record: SessionRecord | null, data: SessionData, key: string): void
+  /**
+   * Throws SESSION_TOO_LARGE when `data` with `key` set to `value` would no longer fit where the record travels. The
+   * mode builds that data only if it needs it (a store does not: every `set()` would copy the data for nothing).
+   */
+  assertFits(record: SessionRecord | null, data: SessionData, key: string, value: unknown): void
   /** Fields a new record carries besides the common ones. */
   stamp(now: number): Partial<SessionRecord>
   /** `update()` on a live record: `round` runs on the latest record, and its patch is written (see `UpdateOutcome`). */

@@ -157,8 +157,8 @@ export class SealedMode implements SessionMode {
   }
 
   /** For `set(key)`: throws SESSION_TOO_LARGE when the cookie would no longer fit. */
-  assertFits(record: SessionRecord | null, data: SessionData, key: string): void {
-    if (!this.fits(record, data)) {
+  assertFits(record: SessionRecord | null, data: SessionData, key: string, value: unknown): void {
+    if (!this.fits(record, { ...data, [key]: value })) {
       throw new HallpassError(
         'SESSION_TOO_LARGE',
         `setting "${key}" would make the sealed cookie exceed ${MAX_COOKIE_BYTES} bytes; keep large data in a store`,

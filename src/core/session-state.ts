@@ -64,15 +64,13 @@ export function loadedState(
 ): SessionState {
   const { reissue, retire } = load.carried
   const cookie: CookieDuty = reissue === undefined ? KEEP : { kind: 'reissue', value: reissue }
-  const held = { kind: 'live', record, cookie, touchDue: load.touchDue, wrote: false } as const
-  const upgrade = load.upgradeFrom !== undefined && { upgradeFrom: load.upgradeFrom }
-  return {
-    held: { ...held, cacheStale: load.cacheStale, ...upgrade },
-    loaded: true,
-    clear: false,
-    retire,
-    committed: false,
-  }
+  const { touchDue, cacheStale, upgradeFrom } = load
+  // Each object built once: every load with a session runs this.
+  const held: Live =
+    upgradeFrom === undefined
+      ? { kind: 'live', record, cookie, touchDue, wrote: false, cacheStale }
+      : { kind: 'live', record, cookie, touchDue, wrote: false, cacheStale, upgradeFrom }
+  return { held, loaded: true, clear: false, retire, committed: false }
 }
 
 /**
@@ -87,7 +85,7 @@ export function anonymousState(
     held: held === 'rotated' ? { kind: 'rotated' } : { kind: 'none' },
     loaded: false,
     clear: clear !== false,
-    retire: clear ? clear.retire : [],
+    retire: clear ? clear.retire : NONE,
     committed: false,
   }
 }
@@ -112,8 +110,11 @@ export function issued(state: SessionState, record: SessionRecord, value: string
  */
 export function written(state: SessionState, record: SessionRecord): SessionState {
   if (state.held.kind !== 'live') return state
-  const { upgradeFrom: _stored, ...held } = state.held
-  return { ...state, held: { ...held, record, touchDue: false, wrote: true } }
+  const { cookie, cacheStale } = state.held // without `upgradeFrom`: the write stored it
+  return {
+    ...state,
+    held: { kind: 'live', record, cookie, touchDue: false, wrote: true, cacheStale },
+  }
 }
 
 /**
@@ -144,10 +145,11 @@ export function committing(state: SessionState): SessionState {
 /** The response has the cookies: a second commit sends nothing new. */
 export function sent(state: SessionState): SessionState {
   const { held } = state
-  const cleared = { ...state, clear: false, retire: [] }
-  return held.kind === 'live'
-    ? { ...cleared, held: { ...held, cookie: KEEP, wrote: false, cacheStale: false } }
-    : cleared
+  const settled =
+    held.kind !== 'live' || (held.cookie === KEEP && !held.wrote && !held.cacheStale)
+      ? held
+      : { ...held, cookie: KEEP, wrote: false, cacheStale: false }
+  return { ...state, held: settled, clear: false, retire: NONE }
 }
 
 /** The live record, if any. */
@@ -156,3 +158,5 @@ export function liveRecord(state: SessionState): SessionRecord | null {
 }
 
 const KEEP: CookieDuty = { kind: 'keep' }
+/** No cookie to retire (shared: `retire` is never mutated). */
+const NONE: readonly string[] = Object.freeze([])

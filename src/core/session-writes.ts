@@ -116,15 +116,25 @@ export async function endRecord(
  * Writes a request's changed keys (`changes`) of `record`, touching it. Changed data is stamped with this deploy's
  * data version: a store refuses that (a `conflict`) over data of another version (see `dataVersionRefused`).
  */
-export async function writeChanges(
+export function writeChanges(
   { ctx }: Writer,
   record: SessionRecord,
   changes: Pick<SessionPatch, 'set' | 'unset'>,
   now: number,
 ): Promise<WriteResult> {
-  const dirty = Object.keys(changes.set).length > 0 || changes.unset.length > 0
-  const data = dirty && { dataVersion: ctx.versions.current }
-  return ctx.mode.patch(record, { ...changes, ...touchFields(ctx, record, now), ...data })
+  const { set, unset } = changes
+  const ttl = touchTtl(ctx, record, now)
+  // Built once: this is every write's patch.
+  const patch: SessionPatch =
+    unset.length > 0 || hasKeys(set)
+      ? { set, unset, lastSeenAt: now, ttl, dataVersion: ctx.versions.current }
+      : { set, unset, lastSeenAt: now, ttl }
+  return ctx.mode.patch(record, patch)
+}
+
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true
+  return false
 }
 
 /**
@@ -146,11 +156,10 @@ export function updateRound<D extends SessionData>(
     for (const key of tracked.patch().unset) delete draft[key]
     const data = fn(draft) ?? draft
     await checkWritableData(ctx.schema, data, ctx.maxDataBytes)
-    const touch = touchFields(ctx, latest, ctx.clock())
-    return {
-      data,
-      patch: { ...diffData(base, data), ...touch, dataVersion: ctx.versions.current },
-    }
+    const { set, unset } = diffData(base, data)
+    const now = ctx.clock()
+    const ttl = touchTtl(ctx, latest, now)
+    return { data, patch: { set, unset, lastSeenAt: now, ttl, dataVersion: ctx.versions.current } }
   }
 }
 
@@ -174,10 +183,11 @@ function emitEvicted(ctx: Writer['ctx'], created: CreateResult, userId: string |
 }
 
 /**
- * Every write touches: it is the user's activity, and costs no extra write. A TTL counted from the lastSeenAt this
- * request loaded would be short if another request touched the session since (an upload loaded at T0+30 s and
- * written at T0+598 s would send 2 s), and the record (sealed cookie, cache snapshot) would carry the old time.
+ * The TTL of a write, which touches (lastSeenAt: now): it is the user's activity, and costs no extra write. A TTL
+ * counted from the lastSeenAt this request loaded would be short if another request touched the session since (an
+ * upload loaded at T0+30 s and written at T0+598 s would send 2 s), and the record (sealed cookie, cache snapshot)
+ * would carry the old time.
  */
-function touchFields(ctx: Writer['ctx'], record: SessionRecord, now: number) {
-  return { lastSeenAt: now, ttl: ctx.ttlFor({ ...record, lastSeenAt: now }, now) }
+function touchTtl(ctx: Writer['ctx'], record: SessionRecord, now: number): number {
+  return ctx.ttlFor(record, now, now)
 }

@@ -86,7 +86,7 @@ export class Session<D extends SessionData = SessionData> extends SessionView<D>
     if (keyRefused !== undefined) throw new HallpassError('INVALID_ARGUMENT', keyRefused)
     if (value === undefined) return this.delete(key)
     assertJsonValue(value, key)
-    this.ctx.mode.assertFits(this.record, { ...this.working, [key]: value }, key)
+    this.ctx.mode.assertFits(this.record, this.working, key, value)
     this.tracked.set(key, value)
     // A write that will create a session (see commit()) fixes its id now; one that will be dropped gets none.
     const { held } = this.state

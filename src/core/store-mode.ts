@@ -122,11 +122,16 @@ export class StoreMode implements SessionMode {
     this.cache?.end(previous.id, now) // the store already holds its tombstone
   }
 
-  async patch(record: SessionRecord, patch: SessionPatch): Promise<WriteResult> {
-    const result = await failClosed(this.store.patch(record.id, patch))
-    if (result !== 'missing') return result
-    // Gone: rotated away by another request (a tombstone), or ended.
-    const now = await this.read(record.id)
+  patch(record: SessionRecord, patch: SessionPatch): Promise<WriteResult> {
+    // A `.then`, not an async frame: every write runs this.
+    return failClosed(this.store.patch(record.id, patch)).then((result) =>
+      result === 'missing' ? this.whyMissing(record.id) : result,
+    )
+  }
+
+  /** A patch found no record: rotated away by another request (a tombstone), or ended. */
+  private async whyMissing(id: string): Promise<'rotated' | 'ended'> {
+    const now = await this.read(id)
     return now !== null && now !== 'corrupt' && isTombstone(now) ? 'rotated' : 'ended'
   }
 
