@@ -62,10 +62,20 @@ export function configError(message: string): never {
   throw new HallpassError('CONFIG_INVALID', `hallpass: ${message}`)
 }
 
-/** Throws CONFIG_INVALID for a key of `options` that `known` does not list: a misspelt option is never ignored. */
-export function checkOptionKeys(owner: string, options: object, known: Iterable<string>): void {
+/**
+ * Throws CONFIG_INVALID for a key of `options` that `known` does not list: a misspelt option is never ignored.
+ * `hint`, when given, ends the message (why an option the caller might expect is not there).
+ */
+export function checkOptionKeys(
+  owner: string,
+  options: object,
+  known: Iterable<string>,
+  hint?: string,
+): void {
   const names = [...known]
   for (const key of Object.keys(options))
     if (!names.includes(key))
-      configError(`${owner}: unknown option "${key}"; known options are ${names.join(', ')}`)
+      configError(
+        `${owner}: unknown option "${key}"; known options are ${names.join(', ')}${hint ? `. ${hint}` : ''}`,
+      )
 }

@@ -19,18 +19,13 @@ export function checkDoorOptions(
   door: string,
   options: unknown,
   known: readonly (keyof AdapterOptions | 'onError' | 'getIp')[],
-  hint = '',
+  hint?: string,
 ): void {
   if (typeof options !== 'object' || options === null)
     configError(
       `${door}: options must be an object (got ${options === null ? 'null' : typeof options})`,
     )
-  try {
-    checkOptionKeys(door, options, known)
-  } catch (err) {
-    if (hint) configError(`${(err as Error).message.replace(/^hallpass: /, '')}. ${hint}`)
-    throw err
-  }
+  checkOptionKeys(door, options, known, hint)
   const { trustProxy, onError, getIp } = options as Record<string, unknown>
   if (trustProxy !== undefined && typeof trustProxy !== 'boolean')
     configError(`${door}: trustProxy must be true or false (got ${JSON.stringify(trustProxy)})`)
