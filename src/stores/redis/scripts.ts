@@ -65,28 +65,32 @@ end
  * delete. 0 missing, 1 ok, 2 conflict (another version; or another data version, the `d` field, absent for 1: a
  * higher one always, a lower one unless the patch compares and swaps, which raises it; src/stores/data-version.ts).
  * Neither the last-seen time nor the TTL ever goes down: a request that loaded the session before another one
- * touched it sends an older view of both.
+ * touched it sends an older view of both. One HMGET reads what the checks need and one HSET writes the data, the
+ * version, and the last-seen time and data version when they move (each command a script runs costs Redis CPU).
  */
 const PATCH = `
 local key = KEYS[1]
-local base = tonumber(redis.pcall('HGET', key, 'c'))
-local version = redis.pcall('HGET', key, 'v')
+local got = redis.pcall('HMGET', key, 'c', 'v', 'd', 'l')
+if got.err then return 0 end
+local base, version = tonumber(got[1]), got[2]
 if not base or type(version) ~= 'string' or not tonumber(version) or version == '0' then return 0 end
 if ARGV[4] ~= '' and version ~= ARGV[4] then return 2 end
-if ARGV[6] ~= '' then
-  local stored, wanted = tonumber(redis.call('HGET', key, 'd') or '1') or 1, tonumber(ARGV[6])
-  if stored > wanted or (stored < wanted and ARGV[4] == '') then return 2 end
-  if stored < wanted then redis.call('HSET', key, 'd', ARGV[6]) end
-end
-local seen = tonumber(redis.call('HGET', key, 'l'))
 local n = tonumber(ARGV[7])
-if n > 0 then hset(key, ARGV, 8, 7 + 2 * n) end
-for i = 8 + 2 * n, #ARGV, 1000 do redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-if ARGV[5] ~= '' then
-  local touched = tonumber(ARGV[5]) - base
-  if not seen or touched > seen then redis.call('HSET', key, 'l', fmt(touched)) end
+local fields = {}
+for i = 8, 7 + 2 * n do fields[#fields + 1] = ARGV[i] end
+if ARGV[6] ~= '' then
+  local stored, wanted = tonumber(got[3] or '1') or 1, tonumber(ARGV[6])
+  if stored > wanted or (stored < wanted and ARGV[4] == '') then return 2 end
+  if stored < wanted then table.insert(fields, 'd'); table.insert(fields, ARGV[6]) end
 end
-redis.call('HINCRBY', key, 'v', 1)
+if ARGV[5] ~= '' then
+  local touched, seen = tonumber(ARGV[5]) - base, tonumber(got[4])
+  if not seen or touched > seen then table.insert(fields, 'l'); table.insert(fields, fmt(touched)) end
+end
+table.insert(fields, 'v')
+table.insert(fields, fmt(tonumber(version) + 1))
+hset(key, fields, 1, #fields)
+for i = 8 + 2 * n, #ARGV, 1000 do redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, #ARGV))) end
 local left = redis.call('PTTL', key)
 if left < 0 or left < tonumber(ARGV[3]) then redis.call('PEXPIRE', key, ARGV[3]) end
 return 1
