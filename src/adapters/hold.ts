@@ -1,6 +1,6 @@
 // Holds one node response until the session is committed, so no byte leaves before the store has the changes.
 import { sessionControl } from '../core/control.ts'
-import { OutgoingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { HallpassError } from '../errors.ts'
 import type { SessionHeaders } from '../pipeline/pipeline.ts'
 import type { RequestScope } from '../pipeline/scope.ts'
@@ -26,17 +26,21 @@ export interface HoldPolicy<C> {
   failed(err: unknown, res: ServerResponse, scope: RequestScope, context: C): void
 }
 
-const realHeadersSent = Object.getOwnPropertyDescriptor(
-  OutgoingMessage.prototype,
-  'headersSent',
-)?.get
+/**
+ * What the gate puts in the response's `_header` while it holds. Node's own `headersSent` getter is `!!this._header`
+ * (the serialized head, set by `writeHead`) on Node 20, 22 and 24, so a held response reads as sent, as it would
+ * have without the gate, and `setHeader` throws ERR_HTTP_HEADERS_SENT as it would have. A placeholder in a field the
+ * response already has, rather than an own `headersSent` getter: each property put on an Express response costs a
+ * new hidden class, and an accessor about 6 KB more of garbage that survives a scavenge (docs/performance.md).
+ */
+const HELD_HEAD = 'HTTP/1.1 500 hallpass holds this response until the session is committed\r\n\r\n'
 
 /**
  * One response's gate: its session, what was there before it, and the calls it holds. Its methods are
  * closures over it, put on the response as own properties over whatever was there (a second gate, from
  * `session()` installed twice, chains over the first like any other wrapper). A watching gate has only
  * `writeHead` (every first header goes through it, from `write`/`end`/`flushHeaders` too); `arm()` adds
- * the other three, so the gate can hold; `headersSent` is added when it starts holding.
+ * the other three, so the gate can hold. While it holds, `_header` has the placeholder `HELD_HEAD`.
  */
 class Gate<C> {
   state: 'waiting' | 'holding' | 'open' = 'waiting'
@@ -96,20 +100,18 @@ class Gate<C> {
     if (late) this.guardHeaderUnderWay()
   }
 
-  /**
-   * From the first held call on, `headersSent` reads true while held, as it would have without the gate (or while a
-   * gate under this one holds). Put on only when the gate starts holding: until then the response's own getter is
-   * right, and each property added to an Express response costs a new hidden class (docs/performance.md), so a
-   * response that is armed but never held (a POST that changes nothing) does without it.
-   */
-  private readHeldAsSent(): void {
+  /** Starts or ends the hold: while holding, the response reads as sent (`HELD_HEAD`), unless it already was. */
+  private hold(holding: boolean): void {
     const res = this.res
-    const under = Object.getOwnPropertyDescriptor(res, 'headersSent')?.get ?? realHeadersSent
-    Object.defineProperty(res, 'headersSent', {
-      configurable: true,
-      enumerable: true,
-      get: () => this.state === 'holding' || under?.call(res) === true,
-    })
+    const head: unknown = Reflect.get(res, '_header')
+    if (holding) {
+      this.state = 'holding'
+      if (head === null) Reflect.set(res, '_header', HELD_HEAD)
+      return
+    }
+    this.state = 'open'
+    // A gate under this one that holds too (reached by a call that went around this one) keeps the placeholder.
+    if (head === HELD_HEAD && this.under?.state !== 'holding') Reflect.set(res, '_header', null)
   }
 
   /**
@@ -205,8 +207,7 @@ class Gate<C> {
   }
 
   private start(): void {
-    this.state = 'holding'
-    this.readHeldAsSent()
+    this.hold(true)
     this.policy.commit(this.scope).then(
       (headers) => this.release(headers),
       (err: unknown) => this.drop(err),
@@ -226,7 +227,7 @@ class Gate<C> {
   }
 
   private release(headers: SessionHeaders | undefined): void {
-    this.state = 'open'
+    this.hold(false)
     const res = this.res
     const held = this.held ?? []
     this.held = undefined
@@ -247,7 +248,7 @@ class Gate<C> {
   }
 
   private drop(err: unknown): void {
-    this.state = 'open'
+    this.hold(false)
     this.held = undefined
     const res = this.res
     if (res.headersSent) return void res.destroy()

@@ -1,5 +1,5 @@
 // Express: every way of sending holds until the commit is done; errors and other res wrappers still work.
-import { createServer, OutgoingMessage, type Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -126,13 +126,26 @@ describe('hallpass/express holds the response until the commit is done', () => {
     expect((await browser.get('/read')).json.at).toBe('big')
   })
 
-  it('reads headersSent as true while the response is held', async () => {
-    let seen: boolean | undefined
+  it('reads as sent while the response is held: headersSent is true and setHeader throws, as without the gate', async () => {
+    let seen: { sent: boolean; head: boolean; setHeader: unknown } | undefined
     const browser = await start((app) =>
-      app.get('/held', (req, res) => (res.end('x'), (seen = res.headersSent))),
+      app.get('/held', (req, res) => {
+        sessionOf(req).set('at', 'held')
+        res.end('x')
+        let setHeader: unknown
+        try {
+          res.setHeader('x-late', '1')
+        } catch (err) {
+          setHeader = (err as { code?: string }).code
+        }
+        seen = { sent: res.headersSent, head: Reflect.get(res, '_headerSent') === true, setHeader }
+      }),
     )
-    await browser.get('/held')
-    expect(seen).toBe(true)
+    const reply = await browser.get('/held')
+    expect(reply.text).toBe('x')
+    expect(reply.headers.get('x-late')).toBeNull()
+    expect(seen).toEqual({ sent: true, head: false, setHeader: 'ERR_HTTP_HEADERS_SENT' })
+    expect((await browser.get('/read')).json.at).toBe('held')
   })
 
   it('commits the session behind an error response too', async () => {
@@ -228,15 +241,15 @@ describe('hallpass/express holds the response until the commit is done', () => {
 
 describe('hallpass/express does not hold a response whose commit has nothing to write', () => {
   // The response's own headersSent, not the gate's: true only once the headers have really gone out.
-  const reallySent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')
-    ?.get as (this: unknown) => boolean
+  // Node's `_headerSent`: set once the head was written to the socket (`headersSent` reads true while held too).
+  const reallySent = (res: object): boolean => Reflect.get(res, '_headerSent') === true
 
   it('sends a read that changed nothing at once', async () => {
     let seen: { sent: boolean } | undefined
     const browser = await start((app) =>
       app.get('/plain', (_req, res) => {
         res.end('x')
-        seen = { sent: reallySent.call(res) }
+        seen = { sent: reallySent(res) }
       }),
     )
     expect((await browser.get('/plain')).text).toBe('x')
@@ -249,7 +262,7 @@ describe('hallpass/express does not hold a response whose commit has nothing to 
       app.post('/change', (req, res) => {
         sessionOf(req).set('at', 'change')
         res.end('x')
-        sentAtEnd = reallySent.call(res)
+        sentAtEnd = reallySent(res)
       }),
     )
     await browser.post('/change')
@@ -278,7 +291,7 @@ describe('hallpass/express does not hold a response whose commit has nothing to 
         app.post('/wrapped', (req, res) => {
           sessionOf(req).set('at', 'wrapped')
           res.end('quiet')
-          sentAtEnd = reallySent.call(res)
+          sentAtEnd = reallySent(res)
         }),
       [shout],
     )
