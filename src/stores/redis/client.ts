@@ -176,19 +176,19 @@ export class RedisDriver {
 
   /** Runs a script with EVALSHA, loading it with EVAL when this node has not seen it (NOSCRIPT). */
   async script(script: Script, keys: string[], args: string[]): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args]
+    const command = ['EVALSHA', script.sha, String(keys.length), ...keys, ...args]
     const key = keys[0] as string
     try {
-      return await this.raw(key, ['EVALSHA', script.sha, ...tail])
+      return await this.raw(key, command)
     } catch (err) {
       if (err instanceof HallpassError) throw err
       if (errorCode(err) !== 'NOSCRIPT') throw unavailable(`script ${script.name} failed`, err)
     }
-    return this.command(key, ['EVAL', script.source, ...tail])
+    return this.command(key, ['EVAL', script.source, ...command.slice(2)])
   }
 
   /** Like `command`, but leaves Redis error replies (such as WRONGTYPE) to the caller. */
-  async raw(key: string, args: string[]): Promise<unknown> {
+  raw(key: string, args: string[]): Promise<unknown> {
     return this.bounded(() => this.send(key, args))
   }
 
@@ -201,30 +201,36 @@ export class RedisDriver {
    * Sends `commands` back to back on one connection (on Cluster, the one to the primary owning `key`'s slot), all
    * within one timeout. Resolves with their replies; rejects with the first error reply, or STORE_UNAVAILABLE.
    */
-  async pipeline(key: string, commands: string[][]): Promise<unknown[]> {
+  pipeline(key: string, commands: string[][]): Promise<unknown[]> {
     const pipe = this.pipe
-    if (pipe === undefined) throw unavailable('this client cannot send a pipeline')
+    if (pipe === undefined) return Promise.reject(unavailable('this client cannot send a pipeline'))
     return this.bounded(() => pipe(key, commands))
   }
 
-  /** Runs `send` unless the client is reconnecting, rejecting with STORE_UNAVAILABLE after the timeout. */
-  private async bounded<T>(send: () => Promise<T>): Promise<T> {
-    if (this.down()) throw unavailable('not connected (the client is reconnecting)')
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const sent = send()
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(unavailable(`no reply within ${this.timeout} ms`)),
-        this.timeout,
-      )
+  /**
+   * Runs `send` unless the client is reconnecting, rejecting with STORE_UNAVAILABLE after the timeout. One promise and
+   * one timer per command (not an async frame around a race of two): it runs twice on every write.
+   */
+  private bounded<T>(send: () => Promise<T>): Promise<T> {
+    if (this.down())
+      return Promise.reject(unavailable('not connected (the client is reconnecting)'))
+    const timeout = this.timeout
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(unavailable(`no reply within ${timeout} ms`)), timeout)
       timer.unref?.()
+      let sent: Promise<T>
+      try {
+        sent = send()
+      } catch (err) {
+        clearTimeout(timer)
+        return reject(err)
+      }
+      // A reply that arrives after the timeout settles nothing: the promise has already been rejected.
+      sent.then(
+        (reply) => (clearTimeout(timer), resolve(reply)),
+        (err: unknown) => (clearTimeout(timer), reject(err)),
+      )
     })
-    try {
-      return await Promise.race([sent, expired])
-    } finally {
-      clearTimeout(timer)
-      sent.catch(() => undefined) // a reply that arrives after the timeout is dropped, not an unhandled rejection
-    }
   }
 
   /** Stops listening for the client's errors once no store uses it; the client itself stays open (the app owns it). */
