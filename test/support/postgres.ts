@@ -162,8 +162,8 @@ export interface RowLocks {
 }
 
 /**
- * Connects `RowLocks` to the database at `url`. The waits read pg_stat_activity, never a timer; the watcher asks
- * outside any transaction, which would see one frozen snapshot of it.
+ * Connects `RowLocks` to the database at `url`. The waits end on what pg_stat_activity shows, never on a timer (it
+ * is read again every 5 ms, outside any transaction, which would see one frozen snapshot of it).
  *
  * @example
  * ```ts
