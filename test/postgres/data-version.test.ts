@@ -2,72 +2,29 @@
 // judged on the row as a concurrent upgrade left it, and a table created without the column refused with the fix.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createSessions } from '../../src/index.ts'
 import { withSession } from '../../src/adapters/node.ts'
-import {
-  migratePostgres,
-  postgresStore,
-  type PostgresClientLike,
-  type PostgresStore,
-} from '../../src/stores/postgres/index.ts'
+import { migratePostgres, postgresStore } from '../../src/stores/postgres/index.ts'
 import type { SessionData } from '../../src/stores/types.ts'
 import { testRecord } from '../../src/testing/index.ts'
 import {
-  connectClients,
-  startPostgres,
+  freshStore,
+  POSTGRES_DRIVERS,
   uniqueTable,
-  type PostgresClients,
+  useLockingPostgres,
 } from '../support/postgres.ts'
 import { cookiePair, TEST_SECRET, testSessions } from '../support/sessions.ts'
 
 const HOUR = 3_600_000
-let clients: PostgresClients
-/** A connection of the test's own, to hold row locks the store's statements must wait for. */
-let admin: pg.Client
-/** Another, outside any transaction, to watch pg_stat_activity. */
-let watcher: pg.Client
-
-beforeAll(async () => {
-  clients = await connectClients(await startPostgres())
-  admin = new pg.Client({ connectionString: clients.server.url })
-  watcher = new pg.Client({ connectionString: clients.server.url })
-  await Promise.all([admin.connect(), watcher.connect()])
-})
-
-afterAll(async () => {
-  await Promise.all([admin?.end(), watcher?.end()])
-  await clients?.close()
-  await clients?.server.stop()
-})
-
-async function freshStore(
-  client: PostgresClientLike,
-): Promise<{ store: PostgresStore; table: string }> {
-  const table = uniqueTable('dv')
-  await migratePostgres({ client, table })
-  const store = postgresStore({ client, table, purgeIntervalMs: 0, statementTimeoutMs: 30_000 })
-  return { store, table }
-}
-
-/** Resolves once a backend of this server waits for a lock (the store's statement is held up). */
-async function waiterOnLock(): Promise<void> {
-  for (;;) {
-    const { rows } = await watcher.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
-    )
-    if ((rows[0]?.n ?? 0) >= 1) return
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
+const db = useLockingPostgres()
 
 /** The row as stored: data and data_version (NULL for 1). */
 async function row(
   table: string,
   id: string,
 ): Promise<{ data: SessionData; data_version: number | null; version: string }> {
-  const { rows } = await admin.query(
+  const { rows } = await db.admin.query(
     `SELECT data, data_version, version::text AS version FROM "${table}" WHERE id = $1`,
     [id],
   )
@@ -82,7 +39,7 @@ const toV2 = ({ name, ...rest }: SessionData): SessionData => ({
 
 describe('data versions on Postgres', () => {
   it('createSessions takes dataVersion 2; old data is upgraded on load, written back, and hidden from the old deploy', async () => {
-    const { store, table } = await freshStore(clients.pool)
+    const { store, table } = await freshStore(db.pool)
     expect(store.keepsDataVersion).toBe(true) // so testStore runs its data-version cases on Postgres
     const { sessions: old, clock } = testSessions({ store })
     const fresh = createSessions({
@@ -118,10 +75,10 @@ describe('data versions on Postgres', () => {
   })
 
   it('reads a data_version it never writes (0, or beyond an integer) as corrupt and deletes the row', async () => {
-    const { store, table } = await freshStore(clients.pool)
+    const { store, table } = await freshStore(db.pool)
     const record = testRecord({ data: { a: 1 } })
     await store.create(record, { ttl: HOUR })
-    await admin.query(`UPDATE "${table}" SET data_version = 0 WHERE id = $1`, [record.id])
+    await db.admin.query(`UPDATE "${table}" SET data_version = 0 WHERE id = $1`, [record.id])
     expect(await store.get(record.id)).toBe('corrupt')
     expect(await store.get(record.id)).toBeNull()
     await expect(
@@ -132,21 +89,15 @@ describe('data versions on Postgres', () => {
   })
 })
 
-const DRIVERS: Record<string, () => PostgresClientLike> = {
-  'pg Pool': () => clients.pool,
-  'postgres.js': () => clients.sql,
-}
-
-describe.each(Object.keys(DRIVERS))('a data patch racing an upgrade (%s)', (name) => {
-  const client = (): PostgresClientLike => (DRIVERS[name] as () => PostgresClientLike)()
+describe.each(POSTGRES_DRIVERS)('a data patch racing an upgrade (%s)', (name) => {
+  const client = () => db.driver(name)
 
   it('an old-shape write held up behind a newer deploy’s upgrade is refused, not lost as missing, and writes nothing', async () => {
     const { store, table } = await freshStore(client())
     const record = testRecord({ data: { name: 'Ann' } })
     await store.create(record, { ttl: HOUR })
-    await admin.query('BEGIN')
     // The newer deploy's compare-and-swap upgrade, not committed yet.
-    await admin.query(
+    await db.lock(
       `UPDATE "${table}" SET data = '{"displayName":"Ann"}', data_version = 2, version = 2 WHERE id = $1`,
       [record.id],
     )
@@ -156,8 +107,8 @@ describe.each(Object.keys(DRIVERS))('a data patch racing an upgrade (%s)', (name
       ttl: HOUR,
       dataVersion: 1,
     })
-    await waiterOnLock()
-    await admin.query('COMMIT')
+    await db.lockWaiters(1)
+    await db.commit()
     // The row this process loaded was at version 1: judged on it, the write would be 'missing' (signed out) or 'ok'.
     expect(await write).toBe('conflict')
     expect(await row(table, record.id)).toEqual({
@@ -171,8 +122,7 @@ describe.each(Object.keys(DRIVERS))('a data patch racing an upgrade (%s)', (name
     const { store, table } = await freshStore(client())
     const record = testRecord({ data: { name: 'Ann' } })
     await store.create(record, { ttl: HOUR })
-    await admin.query('BEGIN')
-    await admin.query(`UPDATE "${table}" SET data = '{"name":"Bo"}', version = 2 WHERE id = $1`, [
+    await db.lock(`UPDATE "${table}" SET data = '{"name":"Bo"}', version = 2 WHERE id = $1`, [
       record.id,
     ])
     const upgrade = store.patch(record.id, {
@@ -182,8 +132,8 @@ describe.each(Object.keys(DRIVERS))('a data patch racing an upgrade (%s)', (name
       expectVersion: 1,
       dataVersion: 2,
     })
-    await waiterOnLock()
-    await admin.query('COMMIT')
+    await db.lockWaiters(1)
+    await db.commit()
     expect(await upgrade).toBe('conflict')
     expect(await row(table, record.id)).toEqual({
       data: { name: 'Bo' },
@@ -204,10 +154,10 @@ describe('a table created without the data_version column', () => {
   /** A migrated table with the column dropped: the CREATE TABLE from before data versions, with one row in it. */
   async function oldTable(): Promise<{ table: string; id: string }> {
     const table = uniqueTable('nodv')
-    await migratePostgres({ client: clients.pool, table })
-    await admin.query(`ALTER TABLE "${table}" DROP COLUMN data_version`)
+    await migratePostgres({ client: db.pool, table })
+    await db.admin.query(`ALTER TABLE "${table}" DROP COLUMN data_version`)
     const record = testRecord({ userId: 'old-row', data: { name: 'Ann' } })
-    await admin.query(
+    await db.admin.query(
       `INSERT INTO "${table}" (id, user_id, data, created_at, last_seen_at, expires_at, drop_at, persistent, version)
        VALUES ($1, $2, $3, $4, $4, $5, $5, false, 1)`,
       [record.id, record.userId, JSON.stringify(record.data), record.createdAt, Date.now() + HOUR],
@@ -217,7 +167,7 @@ describe('a table created without the data_version column', () => {
 
   it('is refused with STORE_UNAVAILABLE naming the SQL that adds it (503, never 500), and works once it is added', async () => {
     const { table, id } = await oldTable()
-    const store = postgresStore({ client: clients.pool, table, purgeIntervalMs: 0 })
+    const store = postgresStore({ client: db.pool, table, purgeIntervalMs: 0 })
     for (const call of [
       () => store.get(id),
       () => store.ping(),
@@ -231,7 +181,7 @@ describe('a table created without the data_version column', () => {
       )
     }
     // The migration cannot add it (the table is at schema version 1): it says the same.
-    const migrating = migratePostgres({ client: clients.pool, table })
+    const migrating = migratePostgres({ client: db.pool, table })
     await expect(migrating).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
     await expect(migrating).rejects.toThrow('ADD COLUMN data_version integer')
 
@@ -250,13 +200,13 @@ describe('a table created without the data_version column', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve))
     }
-    const { rows } = await admin.query(`SELECT id, data FROM "${table}"`)
+    const { rows } = await db.admin.query(`SELECT id, data FROM "${table}"`)
     expect(rows).toEqual([{ id, data: { name: 'Ann' } }]) // nothing written, nothing deleted
 
     // The fix from the message; the same store, no restart. The old row reads as data version 1.
     let message = ''
     await store.get(id).catch((err: Error) => void (message = err.message))
-    await admin.query(quotedSql(message))
+    await db.admin.query(quotedSql(message))
     expect(await store.get(id)).toMatchObject({ userId: 'old-row', data: { name: 'Ann' } })
     expect(await store.get(id)).not.toHaveProperty('dataVersion')
     const upgrade = {
@@ -268,19 +218,19 @@ describe('a table created without the data_version column', () => {
     }
     expect(await store.patch(id, upgrade)).toBe('ok')
     expect(await row(table, id)).toMatchObject({ data: { displayName: 'Ann' }, data_version: 2 })
-    expect(await migratePostgres({ client: clients.pool, table })).toEqual({ from: 1, to: 1 })
+    expect(await migratePostgres({ client: db.pool, table })).toEqual({ from: 1, to: 1 })
   })
 
   it('dropped while the store runs: the store fails closed and then names the fix', async () => {
-    for (const client of [clients.pool, clients.sql]) {
+    for (const client of [db.pool, db.sql]) {
       const { store, table } = await freshStore(client)
       const record = testRecord({ data: { a: 1 } })
       await store.create(record, { ttl: HOUR })
       expect(await store.get(record.id)).toEqual(record)
-      await admin.query(`ALTER TABLE "${table}" DROP COLUMN data_version`)
+      await db.admin.query(`ALTER TABLE "${table}" DROP COLUMN data_version`)
       await expect(store.get(record.id)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
       await expect(store.get(record.id)).rejects.toThrow('ADD COLUMN data_version integer')
-      await admin.query(`ALTER TABLE "${table}" ADD COLUMN data_version integer`)
+      await db.admin.query(`ALTER TABLE "${table}" ADD COLUMN data_version integer`)
       expect(await store.get(record.id)).toEqual(record)
     }
   })

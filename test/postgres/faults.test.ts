@@ -3,15 +3,18 @@
 import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  migratePostgres,
-  postgresStore,
-  type PostgresClientLike,
-  type PostgresStore,
-} from '../../src/stores/postgres/index.ts'
+import type { PostgresClientLike, PostgresStore } from '../../src/stores/postgres/index.ts'
 import type { SessionRecord } from '../../src/stores/types.ts'
 import { testRecord } from '../../src/testing/index.ts'
-import { startPostgres, uniqueTable, type PostgresServer } from '../support/postgres.ts'
+import {
+  connectRowLocks,
+  freshStore,
+  POSTGRES_DRIVERS,
+  startPostgres,
+  testStore,
+  type PostgresServer,
+  type RowLocks,
+} from '../support/postgres.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 const HOUR = 3_600_000
@@ -32,17 +35,11 @@ async function storeOn(
   client: PostgresClientLike,
   statementTimeoutMs: number,
 ): Promise<{ store: PostgresStore; setup: PostgresStore; table: string }> {
-  const table = uniqueTable('fault')
-  await migratePostgres({ client, table })
-  const setup = postgresStore({ client, table, statementTimeoutMs: 30_000, purgeIntervalMs: 0 })
-  return {
-    store: postgresStore({ client, table, statementTimeoutMs, purgeIntervalMs: 0 }),
-    setup,
-    table,
-  }
+  const { store: setup, table } = await freshStore(client)
+  return { store: testStore(client, table, { statementTimeoutMs }), setup, table }
 }
 
-describe.each(['pg Pool', 'postgres.js'])('the server goes away and comes back (%s)', (kind) => {
+describe.each(POSTGRES_DRIVERS)('the server goes away and comes back (%s)', (kind) => {
   it('answers STORE_UNAVAILABLE (the manager too) while it is down, then works again with the same objects', async () => {
     const pool = new pg.Pool({
       connectionString: server.url,
@@ -129,25 +126,11 @@ describe('a full pool', () => {
 })
 
 describe('a statement slower than the deadline', () => {
-  let admin: pg.Client
-  let watcher: pg.Client
+  let locks: RowLocks
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: server.url })
-    watcher = new pg.Client({ connectionString: server.url })
-    await Promise.all([admin.connect(), watcher.connect()])
+    locks = await connectRowLocks(server.url)
   })
-  afterAll(() => Promise.all([admin?.end(), watcher?.end()]))
-
-  /** Resolves once no backend waits for a lock: a cancelled statement has ended on the server. */
-  async function noLockWaiters(): Promise<void> {
-    for (;;) {
-      const { rows } = await watcher.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
-      )
-      if (rows[0]?.n === 0) return
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
-  }
+  afterAll(() => locks?.close())
 
   /** Holds the row's lock while `write` runs against the store (and, given `settled`, until it resolves); lets go. */
   async function blocked(
@@ -156,8 +139,7 @@ describe('a statement slower than the deadline', () => {
     write: () => Promise<unknown>,
     settled?: () => Promise<void>,
   ): Promise<unknown> {
-    await admin.query('BEGIN')
-    await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [id])
+    await locks.lock(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [id])
     try {
       const outcome = await write().then(
         () => 'resolved',
@@ -166,7 +148,7 @@ describe('a statement slower than the deadline', () => {
       await settled?.()
       return outcome
     } finally {
-      await admin.query('COMMIT')
+      await locks.commit()
     }
   }
 
@@ -180,9 +162,9 @@ describe('a statement slower than the deadline', () => {
       const record = testRecord()
       await setup.create(record, { ttl: HOUR })
       // The lock is held until the cancelled statement has left the server: it never waits its turn and runs.
-      expect(await blocked(table, record.id, patch(store, record.id), noLockWaiters)).toMatchObject(
-        UNAVAILABLE,
-      )
+      expect(
+        await blocked(table, record.id, patch(store, record.id), () => locks.noLockWaiters()),
+      ).toMatchObject(UNAVAILABLE)
       expect(await setup.get(record.id)).toMatchObject({ version: 1, data: {} })
     } finally {
       await sql.end({ timeout: 1 })

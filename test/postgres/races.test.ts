@@ -2,77 +2,16 @@
 // rotation, parallel logins against the per-user cap, and a serialization failure retried.
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  migratePostgres,
-  postgresStore,
-  type PostgresClientLike,
-} from '../../src/stores/postgres/index.ts'
 import type { SessionRecord, Store } from '../../src/stores/types.ts'
 import { testRecord } from '../../src/testing/index.ts'
-import {
-  connectClients,
-  startPostgres,
-  uniqueTable,
-  type PostgresClients,
-} from '../support/postgres.ts'
+import { freshStore, POSTGRES_DRIVERS, useLockingPostgres } from '../support/postgres.ts'
 import { cookiePair, testSessions } from '../support/sessions.ts'
 
 const HOUR = 3_600_000
-let clients: PostgresClients
-/** A connection of the test's own, to hold locks the store's statements must wait for. */
-let admin: pg.Client
-/** Another, outside any transaction, to watch pg_stat_activity (a transaction would see one frozen snapshot of it). */
-let watcher: pg.Client
+const db = useLockingPostgres()
 
-beforeAll(async () => {
-  clients = await connectClients(await startPostgres())
-  admin = new pg.Client({ connectionString: clients.server.url })
-  watcher = new pg.Client({ connectionString: clients.server.url })
-  await Promise.all([admin.connect(), watcher.connect()])
-})
-
-afterAll(async () => {
-  await Promise.all([admin?.end(), watcher?.end()])
-  await clients?.close()
-  await clients?.server.stop()
-})
-
-async function freshStore(
-  client: PostgresClientLike,
-  options: { conflictRetries?: number } = {},
-): Promise<{ store: Store; table: string }> {
-  const table = uniqueTable('race')
-  await migratePostgres({ client, table })
-  return {
-    store: postgresStore({
-      client,
-      table,
-      purgeIntervalMs: 0,
-      statementTimeoutMs: 30_000,
-      ...options,
-    }),
-    table,
-  }
-}
-
-/** Resolves once `count` backends of this server wait for a lock (a statement is in flight, held up). */
-async function waitersOnLock(count: number): Promise<void> {
-  for (;;) {
-    const { rows } = await watcher.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
-    )
-    if ((rows[0]?.n ?? 0) >= count) return
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
-const DRIVERS: Record<string, () => PostgresClientLike> = {
-  'pg Pool': () => clients.pool,
-  'postgres.js': () => clients.sql,
-}
-
-describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => {
-  const client = (): PostgresClientLike => (DRIVERS[name] as () => PostgresClientLike)()
+describe.each(POSTGRES_DRIVERS)('races on PostgreSQL through %s', (name) => {
+  const client = () => db.driver(name)
 
   it('1,000 concurrent update() increments on one session, each from its own request, all land', async () => {
     const { store } = await freshStore(client())
@@ -94,16 +33,15 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
     const { store, table } = await freshStore(client())
     const record = testRecord({ userId: 'slow-writer' })
     await store.create(record, { ttl: HOUR })
-    await admin.query('BEGIN')
-    await admin.query(`DELETE FROM "${table}" WHERE id = $1`, [record.id]) // the logout, not committed yet
+    await db.lock(`DELETE FROM "${table}" WHERE id = $1`, [record.id]) // the logout, not committed yet
     const write = store.patch(record.id, {
       set: { late: true },
       unset: [],
       ttl: HOUR,
       lastSeenAt: Date.now(),
     })
-    await waitersOnLock(1)
-    await admin.query('COMMIT')
+    await db.lockWaiters(1)
+    await db.commit()
     expect(await write).toBe('missing')
     expect(await store.get(record.id)).toBeNull()
     expect(await store.listByUser('slow-writer')).toEqual([])
@@ -114,19 +52,18 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
     for (let round = 0; round < 4; round++) {
       const record = testRecord({ userId: 'both-waiting' })
       await store.create(record, { ttl: HOUR })
-      await admin.query('BEGIN')
-      await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [record.id])
+      await db.lock(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [record.id])
       const first =
         round % 2 === 0
           ? store.destroy(record.id)
           : store.patch(record.id, { set: { a: round }, unset: [], ttl: HOUR })
-      await waitersOnLock(1)
+      await db.lockWaiters(1)
       const second =
         round % 2 === 0
           ? store.patch(record.id, { set: { a: round }, unset: [], ttl: HOUR })
           : store.revoke('both-waiting')
-      await waitersOnLock(2)
-      await admin.query('COMMIT')
+      await db.lockWaiters(2)
+      await db.commit()
       await Promise.all([first, second])
       expect(await store.get(record.id)).toBeNull()
     }
@@ -155,17 +92,16 @@ describe.each(Object.keys(DRIVERS))('races on PostgreSQL through %s', (name) => 
       await store.create(old, { ttl: HOUR })
       const user = `rotating-${writeFirst}`
       const next = testRecord({ userId: user, data: { cart: 1 } })
-      await admin.query('BEGIN')
-      await admin.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [old.id])
+      await db.lock(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [old.id])
       const write = (): Promise<unknown> =>
         store.patch(old.id, { set: { late: true }, unset: [], ttl: HOUR })
       const login = (): Promise<unknown> =>
         store.create(next, { ttl: HOUR, replaces: old.id, tombstone: 60_000 })
       const a = writeFirst ? write() : login()
-      await waitersOnLock(1)
+      await db.lockWaiters(1)
       const b = writeFirst ? login() : write()
-      await waitersOnLock(2)
-      await admin.query('COMMIT')
+      await db.lockWaiters(2)
+      await db.commit()
       await Promise.all([a, b])
       expect(await store.get(old.id)).toMatchObject({ version: 0, userId: null, data: {} })
       expect(await store.get(next.id)).toMatchObject({ userId: user, data: { cart: 1 } })
@@ -208,7 +144,7 @@ describe('serialization failures on PostgreSQL', () => {
   let strict: pg.Pool
   beforeAll(() => {
     strict = new pg.Pool({
-      connectionString: clients.server.url,
+      connectionString: db.url,
       options: '-c default_transaction_isolation=repeatable\\ read',
     })
   })
@@ -220,14 +156,13 @@ describe('serialization failures on PostgreSQL', () => {
     const { store, table } = await freshStore(strict, { conflictRetries })
     const record = testRecord({ data: { n: 0 } })
     await store.create(record, { ttl: HOUR })
-    await admin.query('BEGIN')
-    await admin.query(`UPDATE "${table}" SET data = data || '{"other": true}' WHERE id = $1`, [
+    await db.lock(`UPDATE "${table}" SET data = data || '{"other": true}' WHERE id = $1`, [
       record.id,
     ])
     const write = store.patch(record.id, { set: { mine: true }, unset: [], ttl: HOUR })
     write.catch(() => undefined)
-    await waitersOnLock(1)
-    await admin.query('COMMIT') // the waiting write's snapshot is now stale: 40001
+    await db.lockWaiters(1)
+    await db.commit() // the waiting write's snapshot is now stale: 40001
     return { write, store, id: record.id }
   }
 
