@@ -57,11 +57,15 @@ function latchedStore() {
   return { store, control }
 }
 
-/** An app with `session()` on a latched store; `build` adds the middleware and routes. */
-async function serve(build: (app: Express, sessionMiddleware: express.RequestHandler) => void) {
+/** An app with `session()` on a latched store (and `maxDataBytes`, if given); `build` adds the middleware and routes. */
+async function serve(
+  build: (app: Express, sessionMiddleware: express.RequestHandler) => void,
+  maxDataBytes?: number,
+) {
   const { store, control } = latchedStore()
   const app = express()
-  build(app, session(testSessions({ store, schema }).sessions))
+  const options = { store, schema, ...(maxDataBytes !== undefined && { maxDataBytes }) }
+  build(app, session(testSessions(options).sessions))
   app.use(sessionErrors())
   const server = createServer(app)
   servers.push(server)
@@ -165,6 +169,36 @@ describe('hallpass/express with compression installed after session()', () => {
       expect(control.created).toEqual([])
     })
   }
+})
+
+describe('hallpass/express with compression installed after session(), a commit error', () => {
+  it("that goes to the app's error handler sends that handler's reply, not the gzipped reply it replaced", async () => {
+    const { port, control } = await serve((app, sessionMiddleware) => {
+      app.use(sessionMiddleware)
+      app.use(compression({ threshold: 0 }))
+      app.post('/big', (req, res) => {
+        sessionOf(req).set('at', 'x'.repeat(500))
+        res.type('text').send('secret app reply '.repeat(50))
+      })
+      app.use(sessionErrors())
+      app.use(
+        (
+          err: { code?: string },
+          _req: Request,
+          res: express.Response,
+          _next: express.NextFunction,
+        ) =>
+          void res
+            .status(413)
+            .type('text')
+            .send(`too large: ${String(err.code)}`),
+      )
+    }, 100)
+    const { head, body } = parse(await raw(port, post('/big', 'Accept-Encoding: gzip\r\n')))
+    expect(head).toMatch(/^HTTP\/1\.1 413 /)
+    expect(body).toBe('too large: SESSION_TOO_LARGE')
+    expect(control.created).toEqual([])
+  })
 })
 
 describe('hallpass/express: a held response on the wire', () => {
