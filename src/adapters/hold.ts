@@ -52,6 +52,8 @@ class Gate<C> {
   headAfterArm: boolean | undefined = undefined
   /** True while Node's `_implicitHeader` runs, from a `write`/`end`/`flushHeaders` that did not go through the armed gate. */
   implicitHead = false
+  /** Set when the held calls are dropped: a later call from above the gate (compression's deflate stream) is the dropped reply's. */
+  dropped = false
   // What was there before the gate; write, end and flushHeaders are taken when it is armed.
   readonly writeHead: ServerResponse['writeHead']
   /** The gate's own `writeHead`, as put on the response; its `gate` property names this gate. */
@@ -145,6 +147,12 @@ class Gate<C> {
 
   /** A call to one of the four methods: passed on when open, otherwise held (the first one starts the commit). */
   call(method: Method, args: unknown[]): unknown {
+    // As Node's own flushHeaders, a first one writes the head through res.writeHead, so a wrapper of it put on after
+    // the gate (compression) sees the head before the response reads as sent (else it sends the body unencoded).
+    if (method === 'flushHeaders' && this.state === 'waiting' && !this.res.headersSent)
+      this.res.writeHead(this.res.statusCode)
+    if (this.dropped)
+      return method === 'write' ? true : method === 'flushHeaders' ? undefined : this.res
     if (this.state === 'waiting') {
       const headers =
         this.armed &&
@@ -250,8 +258,13 @@ class Gate<C> {
   private drop(err: unknown): void {
     this.hold(false)
     this.held = undefined
+    this.dropped = true
     const res = this.res
     if (res.headersSent) return void res.destroy()
+    // The failure reply goes to what was under the gate: a wrapper put on above it (compression) saw the dropped
+    // reply, so it may refuse a second end() (a hung response) or still be sending that reply's bytes.
+    for (const method of ['writeHead', 'write', 'end', 'flushHeaders'] as const)
+      Reflect.set(res, method, this.method(method))
     Reflect.set(res, 'finished', false) // the held end() never ran: the failure reply ends it
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     res.statusCode = 200
