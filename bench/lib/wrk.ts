@@ -106,8 +106,9 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
 /**
  * Runs wrk for `run.seconds`, then for twice as long each time while fewer than `minRequests` answers have
  * completed, up to `maxSeconds` of wrk in all, and returns the runs added up (with the highest p99).
- * wrk counts only the answers that arrive inside its window: on a loaded machine a 1-s smoke run whose first
- * answers take longer than 1 s (a cold connection pool, every connection queued on one row) completes none.
+ * wrk counts only the answers that arrive inside its window (one still in flight at the end is dropped, not a
+ * timeout), and with 32 requests in flight each waits about 32 / (req/s): on a loaded machine a Postgres /write
+ * (every request on one row) manages 20-50 req/s, so a 1-s smoke run can end before its first answer.
  * A doubled window also outlasts the backlog the last run left queued on the server.
  */
 export async function runWrkUntil(
