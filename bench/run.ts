@@ -1,5 +1,6 @@
 // hallpass against express-session, @fastify/session and iron-session: wrk load on each scenario server, interleaved, medians (issue 7).
 import { writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import {
   ENDPOINTS,
@@ -235,17 +236,25 @@ async function main(): Promise<number> {
       return 0
     }
     log(`redis-server on ${redis.url}; starting ${selected.length} scenario servers`)
-    // The first server fills the transpile cache (bench/lib/ts-loader.mjs) for every module; the rest start in parallel from it.
+    // The first server fills the transpile cache (bench/lib/ts-loader.mjs) for every module; the rest start from it,
+    // one per core at a time: each server's start-up deadline (60 s) then times its own start, not a queue of 25
+    // starts sharing 2 cores. Each server joins `children` once up, so `finally` stops it if another fails to start.
     const [first, ...rest] = selected as [Scenario, ...Scenario[]]
-    const start = (s: Scenario): Promise<Child> =>
-      s.runtime ? spawnRuntimeScenario(s) : spawnScenario(s.id, s.redis ? redis.url : '')
-    const spawned = [
+    const up = (child: Child): void => void children.set(child.id, child)
+    up(
       first.runtime
-        ? await start(first)
+        ? await spawnRuntimeScenario(first)
         : await spawnScenario(first.id, first.redis ? redis.url : '', { preload: true }),
-      ...(await Promise.all(rest.map(start))),
-    ]
-    for (const child of spawned) children.set(child.id, child)
+    )
+    const errors: unknown[] = []
+    const worker = async (): Promise<void> => {
+      for (let s = rest.shift(); s && errors.length === 0; s = rest.shift())
+        await (s.runtime ? spawnRuntimeScenario(s) : spawnScenario(s.id, s.redis ? redis.url : ''))
+          .then(up)
+          .catch((err: unknown) => void errors.push(err))
+    }
+    await Promise.all(Array.from({ length: availableParallelism() }, worker))
+    if (errors.length > 0) throw errors[0]
     log(`servers ready after ${((Date.now() - started) / 1000).toFixed(1)} s`)
     const all = new Map<ScenarioId, Results>(selected.map((s) => [s.id, emptyResults(s.id)]))
     for (let rep = 0; rep < config.reps; rep++) {
@@ -266,8 +275,12 @@ async function main(): Promise<number> {
               !smoke,
             )
           } catch (err) {
-            failures.push(`${s.id} ${e}: ${(err as Error).message}`)
-            log(`  ${s.id} ${e}: FAILED ${(err as Error).message}`)
+            const child = children.get(s.id) as Child
+            const why = `${String(err)}${(err as Error).cause ? ` (${String((err as Error).cause)})` : ''}`
+            failures.push(
+              `${s.id} ${e}: ${why}${child.stderr() ? `\n${child.stderr().slice(-2000)}` : ''}`,
+            )
+            log(`  ${s.id} ${e}: FAILED ${why}`)
           }
         }
         // Smoke mode loads /read and /write at once (it checks that everything answers 2xx, it measures nothing).
