@@ -103,10 +103,57 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
   })
 }
 
-/** The problems in a run that make it invalid: non-2xx answers, socket errors, or no requests at all. */
-export function problems(result: WrkResult): string[] {
+/**
+ * Runs wrk for `run.seconds`, then for twice as long each time while fewer than `minRequests` answers have
+ * completed, up to `maxSeconds` of wrk in all, and returns the runs added up (with the highest p99).
+ * wrk counts only the answers that arrive inside its window (one still in flight at the end is dropped, not a
+ * timeout), and with 32 requests in flight each waits about 32 / (req/s): on a loaded machine a Postgres /write
+ * (every request on one row) manages 20-50 req/s, so a 1-s smoke run can end before its first answer.
+ * A doubled window also outlasts the backlog the last run left queued on the server.
+ */
+export async function runWrkUntil(
+  run: WrkRun,
+  minRequests: number,
+  maxSeconds: number,
+): Promise<WrkResult> {
+  let total = await runWrk(run)
+  let spent = run.seconds
+  for (let seconds = run.seconds * 2; total.requests < minRequests; seconds *= 2) {
+    if (spent + seconds > maxSeconds) break
+    total = add(total, await runWrk({ ...run, seconds }))
+    spent += seconds
+  }
+  return total
+}
+
+/** Two consecutive runs as one: the counts added up, req/s over both, the higher p99. */
+function add(a: WrkResult, b: WrkResult): WrkResult {
+  const requests = a.requests + b.requests
+  const seconds = a.seconds + b.seconds
+  const errors = (kind: keyof WrkResult['socketErrors']): number =>
+    a.socketErrors[kind] + b.socketErrors[kind]
+  return {
+    requests,
+    seconds,
+    rps: requests / seconds,
+    p99: Math.max(a.p99, b.p99),
+    non2xx: a.non2xx + b.non2xx,
+    socketErrors: {
+      connect: errors('connect'),
+      read: errors('read'),
+      write: errors('write'),
+      timeout: errors('timeout'),
+    },
+  }
+}
+
+/** The problems in a run that make it invalid: non-2xx answers, socket errors, or fewer than `minRequests` answers. */
+export function problems(result: WrkResult, minRequests = 1): string[] {
   const found: string[] = []
-  if (result.requests === 0) found.push('no requests completed')
+  if (result.requests < minRequests)
+    found.push(
+      `${result.requests === 0 ? 'no' : `only ${result.requests}`} requests completed in ${result.seconds.toFixed(0)} s of wrk${minRequests > 1 ? ` (${minRequests} needed)` : ''}`,
+    )
   if (result.non2xx > 0) found.push(`${result.non2xx} non-2xx responses`)
   for (const [kind, n] of Object.entries(result.socketErrors))
     if (n > 0) found.push(`${n} socket ${kind} errors`)

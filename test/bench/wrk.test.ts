@@ -50,7 +50,7 @@ describe('parseWrk', () => {
 
   it('reports a run with no completed request', () => {
     expect(problems(parseWrk(REPORT.replace('22700 requests', '0 requests')))).toContain(
-      'no requests completed',
+      'no requests completed in 1 s of wrk',
     )
   })
 
