@@ -79,6 +79,12 @@ const USER = 'user-1'
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 const failures: string[] = []
 
+/** The end of what a scenario server wrote to stderr, on a line of its own, for a failure message ('' when nothing). */
+function stderrTail(child: Child): string {
+  const text = child.stderr()
+  return text ? `\n${text.slice(-2000)}` : ''
+}
+
 /** One wrk run of one endpoint (after a warm-up); with `alone`, Redis commands are counted from INFO commandstats around it. */
 async function measure(
   redis: BenchRedis,
@@ -128,8 +134,7 @@ async function measure(
   }
   results.runs[e].push(result)
   const found = problems(result, enough.requests)
-  for (const p of found)
-    failures.push(`${s.id} ${e}: ${p}${child.stderr() ? `\n${child.stderr().slice(-2000)}` : ''}`)
+  for (const p of found) failures.push(`${s.id} ${e}: ${p}${stderrTail(child)}`)
   log(
     `  ${s.id.padEnd(22)} ${e.padEnd(5)} ${Math.round(result.rps).toLocaleString('en-US').padStart(8)} req/s  p99 ${result.p99.toFixed(2)} ms${result.seconds > config.seconds * 1.5 ? `  (${result.seconds.toFixed(0)} s)` : ''}${found.length ? `  FAILED: ${found.join(', ')}` : ''}`,
   )
@@ -277,9 +282,7 @@ async function main(): Promise<number> {
           } catch (err) {
             const child = children.get(s.id) as Child
             const why = `${String(err)}${(err as Error).cause ? ` (${String((err as Error).cause)})` : ''}`
-            failures.push(
-              `${s.id} ${e}: ${why}${child.stderr() ? `\n${child.stderr().slice(-2000)}` : ''}`,
-            )
+            failures.push(`${s.id} ${e}: ${why}${stderrTail(child)}`)
             log(`  ${s.id} ${e}: FAILED ${why}`)
           }
         }
