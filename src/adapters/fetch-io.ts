@@ -12,7 +12,7 @@ import { scopeFor, type Reply, type RequestScope } from '../pipeline/scope.ts'
 export interface FetchAdapterOptions extends AdapterOptions {
   /** The client's socket address, from the request and the runtime's second fetch argument: `clientIp` from `hallpass/bun` or `hallpass/deno`, `clientIp({ trustCloudflare })` from `hallpass/workers`. @default none */
   getIp?: (request: Request, env?: unknown) => string | undefined
-  /** Called with an error the handler threw (the client gets a bare JSON 500). @default console.error */
+  /** Called with an error the handler threw (the client gets a bare JSON 500). @default logs the error, the method and the path with console.error, never the headers */
   onError?: (err: unknown, request: Request) => void
 }
 

@@ -8,6 +8,7 @@ import { Pipeline } from '../pipeline/pipeline.ts'
 import { DENIED, runGuard } from '../pipeline/replies.ts'
 import type { RequestScope } from '../pipeline/scope.ts'
 import { serveFetch, type FetchAdapterOptions } from './fetch-io.ts'
+import { reportError } from '../pipeline/report.ts'
 
 export {
   applySession,
@@ -53,7 +54,7 @@ export function withSession<D extends SessionData>(
     'getIp',
   ])
   const pipeline = new Pipeline(sessions, options)
-  const onError = options.onError ?? console.error
+  const onError = options.onError ?? reportError
   const handle = (scope: RequestScope<D>, request: Request) => handler(request, scope.session)
   return (request, env) =>
     serveFetch(pipeline, request, options.getIp?.(request, env), handle, onError)

@@ -9,6 +9,7 @@ import { commitHeaders, commitHeadersNow, Pipeline } from '../pipeline/pipeline.
 import { DENIED, runGuard } from '../pipeline/replies.ts'
 import { scopeFor, type RequestScope } from '../pipeline/scope.ts'
 import { clientFacts, requestFacts, sendReply, setSessionHeaders } from './node-io.ts'
+import { reportError } from '../pipeline/report.ts'
 
 export {
   loadSession,
@@ -36,7 +37,7 @@ export type NodeHandler<D extends SessionData = SessionData> = (
 
 /** Options for `withSession`. */
 export interface NodeAdapterOptions extends AdapterOptions {
-  /** Called with an error the handler threw (the client gets a bare 500). @default console.error */
+  /** Called with an error the handler threw (the client gets a bare 500). @default logs the error, the method and the path with console.error, never the headers */
   onError?: (err: unknown, req: IncomingMessage) => void
 }
 
@@ -93,7 +94,7 @@ export function withSession<D extends SessionData>(
       res.end(reply.body)
     } catch (err) {
       const failure = await pipeline.fail(scope, err)
-      if (!failure.known) (options.onError ?? console.error)(err, req)
+      if (!failure.known) (options.onError ?? reportError)(err, req)
       sendReply(res, failure.reply)
     }
   }

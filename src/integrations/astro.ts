@@ -9,6 +9,7 @@ import { checkDoorOptions } from '../pipeline/facts.ts'
 import { commitHeaders, Pipeline } from '../pipeline/pipeline.ts'
 import { attached, DENIED } from '../pipeline/replies.ts'
 import { RequestScope } from '../pipeline/scope.ts'
+import { reportError } from '../pipeline/report.ts'
 
 /** Options for `sessionMiddleware`: those of every adapter (`trustProxy`, `csrf`), and `onError`. */
 export type AstroOptions = Pick<FetchAdapterOptions, 'trustProxy' | 'csrf' | 'onError'>
@@ -69,7 +70,7 @@ export function sessionMiddleware<D extends SessionData>(
 ) {
   checkDoorOptions('hallpass/astro sessionMiddleware()', options, ['trustProxy', 'csrf', 'onError'])
   const pipeline = new Pipeline(sessions, options)
-  const onError = options.onError ?? console.error
+  const onError = options.onError ?? reportError
   return async (context: AstroContext, next: () => Promise<Response>): Promise<Response> => {
     if (!context.isPrerendered) {
       const handle = (scope: RequestScope<D>) => {

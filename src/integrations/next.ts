@@ -24,6 +24,7 @@ import { DENIED, errorReply, runGuard } from '../pipeline/replies.ts'
 import type { RequestScope } from '../pipeline/scope.ts'
 import { toJar, type JarCookie } from './cookies.ts'
 import { SERVER_ACTION_PATH, serverActionCheck, type ActionHeaders } from './server-actions.ts'
+import { reportError } from '../pipeline/report.ts'
 
 /** Options for `nextSessions`: those of every adapter (`trustProxy`, `csrf`), and `onError` (route handlers). */
 export type NextSessionsOptions = Pick<FetchAdapterOptions, 'trustProxy' | 'csrf' | 'onError'>
@@ -97,7 +98,7 @@ export function nextSessions<D extends SessionData>(
   checkDoorOptions('hallpass/next nextSessions()', options, ['trustProxy', 'csrf', 'onError'])
   const pipeline = new Pipeline(sessions, options)
   const checkAction = serverActionCheck(pipeline, options, sessions.cookie.secure)
-  const onError = options.onError ?? console.error
+  const onError = options.onError ?? reportError
 
   /** A server component render or a server action: no Response of its own, so its cookies go through `cookies()`. */
   const loadFromHeaders = async (path: string): Promise<RequestScope<D>> => {

@@ -7,6 +7,7 @@ import { checkDoorOptions } from '../pipeline/facts.ts'
 import { Pipeline } from '../pipeline/pipeline.ts'
 import { errorReply, withCookies } from '../pipeline/replies.ts'
 import { scopeOf, type RequestScope } from '../pipeline/scope.ts'
+import { reportError } from '../pipeline/report.ts'
 
 /** Options for `handleSession`. The client address comes from `event.getClientAddress()` (adapter-node's `ADDRESS_HEADER`/`XFF_DEPTH`), the origin from `event.url` (its `ORIGIN`/`PROTOCOL_HEADER`). */
 export type SvelteKitOptions = Pick<FetchAdapterOptions, 'csrf' | 'onError'>
@@ -69,7 +70,7 @@ export function handleSession<D extends SessionData>(
   const pipeline = new Pipeline(sessions, {
     ...(options.csrf !== undefined && { csrf: options.csrf }),
   })
-  const onError = options.onError ?? console.error
+  const onError = options.onError ?? reportError
   return async <E extends SvelteKitEvent>({
     event,
     resolve,
@@ -89,7 +90,7 @@ export interface SessionErrorsOptions {
   /**
    * Reports the errors `sessionErrors()` does not answer itself: everything but a hallpass 409 or 503 (SvelteKit's
    * 404s are not reported, as SvelteKit's own `handleError` does not log them).
-   * @default console.error
+   * @default the error with the request's method and path, never its headers (the Cookie holds the session token)
    */
   readonly onError?: (error: unknown, request: Request) => void
 }
@@ -109,7 +110,7 @@ export interface SvelteKitErrorInput {
  * Every other error is reported to `onError` (SvelteKit's own `handleError`, which this one replaces, logs them too)
  * and SvelteKit renders its 500.
  *
- * @default onError: console.error
+ * @default onError: the error with the request's method and path (console.error), never its headers
  * @example
  * ```ts
  * // src/hooks.server.ts
@@ -121,7 +122,7 @@ export interface SvelteKitErrorInput {
 export function sessionErrors(
   options: SessionErrorsOptions = {},
 ): (input: SvelteKitErrorInput) => undefined {
-  const onError = options.onError ?? console.error
+  const onError = options.onError ?? reportError
   return ({ error, event, status }) => {
     const known = errorReply(error)
     const session: unknown = Reflect.get(event.locals, 'session')

@@ -9,6 +9,7 @@ import { HallpassError } from '../errors.ts'
 import { checkDoorOptions } from '../pipeline/facts.ts'
 import { Pipeline } from '../pipeline/pipeline.ts'
 import type { RequestScope } from '../pipeline/scope.ts'
+import { reportError } from '../pipeline/report.ts'
 
 /** Options for `tanstackSessions`: those of every adapter (`trustProxy`, `csrf`), and `onError`. */
 export type TanstackSessionsOptions = Pick<FetchAdapterOptions, 'trustProxy' | 'csrf' | 'onError'>
@@ -72,7 +73,7 @@ export function tanstackSessions<D extends SessionData>(
     'onError',
   ])
   const pipeline = new Pipeline(sessions, options)
-  const onError = options.onError ?? console.error
+  const onError = options.onError ?? reportError
   return {
     async sessionHandler<R extends NextResult>({ request, next }: SessionHandlerArgs<D, R>) {
       let result: R | undefined

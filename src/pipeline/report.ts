@@ -1,0 +1,29 @@
+// The default `onError` of every front door: the error, the method and the path; never the headers (the Cookie holds session tokens).
+
+/**
+ * Logs an error a handler threw with `console.error`, naming the request by its method and path only: not its
+ * headers (the Cookie header carries the session token, and a log is read by more people than the session's owner)
+ * and not its query string (which may carry one-time codes). Takes a Fetch `Request` or a node `IncomingMessage`.
+ *
+ * @example
+ * ```ts
+ * import { withSession } from 'hallpass/fetch'
+ * // the default: withSession(sessions, handler, { onError: reportError })
+ * ```
+ */
+export function reportError(
+  err: unknown,
+  request: { readonly method?: string | undefined; readonly url?: string | undefined },
+): void {
+  console.error(`hallpass: ${request.method ?? 'request'} ${pathOf(request.url)} failed:`, err)
+}
+
+/** The path of an absolute URL (a Fetch request's) or of a request target (a node request's), without its query. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '(no url)'
+  try {
+    return new URL(url, 'http://unknown').pathname
+  } catch {
+    return '(unparsable url)'
+  }
+}
