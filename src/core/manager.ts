@@ -91,9 +91,8 @@ export function assertSessions<D extends SessionData>(
   return configError(
     looksLikeOne
       ? `${user} was given a sessions manager from another copy of hallpass: two copies are loaded (a bundler ` +
-          `bundled hallpass twice, or the manager was cached on globalThis by another build). Load one copy ` +
-          `(Next.js: serverExternalPackages: ['hallpass'] in next.config) and create the manager in a module ` +
-          `of the app`
+          `bundled hallpass twice, or the manager was cached on globalThis by another build). Create the manager ` +
+          `in one module of the app, import it from there, and do not cache it on globalThis`
       : `${user} needs the manager that createSessions() returns (got ${describe(value)})`,
   )
 }

@@ -1,6 +1,7 @@
 // What a front door reads from its framework's request for the pipeline: the client (for load) and the request (for the checks).
 import type { CsrfOptions } from '../csrf/index.ts'
 import { checkOptionKeys, configError } from '../errors.ts'
+import { isIpAddress } from '../runtime/address.ts'
 
 /** Options every front door accepts. */
 export interface AdapterOptions {
@@ -60,7 +61,10 @@ export interface RequestFacts {
 /** Reads the `_csrf` form field when the check needs a token and the request has no `x-csrf-token` header. */
 export type FormToken = () => Promise<string | undefined> | string | undefined
 
-/** The client address: the socket's, or with `trustProxy` the last hop recorded in `X-Forwarded-For`. */
+/**
+ * The client address: the socket's, or with `trustProxy` the last hop recorded in `X-Forwarded-For` when that is an
+ * IP address (anything else there, such as markup a client wrote, is not recorded: the socket's address is).
+ */
 export function clientIp(
   socketAddress: string | undefined,
   forwardedFor: string | null | undefined,
@@ -69,7 +73,7 @@ export function clientIp(
   if (trustProxy && forwardedFor) {
     const hops = forwardedFor.split(',')
     const last = hops[hops.length - 1]?.trim()
-    if (last && last.length <= 64) return last
+    if (last && isIpAddress(last)) return last
   }
   return socketAddress
 }

@@ -1,5 +1,6 @@
 // hallpass/workers: what hallpass reads on Cloudflare Workers (the client address from CF-Connecting-IP, when trusted).
 import { configError } from '../errors.ts'
+import { isIpAddress } from './address.ts'
 import type { ClientAddress, HonoContextLike } from './types.ts'
 
 /** Options for `clientIp` and `honoClientIp`. */
@@ -12,9 +13,6 @@ export interface WorkersAddressOptions {
    */
   trustCloudflare: boolean
 }
-
-/** An IPv4 or IPv6 address as Cloudflare writes it (no port, no list); anything else is no address. */
-const ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|(?=.*:.*:)[0-9A-Fa-f:]+(?:\d{1,3}(?:\.\d{1,3}){3})?)$/
 
 function trusted(options: WorkersAddressOptions): boolean {
   const trust = (options as Partial<WorkersAddressOptions> | undefined)?.trustCloudflare
@@ -43,9 +41,7 @@ export function clientIp(options: WorkersAddressOptions): ClientAddress {
   if (!trusted(options)) return () => undefined
   return (request) => {
     const address = request.headers.get('cf-connecting-ip')?.trim()
-    return address !== undefined && address.length <= 45 && ADDRESS.test(address)
-      ? address
-      : undefined
+    return address !== undefined && isIpAddress(address) ? address : undefined
   }
 }
 
