@@ -54,7 +54,7 @@ export class CsrfTokens {
   readNonce(cookieValue: string | undefined): string | undefined {
     const match = cookieValue ? NONCE_PATTERN.exec(cookieValue) : null
     if (!match) return undefined
-    const [, nonce, mac] = match as unknown as [string, string, string]
+    const [, nonce = '', mac = ''] = match
     for (const key of this.nonceKeys.byId.values()) {
       if (timingSafeEqual(Buffer.from(this.sign(key, nonce)), Buffer.from(mac))) return nonce
     }

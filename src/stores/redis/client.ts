@@ -105,11 +105,12 @@ export class RedisDriver {
     private readonly client: RedisClientLike,
     private readonly timeout: number,
   ) {
-    const c = client as unknown as Record<string, unknown>
-    if (typeof c !== 'object' || c === null)
+    const given: unknown = client
+    if (typeof given !== 'object' || given === null)
       configError(
         'redisStore needs { client }: a connected node-redis or ioredis client or cluster',
       )
+    const c = given as Record<string, unknown> // read for duck typing only: which library made it
     if (typeof c.call === 'function' && typeof c.status === 'string') {
       const io = client as IoRedisLike
       this.library = 'ioredis'
