@@ -80,15 +80,10 @@ export class CookieReissue {
   }
 
   /**
-   * A cookie that checked out (MAC or seal) under `name`, issued with attribute `code` (undefined: before codes).
-   * `renewed` is the value to send when its key or attributes are out of date (undefined when both are current).
+   * A cookie that checked out (MAC or seal) under `name`, issued with attribute `code`. `renewed` is the value to
+   * send when its key or attributes are out of date (undefined when both are current).
    */
-  checked(
-    name: string,
-    value: string,
-    code: string | undefined,
-    renewed: string | undefined,
-  ): Carried {
+  checked(name: string, value: string, code: string, renewed: string | undefined): Carried {
     if (name === this.cookie.name && renewed === undefined) return UP_TO_DATE
     return {
       reissue: renewed ?? value,

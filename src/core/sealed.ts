@@ -61,8 +61,8 @@ const SEALED_STORE: Store = {
   revoke: async () => unsupported('revokeSession'),
 }
 
-/** The attribute code sealed in front of the record's JSON: none (before codes) or 1 to 8 base64url characters. */
-const ATTRIBUTES = /^[A-Za-z0-9_-]{0,8}$/
+/** The attribute code sealed in front of the record's JSON: 1 to 8 base64url characters. */
+const ATTRIBUTES = /^[A-Za-z0-9_-]{1,8}$/
 
 /** A record as small as any, for measuring an anonymous session's cookie. */
 const PROBE: SessionRecord = {
@@ -127,19 +127,19 @@ export class SealedMode implements SessionMode {
   }
 
   /**
-   * The record a sealed cookie holds and the attribute code sealed with it (undefined for a cookie from before
-   * codes), or undefined when it does not open (forged, altered, unknown key, malformed). `stale`: sealed under an
+   * The record a sealed cookie holds and the attribute code sealed with it, or undefined when it does not open
+   * (forged, altered, unknown key, malformed, no attribute code). `stale`: sealed under an
    * older key or other attributes, so the next response re-seals it.
    */
   private unseal(
     cookieValue: string,
-  ): { record: SessionRecord; attributes: string | undefined; stale: boolean } | undefined {
+  ): { record: SessionRecord; attributes: string; stale: boolean } | undefined {
     const text = this.sealer.open(cookieValue)
     const start = text?.indexOf('{') ?? -1
-    if (text === undefined || start < 0 || start > 8 || !ATTRIBUTES.test(text.slice(0, start)))
+    if (text === undefined || start < 1 || start > 8 || !ATTRIBUTES.test(text.slice(0, start)))
       return undefined
     const record = decodeRecordJson(text.slice(start))
-    const attributes = start === 0 ? undefined : text.slice(0, start)
+    const attributes = text.slice(0, start)
     return (
       record && {
         record,

@@ -11,9 +11,9 @@ const ID_HASH_LENGTH = 22 // 128 bits of SHA-256(token)
 const MAC_LENGTH = 43
 /** The shape of a public session id: routing tag + hash, base64url, 26 characters. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{26}$/
-/** `<kid>.<tag+token>[.<attributes>].<mac>`: values from before attribute codes have none. */
+/** `<kid>.<tag+token>.<attributes>.<mac>`. */
 const COOKIE_PATTERN = new RegExp(
-  String.raw`^(k[A-Za-z0-9_-]{6})\.([A-Za-z0-9_-]{47})(?:\.([A-Za-z0-9_-]{1,8}))?\.([A-Za-z0-9_-]{43})$`,
+  String.raw`^(k[A-Za-z0-9_-]{6})\.([A-Za-z0-9_-]{47})\.([A-Za-z0-9_-]{1,8})\.([A-Za-z0-9_-]{43})$`,
 )
 
 /** A freshly issued token: the cookie value (secret) and the public id (store key). */
@@ -43,8 +43,8 @@ function idFor(tag: string, token: string): string {
 /** What `verify` found in a cookie value that checked out. */
 export interface VerifiedToken {
   readonly id: string
-  /** The attribute code the value was signed with; undefined for a value from before attribute codes. */
-  readonly attributes: string | undefined
+  /** The attribute code the value was signed with. */
+  readonly attributes: string
   /** The same token signed with the newest key and the current attribute code, when either differs. */
   readonly resigned?: string
 }
@@ -85,15 +85,15 @@ export class TokenCodec {
 
   /**
    * The public id for a cookie value, or why it was refused. Never throws. Constant-time MAC check over the
-   * token and the attribute code (a value without a code, from before codes, is MAC'd over the token alone).
+   * token and the attribute code.
    */
   verify(cookieValue: string): VerifiedToken | { rejected: TokenRejection } {
     const match = cookieValue.length <= 128 ? COOKIE_PATTERN.exec(cookieValue) : null
     if (!match) return { rejected: 'malformed' }
-    const [, kid = '', body = '', attributes, given = ''] = match
+    const [, kid = '', body = '', attributes = '', given = ''] = match
     const mac = this.macs.get(kid)
     if (!mac) return { rejected: 'unknown_key' }
-    const signed = attributes === undefined ? body : `${body}.${attributes}`
+    const signed = `${body}.${attributes}`
     const actual = Buffer.from(given)
     const ok =
       actual.length === MAC_LENGTH && timingSafeEqual(Buffer.from(mac.base64url(signed)), actual)
