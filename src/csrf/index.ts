@@ -59,7 +59,7 @@ const CSRF_OPTIONS = ['origins', 'allowSameSite', 'requireToken', 'exempt', 'coo
 /**
  * Creates the CSRF protector for a session manager.
  *
- * @throws CONFIG_INVALID for an origin that is not bare, an exempt path without a leading "/", or a cookie name equal to the session cookie's.
+ * @throws CONFIG_INVALID for an unknown option or a value of the wrong type (`origins: 'https://x'` is not a list), an origin that is not bare, an exempt path without a leading "/", or a cookie name equal to the session cookie's.
  *
  * @example
  * ```ts
@@ -85,14 +85,19 @@ export class Csrf {
     if (typeof options !== 'object' || options === null)
       configError('csrf must be false or an options object, e.g. { exempt: ["/webhooks/stripe"] }')
     checkOptionKeys('csrf', options, CSRF_OPTIONS)
+    const { origins = [], allowSameSite = false, requireToken = false, exempt = [] } = options
     this.policy = {
-      origins: new Set((options.origins ?? []).map(checkOrigin)),
-      allowSameSite: options.allowSameSite ?? false,
-      requireToken: options.requireToken ?? false,
-      exempt: new Set(options.exempt ?? []),
+      origins: new Set(
+        strings('origins', origins, 'origins, e.g. ["https://app.example.com"]').map(checkOrigin),
+      ),
+      allowSameSite: flag('allowSameSite', allowSameSite),
+      requireToken: flag('requireToken', requireToken),
+      exempt: new Set(strings('exempt', exempt, 'paths, e.g. ["/webhooks/stripe"]')),
     }
     for (const path of this.policy.exempt)
       if (!path.startsWith('/')) configError(`csrf exempt path "${path}" must start with "/"`)
+    if (options.cookieName !== undefined && typeof options.cookieName !== 'string')
+      configError(`csrf cookieName must be a string (got ${typeof options.cookieName})`)
     const name = options.cookieName ?? (sessions.cookie.secure ? '__Host-hp-csrf' : 'hp-csrf')
     if (name === sessions.cookie.name)
       configError('csrf cookieName must differ from the session cookie name')
@@ -262,4 +267,18 @@ function checkOrigin(origin: string): string {
       `csrf origin "${origin}" must be a bare origin such as https://app.example.com (scheme, host and port only)`,
     )
   return origin
+}
+
+/** `value` when it is an array of strings, else CONFIG_INVALID: a lone string is not taken as a list of one. */
+function strings(option: string, value: unknown, what: string): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    configError(`csrf ${option} must be an array of ${what} (got ${JSON.stringify(value)})`)
+  return value
+}
+
+/** `value` when it is a boolean, else CONFIG_INVALID naming the option. */
+function flag(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    configError(`csrf ${option} must be true or false (got ${JSON.stringify(value)})`)
+  return value
 }

@@ -1,9 +1,10 @@
 // hallpass/astro: middleware that puts the session on `Astro.locals.session` and commits it onto the page's response; guards for pages and endpoints.
 import { serveFetch, type FetchAdapterOptions } from '../adapters/fetch-io.ts'
 import type { Sessions } from '../core/manager.ts'
-import { safeRedirectPath } from '../core/redirect.ts'
+import { safeRedirectPath, sameOriginPath } from '../core/redirect.ts'
 import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
+import { checkOptionKeys, configError } from '../errors.ts'
 import type { Guard } from '../guards/access.ts'
 import { checkDoorOptions } from '../pipeline/facts.ts'
 import { commitHeaders, Pipeline } from '../pipeline/pipeline.ts'
@@ -91,7 +92,7 @@ export function sessionMiddleware<D extends SessionData>(
 export interface GuardPageOptions {
   /**
    * Where anonymous visitors are sent; the page's path and query are added as `?next=` (read it back with
-   * `safeRedirectPath` from `hallpass`). @default '/login'
+   * `safeRedirectPath` from `hallpass`); a path on this site, else `guardPage` throws CONFIG_INVALID. @default '/login'
    */
   loginPath?: string
   /** The answer for a signed-in user without the privilege. @default a plain-text 403 */
@@ -117,6 +118,7 @@ export async function guardPage(
   check: Guard,
   options: GuardPageOptions = {},
 ): Promise<Response | undefined> {
+  checkGuardPageOptions(options)
   const outcome = await check(sessionOf(context))
   if (outcome === 'allow') return undefined
   if (outcome === 'forbidden')
@@ -152,6 +154,19 @@ export function guard<C extends AstroContext>(
     const denied = DENIED[outcome]
     return Response.json(denied.body, { status: denied.status })
   }
+}
+
+/** CONFIG_INVALID for an option `guardPage` does not take (`loginpath`), or one of the wrong type. */
+function checkGuardPageOptions(options: GuardPageOptions): void {
+  const owner = 'hallpass/astro guardPage()'
+  checkOptionKeys(owner, options, ['loginPath', 'forbidden'])
+  const { loginPath, forbidden } = options
+  if (loginPath !== undefined && sameOriginPath(loginPath) === undefined)
+    configError(
+      `${owner}: loginPath must be a path on this site such as '/login' (got ${JSON.stringify(loginPath)})`,
+    )
+  if (forbidden !== undefined && typeof forbidden !== 'function')
+    configError(`${owner}: forbidden must be a function (got ${typeof forbidden})`)
 }
 
 function sessionOf(context: AstroContext): Session<SessionData> {

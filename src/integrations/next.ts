@@ -16,7 +16,7 @@ import type { Sessions } from '../core/manager.ts'
 import { safeRedirectPath, sameOriginPath } from '../core/redirect.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
-import { configError } from '../errors.ts'
+import { checkOptionKeys, configError } from '../errors.ts'
 import type { Guard } from '../guards/access.ts'
 import { checkDoorOptions, type ClientFacts, type RequestFacts } from '../pipeline/facts.ts'
 import { errorHeaders, Pipeline } from '../pipeline/pipeline.ts'
@@ -73,6 +73,7 @@ export interface NextSessions<D extends SessionData> {
    * A proxy.ts gate: redirects anonymous visitors to the sign-in page and answers 403 when `guard` refuses;
    * resolves to undefined (carry on) otherwise. It reads the session without writing anything. Keep the
    * checks in your pages too: the gate is a convenience, not the only lock.
+   * @throws CONFIG_INVALID for an option it does not take (`signin`), or one of the wrong type.
    */
   gate(options?: GateOptions): (request: Request) => Promise<Response | undefined>
 }
@@ -175,7 +176,11 @@ export function nextSessions<D extends SessionData>(
         return Response.json(denied.body, { status: denied.status })
       }),
 
-    gate: ({ signIn = '/login', guard } = {}) => {
+    gate: (options = {}) => {
+      checkOptionKeys('hallpass/next gate()', options, ['signIn', 'guard'])
+      const { signIn = '/login', guard } = options
+      if (guard !== undefined && typeof guard !== 'function')
+        configError(`gate({ guard }) must be a guard from hallpass/guards (got ${typeof guard})`)
       const signInPath = sameOriginPath(signIn)
       if (signInPath === undefined) {
         configError(

@@ -122,6 +122,7 @@ export interface SvelteKitErrorInput {
 export function sessionErrors(
   options: SessionErrorsOptions = {},
 ): (input: SvelteKitErrorInput) => undefined {
+  checkDoorOptions('hallpass/sveltekit sessionErrors()', options, ['onError'])
   const onError = options.onError ?? reportError
   return ({ error, event, status }) => {
     const known = errorReply(error)

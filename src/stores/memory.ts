@@ -1,5 +1,5 @@
 // Bounded in-process store: anonymous and signed-in records bounded apart, expiry swept incrementally, a user index.
-import { configError, HallpassError } from '../errors.ts'
+import { checkOptionKeys, configError, HallpassError } from '../errors.ts'
 import { isPlainObject } from '../json.ts'
 import { MAX_TIMER_MS, millisecondsOption } from './milliseconds.ts'
 import { StatsTally } from './stats.ts'
@@ -17,6 +17,15 @@ import { markVersion } from './record-version.ts'
 import { copyDevice } from './device-codec.ts'
 import { LazyInterval } from './lazy-interval.ts'
 import { Pools, type PoolName } from './memory-pools.ts'
+
+/** The keys of MemoryStoreOptions: any other (a typo, the removed `sweepInterval`) is refused. */
+const KNOWN_OPTIONS = [
+  'maxSessions',
+  'maxAnonymousSessions',
+  'sweepIntervalMs',
+  'sweepBatch',
+  'clock',
+]
 
 /** Entries a full store examines for expired ones before it evicts a live one. */
 const SWEEP_ON_FULL = 32
@@ -83,6 +92,11 @@ class MemoryStore implements Store {
   private readonly sweeper: LazyInterval
 
   constructor(options: MemoryStoreOptions) {
+    if (typeof options !== 'object' || options === null)
+      configError(
+        'memoryStore options must be an object, e.g. memoryStore({ maxSessions: 50_000 })',
+      )
+    checkOptionKeys('memoryStore', options, KNOWN_OPTIONS)
     this.maxSessions = options.maxSessions ?? 100_000
     this.maxAnonymous = options.maxAnonymousSessions ?? this.maxSessions
     this.sweepBatch = options.sweepBatch ?? 500
@@ -98,6 +112,10 @@ class MemoryStore implements Store {
         `memoryStore maxAnonymousSessions must be an integer from 1 to maxSessions (${this.maxSessions})`,
       )
     }
+    if (!Number.isInteger(this.sweepBatch) || this.sweepBatch < 1)
+      configError('memoryStore sweepBatch must be a positive integer')
+    if (typeof this.clock !== 'function')
+      configError('memoryStore clock must be a function returning epoch milliseconds')
     const sweepInterval = millisecondsOption(
       'memoryStore',
       options,

@@ -8,9 +8,9 @@ import { session as honoSession } from '../../src/adapters/hono.ts'
 import { withSession as nodeWithSession } from '../../src/adapters/node.ts'
 import type { Sessions } from '../../src/core/manager.ts'
 import { isHallpassError } from '../../src/errors.ts'
-import { sessionMiddleware } from '../../src/integrations/astro.ts'
+import { guardPage, sessionMiddleware, type AstroContext } from '../../src/integrations/astro.ts'
 import { nextSessions } from '../../src/integrations/next.ts'
-import { handleSession } from '../../src/integrations/sveltekit.ts'
+import { handleSession, sessionErrors } from '../../src/integrations/sveltekit.ts'
 import { tanstackSessions } from '../../src/integrations/tanstack-start.ts'
 import { createCsrf } from '../../src/csrf/index.ts'
 import { createSessions } from '../../src/core/manager.ts'
@@ -89,6 +89,9 @@ describe('options a front door does not take', () => {
       expect(configMessage(() => install(sessions, { csrf: true }))).toMatch(
         /csrf must be false or an options object/,
       )
+      expect(configMessage(() => install(sessions, { csrf: { origins: 'http://x' } }))).toMatch(
+        /csrf origins must be an array of origins, e\.g\. \["https:\/\/app\.example\.com"\] \(got "http:\/\/x"\)/,
+      )
       expect(() => install(sessions, { csrf: { exempt: ['/hook'] } })).not.toThrow()
     })
   }
@@ -106,5 +109,83 @@ describe('options a front door does not take', () => {
     expect(configMessage(() => doors['hallpass/hono']!(sessions, { getIp: '1.2.3.4' }))).toMatch(
       /getIp must be a function \(got string\)/,
     )
+  })
+})
+
+describe('csrf options of the wrong type', () => {
+  const sessions = createSessions({ secret: 'csrf-options-test-secret-0123456789abcdef' })
+  it('a lone string for a list, a string for a flag, a number for the cookie name: CONFIG_INVALID naming it', () => {
+    const refusals: [Record<string, unknown>, RegExp][] = [
+      [{ origins: 'https://app.example.com' }, /csrf origins must be an array of origins/],
+      [{ origins: [42] }, /csrf origins must be an array of origins.*\(got \[42\]\)/],
+      [
+        { exempt: '/webhooks/stripe' },
+        /csrf exempt must be an array of paths, e\.g\. \["\/webhooks/,
+      ],
+      [{ allowSameSite: 'true' }, /csrf allowSameSite must be true or false \(got "true"\)/],
+      [{ requireToken: 1 }, /csrf requireToken must be true or false \(got 1\)/],
+      [{ cookieName: 7 }, /csrf cookieName must be a string \(got number\)/],
+    ]
+    for (const [options, message] of refusals)
+      expect(configMessage(() => createCsrf(sessions, options))).toMatch(message)
+    const good = { origins: ['https://app.example.com'], allowSameSite: true, requireToken: false }
+    expect(() =>
+      createCsrf(sessions, { ...good, exempt: ['/hook'], cookieName: 'x' }),
+    ).not.toThrow()
+  })
+})
+
+describe("options of the integrations' other functions", () => {
+  const sessions = createSessions({ secret: 'other-options-test-secret-0123456789abcdef' })
+
+  it('hallpass/sveltekit sessionErrors(): a misspelt option and an onError that is not a function', () => {
+    expect(configMessage(() => sessionErrors({ onerror: () => {} } as AnyOptions))).toMatch(
+      /sessionErrors\(\): unknown option "onerror"; known options are onError/,
+    )
+    expect(configMessage(() => sessionErrors({ onError: 'log' } as AnyOptions))).toMatch(
+      /sessionErrors\(\): onError must be a function \(got string\)/,
+    )
+    expect(() => sessionErrors({ onError: () => {} })).not.toThrow()
+  })
+
+  it('hallpass/astro guardPage(): a misspelt option, an off-site loginPath and a forbidden that is not a function', async () => {
+    const context: AstroContext = {
+      request: new Request('https://app.example/admin'),
+      url: new URL('https://app.example/admin'),
+      locals: { session: await sessions.load() },
+      clientAddress: '127.0.0.1',
+      isPrerendered: false,
+      redirect: (location, status) =>
+        new Response(null, { status: status ?? 302, headers: { location } }),
+    }
+    const anonymous = () => 'unauthenticated' as const
+    const refused = (options: AnyOptions, message: RegExp) =>
+      expect(guardPage(context, anonymous, options)).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(message),
+      })
+    await refused(
+      { loginpath: '/signin' },
+      /guardPage\(\): unknown option "loginpath"; known options are loginPath, forbidden/,
+    )
+    await refused(
+      { loginPath: 'signin' },
+      /loginPath must be a path on this site .*\(got "signin"\)/,
+    )
+    await refused({ loginPath: '//evil.example/login' }, /loginPath must be a path on this site/)
+    await refused({ forbidden: 403 }, /forbidden must be a function \(got number\)/)
+    const sent = await guardPage(context, anonymous, { loginPath: '/signin' })
+    expect(sent?.headers.get('location')).toBe('/signin?next=%2Fadmin')
+  })
+
+  it('hallpass/next gate(): a misspelt option and a guard that is not a function', () => {
+    const { gate } = nextSessions(sessions)
+    expect(configMessage(() => gate({ signin: '/signin' } as AnyOptions))).toMatch(
+      /gate\(\): unknown option "signin"; known options are signIn, guard/,
+    )
+    expect(configMessage(() => gate({ guard: 'admin' } as AnyOptions))).toMatch(
+      /gate\(\{ guard \}\) must be a guard from hallpass\/guards \(got string\)/,
+    )
+    expect(() => gate({ signIn: '/signin', guard: () => 'allow' })).not.toThrow()
   })
 })

@@ -49,4 +49,24 @@ describe('memoryStore', () => {
   it('refuses a nonsensical bound at construction', () => {
     expect(() => memoryStore({ maxSessions: 0 })).toThrow(/maxSessions/)
   })
+
+  it('refuses an unknown option (the removed sweepInterval too) and a wrong type at construction', () => {
+    const refused = (options: Record<string, unknown>, message: RegExp) =>
+      expect(() => memoryStore(options)).toThrow(
+        expect.objectContaining({
+          code: 'CONFIG_INVALID',
+          message: expect.stringMatching(message),
+        }),
+      )
+    const known =
+      'known options are maxSessions, maxAnonymousSessions, sweepIntervalMs, sweepBatch, clock'
+    refused(
+      { sweepInterval: 5000 },
+      new RegExp(`memoryStore: unknown option "sweepInterval"; ${known}`),
+    )
+    refused({ bogus: 1 }, /memoryStore: unknown option "bogus"/)
+    refused({ sweepBatch: 0 }, /memoryStore sweepBatch must be a positive integer/)
+    refused({ clock: 5 }, /memoryStore clock must be a function/)
+    expect(() => memoryStore(null as never)).toThrow(/memoryStore options must be an object/)
+  })
 })
