@@ -129,8 +129,9 @@ export async function guardPage(
         headers: { 'content-type': 'text/plain; charset=utf-8' },
       })
     )
-  const next = safeRedirectPath(context.url.pathname + context.url.search)
-  return context.redirect(`${options.loginPath ?? '/login'}?next=${encodeURIComponent(next)}`, 303)
+  const login = new URL(options.loginPath ?? '/login', context.url)
+  login.searchParams.set('next', safeRedirectPath(context.url.pathname + context.url.search))
+  return context.redirect(login.pathname + login.search, 303)
 }
 
 /**
@@ -159,6 +160,10 @@ export function guard<C extends AstroContext>(
 /** CONFIG_INVALID for an option `guardPage` does not take (`loginpath`), or one of the wrong type. */
 function checkGuardPageOptions(options: GuardPageOptions): void {
   const owner = 'hallpass/astro guardPage()'
+  if (typeof options !== 'object' || options === null)
+    configError(
+      `${owner}: options must be an object such as { loginPath: '/login' } (got ${String(options)})`,
+    )
   checkOptionKeys(owner, options, ['loginPath', 'forbidden'])
   const { loginPath, forbidden } = options
   if (loginPath !== undefined && sameOriginPath(loginPath) === undefined)

@@ -18,11 +18,15 @@ export function reportError(
   console.error(`hallpass: ${request.method ?? 'request'} ${pathOf(request.url)} failed:`, err)
 }
 
-/** The path of an absolute URL (a Fetch request's) or of a request target (a node request's), without its query. */
+/**
+ * The path as the request sent it, without its query: a node request's target as is (the path the app routed), a
+ * Fetch request's absolute URL (or an absolute-form target) by its pathname, so no user info is logged either.
+ */
 function pathOf(url: string | undefined): string {
   if (url === undefined) return '(no url)'
+  if (url.startsWith('/')) return url.split('?', 1)[0] ?? ''
   try {
-    return new URL(url, 'http://unknown').pathname
+    return new URL(url).pathname
   } catch {
     return '(unparsable url)'
   }

@@ -174,8 +174,12 @@ describe("options of the integrations' other functions", () => {
     )
     await refused({ loginPath: '//evil.example/login' }, /loginPath must be a path on this site/)
     await refused({ forbidden: 403 }, /forbidden must be a function \(got number\)/)
+    await refused(null as unknown as AnyOptions, /guardPage\(\): options must be an object/)
     const sent = await guardPage(context, anonymous, { loginPath: '/signin' })
     expect(sent?.headers.get('location')).toBe('/signin?next=%2Fadmin')
+    // A loginPath with its own query keeps it, and `next` is added to it (it was `/signin?x=1?next=...`).
+    const kept = await guardPage(context, anonymous, { loginPath: '/signin?x=1' })
+    expect(kept?.headers.get('location')).toBe('/signin?x=1&next=%2Fadmin')
   })
 
   it('hallpass/next gate(): a misspelt option and a guard that is not a function', () => {

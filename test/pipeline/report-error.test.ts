@@ -109,3 +109,18 @@ describe('the default onError never logs the session cookie', () => {
     }
   })
 })
+
+describe('the default onError names the path the app routed', () => {
+  it('logs a node request target as sent, without its query', async () => {
+    const { reportError } = await import('../../src/pipeline/report.ts')
+    const logged: string[] = []
+    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      logged.push(args.map((a) => inspect(a)).join(' '))
+    })
+    reportError(new Error(FAILURE), { method: 'GET', url: '//other.example/x?code=123' })
+    reportError(new Error(FAILURE), { method: 'GET', url: 'http://alice:pw@host/abs?code=123' })
+    expect(logged[0]).toContain('GET //other.example/x failed')
+    expect(logged[1]).toContain('GET /abs failed')
+    expect(logged.join('\n')).not.toMatch(/code=123|alice|pw@/)
+  })
+})
