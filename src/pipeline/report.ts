@@ -4,12 +4,7 @@
  * Logs an error a handler threw with `console.error`, naming the request by its method and path only: not its
  * headers (the Cookie header carries the session token, and a log is read by more people than the session's owner)
  * and not its query string (which may carry one-time codes). Takes a Fetch `Request` or a node `IncomingMessage`.
- *
- * @example
- * ```ts
- * import { withSession } from 'hallpass/fetch'
- * // the default: withSession(sessions, handler, { onError: reportError })
- * ```
+ * Internal: each door's `onError` option defaults to it.
  */
 export function reportError(
   err: unknown,
