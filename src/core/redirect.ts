@@ -78,3 +78,13 @@ export function safeRedirectPath(value: unknown, fallback = '/'): string {
   }
   return safeFallback
 }
+
+/**
+ * The sign-in page at `path` (a same-origin path) with `next`, the page the visitor asked for (its path and query),
+ * added to the path's own query: what the Next.js gate and Astro's `guardPage` redirect anonymous visitors to.
+ */
+export function signInUrl(path: string, from: URL): URL {
+  const target = new URL(path, from)
+  target.searchParams.set('next', safeRedirectPath(from.pathname + from.search))
+  return target
+}

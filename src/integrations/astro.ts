@@ -1,7 +1,7 @@
 // hallpass/astro: middleware that puts the session on `Astro.locals.session` and commits it onto the page's response; guards for pages and endpoints.
 import { serveFetch, type FetchAdapterOptions } from '../adapters/fetch-io.ts'
 import type { Sessions } from '../core/manager.ts'
-import { safeRedirectPath, sameOriginPath } from '../core/redirect.ts'
+import { sameOriginPath, signInUrl } from '../core/redirect.ts'
 import { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { checkOptionKeys, configError } from '../errors.ts'
@@ -129,8 +129,7 @@ export async function guardPage(
         headers: { 'content-type': 'text/plain; charset=utf-8' },
       })
     )
-  const login = new URL(options.loginPath ?? '/login', context.url)
-  login.searchParams.set('next', safeRedirectPath(context.url.pathname + context.url.search))
+  const login = signInUrl(options.loginPath ?? '/login', context.url)
   return context.redirect(login.pathname + login.search, 303)
 }
 

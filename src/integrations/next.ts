@@ -13,7 +13,7 @@ import {
 import { currentSession, enableContext } from '../context/storage.ts'
 import { sessionControl } from '../core/control.ts'
 import type { Sessions } from '../core/manager.ts'
-import { safeRedirectPath, sameOriginPath } from '../core/redirect.ts'
+import { sameOriginPath, signInUrl } from '../core/redirect.ts'
 import type { Session } from '../core/session.ts'
 import type { SessionData } from '../core/types.ts'
 import { checkOptionKeys, configError } from '../errors.ts'
@@ -209,10 +209,7 @@ export function nextSessions<D extends SessionData>(
         if (outcome === 'allow') return undefined
         if (outcome === 'forbidden')
           return Response.json(DENIED.forbidden.body, { status: DENIED.forbidden.status })
-        const url = new URL(request.url)
-        const target = new URL(signInPath, url)
-        target.searchParams.set('next', safeRedirectPath(url.pathname + url.search))
-        return Response.redirect(target, 307)
+        return Response.redirect(signInUrl(signInPath, new URL(request.url)), 307)
       }
     },
   }
